@@ -1,0 +1,12 @@
+/* The subcommands of `minidc`; each parses its own options and prints its
+ * own --help.  They return the process exit status. */
+#ifndef MINIDC_CLI_CMD_H
+#define MINIDC_CLI_CMD_H
+
+int cmd_lab(int argc, char **argv);
+int cmd_topology(int argc, char **argv);
+
+/* Whether argv holds -h or --help before a "--". */
+int cmd_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,47 @@
+/* lab: the emulated data center on one machine.
+ *
+ * A lab is built from a topology: one network namespace per server and per
+ * external host, and one namespace named after the lab itself (the "fabric")
+ * that holds the lab's private ovsdb-server and ovs-vswitchd, one Open vSwitch
+ * bridge (userspace datapath) per switch, the switch ends of every link (veth
+ * pairs) and the management network (a Linux bridge holding the controller's
+ * and the switches' management addresses: the controller runs there).  The
+ * root namespace is not touched.
+ *
+ * Every kernel object is named after the lab ("fig1", "fig1-server1") and
+ * recorded in the lab's state before it is made, so that a
+ * failure half-way, or `lab down` after a crash, removes exactly what the lab
+ * made and nothing else.  State lives in /run/minidc/labs/NAME/.
+ *
+ * Errors: functions return 0 on success, non-zero after printing what failed
+ * (to stderr) and what state things are in. */
+#ifndef MINIDC_LAB_LAB_H
+#define MINIDC_LAB_LAB_H
+
+#include <stdbool.h>
+
+struct lab_up_opts {
+    const char *file;  /* topology file */
+    const char *name;  /* lab name; NULL: the topology's name */
+    bool standalone;   /* fail_mode=standalone, no controller */
+    bool quiet;        /* no progress lines */
+};
+
+int lab_up(const struct lab_up_opts *opts);
+/* Removes lab 'name' entirely; succeeds when there is nothing to remove. */
+int lab_down(const char *name, bool quiet);
+/* Prints lab 'name' (NULL: every lab) as text or JSON. */
+int lab_status(const char *name, bool json);
+/* Runs argv inside node 'node' of lab 'name' (switch names run in the fabric,
+ * with the lab's Open vSwitch tools pointed at its private daemons).
+ * Returns the command's exit status. */
+int lab_exec(const char *name, const char *node, char *const argv[]);
+/* Pings between every ordered pair of servers and hosts that should reach
+ * each other in the lab's mode; prints a matrix.  0 when all answered. */
+int lab_pingall(const char *name, bool all_pairs, bool json);
+
+/* The lab name to use when none is given: the only lab that is up, else
+ * NULL (with a message) when there are none or several. */
+char *lab_default_name(void);
+
+#endif

@@ -1,0 +1,119 @@
+#include "topo/topo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+void topo_free(struct topo *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_nodes; i++)
+        free(t->nodes[i].name);
+    for (size_t i = 0; i < t->n_subnets; i++)
+        free(t->subnets[i].name);
+    free(t->nodes);
+    free(t->subnets);
+    free(t->links);
+    free(t->name);
+    free(t->file);
+    free(t);
+}
+
+long topo_find(const struct topo *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_nodes; i++)
+        if (!strcmp(t->nodes[i].name, name))
+            return (long)i;
+    return -1;
+}
+
+size_t topo_count(const struct topo *t, enum topo_kind kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_nodes; i++)
+        n += t->nodes[i].kind == kind;
+    return n;
+}
+
+const char *topo_kind_name(enum topo_kind kind)
+{
+    switch (kind) {
+    case TOPO_SWITCH:
+        return "switch";
+    case TOPO_SERVER:
+        return "server";
+    case TOPO_HOST:
+        return "host";
+    }
+    return "?";
+}
+
+/* Breadth-first search over links; returns hops counted in nodes visited. */
+int topo_switches_crossed(const struct topo *t, size_t a, size_t b)
+{
+    size_t n = t->n_nodes;
+    if (a >= n || b >= n)
+        return -1;
+    int *dist = xmalloc(n * sizeof *dist);
+    size_t *queue = xmalloc(n * sizeof *queue);
+    for (size_t i = 0; i < n; i++)
+        dist[i] = -1;
+    size_t head = 0, tail = 0;
+    dist[a] = t->nodes[a].kind == TOPO_SWITCH;
+    queue[tail++] = a;
+    while (head < tail) {
+        size_t u = queue[head++];
+        /* Only switches forward; servers and hosts are path ends. */
+        if (u != a && t->nodes[u].kind != TOPO_SWITCH)
+            continue;
+        for (size_t l = 0; l < t->n_links; l++) {
+            const struct topo_link *lk = &t->links[l];
+            size_t v;
+            if (lk->a == u)
+                v = lk->b;
+            else if (lk->b == u)
+                v = lk->a;
+            else
+                continue;
+            if (dist[v] >= 0)
+                continue;
+            dist[v] = dist[u] + (t->nodes[v].kind == TOPO_SWITCH);
+            queue[tail++] = v;
+        }
+    }
+    int d = dist[b];
+    free(dist);
+    free(queue);
+    return d;
+}
+
+uint64_t topo_derive_dpid(const char *name)
+{
+    /* FNV-1a, folded to 48 bits like a MAC-derived datapath id. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    return (h ^ (h >> 48)) & 0xffffffffffffull;
+}
+
+char *topo_ip_str(uint32_t addr, char *buf)
+{
+    snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255);
+    return buf;
+}
+
+uint32_t topo_prefix_mask(int len)
+{
+    return len <= 0 ? 0 : len >= 32 ? 0xffffffffu : ~((1u << (32 - len)) - 1);
+}
+
+bool topo_prefix_contains(struct topo_prefix p, uint32_t addr)
+{
+    uint32_t m = topo_prefix_mask(p.len);
+    return (addr & m) == (p.addr & m);
+}

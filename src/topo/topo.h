@@ -1,0 +1,131 @@
+/* topo: the data center's topology, as a topology file describes it.
+ *
+ * A topology has switches, servers (machines that run VMs), external hosts
+ * (the paper's "Internet"), links between them, IP subnets (each served by one
+ * switch, which answers its gateway address), a management network and the
+ * controller's addresses.  The same file describes an emulated lab and real
+ * machines; emulation-only settings sit apart in 'emu'.
+ *
+ * Addresses are IPv4 in host byte order.  See docs/topology.md for the file. */
+#ifndef MINIDC_TOPO_TOPO_H
+#define MINIDC_TOPO_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topo/diag.h"
+
+/* Switch names become bridge names and, with "-NNN" appended, port names:
+ * Linux interface names hold at most 15 characters. */
+#define TOPO_SWITCH_NAME_MAX 10
+#define TOPO_NODE_NAME_MAX 32
+#define TOPO_LAB_NAME_MAX 10
+/* Ports are numbered 1..TOPO_PORT_MAX on each switch. */
+#define TOPO_PORT_MAX 999
+
+enum topo_kind { TOPO_SWITCH, TOPO_SERVER, TOPO_HOST };
+
+struct topo_prefix {
+    uint32_t addr;
+    int len;
+};
+
+struct topo_subnet {
+    char *name;
+    struct topo_prefix prefix;
+    uint32_t gateway;
+    size_t sw; /* index into nodes[] of the switch that serves it */
+    struct diag_pos pos;
+};
+
+struct topo_node {
+    char *name;
+    enum topo_kind kind;
+    struct diag_pos pos;
+    /* switches */
+    uint64_t dpid;
+    bool dpid_given; /* written in the file (a real switch) rather than derived */
+    unsigned next_port;
+    /* servers and hosts */
+    uint32_t addr;
+    size_t subnet;     /* index into subnets[] */
+    uint32_t mgmt;     /* management address (servers); 0 when none */
+    size_t sw;         /* the switch it hangs on */
+    unsigned sw_port;  /* that switch's port number towards it */
+};
+
+struct topo_link {
+    size_t a, b;            /* node indices, as written */
+    unsigned a_port, b_port; /* switch port numbers; 0 on a server or host end */
+    struct diag_pos pos;
+};
+
+struct topo_emu {
+    uint32_t switch_mgmt; /* the emulated switches' address on the management network */
+};
+
+struct topo {
+    char *name;
+    char *file;
+    struct topo_node *nodes;
+    size_t n_nodes;
+    struct topo_subnet *subnets;
+    size_t n_subnets;
+    struct topo_link *links;
+    size_t n_links;
+    struct topo_prefix mgmt;
+    uint32_t ctl_addr;   /* controller: address switches connect to */
+    uint16_t ctl_of_port;
+    uint32_t api_addr;   /* controller: HTTP API */
+    uint16_t api_port;
+    struct topo_emu emu;
+};
+
+/* Reads and checks topology file 'path'.  On success returns the topology
+ * (caller frees with topo_free()); on failure returns NULL and appends every
+ * problem found to 'diags' (which the caller initialised). */
+struct topo *topo_load(const char *path, struct diag_list *diags);
+/* Same from text in memory; 'name' is the file name to report. */
+struct topo *topo_load_string(const char *name, const char *text, struct diag_list *diags);
+void topo_free(struct topo *t);
+
+/* Whether 's' can name a lab: a letter, then letters, digits or '_', at most
+ * TOPO_LAB_NAME_MAX characters (it prefixes namespace and interface names). */
+bool topo_valid_lab_name(const char *s);
+
+/* Returns the index of node 'name', or -1. */
+long topo_find(const struct topo *t, const char *name);
+size_t topo_count(const struct topo *t, enum topo_kind kind);
+const char *topo_kind_name(enum topo_kind kind);
+
+/* Number of switches a packet crosses from node 'a' to node 'b' on a shortest
+ * path (for a switch endpoint, the switch itself counts); -1 when unreachable. */
+int topo_switches_crossed(const struct topo *t, size_t a, size_t b);
+
+/* The datapath id minidc derives for a switch named 'name' (stable, 48 bits). */
+uint64_t topo_derive_dpid(const char *name);
+
+/* Formats 'addr' (host order) into 'buf' (at least 16 bytes); returns buf. */
+char *topo_ip_str(uint32_t addr, char *buf);
+bool topo_prefix_contains(struct topo_prefix p, uint32_t addr);
+uint32_t topo_prefix_mask(int len);
+
+/* Runs every semantic check on a topology built by the reader; appends
+ * problems to 'diags' and returns how many it found.  Derives what the file
+ * leaves out (ports, datapath ids, attachments). */
+size_t topo_check(struct topo *t, struct diag_list *diags);
+
+/* Writes a topology file for a tree of 'depth' switch levels, each switch
+ * with 'fanout' children, and 'per_leaf' servers on each leaf switch, plus an
+ * Internet host on the root.  Returns the YAML text (caller frees) or NULL
+ * with a message in 'err' when the sizes are out of range. */
+struct topo_gen_tree {
+    int depth;
+    int fanout;
+    int per_leaf;
+    const char *name;
+};
+char *topo_gen_tree(const struct topo_gen_tree *p, char **err);
+
+#endif

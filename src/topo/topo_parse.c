@@ -1,0 +1,570 @@
+/* The topology file reader: YAML (libfyaml) to struct topo.
+ *
+ * This file checks shape: keys, types and the syntax of names and addresses,
+ * each problem with the position of the offending key or value.  Relations
+ * between entries (links, subnets, connectivity) are checked in topo_check.c.
+ * Every problem is reported; reading goes on after an error so that one run
+ * shows them all. */
+#include <errno.h>
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "topo/topo.h"
+#include "util/xalloc.h"
+
+struct reader {
+    struct diag_list *diags;
+    struct topo *t;
+};
+
+static struct diag_pos pos_of(struct fy_node *n)
+{
+    struct diag_pos p = {0, 0};
+    if (!n)
+        return p;
+    switch (fy_node_get_type(n)) {
+    case FYNT_SCALAR: {
+        struct fy_token *tok = fy_node_get_scalar_token(n);
+        const struct fy_mark *m = tok ? fy_token_start_mark(tok) : NULL;
+        if (m) {
+            p.line = m->line + 1;
+            p.column = m->column + 1;
+        }
+        return p;
+    }
+    case FYNT_MAPPING: {
+        void *it = NULL;
+        struct fy_node_pair *pair = fy_node_mapping_iterate(n, &it);
+        return pair ? pos_of(fy_node_pair_key(pair)) : p;
+    }
+    case FYNT_SEQUENCE: {
+        void *it = NULL;
+        return pos_of(fy_node_sequence_iterate(n, &it));
+    }
+    }
+    return p;
+}
+
+static const char *type_name(struct fy_node *n)
+{
+    if (!n)
+        return "nothing";
+    switch (fy_node_get_type(n)) {
+    case FYNT_SCALAR:
+        return "a scalar";
+    case FYNT_SEQUENCE:
+        return "a list";
+    case FYNT_MAPPING:
+        return "a mapping";
+    }
+    return "something else";
+}
+
+/* Returns the scalar text of 'n' (NUL-terminated, owned by the document) or
+ * NULL after reporting what was expected. */
+static const char *want_scalar(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what)
+{
+    if (n && fy_node_get_type(n) == FYNT_SCALAR) {
+        const char *s = fy_node_get_scalar0(n);
+        if (s)
+            return s;
+    }
+    diag_add(r->diags, n ? pos_of(n) : at, "%s: expected a value, found %s", what, type_name(n));
+    return NULL;
+}
+
+/* The keys a mapping may hold; 'vals' receives the value node per key. */
+struct keyspec {
+    const char *key;
+    bool required;
+};
+
+static bool read_mapping(struct reader *r, struct fy_node *map, struct diag_pos at, const char *what,
+                         const struct keyspec *keys, size_t n_keys, struct fy_node **vals,
+                         struct diag_pos *key_pos)
+{
+    for (size_t i = 0; i < n_keys; i++) {
+        vals[i] = NULL;
+        key_pos[i] = at;
+    }
+    if (!map || fy_node_get_type(map) != FYNT_MAPPING) {
+        diag_add(r->diags, map ? pos_of(map) : at, "%s: expected a mapping, found %s", what, type_name(map));
+        return false;
+    }
+    void *it = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(map, &it))) {
+        struct fy_node *k = fy_node_pair_key(pair);
+        const char *ks = k && fy_node_get_type(k) == FYNT_SCALAR ? fy_node_get_scalar0(k) : NULL;
+        size_t i;
+        for (i = 0; ks && i < n_keys; i++)
+            if (!strcmp(ks, keys[i].key))
+                break;
+        if (!ks || i == n_keys) {
+            char expected[256] = "";
+            for (size_t j = 0; j < n_keys; j++) {
+                strncat(expected, j ? ", " : "", sizeof expected - strlen(expected) - 1);
+                strncat(expected, keys[j].key, sizeof expected - strlen(expected) - 1);
+            }
+            diag_add(r->diags, pos_of(k), "unknown key '%s' in %s (expected one of: %s)", ks ? ks : "?", what,
+                     expected);
+            continue;
+        }
+        vals[i] = fy_node_pair_value(pair);
+        key_pos[i] = pos_of(k);
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n_keys; i++) {
+        if (keys[i].required && !vals[i]) {
+            diag_add(r->diags, pos_of(map), "%s: missing required key '%s'", what, keys[i].key);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* Parses dotted-quad IPv4 'mandatory all four parts'; returns false if malformed. */
+static bool parse_ipv4(const char *s, uint32_t *out)
+{
+    unsigned v[4];
+    int used = 0;
+    if (sscanf(s, "%3u.%3u.%3u.%3u%n", &v[0], &v[1], &v[2], &v[3], &used) != 4 || s[used] != '\0')
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (v[i] > 255)
+            return false;
+    *out = v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3];
+    return true;
+}
+
+static bool want_ipv4(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, uint32_t *out)
+{
+    const char *s = want_scalar(r, n, at, what);
+    if (!s)
+        return false;
+    if (!parse_ipv4(s, out)) {
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not an IPv4 address (expected a.b.c.d)", what, s);
+        return false;
+    }
+    return true;
+}
+
+static bool want_prefix(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                        struct topo_prefix *out)
+{
+    const char *s = want_scalar(r, n, at, what);
+    if (!s)
+        return false;
+    const char *slash = strchr(s, '/');
+    char *end;
+    char addr[32];
+    if (!slash || (size_t)(slash - s) >= sizeof addr) {
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not a prefix (expected a.b.c.d/len)", what, s);
+        return false;
+    }
+    memcpy(addr, s, (size_t)(slash - s));
+    addr[slash - s] = '\0';
+    errno = 0;
+    long len = strtol(slash + 1, &end, 10);
+    if (!parse_ipv4(addr, &out->addr) || *end || end == slash + 1 || len < 1 || len > 30) {
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not a prefix (expected a.b.c.d/len, len 1 to 30)", what, s);
+        return false;
+    }
+    out->len = (int)len;
+    if (out->addr & ~topo_prefix_mask(out->len)) {
+        char b[16];
+        diag_add(r->diags, pos_of(n), "%s: '%s' has host bits set (did you mean %s/%ld?)", what, s,
+                 topo_ip_str(out->addr & topo_prefix_mask(out->len), b), len);
+        return false;
+    }
+    return true;
+}
+
+/* "a.b.c.d:port" */
+static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                          uint32_t *addr, uint16_t *port)
+{
+    const char *s = want_scalar(r, n, at, what);
+    if (!s)
+        return false;
+    const char *colon = strrchr(s, ':');
+    char a[32];
+    char *end;
+    long p = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!colon || (size_t)(colon - s) >= sizeof a || *end || end == colon + 1 || p < 1 || p > 65535) {
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not an endpoint (expected a.b.c.d:port)", what, s);
+        return false;
+    }
+    memcpy(a, s, (size_t)(colon - s));
+    a[colon - s] = '\0';
+    if (!parse_ipv4(a, addr)) {
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not an endpoint (expected a.b.c.d:port)", what, s);
+        return false;
+    }
+    *port = (uint16_t)p;
+    return true;
+}
+
+/* Names: a letter, then letters, digits, '-' or '_'. */
+static bool valid_name(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+              *p == '_'))
+            return false;
+    return true;
+}
+
+static char *want_name(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, size_t max)
+{
+    const char *s = want_scalar(r, n, at, what);
+    if (!s)
+        return NULL;
+    if (!valid_name(s)) {
+        diag_add(r->diags, pos_of(n),
+                 "%s: '%s' is not a valid name (expected a letter, then letters, digits, '-' or '_')", what, s);
+        return NULL;
+    }
+    if (strlen(s) > max) {
+        diag_add(r->diags, pos_of(n), "%s: name '%s' is %zu characters long, at most %zu fit%s", what, s,
+                 strlen(s), max,
+                 max == TOPO_SWITCH_NAME_MAX ? " (switch names become Linux interface names, 15 characters "
+                                               "with a port suffix)"
+                                             : "");
+        return NULL;
+    }
+    return xstrdup(s);
+}
+
+static struct fy_node *want_sequence(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what)
+{
+    if (n && fy_node_get_type(n) == FYNT_SEQUENCE)
+        return n;
+    diag_add(r->diags, n ? pos_of(n) : at, "%s: expected a list, found %s", what, type_name(n));
+    return NULL;
+}
+
+static struct topo_node *add_node(struct topo *t, size_t *cap, enum topo_kind kind, char *name,
+                                  struct diag_pos pos)
+{
+    xgrow(&t->nodes, cap, t->n_nodes + 1, sizeof *t->nodes);
+    struct topo_node *nd = &t->nodes[t->n_nodes++];
+    memset(nd, 0, sizeof *nd);
+    nd->kind = kind;
+    nd->name = name;
+    nd->pos = pos;
+    nd->subnet = (size_t)-1;
+    nd->sw = (size_t)-1;
+    return nd;
+}
+
+static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos at, size_t *cap)
+{
+    static const struct keyspec keys[] = {{"name", true}, {"dpid", false}};
+    if (!want_sequence(r, seq, at, "switches"))
+        return;
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it))) {
+        struct fy_node *v[2];
+        struct diag_pos kp[2];
+        if (!read_mapping(r, item, pos_of(item), "a switch", keys, 2, v, kp))
+            continue;
+        char *name = want_name(r, v[0], kp[0], "switch name", TOPO_SWITCH_NAME_MAX);
+        if (!name)
+            continue;
+        struct topo_node *nd = add_node(r->t, cap, TOPO_SWITCH, name, pos_of(v[0]));
+        if (v[1]) {
+            const char *s = want_scalar(r, v[1], kp[1], "dpid");
+            char *end;
+            errno = 0;
+            unsigned long long d = s ? strtoull(s, &end, 16) : 0;
+            if (s && (errno || *end || end == s || d == 0)) {
+                diag_add(r->diags, pos_of(v[1]), "dpid: '%s' is not a datapath id (expected 1 to 16 hex digits)",
+                         s);
+            } else if (s) {
+                nd->dpid = d;
+                nd->dpid_given = true;
+            }
+        }
+    }
+}
+
+static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos at, size_t *cap,
+                          enum topo_kind kind)
+{
+    static const struct keyspec server_keys[] = {{"name", true}, {"address", true}, {"management", false}};
+    static const struct keyspec host_keys[] = {{"name", true}, {"address", true}};
+    bool server = kind == TOPO_SERVER;
+    const char *what = server ? "a server" : "a host";
+    if (!want_sequence(r, seq, at, server ? "servers" : "hosts"))
+        return;
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it))) {
+        struct fy_node *v[3];
+        struct diag_pos kp[3];
+        if (!read_mapping(r, item, pos_of(item), what, server ? server_keys : host_keys, server ? 3 : 2, v, kp))
+            continue;
+        char *name = want_name(r, v[0], kp[0], server ? "server name" : "host name", TOPO_NODE_NAME_MAX);
+        if (!name)
+            continue;
+        struct topo_node *nd = add_node(r->t, cap, kind, name, pos_of(v[0]));
+        want_ipv4(r, v[1], kp[1], "address", &nd->addr);
+        if (server && v[2])
+            want_ipv4(r, v[2], kp[2], "management", &nd->mgmt);
+    }
+}
+
+static void read_subnets(struct reader *r, struct fy_node *seq, struct diag_pos at, char ***sw_names)
+{
+    static const struct keyspec keys[] = {{"name", true}, {"prefix", true}, {"gateway", true}, {"switch", true}};
+    struct topo *t = r->t;
+    if (!want_sequence(r, seq, at, "subnets"))
+        return;
+    size_t cap = 0, names_cap = 0;
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it))) {
+        struct fy_node *v[4];
+        struct diag_pos kp[4];
+        struct diag_pos ipos = pos_of(item);
+        bool complete = read_mapping(r, item, ipos, "a subnet", keys, 4, v, kp);
+        char *name = v[0] ? want_name(r, v[0], kp[0], "subnet name", TOPO_NODE_NAME_MAX) : NULL;
+        struct topo_subnet sn = {.name = name, .pos = v[0] ? pos_of(v[0]) : ipos, .sw = (size_t)-1};
+        bool ok = complete && name;
+        ok &= v[1] && want_prefix(r, v[1], kp[1], "prefix", &sn.prefix);
+        ok &= v[2] && want_ipv4(r, v[2], kp[2], "gateway", &sn.gateway);
+        const char *swn = v[3] ? want_scalar(r, v[3], kp[3], "switch") : NULL;
+        ok &= swn != NULL;
+        if (!ok) {
+            free(name);
+            continue;
+        }
+        xgrow(&t->subnets, &cap, t->n_subnets + 1, sizeof *t->subnets);
+        xgrow(sw_names, &names_cap, t->n_subnets + 1, sizeof **sw_names);
+        /* The switch is resolved in topo_check() once all switches are read;
+         * keep the name and its position for the message meanwhile. */
+        (*sw_names)[t->n_subnets] = xasprintf("%d:%d:%s", pos_of(v[3]).line, pos_of(v[3]).column, swn);
+        t->subnets[t->n_subnets++] = sn;
+    }
+}
+
+static void read_links(struct reader *r, struct fy_node *seq, struct diag_pos at, char ***ends)
+{
+    struct topo *t = r->t;
+    if (!want_sequence(r, seq, at, "links"))
+        return;
+    size_t cap = 0, ends_cap = 0;
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it))) {
+        struct diag_pos ipos = pos_of(item);
+        if (fy_node_get_type(item) != FYNT_SEQUENCE || fy_node_sequence_item_count(item) != 2) {
+            diag_add(r->diags, ipos, "a link: expected a list of two node names, like [ovs1, server1]");
+            continue;
+        }
+        void *it2 = NULL;
+        struct fy_node *e[2];
+        e[0] = fy_node_sequence_iterate(item, &it2);
+        e[1] = fy_node_sequence_iterate(item, &it2);
+        const char *s0 = want_scalar(r, e[0], ipos, "link end");
+        const char *s1 = want_scalar(r, e[1], ipos, "link end");
+        if (!s0 || !s1)
+            continue;
+        xgrow(&t->links, &cap, t->n_links + 1, sizeof *t->links);
+        xgrow(ends, &ends_cap, 2 * (t->n_links + 1), sizeof **ends);
+        struct diag_pos p0 = pos_of(e[0]), p1 = pos_of(e[1]);
+        (*ends)[2 * t->n_links] = xasprintf("%d:%d:%s", p0.line, p0.column, s0);
+        (*ends)[2 * t->n_links + 1] = xasprintf("%d:%d:%s", p1.line, p1.column, s1);
+        t->links[t->n_links++] = (struct topo_link){.a = (size_t)-1, .b = (size_t)-1, .pos = ipos};
+    }
+}
+
+/* Splits "LINE:COL:NAME" as stored by the readers above. */
+static const char *split_ref(const char *ref, struct diag_pos *pos)
+{
+    int used = 0;
+    if (sscanf(ref, "%d:%d:%n", &pos->line, &pos->column, &used) != 2)
+        used = 0;
+    return ref + used;
+}
+
+static size_t resolve(struct reader *r, const char *ref, const char *what)
+{
+    struct diag_pos pos = {0, 0};
+    const char *name = split_ref(ref, &pos);
+    long i = topo_find(r->t, name);
+    if (i < 0) {
+        diag_add(r->diags, pos, "%s '%s' is not a switch, server or host of this topology", what, name);
+        return (size_t)-1;
+    }
+    return (size_t)i;
+}
+
+static void read_controller(struct reader *r, struct fy_node *map, struct diag_pos at)
+{
+    static const struct keyspec keys[] = {{"openflow", true}, {"api", true}};
+    struct fy_node *v[2];
+    struct diag_pos kp[2];
+    read_mapping(r, map, at, "controller", keys, 2, v, kp);
+    if (v[0])
+        want_endpoint(r, v[0], kp[0], "controller openflow", &r->t->ctl_addr, &r->t->ctl_of_port);
+    if (v[1])
+        want_endpoint(r, v[1], kp[1], "controller api", &r->t->api_addr, &r->t->api_port);
+}
+
+static void read_emulation(struct reader *r, struct fy_node *map, struct diag_pos at)
+{
+    static const struct keyspec keys[] = {{"switch-management", false}};
+    struct fy_node *v[1];
+    struct diag_pos kp[1];
+    read_mapping(r, map, at, "emulation", keys, 1, v, kp);
+    if (v[0])
+        want_ipv4(r, v[0], kp[0], "emulation switch-management", &r->t->emu.switch_mgmt);
+}
+
+static void collect_parse_errors(struct fy_diag *fyd, struct diag_list *diags)
+{
+    void *it = NULL;
+    struct fy_diag_error *e;
+    while ((e = fy_diag_errors_iterate(fyd, &it))) {
+        if (e->type < FYET_ERROR)
+            continue;
+        diag_add(diags, (struct diag_pos){e->line + 1, e->column + 1}, "YAML syntax: %s", e->msg);
+    }
+}
+
+static struct topo *read_document(struct fy_document *fyd, const char *file, struct diag_list *diags)
+{
+    static const struct keyspec keys[] = {
+        {"name", false},     {"controller", true}, {"management", true}, {"subnets", true}, {"switches", true},
+        {"servers", false},  {"hosts", false},     {"links", true},      {"emulation", false},
+    };
+    enum { K_NAME, K_CTL, K_MGMT, K_SUBNETS, K_SWITCHES, K_SERVERS, K_HOSTS, K_LINKS, K_EMU, K_COUNT };
+    struct topo *t = xcalloc(1, sizeof *t);
+    struct reader r = {.diags = diags, .t = t};
+    t->file = xstrdup(file);
+    struct fy_node *root = fy_document_root(fyd);
+    struct diag_pos top = {1, 1};
+    struct fy_node *v[K_COUNT];
+    struct diag_pos kp[K_COUNT];
+    size_t before = diags->n;
+    if (!root) {
+        diag_add(diags, top, "the file is empty (expected a topology mapping; see docs/topology.md)");
+        topo_free(t);
+        return NULL;
+    }
+    read_mapping(&r, root, top, "the topology", keys, K_COUNT, v, kp);
+
+    if (v[K_NAME])
+        t->name = want_name(&r, v[K_NAME], kp[K_NAME], "name", TOPO_LAB_NAME_MAX);
+    if (v[K_CTL])
+        read_controller(&r, v[K_CTL], kp[K_CTL]);
+    if (v[K_MGMT]) {
+        static const struct keyspec mk[] = {{"subnet", true}};
+        struct fy_node *mv[1];
+        struct diag_pos mp[1];
+        if (read_mapping(&r, v[K_MGMT], kp[K_MGMT], "management", mk, 1, mv, mp))
+            want_prefix(&r, mv[0], mp[0], "management subnet", &t->mgmt);
+    }
+    if (v[K_EMU])
+        read_emulation(&r, v[K_EMU], kp[K_EMU]);
+
+    size_t cap = 0;
+    if (v[K_SWITCHES])
+        read_switches(&r, v[K_SWITCHES], kp[K_SWITCHES], &cap);
+    if (v[K_SERVERS])
+        read_machines(&r, v[K_SERVERS], kp[K_SERVERS], &cap, TOPO_SERVER);
+    if (v[K_HOSTS])
+        read_machines(&r, v[K_HOSTS], kp[K_HOSTS], &cap, TOPO_HOST);
+
+    char **sw_names = NULL, **ends = NULL;
+    if (v[K_SUBNETS])
+        read_subnets(&r, v[K_SUBNETS], kp[K_SUBNETS], &sw_names);
+    if (v[K_LINKS])
+        read_links(&r, v[K_LINKS], kp[K_LINKS], &ends);
+
+    /* Resolve names now that every node is known. */
+    for (size_t i = 0; i < t->n_subnets; i++) {
+        struct diag_pos pos = {0, 0};
+        const char *name = split_ref(sw_names[i], &pos);
+        long s = topo_find(t, name);
+        if (s < 0)
+            diag_add(diags, pos, "subnet %s: switch '%s' is not a switch of this topology", t->subnets[i].name,
+                     name);
+        else if (t->nodes[s].kind != TOPO_SWITCH)
+            diag_add(diags, pos, "subnet %s: '%s' is a %s; a subnet is served by a switch", t->subnets[i].name,
+                     name, topo_kind_name(t->nodes[s].kind));
+        else
+            t->subnets[i].sw = (size_t)s;
+        free(sw_names[i]);
+    }
+    free(sw_names);
+    for (size_t i = 0; i < t->n_links; i++) {
+        t->links[i].a = resolve(&r, ends[2 * i], "link end");
+        t->links[i].b = resolve(&r, ends[2 * i + 1], "link end");
+        free(ends[2 * i]);
+        free(ends[2 * i + 1]);
+    }
+    free(ends);
+
+    if (diags->n > before) {
+        topo_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static struct topo *load(const char *file, const char *text, struct diag_list *diags)
+{
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    struct fy_diag *fydiag = fy_diag_create(&dcfg);
+    fy_diag_set_collect_errors(fydiag, true);
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE, .diag = fydiag};
+    struct fy_document *fyd = text ? fy_document_build_from_string(&cfg, text, FY_NT)
+                                   : fy_document_build_from_file(&cfg, file);
+    struct topo *t = NULL;
+    if (!fyd) {
+        size_t before = diags->n;
+        collect_parse_errors(fydiag, diags);
+        if (diags->n == before) {
+            if (!text && access(file, R_OK) != 0)
+                diag_add(diags, (struct diag_pos){0, 0}, "cannot read the file: %s", strerror(errno));
+            else
+                diag_add(diags, (struct diag_pos){0, 0}, "not a YAML document");
+        }
+    } else {
+        t = read_document(fyd, file, diags);
+        if (t && !t->name) {
+            /* Default lab name: the file's base name without extension. */
+            const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+            size_t len = strcspn(base, ".");
+            t->name = xstrndup(base, len);
+        }
+        if (t && topo_check(t, diags) > 0) {
+            topo_free(t);
+            t = NULL;
+        }
+        fy_document_destroy(fyd);
+    }
+    fy_diag_destroy(fydiag);
+    return t;
+}
+
+struct topo *topo_load(const char *path, struct diag_list *diags)
+{
+    return load(path, NULL, diags);
+}
+
+struct topo *topo_load_string(const char *name, const char *text, struct diag_list *diags)
+{
+    return load(name, text, diags);
+}
