@@ -25,7 +25,8 @@ bool topo_valid_lab_name(const char *s)
 static size_t check_names(struct topo *t, struct diag_list *d)
 {
     size_t n = 0;
-    if (!topo_valid_lab_name(t->name)) {
+    /* No name at all: the 'name' key was there but rejected, and reported. */
+    if (t->name && !topo_valid_lab_name(t->name)) {
         diag_add(d, (struct diag_pos){1, 1},
                  "topology name '%s' cannot name a lab (expected a letter, then letters, digits or '_', at most "
                  "%d characters; set it with a 'name:' key)",
@@ -171,11 +172,16 @@ static size_t check_machines(struct topo *t, struct diag_list *d)
         struct topo_node *m = &t->nodes[i];
         if (m->kind == TOPO_SWITCH)
             continue;
-        if (m->sw == NONE) {
+        bool mentioned = false;
+        for (size_t l = 0; l < t->n_links; l++)
+            mentioned |= t->links[l].a == i || t->links[l].b == i;
+        if (!mentioned) {
             diag_add(d, m->pos, "%s '%s' is not linked to any switch (add a link like [SWITCH, %s])",
                      topo_kind_name(m->kind), m->name, m->name);
             n++;
         }
+        if (m->addr == 0)
+            continue; /* the address itself was rejected by the reader */
         for (size_t s = 0; s < t->n_subnets; s++)
             if (topo_prefix_contains(t->subnets[s].prefix, m->addr))
                 m->subnet = s;
@@ -225,6 +231,8 @@ static size_t check_management(struct topo *t, struct diag_list *d)
     size_t n = 0;
     char b1[16], b2[16];
     struct diag_pos top = {1, 1};
+    if (t->mgmt.len == 0 || t->ctl_addr == 0)
+        return 0; /* missing or rejected: reported by the reader */
     if (!topo_prefix_contains(t->mgmt, t->ctl_addr) || is_edge_address(t->mgmt, t->ctl_addr)) {
         diag_add(d, top, "controller openflow address %s is not a host address of the management network %s/%d",
                  topo_ip_str(t->ctl_addr, b1), topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
@@ -325,14 +333,15 @@ static size_t check_dpids(struct topo *t, struct diag_list *d)
 
 size_t topo_check(struct topo *t, struct diag_list *d)
 {
+    size_t earlier = d->n;
     size_t n = check_names(t, d);
     n += check_subnets(t, d);
     n += check_links(t, d);
     n += check_machines(t, d);
     n += check_management(t, d);
     n += check_dpids(t, d);
-    /* Connectivity only means something once links are sound. */
-    if (n == 0)
+    /* Connectivity only means something once everything else is sound. */
+    if (n == 0 && earlier == 0)
         n += check_connected(t, d);
     return n;
 }

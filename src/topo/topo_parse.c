@@ -18,7 +18,28 @@
 struct reader {
     struct diag_list *diags;
     struct topo *t;
+    /* Every node name written, valid or not: a link to a name that was
+     * written but rejected is not reported a second time. */
+    char **seen;
+    size_t n_seen, seen_cap;
 };
+
+static void saw_name(struct reader *r, struct fy_node *n)
+{
+    const char *s = n && fy_node_get_type(n) == FYNT_SCALAR ? fy_node_get_scalar0(n) : NULL;
+    if (!s)
+        return;
+    xgrow(&r->seen, &r->seen_cap, r->n_seen + 1, sizeof *r->seen);
+    r->seen[r->n_seen++] = xstrdup(s);
+}
+
+static bool was_seen(const struct reader *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_seen; i++)
+        if (!strcmp(r->seen[i], name))
+            return true;
+    return false;
+}
 
 static struct diag_pos pos_of(struct fy_node *n)
 {
@@ -275,6 +296,7 @@ static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos
         struct diag_pos kp[2];
         if (!read_mapping(r, item, pos_of(item), "a switch", keys, 2, v, kp))
             continue;
+        saw_name(r, v[0]);
         char *name = want_name(r, v[0], kp[0], "switch name", TOPO_SWITCH_NAME_MAX);
         if (!name)
             continue;
@@ -311,6 +333,7 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
         struct diag_pos kp[3];
         if (!read_mapping(r, item, pos_of(item), what, server ? server_keys : host_keys, server ? 3 : 2, v, kp))
             continue;
+        saw_name(r, v[0]);
         char *name = want_name(r, v[0], kp[0], server ? "server name" : "host name", TOPO_NODE_NAME_MAX);
         if (!name)
             continue;
@@ -400,6 +423,8 @@ static size_t resolve(struct reader *r, const char *ref, const char *what)
     struct diag_pos pos = {0, 0};
     const char *name = split_ref(ref, &pos);
     long i = topo_find(r->t, name);
+    if (i < 0 && was_seen(r, name))
+        return (size_t)-1;
     if (i < 0) {
         diag_add(r->diags, pos, "%s '%s' is not a switch, server or host of this topology", what, name);
         return (size_t)-1;
@@ -436,7 +461,7 @@ static void collect_parse_errors(struct fy_diag *fyd, struct diag_list *diags)
     while ((e = fy_diag_errors_iterate(fyd, &it))) {
         if (e->type < FYET_ERROR)
             continue;
-        diag_add(diags, (struct diag_pos){e->line + 1, e->column + 1}, "YAML syntax: %s", e->msg);
+        diag_add(diags, (struct diag_pos){e->line, e->column}, "YAML syntax: %s", e->msg);
     }
 }
 
@@ -454,7 +479,6 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
     struct diag_pos top = {1, 1};
     struct fy_node *v[K_COUNT];
     struct diag_pos kp[K_COUNT];
-    size_t before = diags->n;
     if (!root) {
         diag_add(diags, top, "the file is empty (expected a topology mapping; see docs/topology.md)");
         topo_free(t);
@@ -495,7 +519,9 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
         struct diag_pos pos = {0, 0};
         const char *name = split_ref(sw_names[i], &pos);
         long s = topo_find(t, name);
-        if (s < 0)
+        if (s < 0 && was_seen(&r, name))
+            ;
+        else if (s < 0)
             diag_add(diags, pos, "subnet %s: switch '%s' is not a switch of this topology", t->subnets[i].name,
                      name);
         else if (t->nodes[s].kind != TOPO_SWITCH)
@@ -513,11 +539,9 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
         free(ends[2 * i + 1]);
     }
     free(ends);
-
-    if (diags->n > before) {
-        topo_free(t);
-        return NULL;
-    }
+    for (size_t i = 0; i < r.n_seen; i++)
+        free(r.seen[i]);
+    free(r.seen);
     return t;
 }
 
@@ -539,17 +563,23 @@ static struct topo *load(const char *file, const char *text, struct diag_list *d
             if (!text && access(file, R_OK) != 0)
                 diag_add(diags, (struct diag_pos){0, 0}, "cannot read the file: %s", strerror(errno));
             else
-                diag_add(diags, (struct diag_pos){0, 0}, "not a YAML document");
+                diag_add(diags, (struct diag_pos){1, 1},
+                         "the file holds no YAML document (expected a topology mapping; see docs/topology.md)");
         }
     } else {
+        size_t before = diags->n;
         t = read_document(fyd, file, diags);
-        if (t && !t->name) {
+        if (t && !t->name && !(fy_document_root(fyd) && fy_node_mapping_lookup_by_string(fy_document_root(fyd), "name", FY_NT))) {
             /* Default lab name: the file's base name without extension. */
             const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
             size_t len = strcspn(base, ".");
             t->name = xstrndup(base, len);
         }
-        if (t && topo_check(t, diags) > 0) {
+        /* Check relations even after the reader found problems, so one run
+         * reports them all; the partial model tolerates unresolved names. */
+        if (t)
+            topo_check(t, diags);
+        if (diags->n > before) {
             topo_free(t);
             t = NULL;
         }
