@@ -104,7 +104,7 @@ struct lab_args {
     int rest; /* index of the first operand left */
 };
 
-static int parse_common(int argc, char **argv, bool positional_name, struct lab_args *a)
+static int parse_common(int argc, char **argv, bool positional_name, bool stop_at_operand, struct lab_args *a)
 {
     static const struct option opts[] = {
         {"lab", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
@@ -115,7 +115,7 @@ static int parse_common(int argc, char **argv, bool positional_name, struct lab_
     optind = 1;
     int c;
     /* '+': stop at the first operand, so `exec NODE -- cmd -x` keeps -x. */
-    while ((c = getopt_long(argc, argv, "+l:jah", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, stop_at_operand ? "+l:jah" : "l:jah", opts, NULL)) != -1) {
         switch (c) {
         case 'l':
             a->name = optarg;
@@ -157,7 +157,7 @@ int cmd_lab(int argc, char **argv)
 
     struct lab_args a;
     bool by_position = !strcmp(sub, "down") || !strcmp(sub, "status");
-    int rc = parse_common(argc, argv, by_position, &a);
+    int rc = parse_common(argc, argv, by_position, !strcmp(sub, "exec"), &a);
     if (rc >= 0)
         return rc;
     if (!strcmp(sub, "status"))

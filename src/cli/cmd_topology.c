@@ -117,8 +117,9 @@ static int do_check(int argc, char **argv)
         putchar('\n');
         json_decref(o);
     } else {
-        printf("%s: topology %s is valid: %zu switches, %zu servers, %zu hosts, %zu links, %zu subnets\n", file,
-               t->name, topo_count(t, TOPO_SWITCH), topo_count(t, TOPO_SERVER), topo_count(t, TOPO_HOST),
+        size_t hosts = topo_count(t, TOPO_HOST);
+        printf("%s: topology %s is valid: %zu switches, %zu servers, %zu host%s, %zu links, %zu subnets\n", file,
+               t->name, topo_count(t, TOPO_SWITCH), topo_count(t, TOPO_SERVER), hosts, hosts == 1 ? "" : "s",
                t->n_links, t->n_subnets);
     }
     topo_free(t);

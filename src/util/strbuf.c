@@ -64,6 +64,7 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 char *strbuf_steal(struct strbuf *sb)
 {
     char *s = sb->s;
-    strbuf_init(sb);
+    sb->s = NULL;
+    sb->len = sb->cap = 0;
     return s;
 }

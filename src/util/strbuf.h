@@ -16,7 +16,8 @@ void strbuf_reset(struct strbuf *sb);
 void strbuf_add(struct strbuf *sb, const void *data, size_t n);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hands the string to the caller (who frees it) and leaves 'sb' empty. */
+/* Hands the string to the caller (who frees it); 'sb' holds nothing after
+ * and needs strbuf_init() before it is used again. */
 char *strbuf_steal(struct strbuf *sb);
 
 #endif

@@ -1,0 +1,47 @@
+# Helpers for tests that build labs (sourced after tap.sh).
+# Every lab a test makes is named t<pid><n> and removed on exit, even on failure.
+MINIDC=${MINIDC:-minidc}
+SRC=${MINIDC_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TEST_LABS=()
+TEST_TMP=$(mktemp -d)
+
+need_lab_tools() {
+    [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
+    local p
+    for p in ip ovsdb-server ovs-vswitchd ovs-vsctl ping; do
+        command -v "$p" >/dev/null || skip_all "needs $p"
+    done
+}
+
+# new_lab VAR: sets VAR to a lab name unique to this run (at most 10
+# characters) and registers it for removal on exit.
+new_lab() {
+    local name="t$(($$ % 100000))x${#TEST_LABS[@]}"
+    TEST_LABS+=("$name")
+    printf -v "$1" '%s' "$name"
+}
+
+cleanup_labs() {
+    local l
+    for l in "${TEST_LABS[@]}"; do
+        "$MINIDC" lab down "$l" >/dev/null 2>&1
+    done
+    rm -rf "$TEST_TMP"
+}
+trap cleanup_labs EXIT
+
+# What a lab leaves on the machine, counted: namespaces, interfaces in the root
+# namespace, live Open vSwitch daemons, lab state, /etc/netns entries.
+machine_footprint() {
+    echo "netns=$(ip netns list | wc -l)"
+    echo "links=$(ip -o link | wc -l)"
+    echo "ovs=$(ps -eo stat=,comm= | awk '$1 !~ /^Z/ && ($2 == "ovs-vswitchd" || $2 == "ovsdb-server")' | wc -l)"
+    echo "labs=$(ls /run/minidc/labs 2>/dev/null | wc -l)"
+    echo "etc=$(ls /etc/netns 2>/dev/null | wc -l)"
+}
+
+lab_vsctl() { # lab_vsctl LAB ARGS...
+    local lab=$1
+    shift
+    ovs-vsctl --db="unix:/run/minidc/labs/$lab/ovs/db.sock" "$@"
+}
