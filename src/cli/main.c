@@ -18,6 +18,7 @@ static const struct command {
 } commands[] = {
     {"lab", cmd_lab, "build, inspect and remove the emulated data center"},
     {"topology", cmd_topology, "check a topology file, or generate one"},
+    {"ofp-print", cmd_ofp_print, "decode OpenFlow messages given in hex"},
 };
 
 static void usage(FILE *f)
