@@ -1,0 +1,57 @@
+/* ctl: minidcd's I/O around the network logic (src/net): OpenFlow
+ * connections and the HTTP API, on one libevent loop.  Private to minidcd. */
+#ifndef MINIDC_CTL_CTL_H
+#define MINIDC_CTL_CTL_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/net.h"
+#include "ofp/ofp.h"
+#include "topo/topo.h"
+
+/* A switch whose output backs up beyond this is too slow: it is dropped
+ * rather than let memory grow. */
+#define CTL_MAX_OUTPUT (16u << 20)
+#define CTL_ECHO_INTERVAL 5.0 /* idle seconds before we ask "are you there" */
+#define CTL_ECHO_TIMEOUT 15.0 /* silent seconds before the switch is dropped */
+
+struct ofconn;
+
+struct ctl {
+    struct event_base *base;
+    struct topo *t;
+    struct net *net;
+    struct evconnlistener *of_listener;
+    struct evhttp *http;
+    struct event *tick;
+    struct ofconn **conns;
+    size_t n_conns, conns_cap;
+    double started;
+    /* pending API requests waiting for a switch's answer */
+    struct api_wait *waits;
+    size_t n_waits, waits_cap;
+};
+
+double ctl_now(void);
+
+/* ofconn.c */
+int ofconn_listen(struct ctl *c, const char *addr, uint16_t port);
+/* Sends 'm' to the switch 'dpid' (xid assigned when 0); returns the xid
+ * used, or 0 when no such switch is connected. */
+uint32_t ctl_send(struct ctl *c, uint64_t dpid, const struct ofp_msg *m);
+void ofconn_tick_all(struct ctl *c, double now);
+json_t *ofconn_json(struct ctl *c, uint64_t dpid);
+void ofconn_close_all(struct ctl *c);
+
+/* api.c */
+int api_start(struct ctl *c, const char *addr, uint16_t port);
+void api_stop(struct ctl *c);
+/* A multipart reply for an API request: returns true when it was one. */
+bool api_multipart_reply(struct ctl *c, uint64_t dpid, const struct ofp_msg *m);
+void api_switch_gone(struct ctl *c, uint64_t dpid);
+
+#endif

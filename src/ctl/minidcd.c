@@ -1,0 +1,184 @@
+/* minidcd: the minidc controller daemon.
+ *
+ * For now its network half: an OpenFlow controller that makes the lab's
+ * switches forward and route (src/net), with a read-only HTTP/JSON API. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/ctl.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+LOG_MODULE("minidcd");
+
+double ctl_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void send_cb(void *ctx, uint64_t dpid, const struct ofp_msg *m)
+{
+    ctl_send(ctx, dpid, m);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctl *c = arg;
+    (void)fd, (void)what;
+    double now = ctl_now();
+    net_tick(c->net, now);
+    ofconn_tick_all(c, now);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct ctl *c = arg;
+    (void)what;
+    LOG_INF("signal %d: stopping", (int)sig);
+    event_base_loopbreak(c->base);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
+               "               [--pidfile FILE] [--log-file FILE] [--verbose]\n\n"
+               "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
+               "learning switch) that forwards within and routes between the topology's subnets,\n"
+               "and an HTTP/JSON API under /api/v1.  Addresses default to the topology's\n"
+               "controller.openflow and controller.api.  SIGTERM or SIGINT stops it.\n");
+}
+
+static int parse_endpoint(const char *s, char *addr, size_t size, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    long p = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!colon || (size_t)(colon - s) >= size || *end || p < 1 || p > 65535)
+        return -1;
+    memcpy(addr, s, (size_t)(colon - s));
+    addr[colon - s] = '\0';
+    *port = (uint16_t)p;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"topology", required_argument, NULL, 't'}, {"openflow", required_argument, NULL, 'o'},
+        {"api", required_argument, NULL, 'a'},      {"pidfile", required_argument, NULL, 'p'},
+        {"log-file", required_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
+    log_set_program("minidcd");
+    int ch;
+    while ((ch = getopt_long(argc, argv, "t:o:a:p:l:vh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 't':
+            topo_file = optarg;
+            break;
+        case 'o':
+            of = optarg;
+            break;
+        case 'a':
+            api = optarg;
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
+        case 'l':
+            logfile = optarg;
+            break;
+        case 'v':
+            log_set_level(LOG_DEBUG);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!topo_file || optind < argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (logfile && !freopen(logfile, "a", stderr)) {
+        fprintf(stdout, "minidcd: cannot open %s: %s\n", logfile, strerror(errno));
+        return 1;
+    }
+    setvbuf(stderr, NULL, _IOLBF, 0);
+    struct diag_list dl;
+    diag_list_init(&dl, topo_file);
+    struct ctl c;
+    memset(&c, 0, sizeof c);
+    c.t = topo_load(topo_file, &dl);
+    if (!c.t) {
+        diag_print(&dl, stderr);
+        diag_list_free(&dl);
+        return 1;
+    }
+    diag_list_free(&dl);
+    char of_addr[64], api_addr[64], buf[16];
+    uint16_t of_port = c.t->ctl_of_port, api_port = c.t->api_port;
+    snprintf(of_addr, sizeof of_addr, "%s", topo_ip_str(c.t->ctl_addr, buf));
+    snprintf(api_addr, sizeof api_addr, "%s", topo_ip_str(c.t->api_addr, buf));
+    if ((of && parse_endpoint(of, of_addr, sizeof of_addr, &of_port)) ||
+        (api && parse_endpoint(api, api_addr, sizeof api_addr, &api_port))) {
+        fprintf(stderr, "minidcd: an endpoint is ADDRESS:PORT\n");
+        topo_free(c.t);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    c.base = event_base_new();
+    c.started = ctl_now();
+    struct net_io io = {.ctx = &c, .send = send_cb};
+    c.net = net_create(c.t, &io);
+    int rc = 0;
+    if (ofconn_listen(&c, of_addr, of_port)) {
+        LOG_ERR_("cannot listen for switches on %s:%u: %s", of_addr, of_port, strerror(errno));
+        rc = 1;
+    } else if (api_start(&c, api_addr, api_port)) {
+        LOG_ERR_("cannot serve the API on %s:%u: %s", api_addr, api_port, strerror(errno));
+        rc = 1;
+    }
+    if (rc == 0) {
+        if (pidfile) {
+            FILE *f = fopen(pidfile, "w");
+            if (f) {
+                fprintf(f, "%d\n", (int)getpid());
+                fclose(f);
+            }
+        }
+        c.tick = event_new(c.base, -1, EV_PERSIST, on_tick, &c);
+        struct timeval tv = {0, 100000};
+        event_add(c.tick, &tv);
+        struct event *sigterm = evsignal_new(c.base, SIGTERM, on_signal, &c);
+        struct event *sigint = evsignal_new(c.base, SIGINT, on_signal, &c);
+        event_add(sigterm, NULL);
+        event_add(sigint, NULL);
+        LOG_INF("topology %s: switches connect to %s:%u, API on http://%s:%u/api/v1", c.t->name, of_addr, of_port,
+                api_addr, api_port);
+        event_base_dispatch(c.base);
+        event_free(sigterm);
+        event_free(sigint);
+        event_free(c.tick);
+        if (pidfile)
+            unlink(pidfile);
+    }
+    ofconn_close_all(&c);
+    api_stop(&c);
+    net_destroy(c.net);
+    event_base_free(c.base);
+    topo_free(c.t);
+    return rc;
+}

@@ -1,0 +1,501 @@
+/* OpenFlow connections: accept, frame, negotiate, keep alive, bound.
+ *
+ * Framing checks the header length before anything (a length below 8 or a
+ * message the codec rejects drops the peer, with a rate-limited log line and
+ * a printable sample of its bytes).  A connection is never freed inside its
+ * own callback chain: it is marked and freed from the tick. */
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ctl/ctl.h"
+#include "ofp/ofp_print.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+LOG_MODULE("ofconn");
+
+enum ofconn_state { OFC_HELLO, OFC_FEATURES, OFC_PORTS, OFC_READY };
+
+struct ofconn {
+    struct ctl *ctl;
+    struct bufferevent *bev;
+    char peer[64];
+    enum ofconn_state state;
+    uint8_t version;
+    uint64_t dpid;
+    uint32_t next_xid;
+    uint32_t ports_xid;
+    struct ofp_port *ports;
+    size_t n_ports;
+    double last_rx, last_echo;
+    bool dead;      /* to be freed at the next tick */
+    bool unsynced;  /* flow changes sent since the last barrier */
+    uint32_t barrier_xid;
+    bool synced;
+    uint64_t rx_msgs, tx_msgs;
+};
+
+/* Anything a peer can trigger is logged at most this often. */
+static bool rate_ok(void)
+{
+    static double window;
+    static int count;
+    double now = ctl_now();
+    if (now - window > 10.0) {
+        window = now;
+        count = 0;
+    }
+    return ++count <= 20;
+}
+
+static void ofconn_kill(struct ofconn *oc, const char *why)
+{
+    if (oc->dead)
+        return;
+    if (rate_ok())
+        LOG_WRN("%s%s%s: %s; dropping it", oc->peer, oc->dpid ? " " : "",
+                oc->dpid ? net_switch_name(oc->ctl->net, oc->dpid) : "", why);
+    oc->dead = true;
+    bufferevent_disable(oc->bev, EV_READ | EV_WRITE);
+    if (oc->state == OFC_READY) {
+        net_switch_down(oc->ctl->net, oc->dpid);
+        api_switch_gone(oc->ctl, oc->dpid);
+    }
+}
+
+static uint32_t ofconn_send(struct ofconn *oc, const struct ofp_msg *m)
+{
+    if (oc->dead)
+        return 0;
+    struct ofp_msg copy = *m;
+    copy.version = oc->version ? oc->version : OFP13_VERSION;
+    if (!copy.xid) {
+        copy.xid = oc->next_xid++;
+        if (!oc->next_xid)
+            oc->next_xid = 1; /* xid 0 means "assign one" */
+    }
+    size_t len;
+    uint8_t *wire = ofp_encode(&copy, &len);
+    if (!wire) {
+        LOG_ERR_("cannot encode %s for OpenFlow version %u", ofp_type_name(m->type), copy.version);
+        return 0;
+    }
+    struct evbuffer *out = bufferevent_get_output(oc->bev);
+    if (evbuffer_get_length(out) + len > CTL_MAX_OUTPUT) {
+        free(wire);
+        ofconn_kill(oc, "too slow: its output queue is full");
+        return 0;
+    }
+    evbuffer_add(out, wire, len);
+    free(wire);
+    oc->tx_msgs++;
+    if (m->type == OFPT_FLOW_MOD || m->type == OFPT_GROUP_MOD)
+        oc->unsynced = true;
+    return copy.xid;
+}
+
+static struct ofconn *find_conn(struct ctl *c, uint64_t dpid)
+{
+    for (size_t i = 0; i < c->n_conns; i++)
+        if (!c->conns[i]->dead && c->conns[i]->state == OFC_READY && c->conns[i]->dpid == dpid)
+            return c->conns[i];
+    return NULL;
+}
+
+uint32_t ctl_send(struct ctl *c, uint64_t dpid, const struct ofp_msg *m)
+{
+    struct ofconn *oc = find_conn(c, dpid);
+    return oc ? ofconn_send(oc, m) : 0;
+}
+
+static void send_simple(struct ofconn *oc, uint8_t type, uint32_t xid)
+{
+    struct ofp_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    m.xid = xid;
+    ofconn_send(oc, &m);
+}
+
+static void send_error(struct ofconn *oc, enum ofp_err e, const uint8_t *data, size_t len, uint32_t xid)
+{
+    struct ofp_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = OFPT_ERROR;
+    m.xid = xid;
+    m.error.type = ofp_err_type(e);
+    m.error.code = ofp_err_code(e);
+    m.error.data.data = (uint8_t *)data;
+    m.error.data.len = len < 64 ? len : 64;
+    ofconn_send(oc, &m);
+}
+
+static void sample_hex(const uint8_t *d, size_t len, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && i < 16 && o + 3 < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%02x", d[i]);
+    buf[o] = '\0';
+}
+
+static void handle_hello(struct ofconn *oc, const struct ofp_msg *m, const uint8_t *raw)
+{
+    uint32_t theirs = m->hello.bitmap ? m->hello.bitmap : (1u << m->version);
+    if (theirs & (1u << OFP13_VERSION) && m->version >= OFP13_VERSION)
+        oc->version = OFP13_VERSION;
+    else if (theirs & (1u << OFP10_VERSION) || m->version == OFP10_VERSION)
+        oc->version = OFP10_VERSION;
+    else {
+        oc->version = OFP13_VERSION;
+        send_error(oc, OFPERR_HELLO_INCOMPATIBLE, raw, 8, m->xid);
+        ofconn_kill(oc, "no common OpenFlow version (minidcd speaks 1.3 and 1.0)");
+        return;
+    }
+    oc->state = OFC_FEATURES;
+    send_simple(oc, OFPT_FEATURES_REQUEST, 0);
+}
+
+static void ports_done(struct ofconn *oc)
+{
+    struct ctl *c = oc->ctl;
+    /* A datapath that reconnects replaces its old connection. */
+    for (size_t i = 0; i < c->n_conns; i++) {
+        struct ofconn *o = c->conns[i];
+        if (o != oc && !o->dead && o->state == OFC_READY && o->dpid == oc->dpid)
+            ofconn_kill(o, "replaced by a new connection of the same datapath");
+    }
+    oc->state = OFC_READY;
+    LOG_INF("%s: datapath %016" PRIx64 " connected (OpenFlow %s)", oc->peer, oc->dpid,
+            oc->version == OFP13_VERSION ? "1.3" : "1.0");
+    if (oc->version == OFP13_VERSION)
+        net_switch_up(c->net, oc->dpid, oc->ports, oc->n_ports, ctl_now());
+}
+
+static void handle_features(struct ofconn *oc, const struct ofp_msg *m)
+{
+    oc->dpid = m->features.datapath_id;
+    struct ofp_msg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.type = OFPT_SET_CONFIG;
+    cfg.config.miss_send_len = OFPCML_NO_BUFFER;
+    ofconn_send(oc, &cfg);
+    if (oc->version == OFP10_VERSION) {
+        /* 1.0 lists its ports in the features reply. */
+        oc->n_ports = m->features.n_ports;
+        oc->ports = xcalloc(oc->n_ports + 1, sizeof *oc->ports);
+        memcpy(oc->ports, m->features.ports, oc->n_ports * sizeof *oc->ports);
+        ports_done(oc);
+        return;
+    }
+    struct ofp_msg req;
+    memset(&req, 0, sizeof req);
+    req.type = OFPT_MULTIPART_REQUEST;
+    req.mp.mp_type = OFPMP_PORT_DESC;
+    oc->ports_xid = ofconn_send(oc, &req);
+    oc->state = OFC_PORTS;
+}
+
+/* OpenFlow 1.0 switches get a reactive answer to every packet-in: a flow to
+ * where its destination was last seen on that switch, or a flood.  (The
+ * classic controller benchmarks speak 1.0; minidc's network logic is 1.3.) */
+struct l2_entry {
+    uint64_t dpid;
+    uint8_t mac[6];
+    uint32_t port;
+};
+static struct l2_entry l2[4096];
+
+static void l2_packet_in(struct ofconn *oc, const struct ofp_msg *m)
+{
+    const struct ofp_oxm *in = ofp_match_find(&m->packet_in.match, OXM_IN_PORT);
+    const uint8_t *f = m->packet_in.data.data;
+    if (!in || m->packet_in.data.len < 14)
+        return;
+    uint32_t in_port = (uint32_t)in->value[0] << 24 | (uint32_t)in->value[1] << 16 | (uint32_t)in->value[2] << 8 |
+                       in->value[3];
+    uint32_t h = 2166136261u;
+    for (int i = 6; i < 12; i++)
+        h = (h ^ f[i]) * 16777619u;
+    struct l2_entry *src = &l2[(h ^ (uint32_t)oc->dpid) % 4096];
+    src->dpid = oc->dpid, memcpy(src->mac, f + 6, 6), src->port = in_port;
+    h = 2166136261u;
+    for (int i = 0; i < 6; i++)
+        h = (h ^ f[i]) * 16777619u;
+    struct l2_entry *dst = &l2[(h ^ (uint32_t)oc->dpid) % 4096];
+    bool known = dst->dpid == oc->dpid && !memcmp(dst->mac, f, 6);
+    struct ofp_msg r;
+    memset(&r, 0, sizeof r);
+    if (known) {
+        r.type = OFPT_FLOW_MOD;
+        r.flow_mod.command = OFPFC_ADD;
+        r.flow_mod.idle_timeout = 60;
+        r.flow_mod.priority = 100;
+        r.flow_mod.buffer_id = m->packet_in.buffer_id;
+        r.flow_mod.out_port = OFPP_ANY;
+        r.flow_mod.out_group = OFPG_ANY;
+        ofp_match_add_u32(&r.flow_mod.match, OXM_IN_PORT, in_port);
+        ofp_match_add(&r.flow_mod.match, OXM_ETH_DST, f, 6, NULL);
+        ofp_match_add(&r.flow_mod.match, OXM_ETH_SRC, f + 6, 6, NULL);
+        ofp_action_output(&ofp_instructions_push(&r.flow_mod.instructions, OFPIT_APPLY_ACTIONS)->actions, dst->port);
+    } else {
+        r.type = OFPT_PACKET_OUT;
+        r.packet_out.buffer_id = m->packet_in.buffer_id;
+        r.packet_out.in_port = in_port;
+        ofp_action_output(&r.packet_out.actions, OFPP_FLOOD);
+        if (m->packet_in.buffer_id == OFP_NO_BUFFER) {
+            r.packet_out.data.data = m->packet_in.data.data;
+            r.packet_out.data.len = m->packet_in.data.len;
+        }
+    }
+    ofconn_send(oc, &r);
+    if (known)
+        ofp_instructions_free(&r.flow_mod.instructions);
+    else
+        ofp_actions_free(&r.packet_out.actions);
+}
+
+static void handle_msg(struct ofconn *oc, const struct ofp_msg *m, const uint8_t *raw, size_t len)
+{
+    struct ctl *c = oc->ctl;
+    switch (m->type) {
+    case OFPT_HELLO:
+        if (oc->state == OFC_HELLO)
+            handle_hello(oc, m, raw);
+        return;
+    case OFPT_ECHO_REQUEST: {
+        struct ofp_msg r = *m;
+        r.type = OFPT_ECHO_REPLY;
+        ofconn_send(oc, &r);
+        return;
+    }
+    case OFPT_ECHO_REPLY:
+        return;
+    case OFPT_ERROR:
+        if (rate_ok()) {
+            char *t = ofp_to_text(m);
+            LOG_WRN("%s %s: %s", oc->peer, oc->dpid ? net_switch_name(c->net, oc->dpid) : "", t);
+            free(t);
+        }
+        return;
+    case OFPT_FEATURES_REPLY:
+        if (oc->state == OFC_FEATURES)
+            handle_features(oc, m);
+        return;
+    case OFPT_MULTIPART_REPLY:
+        if (oc->state == OFC_PORTS && m->xid == oc->ports_xid && m->mp.mp_type == OFPMP_PORT_DESC) {
+            oc->ports = xrealloc(oc->ports, (oc->n_ports + m->mp.n + 1) * sizeof *oc->ports);
+            memcpy(oc->ports + oc->n_ports, m->mp.ports, m->mp.n * sizeof *oc->ports);
+            oc->n_ports += m->mp.n;
+            if (!(m->mp.flags & OFPMPF_MORE))
+                ports_done(oc);
+            return;
+        }
+        if (oc->state != OFC_READY || api_multipart_reply(c, oc->dpid, m))
+            return;
+        if (m->mp.mp_type == OFPMP_FLOW)
+            net_flow_stats(c->net, oc->dpid, m->mp.flows, m->mp.n, m->mp.flags & OFPMPF_MORE);
+        return;
+    case OFPT_BARRIER_REPLY:
+        if (m->xid == oc->barrier_xid)
+            oc->synced = true;
+        return;
+    case OFPT_PACKET_IN:
+        if (oc->state != OFC_READY)
+            return;
+        if (oc->version == OFP10_VERSION)
+            l2_packet_in(oc, m);
+        else
+            net_packet_in(c->net, oc->dpid, m, ctl_now());
+        return;
+    case OFPT_PORT_STATUS:
+        if (oc->state == OFC_READY && oc->version == OFP13_VERSION)
+            net_port_status(c->net, oc->dpid, m->port_status.reason, &m->port_status.desc);
+        return;
+    case OFPT_FLOW_REMOVED:
+    case OFPT_GET_CONFIG_REPLY:
+    case OFPT_ROLE_REPLY:
+        return;
+    default:
+        /* Legal OpenFlow, but not for a switch to send. */
+        send_error(oc, OFPERR_BAD_REQUEST_BAD_TYPE, raw, len, m->xid);
+    }
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    struct ofconn *oc = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    while (!oc->dead) {
+        size_t avail = evbuffer_get_length(in);
+        uint8_t hdr[8];
+        if (avail < 8 || evbuffer_copyout(in, hdr, 8) != 8)
+            return;
+        size_t len = ofp_peek_length(hdr, 8);
+        if (len < OFP_HEADER_LEN) {
+            char s[40];
+            sample_hex(hdr, 8, s, sizeof s);
+            ofconn_kill(oc, len < 8 ? "message length below 8 (not OpenFlow?)" : "bad length");
+            if (rate_ok())
+                LOG_WRN("%s: first bytes %s", oc->peer, s);
+            return;
+        }
+        if (avail < len)
+            return;
+        uint8_t *raw = evbuffer_pullup(in, (ssize_t)len);
+        struct ofp_msg m;
+        enum ofp_err e = ofp_decode(raw, len, &m);
+        oc->last_rx = ctl_now();
+        oc->rx_msgs++;
+        if (e) {
+            char s[40];
+            sample_hex(raw, len, s, sizeof s);
+            if (rate_ok())
+                LOG_WRN("%s: malformed message (%s), first bytes %s", oc->peer, ofp_err_name(e), s);
+            send_error(oc, e, raw, len, (uint32_t)(raw[4] << 24 | raw[5] << 16 | raw[6] << 8 | raw[7]));
+            evbuffer_drain(in, len);
+            /* An unknown type or statistic is answered and tolerated; a broken one is not. */
+            if (e != OFPERR_BAD_REQUEST_BAD_TYPE && e != OFPERR_BAD_REQUEST_BAD_MULTIPART)
+                ofconn_kill(oc, "sent a malformed message");
+            continue;
+        }
+        if (oc->state == OFC_HELLO && m.type != OFPT_HELLO) {
+            ofp_msg_free(&m);
+            evbuffer_drain(in, len);
+            ofconn_kill(oc, "did not start with HELLO");
+            return;
+        }
+        handle_msg(oc, &m, raw, len);
+        ofp_msg_free(&m);
+        evbuffer_drain(in, len);
+    }
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct ofconn *oc = arg;
+    (void)bev;
+    if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && !oc->dead) {
+        if (oc->state == OFC_READY)
+            LOG_INF("%s: datapath %016" PRIx64 " disconnected", oc->peer, oc->dpid);
+        oc->dead = true;
+        bufferevent_disable(oc->bev, EV_READ | EV_WRITE);
+        if (oc->state == OFC_READY) {
+            net_switch_down(oc->ctl->net, oc->dpid);
+            api_switch_gone(oc->ctl, oc->dpid);
+        }
+    }
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    struct ctl *c = arg;
+    (void)l, (void)salen;
+    struct ofconn *oc = xcalloc(1, sizeof *oc);
+    oc->ctl = c;
+    oc->next_xid = 1;
+    oc->last_rx = oc->last_echo = ctl_now();
+    if (sa->sa_family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+        char a[16];
+        inet_ntop(AF_INET, &sin->sin_addr, a, sizeof a);
+        snprintf(oc->peer, sizeof oc->peer, "%s:%u", a, ntohs(sin->sin_port));
+    } else {
+        snprintf(oc->peer, sizeof oc->peer, "peer");
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    oc->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(oc->bev, on_read, NULL, on_event, oc);
+    /* Reading stops past 1 MiB of unread input until it is consumed. */
+    bufferevent_setwatermark(oc->bev, EV_READ, 0, 1u << 20);
+    bufferevent_enable(oc->bev, EV_READ | EV_WRITE);
+    xgrow(&c->conns, &c->conns_cap, c->n_conns + 1, sizeof *c->conns);
+    c->conns[c->n_conns++] = oc;
+    struct ofp_msg hello;
+    memset(&hello, 0, sizeof hello);
+    hello.type = OFPT_HELLO;
+    hello.hello.bitmap = 1u << OFP10_VERSION | 1u << OFP13_VERSION;
+    oc->version = OFP13_VERSION;
+    ofconn_send(oc, &hello);
+    oc->version = 0;
+}
+
+int ofconn_listen(struct ctl *c, const char *addr, uint16_t port)
+{
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+        return -1;
+    c->of_listener = evconnlistener_new_bind(c->base, on_accept, c, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
+                                             (struct sockaddr *)&sin, sizeof sin);
+    return c->of_listener ? 0 : -1;
+}
+
+static void ofconn_free(struct ofconn *oc)
+{
+    bufferevent_free(oc->bev);
+    free(oc->ports);
+    free(oc);
+}
+
+void ofconn_tick_all(struct ctl *c, double now)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < c->n_conns; i++) {
+        struct ofconn *oc = c->conns[i];
+        if (!oc->dead) {
+            if (now - oc->last_rx > CTL_ECHO_TIMEOUT)
+                ofconn_kill(oc, "silent for too long (no echo reply)");
+            else if (now - oc->last_rx > CTL_ECHO_INTERVAL && now - oc->last_echo > CTL_ECHO_INTERVAL) {
+                oc->last_echo = now;
+                send_simple(oc, OFPT_ECHO_REQUEST, 0);
+            }
+            /* Flow changes since the last barrier: ask when they are in. */
+            if (!oc->dead && oc->unsynced && oc->state == OFC_READY) {
+                oc->unsynced = false;
+                oc->synced = false;
+                oc->barrier_xid = 0;
+                struct ofp_msg b;
+                memset(&b, 0, sizeof b);
+                b.type = OFPT_BARRIER_REQUEST;
+                oc->barrier_xid = ofconn_send(oc, &b);
+            }
+        }
+        if (oc->dead)
+            ofconn_free(oc);
+        else
+            c->conns[j++] = oc;
+    }
+    c->n_conns = j;
+}
+
+json_t *ofconn_json(struct ctl *c, uint64_t dpid)
+{
+    struct ofconn *oc = find_conn(c, dpid);
+    if (!oc)
+        return json_null();
+    return json_pack("{s:s, s:s, s:b, s:I, s:I}", "peer", oc->peer, "openflow",
+                     oc->version == OFP13_VERSION ? "1.3" : "1.0", "synced", oc->synced, "rx_messages",
+                     (json_int_t)oc->rx_msgs, "tx_messages", (json_int_t)oc->tx_msgs);
+}
+
+void ofconn_close_all(struct ctl *c)
+{
+    for (size_t i = 0; i < c->n_conns; i++)
+        ofconn_free(c->conns[i]);
+    c->n_conns = 0;
+    free(c->conns);
+    c->conns = NULL;
+    if (c->of_listener)
+        evconnlistener_free(c->of_listener);
+}

@@ -1,0 +1,57 @@
+/* Every flow minidcd installs, in one place: tables, priorities, cookies.
+ *
+ * Cookies say who owns a flow, so each owner installs and removes its own and
+ * a restarted controller can sweep what it no longer wants:
+ *   bits 63..56  0x6d, minidc's mark: flows without it are never touched
+ *   bits 55..48  the owner (NET_OWNER_*)
+ *   bits 31..0   the owner's id (a host's IPv4 address, a base flow's number)
+ *
+ * Table 0 classifies, table 1 forwards IPv4 by destination:
+ *   table 0  prio 1000  LLDP                         -> controller    (topology discovery)
+ *            prio  900  ARP                          -> controller    (ARP answered or relayed)
+ *            prio  500  IPv4 to the gateway MAC      -> dec_ttl, eth_src := gateway MAC, table 1
+ *                                                                     (routing between subnets)
+ *            prio  100  IPv4                         -> table 1
+ *            prio   50  broadcast                    -> spanning-tree and edge ports
+ *            prio    0  anything else                -> drop
+ *   table 1  prio  100  ipv4_dst = a host            -> eth_dst := host MAC, port towards it
+ *            prio    0  anything else                -> controller    (unknown destination)
+ * Later owners (address rewrite of migrated VMs, load balancers) sit in table
+ * 0 above 500 and below 900 so they act before forwarding and routing. */
+#ifndef MINIDC_NET_FLOWS_H
+#define MINIDC_NET_FLOWS_H
+
+#define NET_COOKIE_MARK 0x6d00000000000000ull
+#define NET_COOKIE_MARK_MASK 0xff00000000000000ull
+#define NET_COOKIE_OWNER_MASK 0xffff000000000000ull
+#define NET_COOKIE(owner, id) (NET_COOKIE_MARK | (unsigned long long)(owner) << 48 | (unsigned long long)(id))
+
+enum net_owner {
+    NET_OWNER_BASE = 1,  /* the fixed flows of every switch */
+    NET_OWNER_HOST = 2,  /* a host's route, id = its IPv4 address */
+    NET_OWNER_FLOOD = 3, /* the broadcast flow of a switch */
+    NET_OWNER_NAT = 4,   /* reserved: address rewrite for migrated VMs */
+    NET_OWNER_LB = 5,    /* reserved: on-demand load balancers */
+};
+
+enum { NET_TABLE_CLASSIFY = 0, NET_TABLE_FORWARD = 1 };
+
+enum {
+    NET_PRIO_LLDP = 1000,
+    NET_PRIO_ARP = 900,
+    NET_PRIO_ROUTED = 500,
+    NET_PRIO_IPV4 = 100,
+    NET_PRIO_FLOOD = 50,
+    NET_PRIO_DROP = 0,
+    NET_PRIO_HOST = 100,
+    NET_PRIO_MISS = 0,
+};
+
+/* Base flow ids (NET_OWNER_BASE). */
+enum { NET_BASE_LLDP = 1, NET_BASE_ARP, NET_BASE_ROUTED, NET_BASE_IPV4, NET_BASE_DROP, NET_BASE_MISS, NET_BASE_COUNT };
+
+/* Idle timeout of host routes (seconds): a route nobody uses goes, and the
+ * next packet towards the host brings it back through the controller. */
+#define NET_HOST_IDLE_TIMEOUT 300
+
+#endif

@@ -1,0 +1,897 @@
+/* The controller's network logic.  See net.h and flows.h. */
+#include "net/net.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/flows.h"
+#include "net/pkt.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+LOG_MODULE("net");
+
+const uint8_t net_gateway_mac[6] = {0x02, 0x6d, 0x64, 0x63, 0x00, 0x01};
+
+#define LLDP_INTERVAL 1.0  /* seconds between probes on every port */
+#define LINK_TIMEOUT 3.5   /* a link not seen for this long is gone */
+#define SWEEP_DELAY 1.5    /* after a switch connects: time for LLDP before the sweep */
+#define PENDING_MAX 64     /* packets held while their destination is ARPed for */
+#define PENDING_TTL 3.0
+
+struct net_port {
+    uint32_t no;
+    char name[17];
+    uint8_t mac[6];
+    bool up;
+};
+
+struct net_switch {
+    uint64_t dpid;
+    char *name;
+    bool connected;
+    struct net_port *ports;
+    size_t n_ports;
+    double connected_at;
+    bool sweep_requested, swept;
+    /* flows seen during the sweep: their cookies */
+    uint64_t *seen_cookies;
+    size_t n_seen, seen_cap;
+};
+
+struct net_link { /* one direction: a probe sent on (a, a_port) arrived on (b, b_port) */
+    uint64_t a, b;
+    uint32_t a_port, b_port;
+    double seen;
+};
+
+struct net_host {
+    uint8_t mac[6];
+    uint32_t ip;
+    uint64_t dpid;
+    uint32_t port;
+    double seen;
+};
+
+struct net_pending {
+    uint32_t ip;
+    uint8_t *data;
+    size_t len;
+    double at;
+};
+
+struct net {
+    const struct topo *t;
+    struct net_io io;
+    struct net_switch *sw;
+    size_t n_sw, sw_cap;
+    struct net_link *links;
+    size_t n_links, links_cap;
+    struct net_host *hosts;
+    size_t n_hosts, hosts_cap;
+    struct net_pending pending[PENDING_MAX];
+    size_t n_pending;
+    double now, last_lldp;
+    bool dirty; /* topology changed: recompute routes and flooding */
+    struct net_stats stats;
+};
+
+/* ---- lookups ---- */
+
+static struct net_switch *find_sw(const struct net *n, uint64_t dpid)
+{
+    for (size_t i = 0; i < n->n_sw; i++)
+        if (n->sw[i].dpid == dpid)
+            return &n->sw[i];
+    return NULL;
+}
+
+static struct net_port *find_port(struct net_switch *s, uint32_t no)
+{
+    for (size_t i = 0; i < s->n_ports; i++)
+        if (s->ports[i].no == no)
+            return &s->ports[i];
+    return NULL;
+}
+
+static bool is_link_port(const struct net *n, uint64_t dpid, uint32_t port)
+{
+    for (size_t i = 0; i < n->n_links; i++)
+        if ((n->links[i].a == dpid && n->links[i].a_port == port) ||
+            (n->links[i].b == dpid && n->links[i].b_port == port))
+            return true;
+    return false;
+}
+
+static struct net_host *find_host_ip(const struct net *n, uint32_t ip)
+{
+    for (size_t i = 0; i < n->n_hosts; i++)
+        if (n->hosts[i].ip == ip)
+            return &n->hosts[i];
+    return NULL;
+}
+
+static const struct topo_subnet *subnet_of(const struct net *n, uint32_t ip)
+{
+    for (size_t i = 0; i < n->t->n_subnets; i++)
+        if (topo_prefix_contains(n->t->subnets[i].prefix, ip))
+            return &n->t->subnets[i];
+    return NULL;
+}
+
+static bool is_gateway(const struct net *n, uint32_t ip)
+{
+    for (size_t i = 0; i < n->t->n_subnets; i++)
+        if (n->t->subnets[i].gateway == ip)
+            return true;
+    return false;
+}
+
+const char *net_switch_name(const struct net *n, uint64_t dpid)
+{
+    struct net_switch *s = find_sw(n, dpid);
+    return s ? s->name : "?";
+}
+
+bool net_switch_lookup(const struct net *n, const char *name, uint64_t *dpid)
+{
+    for (size_t i = 0; i < n->n_sw; i++)
+        if (!strcmp(n->sw[i].name, name)) {
+            *dpid = n->sw[i].dpid;
+            return true;
+        }
+    char *end;
+    unsigned long long v = strtoull(name, &end, 16);
+    if (*name && !*end && find_sw(n, v)) {
+        *dpid = v;
+        return true;
+    }
+    return false;
+}
+
+const struct net_stats *net_get_stats(const struct net *n)
+{
+    return &n->stats;
+}
+
+/* ---- sending ---- */
+
+static void send_msg(struct net *n, uint64_t dpid, struct ofp_msg *m)
+{
+    m->version = OFP13_VERSION;
+    if (m->type == OFPT_FLOW_MOD)
+        n->stats.flow_mods++;
+    else if (m->type == OFPT_PACKET_OUT)
+        n->stats.packet_outs++;
+    n->io.send(n->io.ctx, dpid, m);
+    ofp_msg_free(m);
+}
+
+static void flow_init(struct ofp_msg *m, uint8_t table, uint16_t prio, uint64_t cookie)
+{
+    memset(m, 0, sizeof *m);
+    m->type = OFPT_FLOW_MOD;
+    m->flow_mod.command = OFPFC_ADD;
+    m->flow_mod.table_id = table;
+    m->flow_mod.priority = prio;
+    m->flow_mod.cookie = cookie;
+    m->flow_mod.buffer_id = OFP_NO_BUFFER;
+    m->flow_mod.out_port = OFPP_ANY;
+    m->flow_mod.out_group = OFPG_ANY;
+}
+
+static struct ofp_actions *flow_apply(struct ofp_msg *m)
+{
+    return &ofp_instructions_push(&m->flow_mod.instructions, OFPIT_APPLY_ACTIONS)->actions;
+}
+
+static void delete_cookie(struct net *n, uint64_t dpid, uint64_t cookie)
+{
+    struct ofp_msg m;
+    flow_init(&m, 0xff /* all tables */, 0, cookie);
+    m.flow_mod.command = OFPFC_DELETE;
+    m.flow_mod.cookie_mask = ~0ull;
+    send_msg(n, dpid, &m);
+}
+
+static void install_base(struct net *n, uint64_t dpid)
+{
+    struct ofp_msg m;
+    /* LLDP and ARP to the controller, whole frames. */
+    flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_LLDP, NET_COOKIE(NET_OWNER_BASE, NET_BASE_LLDP));
+    ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_LLDP);
+    ofp_action_output(flow_apply(&m), OFPP_CONTROLLER);
+    send_msg(n, dpid, &m);
+    flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_ARP, NET_COOKIE(NET_OWNER_BASE, NET_BASE_ARP));
+    ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_ARP);
+    ofp_action_output(flow_apply(&m), OFPP_CONTROLLER);
+    send_msg(n, dpid, &m);
+    /* Routed: addressed to the gateway. */
+    flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_ROUTED, NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED));
+    ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
+    ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+    struct ofp_actions *a = flow_apply(&m);
+    ofp_actions_push(a, OFPAT_DEC_NW_TTL);
+    ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
+    ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id = NET_TABLE_FORWARD;
+    send_msg(n, dpid, &m);
+    flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_IPV4, NET_COOKIE(NET_OWNER_BASE, NET_BASE_IPV4));
+    ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+    ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id = NET_TABLE_FORWARD;
+    send_msg(n, dpid, &m);
+    flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_DROP, NET_COOKIE(NET_OWNER_BASE, NET_BASE_DROP));
+    send_msg(n, dpid, &m);
+    flow_init(&m, NET_TABLE_FORWARD, NET_PRIO_MISS, NET_COOKIE(NET_OWNER_BASE, NET_BASE_MISS));
+    ofp_action_output(flow_apply(&m), OFPP_CONTROLLER);
+    send_msg(n, dpid, &m);
+}
+
+static void packet_out(struct net *n, uint64_t dpid, uint32_t in_port, const uint8_t *data, size_t len,
+                       struct ofp_actions *actions)
+{
+    struct ofp_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = OFPT_PACKET_OUT;
+    m.packet_out.buffer_id = OFP_NO_BUFFER;
+    m.packet_out.in_port = in_port;
+    m.packet_out.actions = *actions;
+    memset(actions, 0, sizeof *actions);
+    m.packet_out.data.data = xmalloc(len);
+    memcpy(m.packet_out.data.data, data, len);
+    m.packet_out.data.len = len;
+    send_msg(n, dpid, &m);
+}
+
+static void send_frame(struct net *n, uint64_t dpid, uint32_t port, const uint8_t *data, size_t len)
+{
+    struct ofp_actions a = {0};
+    ofp_action_output(&a, port);
+    packet_out(n, dpid, OFPP_CONTROLLER, data, len, &a);
+}
+
+/* ---- paths ---- */
+
+/* For every switch, the port towards switch 'dst' on a shortest path (0 when
+ * it has none, or is 'dst').  'ports' has n->n_sw entries, by index. */
+static void ports_towards(const struct net *n, uint64_t dst, uint32_t *ports, bool *reach)
+{
+    size_t *queue = xmalloc((n->n_sw + 1) * sizeof *queue);
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < n->n_sw; i++) {
+        ports[i] = 0;
+        reach[i] = n->sw[i].dpid == dst && n->sw[i].connected;
+        if (reach[i])
+            queue[tail++] = i;
+    }
+    while (head < tail) {
+        const struct net_switch *y = &n->sw[queue[head++]];
+        for (size_t l = 0; l < n->n_links; l++) {
+            const struct net_link *lk = &n->links[l];
+            if (lk->b != y->dpid)
+                continue;
+            for (size_t x = 0; x < n->n_sw; x++)
+                if (n->sw[x].dpid == lk->a && !reach[x] && n->sw[x].connected) {
+                    reach[x] = true;
+                    ports[x] = lk->a_port;
+                    queue[tail++] = x;
+                }
+        }
+    }
+    free(queue);
+}
+
+static void install_host(struct net *n, const struct net_host *h)
+{
+    uint32_t *ports = xmalloc(n->n_sw * sizeof *ports);
+    bool *reach = xmalloc(n->n_sw * sizeof *reach);
+    ports_towards(n, h->dpid, ports, reach);
+    uint64_t cookie = NET_COOKIE(NET_OWNER_HOST, h->ip);
+    for (size_t i = 0; i < n->n_sw; i++) {
+        if (!n->sw[i].connected)
+            continue;
+        if (!reach[i]) {
+            delete_cookie(n, n->sw[i].dpid, cookie);
+            continue;
+        }
+        struct ofp_msg m;
+        flow_init(&m, NET_TABLE_FORWARD, NET_PRIO_HOST, cookie);
+        m.flow_mod.idle_timeout = NET_HOST_IDLE_TIMEOUT;
+        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, h->ip);
+        struct ofp_actions *a = flow_apply(&m);
+        ofp_action_set_field(a, OXM_ETH_DST, h->mac, 6);
+        ofp_action_output(a, n->sw[i].dpid == h->dpid ? h->port : ports[i]);
+        send_msg(n, n->sw[i].dpid, &m);
+    }
+    free(ports);
+    free(reach);
+}
+
+static void install_flood(struct net *n)
+{
+    /* Spanning tree: breadth-first from the connected switch with the
+     * lowest datapath id; a port is in the tree if a tree link uses it. */
+    size_t ns = n->n_sw;
+    bool *in = xcalloc(ns + 1, sizeof *in);
+    size_t *queue = xmalloc((ns + 1) * sizeof *queue);
+    struct {
+        uint64_t dpid;
+        uint32_t port;
+    } *tree = xmalloc((2 * ns + 1) * sizeof *tree);
+    size_t n_tree = 0, head = 0, tail = 0, root = ns;
+    for (size_t i = 0; i < ns; i++)
+        if (n->sw[i].connected && (root == ns || n->sw[i].dpid < n->sw[root].dpid))
+            root = i;
+    if (root < ns) {
+        in[root] = true;
+        queue[tail++] = root;
+    }
+    while (head < tail) {
+        const struct net_switch *y = &n->sw[queue[head++]];
+        for (size_t l = 0; l < n->n_links; l++) {
+            const struct net_link *lk = &n->links[l];
+            if (lk->a != y->dpid)
+                continue;
+            for (size_t x = 0; x < ns; x++)
+                if (n->sw[x].dpid == lk->b && !in[x] && n->sw[x].connected) {
+                    in[x] = true;
+                    queue[tail++] = x;
+                    tree[n_tree].dpid = lk->a, tree[n_tree++].port = lk->a_port;
+                    tree[n_tree].dpid = lk->b, tree[n_tree++].port = lk->b_port;
+                }
+        }
+    }
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    for (size_t i = 0; i < ns; i++) {
+        struct net_switch *s = &n->sw[i];
+        if (!s->connected)
+            continue;
+        struct ofp_msg m;
+        flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_FLOOD, NET_COOKIE(NET_OWNER_FLOOD, 0));
+        ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, bcast, 6, NULL);
+        struct ofp_actions *a = flow_apply(&m);
+        for (size_t p = 0; p < s->n_ports; p++) {
+            uint32_t no = s->ports[p].no;
+            if (no >= OFPP_MAX || !s->ports[p].up)
+                continue;
+            bool tree_port = false;
+            for (size_t t = 0; t < n_tree; t++)
+                tree_port |= tree[t].dpid == s->dpid && tree[t].port == no;
+            if (tree_port || !is_link_port(n, s->dpid, no))
+                ofp_action_output(a, no);
+        }
+        send_msg(n, s->dpid, &m);
+    }
+    free(in);
+    free(queue);
+    free(tree);
+}
+
+static void recompute(struct net *n)
+{
+    n->dirty = false;
+    install_flood(n);
+    for (size_t i = 0; i < n->n_hosts; i++)
+        install_host(n, &n->hosts[i]);
+}
+
+/* ---- switches, ports, links ---- */
+
+static char *topo_name_for(const struct net *n, uint64_t dpid)
+{
+    for (size_t i = 0; i < n->t->n_nodes; i++)
+        if (n->t->nodes[i].kind == TOPO_SWITCH && n->t->nodes[i].dpid == dpid)
+            return xstrdup(n->t->nodes[i].name);
+    return xasprintf("%016" PRIx64, dpid);
+}
+
+struct net *net_create(const struct topo *t, const struct net_io *io)
+{
+    struct net *n = xcalloc(1, sizeof *n);
+    n->t = t;
+    n->io = *io;
+    return n;
+}
+
+void net_destroy(struct net *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n_sw; i++) {
+        free(n->sw[i].name);
+        free(n->sw[i].ports);
+        free(n->sw[i].seen_cookies);
+    }
+    for (size_t i = 0; i < n->n_pending; i++)
+        free(n->pending[i].data);
+    free(n->sw);
+    free(n->links);
+    free(n->hosts);
+    free(n);
+}
+
+static void remove_links_of(struct net *n, uint64_t dpid, uint32_t port, bool whole_switch)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n->n_links; i++) {
+        struct net_link *l = &n->links[i];
+        bool gone = whole_switch ? (l->a == dpid || l->b == dpid)
+                                 : ((l->a == dpid && l->a_port == port) || (l->b == dpid && l->b_port == port));
+        if (gone) {
+            LOG_INF("link %s:%u -> %s:%u down", net_switch_name(n, l->a), l->a_port, net_switch_name(n, l->b),
+                    l->b_port);
+            n->dirty = true;
+        } else {
+            n->links[j++] = *l;
+        }
+    }
+    n->n_links = j;
+}
+
+void net_switch_up(struct net *n, uint64_t dpid, const struct ofp_port *ports, size_t n_ports, double now)
+{
+    struct net_switch *s = find_sw(n, dpid);
+    if (!s) {
+        xgrow(&n->sw, &n->sw_cap, n->n_sw + 1, sizeof *n->sw);
+        s = &n->sw[n->n_sw++];
+        memset(s, 0, sizeof *s);
+        s->dpid = dpid;
+        s->name = topo_name_for(n, dpid);
+    }
+    s->connected = true;
+    s->connected_at = now;
+    s->sweep_requested = s->swept = false;
+    s->n_seen = 0;
+    free(s->ports);
+    s->ports = xcalloc(n_ports + 1, sizeof *s->ports);
+    s->n_ports = n_ports;
+    for (size_t i = 0; i < n_ports; i++) {
+        s->ports[i].no = ports[i].port_no;
+        memcpy(s->ports[i].name, ports[i].name, sizeof s->ports[i].name);
+        memcpy(s->ports[i].mac, ports[i].hw_addr, 6);
+        s->ports[i].up = !(ports[i].config & OFPPC_PORT_DOWN) && !(ports[i].state & OFPPS_LINK_DOWN);
+    }
+    LOG_INF("switch %s (%016" PRIx64 ") up, %zu ports", s->name, dpid, n_ports);
+    install_base(n, dpid);
+    n->dirty = true;
+    n->last_lldp = 0; /* probe now */
+}
+
+void net_switch_down(struct net *n, uint64_t dpid)
+{
+    struct net_switch *s = find_sw(n, dpid);
+    if (!s || !s->connected)
+        return;
+    s->connected = false;
+    LOG_INF("switch %s down", s->name);
+    remove_links_of(n, dpid, 0, true);
+    n->dirty = true;
+}
+
+void net_port_status(struct net *n, uint64_t dpid, uint8_t reason, const struct ofp_port *port)
+{
+    struct net_switch *s = find_sw(n, dpid);
+    if (!s)
+        return;
+    struct net_port *p = find_port(s, port->port_no);
+    bool up = reason != 1 /* delete */ && !(port->config & OFPPC_PORT_DOWN) && !(port->state & OFPPS_LINK_DOWN);
+    if (!p && reason != 1) {
+        s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof *s->ports);
+        p = &s->ports[s->n_ports++];
+        memset(p, 0, sizeof *p);
+        p->no = port->port_no;
+        memcpy(p->name, port->name, sizeof p->name);
+        memcpy(p->mac, port->hw_addr, 6);
+    }
+    if (p && p->up != up) {
+        LOG_INF("switch %s port %u (%s) %s", s->name, port->port_no, port->name, up ? "up" : "down");
+        p->up = up;
+        n->dirty = true;
+    }
+    if (!up)
+        remove_links_of(n, dpid, port->port_no, false);
+}
+
+static void send_lldp(struct net *n)
+{
+    for (size_t i = 0; i < n->n_sw; i++) {
+        struct net_switch *s = &n->sw[i];
+        if (!s->connected)
+            continue;
+        for (size_t p = 0; p < s->n_ports; p++) {
+            if (s->ports[p].no >= OFPP_MAX || !s->ports[p].up)
+                continue;
+            size_t len;
+            uint8_t *f = pkt_build_lldp(s->dpid, s->ports[p].no, s->ports[p].mac, &len);
+            send_frame(n, s->dpid, s->ports[p].no, f, len);
+            free(f);
+        }
+    }
+}
+
+static void saw_lldp(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k, double now)
+{
+    struct net_switch *from = find_sw(n, k->lldp_dpid);
+    if (!from || !from->connected || k->lldp_dpid == dpid)
+        return;
+    for (size_t i = 0; i < n->n_links; i++) {
+        struct net_link *l = &n->links[i];
+        if (l->a == k->lldp_dpid && l->a_port == k->lldp_port && l->b == dpid && l->b_port == in_port) {
+            l->seen = now;
+            return;
+        }
+    }
+    /* A port that leads to a switch hosts no host: forget any learned there. */
+    size_t j = 0;
+    for (size_t i = 0; i < n->n_hosts; i++) {
+        struct net_host *h = &n->hosts[i];
+        if ((h->dpid == dpid && h->port == in_port) || (h->dpid == k->lldp_dpid && h->port == k->lldp_port)) {
+            for (size_t w = 0; w < n->n_sw; w++)
+                if (n->sw[w].connected)
+                    delete_cookie(n, n->sw[w].dpid, NET_COOKIE(NET_OWNER_HOST, h->ip));
+        } else {
+            n->hosts[j++] = *h;
+        }
+    }
+    n->n_hosts = j;
+    xgrow(&n->links, &n->links_cap, n->n_links + 1, sizeof *n->links);
+    n->links[n->n_links++] =
+        (struct net_link){.a = k->lldp_dpid, .a_port = k->lldp_port, .b = dpid, .b_port = in_port, .seen = now};
+    LOG_INF("link %s:%u -> %s:%u up", from->name, k->lldp_port, net_switch_name(n, dpid), in_port);
+    n->dirty = true;
+}
+
+/* ---- hosts ---- */
+
+static void flush_pending(struct net *n, const struct net_host *h)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n->n_pending; i++) {
+        struct net_pending *p = &n->pending[i];
+        if (p->ip == h->ip) {
+            struct ofp_actions a = {0};
+            ofp_action_set_field(&a, OXM_ETH_DST, h->mac, 6);
+            ofp_action_output(&a, h->port);
+            packet_out(n, h->dpid, OFPP_CONTROLLER, p->data, p->len, &a);
+            free(p->data);
+        } else {
+            n->pending[j++] = *p;
+        }
+    }
+    n->n_pending = j;
+}
+
+/* Learns (or moves) the host with 'mac' and 'ip' seen on an edge port. */
+static void learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6], uint32_t ip, double now)
+{
+    if (!ip || is_gateway(n, ip) || pkt_mac_is_multicast(mac) || !subnet_of(n, ip))
+        return;
+    if (is_link_port(n, dpid, port))
+        return;
+    struct net_host *h = find_host_ip(n, ip);
+    char mb[18], ib[16];
+    if (h && h->dpid == dpid && h->port == port && !memcmp(h->mac, mac, 6)) {
+        h->seen = now;
+        return;
+    }
+    if (h) {
+        /* Seen elsewhere: a move (or a new MAC for the address), not a duplicate. */
+        LOG_INF("host %s moved: %s:%u -> %s:%u (%s)", topo_ip_str(ip, ib), net_switch_name(n, h->dpid), h->port,
+                net_switch_name(n, dpid), port, pkt_mac_str(mac, mb));
+        for (size_t i = 0; i < n->n_sw; i++)
+            if (n->sw[i].connected)
+                delete_cookie(n, n->sw[i].dpid, NET_COOKIE(NET_OWNER_HOST, ip));
+        n->stats.host_moves++;
+    } else {
+        xgrow(&n->hosts, &n->hosts_cap, n->n_hosts + 1, sizeof *n->hosts);
+        h = &n->hosts[n->n_hosts++];
+        h->ip = ip;
+        n->stats.hosts_learned++;
+        LOG_INF("host %s (%s) at %s:%u", topo_ip_str(ip, ib), pkt_mac_str(mac, mb), net_switch_name(n, dpid), port);
+    }
+    memcpy(h->mac, mac, 6);
+    h->dpid = dpid;
+    h->port = port;
+    h->seen = now;
+    install_host(n, h);
+    flush_pending(n, h);
+}
+
+static struct net_switch *switch_of_subnet(const struct net *n, const struct topo_subnet *sn)
+{
+    return find_sw(n, n->t->nodes[sn->sw].dpid);
+}
+
+/* Sends 'frame' out of every up edge port of switch 's' but (dpid, in_port). */
+static void to_edge_ports(struct net *n, struct net_switch *s, uint64_t dpid, uint32_t in_port,
+                          const uint8_t *frame, size_t len)
+{
+    struct ofp_actions a = {0};
+    for (size_t p = 0; p < s->n_ports; p++) {
+        uint32_t no = s->ports[p].no;
+        if (no >= OFPP_MAX || !s->ports[p].up || is_link_port(n, s->dpid, no) || (s->dpid == dpid && no == in_port))
+            continue;
+        ofp_action_output(&a, no);
+    }
+    if (a.n)
+        packet_out(n, s->dpid, OFPP_CONTROLLER, frame, len, &a);
+    else
+        ofp_actions_free(&a);
+}
+
+/* Asks, from the gateway, who has 'ip' on its subnet's edge ports. */
+static void arp_probe(struct net *n, uint32_t ip)
+{
+    const struct topo_subnet *sn = subnet_of(n, ip);
+    struct net_switch *s = sn ? switch_of_subnet(n, sn) : NULL;
+    if (!s || !s->connected)
+        return;
+    size_t len;
+    uint8_t *f = pkt_build_arp(ARP_REQUEST, net_gateway_mac, sn->gateway, NULL, ip, NULL, &len);
+    to_edge_ports(n, s, 0, 0, f, len);
+    free(f);
+}
+
+static void handle_arp(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k, const uint8_t *frame,
+                       size_t len, double now)
+{
+    learn(n, dpid, in_port, k->arp_sha, k->arp_spa, now);
+    if (k->arp_op == ARP_REQUEST) {
+        const uint8_t *answer = NULL;
+        const struct net_host *h = find_host_ip(n, k->arp_tpa);
+        if (is_gateway(n, k->arp_tpa))
+            answer = net_gateway_mac;
+        else if (h && !(h->dpid == dpid && h->port == in_port))
+            answer = h->mac; /* proxy ARP: no broadcast needed */
+        if (answer) {
+            size_t rlen;
+            uint8_t *r = pkt_build_arp(ARP_REPLY, answer, k->arp_tpa, k->arp_sha, k->arp_spa, k->eth_src, &rlen);
+            send_frame(n, dpid, in_port, r, rlen);
+            free(r);
+            n->stats.arp_replies++;
+            return;
+        }
+        if (k->arp_spa == k->arp_tpa || h)
+            return; /* gratuitous, or asking about itself */
+        /* Unknown target: relay to the edge ports of its subnet's switch
+         * (never across switch links, so no loop can form). */
+        const struct topo_subnet *sn = subnet_of(n, k->arp_tpa);
+        struct net_switch *s = sn ? switch_of_subnet(n, sn) : NULL;
+        if (s && s->connected)
+            to_edge_ports(n, s, dpid, in_port, frame, len);
+        return;
+    }
+    if (k->arp_op == ARP_REPLY && !is_gateway(n, k->arp_tpa)) {
+        const struct net_host *to = find_host_ip(n, k->arp_tpa);
+        if (to)
+            send_frame(n, to->dpid, to->port, frame, len);
+    }
+}
+
+static void handle_ipv4_miss(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k,
+                             const uint8_t *frame, size_t len, double now)
+{
+    if (!pkt_mac_is_multicast(k->eth_src) && memcmp(k->eth_src, net_gateway_mac, 6))
+        learn(n, dpid, in_port, k->eth_src, k->ip_src, now);
+    struct net_host *h = find_host_ip(n, k->ip_dst);
+    if (h) {
+        /* Its route had gone (idle timeout) or is on its way: reinstall and
+         * deliver this packet. */
+        install_host(n, h);
+        struct ofp_actions a = {0};
+        ofp_action_set_field(&a, OXM_ETH_DST, h->mac, 6);
+        ofp_action_output(&a, h->port);
+        packet_out(n, h->dpid, OFPP_CONTROLLER, frame, len, &a);
+        return;
+    }
+    if (!subnet_of(n, k->ip_dst))
+        return;
+    /* Hold the packet while its destination answers an ARP probe. */
+    if (n->n_pending < PENDING_MAX) {
+        struct net_pending *p = &n->pending[n->n_pending++];
+        p->ip = k->ip_dst;
+        p->data = xmalloc(len);
+        memcpy(p->data, frame, len);
+        p->len = len;
+        p->at = now;
+    }
+    arp_probe(n, k->ip_dst);
+}
+
+void net_packet_in(struct net *n, uint64_t dpid, const struct ofp_msg *m, double now)
+{
+    n->stats.packet_ins++;
+    const struct ofp_oxm *in = ofp_match_find(&m->packet_in.match, OXM_IN_PORT);
+    if (!in || !find_sw(n, dpid))
+        return;
+    uint32_t in_port = (uint32_t)in->value[0] << 24 | (uint32_t)in->value[1] << 16 | (uint32_t)in->value[2] << 8 |
+                       in->value[3];
+    struct pkt k;
+    const uint8_t *frame = m->packet_in.data.data;
+    size_t len = m->packet_in.data.len;
+    if (!frame || !pkt_parse(frame, len, &k))
+        return;
+    switch (k.eth_type) {
+    case ETH_TYPE_LLDP:
+        if (k.lldp_ours)
+            saw_lldp(n, dpid, in_port, &k, now);
+        break;
+    case ETH_TYPE_ARP:
+        handle_arp(n, dpid, in_port, &k, frame, len, now);
+        break;
+    case ETH_TYPE_IPV4:
+        handle_ipv4_miss(n, dpid, in_port, &k, frame, len, now);
+        break;
+    }
+}
+
+/* ---- restart: mark and sweep ---- */
+
+static void request_sweep(struct net *n, struct net_switch *s)
+{
+    struct ofp_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = OFPT_MULTIPART_REQUEST;
+    m.mp.mp_type = OFPMP_FLOW;
+    m.mp.table_id = 0xff;
+    m.mp.out_port = OFPP_ANY;
+    m.mp.out_group = OFPG_ANY;
+    m.mp.cookie = NET_COOKIE_MARK;
+    m.mp.cookie_mask = NET_COOKIE_MARK_MASK;
+    s->sweep_requested = true;
+    s->n_seen = 0;
+    send_msg(n, s->dpid, &m);
+}
+
+/* A host route at its edge says where the host is: relearn it. */
+static void relearn_from_flow(struct net *n, struct net_switch *s, const struct ofp_flow_stats *f)
+{
+    if ((f->cookie & NET_COOKIE_OWNER_MASK) != NET_COOKIE(NET_OWNER_HOST, 0) || f->instructions.n != 1)
+        return;
+    const struct ofp_actions *a = &f->instructions.i[0].actions;
+    const uint8_t *mac = NULL;
+    uint32_t port = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->a[i].type == OFPAT_SET_FIELD && a->a[i].field.field == OXM_ETH_DST)
+            mac = a->a[i].field.value;
+        if (a->a[i].type == OFPAT_OUTPUT)
+            port = a->a[i].port;
+    }
+    uint32_t ip = (uint32_t)f->cookie;
+    if (mac && port && port < OFPP_MAX && !is_link_port(n, s->dpid, port) && !find_host_ip(n, ip))
+        learn(n, s->dpid, port, mac, ip, n->now);
+}
+
+static bool cookie_wanted(const struct net *n, uint64_t cookie)
+{
+    uint64_t owner = (cookie & NET_COOKIE_OWNER_MASK) >> 48 & 0xff;
+    uint32_t id = (uint32_t)cookie;
+    if ((cookie & 0x0000ffff00000000ull) != 0)
+        return false;
+    switch (owner) {
+    case NET_OWNER_BASE:
+        return id >= 1 && id < NET_BASE_COUNT;
+    case NET_OWNER_FLOOD:
+        return id == 0;
+    case NET_OWNER_HOST:
+        return find_host_ip(n, id) != NULL;
+    }
+    return false; /* owners this controller does not run (yet) */
+}
+
+void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *flows, size_t n_flows, bool more)
+{
+    struct net_switch *s = find_sw(n, dpid);
+    if (!s || !s->sweep_requested || s->swept)
+        return;
+    for (size_t i = 0; i < n_flows; i++) {
+        xgrow(&s->seen_cookies, &s->seen_cap, s->n_seen + 1, sizeof *s->seen_cookies);
+        s->seen_cookies[s->n_seen++] = flows[i].cookie;
+        relearn_from_flow(n, s, &flows[i]);
+    }
+    if (more)
+        return;
+    s->swept = true;
+    size_t swept = 0;
+    for (size_t i = 0; i < s->n_seen; i++) {
+        uint64_t c = s->seen_cookies[i];
+        if ((c & NET_COOKIE_MARK_MASK) != NET_COOKIE_MARK || cookie_wanted(n, c))
+            continue;
+        delete_cookie(n, dpid, c);
+        swept++;
+    }
+    n->stats.swept += swept;
+    LOG_INF("switch %s: %zu flows of minidc found, %zu swept", s->name, s->n_seen, swept);
+    n->dirty = true; /* re-assert everything wanted */
+}
+
+void net_tick(struct net *n, double now)
+{
+    n->now = now;
+    if (now - n->last_lldp >= LLDP_INTERVAL) {
+        n->last_lldp = now;
+        send_lldp(n);
+    }
+    /* Links not seen for a while are gone. */
+    size_t j = 0;
+    for (size_t i = 0; i < n->n_links; i++) {
+        struct net_link *l = &n->links[i];
+        if (now - l->seen > LINK_TIMEOUT) {
+            LOG_INF("link %s:%u -> %s:%u timed out", net_switch_name(n, l->a), l->a_port, net_switch_name(n, l->b),
+                    l->b_port);
+            n->dirty = true;
+        } else {
+            n->links[j++] = *l;
+        }
+    }
+    n->n_links = j;
+    /* Packets held too long for an answer that never came. */
+    j = 0;
+    for (size_t i = 0; i < n->n_pending; i++) {
+        if (now - n->pending[i].at > PENDING_TTL)
+            free(n->pending[i].data);
+        else
+            n->pending[j++] = n->pending[i];
+    }
+    n->n_pending = j;
+    for (size_t i = 0; i < n->n_sw; i++) {
+        struct net_switch *s = &n->sw[i];
+        if (s->connected && !s->sweep_requested && now - s->connected_at >= SWEEP_DELAY)
+            request_sweep(n, s);
+    }
+    if (n->dirty)
+        recompute(n);
+}
+
+/* ---- views ---- */
+
+json_t *net_switches_json(const struct net *n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n->n_sw; i++) {
+        const struct net_switch *s = &n->sw[i];
+        char dp[17];
+        snprintf(dp, sizeof dp, "%016" PRIx64, s->dpid);
+        json_t *ports = json_array();
+        for (size_t p = 0; p < s->n_ports; p++) {
+            if (s->ports[p].no >= OFPP_MAX)
+                continue;
+            json_array_append_new(ports, json_pack("{s:I, s:s, s:b, s:b}", "port", (json_int_t)s->ports[p].no,
+                                                   "name", s->ports[p].name, "up", s->ports[p].up, "link",
+                                                   is_link_port(n, s->dpid, s->ports[p].no)));
+        }
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}", "name", s->name, "dpid", dp, "connected",
+                                             s->connected, "ports", ports));
+    }
+    return arr;
+}
+
+json_t *net_links_json(const struct net *n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n->n_links; i++) {
+        const struct net_link *l = &n->links[i];
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:I, s:f}", "from", net_switch_name(n, l->a),
+                                             "from_port", (json_int_t)l->a_port, "to", net_switch_name(n, l->b),
+                                             "to_port", (json_int_t)l->b_port, "age", n->now > l->seen ? n->now - l->seen : 0.0));
+    }
+    return arr;
+}
+
+json_t *net_hosts_json(const struct net *n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n->n_hosts; i++) {
+        const struct net_host *h = &n->hosts[i];
+        char ip[16], mac[18];
+        const struct topo_subnet *sn = subnet_of(n, h->ip);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:f}", "ip", topo_ip_str(h->ip, ip), "mac",
+                                             pkt_mac_str(h->mac, mac), "switch", net_switch_name(n, h->dpid),
+                                             "port", (json_int_t)h->port, "subnet", sn ? sn->name : "",
+                                             "age", n->now > h->seen ? n->now - h->seen : 0.0));
+    }
+    return arr;
+}

@@ -1,0 +1,62 @@
+/* net: the controller's network logic, apart from any I/O.
+ *
+ * It keeps switches, links (LLDP), hosts (learned from packet-ins) and the
+ * subnets of the topology, and turns events into OpenFlow messages through
+ * the 'send' callback: ARP answers, forwarding and routing flows along
+ * shortest paths, broadcast along a spanning tree, and, when a switch
+ * (re)connects, a sweep of minidc flows it no longer wants (see flows.h).
+ * Time comes in through net_tick(); nothing here blocks or reads a clock. */
+#ifndef MINIDC_NET_NET_H
+#define MINIDC_NET_NET_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ofp/ofp.h"
+#include "topo/topo.h"
+
+struct net;
+
+struct net_io {
+    void *ctx;
+    /* Sends 'msg' (OpenFlow 1.3; the xid is the sender's to set) to switch
+     * 'dpid'.  The caller keeps ownership of 'msg'. */
+    void (*send)(void *ctx, uint64_t dpid, const struct ofp_msg *msg);
+};
+
+/* 't' must outlive the net. */
+struct net *net_create(const struct topo *t, const struct net_io *io);
+void net_destroy(struct net *n);
+
+/* A switch finished its handshake: features and port descriptions known. */
+void net_switch_up(struct net *n, uint64_t dpid, const struct ofp_port *ports, size_t n_ports, double now);
+void net_switch_down(struct net *n, uint64_t dpid);
+void net_port_status(struct net *n, uint64_t dpid, uint8_t reason, const struct ofp_port *port);
+void net_packet_in(struct net *n, uint64_t dpid, const struct ofp_msg *msg, double now);
+/* Flow statistics for the sweep after a (re)connection; 'more' while more
+ * parts follow. */
+void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *flows, size_t n_flows, bool more);
+/* Periodic work: LLDP probes, link expiry, sweeps, recomputation.  Call
+ * every 100 ms or so. */
+void net_tick(struct net *n, double now);
+
+/* Read-only views for the API. */
+json_t *net_switches_json(const struct net *n);
+json_t *net_links_json(const struct net *n);
+json_t *net_hosts_json(const struct net *n);
+/* The switch's dpid by name ("ovs4") or by dpid in hex; false when unknown. */
+bool net_switch_lookup(const struct net *n, const char *name, uint64_t *dpid);
+const char *net_switch_name(const struct net *n, uint64_t dpid);
+
+/* Counters, for logs and benchmarks. */
+struct net_stats {
+    uint64_t packet_ins, flow_mods, packet_outs, arp_replies, hosts_learned, host_moves, swept;
+};
+const struct net_stats *net_get_stats(const struct net *n);
+
+/* The gateway MAC the controller answers for every subnet gateway. */
+extern const uint8_t net_gateway_mac[6];
+
+#endif
