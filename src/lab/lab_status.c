@@ -19,7 +19,7 @@ LOG_MODULE("lab");
 
 static json_t *daemon_json(const struct lab_ctx *ctx, const char *name)
 {
-    char *pf = xasprintf("%s/%s.pid", ctx->ovs_dir, name);
+    char *pf = xasprintf("%s/%s.pid", strcmp(name, "minidcd") ? ctx->ovs_dir : ctx->dir, name);
     pid_t pid = proc_read_pidfile(pf);
     free(pf);
     return json_pack("{s:s, s:i, s:b}", "name", name, "pid", (int)pid, "running", proc_alive(pid));
@@ -37,6 +37,8 @@ static json_t *status_json(const struct lab_ctx *ctx)
     json_t *daemons = json_array();
     json_array_append_new(daemons, daemon_json(ctx, "ovsdb-server"));
     json_array_append_new(daemons, daemon_json(ctx, "ovs-vswitchd"));
+    if (mode && strcmp(mode, "standalone"))
+        json_array_append_new(daemons, daemon_json(ctx, "minidcd"));
     json_object_set_new(o, "daemons", daemons);
     if (!t)
         return o;

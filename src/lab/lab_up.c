@@ -25,6 +25,7 @@
 #include "lab/lab.h"
 #include "lab/lab_priv.h"
 #include "util/log.h"
+#include "util/http.h"
 #include "util/netns.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
@@ -119,7 +120,9 @@ static int start_daemon(struct lab_ctx *ctx, const char *const argv[], const cha
     return rc;
 }
 
-static int step_ovs(struct lab_ctx *ctx, char **detail)
+/* Starts the lab's ovsdb-server and ovs-vswitchd where they are not running;
+ * 'fresh' first makes the database. */
+static int start_ovs(struct lab_ctx *ctx, bool fresh, char **detail)
 {
     const char *d = ctx->ovs_dir;
     char *db = xasprintf("%s/conf.db", d), *sock = xasprintf("--remote=punix:%s/db.sock", d),
@@ -131,24 +134,150 @@ static int step_ovs(struct lab_ctx *ctx, char **detail)
          *a_vsctl = xasprintf("--unixctl=%s/ovs-vswitchd.ctl", d), *conn = xasprintf("unix:%s/db.sock", d),
          *a_db = xasprintf("--db=%s", conn);
     lab_ovs_env(ctx);
-    int rc = lab_state_set(ctx, "ovs_dir", d);
+    int rc = fresh ? lab_state_set(ctx, "ovs_dir", d) : 0;
     const char *create[] = {"ovsdb-tool", "create", db, MINIDC_OVS_SCHEMA, NULL};
-    if (!rc)
+    if (!rc && fresh)
         rc = proc_run_logged("lab", create, NULL);
     const char *dbsrv[] = {"ovsdb-server", db, sock, a_dbpid, a_dblog, a_dbctl, "--detach", "--no-chdir", NULL};
-    if (!rc)
+    if (!rc && !proc_alive(proc_read_pidfile(dbpid)))
         rc = start_daemon(ctx, dbsrv, dbpid);
     const char *init[] = {"ovs-vsctl", a_db, "--no-wait", "init", NULL};
-    if (!rc)
+    if (!rc && fresh)
         rc = proc_run_logged("lab", init, NULL);
     const char *vswitchd[] = {"ovs-vswitchd", conn, a_vspid, a_vslog, a_vsctl, "--detach", "--no-chdir", NULL};
-    if (!rc)
+    if (!rc && !proc_alive(proc_read_pidfile(vspid)))
         rc = start_daemon(ctx, vswitchd, vspid);
-    if (!rc)
+    if (!rc && detail)
         *detail = xasprintf("pids %d, %d", (int)proc_read_pidfile(dbpid), (int)proc_read_pidfile(vspid));
     free(db), free(sock), free(dbpid), free(vspid), free(a_dbpid), free(a_vspid), free(a_dblog), free(a_vslog);
     free(a_dbctl), free(a_vsctl), free(conn), free(a_db);
     return rc;
+}
+
+static int step_ovs(struct lab_ctx *ctx, char **detail)
+{
+    return start_ovs(ctx, true, detail);
+}
+
+/* minidcd: next to this program (the build tree, or the installed bin/),
+ * else from PATH. */
+static char *minidcd_path(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            char *p = xasprintf("%s/minidcd", exe);
+            if (access(p, X_OK) == 0)
+                return p;
+            free(p);
+        }
+    }
+    return xstrdup("minidcd");
+}
+
+/* How many switches minidcd has connected, by its own API. */
+static int connected_switches(struct lab_ctx *ctx)
+{
+    struct strbuf body;
+    strbuf_init(&body);
+    char a[16];
+    int n = -1;
+    if (http_get(ctx->name, topo_ip_str(ctx->t->api_addr, a), ctx->t->api_port, "/api/v1/switches", &body, 2000) ==
+        200) {
+        json_t *o = json_loads(body.s, 0, NULL);
+        size_t i;
+        json_t *s;
+        n = 0;
+        json_array_foreach(json_object_get(o, "switches"), i, s) n += json_is_true(json_object_get(s, "connected"));
+        json_decref(o);
+    }
+    strbuf_free(&body);
+    return n;
+}
+
+static bool minidcd_running(struct lab_ctx *ctx)
+{
+    char *pf = xasprintf("%s/minidcd.pid", ctx->dir);
+    bool up = proc_alive(proc_read_pidfile(pf));
+    free(pf);
+    return up;
+}
+
+/* Waits until every switch is connected to the controller. */
+static int wait_switches(struct lab_ctx *ctx, char **detail)
+{
+    size_t want = topo_count(ctx->t, TOPO_SWITCH);
+    int got = 0;
+    double end = proc_now() + 15.0;
+    while (proc_now() < end && (got = connected_switches(ctx)) < (int)want) {
+        if (!minidcd_running(ctx)) {
+            LOG_ERR_("minidcd stopped; see %s/minidcd.log", ctx->dir);
+            return -1;
+        }
+        usleep(20000);
+    }
+    if (got < (int)want) {
+        LOG_ERR_("only %d of %zu switches connected to minidcd within 15 s; see %s/minidcd.log", got, want,
+                 ctx->dir);
+        return -1;
+    }
+    if (detail)
+        *detail = xasprintf("%d of %zu", got, want);
+    return 0;
+}
+
+/* Starts minidcd inside the fabric, where the management network and the
+ * controller's address are; returns once it listens (its pidfile is written
+ * after it binds its sockets). */
+static int start_minidcd(struct lab_ctx *ctx, char **detail)
+{
+    char *bin = minidcd_path(), *topo = xasprintf("%s/topology.yaml", ctx->dir),
+         *pid = xasprintf("%s/minidcd.pid", ctx->dir), *log = xasprintf("%s/minidcd.log", ctx->dir);
+    const char *argv[] = {"ip", "netns", "exec", ctx->name, bin, "--topology", topo, "--pidfile", pid,
+                          "--log-file", log, NULL};
+    unlink(pid);
+    pid_t child = proc_spawn(argv);
+    int rc = child > 0 ? 0 : -1;
+    double end = proc_now() + 10.0;
+    while (rc == 0 && !proc_alive(proc_read_pidfile(pid))) {
+        if (!proc_alive(child) || proc_now() > end) {
+            LOG_ERR_("minidcd did not start; see %s", log);
+            rc = -1;
+        }
+        usleep(10000);
+    }
+    if (rc == 0 && detail)
+        *detail = xasprintf("pid %d", (int)proc_read_pidfile(pid));
+    free(bin), free(topo), free(pid), free(log);
+    return rc;
+}
+
+static bool standalone_mode(struct lab_ctx *ctx)
+{
+    const char *mode = lab_state_str(ctx, "mode");
+    return mode && !strcmp(mode, "standalone");
+}
+
+static int step_controller(struct lab_ctx *ctx, char **detail)
+{
+    if (standalone_mode(ctx)) {
+        *detail = xstrdup("none (standalone)");
+        return 0;
+    }
+    return start_minidcd(ctx, detail);
+}
+
+static int step_connected(struct lab_ctx *ctx, char **detail)
+{
+    if (standalone_mode(ctx)) {
+        *detail = xstrdup("none (standalone)");
+        return 0;
+    }
+    return wait_switches(ctx, detail);
 }
 
 /* The interfaces whose TX checksum offload must go: every veth end. */
@@ -354,6 +483,8 @@ static int step_switches(struct lab_ctx *ctx, char **detail)
             /* Out-of-band: the switch reaches the controller over the
              * management network, never through its own flows. */
             ARG("--"), ARG("set"), ARG("controller"), ARG("%s", sw->name), ARG("connection_mode=out-of-band");
+            /* Reconnect within a second when the controller comes back. */
+            ARG("max_backoff=1000");
         }
     }
     for (size_t i = 0; i < t->n_links; i++) {
@@ -478,12 +609,42 @@ static int preflight(struct lab_ctx *ctx)
     return problems ? -1 : 0;
 }
 
-static bool lab_healthy(struct lab_ctx *ctx)
+/* `up` on a lab that is up starts only what is missing: the Open vSwitch
+ * daemons (their database keeps the bridges), minidcd.  A lab left half-made
+ * by a crash is not repaired but reported: `down` first. */
+static int lab_repair(struct lab_ctx *ctx, const struct lab_up_opts *opts)
 {
+    const char *phase = lab_state_str(ctx, "phase");
+    if (!phase || strcmp(phase, "up") || !ctx->t || !netns_exists(ctx->name)) {
+        LOG_ERR_("lab %s exists but is not whole (phase %s); run `minidc lab down %s` first", ctx->name,
+                 phase ? phase : "unknown", ctx->name);
+        return 1;
+    }
+    const char *mode = lab_state_str(ctx, "mode");
+    bool standalone = mode && !strcmp(mode, "standalone");
+    if (standalone != opts->standalone)
+        fprintf(stderr, "minidc: lab %s is up in %s mode; keeping it (lab down, then up, to change)\n", ctx->name,
+                standalone ? "standalone" : "controller");
     char *p1 = xasprintf("%s/ovsdb-server.pid", ctx->ovs_dir), *p2 = xasprintf("%s/ovs-vswitchd.pid", ctx->ovs_dir);
-    bool ok = netns_exists(ctx->name) && proc_alive(proc_read_pidfile(p1)) && proc_alive(proc_read_pidfile(p2));
+    bool ovs_up = proc_alive(proc_read_pidfile(p1)) && proc_alive(proc_read_pidfile(p2));
     free(p1), free(p2);
-    return ok;
+    int started = 0;
+    if (!ovs_up) {
+        fprintf(stderr, "minidc: lab %s: Open vSwitch daemons were down; starting them\n", ctx->name);
+        if (start_ovs(ctx, false, NULL))
+            return 1;
+        started++;
+    }
+    if (!standalone && !minidcd_running(ctx)) {
+        fprintf(stderr, "minidc: lab %s: minidcd was not running; starting it\n", ctx->name);
+        if (start_minidcd(ctx, NULL) || wait_switches(ctx, NULL))
+            return 1;
+        started++;
+    }
+    if (!started)
+        fprintf(stderr, "minidc: lab %s is already up (minidc lab status %s); nothing to do\n", ctx->name,
+                ctx->name);
+    return 0;
 }
 
 int lab_up(const struct lab_up_opts *opts)
@@ -507,15 +668,7 @@ int lab_up(const struct lab_up_opts *opts)
     }
     ctx.quiet = opts->quiet;
     if (lab_exists(&ctx)) {
-        const char *phase = lab_state_str(&ctx, "phase");
-        int rc = 0;
-        if (phase && !strcmp(phase, "up") && lab_healthy(&ctx)) {
-            fprintf(stderr, "minidc: lab %s is already up (minidc lab status %s); nothing to do\n", name, name);
-        } else {
-            LOG_ERR_("lab %s exists but is not whole (phase %s); run `minidc lab down %s` first", name,
-                     phase ? phase : "unknown", name);
-            rc = 1;
-        }
+        int rc = lab_repair(&ctx, opts);
         topo_free(t);
         lab_ctx_close(&ctx);
         return rc;
@@ -536,11 +689,13 @@ int lab_up(const struct lab_up_opts *opts)
         {"dirs", "run directory", step_dirs},
         {"namespaces", "network namespaces", step_namespaces},
         {"ovs", "Open vSwitch daemons", step_ovs},
+        {"controller", "controller (minidcd)", step_controller},
         {"links", "links (veth pairs)", step_links},
         {"offload", "TX checksum offload off", step_offload},
         {"addresses", "addresses and routes", step_addresses},
         {"switches", "switches (OVS bridges)", step_switches},
         {"hosts", "name resolution (/etc/netns)", step_hosts},
+        {"connected", "switches connected", step_connected},
     };
     double t0 = proc_now();
     if (!ctx.quiet)
