@@ -10,9 +10,11 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: minidc topology check FILE [--json]\n"
+    fprintf(f, "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--json]\n"
+               "       minidc topology check FILE [--json]\n"
                "       minidc topology route FILE NODE NODE\n"
                "       minidc topology generate tree --depth D --fanout F --servers-per-leaf S [--name NAME]\n\n"
+               "(none)    the network as the controller sees it: switches, links, hosts\n"
                "check     read FILE, report every problem as FILE:LINE:COLUMN, or summarise it\n"
                "          (--json: the topology as minidc understood it, derived values included)\n"
                "route     the switches a packet crosses between two nodes on a shortest path\n"
@@ -211,10 +213,9 @@ static int do_generate(int argc, char **argv)
 
 int cmd_topology(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
+    /* No subcommand: the controller's view. */
+    if (argc < 2 || argv[1][0] == '-')
+        return cmd_topology_show(argc, argv);
     if (cmd_wants_help(argc - 1, argv + 1)) {
         usage(stdout);
         return 0;

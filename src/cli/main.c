@@ -17,7 +17,8 @@ static const struct command {
     const char *help;
 } commands[] = {
     {"lab", cmd_lab, "build, inspect and remove the emulated data center"},
-    {"topology", cmd_topology, "check a topology file, or generate one"},
+    {"topology", cmd_topology, "the network as the controller sees it; check or generate a topology file"},
+    {"flows", cmd_flows, "a switch's flow table"},
     {"ofp-print", cmd_ofp_print, "decode OpenFlow messages given in hex"},
 };
 

@@ -40,6 +40,10 @@ int lab_exec(const char *name, const char *node, char *const argv[]);
  * each other in the lab's mode; prints a matrix.  0 when all answered. */
 int lab_pingall(const char *name, bool all_pairs, bool json);
 
+/* Where lab 'name''s controller API listens: namespace (caller frees),
+ * address (16 bytes) and port.  0, or non-zero after saying why. */
+int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port);
+
 /* The lab name to use when none is given: the only lab that is up, else
  * NULL (with a message) when there are none or several. */
 char *lab_default_name(void);

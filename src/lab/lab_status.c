@@ -224,3 +224,21 @@ int lab_exec(const char *name, const char *node, char *const argv[])
     LOG_ERR_("cannot run ip: %s", strerror(errno));
     return 127;
 }
+
+int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port)
+{
+    struct lab_ctx ctx;
+    if (lab_ctx_open(&ctx, name))
+        return 1;
+    int rc = 0;
+    if (!lab_exists(&ctx) || !ctx.t) {
+        LOG_ERR_("lab %s is not up", name);
+        rc = 1;
+    } else {
+        *netns = xstrdup(ctx.name);
+        topo_ip_str(ctx.t->api_addr, addr);
+        *port = ctx.t->api_port;
+    }
+    lab_ctx_close(&ctx);
+    return rc;
+}
