@@ -11,8 +11,8 @@
  *            prio  900  ARP                          -> controller    (ARP answered or relayed)
  *            prio  500  IPv4 to the gateway MAC      -> dec_ttl, eth_src := gateway MAC, table 1
  *                                                                     (routing between subnets)
+ *            prio  150  broadcast                    -> spanning-tree and edge ports
  *            prio  100  IPv4                         -> table 1
- *            prio   50  broadcast                    -> spanning-tree and edge ports
  *            prio    0  anything else                -> drop
  *   table 1  prio  100  ipv4_dst = a host            -> eth_dst := host MAC, port towards it
  *            prio    0  anything else                -> controller    (unknown destination)
@@ -41,7 +41,7 @@ enum {
     NET_PRIO_ARP = 900,
     NET_PRIO_ROUTED = 500,
     NET_PRIO_IPV4 = 100,
-    NET_PRIO_FLOOD = 50,
+    NET_PRIO_FLOOD = 150,
     NET_PRIO_DROP = 0,
     NET_PRIO_HOST = 100,
     NET_PRIO_MISS = 0,
