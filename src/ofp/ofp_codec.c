@@ -17,6 +17,8 @@
 
 void ofp_out_put(struct ofp_out *o, const void *p, size_t n)
 {
+    if (!n)
+        return; /* 'p' may be NULL then (an empty echo or error body) */
     xgrow(&o->d, &o->cap, o->len + n, 1);
     memcpy(o->d + o->len, p, n);
     o->len += n;
