@@ -31,6 +31,7 @@ struct ctl {
     struct ofconn **conns;
     size_t n_conns, conns_cap;
     double started;
+    bool app_l2; /* every switch gets the reactive learning switch (benchmarks) */
     /* pending API requests waiting for a switch's answer */
     struct api_wait *waits;
     size_t n_waits, waits_cap;

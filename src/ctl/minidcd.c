@@ -49,11 +49,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
-               "               [--pidfile FILE] [--log-file FILE] [--verbose]\n\n"
+               "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n\n"
                "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
                "learning switch) that forwards within and routes between the topology's subnets,\n"
                "and an HTTP/JSON API under /api/v1.  Addresses default to the topology's\n"
-               "controller.openflow and controller.api.  SIGTERM or SIGINT stops it.\n");
+               "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
+               "learning switch instead (for controller benchmarks).  SIGTERM or SIGINT stops it.\n");
 }
 
 static int parse_endpoint(const char *s, char *addr, size_t size, uint16_t *port)
@@ -75,9 +76,11 @@ int main(int argc, char **argv)
         {"topology", required_argument, NULL, 't'}, {"openflow", required_argument, NULL, 'o'},
         {"api", required_argument, NULL, 'a'},      {"pidfile", required_argument, NULL, 'p'},
         {"log-file", required_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'},
+        {"app", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
+    bool app_l2 = false;
     log_set_program("minidcd");
     int ch;
     while ((ch = getopt_long(argc, argv, "t:o:a:p:l:vh", opts, NULL)) != -1) {
@@ -99,6 +102,13 @@ int main(int argc, char **argv)
             break;
         case 'v':
             log_set_level(LOG_DEBUG);
+            break;
+        case 'A':
+            if (strcmp(optarg, "l2") && strcmp(optarg, "net")) {
+                fprintf(stderr, "minidcd: --app is net (the default) or l2\n");
+                return 2;
+            }
+            app_l2 = !strcmp(optarg, "l2");
             break;
         case 'h':
             usage(stdout);
@@ -139,6 +149,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    c.app_l2 = app_l2;
     c.base = event_base_new();
     c.started = ctl_now();
     struct net_io io = {.ctx = &c, .send = send_cb};

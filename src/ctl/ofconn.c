@@ -175,7 +175,7 @@ static void ports_done(struct ofconn *oc)
     oc->state = OFC_READY;
     LOG_INF("%s: datapath %016" PRIx64 " connected (OpenFlow %s)", oc->peer, oc->dpid,
             oc->version == OFP13_VERSION ? "1.3" : "1.0");
-    if (oc->version == OFP13_VERSION)
+    if (oc->version == OFP13_VERSION && !c->app_l2)
         net_switch_up(c->net, oc->dpid, oc->ports, oc->n_ports, ctl_now());
 }
 
@@ -310,13 +310,13 @@ static void handle_msg(struct ofconn *oc, const struct ofp_msg *m, const uint8_t
     case OFPT_PACKET_IN:
         if (oc->state != OFC_READY)
             return;
-        if (oc->version == OFP10_VERSION)
+        if (oc->version == OFP10_VERSION || c->app_l2)
             l2_packet_in(oc, m);
         else
             net_packet_in(c->net, oc->dpid, m, ctl_now());
         return;
     case OFPT_PORT_STATUS:
-        if (oc->state == OFC_READY && oc->version == OFP13_VERSION)
+        if (oc->state == OFC_READY && oc->version == OFP13_VERSION && !c->app_l2)
             net_port_status(c->net, oc->dpid, m->port_status.reason, &m->port_status.desc);
         return;
     case OFPT_FLOW_REMOVED:
