@@ -16,7 +16,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: minidc lab up [FILE] [--name NAME] [--standalone] [--quiet]\n"
+            "usage: minidc lab up [FILE] [--name NAME] [--standalone | --tls] [--quiet]\n"
             "       minidc lab down [NAME]\n"
             "       minidc lab status [NAME] [--json]\n"
             "       minidc lab exec [--lab NAME] NODE -- COMMAND [ARGS...]\n"
@@ -24,7 +24,8 @@ static void usage(FILE *f)
             "up       build the emulated data center of topology FILE (default examples/fig1.yaml):\n"
             "         a private Open vSwitch, one bridge per switch, one network namespace per\n"
             "         server and host, veth links; --standalone: switches learn on their own\n"
-            "         instead of waiting for a controller; --name: lab name (default: the topology's)\n"
+            "         instead of waiting for a controller; --tls: switches reach the controller over\n"
+            "         TLS with a PKI made for the lab; --name: lab name (default: the topology's)\n"
             "down     remove everything lab NAME made (namespaces, links, daemons, files)\n"
             "status   what is up (--json: every node and switch)\n"
             "exec     run COMMAND inside NODE (a switch name runs it in the fabric, where ovs-vsctl\n"
@@ -61,12 +62,13 @@ static int do_up(int argc, char **argv)
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'}, {"standalone", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
+        {"tls", no_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     struct lab_up_opts o = {0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "n:sqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:sqht", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             o.name = optarg;
@@ -77,6 +79,9 @@ static int do_up(int argc, char **argv)
         case 'q':
             o.quiet = true;
             break;
+        case 't':
+            o.tls = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -84,6 +89,10 @@ static int do_up(int argc, char **argv)
             usage(stderr);
             return 2;
         }
+    }
+    if (o.tls && o.standalone) {
+        fprintf(stderr, "minidc lab up: --tls is for the controller's connections; --standalone has none\n");
+        return 2;
     }
     char buf[PATH_MAX + 64];
     if (optind < argc)

@@ -4,6 +4,7 @@
 #define MINIDC_CTL_CTL_H
 
 #include <event2/event.h>
+#include <openssl/ssl.h>
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <stdbool.h>
@@ -32,6 +33,7 @@ struct ctl {
     size_t n_conns, conns_cap;
     double started;
     bool app_l2; /* every switch gets the reactive learning switch (benchmarks) */
+    SSL_CTX *tls; /* switches connect over TLS (both sides show certificates) when set */
     /* pending API requests waiting for a switch's answer */
     struct api_wait *waits;
     size_t n_waits, waits_cap;
@@ -41,6 +43,9 @@ double ctl_now(void);
 
 /* ofconn.c */
 int ofconn_listen(struct ctl *c, const char *addr, uint16_t port);
+/* Makes the OpenFlow listener speak TLS: our key and certificate, and the CA
+ * that signs the switches' certificates.  0, or -1 after logging why. */
+int ofconn_tls(struct ctl *c, const char *key, const char *cert, const char *ca);
 /* Sends 'm' to the switch 'dpid' (xid assigned when 0); returns the xid
  * used, or 0 when no such switch is connected. */
 uint32_t ctl_send(struct ctl *c, uint64_t dpid, const struct ofp_msg *m);

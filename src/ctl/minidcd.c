@@ -49,12 +49,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
-               "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n\n"
+               "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
+               "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n\n"
                "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
                "learning switch) that forwards within and routes between the topology's subnets,\n"
                "and an HTTP/JSON API under /api/v1.  Addresses default to the topology's\n"
                "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
-               "learning switch instead (for controller benchmarks).  SIGTERM or SIGINT stops it.\n");
+               "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
+               "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
+               "SIGTERM or SIGINT stops it.\n");
 }
 
 static int parse_endpoint(const char *s, char *addr, size_t size, uint16_t *port)
@@ -77,10 +80,13 @@ int main(int argc, char **argv)
         {"api", required_argument, NULL, 'a'},      {"pidfile", required_argument, NULL, 'p'},
         {"log-file", required_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'},
         {"app", required_argument, NULL, 'A'},
+        {"tls-key", required_argument, NULL, 'K'},  {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-ca", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
     bool app_l2 = false;
+    const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL;
     log_set_program("minidcd");
     int ch;
     while ((ch = getopt_long(argc, argv, "t:o:a:p:l:vh", opts, NULL)) != -1) {
@@ -110,6 +116,15 @@ int main(int argc, char **argv)
             }
             app_l2 = !strcmp(optarg, "l2");
             break;
+        case 'K':
+            tls_key = optarg;
+            break;
+        case 'C':
+            tls_cert = optarg;
+            break;
+        case 'R':
+            tls_ca = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -120,6 +135,10 @@ int main(int argc, char **argv)
     }
     if (!topo_file || optind < argc) {
         usage(stderr);
+        return 2;
+    }
+    if ((tls_key || tls_cert || tls_ca) && !(tls_key && tls_cert && tls_ca)) {
+        fprintf(stderr, "minidcd: TLS needs all three: --tls-key, --tls-cert and --tls-ca\n");
         return 2;
     }
     if (logfile && !freopen(logfile, "a", stderr)) {
@@ -155,7 +174,9 @@ int main(int argc, char **argv)
     struct net_io io = {.ctx = &c, .send = send_cb};
     c.net = net_create(c.t, &io);
     int rc = 0;
-    if (ofconn_listen(&c, of_addr, of_port)) {
+    if (tls_key && ofconn_tls(&c, tls_key, tls_cert, tls_ca)) {
+        rc = 1;
+    } else if (ofconn_listen(&c, of_addr, of_port)) {
         LOG_ERR_("cannot listen for switches on %s:%u: %s", of_addr, of_port, strerror(errno));
         rc = 1;
     } else if (api_start(&c, api_addr, api_port)) {
@@ -177,8 +198,8 @@ int main(int argc, char **argv)
         struct event *sigint = evsignal_new(c.base, SIGINT, on_signal, &c);
         event_add(sigterm, NULL);
         event_add(sigint, NULL);
-        LOG_INF("topology %s: switches connect to %s:%u, API on http://%s:%u/api/v1", c.t->name, of_addr, of_port,
-                api_addr, api_port);
+        LOG_INF("topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1", c.t->name, c.tls ? "ssl:" : "tcp:", of_addr,
+                of_port, api_addr, api_port);
         event_base_dispatch(c.base);
         event_free(sigterm);
         event_free(sigint);

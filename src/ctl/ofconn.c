@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -381,7 +383,14 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct ofconn *oc = arg;
-    (void)bev;
+    if ((what & BEV_EVENT_ERROR) && oc->ctl->tls && !oc->dead) {
+        unsigned long e = bufferevent_get_openssl_error(bev);
+        if (e && rate_ok()) {
+            char buf[256];
+            ERR_error_string_n(e, buf, sizeof buf);
+            LOG_WRN("%s: TLS: %s", oc->peer, buf);
+        }
+    }
     if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && !oc->dead) {
         if (oc->state == OFC_READY)
             LOG_INF("%s: datapath %016" PRIx64 " disconnected", oc->peer, oc->dpid);
@@ -412,7 +421,22 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    oc->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (c->tls) {
+        SSL *ssl = SSL_new(c->tls);
+        oc->bev = ssl ? bufferevent_openssl_socket_new(c->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                       BEV_OPT_CLOSE_ON_FREE)
+                      : NULL;
+        if (!oc->bev) {
+            LOG_ERR_("%s: cannot start TLS", oc->peer);
+            if (ssl)
+                SSL_free(ssl);
+            evutil_closesocket(fd);
+            free(oc);
+            return;
+        }
+    } else {
+        oc->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
     bufferevent_setcb(oc->bev, on_read, NULL, on_event, oc);
     /* Reading stops past 1 MiB of unread input until it is consumed. */
     bufferevent_setwatermark(oc->bev, EV_READ, 0, 1u << 20);
@@ -484,9 +508,36 @@ json_t *ofconn_json(struct ctl *c, uint64_t dpid)
     struct ofconn *oc = find_conn(c, dpid);
     if (!oc)
         return json_null();
-    return json_pack("{s:s, s:s, s:b, s:I, s:I}", "peer", oc->peer, "openflow",
-                     oc->version == OFP13_VERSION ? "1.3" : "1.0", "synced", oc->synced, "rx_messages",
-                     (json_int_t)oc->rx_msgs, "tx_messages", (json_int_t)oc->tx_msgs);
+    return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I}", "peer", oc->peer, "openflow",
+                     oc->version == OFP13_VERSION ? "1.3" : "1.0", "tls", oc->ctl->tls != NULL, "synced",
+                     oc->synced, "rx_messages", (json_int_t)oc->rx_msgs, "tx_messages", (json_int_t)oc->tx_msgs);
+}
+
+int ofconn_tls(struct ctl *c, const char *key, const char *cert, const char *ca)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        return -1;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    const char *what = NULL;
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+        what = cert;
+    else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+        what = key;
+    else if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+        what = ca;
+    if (what) {
+        char buf[256];
+        ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+        LOG_ERR_("TLS: %s: %s", what, buf);
+        SSL_CTX_free(ctx);
+        return -1;
+    }
+    /* Switches must show a certificate signed by the CA, as Open vSwitch's
+     * ssl: connections do. */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    c->tls = ctx;
+    return 0;
 }
 
 void ofconn_close_all(struct ctl *c)
@@ -498,4 +549,6 @@ void ofconn_close_all(struct ctl *c)
     c->conns = NULL;
     if (c->of_listener)
         evconnlistener_free(c->of_listener);
+    if (c->tls)
+        SSL_CTX_free(c->tls);
 }

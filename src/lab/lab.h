@@ -24,6 +24,7 @@ struct lab_up_opts {
     const char *file;  /* topology file */
     const char *name;  /* lab name; NULL: the topology's name */
     bool standalone;   /* fail_mode=standalone, no controller */
+    bool tls;          /* switches reach the controller over TLS, with a lab PKI */
     bool quiet;        /* no progress lines */
 };
 

@@ -77,6 +77,51 @@ static int step_dirs(struct lab_ctx *ctx, char **detail)
     return rc;
 }
 
+static bool tls_mode(struct lab_ctx *ctx)
+{
+    return json_is_true(json_object_get(ctx->state, "tls"));
+}
+
+/* A small PKI for the lab: a CA, and a key and certificate signed by it for
+ * the controller and for the switches (Open vSwitch's ssl: wants both sides
+ * to show one). */
+static int step_pki(struct lab_ctx *ctx, char **detail)
+{
+    if (!tls_mode(ctx)) {
+        *detail = xstrdup("none (plain TCP)");
+        return 0;
+    }
+    char *dir = xasprintf("%s/pki", ctx->dir);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        LOG_ERR_("cannot create %s: %s", dir, strerror(errno));
+        free(dir);
+        return -1;
+    }
+    char *cakey = xasprintf("%s/ca.key", dir), *ca = xasprintf("%s/ca.pem", dir),
+         *casubj = xasprintf("/CN=minidc lab %s CA", ctx->name);
+    const char *mkca[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                          "-nodes", "-keyout", cakey, "-out", ca, "-days", "365", "-subj", casubj, NULL};
+    int rc = proc_run_logged("lab", mkca, NULL);
+    static const char *const who[] = {"controller", "switch"};
+    for (size_t i = 0; i < 2 && !rc; i++) {
+        char *key = xasprintf("%s/%s.key", dir, who[i]), *csr = xasprintf("%s/%s.csr", dir, who[i]),
+             *pem = xasprintf("%s/%s.pem", dir, who[i]), *subj = xasprintf("/CN=minidc lab %s %s", ctx->name, who[i]),
+             *serial = xasprintf("%s/ca.srl", dir);
+        const char *mkreq[] = {"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                               "-nodes", "-keyout", key, "-out", csr, "-subj", subj, NULL};
+        const char *sign[] = {"openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", cakey, "-CAserial",
+                              serial, "-CAcreateserial", "-out", pem, "-days", "365", NULL};
+        rc = proc_run_logged("lab", mkreq, NULL);
+        if (!rc)
+            rc = proc_run_logged("lab", sign, NULL);
+        free(key), free(csr), free(pem), free(subj), free(serial);
+    }
+    free(cakey), free(ca), free(casubj), free(dir);
+    if (!rc)
+        *detail = xstrdup("CA, controller, switches");
+    return rc;
+}
+
 static int step_namespaces(struct lab_ctx *ctx, char **detail)
 {
     struct strbuf cmds;
@@ -237,8 +282,11 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
 {
     char *bin = minidcd_path(), *topo = xasprintf("%s/topology.yaml", ctx->dir),
          *pid = xasprintf("%s/minidcd.pid", ctx->dir), *log = xasprintf("%s/minidcd.log", ctx->dir);
-    const char *argv[] = {"ip", "netns", "exec", ctx->name, bin, "--topology", topo, "--pidfile", pid,
-                          "--log-file", log, NULL};
+    char *key = xasprintf("--tls-key=%s/pki/controller.key", ctx->dir),
+         *cert = xasprintf("--tls-cert=%s/pki/controller.pem", ctx->dir), *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir);
+    bool tls = tls_mode(ctx);
+    const char *argv[] = {"ip", "netns", "exec", ctx->name, bin, "--topology", topo, "--pidfile", pid, "--log-file",
+                          log, tls ? key : NULL, cert, ca, NULL};
     unlink(pid);
     pid_t child = proc_spawn(argv);
     int rc = child > 0 ? 0 : -1;
@@ -251,8 +299,8 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
         usleep(10000);
     }
     if (rc == 0 && detail)
-        *detail = xasprintf("pid %d", (int)proc_read_pidfile(pid));
-    free(bin), free(topo), free(pid), free(log);
+        *detail = xasprintf("pid %d%s", (int)proc_read_pidfile(pid), tls ? ", TLS" : "");
+    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca);
     return rc;
 }
 
@@ -466,6 +514,10 @@ static int step_switches(struct lab_ctx *ctx, char **detail)
     ARG("ovs-vsctl");
     ARG("--db=unix:%s/db.sock", ctx->ovs_dir);
     ARG("--timeout=30");
+    if (!standalone && tls_mode(ctx)) {
+        ARG("--"), ARG("set-ssl"), ARG("%s/pki/switch.key", ctx->dir), ARG("%s/pki/switch.pem", ctx->dir);
+        ARG("%s/pki/ca.pem", ctx->dir);
+    }
     size_t ports = 0;
     for (size_t i = 0; i < t->n_nodes; i++) {
         const struct topo_node *sw = &t->nodes[i];
@@ -479,7 +531,8 @@ static int step_switches(struct lab_ctx *ctx, char **detail)
         ARG("other_config:disable-in-band=true");
         ARG("external_ids:minidc-lab=%s", ctx->name);
         if (!standalone) {
-            ARG("--"), ARG("set-controller"), ARG("%s", sw->name), ARG("tcp:%s:%u", ctl, t->ctl_of_port);
+            ARG("--"), ARG("set-controller"), ARG("%s", sw->name),
+                ARG("%s:%s:%u", tls_mode(ctx) ? "ssl" : "tcp", ctl, t->ctl_of_port);
             /* Out-of-band: the switch reaches the controller over the
              * management network, never through its own flows. */
             ARG("--"), ARG("set"), ARG("controller"), ARG("%s", sw->name), ARG("connection_mode=out-of-band");
@@ -684,9 +737,11 @@ int lab_up(const struct lab_up_opts *opts)
     json_object_set_new(ctx.state, "file", json_string(abs ? abs : opts->file));
     free(abs);
     json_object_set_new(ctx.state, "mode", json_string(opts->standalone ? "standalone" : "secure"));
+    json_object_set_new(ctx.state, "tls", json_boolean(opts->tls && !opts->standalone));
 
     static const struct lab_step steps[] = {
         {"dirs", "run directory", step_dirs},
+        {"pki", "TLS keys and certificates", step_pki},
         {"namespaces", "network namespaces", step_namespaces},
         {"ovs", "Open vSwitch daemons", step_ovs},
         {"controller", "controller (minidcd)", step_controller},
@@ -720,8 +775,8 @@ int lab_up(const struct lab_up_opts *opts)
             fprintf(stderr, "minidc: lab %s is up in %.2f s; switches learn MAC addresses on their own\n", name,
                     proc_now() - t0);
         else
-            fprintf(stderr, "minidc: lab %s is up in %.2f s; switches connect to the controller at %s:%u\n", name,
-                    proc_now() - t0, topo_ip_str(t->ctl_addr, a), t->ctl_of_port);
+            fprintf(stderr, "minidc: lab %s is up in %.2f s; switches connect to the controller at %s:%s:%u\n",
+                    name, proc_now() - t0, opts->tls ? "ssl" : "tcp", topo_ip_str(t->ctl_addr, a), t->ctl_of_port);
     }
     lab_ctx_close(&ctx);
     return 0;
