@@ -73,12 +73,7 @@ static void get_flows(struct ctl *c, struct evhttp_request *req, const char *nam
         return;
     }
     struct ofp_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = OFPT_MULTIPART_REQUEST;
-    m.mp.mp_type = OFPMP_FLOW;
-    m.mp.table_id = 0xff;
-    m.mp.out_port = OFPP_ANY;
-    m.mp.out_group = OFPG_ANY;
+    ofp_flow_stats_request(&m, 0, 0);
     uint32_t xid = ctl_send(c, dpid, &m);
     if (!xid) {
         reply_error(req, 503, "switch not connected");

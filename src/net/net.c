@@ -733,14 +733,7 @@ void net_packet_in(struct net *n, uint64_t dpid, const struct ofp_msg *m, double
 static void request_sweep(struct net *n, struct net_switch *s)
 {
     struct ofp_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = OFPT_MULTIPART_REQUEST;
-    m.mp.mp_type = OFPMP_FLOW;
-    m.mp.table_id = 0xff;
-    m.mp.out_port = OFPP_ANY;
-    m.mp.out_group = OFPG_ANY;
-    m.mp.cookie = NET_COOKIE_MARK;
-    m.mp.cookie_mask = NET_COOKIE_MARK_MASK;
+    ofp_flow_stats_request(&m, NET_COOKIE_MARK, NET_COOKIE_MARK_MASK);
     s->sweep_requested = true;
     s->n_seen = 0;
     send_msg(n, s->dpid, &m);

@@ -399,5 +399,8 @@ struct ofp_action *ofp_actions_push(struct ofp_actions *a, uint16_t type);
 void ofp_action_output(struct ofp_actions *a, uint32_t port);
 void ofp_action_set_field(struct ofp_actions *a, uint8_t field, const void *value, size_t len);
 struct ofp_instruction *ofp_instructions_push(struct ofp_instructions *in, uint16_t type);
+/* Fills 'm' with a request for the flows of every table whose cookie matches
+ * 'cookie' under 'cookie_mask' (0, 0: all flows). */
+void ofp_flow_stats_request(struct ofp_msg *m, uint64_t cookie, uint64_t cookie_mask);
 
 #endif

@@ -399,21 +399,35 @@ void ofp_actions_free(struct ofp_actions *a)
     a->n = 0;
 }
 
+/* Takes the next type-length item (an action or an instruction: 16-bit type
+ * and length, the length a multiple of 8 covering the header) from 'c';
+ * 'body' gets what follows its 4-byte header. */
+static enum ofp_err pull_tlv(struct ofp_cur *c, uint16_t *type, size_t *len, struct ofp_cur *body,
+                             enum ofp_err bad_len)
+{
+    struct ofpw_action_header h; /* same layout as an instruction header */
+    struct ofp_cur peek = *c;
+    if (!OFP_PULL(&peek, &h))
+        return bad_len;
+    *len = ntohs(h.len);
+    *type = ntohs(h.type);
+    if (*len < 8 || *len % 8 || !ofp_cur_sub(c, *len, body))
+        return bad_len;
+    ofp_cur_pull(body, 4);
+    return 0;
+}
+
 static enum ofp_err decode_actions13(struct ofp_cur *c, struct ofp_actions *out)
 {
     out->n = 0;
     out->a = NULL;
     while (c->left > 0) {
-        struct ofpw_action_header h;
-        struct ofp_cur peek = *c;
-        if (!OFP_PULL(&peek, &h))
-            return OFPERR_BAD_ACTION_BAD_LEN;
-        size_t len = ntohs(h.len);
+        uint16_t type;
+        size_t len;
         struct ofp_cur body;
-        if (len < 8 || len % 8 || !ofp_cur_sub(c, len, &body))
-            return OFPERR_BAD_ACTION_BAD_LEN;
-        ofp_cur_pull(&body, 4);
-        uint16_t type = ntohs(h.type);
+        enum ofp_err e = pull_tlv(c, &type, &len, &body, OFPERR_BAD_ACTION_BAD_LEN);
+        if (e)
+            return e;
         struct ofp_action *a = ofp_actions_push(out, type);
         const uint8_t *p = body.p;
         switch (type) {
@@ -446,7 +460,7 @@ static enum ofp_err decode_actions13(struct ofp_cur *c, struct ofp_actions *out)
                 return OFPERR_BAD_ACTION_BAD_LEN;
             break;
         case OFPAT_SET_FIELD: {
-            enum ofp_err e = decode_oxm(&body, &a->field);
+            e = decode_oxm(&body, &a->field);
             if (e || a->field.hasmask)
                 return e ? OFPERR_BAD_ACTION_BAD_LEN : OFPERR_BAD_ACTION_BAD_ARGUMENT;
             /* The rest is padding to 8 bytes, and nothing more. */
@@ -532,16 +546,12 @@ static enum ofp_err decode_actions10(struct ofp_cur *c, struct ofp_actions *out)
     out->n = 0;
     out->a = NULL;
     while (c->left > 0) {
-        struct ofpw_action_header h;
-        struct ofp_cur peek = *c;
-        if (!OFP_PULL(&peek, &h))
-            return OFPERR_BAD_ACTION_BAD_LEN;
-        size_t len = ntohs(h.len);
+        uint16_t type;
+        size_t len;
         struct ofp_cur body;
-        if (len < 8 || len % 8 || !ofp_cur_sub(c, len, &body))
-            return OFPERR_BAD_ACTION_BAD_LEN;
-        ofp_cur_pull(&body, 4);
-        uint16_t type = ntohs(h.type);
+        enum ofp_err e = pull_tlv(c, &type, &len, &body, OFPERR_BAD_ACTION_BAD_LEN);
+        if (e)
+            return e;
         const uint8_t *p = body.p;
         if (type == OFPAT10_OUTPUT) {
             if (len != 8)
@@ -620,6 +630,18 @@ struct ofp_instruction *ofp_instructions_push(struct ofp_instructions *in, uint1
     return x;
 }
 
+void ofp_flow_stats_request(struct ofp_msg *m, uint64_t cookie, uint64_t cookie_mask)
+{
+    memset(m, 0, sizeof *m);
+    m->type = OFPT_MULTIPART_REQUEST;
+    m->mp.mp_type = OFPMP_FLOW;
+    m->mp.table_id = 0xff; /* all tables */
+    m->mp.out_port = OFPP_ANY;
+    m->mp.out_group = OFPG_ANY;
+    m->mp.cookie = cookie;
+    m->mp.cookie_mask = cookie_mask;
+}
+
 void ofp_instructions_free(struct ofp_instructions *in)
 {
     for (size_t i = 0; i < in->n; i++)
@@ -647,16 +669,12 @@ static enum ofp_err decode_instructions(struct ofp_cur *c, struct ofp_instructio
     out->n = 0;
     out->i = NULL;
     while (c->left > 0) {
-        struct ofpw_instruction_header h;
-        struct ofp_cur peek = *c;
-        if (!OFP_PULL(&peek, &h))
-            return OFPERR_BAD_INSTRUCTION_BAD_LEN;
-        size_t len = ntohs(h.len);
+        uint16_t type;
+        size_t len;
         struct ofp_cur body;
-        if (len < 8 || len % 8 || !ofp_cur_sub(c, len, &body))
-            return OFPERR_BAD_INSTRUCTION_BAD_LEN;
-        ofp_cur_pull(&body, 4);
-        uint16_t type = ntohs(h.type);
+        enum ofp_err e = pull_tlv(c, &type, &len, &body, OFPERR_BAD_INSTRUCTION_BAD_LEN);
+        if (e)
+            return e;
         struct ofp_instruction *in = ofp_instructions_push(out, type);
         const uint8_t *p = body.p;
         switch (type) {
@@ -682,7 +700,7 @@ static enum ofp_err decode_instructions(struct ofp_cur *c, struct ofp_instructio
             ofp_cur_pull(&body, 4);
             if (type == OFPIT_CLEAR_ACTIONS && body.left)
                 return OFPERR_BAD_INSTRUCTION_BAD_LEN;
-            enum ofp_err e = decode_actions13(&body, &in->actions);
+            e = decode_actions13(&body, &in->actions);
             if (e)
                 return e;
             break;

@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/netns.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
 
@@ -19,30 +19,13 @@
 /* A TCP socket made in namespace 'ns' (NULL: the current one). */
 static int socket_in(const char *ns)
 {
-    int saved = -1, fd;
-    if (ns) {
-        char path[512];
-        snprintf(path, sizeof path, "/run/netns/%s", ns);
-        int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-        if (nsfd < 0)
-            return -errno;
-        saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (saved < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
-            int e = errno;
-            close(nsfd);
-            if (saved >= 0)
-                close(saved);
-            return -e;
-        }
-        close(nsfd);
-    }
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int saved = -1, rc;
+    if (ns && (rc = netns_enter(ns, &saved)) < 0)
+        return rc;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int e = errno;
-    if (saved >= 0) {
-        if (setns(saved, CLONE_NEWNET) < 0)
-            abort(); /* cannot go home: better stop than act in the wrong namespace */
-        close(saved);
-    }
+    if (ns)
+        netns_leave(saved);
     return fd < 0 ? -e : fd;
 }
 

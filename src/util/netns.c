@@ -25,6 +25,31 @@ bool netns_exists(const char *name)
     return stat(path, &st) == 0;
 }
 
+int netns_enter(const char *ns, int *saved)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/run/netns/%s", ns);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    *saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    int rc = 0;
+    if (*saved < 0 || setns(fd, CLONE_NEWNET) < 0) {
+        rc = -errno;
+        if (*saved >= 0)
+            close(*saved);
+    }
+    close(fd);
+    return rc;
+}
+
+void netns_leave(int saved)
+{
+    if (setns(saved, CLONE_NEWNET) < 0)
+        abort();
+    close(saved);
+}
+
 static int set_tx_csum(int sock, const char *ifname)
 {
     struct ethtool_value ev = {.cmd = ETHTOOL_STXCSUM, .data = 0};
@@ -40,22 +65,8 @@ static int set_tx_csum(int sock, const char *ifname)
 int netns_tx_checksum_off(const char *ns, const char *const *ifnames, size_t n)
 {
     int saved = -1, rc = 0;
-    if (ns) {
-        char path[512];
-        snprintf(path, sizeof path, "/run/netns/%s", ns);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return -errno;
-        saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (saved < 0 || setns(fd, CLONE_NEWNET) < 0) {
-            rc = -errno;
-            close(fd);
-            if (saved >= 0)
-                close(saved);
-            return rc;
-        }
-        close(fd);
-    }
+    if (ns && (rc = netns_enter(ns, &saved)) < 0)
+        return rc;
     int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (sock < 0)
         rc = -errno;
@@ -63,11 +74,8 @@ int netns_tx_checksum_off(const char *ns, const char *const *ifnames, size_t n)
         rc = set_tx_csum(sock, ifnames[i]);
     if (sock >= 0)
         close(sock);
-    if (saved >= 0) {
-        if (setns(saved, CLONE_NEWNET) < 0 && rc == 0)
-            rc = -errno;
-        close(saved);
-    }
+    if (ns)
+        netns_leave(saved);
     return rc;
 }
 

@@ -10,6 +10,12 @@
 
 bool netns_exists(const char *name);
 
+/* Moves this thread into namespace 'ns'; '*saved' gets what to come back to
+ * with netns_leave().  0 or a negative errno (nothing changed then). */
+int netns_enter(const char *ns, int *saved);
+/* Comes back; aborts if it cannot, rather than go on in the wrong namespace. */
+void netns_leave(int saved);
+
 /* Turns TX checksum offload off on each of 'ifnames' inside namespace 'ns'
  * (NULL: the current one), as `ethtool -K IF tx off` does.  Without it, TCP
  * through Open vSwitch's userspace datapath stalls on veth pairs. */
