@@ -6,16 +6,22 @@
  *   bits 55..48  the owner (NET_OWNER_*)
  *   bits 31..0   the owner's id (a host's IPv4 address, a base flow's number)
  *
- * Table 0 classifies, table 1 forwards IPv4 by destination:
+ * Table 0 classifies; tables 1 and 2 forward IPv4 by destination, 2 for
+ * packets routed between subnets (rewritten once, at the first switch):
  *   table 0  prio 1000  LLDP                         -> controller    (topology discovery)
  *            prio  900  ARP                          -> controller    (ARP answered or relayed)
- *            prio  500  IPv4 to the gateway MAC      -> dec_ttl, eth_src := gateway MAC, table 1
+ *            prio  500  IPv4 to the gateway MAC      -> dec_ttl, eth_src := gateway MAC, table 2
  *                                                                     (routing between subnets)
  *            prio  150  broadcast                    -> spanning-tree and edge ports
  *            prio  100  IPv4                         -> table 1
  *            prio    0  anything else                -> drop
- *   table 1  prio  100  ipv4_dst = a host            -> eth_dst := host MAC, port towards it
+ *   table 1  prio  100  ipv4_dst = a host            -> port towards it
  *            prio    0  anything else                -> controller    (unknown destination)
+ *   table 2  prio  100  ipv4_dst = a host            -> eth_dst := host MAC, port towards it
+ *            prio    0  anything else                -> controller
+ * Once a routed packet carries the host's MAC, the next switches treat it
+ * as any other (table 1): nothing is rewritten twice and traffic within a
+ * subnet is never rewritten.
  * Later owners (address rewrite of migrated VMs, load balancers) sit in table
  * 0 above 500 and below 900 so they act before forwarding and routing. */
 #ifndef MINIDC_NET_FLOWS_H
@@ -34,7 +40,7 @@ enum net_owner {
     NET_OWNER_LB = 5,    /* reserved: on-demand load balancers */
 };
 
-enum { NET_TABLE_CLASSIFY = 0, NET_TABLE_FORWARD = 1 };
+enum { NET_TABLE_CLASSIFY = 0, NET_TABLE_FORWARD = 1, NET_TABLE_ROUTED = 2 };
 
 enum {
     NET_PRIO_LLDP = 1000,
@@ -48,7 +54,16 @@ enum {
 };
 
 /* Base flow ids (NET_OWNER_BASE). */
-enum { NET_BASE_LLDP = 1, NET_BASE_ARP, NET_BASE_ROUTED, NET_BASE_IPV4, NET_BASE_DROP, NET_BASE_MISS, NET_BASE_COUNT };
+enum {
+    NET_BASE_LLDP = 1,
+    NET_BASE_ARP,
+    NET_BASE_ROUTED,
+    NET_BASE_IPV4,
+    NET_BASE_DROP,
+    NET_BASE_MISS,
+    NET_BASE_ROUTED_MISS,
+    NET_BASE_COUNT
+};
 
 /* Idle timeout of host routes (seconds): a route nobody uses goes, and the
  * next packet towards the host brings it back through the controller. */

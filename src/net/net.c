@@ -216,7 +216,7 @@ static void install_base(struct net *n, uint64_t dpid)
     struct ofp_actions *a = flow_apply(&m);
     ofp_actions_push(a, OFPAT_DEC_NW_TTL);
     ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
-    ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id = NET_TABLE_FORWARD;
+    ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id = NET_TABLE_ROUTED;
     send_msg(n, dpid, &m);
     flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_IPV4, NET_COOKIE(NET_OWNER_BASE, NET_BASE_IPV4));
     ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
@@ -225,6 +225,9 @@ static void install_base(struct net *n, uint64_t dpid)
     flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_DROP, NET_COOKIE(NET_OWNER_BASE, NET_BASE_DROP));
     send_msg(n, dpid, &m);
     flow_init(&m, NET_TABLE_FORWARD, NET_PRIO_MISS, NET_COOKIE(NET_OWNER_BASE, NET_BASE_MISS));
+    ofp_action_output(flow_apply(&m), OFPP_CONTROLLER);
+    send_msg(n, dpid, &m);
+    flow_init(&m, NET_TABLE_ROUTED, NET_PRIO_MISS, NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED_MISS));
     ofp_action_output(flow_apply(&m), OFPP_CONTROLLER);
     send_msg(n, dpid, &m);
 }
@@ -296,15 +299,19 @@ static void install_host(struct net *n, const struct net_host *h)
             delete_cookie(n, n->sw[i].dpid, cookie);
             continue;
         }
-        struct ofp_msg m;
-        flow_init(&m, NET_TABLE_FORWARD, NET_PRIO_HOST, cookie);
-        m.flow_mod.idle_timeout = NET_HOST_IDLE_TIMEOUT;
-        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
-        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, h->ip);
-        struct ofp_actions *a = flow_apply(&m);
-        ofp_action_set_field(a, OXM_ETH_DST, h->mac, 6);
-        ofp_action_output(a, n->sw[i].dpid == h->dpid ? h->port : ports[i]);
-        send_msg(n, n->sw[i].dpid, &m);
+        /* Table 1 forwards; table 2 also gives routed packets the host's MAC. */
+        for (uint8_t table = NET_TABLE_FORWARD; table <= NET_TABLE_ROUTED; table++) {
+            struct ofp_msg m;
+            flow_init(&m, table, NET_PRIO_HOST, cookie);
+            m.flow_mod.idle_timeout = NET_HOST_IDLE_TIMEOUT;
+            ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+            ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, h->ip);
+            struct ofp_actions *a = flow_apply(&m);
+            if (table == NET_TABLE_ROUTED)
+                ofp_action_set_field(a, OXM_ETH_DST, h->mac, 6);
+            ofp_action_output(a, n->sw[i].dpid == h->dpid ? h->port : ports[i]);
+            send_msg(n, n->sw[i].dpid, &m);
+        }
     }
     free(ports);
     free(reach);

@@ -48,8 +48,8 @@ fi
 # The paper's routes: switches whose flow towards the destination counted
 # the pings are the switches crossed.
 packets() { # packets SWITCH DST_IP
-    "$MINIDC" lab exec --lab "$L" "$1" -- ovs-ofctl -O OpenFlow13 dump-flows "$1" "table=1,ip,nw_dst=$2" |
-        grep -o 'n_packets=[0-9]*' | cut -d= -f2 | head -1
+    "$MINIDC" lab exec --lab "$L" "$1" -- ovs-ofctl -O OpenFlow13 dump-flows "$1" "ip,nw_dst=$2" |
+        grep -o 'n_packets=[0-9]*' | cut -d= -f2 | awk '{n += $1} END {print n + 0}'
 }
 crossed() { # crossed SRC DST
     local dst sw before_c after_c n=0

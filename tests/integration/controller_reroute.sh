@@ -17,8 +17,8 @@ ok "lab up" "$MINIDC" lab up --quiet --name "$L" "$TEST_TMP/loop.yaml"
 sleep 2 # LLDP finds the links
 
 packets() { # packets SWITCH DST_IP
-    "$MINIDC" lab exec --lab "$L" "$1" -- ovs-ofctl -O OpenFlow13 dump-flows "$1" "table=1,ip,nw_dst=$2" |
-        grep -o 'n_packets=[0-9]*' | cut -d= -f2 | head -1
+    "$MINIDC" lab exec --lab "$L" "$1" -- ovs-ofctl -O OpenFlow13 dump-flows "$1" "ip,nw_dst=$2" |
+        grep -o 'n_packets=[0-9]*' | cut -d= -f2 | awk '{n += $1} END {print n + 0}'
 }
 path() { # path SRC DST_IP: the switches whose flow counted 20 pings
     local sw after_c out=""
