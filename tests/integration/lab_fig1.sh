@@ -77,7 +77,8 @@ ok "a second up on a running lab succeeds" "$MINIDC" lab up --standalone --name 
 is "a second up makes no namespace" "$(ip netns list | wc -l)" "$n_before"
 is "a second up makes no bridge" "$(lab_vsctl "$L" list-br | wc -l)" "7"
 
-# A second lab from the same file, side by side, with the same addresses.
+# A second lab from the same file, side by side, with the same addresses,
+# this one with its controller.
 new_lab L2
 ok "a second lab comes up beside the first" "$MINIDC" lab up --name "$L2" --quiet "$FIG1"
 is "second lab: switches wait for a controller (secure)" "$(lab_vsctl "$L2" get bridge ovs1 fail_mode)" "secure"
@@ -86,8 +87,10 @@ ok "second lab: the controller address is on its management network" \
     bash -c "ip -n '$L2' -o -4 addr show | grep -q '192.0.2.254/24'"
 ok "second lab: a server reaches the controller's address over management" \
     bash -c "ip netns exec '$L2-server3' ping -c 1 -W 2 192.0.2.254 >/dev/null"
-ok "second lab: no forwarding without a controller (secure)" \
-    bash -c "! ip netns exec '$L2-server1' ping -c 1 -W 1 198.51.100.2 >/dev/null"
+ok "second lab: its own minidcd routes between subnets" \
+    bash -c "ip netns exec '$L2-server1' ping -c 2 -W 2 198.18.4.8 >/dev/null"
+ok "first lab (standalone) still has no route between subnets" \
+    bash -c "! ip netns exec '$L-server1' ping -c 1 -W 1 198.18.4.8 >/dev/null"
 ok "down the second lab" bash -c "'$MINIDC' lab down '$L2' 2>/dev/null"
 ok "the first lab still works after the second went" bash -c "'$MINIDC' lab pingall --lab '$L' >/dev/null"
 
