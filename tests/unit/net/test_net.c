@@ -1,0 +1,324 @@
+/* Tests of src/net/net.c, the network logic, driven by events with a fake
+ * send that records the OpenFlow messages: ARP answers, host learning and
+ * moves, routes along the links LLDP found, the sweep after a reconnect. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "net/flows.h"
+#include "net/net.h"
+#include "net/pkt.h"
+#include "util/xalloc.h"
+
+/* Two switches in a line, a subnet on each:  h1 - s1 === s2 - h2 */
+static const char *const topo_yaml =
+    "name: t\n"
+    "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}\n"
+    "management: {subnet: 192.0.2.0/24}\n"
+    "subnets:\n"
+    "  - {name: a, prefix: 198.18.1.0/24, gateway: 198.18.1.254, switch: s1}\n"
+    "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.2.254, switch: s2}\n"
+    "switches: [{name: s1, dpid: '1'}, {name: s2, dpid: '2'}]\n"
+    "servers: [{name: h1, address: 198.18.1.1}, {name: h2, address: 198.18.2.1}]\n"
+    "links: [[s1, s2], [s1, h1], [s2, h2]]\n";
+
+struct sent {
+    uint64_t dpid;
+    struct ofp_msg m; /* a decoded copy */
+};
+
+static struct sent *log_;
+static size_t n_log;
+
+static void record(void *ctx, uint64_t dpid, const struct ofp_msg *m)
+{
+    (void)ctx;
+    size_t len;
+    uint8_t *wire = ofp_encode(m, &len);
+    assert_non_null(wire);
+    log_ = xrealloc(log_, (n_log + 1) * sizeof *log_);
+    log_[n_log].dpid = dpid;
+    assert_int_equal(ofp_decode(wire, len, &log_[n_log].m), 0);
+    n_log++;
+    free(wire);
+}
+
+static void clear_log(void)
+{
+    for (size_t i = 0; i < n_log; i++)
+        ofp_msg_free(&log_[i].m);
+    free(log_);
+    log_ = NULL;
+    n_log = 0;
+}
+
+static struct topo *topo;
+static struct net *net;
+
+static void ports(struct ofp_port *p, int n)
+{
+    for (int i = 0; i < n; i++) {
+        memset(&p[i], 0, sizeof p[i]);
+        p[i].port_no = (uint32_t)i + 1;
+        p[i].hw_addr[5] = (uint8_t)(i + 1);
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    struct diag_list dl;
+    diag_list_init(&dl, "t.yaml");
+    topo = topo_load_string("t.yaml", topo_yaml, &dl);
+    diag_list_free(&dl);
+    if (!topo)
+        return -1;
+    struct net_io io = {.send = record};
+    net = net_create(topo, &io);
+    struct ofp_port p[3];
+    ports(p, 3);
+    net_switch_up(net, 1, p, 3, 0.0);
+    net_switch_up(net, 2, p, 3, 0.0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    net_destroy(net);
+    topo_free(topo);
+    clear_log();
+    return 0;
+}
+
+/* Feeds switch 'dpid' a packet-in of 'frame' from 'port'. */
+static void packet_in(uint64_t dpid, uint32_t port, const uint8_t *frame, size_t len, double now)
+{
+    struct ofp_msg m;
+    memset(&m, 0, sizeof m);
+    m.version = OFP13_VERSION;
+    m.type = OFPT_PACKET_IN;
+    m.packet_in.buffer_id = OFP_NO_BUFFER;
+    ofp_match_add_u32(&m.packet_in.match, OXM_IN_PORT, port);
+    m.packet_in.data.data = (uint8_t *)frame;
+    m.packet_in.data.len = len;
+    net_packet_in(net, dpid, &m, now);
+}
+
+/* LLDP both ways between s1 port 1 and s2 port 1. */
+static void discover_link(double now)
+{
+    size_t len;
+    uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
+    uint8_t *f = pkt_build_lldp(1, 1, mac, &len);
+    packet_in(2, 1, f, len, now);
+    free(f);
+    f = pkt_build_lldp(2, 1, mac, &len);
+    packet_in(1, 1, f, len, now);
+    free(f);
+}
+
+static size_t count(uint8_t type, uint64_t dpid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_log; i++)
+        n += log_[i].m.type == type && (!dpid || log_[i].dpid == dpid);
+    return n;
+}
+
+static const struct ofp_flow_mod *host_flow(uint64_t dpid, uint8_t table, uint32_t ip)
+{
+    const struct ofp_flow_mod *last = NULL;
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (log_[i].dpid == dpid && m->type == OFPT_FLOW_MOD && m->flow_mod.command == OFPFC_ADD &&
+            m->flow_mod.table_id == table && m->flow_mod.cookie == NET_COOKIE(NET_OWNER_HOST, ip))
+            last = &m->flow_mod;
+    }
+    return last;
+}
+
+static uint32_t out_port(const struct ofp_flow_mod *fm)
+{
+    const struct ofp_actions *a = &fm->instructions.i[0].actions;
+    return a->a[a->n - 1].port;
+}
+
+static void test_base_flows_on_connect(void **state)
+{
+    (void)state;
+    /* Each switch got its base flows, including the routed rule to table 2. */
+    size_t routed = 0;
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (m->type == OFPT_FLOW_MOD && m->flow_mod.cookie == NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED)) {
+            routed++;
+            assert_int_equal(m->flow_mod.priority, NET_PRIO_ROUTED);
+            assert_int_equal(m->flow_mod.instructions.i[1].table_id, NET_TABLE_ROUTED);
+        }
+    }
+    assert_int_equal(routed, 2);
+}
+
+static void test_arp_for_gateway_is_answered(void **state)
+{
+    (void)state;
+    clear_log();
+    uint8_t h1[6] = {2, 0, 0, 0, 1, 1};
+    size_t len;
+    uint8_t *f = pkt_build_arp(ARP_REQUEST, h1, 0xc6120101, NULL, 0xc61201fe, NULL, &len);
+    packet_in(1, 2, f, len, 1.0);
+    free(f);
+    /* One packet-out on s1 back to port 2, an ARP reply from the gateway MAC. */
+    bool found = false;
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (m->type != OFPT_PACKET_OUT || log_[i].dpid != 1)
+            continue;
+        struct pkt k;
+        assert_true(pkt_parse(m->packet_out.data.data, m->packet_out.data.len, &k));
+        if (k.eth_type == ETH_TYPE_ARP && k.arp_op == ARP_REPLY) {
+            assert_memory_equal(k.arp_sha, net_gateway_mac, 6);
+            assert_int_equal(k.arp_spa, 0xc61201fe);
+            assert_int_equal(m->packet_out.actions.a[0].port, 2);
+            found = true;
+        }
+    }
+    assert_true(found);
+    assert_int_equal(net_get_stats(net)->hosts_learned, 1);
+}
+
+static void test_routes_follow_links(void **state)
+{
+    (void)state;
+    discover_link(2.0);
+    net_tick(net, 2.0);
+    clear_log();
+    uint8_t h2[6] = {2, 0, 0, 0, 2, 1};
+    size_t len;
+    uint8_t *f = pkt_build_arp(ARP_REQUEST, h2, 0xc6120201, NULL, 0xc61202fe, NULL, &len);
+    packet_in(2, 2, f, len, 2.5);
+    free(f);
+    /* h2's route: on s2 out of its port 2, on s1 over the link (port 1);
+     * table 2 rewrites the destination MAC, table 1 does not. */
+    const struct ofp_flow_mod *s2 = host_flow(2, NET_TABLE_FORWARD, 0xc6120201);
+    const struct ofp_flow_mod *s1 = host_flow(1, NET_TABLE_FORWARD, 0xc6120201);
+    const struct ofp_flow_mod *s1r = host_flow(1, NET_TABLE_ROUTED, 0xc6120201);
+    assert_non_null(s2);
+    assert_non_null(s1);
+    assert_non_null(s1r);
+    assert_int_equal(out_port(s2), 2);
+    assert_int_equal(out_port(s1), 1);
+    assert_int_equal(s1->instructions.i[0].actions.n, 1);
+    assert_int_equal(s1r->instructions.i[0].actions.a[0].type, OFPAT_SET_FIELD);
+    assert_memory_equal(s1r->instructions.i[0].actions.a[0].field.value, h2, 6);
+    assert_int_equal(s1->idle_timeout, NET_HOST_IDLE_TIMEOUT);
+}
+
+static void test_a_move_is_not_a_duplicate(void **state)
+{
+    (void)state;
+    clear_log();
+    /* h2 (same MAC, same address) now shows up on s2's port 3. */
+    uint8_t h2[6] = {2, 0, 0, 0, 2, 1};
+    size_t len;
+    uint8_t *f = pkt_build_arp(ARP_REQUEST, h2, 0xc6120201, NULL, 0xc61202fe, NULL, &len);
+    packet_in(2, 3, f, len, 3.0);
+    free(f);
+    assert_int_equal(net_get_stats(net)->host_moves, 1);
+    /* Its old flows went everywhere, by cookie, before the new ones. */
+    size_t deletes = 0;
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (m->type == OFPT_FLOW_MOD && m->flow_mod.command == OFPFC_DELETE &&
+            m->flow_mod.cookie == NET_COOKIE(NET_OWNER_HOST, 0xc6120201) && m->flow_mod.cookie_mask == ~0ull)
+            deletes++;
+    }
+    assert_int_equal(deletes, 2);
+    assert_int_equal(out_port(host_flow(2, NET_TABLE_FORWARD, 0xc6120201)), 3);
+    /* Still one host entry for the address, now at port 3. */
+    json_t *hosts = net_hosts_json(net);
+    size_t i, n = 0;
+    json_t *h;
+    json_array_foreach(hosts, i, h) if (!strcmp(json_string_value(json_object_get(h, "ip")), "198.18.2.1"))
+    {
+        n++;
+        assert_int_equal(json_integer_value(json_object_get(h, "port")), 3);
+    }
+    assert_int_equal(n, 1);
+    json_decref(hosts);
+}
+
+static void test_link_loss_removes_routes(void **state)
+{
+    (void)state;
+    clear_log();
+    /* No LLDP for longer than the timeout: the link goes, and s1 can no
+     * longer reach h2: its route there is deleted. */
+    net_tick(net, 10.0);
+    size_t deletes = 0;
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (log_[i].dpid == 1 && m->type == OFPT_FLOW_MOD && m->flow_mod.command == OFPFC_DELETE &&
+            m->flow_mod.cookie == NET_COOKIE(NET_OWNER_HOST, 0xc6120201))
+            deletes++;
+    }
+    assert_true(deletes >= 1);
+    json_t *links = net_links_json(net);
+    assert_int_equal(json_array_size(links), 0);
+    json_decref(links);
+}
+
+static void test_sweep_after_reconnect(void **state)
+{
+    (void)state;
+    struct ofp_port p[3];
+    ports(p, 3);
+    net_switch_up(net, 1, p, 3, 20.0);
+    clear_log();
+    net_tick(net, 22.0); /* past the sweep delay: flows asked for */
+    assert_true(count(OFPT_MULTIPART_REQUEST, 1) == 1);
+    /* The switch holds a wanted base flow, a route to an unknown host, an
+     * owner this controller does not run, and a flow that is not minidc's. */
+    struct ofp_flow_stats f[4];
+    memset(f, 0, sizeof f);
+    f[0].cookie = NET_COOKIE(NET_OWNER_BASE, NET_BASE_ARP);
+    f[1].cookie = NET_COOKIE(NET_OWNER_HOST, 0xc6120163);
+    f[2].cookie = NET_COOKIE(NET_OWNER_LB, 7);
+    f[3].cookie = 0x1234;
+    clear_log();
+    net_flow_stats(net, 1, f, 4, false);
+    size_t deleted = 0;
+    bool kept[4] = {true, true, true, true};
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (m->type != OFPT_FLOW_MOD || m->flow_mod.command != OFPFC_DELETE)
+            continue;
+        for (int k = 0; k < 4; k++)
+            if (m->flow_mod.cookie == f[k].cookie) {
+                kept[k] = false;
+                deleted++;
+            }
+    }
+    assert_true(kept[0] && !kept[1] && !kept[2] && kept[3]);
+    assert_int_equal(deleted, 2);
+    assert_int_equal(net_get_stats(net)->swept, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base_flows_on_connect),
+        cmocka_unit_test(test_arp_for_gateway_is_answered),
+        cmocka_unit_test(test_routes_follow_links),
+        cmocka_unit_test(test_a_move_is_not_a_duplicate),
+        cmocka_unit_test(test_link_loss_removes_routes),
+        cmocka_unit_test(test_sweep_after_reconnect),
+    };
+    return cmocka_run_group_tests_name("net", tests, setup, teardown);
+}
