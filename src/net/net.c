@@ -848,6 +848,49 @@ void net_tick(struct net *n, double now)
 
 /* ---- views ---- */
 
+/* Views list switches by name, links by their ends and hosts by where they
+ * are, so that outputs are
+ * stable whatever order switches connected in. */
+static int cmp_json_by(const void *a, const void *b, const char *k1, const char *k2)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int c = strcmp(json_string_value(json_object_get(x, k1)), json_string_value(json_object_get(y, k1)));
+    if (c || !k2)
+        return c;
+    json_int_t p = json_integer_value(json_object_get(x, k2)), q = json_integer_value(json_object_get(y, k2));
+    return p < q ? -1 : p > q;
+}
+
+static int cmp_by_name(const void *a, const void *b)
+{
+    return cmp_json_by(a, b, "name", NULL);
+}
+
+static int cmp_by_from(const void *a, const void *b)
+{
+    return cmp_json_by(a, b, "from", "from_port");
+}
+
+static int cmp_by_place(const void *a, const void *b)
+{
+    return cmp_json_by(a, b, "switch", "port");
+}
+
+static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
+{
+    size_t n = json_array_size(arr);
+    json_t **v = xmalloc((n + 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(arr, i));
+    qsort(v, n, sizeof *v, cmp);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, v[i]);
+    free(v);
+    json_decref(arr);
+    return out;
+}
+
 json_t *net_switches_json(const struct net *n)
 {
     json_t *arr = json_array();
@@ -866,7 +909,7 @@ json_t *net_switches_json(const struct net *n)
         json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}", "name", s->name, "dpid", dp, "connected",
                                              s->connected, "ports", ports));
     }
-    return arr;
+    return sorted(arr, cmp_by_name);
 }
 
 json_t *net_links_json(const struct net *n)
@@ -878,7 +921,7 @@ json_t *net_links_json(const struct net *n)
                                              "from_port", (json_int_t)l->a_port, "to", net_switch_name(n, l->b),
                                              "to_port", (json_int_t)l->b_port, "age", n->now > l->seen ? n->now - l->seen : 0.0));
     }
-    return arr;
+    return sorted(arr, cmp_by_from);
 }
 
 json_t *net_hosts_json(const struct net *n)
@@ -893,5 +936,5 @@ json_t *net_hosts_json(const struct net *n)
                                              "port", (json_int_t)h->port, "subnet", sn ? sn->name : "",
                                              "age", n->now > h->seen ? n->now - h->seen : 0.0));
     }
-    return arr;
+    return sorted(arr, cmp_by_place);
 }
