@@ -21,6 +21,7 @@ void log_msg(const char *module, enum log_level level, const char *fmt, ...)
 void log_vmsg(const char *module, enum log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/* LOG_ERR_ has a trailing underscore because <syslog.h> owns LOG_ERR. */
 #define LOG_MODULE(name) static const char log_module_[] __attribute__((unused)) = name
 #define LOG_DBG(...) log_msg(log_module_, LOG_DEBUG, __VA_ARGS__)
 #define LOG_INF(...) log_msg(log_module_, LOG_INFO, __VA_ARGS__)
