@@ -8,6 +8,7 @@
 
 #include "cli/cmd.h"
 #include "lab/lab.h"
+#include "util/proc.h"
 
 #ifndef MINIDC_DATADIR
 #define MINIDC_DATADIR "/usr/local/share/minidc"
@@ -41,17 +42,12 @@ static const char *default_file(char *buf, size_t len)
 {
     if (access("examples/fig1.yaml", R_OK) == 0)
         return "examples/fig1.yaml";
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(buf, len, "%s/../examples/fig1.yaml", exe);
-            if (access(buf, R_OK) == 0)
-                return buf;
-        }
+    char *dir = proc_self_dir();
+    if (dir) {
+        snprintf(buf, len, "%s/../examples/fig1.yaml", dir);
+        free(dir);
+        if (access(buf, R_OK) == 0)
+            return buf;
     }
     snprintf(buf, len, "%s/examples/fig1.yaml", MINIDC_DATADIR);
     return buf;

@@ -208,19 +208,12 @@ static int step_ovs(struct lab_ctx *ctx, char **detail)
  * else from PATH. */
 static char *minidcd_path(void)
 {
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char *p = xasprintf("%s/minidcd", exe);
-            if (access(p, X_OK) == 0)
-                return p;
-            free(p);
-        }
-    }
+    char *dir = proc_self_dir();
+    char *p = dir ? xasprintf("%s/minidcd", dir) : NULL;
+    free(dir);
+    if (p && access(p, X_OK) == 0)
+        return p;
+    free(p);
     return xstrdup("minidcd");
 }
 

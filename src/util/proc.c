@@ -262,3 +262,17 @@ char *proc_argv_string(const char *const argv[])
     }
     return strbuf_steal(&sb);
 }
+
+char *proc_self_dir(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    return xstrdup(exe);
+}

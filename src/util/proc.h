@@ -41,6 +41,9 @@ bool proc_terminate(pid_t pid, int grace_ms);
 /* Formats argv as a shell-readable line (for logs and reports); caller frees. */
 char *proc_argv_string(const char *const argv[]);
 
+/* The directory of the running program (caller frees), or NULL. */
+char *proc_self_dir(void);
+
 /* Monotonic clock in seconds. */
 double proc_now(void);
 
