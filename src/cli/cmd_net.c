@@ -9,6 +9,7 @@
 
 #include "cli/cmd.h"
 #include "lab/lab.h"
+#include "util/endpoint.h"
 #include "util/http.h"
 #include "util/strbuf.h"
 
@@ -53,15 +54,13 @@ static int parse(int argc, char **argv, struct api_target *t, bool *json, int *r
     }
     memset(t, 0, sizeof *t);
     if (api) {
-        const char *colon = strrchr(api, ':');
-        long p = colon ? strtol(colon + 1, NULL, 10) : 0;
-        if (!colon || (size_t)(colon - api) >= sizeof t->addr || p < 1 || p > 65535) {
+        uint16_t port;
+        if (!endpoint_split(api, t->addr, sizeof t->addr, &port)) {
             fprintf(stderr, "minidc: --api takes ADDRESS:PORT\n");
             *rc = 2;
             return -1;
         }
-        memcpy(t->addr, api, (size_t)(colon - api));
-        t->port = (unsigned short)p;
+        t->port = port;
         return optind;
     }
     char *owned = NULL;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
+#include "util/endpoint.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -58,19 +59,6 @@ static void usage(FILE *f)
                "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
                "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
                "SIGTERM or SIGINT stops it.\n");
-}
-
-static int parse_endpoint(const char *s, char *addr, size_t size, uint16_t *port)
-{
-    const char *colon = strrchr(s, ':');
-    char *end;
-    long p = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (!colon || (size_t)(colon - s) >= size || *end || p < 1 || p > 65535)
-        return -1;
-    memcpy(addr, s, (size_t)(colon - s));
-    addr[colon - s] = '\0';
-    *port = (uint16_t)p;
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -161,8 +149,8 @@ int main(int argc, char **argv)
     uint16_t of_port = c.t->ctl_of_port, api_port = c.t->api_port;
     snprintf(of_addr, sizeof of_addr, "%s", topo_ip_str(c.t->ctl_addr, buf));
     snprintf(api_addr, sizeof api_addr, "%s", topo_ip_str(c.t->api_addr, buf));
-    if ((of && parse_endpoint(of, of_addr, sizeof of_addr, &of_port)) ||
-        (api && parse_endpoint(api, api_addr, sizeof api_addr, &api_port))) {
+    if ((of && !endpoint_split(of, of_addr, sizeof of_addr, &of_port)) ||
+        (api && !endpoint_split(api, api_addr, sizeof api_addr, &api_port))) {
         fprintf(stderr, "minidcd: an endpoint is ADDRESS:PORT\n");
         topo_free(c.t);
         return 2;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "topo/topo.h"
+#include "util/endpoint.h"
 #include "util/xalloc.h"
 
 struct reader {
@@ -211,21 +212,11 @@ static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos a
     const char *s = want_scalar(r, n, at, what);
     if (!s)
         return false;
-    const char *colon = strrchr(s, ':');
     char a[32];
-    char *end;
-    long p = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (!colon || (size_t)(colon - s) >= sizeof a || *end || end == colon + 1 || p < 1 || p > 65535) {
+    if (!endpoint_split(s, a, sizeof a, port) || !parse_ipv4(a, addr)) {
         diag_add(r->diags, pos_of(n), "%s: '%s' is not an endpoint (expected a.b.c.d:port)", what, s);
         return false;
     }
-    memcpy(a, s, (size_t)(colon - s));
-    a[colon - s] = '\0';
-    if (!parse_ipv4(a, addr)) {
-        diag_add(r->diags, pos_of(n), "%s: '%s' is not an endpoint (expected a.b.c.d:port)", what, s);
-        return false;
-    }
-    *port = (uint16_t)p;
     return true;
 }
 
