@@ -217,12 +217,10 @@ static struct l2_entry l2[4096];
 
 static void l2_packet_in(struct ofconn *oc, const struct ofp_msg *m)
 {
-    const struct ofp_oxm *in = ofp_match_find(&m->packet_in.match, OXM_IN_PORT);
     const uint8_t *f = m->packet_in.data.data;
-    if (!in || m->packet_in.data.len < 14)
+    uint32_t in_port;
+    if (!ofp_match_in_port(&m->packet_in.match, &in_port) || m->packet_in.data.len < 14)
         return;
-    uint32_t in_port = (uint32_t)in->value[0] << 24 | (uint32_t)in->value[1] << 16 | (uint32_t)in->value[2] << 8 |
-                       in->value[3];
     uint32_t h = 2166136261u;
     for (int i = 6; i < 12; i++)
         h = (h ^ f[i]) * 16777619u;

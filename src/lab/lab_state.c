@@ -148,9 +148,6 @@ void lab_ovs_env(const struct lab_ctx *ctx)
     setenv("OVS_RUNDIR", ctx->ovs_dir, 1);
     setenv("OVS_LOGDIR", ctx->ovs_dir, 1);
     setenv("OVS_DBDIR", ctx->ovs_dir, 1);
-    char *db = xasprintf("unix:%s/db.sock", ctx->ovs_dir);
-    setenv("OVS_DB", db, 1); /* for our own scripts; ovs-vsctl reads OVS_RUNDIR */
-    free(db);
 }
 
 static int cmp_str(const void *a, const void *b)

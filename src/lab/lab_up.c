@@ -179,7 +179,7 @@ static int start_ovs(struct lab_ctx *ctx, bool fresh, char **detail)
          *a_vsctl = xasprintf("--unixctl=%s/ovs-vswitchd.ctl", d), *conn = xasprintf("unix:%s/db.sock", d),
          *a_db = xasprintf("--db=%s", conn);
     lab_ovs_env(ctx);
-    int rc = fresh ? lab_state_set(ctx, "ovs_dir", d) : 0;
+    int rc = 0;
     const char *create[] = {"ovsdb-tool", "create", db, MINIDC_OVS_SCHEMA, NULL};
     if (!rc && fresh)
         rc = proc_run_logged("lab", create, NULL);

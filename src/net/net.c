@@ -711,11 +711,9 @@ static void handle_ipv4_miss(struct net *n, uint64_t dpid, uint32_t in_port, con
 void net_packet_in(struct net *n, uint64_t dpid, const struct ofp_msg *m, double now)
 {
     n->stats.packet_ins++;
-    const struct ofp_oxm *in = ofp_match_find(&m->packet_in.match, OXM_IN_PORT);
-    if (!in || !find_sw(n, dpid))
+    uint32_t in_port;
+    if (!ofp_match_in_port(&m->packet_in.match, &in_port) || !find_sw(n, dpid))
         return;
-    uint32_t in_port = (uint32_t)in->value[0] << 24 | (uint32_t)in->value[1] << 16 | (uint32_t)in->value[2] << 8 |
-                       in->value[3];
     struct pkt k;
     const uint8_t *frame = m->packet_in.data.data;
     size_t len = m->packet_in.data.len;

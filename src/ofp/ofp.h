@@ -395,6 +395,8 @@ void ofp_match_add_u16(struct ofp_match *m, uint8_t field, uint16_t v);
 void ofp_match_add_u32(struct ofp_match *m, uint8_t field, uint32_t v);
 /* Returns the field, or NULL. */
 const struct ofp_oxm *ofp_match_find(const struct ofp_match *m, uint8_t field);
+/* The match's in_port into '*port'; false when it has none. */
+bool ofp_match_in_port(const struct ofp_match *m, uint32_t *port);
 struct ofp_action *ofp_actions_push(struct ofp_actions *a, uint16_t type);
 void ofp_action_output(struct ofp_actions *a, uint32_t port);
 void ofp_action_set_field(struct ofp_actions *a, uint8_t field, const void *value, size_t len);

@@ -214,6 +214,17 @@ const struct ofp_oxm *ofp_match_find(const struct ofp_match *m, uint8_t field)
     return NULL;
 }
 
+bool ofp_match_in_port(const struct ofp_match *m, uint32_t *port)
+{
+    const struct ofp_oxm *f = ofp_match_find(m, OXM_IN_PORT);
+    if (!f)
+        return false;
+    uint32_t be;
+    memcpy(&be, f->value, 4);
+    *port = ntohl(be);
+    return true;
+}
+
 /* OpenFlow 1.0 matches become OXM fields; wildcarded fields are left out. */
 #define OFPFW10_IN_PORT (1u << 0)
 #define OFPFW10_DL_VLAN (1u << 1)
@@ -1652,12 +1663,10 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
         return true;
     }
     case OFPT_PACKET_IN: {
-        const struct ofp_oxm *in = ofp_match_find(&m->packet_in.match, OXM_IN_PORT);
         uint32_t port = 0;
         uint16_t p10 = 0;
-        if (in)
-            memcpy(&port, in->value, 4);
-        if (!port13to10(ntohl(port), &p10))
+        ofp_match_in_port(&m->packet_in.match, &port); /* none: port 0 */
+        if (!port13to10(port, &p10))
             return false;
         struct ofpw10_packet_in p;
         memset(&p, 0, sizeof p);
