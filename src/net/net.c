@@ -286,14 +286,16 @@ static void ports_towards(const struct net *n, uint64_t dst, uint32_t *ports, bo
     free(queue);
 }
 
-static void install_host(struct net *n, const struct net_host *h)
+/* Installs host 'h''s routes on every connected switch, or only on switch
+ * 'only' when it is not 0. */
+static void install_host(struct net *n, const struct net_host *h, uint64_t only)
 {
     uint32_t *ports = xmalloc(n->n_sw * sizeof *ports);
     bool *reach = xmalloc(n->n_sw * sizeof *reach);
     ports_towards(n, h->dpid, ports, reach);
     uint64_t cookie = NET_COOKIE(NET_OWNER_HOST, h->ip);
     for (size_t i = 0; i < n->n_sw; i++) {
-        if (!n->sw[i].connected)
+        if (!n->sw[i].connected || (only && n->sw[i].dpid != only))
             continue;
         if (!reach[i]) {
             delete_cookie(n, n->sw[i].dpid, cookie);
@@ -382,7 +384,7 @@ static void recompute(struct net *n)
     n->dirty = false;
     install_flood(n);
     for (size_t i = 0; i < n->n_hosts; i++)
-        install_host(n, &n->hosts[i]);
+        install_host(n, &n->hosts[i], 0);
 }
 
 /* ---- switches, ports, links ---- */
@@ -603,7 +605,7 @@ static void learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac
     h->dpid = dpid;
     h->port = port;
     h->seen = now;
-    install_host(n, h);
+    install_host(n, h, 0);
     flush_pending(n, h);
 }
 
@@ -685,9 +687,10 @@ static void handle_ipv4_miss(struct net *n, uint64_t dpid, uint32_t in_port, con
         learn(n, dpid, in_port, k->eth_src, k->ip_src, now);
     struct net_host *h = find_host_ip(n, k->ip_dst);
     if (h) {
-        /* Its route had gone (idle timeout) or is on its way: reinstall and
-         * deliver this packet. */
-        install_host(n, h);
+        /* Its route on this switch had gone (idle timeout) or is on its
+         * way: put it back here (a switch further on that lost it too
+         * asks for itself) and deliver this packet. */
+        install_host(n, h, dpid);
         struct ofp_actions a = {0};
         ofp_action_set_field(&a, OXM_ETH_DST, h->mac, 6);
         ofp_action_output(&a, h->port);
