@@ -1,7 +1,8 @@
 /* The guest's small HTTP service: GET / answers with the VM's name, its
  * current address and a request counter, so a client can tell which replica
  * answered.  Static, no library beyond libc; one connection at a time.
- *   minidc-httpd NAME [PORT]   (the address is read at each request) */
+ *   minidc-httpd [PORT]   (name and address are read at each request: the
+ *   name is the host name, which a clone's new identity changes) */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -29,12 +30,12 @@ static void address(char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: minidc-httpd NAME [PORT]\n");
+    if (argc > 2) {
+        fprintf(stderr, "usage: minidc-httpd [PORT]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    int port = argc > 2 ? atoi(argv[2]) : 80;
+    int port = argc > 1 ? atoi(argv[1]) : 80;
     int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -59,9 +60,10 @@ int main(int argc, char **argv)
             if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
                 break;
         }
-        char body[256], addr[64];
+        char body[256], addr[64], name[65] = "";
         address(addr, sizeof addr);
-        int blen = snprintf(body, sizeof body, "name=%s address=%s requests=%lu\n", argv[1], addr, ++count);
+        gethostname(name, sizeof name - 1);
+        int blen = snprintf(body, sizeof body, "name=%s address=%s requests=%lu\n", name, addr, ++count);
         char head[256];
         int hlen = snprintf(head, sizeof head,
                             "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
