@@ -42,11 +42,17 @@ static int wait_fd(int fd, short events, double deadline)
 int http_get(const char *netns, const char *addr, uint16_t port, const char *path, struct strbuf *body,
              int timeout_ms)
 {
+    struct http_req r = {.netns = netns, .addr = addr, .port = port, .method = "GET", .path = path};
+    return http_request(&r, body, timeout_ms);
+}
+
+int http_request(const struct http_req *hr, struct strbuf *body, int timeout_ms)
+{
     double deadline = proc_now() + timeout_ms / 1000.0;
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(hr->port)};
+    if (inet_pton(AF_INET, hr->addr, &sin.sin_addr) != 1)
         return -EINVAL;
-    int fd = socket_in(netns);
+    int fd = socket_in(hr->netns);
     if (fd < 0)
         return fd;
     fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -59,20 +65,28 @@ int http_get(const char *netns, const char *addr, uint16_t port, const char *pat
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
         rc = -err;
     }
-    char req[1024];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: application/json\r\n\r\n", path,
-                     addr, port);
-    if (!rc && (n < 0 || (size_t)n >= sizeof req))
-        rc = -E2BIG;
-    for (int off = 0; !rc && off < n;) {
-        ssize_t w = send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
+    struct strbuf req;
+    strbuf_init(&req);
+    strbuf_printf(&req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: application/json\r\n", hr->method, hr->path,
+                  hr->addr, hr->port);
+    if (hr->token)
+        strbuf_printf(&req, "Authorization: Bearer %s\r\n", hr->token);
+    if (hr->body)
+        strbuf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(hr->body),
+                      hr->body);
+    else
+        strbuf_puts(&req, "\r\n");
+    size_t n = req.len;
+    for (size_t off = 0; !rc && off < n;) {
+        ssize_t w = send(fd, req.s + off, n - off, MSG_NOSIGNAL);
         if (w > 0)
-            off += (int)w;
+            off += (size_t)w;
         else if (errno == EAGAIN)
             rc = wait_fd(fd, POLLOUT, deadline);
         else
             rc = -errno;
     }
+    strbuf_free(&req);
     struct strbuf all;
     strbuf_init(&all);
     while (!rc) {
