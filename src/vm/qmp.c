@@ -1,0 +1,342 @@
+#include "vm/qmp.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "util/proc.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/* A line longer than this is a broken peer, not a reply. */
+#define QMP_LINE_MAX (8u << 20)
+
+struct qmp {
+    int fd;
+    struct strbuf in; /* received, not yet parsed */
+    unsigned next_id;
+};
+
+static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char **err, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(err, fmt, ap) < 0)
+            *err = NULL;
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int wait_for(int fd, short events, double deadline)
+{
+    int left = (int)((deadline - proc_now()) * 1000);
+    if (left <= 0)
+        return -ETIMEDOUT;
+    struct pollfd p = {.fd = fd, .events = events};
+    int r = poll(&p, 1, left);
+    return r < 0 ? -errno : r == 0 ? -ETIMEDOUT : 0;
+}
+
+static int send_all(struct qmp *q, const char *s, size_t n, double deadline, char **err)
+{
+    while (n) {
+        ssize_t w = send(q->fd, s, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {
+            s += w;
+            n -= (size_t)w;
+        } else if (w < 0 && errno == EAGAIN) {
+            int rc = wait_for(q->fd, POLLOUT, deadline);
+            if (rc < 0)
+                return fail(err, "sending: %s", strerror(-rc));
+        } else {
+            return fail(err, "sending: %s", strerror(errno));
+        }
+    }
+    return 0;
+}
+
+/* Reads one JSON line, skipping bytes before 'skip_to' when it is >= 0 (the
+ * guest agent's 0xff delimiter).  Returns the object or NULL. */
+static json_t *read_json(struct qmp *q, double deadline, char **err)
+{
+    for (;;) {
+        char *nl = memchr(q->in.s, '\n', q->in.len);
+        if (nl) {
+            size_t n = (size_t)(nl - q->in.s) + 1;
+            json_error_t je;
+            json_t *o = json_loadb(q->in.s, n, 0, &je);
+            memmove(q->in.s, q->in.s + n, q->in.len - n);
+            q->in.len -= n;
+            q->in.s[q->in.len] = '\0';
+            if (o && json_is_object(o))
+                return o;
+            json_decref(o);
+            continue; /* blank or partial garbage line: skip */
+        }
+        if (q->in.len > QMP_LINE_MAX) {
+            fail(err, "reply line too long");
+            return NULL;
+        }
+        char buf[65536];
+        ssize_t r = recv(q->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r > 0) {
+            strbuf_add(&q->in, buf, (size_t)r);
+        } else if (r == 0) {
+            fail(err, "QEMU closed the connection");
+            return NULL;
+        } else if (errno == EAGAIN) {
+            int rc = wait_for(q->fd, POLLIN, deadline);
+            if (rc < 0) {
+                fail(err, "%s", rc == -ETIMEDOUT ? "no answer in time" : strerror(-rc));
+                return NULL;
+            }
+        } else {
+            fail(err, "receiving: %s", strerror(errno));
+            return NULL;
+        }
+    }
+}
+
+static struct qmp *connect_unix(const char *path, char **err)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sun.sun_path) {
+        fail(err, "socket path too long: %s", path);
+        return NULL;
+    }
+    strcpy(sun.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+        fail(err, "cannot connect to %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    struct qmp *q = xcalloc(1, sizeof *q);
+    q->fd = fd;
+    q->next_id = 1;
+    strbuf_init(&q->in);
+    return q;
+}
+
+struct qmp *qmp_open(const char *path, int timeout_ms, char **err)
+{
+    double deadline = proc_now() + timeout_ms / 1000.0;
+    struct qmp *q = connect_unix(path, err);
+    if (!q)
+        return NULL;
+    json_t *greeting = read_json(q, deadline, err);
+    if (!greeting || !json_object_get(greeting, "QMP")) {
+        if (greeting)
+            fail(err, "%s: not a QMP greeting", path);
+        json_decref(greeting);
+        qmp_close(q);
+        return NULL;
+    }
+    json_decref(greeting);
+    if (qmp_call(q, "qmp_capabilities", NULL, NULL, err, timeout_ms) < 0) {
+        qmp_close(q);
+        return NULL;
+    }
+    return q;
+}
+
+struct qmp *qga_open(const char *path, int timeout_ms, char **err)
+{
+    double deadline = proc_now() + timeout_ms / 1000.0;
+    struct qmp *q = connect_unix(path, err);
+    if (!q)
+        return NULL;
+    /* 0xff resets the agent's parser; the reply to guest-sync-delimited is
+     * preceded by 0xff, so anything stale before it is discarded. */
+    unsigned id = (unsigned)getpid() ^ (unsigned)(proc_now() * 1e6);
+    char msg[128];
+    int n = snprintf(msg, sizeof msg, "\xff{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%u}}\n", id);
+    if (send_all(q, msg, (size_t)n, deadline, err) < 0) {
+        qmp_close(q);
+        return NULL;
+    }
+    for (;;) {
+        char *ff = memchr(q->in.s, 0xff, q->in.len);
+        if (ff) {
+            size_t skip = (size_t)(ff - q->in.s) + 1;
+            memmove(q->in.s, q->in.s + skip, q->in.len - skip);
+            q->in.len -= skip;
+            q->in.s[q->in.len] = '\0';
+            json_t *r = read_json(q, deadline, err);
+            if (!r) {
+                qmp_close(q);
+                return NULL;
+            }
+            json_int_t got = json_integer_value(json_object_get(r, "return"));
+            json_decref(r);
+            if ((unsigned)got == id)
+                return q;
+            continue;
+        }
+        q->in.len = 0;
+        char buf[4096];
+        ssize_t r = recv(q->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r > 0) {
+            strbuf_add(&q->in, buf, (size_t)r);
+            continue;
+        }
+        int rc = r == 0 ? -ECONNRESET : errno == EAGAIN ? wait_for(q->fd, POLLIN, deadline) : -errno;
+        if (rc < 0) {
+            fail(err, "the guest agent does not answer (%s)", rc == -ETIMEDOUT ? "timed out" : strerror(-rc));
+            qmp_close(q);
+            return NULL;
+        }
+    }
+}
+
+void qmp_close(struct qmp *q)
+{
+    if (!q)
+        return;
+    close(q->fd);
+    strbuf_free(&q->in);
+    free(q);
+}
+
+int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char **err, int timeout_ms)
+{
+    double deadline = proc_now() + timeout_ms / 1000.0;
+    if (ret)
+        *ret = NULL;
+    unsigned id = q->next_id++;
+    json_t *msg = json_pack("{s:s, s:I}", "execute", cmd, "id", (json_int_t)id);
+    if (args)
+        json_object_set_new(msg, "arguments", args);
+    char *s = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    struct strbuf line;
+    strbuf_init(&line);
+    strbuf_printf(&line, "%s\n", s);
+    free(s);
+    int rc = send_all(q, line.s, line.len, deadline, err);
+    strbuf_free(&line);
+    if (rc < 0)
+        return -1;
+    for (;;) {
+        json_t *r = read_json(q, deadline, err);
+        if (!r) {
+            if (err && *err) {
+                char *m = *err;
+                fail(err, "%s: %s", cmd, m);
+                free(m);
+            }
+            return -1;
+        }
+        json_t *rid = json_object_get(r, "id");
+        if (json_object_get(r, "event") || (rid && json_integer_value(rid) != id)) {
+            json_decref(r);
+            continue;
+        }
+        json_t *e = json_object_get(r, "error");
+        if (e) {
+            fail(err, "%s: %s", cmd, json_string_value(json_object_get(e, "desc")) ?: "error");
+            json_decref(r);
+            return -1;
+        }
+        if (ret) {
+            *ret = json_object_get(r, "return");
+            json_incref(*ret);
+        }
+        json_decref(r);
+        return 0;
+    }
+}
+
+static char *b64_decode(const char *in)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = in ? strlen(in) : 0;
+    char *out = xmalloc(n / 4 * 3 + 4), *o = out;
+    unsigned v = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = strchr(tbl, in[i]);
+        if (!p)
+            continue; /* '=' padding and line breaks */
+        v = (v << 6) | (unsigned)(p - tbl);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            *o++ = (char)((v >> bits) & 0xff);
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static char *b64_encode(const char *in)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in);
+    char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
+    const unsigned char *s = (const unsigned char *)in;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+        *o++ = tbl[v >> 18 & 63];
+        *o++ = tbl[v >> 12 & 63];
+        *o++ = i + 1 < n ? tbl[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+int qga_exec(struct qmp *q, const char *const argv[], const char *input, int timeout_ms, struct qga_result *r,
+             char **err)
+{
+    double deadline = proc_now() + timeout_ms / 1000.0;
+    memset(r, 0, sizeof *r);
+    json_t *args = json_array();
+    for (size_t i = 1; argv[i]; i++)
+        json_array_append_new(args, json_string(argv[i]));
+    json_t *a = json_pack("{s:s, s:o, s:b}", "path", argv[0], "arg", args, "capture-output", 1);
+    if (input) {
+        char *b = b64_encode(input);
+        json_object_set_new(a, "input-data", json_string(b));
+        free(b);
+    }
+    json_t *ret;
+    if (qmp_call(q, "guest-exec", a, &ret, err, timeout_ms) < 0)
+        return -1;
+    json_int_t pid = json_integer_value(json_object_get(ret, "pid"));
+    json_decref(ret);
+    for (int delay_ms = 5;; delay_ms = delay_ms < 100 ? delay_ms * 2 : 100) {
+        int left = (int)((deadline - proc_now()) * 1000);
+        if (left <= 0)
+            return fail(err, "%s did not finish within %d ms", argv[0], timeout_ms);
+        if (qmp_call(q, "guest-exec-status", json_pack("{s:I}", "pid", pid), &ret, err, left) < 0)
+            return -1;
+        if (json_is_true(json_object_get(ret, "exited"))) {
+            json_t *code = json_object_get(ret, "exitcode");
+            r->exitcode = code ? (int)json_integer_value(code) : -1;
+            r->out = b64_decode(json_string_value(json_object_get(ret, "out-data")));
+            r->err = b64_decode(json_string_value(json_object_get(ret, "err-data")));
+            json_decref(ret);
+            return 0;
+        }
+        json_decref(ret);
+        usleep((useconds_t)delay_ms * 1000);
+    }
+}
+
+void qga_result_free(struct qga_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
