@@ -1,0 +1,79 @@
+/* minidc-agent: runs one server's VMs.
+ *
+ * Each VM is its own QEMU process (daemonized, so VMs outlive the agent) with
+ * its files in DIR/vms/NAME/: disk.qcow2 (overlay over the shared base),
+ * qmp.sock, qga.sock, console.log, qemu.pid and vm.json (what the agent needs
+ * to adopt it again after a restart).  The agent serves an HTTP/JSON API on
+ * the management network (see agent_http.c); each request runs in a thread of
+ * its own, and a VM is busy while an operation holds it. */
+#ifndef MINIDC_AGENT_AGENT_H
+#define MINIDC_AGENT_AGENT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum avm_state {
+    AVM_BOOTING,  /* QEMU started, guest not ready yet */
+    AVM_RUNNING,
+    AVM_INCOMING, /* waiting for a migration or clone */
+    AVM_PAUSED,   /* paused by an operation (migration sent, not yet committed) */
+};
+
+struct avm {
+    char *name, *mac, *ip, *gw;
+    unsigned memory_mib, cpus;
+    char *dir, *tap;
+    pid_t pid;
+    enum avm_state state;
+    bool busy;           /* an operation holds it */
+    const char *op;      /* which, for messages */
+    double created;
+    /* metrics: previous sample, for rates */
+    double cpu_prev_s, cpu_prev_t, cpu_pct;
+};
+
+struct agent {
+    char *server;        /* this server's name */
+    char *dir;           /* state directory */
+    char *image_dir;     /* guest image: vmlinuz, initrd.img, base.qcow2 */
+    char *bridge;        /* the server's bridge VMs' taps join */
+    char *data_addr;     /* this server's address on the data network (migrations) */
+    char *token;         /* shared with minidcd; NULL: no authentication */
+    char *accel;         /* "kvm" or "tcg" */
+    unsigned capacity_mib; /* memory VMs may use */
+    pthread_mutex_t lock;  /* guards vms[] and every avm's fields */
+    struct avm **vms;
+    size_t n_vms, cap_vms;
+    unsigned next_port;  /* for NBD and incoming migration listeners */
+};
+
+/* Operations (agent_vm.c).  Each returns an HTTP status and fills '*out'
+ * with the reply (an object with "error" on failure). */
+int agent_boot(struct agent *a, json_t *req, json_t **out);
+int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out);
+int agent_send(struct agent *a, const char *name, json_t *req, json_t **out);
+int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t **out);
+int agent_resume(struct agent *a, const char *name, json_t **out);
+int agent_destroy(struct agent *a, const char *name, bool graceful, json_t **out);
+int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out);
+int agent_list(struct agent *a, json_t **out);
+int agent_get(struct agent *a, const char *name, json_t **out);
+int agent_info(struct agent *a, json_t **out);
+/* Finds VMs left by an earlier agent: adopts those whose QEMU still answers,
+ * removes what is left of the others. */
+void agent_adopt(struct agent *a);
+
+/* Metrics (agent_metrics.c): server and per-VM figures. */
+json_t *agent_metrics_json(struct agent *a);
+char *agent_metrics_prometheus(struct agent *a);
+
+/* Helpers shared by the agent's files. */
+struct avm *agent_find(struct agent *a, const char *name); /* lock held */
+const char *avm_state_name(enum avm_state s);
+json_t *avm_json(const struct avm *v);
+json_t *agent_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

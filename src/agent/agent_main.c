@@ -1,0 +1,389 @@
+/* minidc-agent: one per server; runs the server's VMs for minidcd.
+ *
+ * HTTP/JSON API (all but /metrics need "Authorization: Bearer TOKEN" when a
+ * token is set):
+ *   GET    /v1/info                   server, accelerator, memory for VMs
+ *   GET    /v1/vms                    the VMs here
+ *   GET    /v1/vms/NAME
+ *   POST   /v1/vms                    boot {name, mac, ip, gw, memory_mib, cpus}
+ *   POST   /v1/incoming               prepare to receive a VM (same fields):
+ *                                     answers {nbd, uri} to send it to
+ *   POST   /v1/vms/NAME/send          {nbd, uri, mode: move|copy}: migrate
+ *                                     (move leaves the source paused) or clone
+ *   POST   /v1/vms/NAME/finish        {identity: bool}: start an arrived VM
+ *   POST   /v1/vms/NAME/resume        run a paused VM again (undo a move)
+ *   POST   /v1/vms/NAME/exec          {argv, input, timeout_ms}: in the guest
+ *   DELETE /v1/vms/NAME[?graceful=1]  stop and remove everything of it
+ *   GET    /v1/metrics                server and VM figures (JSON)
+ *   GET    /metrics                   the same for Prometheus
+ * Each request runs in its own thread; the reply goes out from the event
+ * loop. */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "util/endpoint.h"
+#include "util/log.h"
+#include "util/proc.h"
+#include "util/xalloc.h"
+#include "vm/qemu.h"
+
+LOG_MODULE("agent");
+
+#define BODY_MAX (1u << 20)
+
+struct job {
+    struct evhttp_request *req;
+    struct agent *a;
+    enum evhttp_cmd_type method;
+    char *path, *query;
+    json_t *body;
+    int status;
+    json_t *out;  /* JSON reply */
+    char *text;   /* or a text one (Prometheus) */
+    struct job *next;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct job *done;
+    struct event *wake;
+} jobs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Splits "/v1/vms/NAME/ACTION" into NAME and ACTION (either may be empty). */
+static bool vm_path(const char *path, char *name, size_t nlen, char *action, size_t alen)
+{
+    const char *p = path + strlen("/v1/vms/");
+    const char *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : strlen(p);
+    if (!n || n >= nlen)
+        return false;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    snprintf(action, alen, "%s", slash ? slash + 1 : "");
+    return !strchr(action, '/');
+}
+
+static void route(struct job *j)
+{
+    struct agent *a = j->a;
+    const char *p = j->path;
+    bool get = j->method == EVHTTP_REQ_GET, post = j->method == EVHTTP_REQ_POST;
+    char name[64], action[32];
+    if (get && !strcmp(p, "/v1/info"))
+        j->status = agent_info(a, &j->out);
+    else if (get && !strcmp(p, "/v1/vms"))
+        j->status = agent_list(a, &j->out);
+    else if (post && !strcmp(p, "/v1/vms"))
+        j->status = agent_boot(a, j->body, &j->out);
+    else if (post && !strcmp(p, "/v1/incoming"))
+        j->status = agent_prepare_incoming(a, j->body, &j->out);
+    else if (get && !strcmp(p, "/v1/metrics"))
+        j->out = agent_metrics_json(a), j->status = 200;
+    else if (get && !strcmp(p, "/metrics"))
+        j->text = agent_metrics_prometheus(a), j->status = 200;
+    else if (!strncmp(p, "/v1/vms/", 8) && vm_path(p, name, sizeof name, action, sizeof action)) {
+        if (get && !*action)
+            j->status = agent_get(a, name, &j->out);
+        else if (j->method == EVHTTP_REQ_DELETE && !*action)
+            j->status = agent_destroy(a, name, j->query && strstr(j->query, "graceful=1"), &j->out);
+        else if (post && !strcmp(action, "send"))
+            j->status = agent_send(a, name, j->body, &j->out);
+        else if (post && !strcmp(action, "finish"))
+            j->status = agent_finish_incoming(a, name, j->body, &j->out);
+        else if (post && !strcmp(action, "resume"))
+            j->status = agent_resume(a, name, &j->out);
+        else if (post && !strcmp(action, "exec"))
+            j->status = agent_exec(a, name, j->body, &j->out);
+        else
+            j->status = 404, j->out = agent_error("no such operation: %s", action);
+    } else {
+        j->status = 404;
+        j->out = agent_error("no such resource: %s", p);
+    }
+}
+
+static void *run_job(void *arg)
+{
+    struct job *j = arg;
+    route(j);
+    pthread_mutex_lock(&jobs.lock);
+    j->next = jobs.done;
+    jobs.done = j;
+    pthread_mutex_unlock(&jobs.lock);
+    event_active(jobs.wake, EV_READ, 0);
+    return NULL;
+}
+
+static void reply(struct evhttp_request *req, int status, json_t *out, const char *text)
+{
+    struct evbuffer *b = evbuffer_new();
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    if (text) {
+        evbuffer_add(b, text, strlen(text));
+        evhttp_add_header(h, "Content-Type", "text/plain; version=0.0.4");
+    } else {
+        char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        evbuffer_add_printf(b, "%s\n", s);
+        free(s);
+        evhttp_add_header(h, "Content-Type", "application/json");
+    }
+    evhttp_send_reply(req, status, status < 400 ? "OK" : "Error", b);
+    evbuffer_free(b);
+}
+
+static void on_jobs_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+    pthread_mutex_lock(&jobs.lock);
+    struct job *j = jobs.done;
+    jobs.done = NULL;
+    pthread_mutex_unlock(&jobs.lock);
+    while (j) {
+        struct job *next = j->next;
+        reply(j->req, j->status, j->out, j->text);
+        json_decref(j->out);
+        json_decref(j->body);
+        free(j->text);
+        free(j->path);
+        free(j->query);
+        free(j);
+        j = next;
+    }
+}
+
+static bool authorized(struct agent *a, struct evhttp_request *req, const char *path)
+{
+    if (!a->token || !strcmp(path, "/metrics"))
+        return true;
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    return h && !strncmp(h, "Bearer ", 7) && !strcmp(h + 7, a->token);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct agent *a = arg;
+    struct evhttp_uri *u = evhttp_uri_parse(evhttp_request_get_uri(req));
+    const char *path = u ? evhttp_uri_get_path(u) : NULL;
+    if (!path) {
+        json_t *e = agent_error("bad request");
+        reply(req, 400, e, NULL);
+        json_decref(e);
+        if (u)
+            evhttp_uri_free(u);
+        return;
+    }
+    if (!authorized(a, req, path)) {
+        json_t *e = agent_error("missing or wrong token");
+        reply(req, 401, e, NULL);
+        json_decref(e);
+        evhttp_uri_free(u);
+        return;
+    }
+    struct job *j = xcalloc(1, sizeof *j);
+    j->req = req;
+    j->a = a;
+    j->method = evhttp_request_get_command(req);
+    j->path = xstrdup(path);
+    j->query = evhttp_uri_get_query(u) ? xstrdup(evhttp_uri_get_query(u)) : NULL;
+    evhttp_uri_free(u);
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    if (len) {
+        json_error_t je;
+        j->body = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &je);
+        if (!json_is_object(j->body)) {
+            json_t *e = agent_error("body: expected a JSON object (%s)", je.text);
+            reply(req, 400, e, NULL);
+            json_decref(e);
+            json_decref(j->body);
+            free(j->path);
+            free(j->query);
+            free(j);
+            return;
+        }
+    } else {
+        j->body = json_object();
+    }
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, run_job, j) != 0) {
+        j->status = 503;
+        j->out = agent_error("cannot start a thread");
+        pthread_mutex_lock(&jobs.lock);
+        j->next = jobs.done;
+        jobs.done = j;
+        pthread_mutex_unlock(&jobs.lock);
+        event_active(jobs.wake, EV_READ, 0);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    LOG_INF("signal %d: stopping (the VMs go on)", (int)sig);
+    event_base_loopbreak(arg);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: minidc-agent --server NAME --listen ADDR:PORT --dir DIR --image-dir DIR\n"
+            "                    --data-addr ADDR [--bridge BR] [--token-file FILE]\n"
+            "                    [--memory MIB] [--accel auto|kvm|tcg] [--pidfile FILE]\n"
+            "                    [--log-file FILE] [--verbose]\n\n"
+            "Runs this server's VMs for minidcd: each VM is a QEMU process booted from the\n"
+            "shared base image in --image-dir (vmlinuz, initrd.img, base.qcow2; see guest/)\n"
+            "with its own overlay under --dir, its tap in --bridge (default br0).  Live\n"
+            "migrations and clones go over --data-addr, this server's data network address.\n"
+            "--memory is what VMs may use together (default: the memory available now).\n"
+            "--accel auto uses KVM when a guest kernel boots under it, else TCG.  Requests\n"
+            "carry the token of --token-file.  VMs outlive the agent; a new agent adopts\n"
+            "them.  SIGTERM or SIGINT stops it.\n");
+}
+
+static char *read_token(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char buf[256] = "";
+    if (!fgets(buf, sizeof buf, f))
+        buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return buf[0] ? xstrdup(buf) : NULL;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"server", required_argument, NULL, 's'},   {"listen", required_argument, NULL, 'L'},
+        {"dir", required_argument, NULL, 'd'},      {"image-dir", required_argument, NULL, 'i'},
+        {"bridge", required_argument, NULL, 'b'},   {"data-addr", required_argument, NULL, 'D'},
+        {"token-file", required_argument, NULL, 'T'}, {"memory", required_argument, NULL, 'm'},
+        {"accel", required_argument, NULL, 'A'},    {"pidfile", required_argument, NULL, 'p'},
+        {"log-file", required_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    struct agent a = {.bridge = "br0", .accel = "auto"};
+    const char *listen = NULL, *token_file = NULL, *pidfile = NULL, *logfile = NULL;
+    long memory = 0;
+    log_set_program("minidc-agent");
+    int ch;
+    while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': a.server = optarg; break;
+        case 'L': listen = optarg; break;
+        case 'd': a.dir = optarg; break;
+        case 'i': a.image_dir = optarg; break;
+        case 'b': a.bridge = optarg; break;
+        case 'D': a.data_addr = optarg; break;
+        case 'T': token_file = optarg; break;
+        case 'm': {
+            char *end;
+            memory = strtol(optarg, &end, 10);
+            if (*end || memory < 32) {
+                fprintf(stderr, "minidc-agent: --memory is a number of MiB, at least 32\n");
+                return 2;
+            }
+            break;
+        }
+        case 'A':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg")) {
+                fprintf(stderr, "minidc-agent: --accel is auto, kvm or tcg\n");
+                return 2;
+            }
+            a.accel = optarg;
+            break;
+        case 'p': pidfile = optarg; break;
+        case 'l': logfile = optarg; break;
+        case 'v': log_set_level(LOG_DEBUG); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!a.server || !listen || !a.dir || !a.image_dir || !a.data_addr || optind < argc) {
+        usage(stderr);
+        return 2;
+    }
+    char addr[64];
+    uint16_t port;
+    if (!endpoint_split(listen, addr, sizeof addr, &port)) {
+        fprintf(stderr, "minidc-agent: --listen is ADDRESS:PORT\n");
+        return 2;
+    }
+    if (token_file && !(a.token = read_token(token_file))) {
+        fprintf(stderr, "minidc-agent: cannot read a token from %s\n", token_file);
+        return 1;
+    }
+    if (logfile && !freopen(logfile, "a", stderr)) {
+        fprintf(stdout, "minidc-agent: cannot open %s: %s\n", logfile, strerror(errno));
+        return 1;
+    }
+    setvbuf(stderr, NULL, _IOLBF, 0);
+    char *vms = xasprintf("%s/vms", a.dir);
+    if ((mkdir(a.dir, 0700) < 0 && errno != EEXIST) || (mkdir(vms, 0700) < 0 && errno != EEXIST)) {
+        LOG_ERR_("cannot make %s: %s", vms, strerror(errno));
+        return 1;
+    }
+    free(vms);
+    if (!strcmp(a.accel, "auto"))
+        a.accel = qemu_kvm_works(a.image_dir, 3000) ? "kvm" : "tcg";
+    a.capacity_mib = memory ? (unsigned)memory : 0;
+    if (!a.capacity_mib) {
+        long pages = sysconf(_SC_AVPHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+        a.capacity_mib = (unsigned)((double)pages * (double)psize / 1048576.0);
+    }
+    pthread_mutex_init(&a.lock, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+    struct event_base *base = event_base_new();
+    jobs.wake = event_new(base, -1, EV_READ, on_jobs_done, NULL);
+    struct evhttp *http = evhttp_new(base);
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+    evhttp_set_max_body_size(http, BODY_MAX);
+    evhttp_set_gencb(http, on_request, &a);
+    if (evhttp_bind_socket(http, addr, port) < 0) {
+        LOG_ERR_("cannot listen on %s:%u: %s", addr, port, strerror(errno));
+        return 1;
+    }
+    agent_adopt(&a);
+    if (pidfile) {
+        FILE *f = fopen(pidfile, "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)getpid());
+            fclose(f);
+        }
+    }
+    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+    LOG_INF("server %s: API on http://%s:%u/v1, %s, %u MiB for VMs, %zu VM(s) adopted", a.server, addr, port,
+            a.accel, a.capacity_mib, a.n_vms);
+    event_base_dispatch(base);
+    if (pidfile)
+        unlink(pidfile);
+    event_free(sigterm);
+    event_free(sigint);
+    evhttp_free(http);
+    event_free(jobs.wake);
+    event_base_free(base);
+    free(a.token);
+    return 0;
+}

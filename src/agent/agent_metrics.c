@@ -1,0 +1,228 @@
+/* The agent's metrics: what a placement algorithm looks at to decide a move.
+ * Server: CPU use (from /proc/stat), load, memory, bytes per interface.
+ * VM: CPU of its QEMU threads, QEMU's resident memory, the guest's own memory
+ * figures from the balloon, bytes through its tap, bytes read and written on
+ * its disk.  Rates (CPU %) are over the interval since the previous call. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "util/proc.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "vm/metrics.h"
+#include "vm/qmp.h"
+
+static pthread_mutex_t prev_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long long prev_busy, prev_total;
+static double prev_pct;
+
+static double server_cpu_percent(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long v[10] = {0};
+    if (!f)
+        return 0;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                   &v[5], &v[6], &v[7], &v[8], &v[9]);
+    fclose(f);
+    if (n < 4)
+        return 0;
+    unsigned long long total = 0, idle = v[3] + v[4];
+    for (int i = 0; i < 8; i++)
+        total += v[i];
+    pthread_mutex_lock(&prev_lock);
+    if (prev_total && total > prev_total)
+        prev_pct = 100.0 * (double)((total - idle) - prev_busy) / (double)(total - prev_total);
+    prev_busy = total - idle;
+    prev_total = total;
+    double pct = prev_pct;
+    pthread_mutex_unlock(&prev_lock);
+    return pct;
+}
+
+static long long meminfo(const char *key)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    long long kb = -1;
+    size_t n = strlen(key);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, n) && line[n] == ':') {
+            kb = atoll(line + n + 1);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return kb < 0 ? -1 : kb * 1024;
+}
+
+/* Bytes received and sent on each interface of this namespace. */
+static json_t *net_dev(void)
+{
+    json_t *o = json_object();
+    FILE *f = fopen("/proc/net/dev", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = '\0';
+        char *name = line + strspn(line, " ");
+        unsigned long long rx, rxp, tx, txp, skip;
+        if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &rx, &rxp, &skip, &skip, &skip,
+                   &skip, &skip, &skip, &tx, &txp) == 10)
+            json_object_set_new(o, name, json_pack("{s:I, s:I}", "rx_bytes", (json_int_t)rx, "tx_bytes",
+                                                   (json_int_t)tx));
+    }
+    if (f)
+        fclose(f);
+    return o;
+}
+
+/* CPU seconds used by all threads of 'pid', and its resident memory. */
+static int proc_usage(pid_t pid, double *cpu_s, long long *rss)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    unsigned long long ut, st;
+    long long rss_pages;
+    /* After "pid (comm)": state is field 3; utime 14, stime 15, rss 24. */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %*u %*u %lld",
+                     &ut, &st, &rss_pages) != 3)
+        return -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    *cpu_s = (double)(ut + st) / (double)(hz > 0 ? hz : 100);
+    *rss = rss_pages * sysconf(_SC_PAGESIZE);
+    return 0;
+}
+
+/* What QEMU knows of the guest: balloon memory figures and disk bytes. */
+static void qemu_figures(const char *dir, json_t *o)
+{
+    char *sock = xasprintf("%s/qmp.sock", dir), *err = NULL;
+    struct qmp *q = qmp_open(sock, 1000, &err);
+    free(sock);
+    free(err), err = NULL;
+    if (!q)
+        return;
+    json_t *r = NULL;
+    /* The guest reports its memory every 2 s once asked to. */
+    qmp_call(q, "qom-set",
+             json_pack("{s:s, s:s, s:i}", "path", "/machine/peripheral/balloon0", "property",
+                       "guest-stats-polling-interval", "value", 2),
+             NULL, &err, 1000);
+    free(err), err = NULL;
+    if (qmp_call(q, "qom-get", json_pack("{s:s, s:s}", "path", "/machine/peripheral/balloon0", "property",
+                                         "guest-stats"),
+                 &r, &err, 1000) == 0) {
+        json_t *st = json_object_get(r, "stats");
+        json_int_t total = json_integer_value(json_object_get(st, "stat-total-memory"));
+        json_int_t avail = json_integer_value(json_object_get(st, "stat-available-memory"));
+        json_int_t free_ = json_integer_value(json_object_get(st, "stat-free-memory"));
+        if (total > 0)
+            json_object_set_new(o, "guest_memory",
+                                json_pack("{s:I, s:I, s:I, s:I}", "total_bytes", total, "free_bytes", free_,
+                                          "available_bytes", avail, "used_bytes", total - avail));
+    }
+    json_decref(r), r = NULL;
+    free(err), err = NULL;
+    if (qmp_call(q, "query-blockstats", NULL, &r, &err, 1000) == 0) {
+        json_int_t rd = 0, wr = 0;
+        size_t i;
+        json_t *b;
+        json_array_foreach(r, i, b)
+        {
+            json_t *s = json_object_get(b, "stats");
+            rd += json_integer_value(json_object_get(s, "rd_bytes"));
+            wr += json_integer_value(json_object_get(s, "wr_bytes"));
+        }
+        json_object_set_new(o, "disk", json_pack("{s:I, s:I}", "read_bytes", rd, "written_bytes", wr));
+    }
+    json_decref(r);
+    free(err);
+    qmp_close(q);
+}
+
+json_t *agent_metrics_json(struct agent *a)
+{
+    double now = proc_now();
+    json_t *ifs = net_dev();
+    json_t *server = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:O}", "name", a->server, "cpu_percent",
+                               server_cpu_percent(), "memory_total_bytes", (json_int_t)meminfo("MemTotal"),
+                               "memory_available_bytes", (json_int_t)meminfo("MemAvailable"), "vm_capacity_mib",
+                               (int)a->capacity_mib, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "interfaces", ifs);
+    double load[3];
+    if (getloadavg(load, 3) == 3)
+        json_object_set_new(server, "load", json_pack("[f, f, f]", load[0], load[1], load[2]));
+    /* A snapshot of the VMs, so that QMP is not asked with the lock held. */
+    struct snap {
+        char *name, *dir, *tap;
+        pid_t pid;
+        bool busy;
+        unsigned mem;
+    } *vs;
+    pthread_mutex_lock(&a->lock);
+    size_t n = a->n_vms;
+    vs = xcalloc(n + 1, sizeof *vs);
+    unsigned used = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct avm *v = a->vms[i];
+        vs[i] = (struct snap){xstrdup(v->name), xstrdup(v->dir), xstrdup(v->tap), v->pid,
+                              v->busy || v->state != AVM_RUNNING, v->memory_mib};
+        used += v->memory_mib;
+    }
+    pthread_mutex_unlock(&a->lock);
+    json_object_set_new(server, "vm_memory_mib", json_integer(used));
+    json_t *vms = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:s, s:i}", "name", vs[i].name, "memory_mib", (int)vs[i].mem);
+        double cpu_s;
+        long long rss;
+        if (proc_usage(vs[i].pid, &cpu_s, &rss) == 0) {
+            json_object_set_new(o, "cpu_seconds", json_real(cpu_s));
+            json_object_set_new(o, "rss_bytes", json_integer(rss));
+            pthread_mutex_lock(&a->lock);
+            struct avm *v = agent_find(a, vs[i].name);
+            if (v) {
+                if (v->cpu_prev_t > 0 && now > v->cpu_prev_t)
+                    v->cpu_pct = 100.0 * (cpu_s - v->cpu_prev_s) / (now - v->cpu_prev_t);
+                v->cpu_prev_s = cpu_s;
+                v->cpu_prev_t = now;
+                json_object_set_new(o, "cpu_percent", json_real(v->cpu_pct));
+            }
+            pthread_mutex_unlock(&a->lock);
+        }
+        /* The tap's receive is the VM's send. */
+        json_t *tap = json_object_get(ifs, vs[i].tap);
+        if (tap)
+            json_object_set_new(o, "net", json_pack("{s:O, s:O}", "rx_bytes", json_object_get(tap, "tx_bytes"),
+                                                    "tx_bytes", json_object_get(tap, "rx_bytes")));
+        if (!vs[i].busy)
+            qemu_figures(vs[i].dir, o);
+        json_array_append_new(vms, o);
+        free(vs[i].name);
+        free(vs[i].dir);
+        free(vs[i].tap);
+    }
+    free(vs);
+    return json_pack("{s:o, s:o}", "server", server, "vms", vms);
+}
+
+char *agent_metrics_prometheus(struct agent *a)
+{
+    json_t *m = agent_metrics_json(a);
+    json_t *all = json_pack("[o]", m);
+    char *text = metrics_prometheus(all);
+    json_decref(all);
+    return text;
+}

@@ -1,0 +1,1073 @@
+/* The agent's VM operations: boot, destroy, exec, and the two halves of a
+ * live migration or clone (the destination prepares an incoming QEMU with an
+ * NBD export of its fresh overlay; the source mirrors its overlay's top layer
+ * there, then migrates its memory; minidcd then has the destination finish
+ * and the source either quit (move) or go on (copy)). */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "util/http.h"
+#include "util/log.h"
+#include "util/proc.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "vm/qemu.h"
+#include "vm/qmp.h"
+
+LOG_MODULE("vm");
+
+#define VM_NAME_MAX 12
+#define QMP_TIMEOUT_MS 5000
+#define READY_TIMEOUT_S 90.0
+#define MIRROR_JOB "minidc-mirror"
+
+json_t *agent_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    json_t *o = json_pack("{s:s}", "error", s ? s : "out of memory");
+    free(s);
+    return o;
+}
+
+const char *avm_state_name(enum avm_state s)
+{
+    switch (s) {
+    case AVM_BOOTING: return "booting";
+    case AVM_RUNNING: return "running";
+    case AVM_INCOMING: return "incoming";
+    case AVM_PAUSED: return "paused";
+    }
+    return "?";
+}
+
+static bool qemu_gone(pid_t pid);
+
+json_t *avm_json(const struct avm *v)
+{
+    /* A QEMU that died under a VM leaves its disk: the VM shows as crashed
+     * until someone destroys it. */
+    bool crashed = !v->busy && (v->state == AVM_RUNNING || v->state == AVM_PAUSED) && qemu_gone(v->pid);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "name", v->name, "mac", v->mac, "ip",
+                          v->ip, "gw", v->gw, "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus, "state",
+                          crashed ? "crashed" : avm_state_name(v->state), "pid", (int)v->pid, "tap", v->tap);
+    if (v->busy)
+        json_object_set_new(o, "operation", json_string(v->op));
+    return o;
+}
+
+struct avm *agent_find(struct agent *a, const char *name)
+{
+    for (size_t i = 0; i < a->n_vms; i++)
+        if (!strcmp(a->vms[i]->name, name))
+            return a->vms[i];
+    return NULL;
+}
+
+static void avm_free(struct avm *v)
+{
+    if (!v)
+        return;
+    free(v->name);
+    free(v->mac);
+    free(v->ip);
+    free(v->gw);
+    free(v->dir);
+    free(v->tap);
+    free(v);
+}
+
+static void remove_from_list(struct agent *a, struct avm *v)
+{
+    pthread_mutex_lock(&a->lock);
+    for (size_t i = 0; i < a->n_vms; i++)
+        if (a->vms[i] == v) {
+            a->vms[i] = a->vms[--a->n_vms];
+            break;
+        }
+    pthread_mutex_unlock(&a->lock);
+    avm_free(v);
+}
+
+static unsigned used_mib(const struct agent *a)
+{
+    unsigned used = 0;
+    for (size_t i = 0; i < a->n_vms; i++)
+        used += a->vms[i]->memory_mib;
+    return used;
+}
+
+/* Takes VM 'name' for operation 'op' (marks it busy); on failure fills '*out'
+ * and returns the status. */
+static int take(struct agent *a, const char *name, const char *op, struct avm **vp, json_t **out)
+{
+    pthread_mutex_lock(&a->lock);
+    struct avm *v = agent_find(a, name);
+    int st = 200;
+    if (!v) {
+        *out = agent_error("no VM %s on %s", name, a->server);
+        st = 404;
+    } else if (v->busy) {
+        *out = agent_error("VM %s is busy (%s)", name, v->op);
+        st = 409;
+    } else {
+        v->busy = true;
+        v->op = op;
+        *vp = v;
+    }
+    pthread_mutex_unlock(&a->lock);
+    return st;
+}
+
+static void give_back(struct agent *a, struct avm *v, enum avm_state state)
+{
+    pthread_mutex_lock(&a->lock);
+    v->busy = false;
+    v->op = NULL;
+    v->state = state;
+    pthread_mutex_unlock(&a->lock);
+}
+
+/* ---- phases: what an operation did and how long each step took ---- */
+
+struct phases {
+    json_t *list;
+    double t0, last;
+};
+
+static void phases_start(struct phases *p)
+{
+    p->list = json_array();
+    p->t0 = p->last = proc_now();
+}
+
+static void phase_done(struct phases *p, const char *name)
+{
+    double now = proc_now();
+    json_array_append_new(p->list, json_pack("{s:s, s:f}", "phase", name, "seconds", now - p->last));
+    p->last = now;
+}
+
+static json_t *phases_json(struct phases *p)
+{
+    return json_pack("{s:o, s:f}", "phases", p->list, "seconds", proc_now() - p->t0);
+}
+
+/* ---- files ---- */
+
+static char *vm_path(const struct avm *v, const char *file)
+{
+    return xasprintf("%s/%s", v->dir, file);
+}
+
+static int save_vm(const struct avm *v)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "mac", v->mac, "ip", v->ip, "gw",
+                          v->gw, "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus, "tap", v->tap);
+    char *tmp = vm_path(v, "vm.json.tmp"), *path = vm_path(v, "vm.json");
+    int rc = json_dump_file(o, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+    if (rc < 0)
+        LOG_ERR_("cannot write %s: %s", path, strerror(errno));
+    free(tmp);
+    free(path);
+    json_decref(o);
+    return rc;
+}
+
+static void remove_files(const char *dir)
+{
+    static const char *const files[] = {"disk.qcow2", "qmp.sock", "qga.sock", "console.log",
+                                        "qemu.pid",   "vm.json",  "vm.json.tmp"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char *p = xasprintf("%s/%s", dir, files[i]);
+        unlink(p);
+        free(p);
+    }
+    if (rmdir(dir) < 0 && errno != ENOENT)
+        LOG_WRN("cannot remove %s: %s", dir, strerror(errno));
+}
+
+/* The last non-empty line of the VM's console, for error messages. */
+static char *console_tail(const struct avm *v)
+{
+    char *path = vm_path(v, "console.log");
+    FILE *f = fopen(path, "r");
+    free(path);
+    char line[256], last[256] = "";
+    while (f && fgets(line, sizeof line, f))
+        if (line[0] && line[0] != '\n') {
+            line[strcspn(line, "\r\n")] = '\0';
+            snprintf(last, sizeof last, "%s", line);
+        }
+    if (f)
+        fclose(f);
+    return xstrdup(last);
+}
+
+/* ---- QEMU ---- */
+
+static bool qemu_gone(pid_t pid)
+{
+    return pid <= 0 || !proc_alive(pid);
+}
+
+/* Stops the VM's QEMU: quit over QMP, then signals. */
+static void kill_qemu(struct avm *v)
+{
+    if (qemu_gone(v->pid))
+        return;
+    char *sock = vm_path(v, "qmp.sock"), *err = NULL;
+    struct qmp *q = qmp_open(sock, 2000, &err);
+    free(sock);
+    if (q) {
+        qmp_call(q, "quit", NULL, NULL, NULL, 2000);
+        qmp_close(q);
+    }
+    free(err);
+    for (int i = 0; i < 100 && !qemu_gone(v->pid); i++)
+        usleep(20000);
+    if (!qemu_gone(v->pid))
+        proc_terminate(v->pid, 2000);
+}
+
+static void vm_teardown(struct agent *a, struct avm *v)
+{
+    kill_qemu(v);
+    /* QEMU made the tap; it goes with QEMU.  One left by a crash goes here. */
+    const char *argv[] = {"ip", "link", "del", v->tap, NULL};
+    char path[64];
+    snprintf(path, sizeof path, "/sys/class/net/%s", v->tap);
+    if (access(path, F_OK) == 0)
+        proc_run(argv, &(struct proc_opts){0});
+    remove_files(v->dir);
+    remove_from_list(a, v);
+}
+
+static struct qmp *vm_qmp(const struct avm *v, char **err)
+{
+    char *sock = vm_path(v, "qmp.sock");
+    struct qmp *q = qmp_open(sock, QMP_TIMEOUT_MS, err);
+    free(sock);
+    return q;
+}
+
+static int start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
+{
+    if (mkdir(v->dir, 0700) < 0 && errno != EEXIST) {
+        *err = xasprintf("cannot make %s: %s", v->dir, strerror(errno));
+        return -1;
+    }
+    char *base = xasprintf("%s/base.qcow2", a->image_dir), *disk = vm_path(v, "disk.qcow2");
+    const char *img[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", disk, NULL};
+    struct strbuf e;
+    strbuf_init(&e);
+    int rc = proc_run(img, &(struct proc_opts){.err = &e, .timeout_ms = 30000});
+    free(base);
+    free(disk);
+    if (rc != 0) {
+        *err = xasprintf("qemu-img create failed: %s", e.s);
+        strbuf_free(&e);
+        return -1;
+    }
+    struct vm_spec s = {.name = v->name, .mac = v->mac, .ip = v->ip, .gw = v->gw, .memory_mib = v->memory_mib,
+                        .cpus = v->cpus, .dir = v->dir, .image_dir = a->image_dir, .tap = v->tap,
+                        .accel = a->accel, .incoming = incoming};
+    char **argv = qemu_argv(&s);
+    strbuf_reset(&e);
+    rc = proc_run((const char *const *)argv, &(struct proc_opts){.err = &e, .timeout_ms = 30000});
+    qemu_argv_free(argv);
+    if (rc != 0) {
+        e.s[strcspn(e.s, "\n")] = '\0';
+        *err = e.len ? xasprintf("QEMU did not start: %s", e.s)
+                     : xasprintf("QEMU did not start (%s %d, no message)", rc > 128 ? "signal" : "exit status",
+                                 rc > 128 ? rc - 128 : rc);
+        strbuf_free(&e);
+        return -1;
+    }
+    strbuf_free(&e);
+    char *pidfile = vm_path(v, "qemu.pid");
+    pid_t pid = proc_read_pidfile(pidfile);
+    free(pidfile);
+    pthread_mutex_lock(&a->lock);
+    v->pid = pid;
+    pthread_mutex_unlock(&a->lock);
+    if (save_vm(v) < 0) {
+        *err = xasprintf("cannot record the VM in %s", v->dir);
+        return -1;
+    }
+    const char *up[] = {"ip", "link", "set", "dev", v->tap, "master", a->bridge, "up", NULL};
+    if (proc_run_logged("vm", up, NULL) != 0) {
+        *err = xasprintf("cannot put tap %s in bridge %s", v->tap, a->bridge);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- requests ---- */
+
+static bool valid_name(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!n || n > VM_NAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+static bool valid_mac(const char *s)
+{
+    unsigned b[6];
+    char end;
+    return s && sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) == 6 &&
+           strlen(s) == 17;
+}
+
+static bool valid_ip(const char *s, bool with_len)
+{
+    char buf[32];
+    if (!s || strlen(s) >= sizeof buf)
+        return false;
+    strcpy(buf, s);
+    char *slash = strchr(buf, '/');
+    if (with_len != !!slash)
+        return false;
+    if (slash) {
+        *slash = '\0';
+        char *end;
+        long len = strtol(slash + 1, &end, 10);
+        if (*end || len < 1 || len > 32)
+            return false;
+    }
+    struct in_addr in;
+    return inet_pton(AF_INET, buf, &in) == 1;
+}
+
+/* Reads a VM description from a request; NULL with '*out' set when invalid. */
+static struct avm *parse_vm(struct agent *a, json_t *req, json_t **out)
+{
+    const char *name = json_string_value(json_object_get(req, "name"));
+    const char *mac = json_string_value(json_object_get(req, "mac"));
+    const char *ip = json_string_value(json_object_get(req, "ip"));
+    const char *gw = json_string_value(json_object_get(req, "gw"));
+    json_int_t mem = json_integer_value(json_object_get(req, "memory_mib"));
+    json_int_t cpus = json_integer_value(json_object_get(req, "cpus"));
+    if (!valid_name(name))
+        *out = agent_error("name: expected a letter then up to %d letters, digits, '_' or '-'", VM_NAME_MAX - 1);
+    else if (!valid_mac(mac))
+        *out = agent_error("mac: expected xx:xx:xx:xx:xx:xx");
+    else if (!valid_ip(ip, true))
+        *out = agent_error("ip: expected ADDRESS/LENGTH");
+    else if (!valid_ip(gw, false))
+        *out = agent_error("gw: expected an IPv4 address");
+    else if (mem < 32 || mem > 1 << 20)
+        *out = agent_error("memory_mib: expected 32 to 1048576");
+    else if (cpus < 1 || cpus > 64)
+        *out = agent_error("cpus: expected 1 to 64");
+    else {
+        struct avm *v = xcalloc(1, sizeof *v);
+        v->name = xstrdup(name);
+        v->mac = xstrdup(mac);
+        v->ip = xstrdup(ip);
+        v->gw = xstrdup(gw);
+        v->memory_mib = (unsigned)mem;
+        v->cpus = (unsigned)cpus;
+        v->dir = xasprintf("%s/vms/%s", a->dir, name);
+        v->tap = xasprintf("t-%s", name);
+        v->created = proc_now();
+        return v;
+    }
+    return NULL;
+}
+
+/* Adds a new VM to the list, busy, if the name is free and the memory fits. */
+static int admit(struct agent *a, struct avm *v, enum avm_state state, const char *op, json_t **out)
+{
+    pthread_mutex_lock(&a->lock);
+    int st = 200;
+    unsigned used = used_mib(a);
+    if (agent_find(a, v->name)) {
+        *out = agent_error("%s already has a VM %s", a->server, v->name);
+        st = 409;
+    } else if (used + v->memory_mib > a->capacity_mib) {
+        *out = agent_error("%s cannot hold %u MiB more: %u of %u MiB in use by its VMs", a->server, v->memory_mib,
+                           used, a->capacity_mib);
+        st = 507;
+    } else {
+        v->state = state;
+        v->busy = true;
+        v->op = op;
+        xgrow(&a->vms, &a->cap_vms, a->n_vms + 1, sizeof *a->vms);
+        a->vms[a->n_vms++] = v;
+    }
+    pthread_mutex_unlock(&a->lock);
+    if (st != 200)
+        avm_free(v);
+    return st;
+}
+
+static char *ip_only(const char *cidr)
+{
+    char *s = xstrdup(cidr);
+    s[strcspn(s, "/")] = '\0';
+    return s;
+}
+
+/* Waits until the guest agent answers and the guest's HTTP service serves. */
+static int wait_ready(struct avm *v, struct phases *ph, char **err)
+{
+    double deadline = proc_now() + READY_TIMEOUT_S;
+    char *sock = vm_path(v, "qga.sock");
+    struct qmp *g = NULL;
+    while (!g && proc_now() < deadline) {
+        if (qemu_gone(v->pid))
+            break;
+        free(*err);
+        *err = NULL;
+        g = qga_open(sock, 500, err);
+    }
+    free(sock);
+    if (!g) {
+        char *tail = console_tail(v);
+        free(*err);
+        *err = xasprintf("the guest agent did not answer within %.0f s (QEMU %s; console: %s)", READY_TIMEOUT_S,
+                         qemu_gone(v->pid) ? "exited" : "running", tail);
+        free(tail);
+        return -1;
+    }
+    qmp_close(g);
+    phase_done(ph, "guest-agent");
+    char *addr = ip_only(v->ip);
+    int st = -1;
+    while (proc_now() < deadline) {
+        struct strbuf body;
+        strbuf_init(&body);
+        st = http_get(NULL, addr, 80, "/", &body, 500);
+        strbuf_free(&body);
+        if (st == 200)
+            break;
+        usleep(20000);
+    }
+    free(addr);
+    if (st != 200) {
+        *err = xasprintf("the guest's HTTP service at %s did not answer", v->ip);
+        return -1;
+    }
+    phase_done(ph, "http");
+    return 0;
+}
+
+int agent_boot(struct agent *a, json_t *req, json_t **out)
+{
+    struct avm *v = parse_vm(a, req, out);
+    if (!v)
+        return 400;
+    int st = admit(a, v, AVM_BOOTING, "boot", out);
+    if (st != 200)
+        return st;
+    struct phases ph;
+    phases_start(&ph);
+    char *err = NULL;
+    if (start_qemu(a, v, false, &err) < 0)
+        goto fail;
+    phase_done(&ph, "qemu");
+    if (wait_ready(v, &ph, &err) < 0)
+        goto fail;
+    give_back(a, v, AVM_RUNNING);
+    LOG_INF("booted %s (%s, %s) in %.2f s", v->name, v->ip, v->mac, proc_now() - ph.t0);
+    pthread_mutex_lock(&a->lock);
+    *out = json_pack("{s:o, s:o}", "vm", avm_json(v), "timing", phases_json(&ph));
+    pthread_mutex_unlock(&a->lock);
+    return 200;
+fail:
+    LOG_ERR_("boot %s: %s", v->name, err);
+    *out = agent_error("boot of %s on %s failed: %s; nothing is left of it", v->name, a->server, err);
+    free(err);
+    json_decref(ph.list);
+    vm_teardown(a, v);
+    return 500;
+}
+
+/* A TCP port free on 'addr' now (QEMU binds it next). */
+static int free_port(const char *addr)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    inet_pton(AF_INET, addr, &sin.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    socklen_t len = sizeof sin;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+        port = ntohs(sin.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
+{
+    struct avm *v = parse_vm(a, req, out);
+    if (!v)
+        return 400;
+    int st = admit(a, v, AVM_INCOMING, "incoming", out);
+    if (st != 200)
+        return st;
+    struct phases ph;
+    phases_start(&ph);
+    char *err = NULL;
+    struct qmp *q = NULL;
+    if (start_qemu(a, v, true, &err) < 0)
+        goto fail;
+    phase_done(&ph, "qemu");
+    if (!(q = vm_qmp(v, &err)))
+        goto fail;
+    int nbd_port = free_port(a->data_addr), mig_port = free_port(a->data_addr);
+    char nport[8], *uri = xasprintf("tcp:%s:%d", a->data_addr, mig_port);
+    snprintf(nport, sizeof nport, "%d", nbd_port);
+    if (nbd_port < 0 || mig_port < 0)
+        err = xasprintf("no free port on %s", a->data_addr);
+    if (err ||
+        qmp_call(q, "nbd-server-start",
+                 json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data", "host", a->data_addr, "port",
+                           nport),
+                 NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+        qmp_call(q, "block-export-add",
+                 json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0", "node-name", "disk0", "writable",
+                           1, "name", "disk0"),
+                 NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+        qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, &err, QMP_TIMEOUT_MS) < 0) {
+        free(uri);
+        goto fail;
+    }
+    qmp_close(q);
+    phase_done(&ph, "listen");
+    give_back(a, v, AVM_INCOMING);
+    char *nbd = xasprintf("nbd:%s:%d:exportname=disk0", a->data_addr, nbd_port);
+    *out = json_pack("{s:s, s:s, s:o}", "nbd", nbd, "uri", uri, "timing", phases_json(&ph));
+    free(nbd);
+    free(uri);
+    return 200;
+fail:
+    qmp_close(q);
+    LOG_ERR_("incoming %s: %s", v->name, err);
+    *out = agent_error("%s cannot receive %s: %s", a->server, v->name, err);
+    free(err);
+    json_decref(ph.list);
+    vm_teardown(a, v);
+    return 500;
+}
+
+/* Polls the block job until 'want' holds of it (or it is gone when 'want' is
+ * NULL); fails when the job ends otherwise. */
+static int wait_job(struct qmp *q, bool want_ready, double timeout_s, char **err)
+{
+    double deadline = proc_now() + timeout_s;
+    for (;;) {
+        json_t *jobs;
+        if (qmp_call(q, "query-block-jobs", NULL, &jobs, err, QMP_TIMEOUT_MS) < 0)
+            return -1;
+        json_t *job = NULL, *j;
+        size_t i;
+        json_array_foreach(jobs, i, j) if (!strcmp(json_string_value(json_object_get(j, "device")) ?: "",
+                                                   MIRROR_JOB)) job = j;
+        bool ready = job && json_is_true(json_object_get(job, "ready"));
+        const char *io = job ? json_string_value(json_object_get(job, "io-status")) : NULL;
+        bool failed = io && strcmp(io, "ok");
+        json_decref(jobs);
+        if (failed) {
+            *err = xasprintf("the disk copy to the destination failed (I/O status %s)", io);
+            return -1;
+        }
+        if (want_ready ? ready : !job)
+            return 0;
+        if (want_ready && !job) {
+            *err = xstrdup("the disk copy to the destination stopped (destination gone?)");
+            return -1;
+        }
+        if (proc_now() > deadline) {
+            *err = xasprintf("the disk copy did not %s within %.0f s", want_ready ? "catch up" : "finish", timeout_s);
+            return -1;
+        }
+        usleep(5000);
+    }
+}
+
+/* Polls query-migrate until the status is one of 'until' (space-separated);
+ * fails on failed/cancelled.  '*info' gets the last answer. */
+static int wait_migration(struct qmp *q, const char *until, double timeout_s, json_t **info, char **err)
+{
+    double deadline = proc_now() + timeout_s;
+    for (;;) {
+        json_t *r;
+        if (qmp_call(q, "query-migrate", NULL, &r, err, QMP_TIMEOUT_MS) < 0)
+            return -1;
+        const char *st = json_string_value(json_object_get(r, "status")) ?: "none";
+        char want[64];
+        snprintf(want, sizeof want, " %s ", st);
+        char list[128];
+        snprintf(list, sizeof list, " %s ", until);
+        if (strstr(list, want)) {
+            *info = r;
+            return 0;
+        }
+        if (!strcmp(st, "failed") || !strcmp(st, "cancelled")) {
+            *err = xasprintf("the memory migration %s: %s", st,
+                             json_string_value(json_object_get(r, "error-desc")) ?: "no reason given");
+            json_decref(r);
+            return -1;
+        }
+        json_decref(r);
+        if (proc_now() > deadline) {
+            *err = xasprintf("the memory migration did not finish within %.0f s", timeout_s);
+            return -1;
+        }
+        usleep(2000);
+    }
+}
+
+/* Whether "nbd:HOST:PORT:..." accepts a TCP connection within 'ms': QEMU's
+ * drive-mirror connects while holding its main loop, so an unreachable
+ * destination would freeze the source VM until TCP gives up (minutes). */
+static int probe_nbd(const char *nbd, int ms, char **err)
+{
+    char host[64];
+    int port;
+    if (sscanf(nbd, "nbd:%63[^:]:%d", host, &port) != 2) {
+        *err = xasprintf("bad NBD address %s", nbd);
+        return -1;
+    }
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+        *err = xasprintf("bad NBD host %s", host);
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int rc = fd < 0 ? -errno : 0;
+    if (!rc && connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
+        rc = -errno;
+        if (rc == -EINPROGRESS) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            int e = 0;
+            socklen_t len = sizeof e;
+            rc = poll(&p, 1, ms) <= 0 ? -ETIMEDOUT
+                 : getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0 ? -errno
+                                                                         : -e;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0)
+        *err = xasprintf("the destination %s:%d is unreachable (%s)", host, port, strerror(-rc));
+    return rc < 0 ? -1 : 0;
+}
+
+/* Puts the source back as it was after a failed send: no job, no migration,
+ * running. */
+static void send_rollback(struct qmp *q, bool mirror_started)
+{
+    char *e = NULL;
+    qmp_call(q, "migrate_cancel", NULL, NULL, &e, QMP_TIMEOUT_MS);
+    free(e), e = NULL;
+    if (mirror_started) {
+        qmp_call(q, "block-job-cancel", json_pack("{s:s, s:b}", "device", MIRROR_JOB, "force", 1), NULL, &e,
+                 QMP_TIMEOUT_MS);
+        free(e), e = NULL;
+        wait_job(q, false, 10, &e);
+        free(e), e = NULL;
+    }
+    json_t *caps = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
+    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL, &e, QMP_TIMEOUT_MS);
+    free(e), e = NULL;
+    json_t *st = NULL;
+    if (qmp_call(q, "query-status", NULL, &st, &e, QMP_TIMEOUT_MS) == 0 &&
+        !json_is_true(json_object_get(st, "running")))
+        qmp_call(q, "cont", NULL, NULL, &e, QMP_TIMEOUT_MS);
+    json_decref(st);
+    free(e);
+}
+
+int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
+{
+    const char *nbd = json_string_value(json_object_get(req, "nbd"));
+    const char *uri = json_string_value(json_object_get(req, "uri"));
+    const char *mode = json_string_value(json_object_get(req, "mode")) ?: "move";
+    json_int_t downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 20;
+    if (!nbd || strncmp(nbd, "nbd:", 4) || !uri || strncmp(uri, "tcp:", 4)) {
+        *out = agent_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and \"uri\": \"tcp:HOST:PORT\"");
+        return 400;
+    }
+    bool copy = !strcmp(mode, "copy");
+    if (!copy && strcmp(mode, "move")) {
+        *out = agent_error("mode: expected \"move\" or \"copy\"");
+        return 400;
+    }
+    struct avm *v;
+    int st = take(a, name, copy ? "clone" : "migrate", &v, out);
+    if (st != 200)
+        return st;
+    if (v->state != AVM_RUNNING) {
+        *out = agent_error("VM %s is %s, not running", name, avm_state_name(v->state));
+        give_back(a, v, v->state);
+        return 409;
+    }
+    struct phases ph;
+    phases_start(&ph);
+    char *err = NULL;
+    json_t *info = NULL;
+    bool mirror = false;
+    struct qmp *q = NULL;
+    if (probe_nbd(nbd, 3000, &err) < 0 || !(q = vm_qmp(v, &err)))
+        goto fail;
+    /* 1. the overlay's top layer, mirrored to the destination's export until
+     *    both are in step (writes keep being mirrored after). */
+    if (qmp_call(q, "drive-mirror",
+                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "job-id", MIRROR_JOB, "device", "disk0", "target", nbd,
+                           "format", "raw", "sync", "top", "mode", "existing"),
+                 NULL, &err, QMP_TIMEOUT_MS) < 0)
+        goto fail;
+    mirror = true;
+    if (wait_job(q, true, 120, &err) < 0)
+        goto fail;
+    phase_done(&ph, "disk");
+    /* 2. memory, pausing before the switch-over so that the disk copy can be
+     *    completed while the VM stands still. */
+    json_t *caps = json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}]", "capability", "pause-before-switchover",
+                             "state", 1, "capability", "auto-converge", "state", 1, "capability", "events", "state",
+                             0);
+    if (qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL, &err,
+                 QMP_TIMEOUT_MS) < 0 ||
+        qmp_call(q, "migrate-set-parameters",
+                 json_pack("{s:I, s:I}", "max-bandwidth", (json_int_t)10 << 30, "downtime-limit", downtime_ms), NULL,
+                 &err, QMP_TIMEOUT_MS) < 0 ||
+        qmp_call(q, "migrate", json_pack("{s:s}", "uri", uri), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+        wait_migration(q, "pre-switchover", 120, &info, &err) < 0)
+        goto fail;
+    json_decref(info), info = NULL;
+    phase_done(&ph, "memory");
+    /* 3. the VM is paused: the mirror's last writes land, then the device
+     *    state goes over. */
+    if (qmp_call(q, "block-job-cancel", json_pack("{s:s}", "device", MIRROR_JOB), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+        wait_job(q, false, 30, &err) < 0)
+        goto fail;
+    mirror = false;
+    phase_done(&ph, "disk-sync");
+    if (qmp_call(q, "migrate-continue", json_pack("{s:s}", "state", "pre-switchover"), NULL, &err, QMP_TIMEOUT_MS) <
+            0 ||
+        wait_migration(q, "completed", 30, &info, &err) < 0)
+        goto fail;
+    phase_done(&ph, "device-state");
+    json_t *ram = json_object_get(info, "ram");
+    json_t *qemu = json_pack("{s:I, s:I, s:I, s:I}", "total_ms", json_integer_value(json_object_get(info, "total-time")),
+                             "downtime_ms", json_integer_value(json_object_get(info, "downtime")), "setup_ms",
+                             json_integer_value(json_object_get(info, "setup-time")), "ram_bytes",
+                             json_integer_value(json_object_get(ram, "transferred")));
+    json_decref(info);
+    char *e2 = NULL;
+    json_t *caps_off = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
+    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_off), NULL, &e2, QMP_TIMEOUT_MS);
+    free(e2), e2 = NULL;
+    if (copy) {
+        /* A clone: the source goes on (QEMU takes its images back). */
+        if (qmp_call(q, "cont", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0) {
+            json_decref(qemu);
+            goto fail;
+        }
+        phase_done(&ph, "resume");
+    }
+    qmp_close(q);
+    give_back(a, v, copy ? AVM_RUNNING : AVM_PAUSED);
+    *out = json_pack("{s:o, s:o}", "qemu", qemu, "timing", phases_json(&ph));
+    return 200;
+fail:
+    if (q) {
+        send_rollback(q, mirror);
+        qmp_close(q);
+    }
+    json_decref(info);
+    LOG_ERR_("%s of %s: %s", copy ? "clone" : "migration", name, err);
+    *out = agent_error("%s: %s; %s keeps running on %s", copy ? "clone" : "migration", err ? err : "failed", name,
+                       a->server);
+    free(err);
+    json_decref(ph.list);
+    give_back(a, v, AVM_RUNNING);
+    return 502;
+}
+
+/* Runs minidc-identity in the guest (new name, MAC, address). */
+static int set_identity(struct avm *v, char **err)
+{
+    char *sock = vm_path(v, "qga.sock");
+    struct qmp *g = qga_open(sock, 10000, err);
+    free(sock);
+    if (!g)
+        return -1;
+    const char *argv[] = {"/sbin/minidc-identity", v->name, v->mac, v->ip, v->gw, NULL};
+    struct qga_result r;
+    int rc = qga_exec(g, argv, NULL, 10000, &r, err);
+    qmp_close(g);
+    if (rc == 0 && r.exitcode != 0) {
+        *err = xasprintf("minidc-identity exited %d: %s", r.exitcode, r.err);
+        rc = -1;
+    }
+    if (rc == 0)
+        qga_result_free(&r);
+    return rc;
+}
+
+int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t **out)
+{
+    bool identity = json_is_true(json_object_get(req, "identity"));
+    struct avm *v;
+    int st = take(a, name, "finish", &v, out);
+    if (st != 200)
+        return st;
+    if (v->state != AVM_INCOMING) {
+        *out = agent_error("VM %s is %s, not incoming", name, avm_state_name(v->state));
+        give_back(a, v, v->state);
+        return 409;
+    }
+    struct phases ph;
+    phases_start(&ph);
+    char *err = NULL;
+    json_t *info = NULL;
+    struct qmp *q = vm_qmp(v, &err);
+    if (!q || wait_migration(q, "completed", 30, &info, &err) < 0)
+        goto fail;
+    json_decref(info);
+    if (qmp_call(q, "block-export-del", json_pack("{s:s}", "id", "exp0"), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+        qmp_call(q, "nbd-server-stop", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0)
+        goto fail;
+    /* A clone must not speak with its source's identity: its link stays down
+     * until it has its own. */
+    if (identity && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 0), NULL, &err,
+                             QMP_TIMEOUT_MS) < 0)
+        goto fail;
+    if (qmp_call(q, "cont", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0)
+        goto fail;
+    phase_done(&ph, "resume");
+    if (identity) {
+        if (set_identity(v, &err) < 0 ||
+            qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 1), NULL, &err, QMP_TIMEOUT_MS) < 0)
+            goto fail;
+        phase_done(&ph, "identity");
+    }
+    qmp_close(q);
+    give_back(a, v, AVM_RUNNING);
+    LOG_INF("%s arrived (%s)", v->name, v->ip);
+    *out = json_pack("{s:o}", "timing", phases_json(&ph));
+    return 200;
+fail:
+    qmp_close(q);
+    LOG_ERR_("finish %s: %s", name, err);
+    *out = agent_error("%s could not start the arrived %s: %s", a->server, name, err);
+    free(err);
+    json_decref(ph.list);
+    give_back(a, v, v->state);
+    return 500;
+}
+
+int agent_resume(struct agent *a, const char *name, json_t **out)
+{
+    struct avm *v;
+    int st = take(a, name, "resume", &v, out);
+    if (st != 200)
+        return st;
+    char *err = NULL;
+    struct qmp *q = vm_qmp(v, &err);
+    if (q && qmp_call(q, "cont", NULL, NULL, &err, QMP_TIMEOUT_MS) == 0) {
+        qmp_close(q);
+        give_back(a, v, AVM_RUNNING);
+        *out = json_pack("{s:s}", "state", "running");
+        return 200;
+    }
+    qmp_close(q);
+    *out = agent_error("cannot resume %s: %s", name, err);
+    free(err);
+    give_back(a, v, v->state);
+    return 500;
+}
+
+int agent_destroy(struct agent *a, const char *name, bool graceful, json_t **out)
+{
+    struct avm *v;
+    int st = take(a, name, "destroy", &v, out);
+    if (st != 200)
+        return st;
+    if (graceful && v->state == AVM_RUNNING) {
+        /* Let the guest write its buffers out before QEMU goes. */
+        char *sock = vm_path(v, "qga.sock"), *err = NULL;
+        struct qmp *g = qga_open(sock, 3000, &err);
+        free(sock);
+        if (g) {
+            const char *argv[] = {"/bin/sync", NULL};
+            struct qga_result r;
+            if (qga_exec(g, argv, NULL, 5000, &r, &err) == 0)
+                qga_result_free(&r);
+            qmp_close(g);
+        }
+        if (err)
+            LOG_WRN("%s: sync before stop: %s", name, err);
+        free(err);
+    }
+    double t0 = proc_now();
+    char *vname = xstrdup(v->name);
+    vm_teardown(a, v);
+    LOG_INF("%s destroyed", vname);
+    *out = json_pack("{s:s, s:f}", "destroyed", vname, "seconds", proc_now() - t0);
+    free(vname);
+    return 200;
+}
+
+int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
+{
+    json_t *jargv = json_object_get(req, "argv");
+    json_int_t timeout_ms = json_integer_value(json_object_get(req, "timeout_ms")) ?: 30000;
+    const char *input = json_string_value(json_object_get(req, "input"));
+    if (!json_is_array(jargv) || !json_array_size(jargv) || json_array_size(jargv) > 256) {
+        *out = agent_error("argv: expected a non-empty array of strings");
+        return 400;
+    }
+    const char **argv = xcalloc(json_array_size(jargv) + 1, sizeof *argv);
+    size_t i;
+    json_t *s;
+    json_array_foreach(jargv, i, s)
+    {
+        if (!json_is_string(s)) {
+            free(argv);
+            *out = agent_error("argv: expected strings");
+            return 400;
+        }
+        argv[i] = json_string_value(s);
+    }
+    struct avm *v;
+    int st = take(a, name, "exec", &v, out);
+    if (st != 200) {
+        free(argv);
+        return st;
+    }
+    char *sock = vm_path(v, "qga.sock"), *err = NULL;
+    struct qmp *g = v->state == AVM_RUNNING ? qga_open(sock, 5000, &err) : NULL;
+    if (!g && !err)
+        err = xasprintf("VM is %s", avm_state_name(v->state));
+    free(sock);
+    struct qga_result r;
+    if (g && qga_exec(g, argv, input, (int)timeout_ms, &r, &err) == 0) {
+        *out = json_pack("{s:i, s:s, s:s}", "exitcode", r.exitcode, "stdout", r.out, "stderr", r.err);
+        qga_result_free(&r);
+        st = 200;
+    } else {
+        *out = agent_error("exec in %s: %s", name, err);
+        st = 502;
+    }
+    qmp_close(g);
+    free(err);
+    free(argv);
+    give_back(a, v, v->state);
+    return st;
+}
+
+int agent_list(struct agent *a, json_t **out)
+{
+    json_t *arr = json_array();
+    pthread_mutex_lock(&a->lock);
+    for (size_t i = 0; i < a->n_vms; i++)
+        json_array_append_new(arr, avm_json(a->vms[i]));
+    pthread_mutex_unlock(&a->lock);
+    *out = json_pack("{s:s, s:o}", "server", a->server, "vms", arr);
+    return 200;
+}
+
+int agent_get(struct agent *a, const char *name, json_t **out)
+{
+    pthread_mutex_lock(&a->lock);
+    struct avm *v = agent_find(a, name);
+    *out = v ? avm_json(v) : agent_error("no VM %s on %s", name, a->server);
+    pthread_mutex_unlock(&a->lock);
+    return v ? 200 : 404;
+}
+
+int agent_info(struct agent *a, json_t **out)
+{
+    pthread_mutex_lock(&a->lock);
+    unsigned used = used_mib(a);
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "server", a->server, "qemu", qemu_binary(), "accel",
+                     a->accel, "data_addr", a->data_addr, "capacity_mib", (int)a->capacity_mib, "used_mib", (int)used,
+                     "free_mib", (int)(a->capacity_mib - used), "vms", (int)a->n_vms);
+    pthread_mutex_unlock(&a->lock);
+    return 200;
+}
+
+/* Adopts the VM described in 'dir' when its QEMU still answers; otherwise
+ * removes what is left of it. */
+static void adopt_one(struct agent *a, char *dir)
+{
+    char *path = xasprintf("%s/vm.json", dir), *err = NULL;
+    json_t *o = json_load_file(path, 0, NULL), *bad = NULL;
+    struct avm *v = o ? parse_vm(a, o, &bad) : NULL;
+    json_decref(bad);
+    json_decref(o);
+    free(path);
+    if (!v) {
+        LOG_WRN("%s: no usable vm.json: removing it", dir);
+        remove_files(dir);
+        free(dir);
+        return;
+    }
+    free(v->dir);
+    v->dir = dir;
+    char *pidfile = vm_path(v, "qemu.pid");
+    v->pid = proc_read_pidfile(pidfile);
+    free(pidfile);
+    struct qmp *q = qemu_gone(v->pid) ? NULL : vm_qmp(v, &err);
+    json_t *status = NULL;
+    const char *s = "";
+    if (q && qmp_call(q, "query-status", NULL, &status, &err, QMP_TIMEOUT_MS) == 0)
+        s = json_string_value(json_object_get(status, "status")) ?: "";
+    qmp_close(q);
+    if (!strcmp(s, "running") || !strcmp(s, "paused") || !strcmp(s, "postmigrate")) {
+        /* A source paused by a migration that the agent's end cut short
+         * stays paused: minidcd knows whether its destination took over. */
+        v->state = strcmp(s, "running") ? AVM_PAUSED : AVM_RUNNING;
+        pthread_mutex_lock(&a->lock);
+        xgrow(&a->vms, &a->cap_vms, a->n_vms + 1, sizeof *a->vms);
+        a->vms[a->n_vms++] = v;
+        pthread_mutex_unlock(&a->lock);
+        LOG_INF("adopted %s (pid %d, %s)", v->name, (int)v->pid, s);
+    } else {
+        /* Gone, or an arrival the agent's end cut short: not wanted. */
+        LOG_WRN("%s: %s: removing what is left of it", v->name,
+                *s ? s : err ? err : "its QEMU is gone");
+        kill_qemu(v);
+        remove_files(v->dir);
+        avm_free(v);
+    }
+    json_decref(status);
+    free(err);
+}
+
+void agent_adopt(struct agent *a)
+{
+    char *root = xasprintf("%s/vms", a->dir);
+    DIR *d = opendir(root);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.')
+            adopt_one(a, xasprintf("%s/%s", root, e->d_name));
+    if (d)
+        closedir(d);
+    free(root);
+}
