@@ -10,6 +10,8 @@
 /* Names inside the fabric namespace.  Switch names cannot start with '_',
  * so these never collide with a switch's bridge or ports. */
 #define LAB_MGMT_BRIDGE "_mgmt"
+/* Where each server's agent listens on its management address. */
+#define LAB_AGENT_PORT 7070
 
 struct lab_ctx {
     char *name;
@@ -56,6 +58,15 @@ struct lab_step {
     int (*run)(struct lab_ctx *ctx, char **detail);
 };
 int lab_run_steps(struct lab_ctx *ctx, const struct lab_step *steps, size_t n);
+
+/* Agents (lab_agents.c): the guest image directory ($MINIDC_GUEST_DIR, else
+ * "guest" beside the program), the token shared by minidcd and the agents,
+ * and starting the agents that are not running. */
+char *lab_guest_dir(void);
+char *lab_token_path(const struct lab_ctx *ctx);
+int lab_make_token(const struct lab_ctx *ctx);
+bool lab_agent_running(const struct lab_ctx *ctx, const char *server);
+int lab_start_agents(struct lab_ctx *ctx, char **detail);
 
 /* Removes what the state records (processes, namespaces, links, files). */
 int lab_teardown(struct lab_ctx *ctx);

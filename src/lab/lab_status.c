@@ -19,7 +19,8 @@ LOG_MODULE("lab");
 
 static json_t *daemon_json(const struct lab_ctx *ctx, const char *name)
 {
-    char *pf = xasprintf("%s/%s.pid", strcmp(name, "minidcd") ? ctx->ovs_dir : ctx->dir, name);
+    bool ours = !strcmp(name, "minidcd") || !strncmp(name, "agents/", 7);
+    char *pf = xasprintf("%s/%s.pid", ours ? ctx->dir : ctx->ovs_dir, name);
     pid_t pid = proc_read_pidfile(pf);
     free(pf);
     return json_pack("{s:s, s:i, s:b}", "name", name, "pid", (int)pid, "running", proc_alive(pid));
@@ -39,6 +40,14 @@ static json_t *status_json(const struct lab_ctx *ctx)
     json_array_append_new(daemons, daemon_json(ctx, "ovs-vswitchd"));
     if (mode && strcmp(mode, "standalone"))
         json_array_append_new(daemons, daemon_json(ctx, "minidcd"));
+    for (size_t i = 0; ctx->t && i < ctx->t->n_nodes; i++)
+        if (ctx->t->nodes[i].kind == TOPO_SERVER) {
+            char *name = xasprintf("agents/%s", ctx->t->nodes[i].name);
+            json_t *d = daemon_json(ctx, name);
+            json_object_set_new(d, "name", json_sprintf("minidc-agent (%s)", ctx->t->nodes[i].name));
+            json_array_append_new(daemons, d);
+            free(name);
+        }
     json_object_set_new(o, "daemons", daemons);
     if (!t)
         return o;

@@ -278,9 +278,15 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
     char *key = xasprintf("--tls-key=%s/pki/controller.key", ctx->dir),
          *cert = xasprintf("--tls-cert=%s/pki/controller.pem", ctx->dir), *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir);
     bool tls = tls_mode(ctx);
+    char *token = lab_token_path(ctx), *tokopt = xasprintf("--agent-token-file=%s", token);
     const char *argv[] = {"ip", "netns", "exec", ctx->name, bin, "--topology", topo, "--pidfile", pid, "--log-file",
-                          log, tls ? key : NULL, cert, ca, NULL};
+                          log, tokopt, tls ? key : NULL, cert, ca, NULL};
+    free(token);
     unlink(pid);
+    if (lab_make_token(ctx)) {
+        free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt);
+        return -1;
+    }
     pid_t child = proc_spawn(argv);
     int rc = child > 0 ? 0 : -1;
     double end = proc_now() + 10.0;
@@ -293,7 +299,7 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
     }
     if (rc == 0 && detail)
         *detail = xasprintf("pid %d%s", (int)proc_read_pidfile(pid), tls ? ", TLS" : "");
-    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca);
+    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt);
     return rc;
 }
 
@@ -475,9 +481,14 @@ static int step_addresses(struct lab_ctx *ctx, char **detail)
         const char *dev = n->kind == TOPO_SERVER ? "br0" : "eth0";
         strbuf_reset(&cmds);
         strbuf_puts(&cmds, "link set lo up\n");
+        /* br0 gets a fixed MAC (02:53 and the server's address): a Linux
+         * bridge otherwise takes its ports' lowest MAC, which changes as VM
+         * taps come and go, and the network would lose the server. */
         if (n->kind == TOPO_SERVER)
-            strbuf_puts(&cmds, "link add br0 type bridge forward_delay 0\nlink set eth0 master br0\n"
-                               "link set br0 up\n");
+            strbuf_printf(&cmds,
+                          "link add br0 address 02:53:%02x:%02x:%02x:%02x type bridge forward_delay 0\n"
+                          "link set eth0 master br0\nlink set br0 up\n",
+                          n->addr >> 24, (n->addr >> 16) & 0xff, (n->addr >> 8) & 0xff, n->addr & 0xff);
         strbuf_printf(&cmds, "link set eth0 up\naddr add %s/%d dev %s\nroute add default via %s dev %s\n",
                       topo_ip_str(n->addr, a), sn->prefix.len, dev, topo_ip_str(sn->gateway, b), dev);
         if (n->kind == TOPO_SERVER)
@@ -656,7 +667,8 @@ static int preflight(struct lab_ctx *ctx)
 }
 
 /* `up` on a lab that is up starts only what is missing: the Open vSwitch
- * daemons (their database keeps the bridges), minidcd.  A lab left half-made
+ * daemons (their database keeps the bridges), minidcd, the agents (which
+ * adopt the VMs that kept running).  A lab left half-made
  * by a crash is not repaired but reported: `down` first. */
 static int lab_repair(struct lab_ctx *ctx, const struct lab_up_opts *opts)
 {
@@ -684,6 +696,16 @@ static int lab_repair(struct lab_ctx *ctx, const struct lab_up_opts *opts)
     if (!standalone && !minidcd_running(ctx)) {
         fprintf(stderr, "minidc: lab %s: minidcd was not running; starting it\n", ctx->name);
         if (start_minidcd(ctx, NULL) || wait_switches(ctx, NULL))
+            return 1;
+        started++;
+    }
+    size_t agents_down = 0;
+    for (size_t i = 0; i < ctx->t->n_nodes; i++)
+        agents_down += ctx->t->nodes[i].kind == TOPO_SERVER && !lab_agent_running(ctx, ctx->t->nodes[i].name);
+    if (agents_down) {
+        fprintf(stderr, "minidc: lab %s: %zu agent%s not running; starting %s\n", ctx->name, agents_down,
+                agents_down == 1 ? " was" : "s were", agents_down == 1 ? "it" : "them");
+        if (lab_start_agents(ctx, NULL))
             return 1;
         started++;
     }
@@ -744,6 +766,7 @@ int lab_up(const struct lab_up_opts *opts)
         {"switches", "switches (OVS bridges)", step_switches},
         {"hosts", "name resolution (/etc/netns)", step_hosts},
         {"connected", "switches connected", step_connected},
+        {"agents", "server agents (minidc-agent)", lab_start_agents},
     };
     double t0 = proc_now();
     if (!ctx.quiet)

@@ -51,6 +51,7 @@ struct topo_node {
     uint32_t addr;
     size_t subnet;     /* index into subnets[] */
     uint32_t mgmt;     /* management address (servers); 0 when none */
+    unsigned memory_mib; /* memory its VMs may use (servers); 0: what the machine has */
     size_t sw;         /* the switch it hangs on */
     unsigned sw_port;  /* that switch's port number towards it */
 };

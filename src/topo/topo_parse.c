@@ -174,6 +174,24 @@ static bool want_ipv4(struct reader *r, struct fy_node *n, struct diag_pos at, c
     return true;
 }
 
+/* A whole number of MiB from 'lo' to 'hi'. */
+static bool want_mib(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, unsigned lo,
+                     unsigned hi, unsigned *out)
+{
+    const char *s = want_scalar(r, n, at, what);
+    if (!s)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi) {
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not a number of MiB from %u to %u", what, s, lo, hi);
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
 static bool want_prefix(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
                         struct topo_prefix *out)
 {
@@ -311,7 +329,8 @@ static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos
 static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos at, size_t *cap,
                           enum topo_kind kind)
 {
-    static const struct keyspec server_keys[] = {{"name", true}, {"address", true}, {"management", false}};
+    static const struct keyspec server_keys[] = {{"name", true}, {"address", true}, {"management", false},
+                                                   {"memory", false}};
     static const struct keyspec host_keys[] = {{"name", true}, {"address", true}};
     bool server = kind == TOPO_SERVER;
     const char *what = server ? "a server" : "a host";
@@ -320,9 +339,9 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
     void *it = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(seq, &it))) {
-        struct fy_node *v[3];
-        struct diag_pos kp[3];
-        if (!read_mapping(r, item, pos_of(item), what, server ? server_keys : host_keys, server ? 3 : 2, v, kp))
+        struct fy_node *v[4];
+        struct diag_pos kp[4];
+        if (!read_mapping(r, item, pos_of(item), what, server ? server_keys : host_keys, server ? 4 : 2, v, kp))
             continue;
         saw_name(r, v[0]);
         char *name = want_name(r, v[0], kp[0], server ? "server name" : "host name", TOPO_NODE_NAME_MAX);
@@ -332,6 +351,8 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
         want_ipv4(r, v[1], kp[1], "address", &nd->addr);
         if (server && v[2])
             want_ipv4(r, v[2], kp[2], "management", &nd->mgmt);
+        if (server && v[3])
+            want_mib(r, v[3], kp[3], "memory", 64, 1u << 24, &nd->memory_mib);
     }
 }
 
