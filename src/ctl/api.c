@@ -4,6 +4,18 @@
  *   GET /api/v1/links             links found by LLDP
  *   GET /api/v1/hosts             hosts learned, where they are
  *   GET /api/v1/flows/SWITCH      the switch's flow table, asked of the switch
+ *   GET /api/v1/servers           the servers' agents: reachable, memory for VMs
+ *   GET /api/v1/vms               the VMs: where, address, MAC, state
+ *   POST /api/v1/vms              boot {name, server, memory_mib, cpus}
+ *   POST /api/v1/vms/NAME/migrate {to}
+ *   POST /api/v1/vms/NAME/clone   {to, as}
+ *   POST /api/v1/vms/NAME/exec    {argv, input, timeout_ms}
+ *   DELETE /api/v1/vms/NAME[?graceful=1]  stop it, remove everything of it
+ *   GET /api/v1/operations/ID     an operation's phases, timings and result
+ *   GET /api/v1/metrics           servers' and VMs' figures (JSON)
+ *   GET /metrics                  the same for Prometheus
+ * VM operations answer 202 {"operation": ID} at once and run on; the
+ * operation tells how it went.
  * Errors are JSON too: {"error": "..."} with a 4xx/5xx status. */
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -13,6 +25,7 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
+#include "ctl/vmctl.h"
 #include "ofp/ofp_print.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -135,12 +148,99 @@ static void expire_waits(struct ctl *c)
             i++;
 }
 
+static void reply_text(struct evhttp_request *req, char *text)
+{
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add(b, text, strlen(text));
+    free(text);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
+    evhttp_send_reply(req, 200, "OK", b);
+    evbuffer_free(b);
+}
+
+/* The request's JSON body (an object; {} when empty), or NULL after replying. */
+static json_t *body_json(struct evhttp_request *req)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    if (!len)
+        return json_object();
+    json_error_t je;
+    json_t *o = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &je);
+    if (!json_is_object(o)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "body: expected a JSON object (%s)", je.text);
+        reply_error(req, 400, msg);
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* /api/v1/vms... and /api/v1/operations/ID: answered from vmctl. */
+static void vm_request(struct ctl *c, struct evhttp_request *req, const char *path, const char *query)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    json_t *out = NULL, *body = NULL;
+    int st;
+    if (m == EVHTTP_REQ_POST && !(body = body_json(req)))
+        return;
+    char name[64] = "", action[32] = "";
+    if (!strcmp(path, "/api/v1/vms")) {
+        if (m == EVHTTP_REQ_GET)
+            st = 200, out = json_pack("{s:o}", "vms", vmctl_vms_json(c->vms));
+        else if (m == EVHTTP_REQ_POST)
+            st = vmctl_boot(c->vms, body, &out);
+        else
+            st = 405, out = json_pack("{s:s}", "error", "GET or POST");
+    } else if (!strncmp(path, "/api/v1/operations/", 19)) {
+        char *end;
+        unsigned long id = strtoul(path + 19, &end, 10);
+        st = *end ? 404 : vmctl_operation(c->vms, id, &out);
+        if (*end)
+            out = json_pack("{s:s}", "error", "no such operation");
+    } else if (sscanf(path, "/api/v1/vms/%63[^/]/%31s", name, action) >= 1) {
+        if (m == EVHTTP_REQ_DELETE && !*action)
+            st = vmctl_stop(c->vms, name, query && strstr(query, "graceful=1"), &out);
+        else if (m == EVHTTP_REQ_POST && !strcmp(action, "migrate"))
+            st = vmctl_migrate(c->vms, name, body, &out);
+        else if (m == EVHTTP_REQ_POST && !strcmp(action, "clone"))
+            st = vmctl_clone(c->vms, name, body, &out);
+        else if (m == EVHTTP_REQ_POST && !strcmp(action, "exec"))
+            st = vmctl_exec(c->vms, name, body, &out);
+        else if (m == EVHTTP_REQ_GET && !*action) {
+            json_t *all = vmctl_vms_json(c->vms), *v, *found = NULL;
+            size_t i;
+            json_array_foreach(all, i, v) if (!strcmp(json_string_value(json_object_get(v, "name")), name)) found =
+                json_incref(v);
+            json_decref(all);
+            st = found ? 200 : 404;
+            out = found ? found : json_pack("{s:s}", "error", "no such VM");
+        } else
+            st = 404, out = json_pack("{s:s}", "error", "no such operation on a VM (migrate, clone, exec, DELETE)");
+    } else {
+        st = 404, out = json_pack("{s:s}", "error", "no such resource");
+    }
+    json_decref(body);
+    reply_json(req, st, out);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct ctl *c = arg;
     expire_waits(c);
+    const char *raw = evhttp_request_get_uri(req);
+    struct evhttp_uri *vu = evhttp_uri_parse(raw);
+    const char *vpath = vu ? evhttp_uri_get_path(vu) : NULL;
+    if (vpath && (!strncmp(vpath, "/api/v1/vms", 11) || !strncmp(vpath, "/api/v1/operations/", 19))) {
+        vm_request(c, req, vpath, evhttp_uri_get_query(vu));
+        evhttp_uri_free(vu);
+        return;
+    }
+    if (vu)
+        evhttp_uri_free(vu);
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-        reply_error(req, 405, "only GET for now");
+        reply_error(req, 405, "only GET here");
         return;
     }
     const char *uri = evhttp_request_get_uri(req);
@@ -156,6 +256,12 @@ static void on_request(struct evhttp_request *req, void *arg)
         reply_json(req, 200, json_pack("{s:o}", "hosts", net_hosts_json(c->net)));
     } else if (!strncmp(path, "/api/v1/flows/", 14) && path[14]) {
         get_flows(c, req, path + 14);
+    } else if (!strcmp(path, "/api/v1/servers")) {
+        reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_servers_json(c->vms)));
+    } else if (!strcmp(path, "/api/v1/metrics")) {
+        reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_metrics_json(c->vms)));
+    } else if (!strcmp(path, "/metrics")) {
+        reply_text(req, vmctl_metrics_prometheus(c->vms));
     } else if (!strcmp(path, "/api/v1/status")) {
         const struct net_stats *s = net_get_stats(c->net);
         reply_json(req, 200,
@@ -165,7 +271,7 @@ static void on_request(struct evhttp_request *req, void *arg)
                              (json_int_t)s->hosts_learned, "host_moves", (json_int_t)s->host_moves, "swept",
                              (json_int_t)s->swept));
     } else {
-        reply_error(req, 404, "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status)");
+        reply_error(req, 404, "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, servers, vms, metrics)");
     }
     if (u)
         evhttp_uri_free(u);
@@ -177,6 +283,7 @@ int api_start(struct ctl *c, const char *addr, uint16_t port)
     if (!c->http || evhttp_bind_socket(c->http, addr, port) != 0)
         return -1;
     evhttp_set_gencb(c->http, on_request, c);
+    evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     evhttp_set_max_body_size(c->http, 1 << 16);
     evhttp_set_timeout(c->http, 10);
     return 0;

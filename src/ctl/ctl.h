@@ -21,6 +21,7 @@
 #define CTL_ECHO_TIMEOUT 15.0 /* silent seconds before the switch is dropped */
 
 struct ofconn;
+struct vmctl;
 
 struct ctl {
     struct event_base *base;
@@ -34,6 +35,7 @@ struct ctl {
     double started;
     bool app_l2; /* every switch gets the reactive learning switch (benchmarks) */
     SSL_CTX *tls; /* switches connect over TLS (both sides show certificates) when set */
+    struct vmctl *vms; /* the VMs and the agents that run them */
     /* pending API requests waiting for a switch's answer */
     struct api_wait *waits;
     size_t n_waits, waits_cap;

@@ -3,6 +3,7 @@
  * For now its network half: an OpenFlow controller that makes the lab's
  * switches forward and route (src/net), with a read-only HTTP/JSON API. */
 #include <errno.h>
+#include <event2/thread.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
+#include "ctl/vmctl.h"
 #include "util/endpoint.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -51,13 +53,17 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
                "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
-               "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n\n"
+               "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
+               "               [--agent-token-file FILE] [--agent-port PORT]\n\n"
                "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
                "learning switch) that forwards within and routes between the topology's subnets,\n"
                "and an HTTP/JSON API under /api/v1.  Addresses default to the topology's\n"
                "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
                "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
                "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
+               "It drives the servers' minidc-agents (on their management addresses, port\n"
+               "--agent-port, default 7070, with the token in --agent-token-file) to boot,\n"
+               "migrate, clone and stop VMs, and polls them for metrics.\n"
                "SIGTERM or SIGINT stops it.\n");
 }
 
@@ -70,11 +76,13 @@ int main(int argc, char **argv)
         {"app", required_argument, NULL, 'A'},
         {"tls-key", required_argument, NULL, 'K'},  {"tls-cert", required_argument, NULL, 'C'},
         {"tls-ca", required_argument, NULL, 'R'},
+        {"agent-token-file", required_argument, NULL, 'T'}, {"agent-port", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
     bool app_l2 = false;
-    const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL;
+    const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL, *token_file = NULL;
+    uint16_t agent_port = VMCTL_AGENT_PORT;
     log_set_program("minidcd");
     int ch;
     while ((ch = getopt_long(argc, argv, "t:o:a:p:l:vh", opts, NULL)) != -1) {
@@ -113,6 +121,19 @@ int main(int argc, char **argv)
         case 'R':
             tls_ca = optarg;
             break;
+        case 'T':
+            token_file = optarg;
+            break;
+        case 'P': {
+            char *end;
+            long p = strtol(optarg, &end, 10);
+            if (*end || p < 1 || p > 65535) {
+                fprintf(stderr, "minidcd: --agent-port is a port number\n");
+                return 2;
+            }
+            agent_port = (uint16_t)p;
+            break;
+        }
         case 'h':
             usage(stdout);
             return 0;
@@ -161,6 +182,20 @@ int main(int argc, char **argv)
     c.started = ctl_now();
     struct net_io io = {.ctx = &c, .send = send_cb};
     c.net = net_create(c.t, &io);
+    char token[256] = "";
+    if (token_file) {
+        FILE *tf = fopen(token_file, "r");
+        if (!tf || !fgets(token, sizeof token, tf)) {
+            LOG_ERR_("cannot read the agents' token from %s", token_file);
+            if (tf)
+                fclose(tf);
+            return 1;
+        }
+        fclose(tf);
+        token[strcspn(token, "\r\n")] = '\0';
+    }
+    evthread_use_pthreads();
+    c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port);
     int rc = 0;
     if (tls_key && ofconn_tls(&c, tls_key, tls_cert, tls_ca)) {
         rc = 1;
@@ -197,6 +232,7 @@ int main(int argc, char **argv)
     }
     ofconn_close_all(&c);
     api_stop(&c);
+    vmctl_destroy(c.vms);
     net_destroy(c.net);
     event_base_free(c.base);
     topo_free(c.t);

@@ -1,0 +1,985 @@
+#include "ctl/vmctl.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/http.h"
+#include "util/log.h"
+#include "util/proc.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "vm/metrics.h"
+
+LOG_MODULE("vm");
+
+#define OPS_KEPT 256
+#define VM_NAME_MAX 12
+
+struct vrec {
+    char *name, *server, *mac, *ip, *gw; /* ip: ADDR/LEN */
+    uint32_t addr;
+    unsigned memory_mib, cpus;
+    const char *state;  /* booting, running, migrating, cloning, stopping, paused */
+    unsigned long op;   /* the operation holding it, 0 when none */
+};
+
+struct op {
+    unsigned long id;
+    char *kind, *vm, *target;
+    json_t *phases;
+    char *current;
+    double phase_t0, started, ended;
+    const char *state; /* running, done, failed */
+    char *error;
+    json_t *result;
+    json_t *args;
+    struct vmctl *v;
+};
+
+struct vmctl {
+    pthread_mutex_t lock;
+    const struct topo *t;
+    char *token;
+    uint16_t port;
+    struct vrec **vms;
+    size_t n_vms, cap_vms;
+    struct op **ops;
+    size_t n_ops, cap_ops;
+    unsigned long next_op;
+    size_t ops_running;
+    double changed; /* last time an operation changed the inventory */
+    json_t *metrics; /* server name -> the agent's metrics */
+    json_t *agents;  /* server name -> {"reachable", "error", ...info} */
+    pthread_t poller;
+    pthread_cond_t wake;
+    bool stop;
+};
+
+static json_t *error_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_t *error_json(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    json_t *o = json_pack("{s:s}", "error", s ? s : "?");
+    free(s);
+    return o;
+}
+
+/* ---- topology lookups ---- */
+
+static const struct topo_node *server_node(const struct vmctl *v, const char *name)
+{
+    long i = name ? topo_find(v->t, name) : -1;
+    return i >= 0 && v->t->nodes[i].kind == TOPO_SERVER ? &v->t->nodes[i] : NULL;
+}
+
+static const struct topo_subnet *server_subnet(const struct vmctl *v, const char *server)
+{
+    const struct topo_node *n = server_node(v, server);
+    return n ? &v->t->subnets[n->subnet] : NULL;
+}
+
+/* ---- talking to agents (blocking; operation and poller threads only) ---- */
+
+static int agent_call(struct vmctl *v, const char *server, const char *method, const char *path, json_t *body,
+                      json_t **out, int timeout_ms, char **err)
+{
+    const struct topo_node *n = server_node(v, server);
+    char addr[16];
+    *out = NULL;
+    if (!n || !n->mgmt) {
+        *err = xasprintf("server %s has no management address", server);
+        json_decref(body);
+        return -1;
+    }
+    topo_ip_str(n->mgmt, addr);
+    char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    struct http_req r = {.addr = addr, .port = v->port, .method = method, .path = path, .token = v->token,
+                         .body = b};
+    struct strbuf reply;
+    strbuf_init(&reply);
+    int st = http_request(&r, &reply, timeout_ms);
+    free(b);
+    if (st < 0) {
+        *err = xasprintf("the agent of %s (%s:%u) %s%s", server, addr, v->port,
+                         st == -ETIMEDOUT ? "did not answer in time" : "is unreachable: ",
+                         st == -ETIMEDOUT ? "" : strerror(-st));
+        strbuf_free(&reply);
+        return -1;
+    }
+    json_t *o = json_loads(reply.s, 0, NULL);
+    strbuf_free(&reply);
+    if (st >= 400 || !o) {
+        const char *e = json_string_value(json_object_get(o, "error"));
+        *err = e ? xstrdup(e) : xasprintf("the agent of %s answered %d", server, st);
+        json_decref(o);
+        return -1;
+    }
+    *out = o;
+    return 0;
+}
+
+/* ---- inventory (lock held) ---- */
+
+static struct vrec *find_vm(struct vmctl *v, const char *name)
+{
+    for (size_t i = 0; i < v->n_vms; i++)
+        if (!strcmp(v->vms[i]->name, name))
+            return v->vms[i];
+    return NULL;
+}
+
+static void vrec_free(struct vrec *r)
+{
+    free(r->name), free(r->server), free(r->mac), free(r->ip), free(r->gw);
+    free(r);
+}
+
+static void remove_vm(struct vmctl *v, struct vrec *r)
+{
+    for (size_t i = 0; i < v->n_vms; i++)
+        if (v->vms[i] == r) {
+            v->vms[i] = v->vms[--v->n_vms];
+            break;
+        }
+    vrec_free(r);
+}
+
+static bool addr_taken(const struct vmctl *v, uint32_t a)
+{
+    for (size_t i = 0; i < v->t->n_nodes; i++)
+        if (v->t->nodes[i].kind != TOPO_SWITCH && v->t->nodes[i].addr == a)
+            return true;
+    for (size_t i = 0; i < v->t->n_subnets; i++)
+        if (v->t->subnets[i].gateway == a)
+            return true;
+    for (size_t i = 0; i < v->n_vms; i++)
+        if (v->vms[i]->addr == a)
+            return true;
+    return false;
+}
+
+/* The lowest free address of 'sn', or 0 when it is full. */
+static uint32_t alloc_addr(const struct vmctl *v, const struct topo_subnet *sn)
+{
+    uint32_t mask = topo_prefix_mask(sn->prefix.len), net = sn->prefix.addr & mask, bcast = net | ~mask;
+    for (uint32_t a = net + 1; a < bcast; a++)
+        if (!addr_taken(v, a))
+            return a;
+    return 0;
+}
+
+static struct vrec *new_vm(struct vmctl *v, const char *name, const char *server, unsigned mem, unsigned cpus,
+                           const char *state, json_t **out)
+{
+    const struct topo_subnet *sn = server_subnet(v, server);
+    uint32_t a = alloc_addr(v, sn);
+    if (!a) {
+        *out = error_json("subnet %s has no free address left", sn->name);
+        return NULL;
+    }
+    struct vrec *r = xcalloc(1, sizeof *r);
+    char ip[16], gw[16];
+    r->name = xstrdup(name);
+    r->server = xstrdup(server);
+    r->addr = a;
+    r->ip = xasprintf("%s/%d", topo_ip_str(a, ip), sn->prefix.len);
+    r->gw = xstrdup(topo_ip_str(sn->gateway, gw));
+    /* Locally administered, unique as the address is: 02:6d and the address. */
+    r->mac = xasprintf("02:6d:%02x:%02x:%02x:%02x", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+    r->memory_mib = mem;
+    r->cpus = cpus;
+    r->state = state;
+    xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
+    v->vms[v->n_vms++] = r;
+    return r;
+}
+
+static json_t *vrec_json(const struct vrec *r)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", r->name, "server", r->server, "ip",
+                          r->ip, "mac", r->mac, "gateway", r->gw, "memory_mib", (int)r->memory_mib, "cpus",
+                          (int)r->cpus, "state", r->state);
+    if (r->op)
+        json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
+    return o;
+}
+
+/* Body the agents take to make a VM. */
+static json_t *vm_spec(const struct vrec *r)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip, "gw", r->gw,
+                     "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
+}
+
+/* ---- operations ---- */
+
+static json_t *op_json(const struct op *o)
+{
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:O, s:f}", "id", (json_int_t)o->id, "kind", o->kind, "vm", o->vm,
+                          "state", o->state, "phases", o->phases, "seconds",
+                          (o->ended ? o->ended : proc_now()) - o->started);
+    if (o->target)
+        json_object_set_new(j, "target", json_string(o->target));
+    if (o->current)
+        json_object_set_new(j, "current", json_string(o->current));
+    if (o->error)
+        json_object_set_new(j, "error", json_string(o->error));
+    if (o->result)
+        json_object_set(j, "result", o->result);
+    return j;
+}
+
+/* Ends the phase under way (if any) and starts 'name' (NULL: none). */
+static void op_phase(struct op *o, const char *name)
+{
+    struct vmctl *v = o->v;
+    pthread_mutex_lock(&v->lock);
+    double now = proc_now();
+    if (o->current)
+        json_array_append_new(o->phases,
+                              json_pack("{s:s, s:f}", "phase", o->current, "seconds", now - o->phase_t0));
+    free(o->current);
+    o->current = name ? xstrdup(name) : NULL;
+    o->phase_t0 = now;
+    pthread_mutex_unlock(&v->lock);
+}
+
+static void op_result(struct op *o, const char *key, json_t *value)
+{
+    pthread_mutex_lock(&o->v->lock);
+    if (!o->result)
+        o->result = json_object();
+    json_object_set_new(o->result, key, value);
+    pthread_mutex_unlock(&o->v->lock);
+}
+
+/* Records how the operation ended; 'err' (taken) NULL means success. */
+static void op_end(struct op *o, char *err)
+{
+    op_phase(o, NULL);
+    struct vmctl *v = o->v;
+    pthread_mutex_lock(&v->lock);
+    o->ended = proc_now();
+    o->state = err ? "failed" : "done";
+    o->error = err;
+    v->ops_running--;
+    v->changed = o->ended;
+    pthread_mutex_unlock(&v->lock);
+    if (err)
+        LOG_ERR_("%s %s failed after %.2f s: %s", o->kind, o->vm, o->ended - o->started, err);
+    else
+        LOG_INF("%s %s%s%s done in %.2f s", o->kind, o->vm, o->target ? " -> " : "", o->target ? o->target : "",
+                o->ended - o->started);
+}
+
+/* Starts 'fn' on a new operation for VM record 'r' (which it holds); lock
+ * held.  Returns 202 with the operation's id in '*out'. */
+static int op_start(struct vmctl *v, const char *kind, struct vrec *r, const char *target, json_t *args,
+                    void *(*fn)(void *), json_t **out)
+{
+    struct op *o = xcalloc(1, sizeof *o);
+    o->id = ++v->next_op;
+    o->kind = xstrdup(kind);
+    o->vm = xstrdup(r->name);
+    o->target = target ? xstrdup(target) : NULL;
+    o->phases = json_array();
+    o->state = "running";
+    o->started = o->phase_t0 = proc_now();
+    o->args = args;
+    o->v = v;
+    r->op = o->id;
+    /* Forget the oldest finished operations. */
+    if (v->n_ops >= OPS_KEPT) {
+        for (size_t i = 0; i < v->n_ops; i++)
+            if (v->ops[i]->ended) {
+                struct op *old = v->ops[i];
+                memmove(&v->ops[i], &v->ops[i + 1], (v->n_ops - i - 1) * sizeof *v->ops);
+                v->n_ops--;
+                free(old->kind), free(old->vm), free(old->target), free(old->current), free(old->error);
+                json_decref(old->phases), json_decref(old->result), json_decref(old->args);
+                free(old);
+                break;
+            }
+    }
+    xgrow(&v->ops, &v->cap_ops, v->n_ops + 1, sizeof *v->ops);
+    v->ops[v->n_ops++] = o;
+    v->ops_running++;
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, fn, o) != 0) {
+        pthread_attr_destroy(&at);
+        o->state = "failed";
+        o->error = xstrdup("cannot start a thread");
+        o->ended = proc_now();
+        v->ops_running--;
+        r->op = 0;
+        *out = error_json("cannot start a thread");
+        return 503;
+    }
+    pthread_attr_destroy(&at);
+    LOG_INF("operation %lu: %s %s%s%s", o->id, kind, r->name, target ? " -> " : "", target ? target : "");
+    *out = json_pack("{s:I}", "operation", (json_int_t)o->id);
+    return 202;
+}
+
+/* The VM record named by operation 'o', and a copy of what the thread needs
+ * (so it can work without the lock). */
+static struct vrec *op_vm(struct op *o)
+{
+    return find_vm(o->v, o->vm);
+}
+
+static void release(struct op *o, const char *state)
+{
+    pthread_mutex_lock(&o->v->lock);
+    struct vrec *r = op_vm(o);
+    if (r) {
+        r->op = 0;
+        r->state = state;
+    }
+    pthread_mutex_unlock(&o->v->lock);
+}
+
+static void drop(struct op *o, const char *name)
+{
+    pthread_mutex_lock(&o->v->lock);
+    struct vrec *r = find_vm(o->v, name);
+    if (r)
+        remove_vm(o->v, r);
+    pthread_mutex_unlock(&o->v->lock);
+}
+
+/* Whether 'server' has 'mib' free for VMs; says why not in '*err'. */
+static int check_room(struct vmctl *v, const char *server, unsigned mib, char **err)
+{
+    json_t *info;
+    if (agent_call(v, server, "GET", "/v1/info", NULL, &info, 5000, err) < 0)
+        return -1;
+    json_int_t free_mib = json_integer_value(json_object_get(info, "free_mib"));
+    json_int_t cap = json_integer_value(json_object_get(info, "capacity_mib"));
+    json_decref(info);
+    if (free_mib < mib) {
+        *err = xasprintf("%s has %lld MiB free for VMs (%lld of %lld in use); %u MiB needed", server,
+                         (long long)free_mib, (long long)(cap - free_mib), (long long)cap, mib);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- boot ---- */
+
+static void *boot_thread(void *arg)
+{
+    struct op *o = arg;
+    struct vmctl *v = o->v;
+    pthread_mutex_lock(&v->lock);
+    struct vrec *r = op_vm(o);
+    char *server = xstrdup(r->server);
+    json_t *spec = vm_spec(r);
+    unsigned mem = r->memory_mib;
+    pthread_mutex_unlock(&v->lock);
+    char *err = NULL;
+    json_t *reply = NULL;
+    op_phase(o, "check");
+    if (check_room(v, server, mem, &err) == 0) {
+        op_phase(o, "boot");
+        if (agent_call(v, server, "POST", "/v1/vms", spec, &reply, 180000, &err) == 0) {
+            spec = NULL;
+            op_result(o, "agent", json_incref(json_object_get(reply, "timing")) ?: json_null());
+            release(o, "running");
+        }
+    }
+    json_decref(spec);
+    json_decref(reply);
+    if (err)
+        drop(o, o->vm);
+    free(server);
+    op_end(o, err);
+    return NULL;
+}
+
+static bool valid_vm_name(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n && n <= VM_NAME_MAX && ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z') &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+int vmctl_boot(struct vmctl *v, const json_t *req, json_t **out)
+{
+    const char *name = json_string_value(json_object_get(req, "name"));
+    const char *server = json_string_value(json_object_get(req, "server"));
+    json_t *jm = json_object_get(req, "memory_mib"), *jc = json_object_get(req, "cpus");
+    json_int_t mem = jm ? json_integer_value(jm) : 128, cpus = jc ? json_integer_value(jc) : 1;
+    if (!valid_vm_name(name)) {
+        *out = error_json("name: expected a letter then up to %d letters, digits, '_' or '-'", VM_NAME_MAX - 1);
+        return 400;
+    }
+    if (!server_node(v, server)) {
+        *out = error_json("server: no server named '%s' in topology %s", server ? server : "", v->t->name);
+        return 400;
+    }
+    if (mem < 32 || mem > (1 << 20) || cpus < 1 || cpus > 64) {
+        *out = error_json("memory_mib is 32 to 1048576 and cpus 1 to 64");
+        return 400;
+    }
+    pthread_mutex_lock(&v->lock);
+    int st;
+    if (find_vm(v, name)) {
+        *out = error_json("there is already a VM %s (on %s)", name, find_vm(v, name)->server);
+        st = 409;
+    } else {
+        struct vrec *r = new_vm(v, name, server, (unsigned)mem, (unsigned)cpus, "booting", out);
+        st = r ? op_start(v, "boot", r, server, NULL, boot_thread, out) : 507;
+        if (st != 202 && r)
+            remove_vm(v, r);
+    }
+    pthread_mutex_unlock(&v->lock);
+    return st;
+}
+
+/* ---- migrate and clone: the destination prepares, the source sends, the
+ * destination finishes; undone step by step on failure ---- */
+
+struct transfer {
+    char *src_server, *vm;      /* the source */
+    char *dst_server, *dst_name;
+    json_t *dst_spec;
+    bool copy;
+};
+
+static int transfer(struct op *o, struct transfer *x, char **err)
+{
+    struct vmctl *v = o->v;
+    json_t *prep = NULL, *sent = NULL, *fin = NULL;
+    char *path = NULL;
+    op_phase(o, "check");
+    unsigned mem = (unsigned)json_integer_value(json_object_get(x->dst_spec, "memory_mib"));
+    if (check_room(v, x->dst_server, mem, err) < 0)
+        return -1;
+    op_phase(o, "prepare");
+    if (agent_call(v, x->dst_server, "POST", "/v1/incoming", json_incref(x->dst_spec), &prep, 60000, err) < 0)
+        return -1;
+    op_phase(o, x->copy ? "copy" : "migrate");
+    path = xasprintf("/v1/vms/%s/send", x->vm);
+    json_t *body = json_pack("{s:O, s:O, s:s}", "nbd", json_object_get(prep, "nbd"), "uri",
+                             json_object_get(prep, "uri"), "mode", x->copy ? "copy" : "move");
+    json_decref(prep);
+    int rc = agent_call(v, x->src_server, "POST", path, body, &sent, 600000, err);
+    free(path);
+    char *e2 = NULL;
+    json_t *junk = NULL;
+    path = xasprintf("/v1/vms/%s", x->dst_name);
+    if (rc < 0) {
+        /* The source agent has put its VM back as it was; the half-made
+         * destination goes. */
+        if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0)
+            LOG_WRN("could not remove the half-made %s on %s: %s", x->dst_name, x->dst_server, e2);
+        free(e2), json_decref(junk), free(path);
+        return -1;
+    }
+    op_result(o, "qemu", json_incref(json_object_get(sent, "qemu")) ?: json_null());
+    op_result(o, "source", json_incref(json_object_get(sent, "timing")) ?: json_null());
+    json_decref(sent);
+    op_phase(o, "start");
+    char *fpath = xasprintf("/v1/vms/%s/finish", x->dst_name);
+    rc = agent_call(v, x->dst_server, "POST", fpath, json_pack("{s:b}", "identity", x->copy), &fin, 60000, err);
+    free(fpath);
+    if (rc < 0) {
+        if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0)
+            LOG_WRN("could not remove %s on %s: %s", x->dst_name, x->dst_server, e2);
+        free(e2), e2 = NULL, json_decref(junk), junk = NULL;
+        if (!x->copy) {
+            char *rpath = xasprintf("/v1/vms/%s/resume", x->vm);
+            if (agent_call(v, x->src_server, "POST", rpath, NULL, &junk, 30000, &e2) < 0) {
+                char *m = *err;
+                *err = xasprintf("%s; and resuming %s on %s failed too: %s", m, x->vm, x->src_server, e2);
+                free(m);
+            }
+            free(rpath), free(e2), json_decref(junk);
+        }
+        free(path);
+        return -1;
+    }
+    op_result(o, "destination", json_incref(json_object_get(fin, "timing")) ?: json_null());
+    json_decref(fin);
+    free(path);
+    return 0;
+}
+
+static void transfer_free(struct transfer *x)
+{
+    free(x->src_server), free(x->vm), free(x->dst_server), free(x->dst_name);
+    json_decref(x->dst_spec);
+}
+
+static void *migrate_thread(void *arg)
+{
+    struct op *o = arg;
+    struct vmctl *v = o->v;
+    pthread_mutex_lock(&v->lock);
+    struct vrec *r = op_vm(o);
+    struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
+                         .dst_name = xstrdup(r->name), .dst_spec = vm_spec(r)};
+    pthread_mutex_unlock(&v->lock);
+    char *err = NULL;
+    if (transfer(o, &x, &err) == 0) {
+        pthread_mutex_lock(&v->lock);
+        free(r->server);
+        r->server = xstrdup(x.dst_server);
+        pthread_mutex_unlock(&v->lock);
+        release(o, "running");
+        /* The source's paused QEMU and its files go last, once the VM runs
+         * at the destination. */
+        op_phase(o, "cleanup");
+        char *path = xasprintf("/v1/vms/%s", x.vm), *e2 = NULL;
+        json_t *junk;
+        if (agent_call(v, x.src_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0) {
+            LOG_WRN("%s runs on %s but its old copy on %s could not be removed: %s", x.vm, x.dst_server,
+                    x.src_server, e2);
+            op_result(o, "warning", json_sprintf("the old copy on %s could not be removed: %s", x.src_server, e2));
+        }
+        json_decref(junk);
+        free(path), free(e2);
+    } else {
+        release(o, "running");
+    }
+    transfer_free(&x);
+    op_end(o, err);
+    return NULL;
+}
+
+static void *clone_thread(void *arg)
+{
+    struct op *o = arg;
+    struct vmctl *v = o->v;
+    const char *as = json_string_value(json_object_get(o->args, "as"));
+    pthread_mutex_lock(&v->lock);
+    struct vrec *r = op_vm(o), *c = find_vm(v, as);
+    struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
+                         .dst_name = xstrdup(as), .dst_spec = vm_spec(c), .copy = true};
+    pthread_mutex_unlock(&v->lock);
+    char *err = NULL;
+    int rc = transfer(o, &x, &err);
+    release(o, "running");
+    json_t *made = NULL;
+    pthread_mutex_lock(&v->lock);
+    if ((c = find_vm(v, as))) {
+        if (rc == 0) {
+            c->op = 0;
+            c->state = "running";
+            made = vrec_json(c);
+        } else {
+            remove_vm(v, c);
+        }
+    }
+    pthread_mutex_unlock(&v->lock);
+    if (made)
+        op_result(o, "clone", made);
+    transfer_free(&x);
+    op_end(o, err);
+    return NULL;
+}
+
+/* Takes VM 'name' for an operation (lock held); 409/404 otherwise. */
+static int hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out)
+{
+    struct vrec *r = find_vm(v, name);
+    if (!r) {
+        *out = error_json("no VM named %s", name);
+        return 404;
+    }
+    if (r->op) {
+        *out = error_json("VM %s is busy: operation %lu (%s)", name, r->op, r->state);
+        return 409;
+    }
+    *rp = r;
+    return 0;
+}
+
+int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+{
+    const char *to = json_string_value(json_object_get(req, "to"));
+    if (!server_node(v, to)) {
+        *out = error_json("to: no server named '%s' in topology %s", to ? to : "", v->t->name);
+        return 400;
+    }
+    pthread_mutex_lock(&v->lock);
+    struct vrec *r;
+    int st = hold(v, vm, &r, out);
+    if (!st && !strcmp(r->server, to)) {
+        *out = error_json("%s already runs on %s", vm, to);
+        st = 409;
+    } else if (!st && server_subnet(v, r->server) != server_subnet(v, to)) {
+        *out = error_json("%s is in subnet %s and %s in %s: a move across subnets needs the address rewrite, "
+                          "which minidc does not do yet",
+                          vm, server_subnet(v, r->server)->name, to, server_subnet(v, to)->name);
+        st = 501;
+    } else if (!st) {
+        r->state = "migrating";
+        st = op_start(v, "migrate", r, to, NULL, migrate_thread, out);
+        if (st != 202)
+            r->state = "running";
+    }
+    pthread_mutex_unlock(&v->lock);
+    return st;
+}
+
+int vmctl_clone(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+{
+    const char *to = json_string_value(json_object_get(req, "to"));
+    const char *as = json_string_value(json_object_get(req, "as"));
+    if (!server_node(v, to)) {
+        *out = error_json("to: no server named '%s' in topology %s", to ? to : "", v->t->name);
+        return 400;
+    }
+    if (as && !valid_vm_name(as)) {
+        *out = error_json("as: expected a letter then up to %d letters, digits, '_' or '-'", VM_NAME_MAX - 1);
+        return 400;
+    }
+    pthread_mutex_lock(&v->lock);
+    struct vrec *r;
+    int st = hold(v, vm, &r, out);
+    char name[VM_NAME_MAX + 8];
+    if (!st && !as) {
+        /* NAME-c1, NAME-c2, ... */
+        for (int i = 1; i < 1000; i++) {
+            snprintf(name, sizeof name, "%.*s-c%d", VM_NAME_MAX - 5, vm, i);
+            if (!find_vm(v, name))
+                break;
+        }
+        as = name;
+    }
+    if (!st && find_vm(v, as)) {
+        *out = error_json("there is already a VM %s (on %s)", as, find_vm(v, as)->server);
+        st = 409;
+    }
+    if (!st) {
+        struct vrec *c = new_vm(v, as, to, r->memory_mib, r->cpus, "cloning", out);
+        if (!c) {
+            st = 507;
+        } else {
+            r->state = "cloning";
+            st = op_start(v, "clone", r, to, json_pack("{s:s}", "as", as), clone_thread, out);
+            if (st == 202) {
+                c->op = r->op;
+                json_object_set_new(*out, "clone", json_string(as));
+            } else {
+                r->state = "running";
+                remove_vm(v, c);
+            }
+        }
+    }
+    pthread_mutex_unlock(&v->lock);
+    return st;
+}
+
+/* ---- stop and exec ---- */
+
+static void *stop_thread(void *arg)
+{
+    struct op *o = arg;
+    struct vmctl *v = o->v;
+    pthread_mutex_lock(&v->lock);
+    char *server = xstrdup(op_vm(o)->server);
+    pthread_mutex_unlock(&v->lock);
+    bool graceful = json_is_true(json_object_get(o->args, "graceful"));
+    char *path = xasprintf("/v1/vms/%s%s", o->vm, graceful ? "?graceful=1" : ""), *err = NULL;
+    json_t *reply;
+    op_phase(o, "stop");
+    if (agent_call(v, server, "DELETE", path, NULL, &reply, 60000, &err) == 0) {
+        json_decref(reply);
+        drop(o, o->vm);
+    } else {
+        release(o, "running");
+    }
+    free(path), free(server);
+    op_end(o, err);
+    return NULL;
+}
+
+int vmctl_stop(struct vmctl *v, const char *vm, bool graceful, json_t **out)
+{
+    pthread_mutex_lock(&v->lock);
+    struct vrec *r;
+    int st = hold(v, vm, &r, out);
+    if (!st) {
+        r->state = "stopping";
+        st = op_start(v, "stop", r, NULL, json_pack("{s:b}", "graceful", graceful), stop_thread, out);
+    }
+    pthread_mutex_unlock(&v->lock);
+    return st;
+}
+
+static void *exec_thread(void *arg)
+{
+    struct op *o = arg;
+    struct vmctl *v = o->v;
+    pthread_mutex_lock(&v->lock);
+    char *server = xstrdup(op_vm(o)->server);
+    pthread_mutex_unlock(&v->lock);
+    char *path = xasprintf("/v1/vms/%s/exec", o->vm), *err = NULL;
+    json_t *reply;
+    json_int_t timeout = json_integer_value(json_object_get(o->args, "timeout_ms")) ?: 30000;
+    op_phase(o, "exec");
+    if (agent_call(v, server, "POST", path, json_incref(o->args), &reply, (int)timeout + 10000, &err) == 0) {
+        op_result(o, "exitcode", json_incref(json_object_get(reply, "exitcode")));
+        op_result(o, "stdout", json_incref(json_object_get(reply, "stdout")));
+        op_result(o, "stderr", json_incref(json_object_get(reply, "stderr")));
+        json_decref(reply);
+    }
+    release(o, "running");
+    free(path), free(server);
+    op_end(o, err);
+    return NULL;
+}
+
+int vmctl_exec(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+{
+    json_t *argv = json_object_get(req, "argv");
+    if (!json_is_array(argv) || !json_array_size(argv)) {
+        *out = error_json("argv: expected the command and its arguments, as an array of strings");
+        return 400;
+    }
+    pthread_mutex_lock(&v->lock);
+    struct vrec *r;
+    int st = hold(v, vm, &r, out);
+    if (!st)
+        st = op_start(v, "exec", r, NULL, json_deep_copy(req), exec_thread, out);
+    pthread_mutex_unlock(&v->lock);
+    return st;
+}
+
+/* ---- reading ---- */
+
+json_t *vmctl_vms_json(struct vmctl *v)
+{
+    json_t *arr = json_array();
+    pthread_mutex_lock(&v->lock);
+    for (size_t i = 0; i < v->n_vms; i++)
+        json_array_append_new(arr, vrec_json(v->vms[i]));
+    pthread_mutex_unlock(&v->lock);
+    return arr;
+}
+
+json_t *vmctl_servers_json(struct vmctl *v)
+{
+    pthread_mutex_lock(&v->lock);
+    json_t *o = json_deep_copy(v->agents);
+    pthread_mutex_unlock(&v->lock);
+    return o;
+}
+
+int vmctl_operation(struct vmctl *v, unsigned long id, json_t **out)
+{
+    pthread_mutex_lock(&v->lock);
+    int st = 404;
+    for (size_t i = 0; i < v->n_ops; i++)
+        if (v->ops[i]->id == id) {
+            *out = op_json(v->ops[i]);
+            st = 200;
+        }
+    if (st == 404)
+        *out = error_json("no operation %lu", id);
+    pthread_mutex_unlock(&v->lock);
+    return st;
+}
+
+json_t *vmctl_metrics_json(struct vmctl *v)
+{
+    pthread_mutex_lock(&v->lock);
+    json_t *arr = json_array();
+    const char *k;
+    json_t *m;
+    json_object_foreach(v->metrics, k, m) json_array_append(arr, m);
+    pthread_mutex_unlock(&v->lock);
+    return arr;
+}
+
+char *vmctl_metrics_prometheus(struct vmctl *v)
+{
+    json_t *arr = vmctl_metrics_json(v);
+    char *s = metrics_prometheus(arr);
+    json_decref(arr);
+    return s;
+}
+
+/* ---- the poller ---- */
+
+/* Brings the inventory in line with what agent 'server' runs, unless an
+ * operation is under way or ended after the answer was asked for. */
+static void reconcile(struct vmctl *v, const char *server, json_t *list, double asked)
+{
+    if (v->ops_running || v->changed >= asked)
+        return;
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(list, "vms"), i, a)
+    {
+        const char *name = json_string_value(json_object_get(a, "name"));
+        const char *ip = json_string_value(json_object_get(a, "ip"));
+        if (!name || !ip || find_vm(v, name))
+            continue;
+        struct vrec *r = xcalloc(1, sizeof *r);
+        r->name = xstrdup(name);
+        r->server = xstrdup(server);
+        r->mac = xstrdup(json_string_value(json_object_get(a, "mac")) ?: "");
+        r->ip = xstrdup(ip);
+        r->gw = xstrdup(json_string_value(json_object_get(a, "gw")) ?: "");
+        unsigned b[4] = {0};
+        sscanf(ip, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]);
+        r->addr = b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+        r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
+        r->cpus = (unsigned)json_integer_value(json_object_get(a, "cpus"));
+        const char *st = json_string_value(json_object_get(a, "state")) ?: "";
+        r->state = !strcmp(st, "paused") ? "paused" : "running";
+        xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
+        v->vms[v->n_vms++] = r;
+        LOG_INF("found VM %s (%s) on %s", name, ip, server);
+    }
+    for (size_t k = 0; k < v->n_vms;) {
+        struct vrec *r = v->vms[k];
+        bool listed = false;
+        json_array_foreach(json_object_get(list, "vms"), i, a) listed |=
+            !strcmp(json_string_value(json_object_get(a, "name")) ?: "", r->name);
+        json_array_foreach(json_object_get(list, "vms"), i, a) if (!r->op && !strcmp(r->server, server) &&
+                                                                   !strcmp(json_string_value(json_object_get(a, "name")) ?: "", r->name))
+        {
+            /* The agent's word on its state (running, paused, crashed). */
+            const char *st = json_string_value(json_object_get(a, "state")) ?: "";
+            const char *now = !strcmp(st, "crashed") ? "crashed" : !strcmp(st, "paused") ? "paused" : "running";
+            if (strcmp(now, r->state))
+                LOG_WRN("VM %s on %s is %s", r->name, server, now);
+            r->state = now;
+        }
+        if (!strcmp(r->server, server) && !listed && !r->op) {
+            LOG_WRN("VM %s is no longer on %s", r->name, server);
+            remove_vm(v, r);
+        } else {
+            k++;
+        }
+    }
+}
+
+static void poll_once(struct vmctl *v)
+{
+    for (size_t i = 0; i < v->t->n_nodes; i++) {
+        const struct topo_node *n = &v->t->nodes[i];
+        if (n->kind != TOPO_SERVER || !n->mgmt)
+            continue;
+        double asked = proc_now();
+        json_t *list = NULL, *metrics = NULL, *info = NULL;
+        char *err = NULL;
+        int rc = agent_call(v, n->name, "GET", "/v1/vms", NULL, &list, 2000, &err);
+        if (rc == 0)
+            rc = agent_call(v, n->name, "GET", "/v1/info", NULL, &info, 2000, &err);
+        if (rc == 0)
+            rc = agent_call(v, n->name, "GET", "/v1/metrics", NULL, &metrics, 5000, &err);
+        pthread_mutex_lock(&v->lock);
+        json_t *was = json_object_get(v->agents, n->name);
+        bool was_up = json_is_true(json_object_get(was, "reachable"));
+        if (rc == 0) {
+            json_object_set_new(info, "reachable", json_true());
+            json_object_set_new(v->agents, n->name, info);
+            json_object_set_new(v->metrics, n->name, metrics);
+            reconcile(v, n->name, list, asked);
+            if (!was_up)
+                LOG_INF("agent of %s is up", n->name);
+        } else {
+            if (was_up || !was)
+                LOG_WRN("%s", err);
+            json_object_set_new(v->agents, n->name,
+                                json_pack("{s:s, s:b, s:s}", "server", n->name, "reachable", 0, "error", err));
+            json_object_del(v->metrics, n->name);
+        }
+        pthread_mutex_unlock(&v->lock);
+        json_decref(list);
+        free(err);
+    }
+}
+
+static void *poller(void *arg)
+{
+    struct vmctl *v = arg;
+    pthread_mutex_lock(&v->lock);
+    while (!v->stop) {
+        pthread_mutex_unlock(&v->lock);
+        poll_once(v);
+        pthread_mutex_lock(&v->lock);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)VMCTL_POLL_S;
+        if (!v->stop)
+            pthread_cond_timedwait(&v->wake, &v->lock, &ts);
+    }
+    pthread_mutex_unlock(&v->lock);
+    return NULL;
+}
+
+struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port)
+{
+    struct vmctl *v = xcalloc(1, sizeof *v);
+    pthread_mutex_init(&v->lock, NULL);
+    pthread_cond_init(&v->wake, NULL);
+    v->t = t;
+    v->token = token ? xstrdup(token) : NULL;
+    v->port = agent_port;
+    v->metrics = json_object();
+    v->agents = json_object();
+    if (pthread_create(&v->poller, NULL, poller, v) != 0)
+        LOG_ERR_("cannot start the agent poller");
+    return v;
+}
+
+void vmctl_destroy(struct vmctl *v)
+{
+    if (!v)
+        return;
+    pthread_mutex_lock(&v->lock);
+    v->stop = true;
+    pthread_cond_signal(&v->wake);
+    pthread_mutex_unlock(&v->lock);
+    pthread_join(v->poller, NULL);
+    /* Operations under way get a moment to end; if one does not, the rest
+     * stays allocated for it (minidcd is exiting). */
+    for (int i = 0; i < 100; i++) {
+        pthread_mutex_lock(&v->lock);
+        size_t running = v->ops_running;
+        pthread_mutex_unlock(&v->lock);
+        if (!running)
+            break;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (v->ops_running) {
+        LOG_WRN("%zu operation(s) still under way at exit", v->ops_running);
+        return;
+    }
+    for (size_t i = 0; i < v->n_vms; i++)
+        vrec_free(v->vms[i]);
+    for (size_t i = 0; i < v->n_ops; i++) {
+        struct op *o = v->ops[i];
+        free(o->kind), free(o->vm), free(o->target), free(o->current), free(o->error);
+        json_decref(o->phases), json_decref(o->result), json_decref(o->args);
+        free(o);
+    }
+    free(v->vms);
+    free(v->ops);
+    json_decref(v->metrics);
+    json_decref(v->agents);
+    free(v->token);
+    free(v);
+}

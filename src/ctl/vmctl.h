@@ -1,0 +1,46 @@
+/* vmctl: minidcd's side of the VMs.  It keeps the inventory (which VM runs
+ * where, with which MAC and address), allocates MACs and addresses per
+ * subnet, and drives the servers' agents through operations: boot, migrate,
+ * clone, stop, exec.  Each operation runs in a thread of its own (agents'
+ * answers take seconds) and records its phases as it goes, so a client can
+ * follow it (GET /api/v1/operations/ID).  A poller asks every agent for its
+ * VMs and metrics every VMCTL_POLL_S seconds: VMs found on agents (after a
+ * minidcd restart) join the inventory.
+ *
+ * All functions are thread-safe; API handlers call them from the event loop
+ * and they never block on the network. */
+#ifndef MINIDC_CTL_VMCTL_H
+#define MINIDC_CTL_VMCTL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "topo/topo.h"
+
+#define VMCTL_POLL_S 2.0
+#define VMCTL_AGENT_PORT 7070
+
+struct vmctl;
+
+/* 'token' (may be NULL) authenticates minidcd to the agents. */
+struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port);
+void vmctl_destroy(struct vmctl *v);
+
+/* Starting operations: on success returns 202 and '*out' = {"operation": ID};
+ * otherwise a 4xx status with '*out' = {"error": ...}, and nothing started. */
+int vmctl_boot(struct vmctl *v, const json_t *req, json_t **out);
+int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **out);
+int vmctl_clone(struct vmctl *v, const char *vm, const json_t *req, json_t **out);
+int vmctl_stop(struct vmctl *v, const char *vm, bool graceful, json_t **out);
+int vmctl_exec(struct vmctl *v, const char *vm, const json_t *req, json_t **out);
+
+/* Reading. */
+json_t *vmctl_vms_json(struct vmctl *v);
+json_t *vmctl_servers_json(struct vmctl *v);
+/* 200 and the operation, or 404. */
+int vmctl_operation(struct vmctl *v, unsigned long id, json_t **out);
+/* Latest metrics of every server, as the agents reported them. */
+json_t *vmctl_metrics_json(struct vmctl *v);
+char *vmctl_metrics_prometheus(struct vmctl *v);
+
+#endif
