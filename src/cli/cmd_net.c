@@ -7,97 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/api_client.h"
 #include "cli/cmd.h"
 #include "lab/lab.h"
 #include "util/endpoint.h"
 #include "util/http.h"
 #include "util/strbuf.h"
-
-struct api_target {
-    char *netns;
-    char addr[64];
-    unsigned short port;
-};
-
-/* Parses --lab/--api/--json; returns the index of the first operand, or -1
- * (and the exit status in *rc) when done. */
-static int parse(int argc, char **argv, struct api_target *t, bool *json, int *rc, void (*usage)(FILE *))
-{
-    static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'}, {"api", required_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *lab = NULL, *api = NULL;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "l:a:jh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            lab = optarg;
-            break;
-        case 'a':
-            api = optarg;
-            break;
-        case 'j':
-            *json = true;
-            break;
-        case 'h':
-            usage(stdout);
-            *rc = 0;
-            return -1;
-        default:
-            usage(stderr);
-            *rc = 2;
-            return -1;
-        }
-    }
-    memset(t, 0, sizeof *t);
-    if (api) {
-        uint16_t port;
-        if (!endpoint_split(api, t->addr, sizeof t->addr, &port)) {
-            fprintf(stderr, "minidc: --api takes ADDRESS:PORT\n");
-            *rc = 2;
-            return -1;
-        }
-        t->port = port;
-        return optind;
-    }
-    char *owned = NULL;
-    if (!lab && !(lab = owned = lab_default_name())) {
-        *rc = 1;
-        return -1;
-    }
-    int r = lab_api_endpoint(lab, &t->netns, t->addr, &t->port);
-    free(owned);
-    if (r) {
-        *rc = 1;
-        return -1;
-    }
-    return optind;
-}
-
-static json_t *api_get(const struct api_target *t, const char *path)
-{
-    struct strbuf body;
-    strbuf_init(&body);
-    int st = http_get(t->netns, t->addr, t->port, path, &body, 10000);
-    json_t *o = NULL;
-    if (st < 0) {
-        fprintf(stderr, "minidc: cannot reach minidcd at %s:%u%s%s: %s\n", t->addr, t->port,
-                t->netns ? " in namespace " : "", t->netns ? t->netns : "", strerror(-st));
-    } else {
-        o = json_loads(body.s, 0, NULL);
-        if (st != 200) {
-            const char *e = json_string_value(json_object_get(o, "error"));
-            fprintf(stderr, "minidc: minidcd answered %d: %s\n", st, e ? e : body.s);
-            json_decref(o);
-            o = NULL;
-        }
-    }
-    strbuf_free(&body);
-    return o;
-}
 
 static void topology_usage(FILE *f)
 {
@@ -112,7 +27,7 @@ int cmd_topology_show(int argc, char **argv)
     struct api_target t;
     bool json = false;
     int rc = 0;
-    int first = parse(argc, argv, &t, &json, &rc, topology_usage);
+    int first = api_parse(argc, argv, &t, &json, &rc, topology_usage);
     if (first < 0)
         return rc;
     if (first < argc) {
@@ -225,7 +140,7 @@ int cmd_flows(int argc, char **argv)
     struct api_target t;
     bool json = false;
     int rc = 0;
-    int first = parse(argc, argv, &t, &json, &rc, flows_usage);
+    int first = api_parse(argc, argv, &t, &json, &rc, flows_usage);
     if (first < 0)
         return rc;
     if (first != argc - 1) {

@@ -1,0 +1,384 @@
+/* VMs and metrics, through minidcd's API:
+ *   minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]
+ *   minidc vm list
+ *   minidc vm migrate NAME --to SERVER
+ *   minidc vm clone NAME --to SERVER [--as NEW]
+ *   minidc vm stop NAME [--force]
+ *   minidc vm exec NAME [--timeout S] -- CMD [ARG...]
+ *   minidc metrics
+ * each with [--lab NAME | --api ADDR:PORT] [--json] [--quiet].
+ * Operations run in minidcd; the command follows one, printing each phase as
+ * it ends, until it is done. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/api_client.h"
+#include "cli/cmd.h"
+
+struct vm_opts {
+    const char *lab, *api, *on, *to, *as;
+    long memory, cpus, timeout;
+    bool json, quiet, force;
+};
+
+static void vm_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]\n"
+            "       minidc vm list\n"
+            "       minidc vm migrate NAME --to SERVER\n"
+            "       minidc vm clone NAME --to SERVER [--as NEW]\n"
+            "       minidc vm stop NAME [--force]\n"
+            "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
+            "  each with [--lab NAME | --api ADDR:PORT] [--json] [--quiet]\n\n"
+            "Boots, lists, live-migrates, clones and stops VMs through minidcd, which has\n"
+            "the servers' agents do it.  boot gives the VM the next free address of the\n"
+            "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
+            "MAC within a subnet; its disk (overlay) and memory move over the data network.\n"
+            "clone makes an independent copy on SERVER with its own name (default\n"
+            "NAME-c1), MAC and address; the source runs on.  stop removes the VM and\n"
+            "everything of it (--force: without asking the guest to sync its disk first).\n"
+            "exec runs a command in the guest through its guest agent, prints what it\n"
+            "wrote and exits with its status.  Phases are printed as they end (--quiet:\n"
+            "not); --json prints the whole operation at the end.\n");
+}
+
+static void metrics_usage(FILE *f)
+{
+    fprintf(f, "usage: minidc metrics [--lab NAME | --api ADDR:PORT] [--json]\n\n"
+               "Prints each server's and each VM's resource use, as minidcd last polled the\n"
+               "agents: CPU, memory, network and disk.  minidcd also serves them for\n"
+               "Prometheus at /metrics.\n");
+}
+
+static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)(FILE *))
+{
+    static const struct option opts[] = {
+        {"lab", required_argument, NULL, 'l'}, {"api", required_argument, NULL, 'a'},
+        {"on", required_argument, NULL, 'o'},  {"to", required_argument, NULL, 't'},
+        {"as", required_argument, NULL, 's'},  {"memory", required_argument, NULL, 'm'},
+        {"cpus", required_argument, NULL, 'c'}, {"timeout", required_argument, NULL, 'T'},
+        {"json", no_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
+        {"force", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    int c;
+    /* Options may come anywhere before "--"; exec's command comes after it. */
+    while ((c = getopt_long(argc, argv, "l:a:jqfh", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'l': o->lab = optarg; break;
+        case 'a': o->api = optarg; break;
+        case 'o': o->on = optarg; break;
+        case 't': o->to = optarg; break;
+        case 's': o->as = optarg; break;
+        case 'm':
+        case 'c':
+        case 'T': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1) {
+                fprintf(stderr, "minidc: --%s takes a positive whole number, not '%s'\n",
+                        c == 'm' ? "memory" : c == 'c' ? "cpus" : "timeout", optarg);
+                return -2;
+            }
+            *(c == 'm' ? &o->memory : c == 'c' ? &o->cpus : &o->timeout) = v;
+            break;
+        }
+        case 'j': o->json = true; break;
+        case 'q': o->quiet = true; break;
+        case 'f': o->force = true; break;
+        case 'h': usage(stdout); return -1;
+        default: usage(stderr); return -2;
+        }
+    }
+    return optind;
+}
+
+/* Follows operation 'id' to its end; prints phases as they end.  Returns the
+ * final operation (caller decrefs) or NULL when minidcd went away. */
+static json_t *follow(const struct api_target *t, json_int_t id, const char *title, bool quiet)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/operations/%lld", (long long)id);
+    size_t shown = 0;
+    if (!quiet)
+        fprintf(stderr, "minidc: %s\n", title);
+    for (int delay = 20;; delay = delay < 100 ? delay + 20 : 100) {
+        json_t *o = api_get(t, path);
+        if (!o)
+            return NULL;
+        json_t *phases = json_object_get(o, "phases");
+        for (; shown < json_array_size(phases); shown++) {
+            json_t *p = json_array_get(phases, shown);
+            if (!quiet)
+                fprintf(stderr, "  %-10s %7.3f s\n", json_string_value(json_object_get(p, "phase")),
+                        json_real_value(json_object_get(p, "seconds")));
+        }
+        if (strcmp(json_string_value(json_object_get(o, "state")) ?: "", "running"))
+            return o;
+        json_decref(o);
+        usleep((useconds_t)delay * 1000);
+    }
+}
+
+/* Starts an operation with 'method path body' and follows it; 0 when it
+ * succeeded, with the final operation in '*op'. */
+static int run_op(const struct api_target *t, const char *method, const char *path, json_t *body, const char *title,
+                  const struct vm_opts *o, json_t **op)
+{
+    json_t *r;
+    *op = NULL;
+    int st = api_call(t, method, path, body, &r);
+    if (st < 0)
+        return 1;
+    if (st != 202) {
+        const char *e = json_string_value(json_object_get(r, "error"));
+        fprintf(stderr, "minidc: %s: %s\n", title, e ? e : "minidcd refused");
+        json_decref(r);
+        return 1;
+    }
+    json_int_t id = json_integer_value(json_object_get(r, "operation"));
+    json_decref(r);
+    *op = follow(t, id, title, o->quiet || o->json);
+    if (!*op)
+        return 1;
+    if (o->json) {
+        json_dumpf(*op, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    }
+    const char *state = json_string_value(json_object_get(*op, "state"));
+    if (strcmp(state, "done")) {
+        fprintf(stderr, "minidc: %s failed after %.2f s: %s\n", title,
+                json_real_value(json_object_get(*op, "seconds")),
+                json_string_value(json_object_get(*op, "error")) ?: "no reason given");
+        return 1;
+    }
+    return 0;
+}
+
+static void print_qemu(const json_t *op)
+{
+    json_t *q = json_object_get(json_object_get(op, "result"), "qemu");
+    if (q)
+        printf("  QEMU: total %lld ms, downtime %lld ms, %.1f MB of memory sent\n",
+               (long long)json_integer_value(json_object_get(q, "total_ms")),
+               (long long)json_integer_value(json_object_get(q, "downtime_ms")),
+               (double)json_integer_value(json_object_get(q, "ram_bytes")) / 1e6);
+}
+
+static json_t *find_vm(const struct api_target *t, const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/vms/%s", name);
+    return api_get(t, path);
+}
+
+static int vm_list(const struct api_target *t, const struct vm_opts *o)
+{
+    json_t *r = api_get(t, "/api/v1/vms");
+    if (!r)
+        return 1;
+    if (o->json) {
+        json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else {
+        printf("%-12s %-10s %-18s %-18s %7s %4s %s\n", "VM", "SERVER", "ADDRESS", "MAC", "MEMORY", "CPUS", "STATE");
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(r, "vms"), i, v)
+        {
+            printf("%-12s %-10s %-18s %-18s %4lld MiB %4lld %s\n", json_string_value(json_object_get(v, "name")),
+                   json_string_value(json_object_get(v, "server")), json_string_value(json_object_get(v, "ip")),
+                   json_string_value(json_object_get(v, "mac")),
+                   (long long)json_integer_value(json_object_get(v, "memory_mib")),
+                   (long long)json_integer_value(json_object_get(v, "cpus")),
+                   json_string_value(json_object_get(v, "state")));
+        }
+    }
+    json_decref(r);
+    return 0;
+}
+
+int cmd_vm(int argc, char **argv)
+{
+    if (argc < 2 || (argv[1][0] == '-' && cmd_wants_help(argc, argv))) {
+        vm_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    struct vm_opts o = {0};
+    int first = parse_vm_opts(argc - 1, argv + 1, &o, vm_usage);
+    if (first < 0)
+        return first == -1 ? 0 : 2;
+    char **ops = argv + 1 + first;
+    int nops = argc - 1 - first;
+    bool is_list = !strcmp(sub, "list");
+    if (!is_list && strcmp(sub, "boot") && strcmp(sub, "migrate") && strcmp(sub, "clone") && strcmp(sub, "stop") &&
+        strcmp(sub, "exec")) {
+        fprintf(stderr, "minidc: vm: unknown subcommand '%s' (boot, list, migrate, clone, stop, exec)\n", sub);
+        return 2;
+    }
+    bool is_exec = !strcmp(sub, "exec");
+    if ((is_list && nops) || (!is_list && !is_exec && nops != 1) || (is_exec && nops < 2)) {
+        fprintf(stderr, "minidc: vm %s: %s\n", sub,
+                is_list ? "takes no operands" : is_exec ? "needs NAME -- COMMAND [ARG...]" : "needs one VM name");
+        return 2;
+    }
+    if (!strcmp(sub, "boot") && !o.on) {
+        fprintf(stderr, "minidc: vm boot: say where with --on SERVER\n");
+        return 2;
+    }
+    if ((!strcmp(sub, "migrate") || !strcmp(sub, "clone")) && !o.to) {
+        fprintf(stderr, "minidc: vm %s: say where with --to SERVER\n", sub);
+        return 2;
+    }
+    struct api_target t;
+    int rc = api_target_find(&t, o.lab, o.api);
+    if (rc)
+        return rc;
+    if (is_list) {
+        rc = vm_list(&t, &o);
+        api_target_free(&t);
+        return rc;
+    }
+    const char *name = ops[0];
+    char path[128], title[256];
+    json_t *op = NULL;
+    if (!strcmp(sub, "boot")) {
+        json_t *body = json_pack("{s:s, s:s, s:i, s:i}", "name", name, "server", o.on, "memory_mib",
+                                 (int)(o.memory ? o.memory : 128), "cpus", (int)(o.cpus ? o.cpus : 1));
+        snprintf(title, sizeof title, "boot %s on %s", name, o.on);
+        rc = run_op(&t, "POST", "/api/v1/vms", body, title, &o, &op);
+        json_t *vm = rc ? NULL : find_vm(&t, name);
+        if (vm && !o.json)
+            printf("%s runs on %s at %s (MAC %s), booted in %.2f s\n", name, o.on,
+                   json_string_value(json_object_get(vm, "ip")), json_string_value(json_object_get(vm, "mac")),
+                   json_real_value(json_object_get(op, "seconds")));
+        json_decref(vm);
+    } else if (!strcmp(sub, "migrate")) {
+        snprintf(path, sizeof path, "/api/v1/vms/%s/migrate", name);
+        snprintf(title, sizeof title, "migrate %s to %s", name, o.to);
+        rc = run_op(&t, "POST", path, json_pack("{s:s}", "to", o.to), title, &o, &op);
+        if (!rc && !o.json) {
+            json_t *vm = find_vm(&t, name);
+            printf("%s runs on %s at %s, migrated in %.2f s\n", name, o.to,
+                   json_string_value(json_object_get(vm, "ip")), json_real_value(json_object_get(op, "seconds")));
+            print_qemu(op);
+            json_decref(vm);
+        }
+    } else if (!strcmp(sub, "clone")) {
+        snprintf(path, sizeof path, "/api/v1/vms/%s/clone", name);
+        snprintf(title, sizeof title, "clone %s to %s", name, o.to);
+        json_t *body = json_pack("{s:s}", "to", o.to);
+        if (o.as)
+            json_object_set_new(body, "as", json_string(o.as));
+        rc = run_op(&t, "POST", path, body, title, &o, &op);
+        if (!rc && !o.json) {
+            json_t *c = json_object_get(json_object_get(op, "result"), "clone");
+            printf("%s (clone of %s) runs on %s at %s (MAC %s), cloned in %.2f s\n",
+                   json_string_value(json_object_get(c, "name")), name, o.to,
+                   json_string_value(json_object_get(c, "ip")), json_string_value(json_object_get(c, "mac")),
+                   json_real_value(json_object_get(op, "seconds")));
+            print_qemu(op);
+        }
+    } else if (!strcmp(sub, "stop")) {
+        snprintf(path, sizeof path, "/api/v1/vms/%s%s", name, o.force ? "" : "?graceful=1");
+        snprintf(title, sizeof title, "stop %s", name);
+        rc = run_op(&t, "DELETE", path, NULL, title, &o, &op);
+        if (!rc && !o.json)
+            printf("%s stopped and removed\n", name);
+    } else {
+        json_t *args = json_array();
+        for (int i = 1; i < nops; i++)
+            json_array_append_new(args, json_string(ops[i]));
+        json_t *body = json_pack("{s:o, s:I}", "argv", args, "timeout_ms", (json_int_t)(o.timeout ? o.timeout : 30) * 1000);
+        snprintf(path, sizeof path, "/api/v1/vms/%s/exec", name);
+        snprintf(title, sizeof title, "exec in %s", name);
+        struct vm_opts quiet = o;
+        quiet.quiet = true;
+        rc = run_op(&t, "POST", path, body, title, &quiet, &op);
+        if (!rc && !o.json) {
+            json_t *r = json_object_get(op, "result");
+            fputs(json_string_value(json_object_get(r, "stdout")) ?: "", stdout);
+            fputs(json_string_value(json_object_get(r, "stderr")) ?: "", stderr);
+            rc = (int)json_integer_value(json_object_get(r, "exitcode"));
+            if (rc < 0 || rc > 255)
+                rc = 255;
+        }
+    }
+    json_decref(op);
+    api_target_free(&t);
+    return rc;
+}
+
+static double num(const json_t *o, const char *k)
+{
+    return json_number_value(json_object_get(o, k));
+}
+
+int cmd_metrics(int argc, char **argv)
+{
+    struct api_target t;
+    bool json = false;
+    int rc = 0;
+    int first = api_parse(argc, argv, &t, &json, &rc, metrics_usage);
+    if (first < 0)
+        return rc;
+    if (first < argc) {
+        metrics_usage(stderr);
+        api_target_free(&t);
+        return 2;
+    }
+    json_t *m = api_get(&t, "/api/v1/metrics");
+    api_target_free(&t);
+    if (!m)
+        return 1;
+    if (json) {
+        json_dumpf(m, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(m);
+        return 0;
+    }
+    size_t i, k;
+    json_t *s, *v;
+    printf("%-10s %6s %10s %12s %12s %12s\n", "SERVER", "CPU%", "VM MEMORY", "MEM AVAIL", "NET RX", "NET TX");
+    json_array_foreach(json_object_get(m, "servers"), i, s)
+    {
+        json_t *sv = json_object_get(s, "server");
+        double rx = 0, tx = 0;
+        const char *ifn;
+        json_t *ifo;
+        /* The server's traffic: its uplink to the switch. */
+        json_object_foreach(json_object_get(sv, "interfaces"), ifn, ifo) if (!strcmp(ifn, "eth0"))
+        {
+            rx = num(ifo, "rx_bytes");
+            tx = num(ifo, "tx_bytes");
+        }
+        char vmmem[32];
+        snprintf(vmmem, sizeof vmmem, "%.0f/%.0f", num(sv, "vm_memory_mib"), num(sv, "vm_capacity_mib"));
+        printf("%-10s %6.1f %10s %9.0f MiB %9.1f MB %9.1f MB\n", json_string_value(json_object_get(sv, "name")),
+               num(sv, "cpu_percent"), vmmem, num(sv, "memory_available_bytes") / 1048576, rx / 1e6, tx / 1e6);
+    }
+    printf("\n%-12s %-10s %6s %10s %10s %10s %10s %10s %10s\n", "VM", "SERVER", "CPU%", "MEM USED", "MEM TOTAL",
+           "NET RX", "NET TX", "DISK RD", "DISK WR");
+    json_array_foreach(json_object_get(m, "servers"), i, s)
+    {
+        const char *srv = json_string_value(json_object_get(json_object_get(s, "server"), "name"));
+        json_array_foreach(json_object_get(s, "vms"), k, v)
+        {
+            json_t *gm = json_object_get(v, "guest_memory"), *n = json_object_get(v, "net"),
+                   *d = json_object_get(v, "disk");
+            printf("%-12s %-10s %6.1f %6.1f MiB %6.1f MiB %7.2f MB %7.2f MB %7.2f MB %7.2f MB\n",
+                   json_string_value(json_object_get(v, "name")), srv, num(v, "cpu_percent"),
+                   num(gm, "used_bytes") / 1048576, num(gm, "total_bytes") / 1048576, num(n, "rx_bytes") / 1e6,
+                   num(n, "tx_bytes") / 1e6, num(d, "read_bytes") / 1e6, num(d, "written_bytes") / 1e6);
+        }
+    }
+    json_decref(m);
+    return 0;
+}
