@@ -396,8 +396,9 @@ static void *boot_thread(void *arg)
     op_phase(o, "check");
     if (check_room(v, server, mem, &err) == 0) {
         op_phase(o, "boot");
-        if (agent_call(v, server, "POST", "/v1/vms", spec, &reply, 180000, &err) == 0) {
-            spec = NULL;
+        int rc = agent_call(v, server, "POST", "/v1/vms", spec, &reply, 180000, &err);
+        spec = NULL; /* taken by agent_call */
+        if (rc == 0) {
             op_result(o, "agent", json_incref(json_object_get(reply, "timing")) ?: json_null());
             release(o, "running");
         }

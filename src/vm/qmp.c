@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ struct qmp *qga_open(const char *path, int timeout_ms, char **err)
         return NULL;
     /* 0xff resets the agent's parser; the reply to guest-sync-delimited is
      * preceded by 0xff, so anything stale before it is discarded. */
-    unsigned id = (unsigned)getpid() ^ (unsigned)(proc_now() * 1e6);
+    unsigned id = (unsigned)getpid() ^ (unsigned)((uint64_t)(proc_now() * 1e6) & 0xffffffffu);
     char msg[128];
     int n = snprintf(msg, sizeof msg, "\xff{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%u}}\n", id);
     if (send_all(q, msg, (size_t)n, deadline, err) < 0) {
