@@ -438,7 +438,7 @@ static int wait_ready(struct avm *v, struct phases *ph, char **err)
             break;
         free(*err);
         *err = NULL;
-        g = qga_open(sock, 500, err);
+        g = qga_open(sock, 2000, err);
     }
     free(sock);
     if (!g) {
@@ -848,7 +848,10 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     if (!q || wait_migration(q, "completed", 30, &info, &err) < 0)
         goto fail;
     json_decref(info);
-    if (qmp_call(q, "block-export-del", json_pack("{s:s}", "id", "exp0"), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+    /* The source has completed its mirror; its NBD connection may linger a
+     * moment: "hard" drops it. */
+    if (qmp_call(q, "block-export-del", json_pack("{s:s, s:s}", "id", "exp0", "mode", "hard"), NULL, &err,
+                 QMP_TIMEOUT_MS) < 0 ||
         qmp_call(q, "nbd-server-stop", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0)
         goto fail;
     /* A clone must not speak with its source's identity: its link stays down

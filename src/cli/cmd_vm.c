@@ -108,7 +108,7 @@ static json_t *follow(const struct api_target *t, json_int_t id, const char *tit
     size_t shown = 0;
     if (!quiet)
         fprintf(stderr, "minidc: %s\n", title);
-    for (int delay = 20;; delay = delay < 100 ? delay + 20 : 100) {
+    for (int delay = 10;; delay = delay < 50 ? delay + 10 : 50) {
         json_t *o = api_get(t, path);
         if (!o)
             return NULL;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -157,43 +158,72 @@ struct qmp *qga_open(const char *path, int timeout_ms, char **err)
     struct qmp *q = connect_unix(path, err);
     if (!q)
         return NULL;
-    /* 0xff resets the agent's parser; the reply to guest-sync-delimited is
-     * preceded by 0xff, so anything stale before it is discarded. */
-    unsigned id = (unsigned)getpid() ^ (unsigned)((uint64_t)(proc_now() * 1e6) & 0xffffffffu);
-    char msg[128];
-    int n = snprintf(msg, sizeof msg, "\xff{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%u}}\n", id);
-    if (send_all(q, msg, (size_t)n, deadline, err) < 0) {
-        qmp_close(q);
-        return NULL;
-    }
+    /* 0xff resets the agent's parser (it answers it with an error, without
+     * an id); the reply to guest-sync-delimited is preceded by 0xff, so
+     * anything stale before it is discarded.  A guest
+     * still booting has no agent yet and what we send is lost: ask again
+     * every 100 ms on the same connection and take the answer to any of the
+     * questions (ids base..base+asked-1).  The questions carry a string "id"
+     * too, which the agent echoes: answers to the others, coming later, are
+     * then never taken for the answer to a command (qmp_call matches ids). */
+    unsigned base = ((unsigned)getpid() << 16) ^ (unsigned)((uint64_t)(proc_now() * 1e6) & 0xffffffu), asked = 0;
+    double next_ask = 0;
+    bool delimited = false;
     for (;;) {
-        char *ff = memchr(q->in.s, 0xff, q->in.len);
-        if (ff) {
-            size_t skip = (size_t)(ff - q->in.s) + 1;
-            memmove(q->in.s, q->in.s + skip, q->in.len - skip);
-            q->in.len -= skip;
-            q->in.s[q->in.len] = '\0';
-            json_t *r = read_json(q, deadline, err);
-            if (!r) {
+        double now = proc_now();
+        if (now >= next_ask) {
+            char msg[160];
+            int n = snprintf(msg, sizeof msg,
+                             "%s{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%u},\"id\":\"sync\"}\n",
+                             asked ? "" : "\xff", base + asked);
+            asked++;
+            if (send_all(q, msg, (size_t)n, deadline, err) < 0) {
                 qmp_close(q);
                 return NULL;
             }
+            next_ask = now + 0.1;
+        }
+        if (!delimited) {
+            char *ff = memchr(q->in.s, 0xff, q->in.len);
+            if (ff) {
+                size_t skip = (size_t)(ff - q->in.s) + 1;
+                memmove(q->in.s, q->in.s + skip, q->in.len - skip);
+                q->in.len -= skip;
+                q->in.s[q->in.len] = '\0';
+                delimited = true;
+            } else {
+                q->in.len = 0;
+            }
+        }
+        char *nl = delimited ? memchr(q->in.s, '\n', q->in.len) : NULL;
+        if (nl) {
+            size_t n = (size_t)(nl - q->in.s) + 1;
+            json_t *r = json_loadb(q->in.s, n, 0, NULL);
+            memmove(q->in.s, q->in.s + n, q->in.len - n);
+            q->in.len -= n;
+            q->in.s[q->in.len] = '\0';
             json_int_t got = json_integer_value(json_object_get(r, "return"));
             json_decref(r);
-            if ((unsigned)got == id)
+            delimited = false;
+            if ((unsigned)got - base < asked)
                 return q;
             continue;
         }
-        q->in.len = 0;
+        double until = deadline < next_ask ? deadline : next_ask;
+        int rc = wait_for(q->fd, POLLIN, until);
+        if (rc == -ETIMEDOUT) {
+            if (proc_now() < deadline)
+                continue;
+            fail(err, "the guest agent does not answer (timed out)");
+            qmp_close(q);
+            return NULL;
+        }
         char buf[4096];
-        ssize_t r = recv(q->fd, buf, sizeof buf, MSG_DONTWAIT);
+        ssize_t r = rc < 0 ? -1 : recv(q->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (r > 0) {
             strbuf_add(&q->in, buf, (size_t)r);
-            continue;
-        }
-        int rc = r == 0 ? -ECONNRESET : errno == EAGAIN ? wait_for(q->fd, POLLIN, deadline) : -errno;
-        if (rc < 0) {
-            fail(err, "the guest agent does not answer (%s)", rc == -ETIMEDOUT ? "timed out" : strerror(-rc));
+        } else if (r == 0 || (r < 0 && errno != EAGAIN)) {
+            fail(err, "the guest agent does not answer (%s)", r == 0 ? "connection closed" : strerror(errno));
             qmp_close(q);
             return NULL;
         }
@@ -238,8 +268,10 @@ int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char **
             }
             return -1;
         }
+        /* Ours carry our id: events, answers to earlier questions and the
+         * guest agent's complaints about a reset byte do not. */
         json_t *rid = json_object_get(r, "id");
-        if (json_object_get(r, "event") || (rid && json_integer_value(rid) != id)) {
+        if (!json_is_integer(rid) || json_integer_value(rid) != id) {
             json_decref(r);
             continue;
         }
