@@ -121,7 +121,7 @@ class BareVM:
                 "-mon", "chardev=qmp,mode=control",
                 "-chardev", "socket,id=qga,path=%s/qga.sock,server=on,wait=off" % self.dir,
                 "-device", "virtio-serial-pci,id=vser0",
-                "-device", "virtserialport,chardev=qga,name=org.qemu.guest_agent.0",
+                "-device", "virtserialport,chardev=qga,name=org.qemu.guest_agent.0,id=qga0",
                 "-device", "virtio-balloon-pci,id=balloon0",
                 "-serial", "file:%s/console.log" % self.dir, "-display", "none",
                 "-daemonize", "-pidfile", self.dir + "/qemu.pid"]

@@ -516,6 +516,8 @@ static int transfer(struct op *o, struct transfer *x, char **err)
         return -1;
     }
     op_result(o, "destination", json_incref(json_object_get(fin, "timing")) ?: json_null());
+    if (json_object_get(fin, "guest_agent"))
+        op_result(o, "guest_agent", json_incref(json_object_get(fin, "guest_agent")));
     json_decref(fin);
     free(path);
     return 0;

@@ -95,7 +95,7 @@ char **qemu_argv(const struct vm_spec *s)
     add(&a, "-device");
     add(&a, "virtio-serial-pci,id=vser0");
     add(&a, "-device");
-    add(&a, "virtserialport,chardev=qga,name=org.qemu.guest_agent.0");
+    add(&a, "virtserialport,chardev=qga,name=org.qemu.guest_agent.0,id=qga0"); /* an id: VSERPORT_CHANGE */
     add(&a, "-device");
     add(&a, "virtio-balloon-pci,id=balloon0");
     add(&a, "-serial");

@@ -160,10 +160,11 @@ struct qmp *qga_open(const char *path, int timeout_ms, char **err)
         return NULL;
     /* 0xff resets the agent's parser (it answers it with an error, without
      * an id); the reply to guest-sync-delimited is preceded by 0xff, so
-     * anything stale before it is discarded.  A guest
-     * still booting has no agent yet and what we send is lost: ask again
-     * every 100 ms on the same connection and take the answer to any of the
-     * questions (ids base..base+asked-1).  The questions carry a string "id"
+     * anything stale before it is discarded.  Unanswered, the question is
+     * asked again every second on the same connection and the answer to any
+     * of them is taken (ids base..base+asked-1); rarely, since callers wait
+     * for the guest to open its end first (qmp_wait_event VSERPORT_CHANGE):
+     * answers nobody reads would be left in the guest's port.  The questions carry a string "id"
      * too, which the agent echoes: answers to the others, coming later, are
      * then never taken for the answer to a command (qmp_call matches ids). */
     unsigned base = ((unsigned)getpid() << 16) ^ (unsigned)((uint64_t)(proc_now() * 1e6) & 0xffffffu), asked = 0;
@@ -181,7 +182,7 @@ struct qmp *qga_open(const char *path, int timeout_ms, char **err)
                 qmp_close(q);
                 return NULL;
             }
-            next_ask = now + 0.1;
+            next_ask = now + 1.0;
         }
         if (!delimited) {
             char *ff = memchr(q->in.s, 0xff, q->in.len);
@@ -287,6 +288,22 @@ int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char **
         }
         json_decref(r);
         return 0;
+    }
+}
+
+json_t *qmp_wait_event(struct qmp *q, const char *name, int timeout_ms, char **err)
+{
+    double deadline = proc_now() + timeout_ms / 1000.0;
+    for (;;) {
+        json_t *r = read_json(q, deadline, err);
+        if (!r)
+            return NULL;
+        if (!strcmp(json_string_value(json_object_get(r, "event")) ?: "", name)) {
+            json_t *data = json_incref(json_object_get(r, "data"));
+            json_decref(r);
+            return data ? data : json_object();
+        }
+        json_decref(r);
     }
 }
 

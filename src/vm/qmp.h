@@ -4,7 +4,7 @@
  * One connection is one session; QEMU serves one client at a time on each
  * socket, so callers keep a session short and never share it between threads.
  * Events that arrive while a command waits are dropped (minidc polls state
- * with query-* commands instead).
+ * with query-* commands), except what qmp_wait_event() waits for.
  *
  * Errors: functions return 0 or -1 with a message in '*err' (caller frees). */
 #ifndef MINIDC_VM_QMP_H
@@ -24,6 +24,10 @@ void qmp_close(struct qmp *q);
 /* Runs 'cmd' with 'args' (taken; may be NULL).  On success '*ret' (when not
  * NULL) gets the "return" value (caller decrefs). */
 int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char **err, int timeout_ms);
+
+/* Waits for the next event 'name' (arriving from now on); returns its
+ * "data" (caller decrefs), or NULL on timeout or error. */
+json_t *qmp_wait_event(struct qmp *q, const char *name, int timeout_ms, char **err);
 
 /* Runs argv in the guest through guest-exec and waits for it; fills the exit
  * code and what it wrote (caller frees).  'input' goes to its stdin (NULL:
