@@ -717,7 +717,7 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
     const char *nbd = json_string_value(json_object_get(req, "nbd"));
     const char *uri = json_string_value(json_object_get(req, "uri"));
     const char *mode = json_string_value(json_object_get(req, "mode")) ?: "move";
-    json_int_t downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 20;
+    json_int_t downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 10;
     if (!nbd || strncmp(nbd, "nbd:", 4) || !uri || strncmp(uri, "tcp:", 4)) {
         *out = agent_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and \"uri\": \"tcp:HOST:PORT\"");
         return 400;
