@@ -10,6 +10,7 @@ int cmd_topology_show(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 /* Whether argv holds -h or --help before a "--". */
 int cmd_wants_help(int argc, char **argv);

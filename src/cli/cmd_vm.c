@@ -6,6 +6,7 @@
  *   minidc vm stop NAME [--force]
  *   minidc vm exec NAME [--timeout S] -- CMD [ARG...]
  *   minidc metrics
+ *   minidc events [--since ID] [--count N]
  * each with [--lab NAME | --api ADDR:PORT] [--json] [--quiet].
  * Operations run in minidcd; the command follows one, printing each phase as
  * it ends, until it is done. */
@@ -14,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/api_client.h"
 #include "cli/cmd.h"
+#include "util/http.h"
+#include "util/strbuf.h"
 
 struct vm_opts {
     const char *lab, *api, *on, *to, *as;
@@ -381,4 +385,150 @@ int cmd_metrics(int argc, char **argv)
     }
     json_decref(m);
     return 0;
+}
+
+/* ---- minidc events ---- */
+
+static void events_usage(FILE *f)
+{
+    fprintf(f, "usage: minidc events [--lab NAME | --api ADDR:PORT] [--json] [--since ID] [--count N]\n\n"
+               "Follows minidcd's events as they happen (Server-Sent Events at /api/v1/events):\n"
+               "VMs booted, migrated, cloned, destroyed or failed; switches and links up and\n"
+               "down; hosts learned and moved.  --since ID first replays the kept events after\n"
+               "ID (0: all that minidcd keeps, the last 1024); --count N stops after N events;\n"
+               "--json prints one JSON object per line.\n");
+}
+
+struct sse {
+    struct strbuf buf;
+    bool json;
+    long left; /* events still to print; < 0: no limit */
+};
+
+static void print_event(const struct sse *s, const char *data)
+{
+    json_t *o = json_loads(data, 0, NULL);
+    if (!o)
+        return;
+    if (s->json) {
+        json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else {
+        double t = json_number_value(json_object_get(o, "time"));
+        time_t sec = (time_t)t;
+        struct tm tm;
+        localtime_r(&sec, &tm);
+        printf("%02d:%02d:%02d.%03d %-6lld %-14s", tm.tm_hour, tm.tm_min, tm.tm_sec, (int)((t - (double)sec) * 1000),
+               (long long)json_integer_value(json_object_get(o, "id")), json_string_value(json_object_get(o, "type")));
+        const char *k;
+        json_t *v;
+        json_object_foreach(o, k, v)
+        {
+            if (!strcmp(k, "id") || !strcmp(k, "type") || !strcmp(k, "time") || !strcmp(k, "phases") ||
+                !strcmp(k, "result"))
+                continue;
+            if (json_is_string(v))
+                printf(" %s=%s", k, json_string_value(v));
+            else if (json_is_integer(v))
+                printf(" %s=%lld", k, (long long)json_integer_value(v));
+            else if (json_is_real(v))
+                printf(" %s=%.3f", k, json_real_value(v));
+        }
+        json_t *q = json_object_get(json_object_get(o, "result"), "qemu");
+        if (q)
+            printf(" downtime_ms=%lld", (long long)json_integer_value(json_object_get(q, "downtime_ms")));
+        putchar('\n');
+    }
+    fflush(stdout);
+    json_decref(o);
+}
+
+/* SSE: blocks separated by a blank line; "data:" lines hold the JSON. */
+static int on_sse(void *ctx, const char *data, size_t n)
+{
+    struct sse *s = ctx;
+    strbuf_add(&s->buf, data, n);
+    char *end;
+    while ((end = strstr(s->buf.s, "\n\n"))) {
+        *end = '\0';
+        for (char *line = s->buf.s; line && *line;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            if (!strncmp(line, "data: ", 6) && s->left != 0) {
+                print_event(s, line + 6);
+                if (s->left > 0)
+                    s->left--;
+            }
+            line = nl ? nl + 1 : NULL;
+        }
+        size_t used = (size_t)(end + 2 - s->buf.s);
+        memmove(s->buf.s, s->buf.s + used, s->buf.len - used + 1);
+        s->buf.len -= used;
+        if (s->left == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int cmd_events(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"lab", required_argument, NULL, 'l'},   {"api", required_argument, NULL, 'a'},
+        {"json", no_argument, NULL, 'j'},        {"since", required_argument, NULL, 's'},
+        {"count", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *lab = NULL, *api = NULL;
+    struct sse s = {.left = -1};
+    unsigned long long since = 0;
+    bool since_given = false;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "l:a:jh", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'l': lab = optarg; break;
+        case 'a': api = optarg; break;
+        case 'j': s.json = true; break;
+        case 's':
+        case 'c': {
+            long long v = strtoll(optarg, &end, 10);
+            if (*end || v < (c == 'c' ? 1 : 0)) {
+                fprintf(stderr, "minidc: --%s takes a whole number, not '%s'\n", c == 's' ? "since" : "count", optarg);
+                return 2;
+            }
+            if (c == 's')
+                since = (unsigned long long)v, since_given = true;
+            else
+                s.left = (long)v;
+            break;
+        }
+        case 'h': events_usage(stdout); return 0;
+        default: events_usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        events_usage(stderr);
+        return 2;
+    }
+    struct api_target t;
+    int rc = api_target_find(&t, lab, api);
+    if (rc)
+        return rc;
+    char path[64];
+    if (since_given)
+        snprintf(path, sizeof path, "/api/v1/events?since=%llu", since);
+    else
+        snprintf(path, sizeof path, "/api/v1/events");
+    struct http_req r = {.netns = t.netns, .addr = t.addr, .port = t.port, .method = "GET", .path = path};
+    strbuf_init(&s.buf);
+    int st = http_stream(&r, on_sse, &s, 5000);
+    strbuf_free(&s.buf);
+    if (st < 0)
+        fprintf(stderr, "minidc: cannot follow minidcd's events at %s:%u: %s\n", t.addr, t.port, strerror(-st));
+    else if (st != 200)
+        fprintf(stderr, "minidc: minidcd answered %d to /api/v1/events\n", st);
+    api_target_free(&t);
+    return st == 200 ? 0 : 1;
 }

@@ -21,6 +21,7 @@ static const struct command {
     {"flows", cmd_flows, "a switch's flow table"},
     {"vm", cmd_vm, "boot, list, migrate, clone, stop VMs; run commands in them"},
     {"metrics", cmd_metrics, "servers' and VMs' CPU, memory, network and disk use"},
+    {"events", cmd_events, "follow what happens: VMs, switches, links, hosts"},
     {"ofp-print", cmd_ofp_print, "decode OpenFlow messages given in hex"},
 };
 

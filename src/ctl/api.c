@@ -14,6 +14,7 @@
  *   GET /api/v1/operations/ID     an operation's phases, timings and result
  *   GET /api/v1/metrics           servers' and VMs' figures (JSON)
  *   GET /metrics                  the same for Prometheus
+ *   GET /api/v1/events[?since=ID] Server-Sent Events (see ctl/events.h); since=0: all kept
  * VM operations answer 202 {"operation": ID} at once and run on; the
  * operation tells how it went.
  * Errors are JSON too: {"error": "..."} with a 4xx/5xx status. */
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
+#include "ctl/events.h"
 #include "ctl/vmctl.h"
 #include "ofp/ofp_print.h"
 #include "util/log.h"
@@ -256,6 +258,12 @@ static void on_request(struct evhttp_request *req, void *arg)
         reply_json(req, 200, json_pack("{s:o}", "hosts", net_hosts_json(c->net)));
     } else if (!strncmp(path, "/api/v1/flows/", 14) && path[14]) {
         get_flows(c, req, path + 14);
+    } else if (!strcmp(path, "/api/v1/events")) {
+        const char *q = u ? evhttp_uri_get_query(u) : NULL;
+        const char *last = evhttp_find_header(evhttp_request_get_input_headers(req), "Last-Event-ID");
+        bool replay = last || (q && !strncmp(q, "since=", 6));
+        uint64_t since = last ? strtoull(last, NULL, 10) : replay ? strtoull(q + 6, NULL, 10) : 0;
+        events_subscribe(c->events, req, replay, since);
     } else if (!strcmp(path, "/api/v1/servers")) {
         reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_servers_json(c->vms)));
     } else if (!strcmp(path, "/api/v1/metrics")) {

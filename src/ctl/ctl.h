@@ -22,6 +22,7 @@
 
 struct ofconn;
 struct vmctl;
+struct events;
 
 struct ctl {
     struct event_base *base;
@@ -36,6 +37,7 @@ struct ctl {
     bool app_l2; /* every switch gets the reactive learning switch (benchmarks) */
     SSL_CTX *tls; /* switches connect over TLS (both sides show certificates) when set */
     struct vmctl *vms; /* the VMs and the agents that run them */
+    struct events *events; /* published at /api/v1/events */
     /* pending API requests waiting for a switch's answer */
     struct api_wait *waits;
     size_t n_waits, waits_cap;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
+#include "ctl/events.h"
 #include "ctl/vmctl.h"
 #include "util/endpoint.h"
 #include "util/log.h"
@@ -30,6 +31,12 @@ double ctl_now(void)
 static void send_cb(void *ctx, uint64_t dpid, const struct ofp_msg *m)
 {
     ctl_send(ctx, dpid, m);
+}
+
+static void publish_cb(void *ctx, const char *type, json_t *data)
+{
+    struct ctl *c = ctx;
+    events_publish(c->events, type, data);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -178,9 +185,11 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     c.app_l2 = app_l2;
+    evthread_use_pthreads(); /* VM operations' threads publish events */
     c.base = event_base_new();
     c.started = ctl_now();
-    struct net_io io = {.ctx = &c, .send = send_cb};
+    c.events = events_create(c.base);
+    struct net_io io = {.ctx = &c, .send = send_cb, .event = publish_cb};
     c.net = net_create(c.t, &io);
     char token[256] = "";
     if (token_file) {
@@ -194,8 +203,7 @@ int main(int argc, char **argv)
         fclose(tf);
         token[strcspn(token, "\r\n")] = '\0';
     }
-    evthread_use_pthreads();
-    c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port);
+    c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, publish_cb, &c);
     int rc = 0;
     if (tls_key && ofconn_tls(&c, tls_key, tls_cert, tls_ca)) {
         rc = 1;
@@ -233,6 +241,7 @@ int main(int argc, char **argv)
     ofconn_close_all(&c);
     api_stop(&c);
     vmctl_destroy(c.vms);
+    events_destroy(c.events);
     net_destroy(c.net);
     event_base_free(c.base);
     topo_free(c.t);

@@ -58,6 +58,8 @@ struct vmctl {
     pthread_t poller;
     pthread_cond_t wake;
     bool stop;
+    void (*publish)(void *ctx, const char *type, json_t *data);
+    void *publish_ctx;
 };
 
 static json_t *error_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -281,6 +283,22 @@ static void op_end(struct op *o, char *err)
     else
         LOG_INF("%s %s%s%s done in %.2f s", o->kind, o->vm, o->target ? " -> " : "", o->target ? o->target : "",
                 o->ended - o->started);
+    static const struct {
+        const char *kind, *event;
+    } names[] = {{"boot", "vm.booted"}, {"migrate", "vm.migrated"}, {"clone", "vm.cloned"}, {"stop", "vm.destroyed"}};
+    const char *type = err ? "vm.failed" : NULL;
+    for (size_t i = 0; !type && i < sizeof names / sizeof *names; i++)
+        if (!strcmp(o->kind, names[i].kind))
+            type = names[i].event;
+    if (type && v->publish) {
+        pthread_mutex_lock(&v->lock);
+        json_t *d = op_json(o);
+        pthread_mutex_unlock(&v->lock);
+        json_object_del(d, "state");
+        json_object_set_new(d, "operation", json_object_get(d, "id") ? json_incref(json_object_get(d, "id")) : json_null());
+        json_object_del(d, "id");
+        v->publish(v->publish_ctx, type, d);
+    }
 }
 
 /* Starts 'fn' on a new operation for VM record 'r' (which it holds); lock
@@ -932,9 +950,12 @@ static void *poller(void *arg)
     return NULL;
 }
 
-struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port)
+struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
+                           void (*publish)(void *ctx, const char *type, json_t *data), void *publish_ctx)
 {
     struct vmctl *v = xcalloc(1, sizeof *v);
+    v->publish = publish;
+    v->publish_ctx = publish_ctx;
     pthread_mutex_init(&v->lock, NULL);
     pthread_cond_init(&v->wake, NULL);
     v->t = t;

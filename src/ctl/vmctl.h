@@ -22,8 +22,11 @@
 
 struct vmctl;
 
-/* 'token' (may be NULL) authenticates minidcd to the agents. */
-struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port);
+/* 'token' (may be NULL) authenticates minidcd to the agents.  'publish'
+ * (may be NULL) receives events as operations end ("vm.booted",
+ * "vm.migrated", "vm.cloned", "vm.destroyed", "vm.failed"), from any thread. */
+struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
+                           void (*publish)(void *ctx, const char *type, json_t *data), void *publish_ctx);
 void vmctl_destroy(struct vmctl *v);
 
 /* Starting operations: on success returns 202 and '*out' = {"operation": ID};

@@ -170,6 +170,20 @@ static void send_msg(struct net *n, uint64_t dpid, struct ofp_msg *m)
     ofp_msg_free(m);
 }
 
+static void emit(struct net *n, const char *type, json_t *data)
+{
+    if (n->io.event)
+        n->io.event(n->io.ctx, type, data);
+    else
+        json_decref(data);
+}
+
+static json_t *link_json(const struct net *n, const struct net_link *l)
+{
+    return json_pack("{s:s, s:i, s:s, s:i}", "from", net_switch_name(n, l->a), "from_port", (int)l->a_port, "to",
+                     net_switch_name(n, l->b), "to_port", (int)l->b_port);
+}
+
 static void flow_init(struct ofp_msg *m, uint8_t table, uint16_t prio, uint64_t cookie)
 {
     memset(m, 0, sizeof *m);
@@ -432,6 +446,7 @@ static void remove_links_of(struct net *n, uint64_t dpid, uint32_t port, bool wh
         if (gone) {
             LOG_INF("link %s:%u -> %s:%u down", net_switch_name(n, l->a), l->a_port, net_switch_name(n, l->b),
                     l->b_port);
+            emit(n, "link.down", link_json(n, l));
             n->dirty = true;
         } else {
             n->links[j++] = *l;
@@ -464,6 +479,9 @@ void net_switch_up(struct net *n, uint64_t dpid, const struct ofp_port *ports, s
         s->ports[i].up = !(ports[i].config & OFPPC_PORT_DOWN) && !(ports[i].state & OFPPS_LINK_DOWN);
     }
     LOG_INF("switch %s (%016" PRIx64 ") up, %zu ports", s->name, dpid, n_ports);
+    char dp[17];
+    snprintf(dp, sizeof dp, "%016" PRIx64, dpid);
+    emit(n, "switch.up", json_pack("{s:s, s:s, s:i}", "switch", s->name, "dpid", dp, "ports", (int)n_ports));
     install_base(n, dpid);
     n->dirty = true;
     n->last_lldp = 0; /* probe now */
@@ -476,6 +494,7 @@ void net_switch_down(struct net *n, uint64_t dpid)
         return;
     s->connected = false;
     LOG_INF("switch %s down", s->name);
+    emit(n, "switch.down", json_pack("{s:s}", "switch", s->name));
     remove_links_of(n, dpid, 0, true);
     n->dirty = true;
 }
@@ -550,6 +569,7 @@ static void saw_lldp(struct net *n, uint64_t dpid, uint32_t in_port, const struc
     n->links[n->n_links++] =
         (struct net_link){.a = k->lldp_dpid, .a_port = k->lldp_port, .b = dpid, .b_port = in_port, .seen = now};
     LOG_INF("link %s:%u -> %s:%u up", from->name, k->lldp_port, net_switch_name(n, dpid), in_port);
+    emit(n, "link.up", link_json(n, &n->links[n->n_links - 1]));
     n->dirty = true;
 }
 
@@ -590,6 +610,9 @@ static void learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac
         /* Seen elsewhere: a move (or a new MAC for the address), not a duplicate. */
         LOG_INF("host %s moved: %s:%u -> %s:%u (%s)", topo_ip_str(ip, ib), net_switch_name(n, h->dpid), h->port,
                 net_switch_name(n, dpid), port, pkt_mac_str(mac, mb));
+        emit(n, "host.moved",
+             json_pack("{s:s, s:s, s:s, s:i, s:s, s:i}", "ip", ib, "mac", mb, "from", net_switch_name(n, h->dpid),
+                       "from_port", (int)h->port, "to", net_switch_name(n, dpid), "to_port", (int)port));
         for (size_t i = 0; i < n->n_sw; i++)
             if (n->sw[i].connected)
                 delete_cookie(n, n->sw[i].dpid, NET_COOKIE(NET_OWNER_HOST, ip));
@@ -600,6 +623,8 @@ static void learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac
         h->ip = ip;
         n->stats.hosts_learned++;
         LOG_INF("host %s (%s) at %s:%u", topo_ip_str(ip, ib), pkt_mac_str(mac, mb), net_switch_name(n, dpid), port);
+        emit(n, "host.learned", json_pack("{s:s, s:s, s:s, s:i}", "ip", ib, "mac", mb, "switch",
+                                          net_switch_name(n, dpid), "port", (int)port));
     }
     memcpy(h->mac, mac, 6);
     h->dpid = dpid;

@@ -24,6 +24,9 @@ struct net_io {
     /* Sends 'msg' (OpenFlow 1.3; the xid is the sender's to set) to switch
      * 'dpid'.  The caller keeps ownership of 'msg'. */
     void (*send)(void *ctx, uint64_t dpid, const struct ofp_msg *msg);
+    /* Publishes event 'type' ("switch.up", "link.down", "host.moved"...)
+     * with 'data' (taken).  May be NULL. */
+    void (*event)(void *ctx, const char *type, json_t *data);
 };
 
 /* 't' must outlive the net. */

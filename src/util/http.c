@@ -119,3 +119,70 @@ int http_request(const struct http_req *hr, struct strbuf *body, int timeout_ms)
     strbuf_free(&all);
     return rc;
 }
+
+int http_stream(const struct http_req *hr, int (*on_body)(void *ctx, const char *data, size_t n), void *ctx,
+                int connect_timeout_ms)
+{
+    double deadline = proc_now() + connect_timeout_ms / 1000.0;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(hr->port)};
+    if (inet_pton(AF_INET, hr->addr, &sin.sin_addr) != 1)
+        return -EINVAL;
+    int fd = socket_in(hr->netns);
+    if (fd < 0)
+        return fd;
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    int rc = 0;
+    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0 && errno != EINPROGRESS)
+        rc = -errno;
+    if (!rc && !(rc = wait_fd(fd, POLLOUT, deadline))) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        rc = -err;
+    }
+    if (!rc) {
+        struct strbuf req;
+        strbuf_init(&req);
+        strbuf_printf(&req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
+                      hr->method, hr->path, hr->addr, hr->port, hr->token ? "Authorization: Bearer " : "",
+                      hr->token ? hr->token : "", hr->token ? "\r\n" : "");
+        if (send(fd, req.s, req.len, MSG_NOSIGNAL) != (ssize_t)req.len)
+            rc = -EIO;
+        strbuf_free(&req);
+    }
+    /* Head first (status line and headers), then the body as it comes. */
+    struct strbuf head;
+    strbuf_init(&head);
+    int status = 0;
+    fcntl(fd, F_SETFL, 0);
+    while (!rc) {
+        char buf[8192];
+        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        if (r <= 0) {
+            rc = r < 0 ? -errno : status ? 0 : -EPROTO;
+            break;
+        }
+        if (!status) {
+            strbuf_add(&head, buf, (size_t)r);
+            char *end = strstr(head.s, "\r\n\r\n");
+            if (!end) {
+                if (head.len > 65536)
+                    rc = -EPROTO;
+                continue;
+            }
+            if (sscanf(head.s, "HTTP/%*d.%*d %d", &status) != 1) {
+                rc = -EPROTO;
+                break;
+            }
+            size_t body = (size_t)(end + 4 - head.s);
+            if (head.len > body && on_body(ctx, head.s + body, head.len - body))
+                break;
+            continue;
+        }
+        if (on_body(ctx, buf, (size_t)r))
+            break;
+    }
+    strbuf_free(&head);
+    close(fd);
+    return rc < 0 ? rc : status;
+}

@@ -7,6 +7,7 @@
 #ifndef MINIDC_UTIL_HTTP_H
 #define MINIDC_UTIL_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct strbuf;
@@ -24,5 +25,10 @@ struct http_req {
     const char *body;   /* JSON sent with its length when not NULL */
 };
 int http_request(const struct http_req *r, struct strbuf *body, int timeout_ms);
+/* Streams: sends the request, then hands the body to 'on_body' as it
+ * arrives, until the server closes or 'on_body' returns non-zero.  Returns
+ * the HTTP status, or a negative errno. */
+int http_stream(const struct http_req *r, int (*on_body)(void *ctx, const char *data, size_t n), void *ctx,
+                int connect_timeout_ms);
 
 #endif

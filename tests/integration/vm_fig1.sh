@@ -33,6 +33,9 @@ field() { # field VM KEY: from `vm list --json`
     vm list --json | python3 -c "import json,sys; v=[x for x in json.load(sys.stdin)['vms'] if x['name']=='$1']; print(v[0]['$2'] if v else '')"
 }
 
+timeout 600 "$MINIDC" events --lab "$L" --json >"$TEST_TMP/events.json" 2>/dev/null &
+events_pid=$!
+
 # --- boot ---
 ok "boot vm1 on server8" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm1 --on server8 >'$TEST_TMP/boot.out' 2>&1"
 diag "$(cat "$TEST_TMP/boot.out" | tr '\n' ' ')"
@@ -158,6 +161,19 @@ is "no VM listed" "$(vm list --json | python3 -c 'import json,sys; print(len(jso
 is "no QEMU, no VM files, no taps on either server" \
     "$(qemus_in server7)$(qemus_in server8) $(vms_on server7)$(vms_on server8) $(ip -n $L-server7 -o link | grep -c ' t-')$(ip -n $L-server8 -o link | grep -c ' t-')" "00  00"
 
+sleep 0.3
+kill $events_pid 2>/dev/null
+ok "the event stream told each operation as it ended" python3 -c "
+import json
+ev=[json.loads(l) for l in open('$TEST_TMP/events.json')]
+vm=[(e['type'], e.get('vm'), e.get('target')) for e in ev if e['type'].startswith('vm.')]
+want=[('vm.booted','vm1','server8'), ('vm.migrated','vm1','server7'), ('vm.cloned','vm1','server8')]
+assert vm[:3]==want, vm[:3]
+assert ('vm.destroyed','vm1',None) in vm and ('vm.destroyed','vm2',None) in vm, vm
+assert sum(1 for t,_,_ in vm if t=='vm.failed')>=4, vm
+moved=[e for e in ev if e['type']=='host.moved' and e['ip']=='198.18.4.1']
+assert moved and moved[0]['to_port']==2, moved
+"
 ok "lab down" bash -c "'$MINIDC' lab down '$L' 2>/dev/null"
 is "nothing left behind" "$(machine_footprint | tr '\n' ' ')" "$(echo "$before" | tr '\n' ' ')"
 is "no QEMU left running" "$(ps -eo stat=,args= | awk '$1 !~ /^Z/' | grep -c '[q]emu-system.*minidc-vm')" "0"
