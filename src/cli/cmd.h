@@ -11,6 +11,10 @@ int cmd_flows(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
+
+/* Runs "minidc ARGS..." (argv[0] is the program, argv[1] the command). */
+int minidc_dispatch(int argc, char **argv);
 
 /* Whether argv holds -h or --help before a "--". */
 int cmd_wants_help(int argc, char **argv);

@@ -22,6 +22,7 @@ static const struct command {
     {"vm", cmd_vm, "boot, list, migrate, clone, stop VMs; run commands in them"},
     {"metrics", cmd_metrics, "servers' and VMs' CPU, memory, network and disk use"},
     {"events", cmd_events, "follow what happens: VMs, switches, links, hosts"},
+    {"shell", cmd_shell, "an interactive minidc: line editing, history, completion"},
     {"ofp-print", cmd_ofp_print, "decode OpenFlow messages given in hex"},
 };
 
@@ -58,6 +59,11 @@ int main(int argc, char **argv)
         printf("minidc %s\n", MINIDC_VERSION);
         return 0;
     }
+    return minidc_dispatch(argc, argv);
+}
+
+int minidc_dispatch(int argc, char **argv)
+{
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);

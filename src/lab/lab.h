@@ -45,8 +45,8 @@ int lab_pingall(const char *name, bool all_pairs, bool json);
  * address (16 bytes) and port.  0, or non-zero after saying why. */
 int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port);
 
-/* The lab name to use when none is given: the only lab that is up, else
- * NULL (with a message) when there are none or several. */
+/* The lab name to use when none is given: $MINIDC_LAB, else the only lab
+ * that is up, else NULL (with a message) when there are none or several. */
 char *lab_default_name(void);
 
 #endif

@@ -184,6 +184,10 @@ int lab_status(const char *name, bool json)
 
 char *lab_default_name(void)
 {
+    /* `minidc shell --lab NAME` sets it for every command it runs. */
+    const char *env = getenv("MINIDC_LAB");
+    if (env && *env)
+        return xstrdup(env);
     size_t n = 0;
     char **names = lab_list(&n);
     char *name = NULL;
