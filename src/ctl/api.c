@@ -5,6 +5,7 @@
  *   GET /api/v1/hosts             hosts learned, where they are
  *   GET /api/v1/flows/SWITCH      the switch's flow table, asked of the switch
  *   GET /api/v1/servers           the servers' agents: reachable, memory for VMs
+ *   GET /api/v1/rewrites          address rewrites of VMs moved across subnets
  *   GET /api/v1/vms               the VMs: where, address, MAC, state
  *   POST /api/v1/vms              boot {name, server, memory_mib, cpus}
  *   POST /api/v1/vms/NAME/migrate {to}
@@ -264,6 +265,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         bool replay = last || (q && !strncmp(q, "since=", 6));
         uint64_t since = last ? strtoull(last, NULL, 10) : replay ? strtoull(q + 6, NULL, 10) : 0;
         events_subscribe(c->events, req, replay, since);
+    } else if (!strcmp(path, "/api/v1/rewrites")) {
+        reply_json(req, 200, json_pack("{s:o}", "rewrites", net_nats_json(c->net)));
     } else if (!strcmp(path, "/api/v1/servers")) {
         reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_servers_json(c->vms)));
     } else if (!strcmp(path, "/api/v1/metrics")) {

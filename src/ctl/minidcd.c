@@ -3,6 +3,7 @@
  * For now its network half: an OpenFlow controller that makes the lab's
  * switches forward and route (src/net), with a read-only HTTP/JSON API. */
 #include <errno.h>
+#include <pthread.h>
 #include <event2/thread.h>
 #include <getopt.h>
 #include <signal.h>
@@ -37,6 +38,57 @@ static void publish_cb(void *ctx, const char *type, json_t *data)
 {
     struct ctl *c = ctx;
     events_publish(c->events, type, data);
+}
+
+/* Rewrites asked for by VM operations (threads), done on the loop, where
+ * the network logic lives. */
+struct rewrite_call {
+    uint32_t old_ip, new_ip;
+    uint8_t mac[6];
+    const char *at;
+    bool done;
+    struct rewrite_call *next;
+};
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct rewrite_call *queue;
+    struct event *wake;
+} calls = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void on_calls(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctl *c = arg;
+    (void)fd, (void)what;
+    pthread_mutex_lock(&calls.lock);
+    struct rewrite_call *q = calls.queue;
+    calls.queue = NULL;
+    pthread_mutex_unlock(&calls.lock);
+    while (q) {
+        struct rewrite_call *next = q->next; /* q lives on its caller's stack until done */
+        uint64_t at = net_nat_set(c->net, q->old_ip, q->new_ip, q->mac, 0);
+        pthread_mutex_lock(&calls.lock);
+        q->at = at ? net_switch_name(c->net, at) : NULL;
+        q->done = true;
+        pthread_cond_broadcast(&calls.cond);
+        pthread_mutex_unlock(&calls.lock);
+        q = next;
+    }
+}
+
+static const char *rewrite_cb(void *ctx, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6])
+{
+    (void)ctx;
+    struct rewrite_call call = {.old_ip = old_ip, .new_ip = new_ip};
+    memcpy(call.mac, mac, 6);
+    pthread_mutex_lock(&calls.lock);
+    call.next = calls.queue;
+    calls.queue = &call;
+    event_active(calls.wake, 0, 0);
+    while (!call.done)
+        pthread_cond_wait(&calls.cond, &calls.lock);
+    pthread_mutex_unlock(&calls.lock);
+    return call.at;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -203,7 +255,9 @@ int main(int argc, char **argv)
         fclose(tf);
         token[strcspn(token, "\r\n")] = '\0';
     }
-    c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, publish_cb, &c);
+    calls.wake = event_new(c.base, -1, 0, on_calls, &c);
+    struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb};
+    c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, &hooks);
     int rc = 0;
     if (tls_key && ofconn_tls(&c, tls_key, tls_cert, tls_ca)) {
         rc = 1;
@@ -241,6 +295,7 @@ int main(int argc, char **argv)
     ofconn_close_all(&c);
     api_stop(&c);
     vmctl_destroy(c.vms);
+    event_free(calls.wake);
     events_destroy(c.events);
     net_destroy(c.net);
     event_base_free(c.base);

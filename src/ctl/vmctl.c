@@ -22,7 +22,9 @@ LOG_MODULE("vm");
 
 struct vrec {
     char *name, *server, *mac, *ip, *gw; /* ip: ADDR/LEN */
-    uint32_t addr;
+    uint32_t addr;      /* its address now */
+    uint32_t home;      /* the address clients use: its first (kept across subnets) */
+    uint32_t next;      /* reserved for a move across subnets under way */
     unsigned memory_mib, cpus;
     const char *state;  /* booting, running, migrating, cloning, stopping, paused */
     unsigned long op;   /* the operation holding it, 0 when none */
@@ -58,8 +60,7 @@ struct vmctl {
     pthread_t poller;
     pthread_cond_t wake;
     bool stop;
-    void (*publish)(void *ctx, const char *type, json_t *data);
-    void *publish_ctx;
+    struct vmctl_hooks hooks;
 };
 
 static json_t *error_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -166,7 +167,7 @@ static bool addr_taken(const struct vmctl *v, uint32_t a)
         if (v->t->subnets[i].gateway == a)
             return true;
     for (size_t i = 0; i < v->n_vms; i++)
-        if (v->vms[i]->addr == a)
+        if (v->vms[i]->addr == a || v->vms[i]->home == a || v->vms[i]->next == a)
             return true;
     return false;
 }
@@ -194,7 +195,7 @@ static struct vrec *new_vm(struct vmctl *v, const char *name, const char *server
     char ip[16], gw[16];
     r->name = xstrdup(name);
     r->server = xstrdup(server);
-    r->addr = a;
+    r->addr = r->home = a;
     r->ip = xasprintf("%s/%d", topo_ip_str(a, ip), sn->prefix.len);
     r->gw = xstrdup(topo_ip_str(sn->gateway, gw));
     /* Locally administered, unique as the address is: 02:6d and the address. */
@@ -214,6 +215,8 @@ static json_t *vrec_json(const struct vrec *r)
                           (int)r->cpus, "state", r->state);
     if (r->op)
         json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
+    char h[16];
+    json_object_set_new(o, "address", json_string(topo_ip_str(r->home, h)));
     return o;
 }
 
@@ -290,14 +293,14 @@ static void op_end(struct op *o, char *err)
     for (size_t i = 0; !type && i < sizeof names / sizeof *names; i++)
         if (!strcmp(o->kind, names[i].kind))
             type = names[i].event;
-    if (type && v->publish) {
+    if (type && v->hooks.publish) {
         pthread_mutex_lock(&v->lock);
         json_t *d = op_json(o);
         pthread_mutex_unlock(&v->lock);
         json_object_del(d, "state");
         json_object_set_new(d, "operation", json_object_get(d, "id") ? json_incref(json_object_get(d, "id")) : json_null());
         json_object_del(d, "id");
-        v->publish(v->publish_ctx, type, d);
+        v->hooks.publish(v->hooks.ctx, type, d);
     }
 }
 
@@ -478,6 +481,7 @@ struct transfer {
     char *dst_server, *dst_name;
     json_t *dst_spec;
     bool copy;
+    bool identity; /* the destination takes the identity of dst_spec (a clone, a move across subnets) */
 };
 
 static int transfer(struct op *o, struct transfer *x, char **err)
@@ -515,7 +519,8 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     json_decref(sent);
     op_phase(o, "start");
     char *fpath = xasprintf("/v1/vms/%s/finish", x->dst_name);
-    rc = agent_call(v, x->dst_server, "POST", fpath, json_pack("{s:b}", "identity", x->copy), &fin, 60000, err);
+    rc = agent_call(v, x->dst_server, "POST", fpath, json_pack("{s:b}", "identity", x->identity), &fin, 60000,
+                    err);
     free(fpath);
     if (rc < 0) {
         if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0)
@@ -555,12 +560,42 @@ static void *migrate_thread(void *arg)
     struct vrec *r = op_vm(o);
     struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
                          .dst_name = xstrdup(r->name), .dst_spec = vm_spec(r)};
+    /* Across subnets the VM takes an address of the destination's subnet
+     * (its home address back when it goes home). */
+    uint32_t new_addr = (uint32_t)json_integer_value(json_object_get(o->args, "addr"));
+    const struct topo_subnet *dsn = server_subnet(v, o->target);
+    char nip[24], ngw[16], a16[16];
+    if (new_addr) {
+        snprintf(nip, sizeof nip, "%s/%d", topo_ip_str(new_addr, a16), dsn->prefix.len);
+        topo_ip_str(dsn->gateway, ngw);
+        json_object_set_new(x.dst_spec, "ip", json_string(nip));
+        json_object_set_new(x.dst_spec, "gw", json_string(ngw));
+        x.identity = true;
+    }
+    uint32_t home = r->home;
+    uint8_t mac[6];
+    sscanf(r->mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]);
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     if (transfer(o, &x, &err) == 0) {
+        if (new_addr) {
+            /* Clients keep the home address: the network rewrites it. */
+            op_phase(o, "rewrite");
+            const char *at = v->hooks.rewrite ? v->hooks.rewrite(v->hooks.ctx, home, new_addr, mac) : NULL;
+            if (at)
+                op_result(o, "rewrite", json_pack("{s:s, s:s, s:s}", "old", topo_ip_str(home, a16), "new", nip,
+                                                  "switch", at));
+        }
         pthread_mutex_lock(&v->lock);
         free(r->server);
         r->server = xstrdup(x.dst_server);
+        if (new_addr) {
+            free(r->ip), free(r->gw);
+            r->ip = xstrdup(nip);
+            r->gw = xstrdup(ngw);
+            r->addr = new_addr;
+        }
+        r->next = 0;
         pthread_mutex_unlock(&v->lock);
         release(o, "running");
         /* The source's paused QEMU and its files go last, once the VM runs
@@ -576,6 +611,9 @@ static void *migrate_thread(void *arg)
         json_decref(junk);
         free(path), free(e2);
     } else {
+        pthread_mutex_lock(&v->lock);
+        r->next = 0;
+        pthread_mutex_unlock(&v->lock);
         release(o, "running");
     }
     transfer_free(&x);
@@ -591,7 +629,7 @@ static void *clone_thread(void *arg)
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o), *c = find_vm(v, as);
     struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
-                         .dst_name = xstrdup(as), .dst_spec = vm_spec(c), .copy = true};
+                         .dst_name = xstrdup(as), .dst_spec = vm_spec(c), .copy = true, .identity = true};
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     int rc = transfer(o, &x, &err);
@@ -644,14 +682,24 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **o
     if (!st && !strcmp(r->server, to)) {
         *out = error_json("%s already runs on %s", vm, to);
         st = 409;
-    } else if (!st && server_subnet(v, r->server) != server_subnet(v, to)) {
-        *out = error_json("%s is in subnet %s and %s in %s: a move across subnets needs the address rewrite, "
-                          "which minidc does not do yet",
-                          vm, server_subnet(v, r->server)->name, to, server_subnet(v, to)->name);
-        st = 501;
     } else if (!st) {
+        /* Across subnets: an address in the destination's subnet, reserved
+         * now (home: the VM's own first address). */
+        json_t *args = json_object();
+        const struct topo_subnet *dsn = server_subnet(v, to);
+        if (server_subnet(v, r->server) != dsn) {
+            uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home : alloc_addr(v, dsn);
+            if (!a) {
+                *out = error_json("subnet %s has no free address left", dsn->name);
+                json_decref(args);
+                pthread_mutex_unlock(&v->lock);
+                return 507;
+            }
+            json_object_set_new(args, "addr", json_integer(a));
+            r->next = a;
+        }
         r->state = "migrating";
-        st = op_start(v, "migrate", r, to, NULL, migrate_thread, out);
+        st = op_start(v, "migrate", r, to, args, migrate_thread, out);
         if (st != 202)
             r->state = "running";
     }
@@ -951,11 +999,11 @@ static void *poller(void *arg)
 }
 
 struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
-                           void (*publish)(void *ctx, const char *type, json_t *data), void *publish_ctx)
+                           const struct vmctl_hooks *hooks)
 {
     struct vmctl *v = xcalloc(1, sizeof *v);
-    v->publish = publish;
-    v->publish_ctx = publish_ctx;
+    if (hooks)
+        v->hooks = *hooks;
     pthread_mutex_init(&v->lock, NULL);
     pthread_cond_init(&v->wake, NULL);
     v->t = t;

@@ -22,11 +22,19 @@
 
 struct vmctl;
 
-/* 'token' (may be NULL) authenticates minidcd to the agents.  'publish'
- * (may be NULL) receives events as operations end ("vm.booted",
- * "vm.migrated", "vm.cloned", "vm.destroyed", "vm.failed"), from any thread. */
+/* 'token' (may be NULL) authenticates minidcd to the agents. */
+struct vmctl_hooks {
+    void *ctx;
+    /* Receives events as operations end ("vm.booted", "vm.migrated",
+     * "vm.cloned", "vm.destroyed", "vm.failed"), from any thread. */
+    void (*publish)(void *ctx, const char *type, json_t *data);
+    /* Has the network rewrite 'old_ip' <-> 'new_ip' (a VM moved across
+     * subnets; 'new_ip' == 'old_ip' removes it); returns the switch's name
+     * (static) or NULL.  Blocks until done; called from operation threads. */
+    const char *(*rewrite)(void *ctx, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6]);
+};
 struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
-                           void (*publish)(void *ctx, const char *type, json_t *data), void *publish_ctx);
+                           const struct vmctl_hooks *hooks);
 void vmctl_destroy(struct vmctl *v);
 
 /* Starting operations: on success returns 202 and '*out' = {"operation": ID};

@@ -22,8 +22,23 @@
  * Once a routed packet carries the host's MAC, the next switches treat it
  * as any other (table 1): nothing is rewritten twice and traffic within a
  * subnet is never rewritten.
- * Later owners (address rewrite of migrated VMs, load balancers) sit in table
- * 0 above 500 and below 900 so they act before forwarding and routing. */
+ * Address rewrite of a VM moved to another subnet (owner NAT, id = its old
+ * address OLD; NEW its address now, MAC its MAC), at one switch R (the root
+ * switch by default):
+ *   at R     table 0  prio 710  IPv4 to the gateway MAC, ipv4_dst = OLD
+ *                                -> dec_ttl, eth_src := gateway MAC,
+ *                                   ipv4_dst := NEW, eth_dst := MAC, table 1
+ *                     prio 710  IPv4 to the gateway MAC, ipv4_src = NEW
+ *                                -> dec_ttl, eth_src := gateway MAC,
+ *                                   ipv4_src := OLD, table 2
+ *                     prio 700  ipv4_dst = OLD -> ipv4_dst := NEW, eth_dst := MAC, table 1
+ *                     prio 700  ipv4_src = NEW -> ipv4_src := OLD, table 1
+ *   elsewhere table 0 prio 690  ipv4_src = NEW -> port towards R
+ *            tables 1, 2 prio 100  ipv4_dst = OLD -> (table 2: eth_dst := MAC)
+ *                                port towards R
+ * so that everything to the old address and everything the VM sends passes
+ * R, where it is rewritten: clients keep the old address wherever they are.
+ * Load balancers will sit in the same band (above 500, below 900). */
 #ifndef MINIDC_NET_FLOWS_H
 #define MINIDC_NET_FLOWS_H
 
@@ -36,7 +51,7 @@ enum net_owner {
     NET_OWNER_BASE = 1,  /* the fixed flows of every switch */
     NET_OWNER_HOST = 2,  /* a host's route, id = its IPv4 address */
     NET_OWNER_FLOOD = 3, /* the broadcast flow of a switch */
-    NET_OWNER_NAT = 4,   /* reserved: address rewrite for migrated VMs */
+    NET_OWNER_NAT = 4,   /* address rewrite for a VM moved across subnets, id = its old address */
     NET_OWNER_LB = 5,    /* reserved: on-demand load balancers */
 };
 
@@ -51,6 +66,9 @@ enum {
     NET_PRIO_DROP = 0,
     NET_PRIO_HOST = 100,
     NET_PRIO_MISS = 0,
+    NET_PRIO_NAT_STEER = 690,
+    NET_PRIO_NAT = 700,
+    NET_PRIO_NAT_ROUTED = 710,
 };
 
 /* Base flow ids (NET_OWNER_BASE). */

@@ -56,6 +56,12 @@ struct net_host {
     double seen;
 };
 
+struct net_nat { /* a VM moved across subnets: OLD is rewritten to NEW at switch 'at' */
+    uint32_t old_ip, new_ip;
+    uint8_t mac[6];
+    uint64_t at;
+};
+
 struct net_pending {
     uint32_t ip;
     uint8_t *data;
@@ -72,6 +78,8 @@ struct net {
     size_t n_links, links_cap;
     struct net_host *hosts;
     size_t n_hosts, hosts_cap;
+    struct net_nat *nats;
+    size_t n_nats, nats_cap;
     struct net_pending pending[PENDING_MAX];
     size_t n_pending;
     double now, last_lldp;
@@ -111,6 +119,14 @@ static struct net_host *find_host_ip(const struct net *n, uint32_t ip)
     for (size_t i = 0; i < n->n_hosts; i++)
         if (n->hosts[i].ip == ip)
             return &n->hosts[i];
+    return NULL;
+}
+
+static const struct net_nat *find_nat(const struct net *n, uint32_t old_ip)
+{
+    for (size_t i = 0; i < n->n_nats; i++)
+        if (n->nats[i].old_ip == old_ip)
+            return &n->nats[i];
     return NULL;
 }
 
@@ -300,6 +316,14 @@ static void ports_towards(const struct net *n, uint64_t dst, uint32_t *ports, bo
     free(queue);
 }
 
+static bool nat_switch(const struct net *n, uint64_t dpid)
+{
+    for (size_t i = 0; i < n->n_nats; i++)
+        if (n->nats[i].at == dpid)
+            return true;
+    return false;
+}
+
 /* Installs host 'h''s routes on every connected switch, or only on switch
  * 'only' when it is not 0. */
 static void install_host(struct net *n, const struct net_host *h, uint64_t only)
@@ -325,8 +349,89 @@ static void install_host(struct net *n, const struct net_host *h, uint64_t only)
             struct ofp_actions *a = flow_apply(&m);
             if (table == NET_TABLE_ROUTED)
                 ofp_action_set_field(a, OXM_ETH_DST, h->mac, 6);
-            ofp_action_output(a, n->sw[i].dpid == h->dpid ? h->port : ports[i]);
+            uint32_t out = n->sw[i].dpid == h->dpid ? h->port : ports[i];
+            ofp_action_output(a, out);
             send_msg(n, n->sw[i].dpid, &m);
+            /* A switch that rewrites a moved VM's traffic sends some of it
+             * back where it came from, which OpenFlow allows only as
+             * IN_PORT. */
+            if (nat_switch(n, n->sw[i].dpid)) {
+                flow_init(&m, table, NET_PRIO_HOST + 1, cookie);
+                m.flow_mod.idle_timeout = NET_HOST_IDLE_TIMEOUT;
+                ofp_match_add_u32(&m.flow_mod.match, OXM_IN_PORT, out);
+                ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+                ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, h->ip);
+                a = flow_apply(&m);
+                if (table == NET_TABLE_ROUTED)
+                    ofp_action_set_field(a, OXM_ETH_DST, h->mac, 6);
+                ofp_action_output(a, OFPP_IN_PORT);
+                send_msg(n, n->sw[i].dpid, &m);
+            }
+        }
+    }
+    free(ports);
+    free(reach);
+}
+
+/* Installs rewrite 'x' on every connected switch (see flows.h). */
+static void install_nat(struct net *n, const struct net_nat *x)
+{
+    uint32_t *ports = xmalloc((n->n_sw + 1) * sizeof *ports);
+    bool *reach = xmalloc((n->n_sw + 1) * sizeof *reach);
+    ports_towards(n, x->at, ports, reach);
+    uint64_t cookie = NET_COOKIE(NET_OWNER_NAT, x->old_ip);
+    for (size_t i = 0; i < n->n_sw; i++) {
+        uint64_t dpid = n->sw[i].dpid;
+        if (!n->sw[i].connected)
+            continue;
+        delete_cookie(n, dpid, cookie);
+        struct ofp_msg m;
+        if (dpid == x->at) {
+            for (int routed = 1; routed >= 0; routed--) {
+                for (int to_old = 1; to_old >= 0; to_old--) {
+                    flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_NAT_ROUTED : NET_PRIO_NAT, cookie);
+                    if (routed)
+                        ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
+                    ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+                    ofp_match_add_u32(&m.flow_mod.match, to_old ? OXM_IPV4_DST : OXM_IPV4_SRC,
+                                      to_old ? x->old_ip : x->new_ip);
+                    struct ofp_actions *a = flow_apply(&m);
+                    if (routed) {
+                        ofp_actions_push(a, OFPAT_DEC_NW_TTL);
+                        ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
+                    }
+                    uint8_t ip[4];
+                    uint32_t v = to_old ? x->new_ip : x->old_ip;
+                    ip[0] = (uint8_t)(v >> 24), ip[1] = (uint8_t)(v >> 16), ip[2] = (uint8_t)(v >> 8),
+                    ip[3] = (uint8_t)v;
+                    ofp_action_set_field(a, to_old ? OXM_IPV4_DST : OXM_IPV4_SRC, ip, 4);
+                    if (to_old)
+                        ofp_action_set_field(a, OXM_ETH_DST, x->mac, 6);
+                    ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id =
+                        routed && !to_old ? NET_TABLE_ROUTED : NET_TABLE_FORWARD;
+                    send_msg(n, dpid, &m);
+                }
+            }
+            continue;
+        }
+        if (!reach[i])
+            continue;
+        /* What the VM sends goes to R first. */
+        flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_NAT_STEER, cookie);
+        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_SRC, x->new_ip);
+        ofp_action_output(flow_apply(&m), ports[i]);
+        send_msg(n, dpid, &m);
+        /* The old address lives at R. */
+        for (uint8_t table = NET_TABLE_FORWARD; table <= NET_TABLE_ROUTED; table++) {
+            flow_init(&m, table, NET_PRIO_HOST, cookie);
+            ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+            ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, x->old_ip);
+            struct ofp_actions *a = flow_apply(&m);
+            if (table == NET_TABLE_ROUTED)
+                ofp_action_set_field(a, OXM_ETH_DST, x->mac, 6);
+            ofp_action_output(a, ports[i]);
+            send_msg(n, dpid, &m);
         }
     }
     free(ports);
@@ -399,6 +504,8 @@ static void recompute(struct net *n)
     install_flood(n);
     for (size_t i = 0; i < n->n_hosts; i++)
         install_host(n, &n->hosts[i], 0);
+    for (size_t i = 0; i < n->n_nats; i++)
+        install_nat(n, &n->nats[i]);
 }
 
 /* ---- switches, ports, links ---- */
@@ -423,6 +530,7 @@ void net_destroy(struct net *n)
 {
     if (!n)
         return;
+    free(n->nats);
     for (size_t i = 0; i < n->n_sw; i++) {
         free(n->sw[i].name);
         free(n->sw[i].ports);
@@ -596,7 +704,7 @@ static void flush_pending(struct net *n, const struct net_host *h)
 /* Learns (or moves) the host with 'mac' and 'ip' seen on an edge port. */
 static void learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6], uint32_t ip, double now)
 {
-    if (!ip || is_gateway(n, ip) || pkt_mac_is_multicast(mac) || !subnet_of(n, ip))
+    if (!ip || is_gateway(n, ip) || pkt_mac_is_multicast(mac) || !subnet_of(n, ip) || find_nat(n, ip))
         return;
     if (is_link_port(n, dpid, port))
         return;
@@ -676,8 +784,11 @@ static void handle_arp(struct net *n, uint64_t dpid, uint32_t in_port, const str
     if (k->arp_op == ARP_REQUEST) {
         const uint8_t *answer = NULL;
         const struct net_host *h = find_host_ip(n, k->arp_tpa);
+        const struct net_nat *x = find_nat(n, k->arp_tpa);
         if (is_gateway(n, k->arp_tpa))
             answer = net_gateway_mac;
+        else if (x)
+            answer = x->mac; /* a moved VM's old address: the switches take it to R */
         else if (h && !(h->dpid == dpid && h->port == in_port))
             answer = h->mac; /* proxy ARP: no broadcast needed */
         if (answer) {
@@ -804,6 +915,8 @@ static bool cookie_wanted(const struct net *n, uint64_t cookie)
         return id == 0;
     case NET_OWNER_HOST:
         return find_host_ip(n, id) != NULL;
+    case NET_OWNER_NAT:
+        return find_nat(n, id) != NULL;
     }
     return false; /* owners this controller does not run (yet) */
 }
@@ -963,4 +1076,90 @@ json_t *net_hosts_json(const struct net *n)
                                              "age", n->now > h->seen ? n->now - h->seen : 0.0));
     }
     return sorted(arr, cmp_by_place);
+}
+
+/* ---- address rewrite for VMs moved across subnets ---- */
+
+uint64_t net_root_switch(const struct net *n)
+{
+    const struct topo *t = n->t;
+    long best = -1;
+    int best_ecc = 0;
+    for (size_t a = 0; a < t->n_nodes; a++) {
+        if (t->nodes[a].kind != TOPO_SWITCH)
+            continue;
+        int ecc = 0;
+        for (size_t b = 0; b < t->n_nodes; b++)
+            if (t->nodes[b].kind == TOPO_SWITCH) {
+                int d = topo_switches_crossed(t, a, b);
+                if (d > ecc)
+                    ecc = d;
+            }
+        if (best < 0 || ecc < best_ecc)
+            best = (long)a, best_ecc = ecc;
+    }
+    return best < 0 ? 0 : t->nodes[best].dpid;
+}
+
+static json_t *nat_json(const struct net *n, const struct net_nat *x)
+{
+    char o[16], w[16], mb[18];
+    return json_pack("{s:s, s:s, s:s, s:s}", "old", topo_ip_str(x->old_ip, o), "new", topo_ip_str(x->new_ip, w),
+                     "mac", pkt_mac_str(x->mac, mb), "switch", net_switch_name(n, x->at));
+}
+
+uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6], uint64_t at)
+{
+    size_t i = 0;
+    while (i < n->n_nats && n->nats[i].old_ip != old_ip)
+        i++;
+    uint64_t cookie = NET_COOKIE(NET_OWNER_NAT, old_ip);
+    if (!new_ip || new_ip == old_ip) {
+        if (i == n->n_nats)
+            return 0;
+        json_t *ev = nat_json(n, &n->nats[i]);
+        for (size_t w = 0; w < n->n_sw; w++)
+            if (n->sw[w].connected)
+                delete_cookie(n, n->sw[w].dpid, cookie);
+        n->nats[i] = n->nats[--n->n_nats];
+        LOG_INF("rewrite of %s removed", json_string_value(json_object_get(ev, "old")));
+        emit(n, "rewrite.removed", ev);
+        return 0;
+    }
+    if (!at)
+        at = net_root_switch(n);
+    /* The old address is the rewrite's now, no host's. */
+    struct net_host *h = find_host_ip(n, old_ip);
+    if (h) {
+        for (size_t w = 0; w < n->n_sw; w++)
+            if (n->sw[w].connected)
+                delete_cookie(n, n->sw[w].dpid, NET_COOKIE(NET_OWNER_HOST, old_ip));
+        *h = n->hosts[--n->n_hosts];
+    }
+    if (i == n->n_nats) {
+        xgrow(&n->nats, &n->nats_cap, n->n_nats + 1, sizeof *n->nats);
+        n->n_nats++;
+    }
+    struct net_nat *x = &n->nats[i];
+    x->old_ip = old_ip;
+    x->new_ip = new_ip;
+    memcpy(x->mac, mac, 6);
+    x->at = at;
+    install_nat(n, x);
+    /* The rewriting switch needs its hairpin routes (install_host). */
+    for (size_t k = 0; k < n->n_hosts; k++)
+        install_host(n, &n->hosts[k], at);
+    json_t *ev = nat_json(n, x);
+    LOG_INF("rewrite %s <-> %s at %s", json_string_value(json_object_get(ev, "old")),
+            json_string_value(json_object_get(ev, "new")), net_switch_name(n, at));
+    emit(n, "rewrite.installed", ev);
+    return at;
+}
+
+json_t *net_nats_json(const struct net *n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n->n_nats; i++)
+        json_array_append_new(arr, nat_json(n, &n->nats[i]));
+    return arr;
 }

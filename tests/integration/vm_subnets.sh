@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# A VM moved across subnets keeps its address for clients: migrated from
+# server8 (net4) to server1 (net1) it gets 198.51.100.3 (the paper's
+# example), the root switch rewrites 198.18.4.1 <-> 198.51.100.3, and clients
+# anywhere (but on the VM's own server) reach it at 198.18.4.1; a move
+# onward updates the rewrite instead of stacking one; a move home removes it.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/lab.sh"
+need_lab_tools
+for p in qemu-system-x86_64 qemu-img curl; do command -v $p >/dev/null || skip_all "needs $p"; done
+G=$(dirname "$MINIDC")/guest
+"$SRC/guest/build" "$G" >"$TEST_TMP/build.log" 2>&1 || skip_all "the guest image does not build"
+
+new_lab L
+ok "lab up" "$MINIDC" lab up --quiet --name "$L" "$SRC/examples/fig1.yaml"
+vm() { "$MINIDC" vm "$1" --lab "$L" "${@:2}"; }
+field() { vm list --json | python3 -c "import json,sys; v=[x for x in json.load(sys.stdin)['vms'] if x['name']=='$1']; print(v[0]['$2'] if v else '')"; }
+http() { ip netns exec "$L-$1" curl -s -m 3 "http://$2/"; }
+flows() { ovs-ofctl -O OpenFlow13 dump-flows "$1" 2>/dev/null | grep -c "cookie=0x6d04"; }
+export OVS_RUNDIR=/run/minidc/labs/$L/ovs
+
+ok "boot vm1 on server8" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm1 --on server8 -q >/dev/null"
+sum=$(vm exec vm1 -- sh -c 'echo kept >/data/f && sync && sha256sum /data/f' | cut -d' ' -f1)
+ip netns exec "$L-internet" bash -c 'ok=0 fail=0; while [ ! -f '"$TEST_TMP"'/stop ]; do
+    if curl -s -m 3 http://198.18.4.1/ | grep -q "^name=vm1"; then ok=$((ok + 1)); else fail=$((fail + 1)); fi
+    sleep 0.05; done; echo $ok $fail >'"$TEST_TMP"'/client' &
+client=$!
+sleep 0.5
+ok "migrate vm1 to server1 (another subnet)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server1 >'$TEST_TMP/m1' 2>&1"
+diag "$(tr '\n' ' ' <"$TEST_TMP/m1")"
+sleep 1
+touch "$TEST_TMP/stop"
+wait $client
+read -r got failed <"$TEST_TMP/client"
+diag "HTTP client on the Internet host, old address, across the move: $got answered, $failed failed"
+is "no request to the old address failed" "$failed" "0"
+is "vm1 has an address of net1 now (the paper's 198.51.100.3)" "$(field vm1 server) $(field vm1 ip) $(field vm1 address)" \
+    "server1 198.51.100.3/24 198.18.4.1"
+ok "the guest itself has it" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm exec vm1 -- ip addr show eth0 | grep -q 'inet 198.51.100.3/24'"
+is "its file is intact" "$(vm exec vm1 -- sha256sum /data/f | cut -d' ' -f1)" "$sum"
+for h in internet server7 server8 server3 server2; do
+    ok "$h reaches vm1 at its old address, answered from the new one" \
+        bash -c "$(declare -f http); L=$L; http $h 198.18.4.1 | grep -q '^name=vm1 address=198.51.100.3 '"
+done
+is "the rewrite is on the root switch: 4 flows on ovs1" "$(flows ovs1)" "4"
+ok "and steering flows elsewhere (to the root)" test "$(flows ovs4)" -ge 3
+ok "minidcd lists the rewrite" bash -c "ip netns exec $L curl -s http://192.0.2.254:8080/api/v1/rewrites | grep -q '\"new\": \"198.51.100.3\"'"
+ok "ARP for the old address was answered with the VM's MAC (server7, its old subnet)" \
+    bash -c "ip -n $L-server7 neigh show 198.18.4.1 | grep -q '02:6d:c6:12:04:01'"
+
+ok "migrate onward to server3 (net2)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server3 -q >/dev/null"
+is "the rewrite was updated, not stacked" "$(flows ovs1) $(ip netns exec $L curl -s http://192.0.2.254:8080/api/v1/rewrites | grep -c '\"old\"')" "4 1"
+ok "the old address reaches it at 198.18.2.1" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q 'address=198.18.2.1 '"
+ok "the net1 address it had is free again" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm2 --on server2 -q && vm list | grep -q '^vm2 .*198.51.100.3/24'"
+
+ok "migrate home to server7 (net4)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server7 -q >/dev/null"
+is "home: its own address again, and no rewrite left anywhere" \
+    "$(field vm1 ip) $(flows ovs1)$(flows ovs2)$(flows ovs3)$(flows ovs4)$(flows ovs5)$(flows ovs6)$(flows ovs7)" "198.18.4.1/24 0000000"
+ok "the Internet host reaches it directly" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q 'address=198.18.4.1 '"
+is "its file is intact after three moves" "$(vm exec vm1 -- sha256sum /data/f | cut -d' ' -f1)" "$sum"
+ok "lab down" bash -c "'$MINIDC' lab down '$L' >/dev/null 2>&1"
+done_testing
