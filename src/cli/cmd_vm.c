@@ -26,7 +26,7 @@
 struct vm_opts {
     const char *lab, *api, *on, *to, *as;
     long memory, cpus, timeout;
-    bool json, quiet, force;
+    bool json, quiet, force, balance;
 };
 
 static void vm_usage(FILE *f)
@@ -35,7 +35,7 @@ static void vm_usage(FILE *f)
             "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]\n"
             "       minidc vm list\n"
             "       minidc vm migrate NAME --to SERVER\n"
-            "       minidc vm clone NAME --to SERVER [--as NEW]\n"
+            "       minidc vm clone NAME --to SERVER [--as NEW] [--balance]\n"
             "       minidc vm stop NAME [--force]\n"
             "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
             "  each with [--lab NAME | --api ADDR:PORT] [--json] [--quiet]\n\n"
@@ -44,7 +44,9 @@ static void vm_usage(FILE *f)
             "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
             "MAC within a subnet; its disk (overlay) and memory move over the data network.\n"
             "clone makes an independent copy on SERVER with its own name (default\n"
-            "NAME-c1), MAC and address; the source runs on.  stop removes the VM and\n"
+            "NAME-c1), MAC and address; the source runs on; --balance makes the switch that\n"
+            "joins their networks spread the clients of NAME's address over both (more\n"
+            "clones add replicas; stopping one removes it).  stop removes the VM and\n"
             "everything of it (--force: without asking the guest to sync its disk first).\n"
             "exec runs a command in the guest through its guest agent, prints what it\n"
             "wrote and exits with its status.  Phases are printed as they end (--quiet:\n"
@@ -68,6 +70,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         {"cpus", required_argument, NULL, 'c'}, {"timeout", required_argument, NULL, 'T'},
         {"json", no_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
+        {"balance", no_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -96,6 +99,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         case 'j': o->json = true; break;
         case 'q': o->quiet = true; break;
         case 'f': o->force = true; break;
+        case 'B': o->balance = true; break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return -2;
         }
@@ -281,6 +285,8 @@ int cmd_vm(int argc, char **argv)
         json_t *body = json_pack("{s:s}", "to", o.to);
         if (o.as)
             json_object_set_new(body, "as", json_string(o.as));
+        if (o.balance)
+            json_object_set_new(body, "balance", json_true());
         rc = run_op(&t, "POST", path, body, title, &o, &op);
         if (!rc && !o.json) {
             json_t *c = json_object_get(json_object_get(op, "result"), "clone");
@@ -289,6 +295,10 @@ int cmd_vm(int argc, char **argv)
                    json_string_value(json_object_get(c, "ip")), json_string_value(json_object_get(c, "mac")),
                    json_real_value(json_object_get(op, "seconds")));
             print_qemu(op);
+            json_t *b = json_object_get(json_object_get(op, "result"), "balancer");
+            if (b)
+                printf("  balancer: clients of %s are spread over the replicas by %s\n",
+                       json_string_value(json_object_get(b, "address")), json_string_value(json_object_get(b, "switch")));
         }
     } else if (!strcmp(sub, "stop")) {
         snprintf(path, sizeof path, "/api/v1/vms/%s%s", name, o.force ? "" : "?graceful=1");

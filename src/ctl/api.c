@@ -6,10 +6,11 @@
  *   GET /api/v1/flows/SWITCH      the switch's flow table, asked of the switch
  *   GET /api/v1/servers           the servers' agents: reachable, memory for VMs
  *   GET /api/v1/rewrites          address rewrites of VMs moved across subnets
+ *   GET /api/v1/balancers         load balancers over clones (select groups)
  *   GET /api/v1/vms               the VMs: where, address, MAC, state
  *   POST /api/v1/vms              boot {name, server, memory_mib, cpus}
  *   POST /api/v1/vms/NAME/migrate {to}
- *   POST /api/v1/vms/NAME/clone   {to, as}
+ *   POST /api/v1/vms/NAME/clone   {to, as, balance}
  *   POST /api/v1/vms/NAME/exec    {argv, input, timeout_ms}
  *   DELETE /api/v1/vms/NAME[?graceful=1]  stop it, remove everything of it
  *   GET /api/v1/operations/ID     an operation's phases, timings and result
@@ -265,6 +266,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         bool replay = last || (q && !strncmp(q, "since=", 6));
         uint64_t since = last ? strtoull(last, NULL, 10) : replay ? strtoull(q + 6, NULL, 10) : 0;
         events_subscribe(c->events, req, replay, since);
+    } else if (!strcmp(path, "/api/v1/balancers")) {
+        reply_json(req, 200, json_pack("{s:o}", "balancers", net_lbs_json(c->net)));
     } else if (!strcmp(path, "/api/v1/rewrites")) {
         reply_json(req, 200, json_pack("{s:o}", "rewrites", net_nats_json(c->net)));
     } else if (!strcmp(path, "/api/v1/servers")) {

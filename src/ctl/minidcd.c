@@ -45,6 +45,11 @@ static void publish_cb(void *ctx, const char *type, json_t *data)
 struct rewrite_call {
     uint32_t old_ip, new_ip;
     uint8_t mac[6];
+    /* a balancer instead, when n_be is not 0 (or 'balance' is set) */
+    bool balance;
+    size_t n_be;
+    uint32_t ips[16];
+    uint8_t macs[16][6];
     const char *at;
     bool done;
     struct rewrite_call *next;
@@ -66,7 +71,8 @@ static void on_calls(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_unlock(&calls.lock);
     while (q) {
         struct rewrite_call *next = q->next; /* q lives on its caller's stack until done */
-        uint64_t at = net_nat_set(c->net, q->old_ip, q->new_ip, q->mac, 0);
+        uint64_t at = q->balance ? net_lb_set(c->net, q->old_ip, q->ips, (const uint8_t(*)[6])q->macs, q->n_be, 0)
+                                 : net_nat_set(c->net, q->old_ip, q->new_ip, q->mac, 0);
         pthread_mutex_lock(&calls.lock);
         q->at = at ? net_switch_name(c->net, at) : NULL;
         q->done = true;
@@ -76,19 +82,36 @@ static void on_calls(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static const char *run_call(struct rewrite_call *callp);
+
 static const char *rewrite_cb(void *ctx, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6])
 {
     (void)ctx;
     struct rewrite_call call = {.old_ip = old_ip, .new_ip = new_ip};
     memcpy(call.mac, mac, 6);
+    return run_call(&call);
+}
+
+static const char *balance_cb(void *ctx, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count)
+{
+    (void)ctx;
+    struct rewrite_call call = {.old_ip = vip, .balance = true, .n_be = count < 16 ? count : 16};
+    memcpy(call.ips, ips, call.n_be * sizeof *ips);
+    memcpy(call.macs, macs, call.n_be * 6);
+    return run_call(&call);
+}
+
+/* Queues 'call' for the loop and waits until it is done. */
+static const char *run_call(struct rewrite_call *call)
+{
     pthread_mutex_lock(&calls.lock);
-    call.next = calls.queue;
-    calls.queue = &call;
+    call->next = calls.queue;
+    calls.queue = call;
     event_active(calls.wake, 0, 0);
-    while (!call.done)
+    while (!call->done)
         pthread_cond_wait(&calls.cond, &calls.lock);
     pthread_mutex_unlock(&calls.lock);
-    return call.at;
+    return call->at;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -256,7 +279,7 @@ int main(int argc, char **argv)
         token[strcspn(token, "\r\n")] = '\0';
     }
     calls.wake = event_new(c.base, -1, 0, on_calls, &c);
-    struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb};
+    struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb};
     c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, &hooks);
     int rc = 0;
     if (tls_key && ofconn_tls(&c, tls_key, tls_cert, tls_ca)) {

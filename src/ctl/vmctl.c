@@ -25,6 +25,7 @@ struct vrec {
     uint32_t addr;      /* its address now */
     uint32_t home;      /* the address clients use: its first (kept across subnets) */
     uint32_t next;      /* reserved for a move across subnets under way */
+    uint32_t serves;    /* a replica behind a balancer of this address (0: none) */
     unsigned memory_mib, cpus;
     const char *state;  /* booting, running, migrating, cloning, stopping, paused */
     unsigned long op;   /* the operation holding it, 0 when none */
@@ -217,6 +218,8 @@ static json_t *vrec_json(const struct vrec *r)
         json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
     char h[16];
     json_object_set_new(o, "address", json_string(topo_ip_str(r->home, h)));
+    if (r->serves)
+        json_object_set_new(o, "serves", json_string(topo_ip_str(r->serves, h)));
     return o;
 }
 
@@ -400,6 +403,38 @@ static int check_room(struct vmctl *v, const char *server, unsigned mib, char **
     return 0;
 }
 
+static void parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned b[6] = {0};
+    sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]);
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)b[i];
+}
+
+/* Has the network balance 'vip' over the VMs that serve it now; a single
+ * one left at another address gets the plain rewrite back.  Lock not held. */
+static const char *rebalance(struct vmctl *v, uint32_t vip)
+{
+    uint32_t ips[16];
+    uint8_t macs[16][6];
+    size_t n = 0;
+    pthread_mutex_lock(&v->lock);
+    for (size_t i = 0; i < v->n_vms && n < 16; i++)
+        if (v->vms[i]->serves == vip) {
+            ips[n] = v->vms[i]->addr;
+            parse_mac(v->vms[i]->mac, macs[n++]);
+        }
+    if (n == 1)
+        for (size_t i = 0; i < v->n_vms; i++)
+            if (v->vms[i]->serves == vip)
+                v->vms[i]->serves = 0;
+    pthread_mutex_unlock(&v->lock);
+    const char *at = v->hooks.balance ? v->hooks.balance(v->hooks.ctx, vip, ips, (const uint8_t(*)[6])macs, n) : NULL;
+    if (n == 1 && ips[0] != vip && v->hooks.rewrite)
+        v->hooks.rewrite(v->hooks.ctx, vip, ips[0], macs[0]);
+    return at;
+}
+
 /* ---- boot ---- */
 
 static void *boot_thread(void *arg)
@@ -572,13 +607,20 @@ static void *migrate_thread(void *arg)
         json_object_set_new(x.dst_spec, "gw", json_string(ngw));
         x.identity = true;
     }
-    uint32_t home = r->home;
+    uint32_t home = r->home, serves = r->serves;
     uint8_t mac[6];
     sscanf(r->mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]);
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     if (transfer(o, &x, &err) == 0) {
-        if (new_addr) {
+        if (new_addr && serves) {
+            /* A replica behind a balancer: its bucket follows it. */
+            pthread_mutex_lock(&v->lock);
+            r->addr = new_addr;
+            pthread_mutex_unlock(&v->lock);
+            op_phase(o, "balance");
+            rebalance(v, serves);
+        } else if (new_addr) {
             /* Clients keep the home address: the network rewrites it. */
             op_phase(o, "rewrite");
             const char *at = v->hooks.rewrite ? v->hooks.rewrite(v->hooks.ctx, home, new_addr, mac) : NULL;
@@ -645,9 +687,23 @@ static void *clone_thread(void *arg)
             remove_vm(v, c);
         }
     }
+    uint32_t vip = 0;
+    if (made && json_is_true(json_object_get(o->args, "balance"))) {
+        struct vrec *src = op_vm(o);
+        vip = src->serves ? src->serves : src->home;
+        src->serves = vip;
+        c->serves = vip;
+    }
     pthread_mutex_unlock(&v->lock);
     if (made)
         op_result(o, "clone", made);
+    if (vip) {
+        op_phase(o, "balance");
+        const char *at = rebalance(v, vip);
+        char a16[16];
+        if (at)
+            op_result(o, "balancer", json_pack("{s:s, s:s}", "address", topo_ip_str(vip, a16), "switch", at));
+    }
     transfer_free(&x);
     op_end(o, err);
     return NULL;
@@ -742,7 +798,9 @@ int vmctl_clone(struct vmctl *v, const char *vm, const json_t *req, json_t **out
             st = 507;
         } else {
             r->state = "cloning";
-            st = op_start(v, "clone", r, to, json_pack("{s:s}", "as", as), clone_thread, out);
+            st = op_start(v, "clone", r, to,
+                          json_pack("{s:s, s:b}", "as", as, "balance", json_is_true(json_object_get(req, "balance"))),
+                          clone_thread, out);
             if (st == 202) {
                 c->op = r->op;
                 json_object_set_new(*out, "clone", json_string(as));
@@ -771,7 +829,14 @@ static void *stop_thread(void *arg)
     op_phase(o, "stop");
     if (agent_call(v, server, "DELETE", path, NULL, &reply, 60000, &err) == 0) {
         json_decref(reply);
+        pthread_mutex_lock(&v->lock);
+        uint32_t vip = op_vm(o) ? op_vm(o)->serves : 0;
+        pthread_mutex_unlock(&v->lock);
         drop(o, o->vm);
+        if (vip) {
+            op_phase(o, "balance");
+            rebalance(v, vip);
+        }
     } else {
         release(o, "running");
     }

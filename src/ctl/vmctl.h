@@ -32,6 +32,9 @@ struct vmctl_hooks {
      * subnets; 'new_ip' == 'old_ip' removes it); returns the switch's name
      * (static) or NULL.  Blocks until done; called from operation threads. */
     const char *(*rewrite)(void *ctx, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6]);
+    /* Has the network balance 'vip' over 'count' backends (fewer than two:
+     * no balancer); returns the switch's name (static) or NULL.  Blocks. */
+    const char *(*balance)(void *ctx, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count);
 };
 struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
                            const struct vmctl_hooks *hooks);

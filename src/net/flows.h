@@ -38,7 +38,21 @@
  *                                port towards R
  * so that everything to the old address and everything the VM sends passes
  * R, where it is rewritten: clients keep the old address wherever they are.
- * Load balancers will sit in the same band (above 500, below 900). */
+ * A load balancer for address VIP (owner LB, id = VIP) at switch B (the lowest
+ * switch common to its backends' subnets) has the same shape, with one
+ * OpenFlow select group per port P of B (buckets: eth_dst := backend MAC,
+ * ipv4_dst := backend address, output towards it, or IN_PORT when that is P):
+ *   at B     table 0  prio 760  in_port P, IPv4 to the gateway MAC, ipv4_dst = VIP
+ *                                -> dec_ttl, eth_src := gateway MAC, group(P)
+ *                     prio 755  in_port P, ipv4_dst = VIP -> group(P)
+ *                     prio 710/700  ipv4_src = a backend -> ipv4_src := VIP (as above)
+ *   elsewhere table 0 prio 750  ipv4_dst = VIP, eth_dst = the MAC of a backend
+ *                                that is VIP itself -> port towards it
+ *                     prio 690  ipv4_src = a backend -> port towards B
+ *            tables 1, 2 prio 110  ipv4_dst = VIP -> (table 2: eth_dst := the
+ *                                balancer's MAC 02:6c:VIP) port towards B
+ * ARP for VIP is answered with 02:6c:VIP.  Select groups hash each flow to
+ * one bucket, so a connection stays on one backend. */
 #ifndef MINIDC_NET_FLOWS_H
 #define MINIDC_NET_FLOWS_H
 
@@ -69,6 +83,9 @@ enum {
     NET_PRIO_NAT_STEER = 690,
     NET_PRIO_NAT = 700,
     NET_PRIO_NAT_ROUTED = 710,
+    NET_PRIO_LB_DIRECT = 750,
+    NET_PRIO_LB = 755,
+    NET_PRIO_LB_ROUTED = 760,
 };
 
 /* Base flow ids (NET_OWNER_BASE). */

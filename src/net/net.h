@@ -57,6 +57,19 @@ json_t *net_nats_json(const struct net *n);
  * one (the paper's root, OVS1, in fig1). */
 uint64_t net_root_switch(const struct net *n);
 
+/* An on-demand load balancer: clients that address 'vip' are spread over
+ * 'count' backends (addresses and MACs; one may be 'vip' itself, the
+ * original VM in place) by select groups at switch 'at' (0: the root), each
+ * connection kept on one backend; the backends' replies get 'vip' back as
+ * their source.  Replaces any balancer or rewrite of 'vip'; fewer than two
+ * backends removes it.  Returns the switch used. */
+uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count,
+                    uint64_t at);
+json_t *net_lbs_json(const struct net *n);
+/* Where a balancer over addresses 'a' and 'b' goes: the lowest switch common
+ * to their subnets' switches (the root when they share a subnet). */
+uint64_t net_lb_switch(const struct net *n, uint32_t a, uint32_t b);
+
 /* Read-only views for the API. */
 json_t *net_switches_json(const struct net *n);
 json_t *net_links_json(const struct net *n);
