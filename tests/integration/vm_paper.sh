@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The paper's scenario (sections 2.2 and 2.3) in the fig1 lab, with an HTTP
+# client on the Internet host addressing VM1's original address throughout:
+# boot VM1 on server8; migrate it to server1 (new address 198.51.100.3, a
+# rewrite on the root switch OVS1); clone it back to server8 with a balancer
+# (a select group on OVS1, the switch joining net1 and net4) over which the
+# client's connections are spread; remove the replica (the balancer goes, the
+# rewrite comes back).  No request may fail.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/lab.sh"
+need_lab_tools
+for p in qemu-system-x86_64 qemu-img curl; do command -v $p >/dev/null || skip_all "needs $p"; done
+G=$(dirname "$MINIDC")/guest
+"$SRC/guest/build" "$G" >"$TEST_TMP/build.log" 2>&1 || skip_all "the guest image does not build"
+
+new_lab L
+ok "lab up" "$MINIDC" lab up --quiet --name "$L" "$SRC/examples/fig1.yaml"
+vm() { "$MINIDC" vm "$1" --lab "$L" "${@:2}"; }
+export OVS_RUNDIR=/run/minidc/labs/$L/ovs
+groups() { ovs-ofctl -O OpenFlow13 dump-groups "$1" 2>/dev/null | grep -c "type=select"; }
+buckets() { ovs-ofctl -O OpenFlow13 dump-groups "$1" 2>/dev/null | grep "type=select" | head -1 | grep -o "bucket=" | wc -l; }
+api() { ip netns exec "$L" curl -s "http://192.0.2.254:8080/api/v1/$1"; }
+
+ok "boot VM1 on server8" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm1 --on server8 -q >/dev/null"
+# The client: one request every 20 ms, each on a new connection, for the whole scenario.
+ip netns exec "$L-internet" bash -c 'ok=0 fail=0; : >'"$TEST_TMP"'/answers; while [ ! -f '"$TEST_TMP"'/stop ]; do
+    if a=$(curl -s -m 3 http://198.18.4.1/) && [ -n "$a" ]; then ok=$((ok + 1)); echo "$a" >>'"$TEST_TMP"'/answers; else fail=$((fail + 1)); fi
+    sleep 0.02; done; echo $ok $fail >'"$TEST_TMP"'/client' &
+client=$!
+sleep 1
+ok "migrate VM1 to server1 (another subnet)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server1 -q >/dev/null"
+ok "rewrite 198.18.4.1 <-> 198.51.100.3 on ovs1" bash -c "$(declare -f api); L=$L; api rewrites | grep -q '\"switch\": \"ovs1\"'"
+sleep 1
+ok "clone VM1 back to server8 with a balancer" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm clone vm1 --to server8 --as vm2 --balance >'$TEST_TMP/clone' 2>&1"
+diag "$(tr '\n' ' ' <"$TEST_TMP/clone")"
+ok "the balancer is on ovs1, the switch joining net1 and net4" bash -c "$(declare -f api); L=$L; api balancers | grep -q '\"switch\": \"ovs1\"'"
+# The clone's bucket comes once the network has seen it (right after it starts).
+for _ in $(seq 40); do [ "$(buckets ovs1)" = 2 ] && break; sleep 0.05; done
+is "ovs1 has select groups with two buckets; the rewrite made way" "$(buckets ovs1) $(api rewrites | grep -c '\"old\"')" "2 0"
+ok "no other switch has a group" test "$(groups ovs2)$(groups ovs4)$(groups ovs7)" = "000"
+before=$(wc -l <"$TEST_TMP/answers")
+sleep 3
+spread=$(tail -n +$((before + 1)) "$TEST_TMP/answers" | cut -d' ' -f1 | sort | uniq -c | tr '\n' ' ')
+diag "answers while balanced: $spread"
+ok "both replicas answered clients of the original address" bash -c "grep -q 'name=vm1' <<<'$spread' && grep -q 'name=vm2' <<<'$spread'"
+ok "from other servers too" bash -c "for h in server2 server3 server7; do ip netns exec $L-\$h curl -s -m 3 http://198.18.4.1/ | grep -q '^name=vm[12] ' || exit 1; done"
+ok "stop the replica" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm stop vm2 -q"
+is "the balancer is gone, the rewrite is back" "$(groups ovs1) $(api rewrites | grep -c '\"new\": \"198.51.100.3\"')" "0 1"
+sleep 1
+touch "$TEST_TMP/stop"
+wait $client
+read -r got failed <"$TEST_TMP/client"
+diag "the Internet client across the whole scenario: $got answered, $failed failed"
+is "no request to the original address failed" "$failed" "0"
+ok "after the replica's removal VM1 answers alone" bash -c "tail -3 '$TEST_TMP/answers' | grep -vq vm2"
+ev=$(timeout 2 "$MINIDC" events --lab "$L" --json --since 0 2>/dev/null | python3 -c "
+import json,sys
+t=[json.loads(l)['type'] for l in sys.stdin]
+print(' '.join(x for x in t if x.startswith(('rewrite','balancer','vm.'))))")
+is "events: boot, migrate, rewrite, clone, balancer, removal" "$ev" \
+    "vm.booted rewrite.installed vm.migrated rewrite.removed balancer.created vm.cloned balancer.removed rewrite.installed vm.destroyed"
+ok "lab down" bash -c "'$MINIDC' lab down '$L' >/dev/null 2>&1"
+done_testing
