@@ -519,7 +519,29 @@ struct transfer {
     bool identity; /* the destination takes the identity of dst_spec (a clone, a move across subnets) */
 };
 
+static int transfer_once(struct op *o, struct transfer *x, char **err, bool *retry);
+
+/* A transfer whose destination could not start the VM is tried again (up to
+ * three times): everything of the attempt was undone, the source runs on,
+ * and the cause seen here is a guest agent that, now and then, does not
+ * answer on the new host (QEMU 7.2, TCG; not understood yet). */
 static int transfer(struct op *o, struct transfer *x, char **err)
+{
+    for (int attempt = 1;; attempt++) {
+        bool retry = false;
+        int rc = transfer_once(o, x, err, &retry);
+        if (rc == 0 || !retry || attempt == 3) {
+            if (attempt > 1)
+                op_result(o, "attempts", json_integer(attempt));
+            return rc;
+        }
+        LOG_WRN("%s %s: attempt %d failed (%s); trying again", o->kind, o->vm, attempt, *err);
+        free(*err);
+        *err = NULL;
+    }
+}
+
+static int transfer_once(struct op *o, struct transfer *x, char **err, bool *retry)
 {
     struct vmctl *v = o->v;
     json_t *prep = NULL, *sent = NULL, *fin = NULL;
@@ -558,12 +580,16 @@ static int transfer(struct op *o, struct transfer *x, char **err)
                     err);
     free(fpath);
     if (rc < 0) {
-        if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0)
+        *retry = true;
+        if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0) {
             LOG_WRN("could not remove %s on %s: %s", x->dst_name, x->dst_server, e2);
+            *retry = false;
+        }
         free(e2), e2 = NULL, json_decref(junk), junk = NULL;
         if (!x->copy) {
             char *rpath = xasprintf("/v1/vms/%s/resume", x->vm);
             if (agent_call(v, x->src_server, "POST", rpath, NULL, &junk, 30000, &e2) < 0) {
+                *retry = false;
                 char *m = *err;
                 *err = xasprintf("%s; and resuming %s on %s failed too: %s", m, x->vm, x->src_server, e2);
                 free(m);

@@ -152,12 +152,24 @@ struct qmp *qmp_open(const char *path, int timeout_ms, char **err)
     return q;
 }
 
+struct qmp *qga_connect(const char *path, char **err)
+{
+    return connect_unix(path, err);
+}
+
 struct qmp *qga_open(const char *path, int timeout_ms, char **err)
 {
-    double deadline = proc_now() + timeout_ms / 1000.0;
     struct qmp *q = connect_unix(path, err);
-    if (!q)
+    if (q && qga_sync(q, timeout_ms, err) < 0) {
+        qmp_close(q);
         return NULL;
+    }
+    return q;
+}
+
+int qga_sync(struct qmp *q, int timeout_ms, char **err)
+{
+    double deadline = proc_now() + timeout_ms / 1000.0;
     /* 0xff resets the agent's parser (it answers it with an error, without
      * an id); the reply to guest-sync-delimited is preceded by 0xff, so
      * anything stale before it is discarded.  Unanswered, the question is
@@ -178,10 +190,8 @@ struct qmp *qga_open(const char *path, int timeout_ms, char **err)
                              "%s{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%u},\"id\":\"sync\"}\n",
                              asked ? "" : "\xff", base + asked);
             asked++;
-            if (send_all(q, msg, (size_t)n, deadline, err) < 0) {
-                qmp_close(q);
-                return NULL;
-            }
+            if (send_all(q, msg, (size_t)n, deadline, err) < 0)
+                return -1;
             next_ask = now + 1.0;
         }
         if (!delimited) {
@@ -207,7 +217,7 @@ struct qmp *qga_open(const char *path, int timeout_ms, char **err)
             json_decref(r);
             delimited = false;
             if ((unsigned)got - base < asked)
-                return q;
+                return 0;
             continue;
         }
         double until = deadline < next_ask ? deadline : next_ask;
@@ -215,18 +225,14 @@ struct qmp *qga_open(const char *path, int timeout_ms, char **err)
         if (rc == -ETIMEDOUT) {
             if (proc_now() < deadline)
                 continue;
-            fail(err, "the guest agent does not answer (timed out)");
-            qmp_close(q);
-            return NULL;
+            return fail(err, "the guest agent does not answer (timed out)");
         }
         char buf[4096];
         ssize_t r = rc < 0 ? -1 : recv(q->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (r > 0) {
             strbuf_add(&q->in, buf, (size_t)r);
         } else if (r == 0 || (r < 0 && errno != EAGAIN)) {
-            fail(err, "the guest agent does not answer (%s)", r == 0 ? "connection closed" : strerror(errno));
-            qmp_close(q);
-            return NULL;
+            return fail(err, "the guest agent does not answer (%s)", r == 0 ? "connection closed" : strerror(errno));
         }
     }
 }

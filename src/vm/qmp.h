@@ -19,6 +19,10 @@ struct qmp *qmp_open(const char *path, int timeout_ms, char **err);
 /* Connects to a guest agent socket and synchronises with it
  * (guest-sync-delimited); fails when the agent does not answer in time. */
 struct qmp *qga_open(const char *path, int timeout_ms, char **err);
+/* The two halves of qga_open(): connecting (possible while the VM is
+ * paused), and synchronising (once it runs). */
+struct qmp *qga_connect(const char *path, char **err);
+int qga_sync(struct qmp *q, int timeout_ms, char **err);
 void qmp_close(struct qmp *q);
 
 /* Runs 'cmd' with 'args' (taken; may be NULL).  On success '*ret' (when not
