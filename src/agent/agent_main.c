@@ -10,7 +10,9 @@
  *                                     answers {nbd, uri} to send it to
  *   POST   /v1/vms/NAME/send          {nbd, uri, mode: move|copy}: migrate
  *                                     (move leaves the source paused) or clone
- *   POST   /v1/vms/NAME/finish        {identity: bool}: start an arrived VM
+ *   POST   /v1/vms/NAME/finish        {identity, isolate}: start an arrived VM
+ *                                     (identity: take the name/MAC/address it was
+ *                                     prepared with; isolate: link down until then)
  *   POST   /v1/vms/NAME/resume        run a paused VM again (undo a move)
  *   POST   /v1/vms/NAME/exec          {argv, input, timeout_ms}: in the guest
  *   DELETE /v1/vms/NAME[?graceful=1]  stop and remove everything of it

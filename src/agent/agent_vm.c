@@ -883,6 +883,10 @@ static int set_identity(struct avm *v, struct qmp *q, struct qmp **g, char **err
 int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t **out)
 {
     bool identity = json_is_true(json_object_get(req, "identity"));
+    /* A clone is kept off the network until it has its own identity; a VM
+     * moved to another subnet is not (the network still knows it by its
+     * old address until it takes the new one). */
+    bool isolate = identity && !json_is_false(json_object_get(req, "isolate"));
     struct avm *v;
     int st = take(a, name, "finish", &v, out);
     if (st != 200)
@@ -908,8 +912,8 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
         goto fail;
     /* A clone must not speak with its source's identity: its link stays down
      * until it has its own. */
-    if (identity && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 0), NULL, &err,
-                             QMP_TIMEOUT_MS) < 0)
+    if (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 0), NULL, &err,
+                            QMP_TIMEOUT_MS) < 0)
         goto fail;
     /* The guest agent's channel is connected before the VM runs again: a
      * connection made just after `cont` was seen here to be missed by the
@@ -938,8 +942,8 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
         int rc = set_identity(v, q, &g, &err);
         qmp_close(g);
         g = NULL;
-        if (rc < 0 ||
-            qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 1), NULL, &err, QMP_TIMEOUT_MS) < 0)
+        if (rc < 0 || (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 1), NULL, &err,
+                                           QMP_TIMEOUT_MS) < 0))
             goto fail;
         phase_done(&ph, "identity");
     }
