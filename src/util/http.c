@@ -39,6 +39,31 @@ static int wait_fd(int fd, short events, double deadline)
     return r < 0 ? -errno : r == 0 ? -ETIMEDOUT : 0;
 }
 
+/* A non-blocking TCP connection to the request's address, made in its
+ * namespace; '*rc' gets 0 or the negative errno of connecting (the socket
+ * is returned either way, for the caller to close), or the function returns
+ * a negative errno when there is no socket at all. */
+static int connect_to(const struct http_req *hr, double deadline, int *rc)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(hr->port)};
+    if (inet_pton(AF_INET, hr->addr, &sin.sin_addr) != 1)
+        return -EINVAL;
+    int fd = socket_in(hr->netns);
+    if (fd < 0)
+        return fd;
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    *rc = 0;
+    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0 && errno != EINPROGRESS)
+        *rc = -errno;
+    if (!*rc && !(*rc = wait_fd(fd, POLLOUT, deadline))) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        *rc = -err;
+    }
+    return fd;
+}
+
 int http_get(const char *netns, const char *addr, uint16_t port, const char *path, struct strbuf *body,
              int timeout_ms)
 {
@@ -49,22 +74,10 @@ int http_get(const char *netns, const char *addr, uint16_t port, const char *pat
 int http_request(const struct http_req *hr, struct strbuf *body, int timeout_ms)
 {
     double deadline = proc_now() + timeout_ms / 1000.0;
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(hr->port)};
-    if (inet_pton(AF_INET, hr->addr, &sin.sin_addr) != 1)
-        return -EINVAL;
-    int fd = socket_in(hr->netns);
+    int rc;
+    int fd = connect_to(hr, deadline, &rc);
     if (fd < 0)
         return fd;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    int rc = 0;
-    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0 && errno != EINPROGRESS)
-        rc = -errno;
-    if (!rc && !(rc = wait_fd(fd, POLLOUT, deadline))) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        rc = -err;
-    }
     struct strbuf req;
     strbuf_init(&req);
     strbuf_printf(&req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: application/json\r\n", hr->method, hr->path,
@@ -124,22 +137,10 @@ int http_stream(const struct http_req *hr, int (*on_body)(void *ctx, const char 
                 int connect_timeout_ms)
 {
     double deadline = proc_now() + connect_timeout_ms / 1000.0;
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(hr->port)};
-    if (inet_pton(AF_INET, hr->addr, &sin.sin_addr) != 1)
-        return -EINVAL;
-    int fd = socket_in(hr->netns);
+    int rc;
+    int fd = connect_to(hr, deadline, &rc);
     if (fd < 0)
         return fd;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    int rc = 0;
-    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0 && errno != EINPROGRESS)
-        rc = -errno;
-    if (!rc && !(rc = wait_fd(fd, POLLOUT, deadline))) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        rc = -err;
-    }
     if (!rc) {
         struct strbuf req;
         strbuf_init(&req);
