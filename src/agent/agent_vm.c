@@ -883,9 +883,9 @@ static int set_identity(struct avm *v, struct qmp *q, struct qmp **g, char **err
 int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t **out)
 {
     bool identity = json_is_true(json_object_get(req, "identity"));
-    /* A clone is kept off the network until it has its own identity; a VM
-     * moved to another subnet is not (the network still knows it by its
-     * old address until it takes the new one). */
+    /* A VM that takes a new identity (a clone, a move to another subnet) is
+     * kept off the network until it has it: should the step fail, the
+     * network never saw it at its new place with the old identity. */
     bool isolate = identity && !json_is_false(json_object_get(req, "isolate"));
     struct avm *v;
     int st = take(a, name, "finish", &v, out);
@@ -974,6 +974,14 @@ int agent_resume(struct agent *a, const char *name, json_t **out)
     char *err = NULL;
     struct qmp *q = vm_qmp(v, &err);
     if (q && qmp_call(q, "cont", NULL, NULL, &err, QMP_TIMEOUT_MS) == 0) {
+        /* The network may have seen the VM elsewhere meanwhile: it says
+         * where it is again (gratuitous ARP / RARP, as after a migration). */
+        char *e2 = NULL;
+        if (qmp_call(q, "announce-self",
+                     json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5, "step", 100), NULL,
+                     &e2, QMP_TIMEOUT_MS) < 0)
+            LOG_WRN("%s: announce-self: %s", name, e2);
+        free(e2);
         qmp_close(q);
         give_back(a, v, AVM_RUNNING);
         *out = json_pack("{s:s}", "state", "running");

@@ -577,7 +577,7 @@ static int transfer_once(struct op *o, struct transfer *x, char **err, bool *ret
     op_phase(o, "start");
     char *fpath = xasprintf("/v1/vms/%s/finish", x->dst_name);
     rc = agent_call(v, x->dst_server, "POST", fpath,
-                    json_pack("{s:b, s:b}", "identity", x->identity, "isolate", x->copy), &fin, 60000, err);
+                    json_pack("{s:b, s:b}", "identity", x->identity, "isolate", x->identity), &fin, 60000, err);
     free(fpath);
     if (rc < 0) {
         *retry = true;
