@@ -405,6 +405,65 @@ static void install_host(struct net *n, const struct net_host *h, uint64_t only)
     free(reach);
 }
 
+static void ip_bytes(uint32_t v, uint8_t ip[4])
+{
+    ip[0] = (uint8_t)(v >> 24), ip[1] = (uint8_t)(v >> 16), ip[2] = (uint8_t)(v >> 8), ip[3] = (uint8_t)v;
+}
+
+/* At the rewriting switch: packets from 'from' get 'to' as source (routed
+ * ones routed here, as the first switch would have). */
+static void rewrite_src(struct net *n, uint64_t dpid, uint64_t cookie, uint32_t from, uint32_t to)
+{
+    uint8_t ip[4];
+    ip_bytes(to, ip);
+    for (int routed = 1; routed >= 0; routed--) {
+        struct ofp_msg m;
+        flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_NAT_ROUTED : NET_PRIO_NAT, cookie);
+        if (routed)
+            ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
+        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_SRC, from);
+        struct ofp_actions *a = flow_apply(&m);
+        if (routed) {
+            ofp_actions_push(a, OFPAT_DEC_NW_TTL);
+            ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
+        }
+        ofp_action_set_field(a, OXM_IPV4_SRC, ip, 4);
+        ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id =
+            routed ? NET_TABLE_ROUTED : NET_TABLE_FORWARD;
+        send_msg(n, dpid, &m);
+    }
+}
+
+/* Elsewhere: what 'src' sends goes out of 'port', towards the rewriting switch. */
+static void steer_src(struct net *n, uint64_t dpid, uint64_t cookie, uint32_t src, uint32_t port)
+{
+    struct ofp_msg m;
+    flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_NAT_STEER, cookie);
+    ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+    ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_SRC, src);
+    ofp_action_output(flow_apply(&m), port);
+    send_msg(n, dpid, &m);
+}
+
+/* Elsewhere: address 'dst' lives behind 'port' (tables 1 and 2 at 'prio';
+ * routed packets get 'mac' as destination). */
+static void route_dst(struct net *n, uint64_t dpid, uint64_t cookie, uint16_t prio, uint32_t dst,
+                      const uint8_t mac[6], uint32_t port)
+{
+    for (uint8_t table = NET_TABLE_FORWARD; table <= NET_TABLE_ROUTED; table++) {
+        struct ofp_msg m;
+        flow_init(&m, table, prio, cookie);
+        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, dst);
+        struct ofp_actions *a = flow_apply(&m);
+        if (table == NET_TABLE_ROUTED)
+            ofp_action_set_field(a, OXM_ETH_DST, mac, 6);
+        ofp_action_output(a, port);
+        send_msg(n, dpid, &m);
+    }
+}
+
 /* Installs rewrite 'x' on every connected switch (see flows.h). */
 static void install_nat(struct net *n, const struct net_nat *x)
 {
@@ -412,58 +471,37 @@ static void install_nat(struct net *n, const struct net_nat *x)
     bool *reach = xmalloc((n->n_sw + 1) * sizeof *reach);
     ports_towards(n, x->at, ports, reach);
     uint64_t cookie = NET_COOKIE(NET_OWNER_NAT, x->old_ip);
+    uint8_t ip[4];
+    ip_bytes(x->new_ip, ip);
     for (size_t i = 0; i < n->n_sw; i++) {
         uint64_t dpid = n->sw[i].dpid;
         if (!n->sw[i].connected)
             continue;
         delete_cookie(n, dpid, cookie);
-        struct ofp_msg m;
         if (dpid == x->at) {
+            /* To the old address: the new one, and the VM's MAC. */
             for (int routed = 1; routed >= 0; routed--) {
-                for (int to_old = 1; to_old >= 0; to_old--) {
-                    flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_NAT_ROUTED : NET_PRIO_NAT, cookie);
-                    if (routed)
-                        ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
-                    ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
-                    ofp_match_add_u32(&m.flow_mod.match, to_old ? OXM_IPV4_DST : OXM_IPV4_SRC,
-                                      to_old ? x->old_ip : x->new_ip);
-                    struct ofp_actions *a = flow_apply(&m);
-                    if (routed) {
-                        ofp_actions_push(a, OFPAT_DEC_NW_TTL);
-                        ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
-                    }
-                    uint8_t ip[4];
-                    uint32_t v = to_old ? x->new_ip : x->old_ip;
-                    ip[0] = (uint8_t)(v >> 24), ip[1] = (uint8_t)(v >> 16), ip[2] = (uint8_t)(v >> 8),
-                    ip[3] = (uint8_t)v;
-                    ofp_action_set_field(a, to_old ? OXM_IPV4_DST : OXM_IPV4_SRC, ip, 4);
-                    if (to_old)
-                        ofp_action_set_field(a, OXM_ETH_DST, x->mac, 6);
-                    ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id =
-                        routed && !to_old ? NET_TABLE_ROUTED : NET_TABLE_FORWARD;
-                    send_msg(n, dpid, &m);
+                struct ofp_msg m;
+                flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_NAT_ROUTED : NET_PRIO_NAT, cookie);
+                if (routed)
+                    ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
+                ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+                ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, x->old_ip);
+                struct ofp_actions *a = flow_apply(&m);
+                if (routed) {
+                    ofp_actions_push(a, OFPAT_DEC_NW_TTL);
+                    ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
                 }
-            }
-            continue;
-        }
-        if (!reach[i])
-            continue;
-        /* What the VM sends goes to R first. */
-        flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_NAT_STEER, cookie);
-        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
-        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_SRC, x->new_ip);
-        ofp_action_output(flow_apply(&m), ports[i]);
-        send_msg(n, dpid, &m);
-        /* The old address lives at R. */
-        for (uint8_t table = NET_TABLE_FORWARD; table <= NET_TABLE_ROUTED; table++) {
-            flow_init(&m, table, NET_PRIO_HOST, cookie);
-            ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
-            ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, x->old_ip);
-            struct ofp_actions *a = flow_apply(&m);
-            if (table == NET_TABLE_ROUTED)
+                ofp_action_set_field(a, OXM_IPV4_DST, ip, 4);
                 ofp_action_set_field(a, OXM_ETH_DST, x->mac, 6);
-            ofp_action_output(a, ports[i]);
-            send_msg(n, dpid, &m);
+                ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id = NET_TABLE_FORWARD;
+                send_msg(n, dpid, &m);
+            }
+            rewrite_src(n, dpid, cookie, x->new_ip, x->old_ip);
+        } else if (reach[i]) {
+            /* What the VM sends goes to R first; the old address lives at R. */
+            steer_src(n, dpid, cookie, x->new_ip, ports[i]);
+            route_dst(n, dpid, cookie, NET_PRIO_HOST, x->old_ip, x->mac, ports[i]);
         }
     }
     free(ports);
@@ -540,25 +578,10 @@ static void install_lb(struct net *n, const struct net_lb *b)
                 continue;
             /* The balanced address lives at the balancer; the backends'
              * replies go there to get it back as their source. */
-            for (uint8_t table = NET_TABLE_FORWARD; table <= NET_TABLE_ROUTED; table++) {
-                flow_init(&m, table, NET_PRIO_HOST + 10, cookie);
-                ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
-                ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, b->vip);
-                struct ofp_actions *a = flow_apply(&m);
-                if (table == NET_TABLE_ROUTED)
-                    ofp_action_set_field(a, OXM_ETH_DST, vmac, 6);
-                ofp_action_output(a, to_at[i]);
-                send_msg(n, s->dpid, &m);
-            }
-            for (size_t k = 0; k < b->n_be; k++) {
-                if (b->be[k].ip == b->vip)
-                    continue;
-                flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_NAT_STEER, cookie);
-                ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
-                ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_SRC, b->be[k].ip);
-                ofp_action_output(flow_apply(&m), to_at[i]);
-                send_msg(n, s->dpid, &m);
-            }
+            route_dst(n, s->dpid, cookie, NET_PRIO_HOST + 10, b->vip, vmac, to_at[i]);
+            for (size_t k = 0; k < b->n_be; k++)
+                if (b->be[k].ip != b->vip)
+                    steer_src(n, s->dpid, cookie, b->be[k].ip, to_at[i]);
             continue;
         }
         /* The balancer: a group per port. */
@@ -587,8 +610,8 @@ static void install_lb(struct net *n, const struct net_lb *b)
                 bk->watch_group = OFPG_ANY;
                 ofp_action_set_field(&bk->actions, OXM_ETH_DST, b->be[k].mac, 6);
                 if (b->be[k].ip != b->vip) {
-                    uint8_t ip[4] = {(uint8_t)(b->be[k].ip >> 24), (uint8_t)(b->be[k].ip >> 16),
-                                     (uint8_t)(b->be[k].ip >> 8), (uint8_t)b->be[k].ip};
+                    uint8_t ip[4];
+                    ip_bytes(b->be[k].ip, ip);
                     ofp_action_set_field(&bk->actions, OXM_IPV4_DST, ip, 4);
                 }
                 ofp_action_output(&bk->actions, be_port[k] == no ? OFPP_IN_PORT : be_port[k]);
@@ -611,28 +634,9 @@ static void install_lb(struct net *n, const struct net_lb *b)
             }
         }
         /* Replies: the backend's address becomes the balanced one. */
-        for (size_t k = 0; k < b->n_be; k++) {
-            if (b->be[k].ip == b->vip)
-                continue;
-            uint8_t ip[4] = {(uint8_t)(b->vip >> 24), (uint8_t)(b->vip >> 16), (uint8_t)(b->vip >> 8),
-                             (uint8_t)b->vip};
-            for (int routed = 1; routed >= 0; routed--) {
-                flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_NAT_ROUTED : NET_PRIO_NAT, cookie);
-                if (routed)
-                    ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
-                ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
-                ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_SRC, b->be[k].ip);
-                struct ofp_actions *a = flow_apply(&m);
-                if (routed) {
-                    ofp_actions_push(a, OFPAT_DEC_NW_TTL);
-                    ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
-                }
-                ofp_action_set_field(a, OXM_IPV4_SRC, ip, 4);
-                ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id =
-                    routed ? NET_TABLE_ROUTED : NET_TABLE_FORWARD;
-                send_msg(n, s->dpid, &m);
-            }
-        }
+        for (size_t k = 0; k < b->n_be; k++)
+            if (b->be[k].ip != b->vip)
+                rewrite_src(n, s->dpid, cookie, b->be[k].ip, b->vip);
     }
     free(tmp), free(rtmp), free(to_at), free(reach_at);
 }
