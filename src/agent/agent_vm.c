@@ -945,6 +945,14 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
         if (rc < 0 || (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 1), NULL, &err,
                                            QMP_TIMEOUT_MS) < 0))
             goto fail;
+        /* Its link was down when the guest took the address: the guest
+         * tells the network where it is now. */
+        char *e2 = NULL;
+        if (isolate && qmp_call(q, "announce-self",
+                                json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5, "step", 100),
+                                NULL, &e2, QMP_TIMEOUT_MS) < 0)
+            LOG_WRN("%s: announce-self: %s", name, e2);
+        free(e2);
         phase_done(&ph, "identity");
     }
     qmp_close(g);
