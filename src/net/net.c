@@ -508,6 +508,8 @@ static void install_nat(struct net *n, const struct net_nat *x)
     free(reach);
 }
 
+static void arp_probe(struct net *n, uint32_t ip);
+
 static uint32_t lb_group_id(const struct net_lb *b, uint32_t port)
 {
     return (b->vip & 0xfffffu) << 10 | (port & 0x3ffu);
@@ -538,6 +540,8 @@ static void install_lb(struct net *n, const struct net_lb *b)
     for (size_t k = 0; k < b->n_be; k++) {
         const struct net_host *h = find_host_ip(n, b->be[k].ip);
         be_host[k] = h;
+        if (!h)
+            arp_probe(n, b->be[k].ip); /* its bucket comes when it answers (learn()) */
         if (!h || at_i == ns)
             continue;
         if (h->dpid == b->at) {
@@ -1319,6 +1323,14 @@ uint64_t net_root_switch(const struct net *n)
     return best < 0 ? 0 : t->nodes[best].dpid;
 }
 
+uint64_t net_rewrite_switch(const struct net *n, uint32_t new_ip)
+{
+    const struct topo_subnet *sn = subnet_of(n, new_ip);
+    if (n->t->rewrite_at == TOPO_REWRITE_NEAREST && sn)
+        return n->t->nodes[sn->sw].dpid;
+    return net_root_switch(n);
+}
+
 static json_t *nat_json(const struct net *n, const struct net_nat *x)
 {
     char o[16], w[16], mb[18];
@@ -1345,7 +1357,7 @@ uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint
         return 0;
     }
     if (!at)
-        at = net_root_switch(n);
+        at = net_rewrite_switch(n, new_ip);
     /* The old address is the rewrite's now, no host's. */
     struct net_host *h = find_host_ip(n, old_ip);
     if (h) {

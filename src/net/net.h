@@ -46,13 +46,17 @@ void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *f
 void net_tick(struct net *n, double now);
 
 /* Address rewrite for a VM moved across subnets (flows.h): packets to
- * 'old_ip' get 'new_ip' and 'mac' as destination at switch 'at' (0: the root
- * switch), packets from 'new_ip' get 'old_ip' as source there; the old
+ * 'old_ip' get 'new_ip' and 'mac' as destination at switch 'at' (0: where
+ * the topology's controller.rewrite-at says, net_rewrite_switch()), packets from 'new_ip' get 'old_ip' as source there; the old
  * address is answered in ARP with 'mac'.  Replaces any rewrite of 'old_ip'
  * (never stacks); 'new_ip' 0 or equal to 'old_ip' removes it.  Returns the
  * switch used (0 when removed). */
 uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6], uint64_t at);
 json_t *net_nats_json(const struct net *n);
+/* Where a rewrite to 'new_ip' goes: the root switch, or with rewrite-at
+ * nearest the switch of new_ip's subnet (the first every packet of the VM
+ * crosses). */
+uint64_t net_rewrite_switch(const struct net *n, uint32_t new_ip);
 /* The topology's center: the switch with the fewest switches to the farthest
  * one (the paper's root, OVS1, in fig1). */
 uint64_t net_root_switch(const struct net *n);

@@ -62,6 +62,12 @@ struct topo_link {
     struct diag_pos pos;
 };
 
+/* Where the controller rewrites a VM's address after a move across subnets. */
+enum topo_rewrite_at {
+    TOPO_REWRITE_ROOT,    /* the topology's center, as in the paper */
+    TOPO_REWRITE_NEAREST, /* the switch of the VM's new subnet */
+};
+
 struct topo_emu {
     uint32_t switch_mgmt; /* the emulated switches' address on the management network */
 };
@@ -80,6 +86,7 @@ struct topo {
     uint16_t ctl_of_port;
     uint32_t api_addr;   /* controller: HTTP API */
     uint16_t api_port;
+    enum topo_rewrite_at rewrite_at;
     struct topo_emu emu;
 };
 
@@ -94,6 +101,10 @@ void topo_free(struct topo *t);
 /* Whether 's' can name a lab: a letter, then letters, digits or '_', at most
  * TOPO_LAB_NAME_MAX characters (it prefixes namespace and interface names). */
 bool topo_valid_lab_name(const char *s);
+
+/* "root" or "nearest" into '*out'; -1 for anything else. */
+int topo_parse_rewrite_at(const char *s, enum topo_rewrite_at *out);
+const char *topo_rewrite_at_name(enum topo_rewrite_at at);
 
 /* Returns the index of node 'name', or -1. */
 long topo_find(const struct topo *t, const char *name);

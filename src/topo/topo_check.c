@@ -12,6 +12,22 @@
 
 #define NONE ((size_t)-1)
 
+int topo_parse_rewrite_at(const char *s, enum topo_rewrite_at *out)
+{
+    if (!strcmp(s, "root"))
+        *out = TOPO_REWRITE_ROOT;
+    else if (!strcmp(s, "nearest"))
+        *out = TOPO_REWRITE_NEAREST;
+    else
+        return -1;
+    return 0;
+}
+
+const char *topo_rewrite_at_name(enum topo_rewrite_at at)
+{
+    return at == TOPO_REWRITE_NEAREST ? "nearest" : "root";
+}
+
 bool topo_valid_lab_name(const char *s)
 {
     if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) || strlen(s) > TOPO_LAB_NAME_MAX)

@@ -446,14 +446,17 @@ static size_t resolve(struct reader *r, const char *ref, const char *what)
 
 static void read_controller(struct reader *r, struct fy_node *map, struct diag_pos at)
 {
-    static const struct keyspec keys[] = {{"openflow", true}, {"api", true}};
-    struct fy_node *v[2];
-    struct diag_pos kp[2];
-    read_mapping(r, map, at, "controller", keys, 2, v, kp);
+    static const struct keyspec keys[] = {{"openflow", true}, {"api", true}, {"rewrite-at", false}};
+    struct fy_node *v[3];
+    struct diag_pos kp[3];
+    read_mapping(r, map, at, "controller", keys, 3, v, kp);
     if (v[0])
         want_endpoint(r, v[0], kp[0], "controller openflow", &r->t->ctl_addr, &r->t->ctl_of_port);
     if (v[1])
         want_endpoint(r, v[1], kp[1], "controller api", &r->t->api_addr, &r->t->api_port);
+    const char *ra = v[2] ? want_scalar(r, v[2], kp[2], "controller rewrite-at") : NULL;
+    if (ra && topo_parse_rewrite_at(ra, &r->t->rewrite_at) < 0)
+        diag_add(r->diags, pos_of(v[2]), "controller rewrite-at: expected root or nearest, got '%s'", ra);
 }
 
 static void read_emulation(struct reader *r, struct fy_node *map, struct diag_pos at)

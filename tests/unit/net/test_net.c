@@ -310,6 +310,54 @@ static void test_sweep_after_reconnect(void **state)
     assert_int_equal(net_get_stats(net)->swept, 2);
 }
 
+/* Flow-mods adding a rewrite of 'ip' as destination, sent to switch 'dpid'. */
+static size_t dst_rewrites(uint64_t dpid, uint32_t ip)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (log_[i].dpid != dpid || m->type != OFPT_FLOW_MOD || m->flow_mod.command != OFPFC_ADD ||
+            !m->flow_mod.instructions.n)
+            continue;
+        const struct ofp_actions *a = &m->flow_mod.instructions.i[0].actions;
+        for (size_t k = 0; k < a->n; k++) {
+            const uint8_t *v = a->a[k].field.value;
+            n += a->a[k].type == OFPAT_SET_FIELD && a->a[k].field.field == OXM_IPV4_DST &&
+                 (uint32_t)(v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3]) == ip;
+        }
+    }
+    return n;
+}
+
+static void test_rewrite_placement(void **state)
+{
+    (void)state;
+    discover_link(1.0);
+    net_tick(net, 1.0);
+    uint8_t mac[6] = {2, 0x6d, 198, 18, 1, 5};
+    uint32_t old_ip = 0xc6120105, new_ip = 0xc6120205; /* 198.18.1.5 moved to subnet b */
+    /* root: the center (a tie here: the first switch). */
+    assert_int_equal(net_rewrite_switch(net, new_ip), 1);
+    clear_log();
+    assert_int_equal(net_nat_set(net, old_ip, new_ip, mac, 0), 1);
+    assert_int_equal(dst_rewrites(1, new_ip), 2); /* routed and not */
+    assert_int_equal(dst_rewrites(2, new_ip), 0);
+    /* nearest: the switch of the new address's subnet; the rewrite moves. */
+    topo->rewrite_at = TOPO_REWRITE_NEAREST;
+    assert_int_equal(net_rewrite_switch(net, new_ip), 2);
+    clear_log();
+    assert_int_equal(net_nat_set(net, old_ip, new_ip, mac, 0), 2);
+    assert_int_equal(dst_rewrites(2, new_ip), 2);
+    assert_int_equal(dst_rewrites(1, new_ip), 0);
+    bool deleted_on_1 = false;
+    for (size_t i = 0; i < n_log; i++)
+        deleted_on_1 |= log_[i].dpid == 1 && log_[i].m.type == OFPT_FLOW_MOD &&
+                        log_[i].m.flow_mod.command == OFPFC_DELETE &&
+                        log_[i].m.flow_mod.cookie == NET_COOKIE(NET_OWNER_NAT, old_ip);
+    assert_true(deleted_on_1);
+    topo->rewrite_at = TOPO_REWRITE_ROOT;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_a_move_is_not_a_duplicate),
         cmocka_unit_test(test_link_loss_removes_routes),
         cmocka_unit_test(test_sweep_after_reconnect),
+        cmocka_unit_test(test_rewrite_placement),
     };
     return cmocka_run_group_tests_name("net", tests, setup, teardown);
 }

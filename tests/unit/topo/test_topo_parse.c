@@ -266,6 +266,29 @@ static void test_types(void **state)
                            "not an endpoint");
 }
 
+static void test_rewrite_at(void **state)
+{
+    (void)state;
+    char *s = variant(0, NULL, 0, NULL);
+    struct diag_list dl;
+    struct topo *t = load(s, &dl);
+    assert_non_null(t);
+    assert_int_equal(t->rewrite_at, TOPO_REWRITE_ROOT);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(s);
+    s = variant(2, "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080, rewrite-at: nearest}", 0, NULL);
+    t = load(s, &dl);
+    assert_non_null(t);
+    assert_int_equal(t->rewrite_at, TOPO_REWRITE_NEAREST);
+    assert_string_equal(topo_rewrite_at_name(t->rewrite_at), "nearest");
+    topo_free(t);
+    diag_list_free(&dl);
+    free(s);
+    expect_variant_problem(2, "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080, rewrite-at: edge}", 2,
+                           77, "expected root or nearest, got 'edge'");
+}
+
 static void test_every_problem_reported(void **state)
 {
     (void)state;
@@ -325,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_yaml_syntax),
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_types),
+        cmocka_unit_test(test_rewrite_at),
         cmocka_unit_test(test_every_problem_reported),
         cmocka_unit_test(test_empty_and_missing),
         cmocka_unit_test(test_dpid_given),
