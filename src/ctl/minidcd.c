@@ -59,6 +59,7 @@ static struct {
     pthread_cond_t cond;
     struct rewrite_call *queue;
     struct event *wake;
+    bool closed; /* the loop has ended: calls get no answer */
 } calls = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static void on_calls(evutil_socket_t fd, short what, void *arg)
@@ -105,13 +106,17 @@ static const char *balance_cb(void *ctx, uint32_t vip, const uint32_t *ips, cons
 static const char *run_call(struct rewrite_call *call)
 {
     pthread_mutex_lock(&calls.lock);
+    if (calls.closed) {
+        pthread_mutex_unlock(&calls.lock);
+        return NULL;
+    }
     call->next = calls.queue;
     calls.queue = call;
     event_active(calls.wake, 0, 0);
-    while (!call->done)
+    while (!call->done && !calls.closed)
         pthread_cond_wait(&calls.cond, &calls.lock);
     pthread_mutex_unlock(&calls.lock);
-    return call->at;
+    return call->done ? call->at : NULL;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -136,7 +141,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
                "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
                "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
-               "               [--agent-token-file FILE] [--agent-port PORT]\n\n"
+               "               [--agent-token-file FILE] [--agent-port PORT]\n"
+               "               [--state-file FILE] [--rewrite-at root|nearest]\n\n"
                "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
                "learning switch) that forwards within and routes between the topology's subnets,\n"
                "and an HTTP/JSON API under /api/v1.  Addresses default to the topology's\n"
@@ -146,6 +152,11 @@ static void usage(FILE *f)
                "It drives the servers' minidc-agents (on their management addresses, port\n"
                "--agent-port, default 7070, with the token in --agent-token-file) to boot,\n"
                "migrate, clone and stop VMs, and polls them for metrics.\n"
+               "--state-file keeps what the agents do not know (the address clients use for each\n"
+               "VM, the balanced address it serves); a restarted minidcd reads it and puts the\n"
+               "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
+               "has its address rewritten: on the root switch (the default, as in the paper) or\n"
+               "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
                "SIGTERM or SIGINT stops it.\n");
 }
 
@@ -159,11 +170,13 @@ int main(int argc, char **argv)
         {"tls-key", required_argument, NULL, 'K'},  {"tls-cert", required_argument, NULL, 'C'},
         {"tls-ca", required_argument, NULL, 'R'},
         {"agent-token-file", required_argument, NULL, 'T'}, {"agent-port", required_argument, NULL, 'P'},
+        {"state-file", required_argument, NULL, 'S'}, {"rewrite-at", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
     bool app_l2 = false;
-    const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL, *token_file = NULL;
+    const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL, *token_file = NULL, *state_file = NULL;
+    const char *rewrite_at = NULL;
     uint16_t agent_port = VMCTL_AGENT_PORT;
     log_set_program("minidcd");
     int ch;
@@ -206,6 +219,18 @@ int main(int argc, char **argv)
         case 'T':
             token_file = optarg;
             break;
+        case 'S':
+            state_file = optarg;
+            break;
+        case 'W': {
+            enum topo_rewrite_at ra;
+            if (topo_parse_rewrite_at(optarg, &ra) < 0) {
+                fprintf(stderr, "minidcd: --rewrite-at is root or nearest\n");
+                return 2;
+            }
+            rewrite_at = optarg;
+            break;
+        }
         case 'P': {
             char *end;
             long p = strtol(optarg, &end, 10);
@@ -248,6 +273,8 @@ int main(int argc, char **argv)
         return 1;
     }
     diag_list_free(&dl);
+    if (rewrite_at)
+        topo_parse_rewrite_at(rewrite_at, &c.t->rewrite_at);
     char of_addr[64], api_addr[64], buf[16];
     uint16_t of_port = c.t->ctl_of_port, api_port = c.t->api_port;
     snprintf(of_addr, sizeof of_addr, "%s", topo_ip_str(c.t->ctl_addr, buf));
@@ -280,7 +307,7 @@ int main(int argc, char **argv)
     }
     calls.wake = event_new(c.base, -1, 0, on_calls, &c);
     struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb};
-    c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, &hooks);
+    c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, state_file, &hooks);
     int rc = 0;
     if (tls_key && ofconn_tls(&c, tls_key, tls_cert, tls_ca)) {
         rc = 1;
@@ -315,6 +342,10 @@ int main(int argc, char **argv)
         if (pidfile)
             unlink(pidfile);
     }
+    pthread_mutex_lock(&calls.lock);
+    calls.closed = true;
+    pthread_cond_broadcast(&calls.cond);
+    pthread_mutex_unlock(&calls.lock);
     ofconn_close_all(&c);
     api_stop(&c);
     vmctl_destroy(c.vms);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/http.h"
 #include "util/log.h"
@@ -29,6 +30,7 @@ struct vrec {
     unsigned memory_mib, cpus;
     const char *state;  /* booting, running, migrating, cloning, stopping, paused */
     unsigned long op;   /* the operation holding it, 0 when none */
+    bool restored;      /* found after a restart at another address or serving one: the network needs telling */
 };
 
 struct op {
@@ -58,6 +60,8 @@ struct vmctl {
     double changed; /* last time an operation changed the inventory */
     json_t *metrics; /* server name -> the agent's metrics */
     json_t *agents;  /* server name -> {"reachable", "error", ...info} */
+    char *state_file;
+    json_t *saved; /* the state file as read at start: VM name -> {mac, address, serves} */
     pthread_t poller;
     pthread_cond_t wake;
     bool stop;
@@ -134,6 +138,39 @@ static int agent_call(struct vmctl *v, const char *server, const char *method, c
 }
 
 /* ---- inventory (lock held) ---- */
+
+static uint32_t parse_ip(const char *s)
+{
+    unsigned b[4] = {0};
+    if (!s || sscanf(s, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]) != 4)
+        return 0;
+    return b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+/* Writes what a restarted minidcd cannot learn from the agents (see
+ * vmctl.h); replaced whole, never half-written. */
+static void save_state(struct vmctl *v)
+{
+    if (!v->state_file)
+        return;
+    json_t *vms = json_object();
+    char a[16];
+    for (size_t i = 0; i < v->n_vms; i++) {
+        const struct vrec *r = v->vms[i];
+        json_t *o = json_pack("{s:s, s:s}", "mac", r->mac, "address", topo_ip_str(r->home, a));
+        if (r->serves)
+            json_object_set_new(o, "serves", json_string(topo_ip_str(r->serves, a)));
+        json_object_set_new(vms, r->name, o);
+    }
+    json_t *st = json_pack("{s:o}", "vms", vms);
+    char *tmp = xasprintf("%s.tmp", v->state_file);
+    if (json_dump_file(st, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || rename(tmp, v->state_file) < 0) {
+        LOG_WRN("cannot write %s: %s", v->state_file, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    json_decref(st);
+}
 
 static struct vrec *find_vm(struct vmctl *v, const char *name)
 {
@@ -283,6 +320,7 @@ static void op_end(struct op *o, char *err)
     o->error = err;
     v->ops_running--;
     v->changed = o->ended;
+    save_state(v);
     pthread_mutex_unlock(&v->lock);
     if (err)
         LOG_ERR_("%s %s failed after %.2f s: %s", o->kind, o->vm, o->ended - o->started, err);
@@ -424,10 +462,12 @@ static const char *rebalance(struct vmctl *v, uint32_t vip)
             ips[n] = v->vms[i]->addr;
             parse_mac(v->vms[i]->mac, macs[n++]);
         }
-    if (n == 1)
+    if (n == 1) {
         for (size_t i = 0; i < v->n_vms; i++)
             if (v->vms[i]->serves == vip)
                 v->vms[i]->serves = 0;
+        save_state(v);
+    }
     pthread_mutex_unlock(&v->lock);
     const char *at = v->hooks.balance ? v->hooks.balance(v->hooks.ctx, vip, ips, (const uint8_t(*)[6])macs, n) : NULL;
     if (n == 1 && ips[0] != vip && v->hooks.rewrite)
@@ -985,6 +1025,7 @@ static void reconcile(struct vmctl *v, const char *server, json_t *list, double 
 {
     if (v->ops_running || v->changed >= asked)
         return;
+    bool changed = false;
     size_t i;
     json_t *a;
     json_array_foreach(json_object_get(list, "vms"), i, a)
@@ -999,9 +1040,15 @@ static void reconcile(struct vmctl *v, const char *server, json_t *list, double 
         r->mac = xstrdup(json_string_value(json_object_get(a, "mac")) ?: "");
         r->ip = xstrdup(ip);
         r->gw = xstrdup(json_string_value(json_object_get(a, "gw")) ?: "");
-        unsigned b[4] = {0};
-        sscanf(ip, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]);
-        r->addr = b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+        r->addr = r->home = parse_ip(ip);
+        /* Its address for clients and what it serves, as this minidcd (or
+         * the one before it) left them. */
+        json_t *was = json_object_get(v->saved, name);
+        if (was && !strcmp(json_string_value(json_object_get(was, "mac")) ?: "", r->mac)) {
+            r->home = parse_ip(json_string_value(json_object_get(was, "address"))) ?: r->addr;
+            r->serves = parse_ip(json_string_value(json_object_get(was, "serves")));
+            r->restored = r->home != r->addr || r->serves;
+        }
         r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
         r->cpus = (unsigned)json_integer_value(json_object_get(a, "cpus"));
         const char *st = json_string_value(json_object_get(a, "state")) ?: "";
@@ -1009,6 +1056,7 @@ static void reconcile(struct vmctl *v, const char *server, json_t *list, double 
         xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
         v->vms[v->n_vms++] = r;
         LOG_INF("found VM %s (%s) on %s", name, ip, server);
+        changed = true;
     }
     for (size_t k = 0; k < v->n_vms;) {
         struct vrec *r = v->vms[k];
@@ -1028,8 +1076,44 @@ static void reconcile(struct vmctl *v, const char *server, json_t *list, double 
         if (!strcmp(r->server, server) && !listed && !r->op) {
             LOG_WRN("VM %s is no longer on %s", r->name, server);
             remove_vm(v, r);
+            changed = true;
         } else {
             k++;
+        }
+    }
+    if (changed)
+        save_state(v);
+}
+
+/* After a restart: the rewrites and balancers of the VMs found (once every
+ * agent was asked). */
+static void restore_network(struct vmctl *v)
+{
+    for (;;) {
+        pthread_mutex_lock(&v->lock);
+        struct vrec *r = NULL;
+        for (size_t i = 0; i < v->n_vms && !r; i++)
+            if (v->vms[i]->restored && !v->vms[i]->op)
+                r = v->vms[i];
+        if (!r) {
+            pthread_mutex_unlock(&v->lock);
+            return;
+        }
+        uint32_t home = r->home, addr = r->addr, serves = r->serves;
+        uint8_t mac[6];
+        parse_mac(r->mac, mac);
+        /* Every replica of the address is handled by one rebalance. */
+        for (size_t i = 0; i < v->n_vms; i++)
+            if (v->vms[i] == r || (serves && v->vms[i]->serves == serves))
+                v->vms[i]->restored = false;
+        pthread_mutex_unlock(&v->lock);
+        char h[16], a[16];
+        if (serves) {
+            const char *at = rebalance(v, serves);
+            LOG_INF("balancer of %s restored at %s", topo_ip_str(serves, h), at ? at : "(none)");
+        } else if (v->hooks.rewrite) {
+            const char *at = v->hooks.rewrite(v->hooks.ctx, home, addr, mac);
+            LOG_INF("rewrite %s <-> %s restored at %s", topo_ip_str(home, h), topo_ip_str(addr, a), at ? at : "(none)");
         }
     }
 }
@@ -1069,6 +1153,7 @@ static void poll_once(struct vmctl *v)
         json_decref(list);
         free(err);
     }
+    restore_network(v);
 }
 
 static void *poller(void *arg)
@@ -1089,7 +1174,7 @@ static void *poller(void *arg)
     return NULL;
 }
 
-struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
+struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port, const char *state_file,
                            const struct vmctl_hooks *hooks)
 {
     struct vmctl *v = xcalloc(1, sizeof *v);
@@ -1102,6 +1187,15 @@ struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t age
     v->port = agent_port;
     v->metrics = json_object();
     v->agents = json_object();
+    if (state_file) {
+        v->state_file = xstrdup(state_file);
+        json_error_t je;
+        json_t *st = json_load_file(state_file, 0, &je);
+        if (!st && access(state_file, F_OK) == 0)
+            LOG_WRN("%s:%d: %s; VMs found at other addresses will not be rewritten", state_file, je.line, je.text);
+        v->saved = json_incref(json_object_get(st, "vms"));
+        json_decref(st);
+    }
     if (pthread_create(&v->poller, NULL, poller, v) != 0)
         LOG_ERR_("cannot start the agent poller");
     return v;
@@ -1143,6 +1237,8 @@ void vmctl_destroy(struct vmctl *v)
     free(v->ops);
     json_decref(v->metrics);
     json_decref(v->agents);
+    json_decref(v->saved);
+    free(v->state_file);
     free(v->token);
     free(v);
 }

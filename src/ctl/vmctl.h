@@ -7,6 +7,11 @@
  * VMs and metrics every VMCTL_POLL_S seconds: VMs found on agents (after a
  * minidcd restart) join the inventory.
  *
+ * What the agents do not know, the address clients use for each VM (its
+ * first, kept across subnets) and the balanced address it serves, is kept
+ * in a state file; a restarted minidcd reads it and, once the agents have
+ * shown where the VMs are, has the network rewrite and balance again.
+ *
  * All functions are thread-safe; API handlers call them from the event loop
  * and they never block on the network. */
 #ifndef MINIDC_CTL_VMCTL_H
@@ -22,7 +27,6 @@
 
 struct vmctl;
 
-/* 'token' (may be NULL) authenticates minidcd to the agents. */
 struct vmctl_hooks {
     void *ctx;
     /* Receives events as operations end ("vm.booted", "vm.migrated",
@@ -36,7 +40,9 @@ struct vmctl_hooks {
      * no balancer); returns the switch's name (static) or NULL.  Blocks. */
     const char *(*balance)(void *ctx, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count);
 };
-struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
+/* 'token' (may be NULL) authenticates minidcd to the agents; 'state_file'
+ * (may be NULL: nothing kept) is read now and written on every change. */
+struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port, const char *state_file,
                            const struct vmctl_hooks *hooks);
 void vmctl_destroy(struct vmctl *v);
 

@@ -279,12 +279,13 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
          *cert = xasprintf("--tls-cert=%s/pki/controller.pem", ctx->dir), *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir);
     bool tls = tls_mode(ctx);
     char *token = lab_token_path(ctx), *tokopt = xasprintf("--agent-token-file=%s", token);
+    char *stopt = xasprintf("--state-file=%s/minidcd.state.json", ctx->dir);
     const char *argv[] = {"ip", "netns", "exec", ctx->name, bin, "--topology", topo, "--pidfile", pid, "--log-file",
-                          log, tokopt, tls ? key : NULL, cert, ca, NULL};
+                          log, tokopt, stopt, tls ? key : NULL, cert, ca, NULL};
     free(token);
     unlink(pid);
     if (lab_make_token(ctx)) {
-        free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt);
+        free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt), free(stopt);
         return -1;
     }
     pid_t child = proc_spawn(argv);
@@ -299,7 +300,7 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
     }
     if (rc == 0 && detail)
         *detail = xasprintf("pid %d%s", (int)proc_read_pidfile(pid), tls ? ", TLS" : "");
-    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt);
+    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt), free(stopt);
     return rc;
 }
 

@@ -2,8 +2,10 @@
 # A VM moved across subnets keeps its address for clients: migrated from
 # server8 (net4) to server1 (net1) it gets 198.51.100.3 (the paper's
 # example), the root switch rewrites 198.18.4.1 <-> 198.51.100.3, and clients
-# anywhere (but on the VM's own server) reach it at 198.18.4.1; a move
-# onward updates the rewrite instead of stacking one; a move home removes it.
+# anywhere (but on the VM's own server) reach it at 198.18.4.1; a restarted
+# minidcd puts the rewrite back (and with --rewrite-at nearest puts it on
+# net1's switch); a move onward updates the rewrite instead of stacking one;
+# a move home removes it; a balancer survives a minidcd restart.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
@@ -58,6 +60,38 @@ ok "minidcd lists the rewrite" bash -c "ip netns exec $L curl -s http://192.0.2.
 ok "ARP for the old address was answered with the VM's MAC (server7, its old subnet)" \
     bash -c "ip -n $L-server7 neigh show 198.18.4.1 | grep -q '02:6d:c6:12:04:01'"
 
+# --- minidcd restarted: the rewrite comes back from its state file ---
+api() { ip netns exec "$L" curl -s -m 3 "http://192.0.2.254:8080/api/v1/$1"; }
+# Waits until the rewrite of 198.18.4.1 is at switch $1 (minidcd asks the
+# agents where the VMs are, then puts it back).
+rewrite_at() { for _ in $(seq 100); do api rewrites | grep -q "\"switch\": \"$1\"" && return 0; sleep 0.1; done; return 1; }
+pidf=/run/minidc/labs/$L/minidcd.pid
+kill -9 "$(cat "$pidf")"
+ok "lab up restarts minidcd" bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml'"
+ok "the restarted minidcd puts the rewrite back on ovs1" rewrite_at ovs1
+is "with its 4 flows there; vm1 keeps 198.18.4.1 for clients" "$(flows ovs1) $(field vm1 address)" "4 198.18.4.1"
+ok "the Internet host reaches vm1 at its old address" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q '^name=vm1 address=198.51.100.3 '"
+
+# --- the rewrite nearest the VM (minidcd --rewrite-at nearest) ---
+export to_new='set_field:198.51.100.3->ip_dst|mod_nw_dst:198.51.100.3'
+ok "ovs1 rewrites the destination" bash -c "ovs-ofctl -O OpenFlow13 dump-flows ovs1 | grep -Eq \"\$to_new\""
+mapfile -d '' args </proc/"$(cat "$pidf")"/cmdline
+kill "$(cat "$pidf")"
+for _ in $(seq 50); do [ -f "$pidf" ] || break; sleep 0.1; done
+setsid ip netns exec "$L" "${args[@]}" --rewrite-at nearest </dev/null >/dev/null 2>&1 &
+ok "restarted with --rewrite-at nearest, the rewrite goes to ovs4 (net1's switch)" rewrite_at ovs4
+ok "ovs4 rewrites the destination, ovs1 only steers" within 5 \
+    bash -c "ovs-ofctl -O OpenFlow13 dump-flows ovs4 | grep -Eq \"\$to_new\" && ! ovs-ofctl -O OpenFlow13 dump-flows ovs1 | grep -Eq \"\$to_new\""
+for h in internet server7 server3 server2; do
+    ok "nearest: $h reaches vm1 at its old address" \
+        bash -c "$(declare -f http); L=$L; http $h 198.18.4.1 | grep -q '^name=vm1 address=198.51.100.3 '"
+done
+kill -9 "$(cat "$pidf")"
+ok "back to the default (lab up): the rewrite returns to ovs1" \
+    bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml' && $(declare -f api rewrite_at); L=$L; rewrite_at ovs1"
+ok "and leaves nothing on ovs4 but its steering" within 5 \
+    bash -c "! ovs-ofctl -O OpenFlow13 dump-flows ovs4 | grep -Eq \"\$to_new\""
+
 ok "migrate onward to server3 (net2)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server3 -q >/dev/null"
 is "the rewrite was updated, not stacked" "$(flows ovs1) $(ip netns exec $L curl -s http://192.0.2.254:8080/api/v1/rewrites | grep -c '\"old\"')" "4 1"
 ok "the old address reaches it at 198.18.2.1" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q 'address=198.18.2.1 '"
@@ -68,5 +102,16 @@ is "home: its own address again, and no rewrite left anywhere" \
     "$(field vm1 ip) $(flows ovs1)$(flows ovs2)$(flows ovs3)$(flows ovs4)$(flows ovs5)$(flows ovs6)$(flows ovs7)" "198.18.4.1/24 0000000"
 ok "the Internet host reaches it directly" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q 'address=198.18.4.1 '"
 is "its file is intact after three moves" "$(vm exec vm1 -- sha256sum /data/f | cut -d' ' -f1)" "$sum"
+
+# --- a balancer survives a minidcd restart too ---
+ok "clone vm1 to server2 (net1) with a balancer" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm clone vm1 --to server2 --as vm3 --balance -q >/dev/null"
+buckets() { ovs-ofctl -O OpenFlow13 dump-groups ovs1 2>/dev/null | grep "type=select" | head -1 | grep -o "bucket=" | wc -l; }
+kill -9 "$(cat "$pidf")"
+ok "lab up restarts minidcd" bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml'"
+for _ in $(seq 100); do api balancers | grep -q '"switch": "ovs1"' && [ "$(buckets)" = 2 ] && break; sleep 0.1; done
+is "the balancer is back on ovs1 with both replicas" "$(api balancers | grep -c '"ip"') $(buckets)" "2 2"
+ok "both replicas answer the Internet host at 198.18.4.1" bash -c "
+    for i in \$(seq 40); do ip netns exec $L-internet curl -s -m 3 http://198.18.4.1/; done | cut -d' ' -f1 | sort -u | tr '\n' ' ' | grep -q 'name=vm1 name=vm3'"
+is "vm3 still serves 198.18.4.1 in minidcd's list" "$(field vm3 serves)" "198.18.4.1"
 ok "lab down" bash -c "'$MINIDC' lab down '$L' >/dev/null 2>&1"
 done_testing

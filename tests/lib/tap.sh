@@ -1,5 +1,6 @@
 # TAP output for the integration scripts (sourced).
 #   ok DESC CMD...      passes when CMD succeeds
+#   within S CMD...     runs CMD every 0.1 s until it succeeds, for up to S seconds (for ok)
 #   is DESC GOT WANT    passes when the two strings are equal
 #   skip_all REASON     the whole script is skipped (exit 77, which CTest counts as skipped)
 #   done_testing        prints the plan and exits 0 only if every check passed
@@ -31,6 +32,15 @@ is() {
 }
 
 diag() { echo "# $*"; }
+
+within() {
+    local end=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ "$SECONDS" -lt "$end" ] || return 1
+        sleep 0.1
+    done
+}
 
 skip_all() {
     echo "1..0 # SKIP $1"
