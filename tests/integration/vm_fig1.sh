@@ -2,7 +2,7 @@
 # VMs in the fig1 lab, through minidcd and the agents: boot on server8, HTTP
 # from the Internet host, live migration to server7 (same subnet: same
 # address and MAC, a file written before intact, an HTTP client on another
-# server never fails), clone to server8 (both answer with their own names,
+# server never fails, an iperf3 connection lives through it), clone to server8 (both answer with their own names,
 # disks diverge), agents killed and restarted (VMs run on and are listed),
 # metrics, and each failure case: not enough memory, an unreachable or dying
 # destination.  Nothing may be left behind.
@@ -54,6 +54,11 @@ ip netns exec "$L-server1" bash -c 'ok=0 fail=0; end=$((SECONDS + 60)); while [ 
     [ -f '"$TEST_TMP"'/migrated ] && echo $ok $fail >'"$TEST_TMP"'/after-count
     sleep 0.02; done; echo $ok $fail >'"$TEST_TMP"'/client' &
 client=$!
+# And one long-lived TCP connection (iperf3, 20 Mbit/s) from the Internet host.
+vm exec vm1 -- iperf3 -s -1 -D >/dev/null 2>&1
+sleep 0.3
+ip netns exec "$L-internet" iperf3 -c 198.18.4.1 -t 6 -b 20M -i 0.5 -J >"$TEST_TMP/iperf.json" 2>&1 &
+iperf=$!
 sleep 1
 ok "migrate vm1 to server7" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server7 >'$TEST_TMP/mig.out' 2>&1"
 diag "$(cat "$TEST_TMP/mig.out" | tr '\n' ' ')"
@@ -64,6 +69,19 @@ wait $client
 read -r got failed <"$TEST_TMP/client"
 diag "HTTP client on server1 during the migration: $got answered, $failed failed"
 is "the client from another server never failed" "$failed" "0"
+ok "the iperf3 connection lived through the migration" wait $iperf
+diag "iperf3 across the migration: $(python3 -c "
+import json
+d = json.load(open('$TEST_TMP/iperf.json'))
+iv = [i['sum']['bytes'] for i in d['intervals']]
+print('%d bytes received, %.1f Mbit/s, %d of %d half-second intervals without a byte' % (
+    d['end']['sum_received']['bytes'], d['end']['sum_received']['bits_per_second'] / 1e6,
+    sum(1 for b in iv if b == 0), len(iv)))" 2>&1)"
+ok "and carried data to the end" python3 -c "
+import json
+d = json.load(open('$TEST_TMP/iperf.json'))
+assert 'error' not in d and d['end']['sum_received']['bytes'] > 1000000, d.get('error')
+assert d['intervals'][-1]['sum']['bytes'] > 0"
 ok "and it was answered after the move too" test "$got" -gt "$(cut -d' ' -f1 "$TEST_TMP/after-count" 2>/dev/null || echo 0)" -o "$got" -gt 20
 is "vm1 now runs on server7, same address and MAC" "$(field vm1 server) $(field vm1 ip) $(field vm1 mac)" "server7 198.18.4.1/24 $mac"
 is "the file written before is intact" "$(vm exec vm1 -- sha256sum /data/before | cut -d' ' -f1)" "$sum"
