@@ -174,6 +174,8 @@ def main():
                               (name == "across" or t > t_switch)]
                     if firsts:
                         res["follow_" + name].append(firsts[0] - t_switch)
+                    res.setdefault("operations", []).append({"op": name, "t0": t0, "t_switch": t_switch, "op_json": op,
+                        "lines": [(t, ans) for t, ans in lines if t0 - 0.5 <= t <= t1 + 1.5]})
             res["failed"].append(failed)
             # Balance: clone again behind the balancer, 10,000 requests.
             vm("clone", "vm1", "--to", "server8", "--as", "vm2", "--balance")

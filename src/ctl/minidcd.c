@@ -47,6 +47,8 @@ struct rewrite_call {
     uint8_t mac[6];
     /* a balancer instead, when n_be is not 0 (or 'balance' is set) */
     bool balance;
+    /* or a host placed behind a server ('place' set) */
+    const char *place;
     size_t n_be;
     uint32_t ips[16];
     uint8_t macs[16][6];
@@ -72,8 +74,14 @@ static void on_calls(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_unlock(&calls.lock);
     while (q) {
         struct rewrite_call *next = q->next; /* q lives on its caller's stack until done */
-        uint64_t at = q->balance ? net_lb_set(c->net, q->old_ip, q->ips, (const uint8_t(*)[6])q->macs, q->n_be, 0)
-                                 : net_nat_set(c->net, q->old_ip, q->new_ip, q->mac, 0);
+        uint64_t at = 0;
+        long sv = q->place ? topo_find(c->t, q->place) : -1;
+        if (sv >= 0)
+            net_host_place(c->net, q->old_ip, q->mac, c->t->nodes[c->t->nodes[sv].sw].dpid, c->t->nodes[sv].sw_port);
+        else if (q->balance)
+            at = net_lb_set(c->net, q->old_ip, q->ips, (const uint8_t(*)[6])q->macs, q->n_be, 0);
+        else if (!q->place)
+            at = net_nat_set(c->net, q->old_ip, q->new_ip, q->mac, 0);
         pthread_mutex_lock(&calls.lock);
         q->at = at ? net_switch_name(c->net, at) : NULL;
         q->done = true;
@@ -100,6 +108,14 @@ static const char *balance_cb(void *ctx, uint32_t vip, const uint32_t *ips, cons
     memcpy(call.ips, ips, call.n_be * sizeof *ips);
     memcpy(call.macs, macs, call.n_be * 6);
     return run_call(&call);
+}
+
+static void place_cb(void *ctx, uint32_t ip, const uint8_t mac[6], const char *server)
+{
+    (void)ctx;
+    struct rewrite_call call = {.old_ip = ip, .place = server};
+    memcpy(call.mac, mac, 6);
+    run_call(&call);
 }
 
 /* Queues 'call' for the loop and waits until it is done. */
@@ -306,7 +322,8 @@ int main(int argc, char **argv)
         token[strcspn(token, "\r\n")] = '\0';
     }
     calls.wake = event_new(c.base, -1, 0, on_calls, &c);
-    struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb};
+    struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb,
+                                .place = place_cb};
     c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, state_file, &hooks);
     int rc = 0;
     if (tls_key && ofconn_tls(&c, tls_key, tls_cert, tls_ca)) {

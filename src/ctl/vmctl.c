@@ -614,6 +614,15 @@ static int transfer_once(struct op *o, struct transfer *x, char **err, bool *ret
     op_result(o, "qemu", json_incref(json_object_get(sent, "qemu")) ?: json_null());
     op_result(o, "source", json_incref(json_object_get(sent, "timing")) ?: json_null());
     json_decref(sent);
+    if (!x->copy && !x->identity && v->hooks.place) {
+        /* Same address, new place: the network sends its packets to the
+         * destination before the VM runs there (they wait in its tap). */
+        op_phase(o, "place");
+        uint8_t mac[6];
+        parse_mac(json_string_value(json_object_get(x->dst_spec, "mac")) ?: "", mac);
+        v->hooks.place(v->hooks.ctx, parse_ip(json_string_value(json_object_get(x->dst_spec, "ip"))), mac,
+                       x->dst_server);
+    }
     op_phase(o, "start");
     char *fpath = xasprintf("/v1/vms/%s/finish", x->dst_name);
     rc = agent_call(v, x->dst_server, "POST", fpath,

@@ -39,6 +39,10 @@ struct vmctl_hooks {
     /* Has the network balance 'vip' over 'count' backends (fewer than two:
      * no balancer); returns the switch's name (static) or NULL.  Blocks. */
     const char *(*balance)(void *ctx, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count);
+    /* A VM with 'ip' and 'mac' moved to 'server' and is about to run there:
+     * its traffic goes there from now on (it waits in the new tap until the
+     * VM runs instead of reaching the old copy, which never will).  Blocks. */
+    void (*place)(void *ctx, uint32_t ip, const uint8_t mac[6], const char *server);
 };
 /* 'token' (may be NULL) authenticates minidcd to the agents; 'state_file'
  * (may be NULL: nothing kept) is read now and written on every change. */

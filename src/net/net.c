@@ -959,6 +959,11 @@ static void learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac
             }
 }
 
+void net_host_place(struct net *n, uint32_t ip, const uint8_t mac[6], uint64_t dpid, uint32_t port)
+{
+    learn(n, dpid, port, mac, ip, n->now);
+}
+
 static struct net_switch *switch_of_subnet(const struct net *n, const struct topo_subnet *sn)
 {
     return find_sw(n, n->t->nodes[sn->sw].dpid);

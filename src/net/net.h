@@ -45,6 +45,11 @@ void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *f
  * every 100 ms or so. */
 void net_tick(struct net *n, double now);
 
+/* Host 'ip' with 'mac' is now behind 'port' of switch 'dpid' (a VM that
+ * moved, before it runs there): its routes go there now, as if the network
+ * had seen it. */
+void net_host_place(struct net *n, uint32_t ip, const uint8_t mac[6], uint64_t dpid, uint32_t port);
+
 /* Address rewrite for a VM moved across subnets (flows.h): packets to
  * 'old_ip' get 'new_ip' and 'mac' as destination at switch 'at' (0: where
  * the topology's controller.rewrite-at says, net_rewrite_switch()), packets from 'new_ip' get 'old_ip' as source there; the old
