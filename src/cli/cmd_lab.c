@@ -38,7 +38,7 @@ static void usage(FILE *f)
 
 /* The default topology: ./examples/fig1.yaml, else next to the program
  * (build tree), else the installed copy. */
-static const char *default_file(char *buf, size_t len)
+const char *cmd_default_topology(char *buf, size_t len)
 {
     if (access("examples/fig1.yaml", R_OK) == 0)
         return "examples/fig1.yaml";
@@ -94,7 +94,7 @@ static int do_up(int argc, char **argv)
     if (optind < argc)
         o.file = argv[optind++];
     else
-        o.file = default_file(buf, sizeof buf);
+        o.file = cmd_default_topology(buf, sizeof buf);
     if (optind < argc) {
         fprintf(stderr, "minidc lab up: one topology FILE only\n");
         return 2;

@@ -23,6 +23,7 @@ static const struct command {
     {"metrics", cmd_metrics, "servers' and VMs' CPU, memory, network and disk use"},
     {"events", cmd_events, "follow what happens: VMs, switches, links, hosts"},
     {"shell", cmd_shell, "an interactive minidc: line editing, history, completion"},
+    {"experiment", cmd_experiment, "the paper's evaluation and more, with a report and plots"},
     {"ofp-print", cmd_ofp_print, "decode OpenFlow messages given in hex"},
 };
 

@@ -1,0 +1,117 @@
+/* minidc experiment: runs one of the experiments of src/exp.
+ *   minidc experiment list
+ *   minidc experiment NAME [--lab FILE] [--runs N] [--seconds S] [--out DIR]
+ *                          [--seed N] [--quick] [--quiet] */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "exp/exp.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: minidc experiment list\n"
+               "       minidc experiment NAME [--lab FILE] [--runs N] [--seconds S] [--out DIR]\n"
+               "                              [--seed N] [--quick] [--quiet]\n\n"
+               "Runs an experiment on a lab of its own (built from topology FILE, default\n"
+               "examples/fig1.yaml, and removed after) and writes into DIR (default\n"
+               "results/NAME-DATE): report.md (tables, the machine, versions, configuration,\n"
+               "topology, the exact commands), results.json (every raw sample) and plots as\n"
+               "PNG and SVG with the gnuplot scripts that made them.  Progress is shown as it\n"
+               "runs (--quiet: not).  --runs: repetitions (paper 3, scale 3, controller 5);\n"
+               "--seconds: length of one throughput measurement; --seed: the order of the\n"
+               "measurements within a run (default 1: the same order every time); --quick:\n"
+               "the short version (one run, fewer sizes, 1 s measurements).  Must be run as\n"
+               "root.  Experiments:\n\n");
+    exp_list(f);
+}
+
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || end == s || v < lo || v > hi) {
+        fprintf(stderr, "minidc experiment: %s: expected a number from %ld to %ld, got '%s'\n", opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cmd_experiment(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"lab", required_argument, NULL, 'l'},  {"runs", required_argument, NULL, 'r'},
+        {"seconds", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 'S'}, {"quick", no_argument, NULL, 'k'},
+        {"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct exp_opts o = {.seed = 1};
+    long v;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "l:r:s:o:S:kqh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'l':
+            o.lab_file = optarg;
+            break;
+        case 'r':
+            if (parse_long("--runs", optarg, 1, 1000, &v))
+                return 2;
+            o.runs = (int)v;
+            break;
+        case 's':
+            if (parse_long("--seconds", optarg, 1, 3600, &v))
+                return 2;
+            o.seconds = (double)v;
+            break;
+        case 'o':
+            o.out = optarg;
+            break;
+        case 'S':
+            if (parse_long("--seed", optarg, 1, 2147483647L, &v))
+                return 2;
+            o.seed = (unsigned long)v;
+            break;
+        case 'k':
+            o.quick = true;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        usage(stderr);
+        return 2;
+    }
+    const char *name = argv[optind];
+    if (!strcmp(name, "list")) {
+        exp_list(stdout);
+        return 0;
+    }
+    if (!exp_exists(name)) {
+        fprintf(stderr, "minidc experiment: no experiment '%s'; these are:\n", name);
+        exp_list(stderr);
+        return 2;
+    }
+    char buf[4096];
+    if (!o.lab_file)
+        o.lab_file = cmd_default_topology(buf, sizeof buf);
+    FILE *f = fopen(o.lab_file, "r");
+    if (!f) {
+        fprintf(stderr, "minidc experiment: cannot read topology %s\n", o.lab_file);
+        return 1;
+    }
+    fclose(f);
+    return exp_main(name, &o);
+}
