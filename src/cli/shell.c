@@ -17,12 +17,14 @@
 #include "cli/shell_words.h"
 #include "util/xalloc.h"
 
-static const char *const top_words[] = {"lab", "topology", "flows", "vm", "metrics", "events", "ofp-print",
-                                        "help", "exit", "quit", NULL};
+static const char *const top_words[] = {"lab", "topology", "flows", "vm", "metrics", "events", "experiment",
+                                        "ofp-print", "help", "exit", "quit", NULL};
 static const char *const vm_words[] = {"boot", "list", "migrate", "clone", "stop", "exec", NULL};
 static const char *const lab_words[] = {"up", "down", "status", "exec", "pingall", NULL};
+static const char *const experiment_words[] = {"list", "paper", "scale", "controller", NULL};
 static const char *const options[] = {"--on", "--to", "--as", "--memory", "--cpus", "--json", "--quiet",
-                                      "--force", "--timeout", "--lab", "--since", "--count", "--help", NULL};
+                                      "--force", "--timeout", "--lab", "--since", "--count", "--balance", "--runs",
+                                      "--seconds", "--out", "--seed", "--quick", "--help", NULL};
 
 /* Candidates for the word being completed, rebuilt at each completion. */
 static char **cands;
@@ -103,6 +105,8 @@ static char **complete(const char *text, int start, int end)
         list = vm_words;
     else if (n == 1 && !strcmp(w[0], "lab"))
         list = lab_words;
+    else if (n == 1 && !strcmp(w[0], "experiment"))
+        list = experiment_words;
     if (list) {
         for (size_t i = 0; list[i]; i++)
             cand(list[i]);
