@@ -32,7 +32,8 @@ static void usage(FILE *f)
             "exec     run COMMAND inside NODE (a switch name runs it in the fabric, where ovs-vsctl\n"
             "         and ovs-ofctl reach the lab's switches); node names resolve inside the lab\n"
             "pingall  ping between every pair of servers and hosts that should reach each other\n"
-            "         (standalone: pairs in one subnet; --all: every pair)\n\n"
+            "         (standalone: pairs in one subnet; --all: every pair); a pair that did not\n"
+            "         answer is asked once more after the others\n\n"
             "NAME defaults to the only lab that is up.  Must be run as root.\n");
 }
 
