@@ -131,10 +131,11 @@ int exp_scale(struct exp *e)
                 break;
             json_int_t pairs = json_integer_value(json_object_get(ping, "sent"));
             json_int_t got = json_integer_value(json_object_get(ping, "received"));
+            json_int_t first = json_integer_value(json_object_get(ping, "first_try"));
             json_decref(ping);
-            json_array_append_new(rows, json_pack("{s:i, s:i, s:i, s:f, s:f, s:I, s:I, s:f, s:I, s:I, s:f}", "servers",
+            json_array_append_new(rows, json_pack("{s:i, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:f}", "servers",
                                                   n_srv, "switches", n_sw, "run", run + 1, "lab_up_s", up,
-                                                  "pingall_s", reach, "pairs", pairs, "answered", got,
+                                                  "pingall_s", reach, "pairs", pairs, "answered", got, "answered_first_try", first,
                                                   "controller_rss_mib", rss, "flows_total", (json_int_t)flows,
                                                   "flows_largest_switch", (json_int_t)largest, "lab_down_s", down));
             exp_progress(e, true,
