@@ -13,6 +13,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: minidc experiment list\n"
+               "       minidc experiment report DIR\n"
                "       minidc experiment NAME [--lab FILE] [--runs N] [--seconds S] [--out DIR]\n"
                "                              [--seed N] [--quick] [--quiet]\n\n"
                "Runs an experiment on a lab of its own (built from topology FILE, default\n"
@@ -24,7 +25,8 @@ static void usage(FILE *f)
                "--seconds: length of one throughput measurement; --seed: the order of the\n"
                "measurements within a run (default 1: the same order every time); --quick:\n"
                "the short version (one run, fewer sizes, 1 s measurements).  Must be run as\n"
-               "root.  Experiments:\n\n");
+               "root.  `report DIR` writes DIR's report and plots again from its results.json.\n"
+               "Experiments:\n\n");
     exp_list(f);
 }
 
@@ -90,6 +92,8 @@ int cmd_experiment(int argc, char **argv)
             return 2;
         }
     }
+    if (optind == argc - 2 && !strcmp(argv[optind], "report"))
+        return exp_rewrite_report(argv[optind + 1], o.quiet);
     if (optind != argc - 1) {
         usage(stderr);
         return 2;

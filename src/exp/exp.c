@@ -286,6 +286,41 @@ static char *iso_time(void)
     return xstrdup(buf);
 }
 
+/* The plots, report.md and results.json of 'r' into 'dir'. */
+static int write_outputs(json_t *r, const char *dir, bool quiet)
+{
+    int rc = exp_plots(r, dir, quiet);
+    char *md = exp_report_md(r);
+    char *rp = xasprintf("%s/report.md", dir), *jp = xasprintf("%s/results.json", dir);
+    if (rc == 0 && write_file(rp, md) < 0)
+        rc = 1;
+    if (rc == 0 && json_dump_file(r, jp, JSON_INDENT(2)) < 0) {
+        fprintf(stderr, "minidc experiment: cannot write %s\n", jp);
+        rc = 1;
+    }
+    if (rc == 0 && !quiet)
+        fprintf(stderr, "wrote %s, %s and %zu plots\n", rp, jp, json_array_size(json_object_get(r, "plots")) * 2);
+    free(md), free(rp), free(jp);
+    return rc;
+}
+
+int exp_rewrite_report(const char *dir, bool quiet)
+{
+    char *jp = xasprintf("%s/results.json", dir);
+    json_error_t je;
+    json_t *r = json_load_file(jp, 0, &je);
+    if (!r || !exp_exists(json_string_value(json_object_get(r, "experiment")) ?: "")) {
+        fprintf(stderr, "minidc experiment: %s: %s\n", jp, r ? "not the results of an experiment" : je.text);
+        json_decref(r);
+        free(jp);
+        return 1;
+    }
+    free(jp);
+    int rc = write_outputs(r, dir, quiet);
+    json_decref(r);
+    return rc;
+}
+
 int exp_main(const char *name, const struct exp_opts *opts)
 {
     size_t k = 0;
@@ -341,19 +376,9 @@ int exp_main(const char *name, const struct exp_opts *opts)
         json_object_set_new(e.r, "finished", json_string(ended));
         json_object_set_new(e.r, "seconds", json_real(proc_now() - e.t0));
         free(ended);
-        rc = exp_plots(e.r, out, opts->quiet);
-        char *md = exp_report_md(e.r);
-        char *rp = xasprintf("%s/report.md", out), *jp = xasprintf("%s/results.json", out);
-        if (rc == 0 && write_file(rp, md) < 0)
-            rc = 1;
-        if (rc == 0 && json_dump_file(e.r, jp, JSON_INDENT(2)) < 0) {
-            fprintf(stderr, "minidc experiment: cannot write %s\n", jp);
-            rc = 1;
-        }
+        rc = write_outputs(e.r, out, opts->quiet);
         if (rc == 0 && !opts->quiet)
-            fprintf(stderr, "minidc experiment %s: done in %.0f s: %s, %s and %zu plots\n", name,
-                    proc_now() - e.t0, rp, jp, json_array_size(json_object_get(e.r, "plots")) * 2);
-        free(md), free(rp), free(jp);
+            fprintf(stderr, "minidc experiment %s: done in %.0f s\n", name, proc_now() - e.t0);
     }
     json_decref(e.r);
     free(e.self);

@@ -32,5 +32,8 @@ void exp_list(FILE *f);
 /* Whether 'name' is an experiment. */
 bool exp_exists(const char *name);
 int exp_main(const char *name, const struct exp_opts *opts);
+/* Writes report.md and the plots of directory 'dir' again from its
+ * results.json (after a change of minidc's report or plots). */
+int exp_rewrite_report(const char *dir, bool quiet);
 
 #endif

@@ -248,7 +248,7 @@ static void scale(struct strbuf *sb, const json_t *r)
                     "torn down. Medians over the runs (CV of lab up in brackets). A pair that does not answer its one "
                     "ping is asked again after the others: the pairs answered the first time are given too (the "
                     "others lost a packet in the userspace datapath under the load of the pings).\n\n"
-                    "| servers | switches | lab up | all pairs reached | pairs answered (first try) | minidcd memory | flows (all switches) | "
+                    "| servers | switches | lab up | all pairs reached | pairs answered, all runs (first try) | minidcd memory | flows (all switches) | "
                     "largest flow table | lab down |\n|---|---|---|---|---|---|---|---|---|\n");
     size_t i, j;
     json_t *sz, *row;

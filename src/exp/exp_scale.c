@@ -114,9 +114,16 @@ int exp_scale(struct exp *e)
             long flows = 0, largest = 0;
             double reach = 0;
             if (rc == 0) {
+                /* Exit status 1 is pairs not answering: a result, kept. */
                 const char *argv[] = {e->self, "lab", "pingall", "--lab", lab, "--json", NULL};
+                struct strbuf out;
+                strbuf_init(&out);
                 t = proc_now();
-                ping = exp_sh_json(e, 600000, argv);
+                int st = exp_sh(e, &out, 600000, true, argv);
+                ping = st == 0 || st == 1 ? json_loads(out.s ? out.s : "", 0, NULL) : NULL;
+                strbuf_free(&out);
+                if (!ping)
+                    fprintf(stderr, "minidc experiment: lab pingall failed (exit %d)\n", st);
                 reach = json_is_number(json_object_get(ping, "seconds"))
                             ? json_number_value(json_object_get(ping, "seconds"))
                             : proc_now() - t;
@@ -132,10 +139,14 @@ int exp_scale(struct exp *e)
             json_int_t pairs = json_integer_value(json_object_get(ping, "sent"));
             json_int_t got = json_integer_value(json_object_get(ping, "received"));
             json_int_t first = json_integer_value(json_object_get(ping, "first_try"));
+            json_t *missed = json_array(), *pr;
+            size_t pi;
+            json_array_foreach(json_object_get(ping, "pairs"), pi, pr) if (!json_is_true(json_object_get(pr, "reached")))
+                json_array_append_new(missed, json_pack("[O, O]", json_object_get(pr, "from"), json_object_get(pr, "to")));
             json_decref(ping);
-            json_array_append_new(rows, json_pack("{s:i, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:f}", "servers",
+            json_array_append_new(rows, json_pack("{s:i, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:o, s:f, s:I, s:I, s:f}", "servers",
                                                   n_srv, "switches", n_sw, "run", run + 1, "lab_up_s", up,
-                                                  "pingall_s", reach, "pairs", pairs, "answered", got, "answered_first_try", first,
+                                                  "pingall_s", reach, "pairs", pairs, "answered", got, "answered_first_try", first, "unanswered", missed,
                                                   "controller_rss_mib", rss, "flows_total", (json_int_t)flows,
                                                   "flows_largest_switch", (json_int_t)largest, "lab_down_s", down));
             exp_progress(e, true,

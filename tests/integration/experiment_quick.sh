@@ -97,6 +97,13 @@ for n, x in rows.items():
     assert x["lab_up_s"] > 0 and x["controller_rss_mib"] > 0 and x["flows_total"] > x["flows_largest_switch"] > 0, x
 PY
 ok "scale report and plot" bash -c "grep -q '^| 16 | 7 | ' '$TEST_TMP/scale/report.md' && $(declare -f plots_valid); plots_valid '$TEST_TMP/scale'"
+cp "$TEST_TMP/scale/report.md" "$TEST_TMP/scale-report.md"
+rm "$TEST_TMP/scale/report.md" "$TEST_TMP/scale/scale.png"
+ok "experiment report DIR writes report and plots again from results.json" bash -c "
+    '$MINIDC' experiment report '$TEST_TMP/scale' 2>/dev/null && cmp -s '$TEST_TMP/scale/report.md' '$TEST_TMP/scale-report.md' &&
+    $(declare -f plots_valid); plots_valid '$TEST_TMP/scale'"
+"$MINIDC" experiment report "$TEST_TMP" >"$TEST_TMP/noresults" 2>&1; rc=$?
+ok "experiment report of a directory without results says so" bash -c "[ $rc = 1 ] && grep -q 'results.json' '$TEST_TMP/noresults'"
 
 # --- controller ---
 if command -v ovs-testcontroller >/dev/null; then
