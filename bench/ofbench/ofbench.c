@@ -139,6 +139,7 @@ static void handle(struct sw *s, const uint8_t *raw, size_t len)
     struct ofp_msg r;
     memset(&r, 0, sizeof r);
     r.xid = m.xid;
+    struct ofp_port p[4]; /* a reply's ports: live until it is encoded */
     switch (m.type) {
     case OFPT_FEATURES_REQUEST:
         r.type = OFPT_FEATURES_REPLY;
@@ -146,7 +147,6 @@ static void handle(struct sw *s, const uint8_t *raw, size_t len)
         r.features.n_buffers = 256;
         r.features.n_tables = 254;
         if (version == OFP10_VERSION) {
-            struct ofp_port p[4];
             ports(p, 4, s->dpid);
             r.features.ports = p;
             r.features.n_ports = 4;
@@ -159,7 +159,6 @@ static void handle(struct sw *s, const uint8_t *raw, size_t len)
     case OFPT_MULTIPART_REQUEST: {
         r.type = OFPT_MULTIPART_REPLY;
         r.mp.mp_type = m.mp.mp_type;
-        struct ofp_port p[4];
         if (m.mp.mp_type == OFPMP_PORT_DESC) {
             ports(p, 4, s->dpid);
             r.mp.ports = p;
