@@ -323,7 +323,7 @@ static size_t dst_rewrites(uint64_t dpid, uint32_t ip)
         for (size_t k = 0; k < a->n; k++) {
             const uint8_t *v = a->a[k].field.value;
             n += a->a[k].type == OFPAT_SET_FIELD && a->a[k].field.field == OXM_IPV4_DST &&
-                 (uint32_t)(v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3]) == ip;
+                 ((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3]) == ip;
         }
     }
     return n;
