@@ -53,7 +53,8 @@ PY
 }
 
 # --- paper ---
-ok "experiment paper --quick" bash -c "'$MINIDC' experiment paper --quick --out '$TEST_TMP/paper' 2>'$TEST_TMP/paper.err'"
+ok "experiment paper --quick" bash -c "'$MINIDC' experiment paper --quick --out '$TEST_TMP/paper' 2>'$TEST_TMP/paper.err'" ||
+    diag "$(grep -v '^\[' "$TEST_TMP/paper.err" | tail -5)"
 diag "$(tail -3 "$TEST_TMP/paper.err" | tr '\n' ' ')"
 ok "it showed progress" grep -q '\[64/64\] run 1: ' "$TEST_TMP/paper.err"
 ok "results: every mode, route and MSS measured, all positive" python3 - "$TEST_TMP/paper/results.json" <<'PY'
@@ -86,7 +87,8 @@ ok "plots: Figure 2, the baselines, Table 1, as valid PNG and SVG" bash -c "$(de
 is "the paper experiment left nothing behind" "$(machine_footprint)" "$before"
 
 # --- scale ---
-ok "experiment scale --quick" bash -c "'$MINIDC' experiment scale --quick --out '$TEST_TMP/scale' 2>'$TEST_TMP/scale.err'"
+ok "experiment scale --quick" bash -c "'$MINIDC' experiment scale --quick --out '$TEST_TMP/scale' 2>'$TEST_TMP/scale.err'" ||
+    diag "$(grep -v '^\[' "$TEST_TMP/scale.err" | tail -5)"
 ok "8 and 16 servers: every pair answered, positive times, memory and flows" python3 - "$TEST_TMP/scale/results.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -107,7 +109,8 @@ ok "experiment report of a directory without results says so" bash -c "[ $rc = 1
 
 # --- controller ---
 if command -v ovs-testcontroller >/dev/null; then
-    ok "experiment controller --quick" bash -c "'$MINIDC' experiment controller --quick --out '$TEST_TMP/ctl' 2>'$TEST_TMP/ctl.err'"
+    ok "experiment controller --quick" bash -c "'$MINIDC' experiment controller --quick --out '$TEST_TMP/ctl' 2>'$TEST_TMP/ctl.err'" ||
+        diag "$(grep -v '^\[' "$TEST_TMP/ctl.err" | tail -5)"
     ok "both controllers, both modes, both OpenFlow versions" python3 - "$TEST_TMP/ctl/results.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
