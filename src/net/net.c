@@ -551,9 +551,16 @@ static void install_lb(struct net *n, const struct net_lb *b)
             be_port[k] = rtmp[at_i] ? tmp[at_i] : 0;
         }
     }
+    /* While no backend's place is known (just after a restart), the
+     * balancing switch keeps what it has: groups without a bucket would drop
+     * what its groups of before still deliver.  The backends are probed, and
+     * learn() comes back here. */
+    size_t placed = 0;
+    for (size_t k = 0; k < b->n_be; k++)
+        placed += be_port[k] != 0;
     for (size_t i = 0; i < n->n_sw; i++) {
         struct net_switch *s = &n->sw[i];
-        if (!s->connected)
+        if (!s->connected || (s->dpid == b->at && !placed))
             continue;
         delete_cookie(n, s->dpid, cookie);
         struct ofp_msg m;

@@ -108,8 +108,9 @@ ok "clone vm1 to server2 (net1) with a balancer" bash -c "$(declare -f vm); L=$L
 buckets() { ovs-ofctl -O OpenFlow13 dump-groups ovs1 2>/dev/null | grep "type=select" | head -1 | grep -o "bucket=" | wc -l; }
 kill -9 "$(cat "$pidf")"
 ok "lab up restarts minidcd" bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml'"
-for _ in $(seq 100); do api balancers | grep -q '"switch": "ovs1"' && [ "$(buckets)" = 2 ] && break; sleep 0.1; done
-is "the balancer is back on ovs1 with both replicas" "$(api balancers | grep -c '"ip"') $(buckets)" "2 2"
+for _ in $(seq 200); do api balancers | grep -q '"switch": "ovs1"' && [ "$(buckets)" = 2 ] && break; sleep 0.1; done
+is "the balancer is back on ovs1 with both replicas" "$(api balancers | grep -c '"ip"') $(buckets)" "2 2" ||
+    diag "$(ovs-ofctl -O OpenFlow13 dump-groups ovs1 | head -3; api hosts | tr -d ' \n' | head -c 600; grep -E 'balancer|host|link' /run/minidc/labs/$L/minidcd.log | tail -15)"
 ok "both replicas answer the Internet host at 198.18.4.1" bash -c "
     for i in \$(seq 40); do ip netns exec $L-internet curl -s -m 3 http://198.18.4.1/; done | cut -d' ' -f1 | sort -u | tr '\n' ' ' | grep -q 'name=vm1 name=vm3'"
 is "vm3 still serves 198.18.4.1 in minidcd's list" "$(field vm3 serves)" "198.18.4.1"

@@ -1,5 +1,5 @@
 # TAP output for the integration scripts (sourced).
-#   ok DESC CMD...      passes when CMD succeeds
+#   ok DESC CMD...      passes when CMD succeeds (ok and is return 1 on failure: `ok ... || diag ...`)
 #   within S CMD...     runs CMD every 0.1 s until it succeeds, for up to S seconds (for ok)
 #   is DESC GOT WANT    passes when the two strings are equal
 #   skip_all REASON     the whole script is skipped (exit 77, which CTest counts as skipped)
@@ -16,6 +16,7 @@ ok() {
     else
         echo "not ok $TAP_N - $desc"
         TAP_FAILED=$((TAP_FAILED + 1))
+        return 1
     fi
 }
 
@@ -28,6 +29,7 @@ is() {
         echo "#   got:  '$2'"
         echo "#   want: '$3'"
         TAP_FAILED=$((TAP_FAILED + 1))
+        return 1
     fi
 }
 
