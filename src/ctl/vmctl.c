@@ -563,8 +563,8 @@ static int transfer_once(struct op *o, struct transfer *x, char **err, bool *ret
 
 /* A transfer whose destination could not start the VM is tried again (up to
  * three times): everything of the attempt was undone, the source runs on,
- * and the cause seen here is a guest agent that, now and then, does not
- * answer on the new host (QEMU 7.2, TCG; not understood yet). */
+ * and the cause seen here is a guest that, now and then, comes out of the
+ * move spinning and silent on the new host (QEMU 7.2, TCG; docs/vms.md). */
 static int transfer(struct op *o, struct transfer *x, char **err)
 {
     for (int attempt = 1;; attempt++) {
@@ -649,8 +649,6 @@ static int transfer_once(struct op *o, struct transfer *x, char **err, bool *ret
         return -1;
     }
     op_result(o, "destination", json_incref(json_object_get(fin, "timing")) ?: json_null());
-    if (json_object_get(fin, "guest_agent"))
-        op_result(o, "guest_agent", json_incref(json_object_get(fin, "guest_agent")));
     json_decref(fin);
     free(path);
     return 0;
