@@ -22,17 +22,6 @@
 #define MINIDCD_API "127.0.0.1:28080"
 #define OTC_PORT 26654
 
-static char *sibling(const char *prog)
-{
-    char *dir = proc_self_dir();
-    char *p = dir ? xasprintf("%s/%s", dir, prog) : NULL;
-    free(dir);
-    if (p && access(p, X_OK) == 0)
-        return p;
-    free(p);
-    return xstrdup(prog);
-}
-
 /* Waits until something listens on 127.0.0.1:'port' while 'pid' lives. */
 static bool listening(int port, pid_t pid)
 {
@@ -59,7 +48,7 @@ int exp_controller(struct exp *e)
     int switches = e->o.quick ? 4 : 16;
     if (secs < 1)
         secs = 1;
-    char *ofbench = sibling("ofbench"), *minidcd = sibling("minidcd");
+    char *ofbench = proc_sibling("ofbench"), *minidcd = proc_sibling("minidcd");
     char *dir = xasprintf("/tmp/minidc-exp-%s", e->tag);
     char *log = xasprintf("%s/minidcd.log", dir), *rundir = xasprintf("OVS_RUNDIR=%s", dir);
     char *otc_listen = xasprintf("ptcp:%d:127.0.0.1", OTC_PORT);

@@ -19,17 +19,6 @@
 
 LOG_MODULE("lab");
 
-static char *program_path(const char *name)
-{
-    char *dir = proc_self_dir();
-    char *p = dir ? xasprintf("%s/%s", dir, name) : NULL;
-    free(dir);
-    if (p && access(p, X_OK) == 0)
-        return p;
-    free(p);
-    return xstrdup(name);
-}
-
 char *lab_guest_dir(void)
 {
     const char *env = getenv("MINIDC_GUEST_DIR");
@@ -135,7 +124,7 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
     free(agents);
     if (lab_make_token(ctx))
         return -1;
-    char *bin = program_path("minidc-agent"), *image = lab_guest_dir(), *token = lab_token_path(ctx);
+    char *bin = proc_sibling("minidc-agent"), *image = lab_guest_dir(), *token = lab_token_path(ctx);
     const char *accel = NULL;
     size_t n = 0, started = 0;
     pid_t *children = xcalloc(t->n_nodes, sizeof *children);

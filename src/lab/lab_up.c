@@ -204,19 +204,6 @@ static int step_ovs(struct lab_ctx *ctx, char **detail)
     return start_ovs(ctx, true, detail);
 }
 
-/* minidcd: next to this program (the build tree, or the installed bin/),
- * else from PATH. */
-static char *minidcd_path(void)
-{
-    char *dir = proc_self_dir();
-    char *p = dir ? xasprintf("%s/minidcd", dir) : NULL;
-    free(dir);
-    if (p && access(p, X_OK) == 0)
-        return p;
-    free(p);
-    return xstrdup("minidcd");
-}
-
 /* How many switches minidcd has connected, by its own API. */
 static int connected_switches(struct lab_ctx *ctx)
 {
@@ -273,7 +260,7 @@ static int wait_switches(struct lab_ctx *ctx, char **detail)
  * after it binds its sockets). */
 static int start_minidcd(struct lab_ctx *ctx, char **detail)
 {
-    char *bin = minidcd_path(), *topo = xasprintf("%s/topology.yaml", ctx->dir),
+    char *bin = proc_sibling("minidcd"), *topo = xasprintf("%s/topology.yaml", ctx->dir),
          *pid = xasprintf("%s/minidcd.pid", ctx->dir), *log = xasprintf("%s/minidcd.log", ctx->dir);
     char *key = xasprintf("--tls-key=%s/pki/controller.key", ctx->dir),
          *cert = xasprintf("--tls-cert=%s/pki/controller.pem", ctx->dir), *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir);

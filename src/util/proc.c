@@ -276,3 +276,14 @@ char *proc_self_dir(void)
     *slash = '\0';
     return xstrdup(exe);
 }
+
+char *proc_sibling(const char *name)
+{
+    char *dir = proc_self_dir();
+    char *p = dir ? xasprintf("%s/%s", dir, name) : NULL;
+    free(dir);
+    if (p && access(p, X_OK) == 0)
+        return p;
+    free(p);
+    return xstrdup(name);
+}

@@ -44,6 +44,10 @@ char *proc_argv_string(const char *const argv[]);
 /* The directory of the running program (caller frees), or NULL. */
 char *proc_self_dir(void);
 
+/* Program 'name' next to the running one (the build tree, or the installed
+ * bin/) when it is there, else 'name' for a PATH lookup.  Caller frees. */
+char *proc_sibling(const char *name);
+
 /* Monotonic clock in seconds. */
 double proc_now(void);
 
