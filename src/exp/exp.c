@@ -337,9 +337,7 @@ int exp_main(const char *name, const struct exp_opts *opts)
     struct exp e = {.o = *opts, .name = name};
     e.rng = opts->seed ? opts->seed : 1;
     snprintf(e.tag, sizeof e.tag, "%05d", (int)(getpid() % 100000));
-    char *dir = proc_self_dir();
-    e.self = dir ? xasprintf("%s/minidc", dir) : xstrdup("minidc");
-    free(dir);
+    e.self = proc_sibling("minidc");
     char *started = iso_time();
     char *out = opts->out ? xstrdup(opts->out) : NULL;
     if (!out) {

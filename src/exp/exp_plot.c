@@ -11,11 +11,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k)) ?: "";
-}
-
 static double median_of(const json_t *samples)
 {
     struct exp_stats s;
@@ -62,20 +57,10 @@ static void add(json_t *specs, const char *name, const char *title, struct strbu
     free(script);
 }
 
-static const json_t *find_cell(const json_t *cells, const char *mode, json_int_t route, json_int_t mss)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(cells, i, c) if (!strcmp(str(c, "mode"), mode) &&
-                                        json_integer_value(json_object_get(c, "route")) == route &&
-                                        json_integer_value(json_object_get(c, "mss")) == mss) return c;
-    return NULL;
-}
-
 static void route_label(struct strbuf *sb, const json_t *route)
 {
     strbuf_printf(sb, "%lld: %s-%s (%lld)", (long long)json_integer_value(json_object_get(route, "route")),
-                  str(route, "from"), str(route, "to"), (long long)json_integer_value(json_object_get(route, "switches")));
+                  exp_str(route, "from"), exp_str(route, "to"), (long long)json_integer_value(json_object_get(route, "switches")));
 }
 
 static void paper_specs(const json_t *r, json_t *specs)
@@ -100,7 +85,7 @@ static void paper_specs(const json_t *r, json_t *specs)
     {
         route_label(&d, route);
         json_array_foreach(mss, j, m) value(&d, median_of(json_object_get(
-                                                   find_cell(cells, "minidcd", json_integer_value(json_object_get(route, "route")),
+                                                   exp_cell(cells, "minidcd", json_integer_value(json_object_get(route, "route")),
                                                              json_integer_value(m)),
                                                    "bps")) / 1e6);
         strbuf_puts(&d, "\n");
@@ -119,7 +104,7 @@ static void paper_specs(const json_t *r, json_t *specs)
     {
         route_label(&d, route);
         json_array_foreach(modes, j, m) value(&d, median_of(json_object_get(
-                                                    find_cell(cells, json_string_value(m),
+                                                    exp_cell(cells, json_string_value(m),
                                                               json_integer_value(json_object_get(route, "route")), big),
                                                     "bps")) / 1e6);
         strbuf_puts(&d, "\n");
@@ -202,9 +187,9 @@ static void controller_specs(const json_t *r, json_t *specs)
                 double v = -1;
                 size_t i;
                 json_t *row;
-                json_array_foreach(rows, i, row) if (!strcmp(str(row, "mode"), modes[m]) &&
-                                                     !strcmp(str(row, "of"), ofs[o]) &&
-                                                     !strcmp(str(row, "controller"), ctls[c])) v =
+                json_array_foreach(rows, i, row) if (!strcmp(exp_str(row, "mode"), modes[m]) &&
+                                                     !strcmp(exp_str(row, "of"), ofs[o]) &&
+                                                     !strcmp(exp_str(row, "controller"), ctls[c])) v =
                     median_of(json_object_get(row, "per_second"));
                 value(&d, v);
             }
@@ -217,7 +202,7 @@ static void controller_specs(const json_t *r, json_t *specs)
 json_t *exp_plot_specs(const json_t *r)
 {
     json_t *specs = json_array();
-    const char *kind = str(r, "experiment");
+    const char *kind = exp_str(r, "experiment");
     if (!strcmp(kind, "paper"))
         paper_specs(r, specs);
     else if (!strcmp(kind, "scale"))
@@ -249,8 +234,8 @@ int exp_plots(json_t *r, const char *dir, bool quiet)
     int rc = 0;
     json_array_foreach(specs, i, s)
     {
-        const char *name = str(s, "name");
-        if (write_text(dir, name, "dat", str(s, "data")) || write_text(dir, name, "gp", str(s, "script"))) {
+        const char *name = exp_str(s, "name");
+        if (write_text(dir, name, "dat", exp_str(s, "data")) || write_text(dir, name, "gp", exp_str(s, "script"))) {
             rc = -1;
             break;
         }
@@ -275,7 +260,7 @@ int exp_plots(json_t *r, const char *dir, bool quiet)
         if (rc)
             break;
         json_array_append_new(plots, json_pack("{s:s, s:s, s:s+, s:s+, s:s+, s:s+}", "name", name, "title",
-                                               str(s, "title"), "png", name, ".png", "svg", name, ".svg", "script",
+                                               exp_str(s, "title"), "png", name, ".png", "svg", name, ".svg", "script",
                                                name, ".gp", "data", name, ".dat"));
         if (!quiet)
             fprintf(stderr, "plot %s/%s.png and .svg\n", dir, name);

@@ -52,6 +52,11 @@ int exp_paper(struct exp *e);
 int exp_scale(struct exp *e);
 int exp_controller(struct exp *e);
 
+/* Reading results (exp_results.c): a member string ("" when absent), and
+ * the throughput cell of a mode, route and MSS (NULL when absent). */
+const char *exp_str(const json_t *o, const char *key);
+const json_t *exp_cell(const json_t *cells, const char *mode, json_int_t route, json_int_t mss);
+
 /* Report and plots from results (exp_report.c, exp_plot.c). */
 char *exp_report_md(const json_t *r);
 /* The plots of results 'r': an array of {name, title, data, script}; the

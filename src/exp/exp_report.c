@@ -19,20 +19,15 @@ static const struct {
     {"migrate_across_subnets", "migrate across subnets (new address, rewrite)", 0},
 };
 
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k)) ?: "";
-}
-
 static void header(struct strbuf *sb, const json_t *r)
 {
     const json_t *m = json_object_get(r, "machine");
-    strbuf_printf(sb, "# minidc experiment `%s`\n\n", str(r, "experiment"));
+    strbuf_printf(sb, "# minidc experiment `%s`\n\n", exp_str(r, "experiment"));
     strbuf_printf(sb,
                   "Run from %s to %s (%.0f s)%s by minidc %s. Every raw sample is in `results.json`; the plots are "
                   "made by the gnuplot scripts beside them (`NAME.gp` reading `NAME.dat`).\n\n",
-                  str(r, "started"), str(r, "finished"), json_number_value(json_object_get(r, "seconds")),
-                  json_is_true(json_object_get(r, "quick")) ? ", the quick version" : "", str(r, "minidc_version"));
+                  exp_str(r, "started"), exp_str(r, "finished"), json_number_value(json_object_get(r, "seconds")),
+                  json_is_true(json_object_get(r, "quick")) ? ", the quick version" : "", exp_str(r, "minidc_version"));
     strbuf_puts(sb, "## Machine\n\n| | |\n|---|---|\n");
     static const char *const keys[][2] = {{"host", "host"},           {"kernel", "kernel"},
                                           {"cpu", "CPU"},             {"cpus", "CPUs"},
@@ -63,8 +58,8 @@ static void footer(struct strbuf *sb, const json_t *r)
 {
     const json_t *topo = json_object_get(r, "topology");
     if (json_is_string(json_object_get(topo, "text")))
-        strbuf_printf(sb, "## Topology\n\n`%s` (%s):\n\n```yaml\n%s```\n\n", str(topo, "file"), str(topo, "name"),
-                      str(topo, "text"));
+        strbuf_printf(sb, "## Topology\n\n`%s` (%s):\n\n```yaml\n%s```\n\n", exp_str(topo, "file"), exp_str(topo, "name"),
+                      exp_str(topo, "text"));
     strbuf_puts(sb, "## Commands\n\nEach distinct command the experiment ran, in order (`minidc` is this minidc):\n\n```\n");
     size_t i;
     json_t *c;
@@ -76,21 +71,11 @@ static void plot_links(struct strbuf *sb, const json_t *r, const char *prefix)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(r, "plots"), i, p) if (!strncmp(str(p, "name"), prefix, strlen(prefix)))
-        strbuf_printf(sb, "![%s](%s.svg)\n\n([PNG](%s.png))\n\n", str(p, "title"), str(p, "name"), str(p, "name"));
+    json_array_foreach(json_object_get(r, "plots"), i, p) if (!strncmp(exp_str(p, "name"), prefix, strlen(prefix)))
+        strbuf_printf(sb, "![%s](%s.svg)\n\n([PNG](%s.png))\n\n", exp_str(p, "title"), exp_str(p, "name"), exp_str(p, "name"));
 }
 
 /* ---- paper ---- */
-
-static json_t *find_cell(const json_t *cells, const char *mode, json_int_t route, json_int_t mss)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(cells, i, c) if (!strcmp(str(c, "mode"), mode) &&
-                                        json_integer_value(json_object_get(c, "route")) == route &&
-                                        json_integer_value(json_object_get(c, "mss")) == mss) return c;
-    return NULL;
-}
 
 static void paper(struct strbuf *sb, const json_t *r)
 {
@@ -98,14 +83,14 @@ static void paper(struct strbuf *sb, const json_t *r)
     int runs = (int)json_integer_value(json_object_get(cfg, "runs"));
     strbuf_puts(sb, "## Table 1: VM lifecycle\n\n");
     if (!life) {
-        strbuf_printf(sb, "Not measured: %s.\n\n", str(r, "lifecycle_skipped"));
+        strbuf_printf(sb, "Not measured: %s.\n\n", exp_str(r, "lifecycle_skipped"));
     } else {
         const json_t *ls = json_object_get(cfg, "lifecycle_servers");
         strbuf_printf(sb,
                       "Each operation's own time through minidcd (`minidc vm ... --json`: from the request to the "
                       "VM running), %d runs: boot on %s, clone to %s, migrate to %s (same subnet), then to %s "
                       "(another subnet). 128 MiB VMs. The paper's figures are its Raspberry Pi 3 boards (Table 1).\n\n",
-                      runs, str(ls, "boot"), str(ls, "same_subnet"), str(ls, "same_subnet"), str(ls, "other_subnet"));
+                      runs, exp_str(ls, "boot"), exp_str(ls, "same_subnet"), exp_str(ls, "same_subnet"), exp_str(ls, "other_subnet"));
         strbuf_puts(sb, "| operation | median | min - max | CV | runs | QEMU downtime (median) | paper (Raspberry Pi 3) |\n"
                         "|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < sizeof lifecycle_ops / sizeof *lifecycle_ops; i++) {
@@ -158,11 +143,11 @@ static void paper(struct strbuf *sb, const json_t *r)
         json_array_foreach(json_object_get(cfg, "routes"), i, route)
         {
             strbuf_printf(sb, "| %lld: %s - %s | %lld |", (long long)json_integer_value(json_object_get(route, "route")),
-                          str(route, "from"), str(route, "to"),
+                          exp_str(route, "from"), exp_str(route, "to"),
                           (long long)json_integer_value(json_object_get(route, "switches")));
             json_array_foreach(json_object_get(cfg, "mss"), j, mss)
             {
-                const json_t *c = find_cell(cells, json_string_value(mode),
+                const json_t *c = exp_cell(cells, json_string_value(mode),
                                             json_integer_value(json_object_get(route, "route")), json_integer_value(mss));
                 struct exp_stats s;
                 exp_stats_json(json_object_get(c, "bps"), &s);
@@ -185,9 +170,9 @@ static void paper(struct strbuf *sb, const json_t *r)
         json_array_foreach(json_object_get(cfg, "mss"), j, mss)
         {
             struct exp_stats c, b[2];
-            exp_stats_json(json_object_get(find_cell(cells, "minidcd", rn, json_integer_value(mss)), "bps"), &c);
-            exp_stats_json(json_object_get(find_cell(cells, "standalone", rn, json_integer_value(mss)), "bps"), &b[0]);
-            exp_stats_json(json_object_get(find_cell(cells, "linux-bridge", rn, json_integer_value(mss)), "bps"), &b[1]);
+            exp_stats_json(json_object_get(exp_cell(cells, "minidcd", rn, json_integer_value(mss)), "bps"), &c);
+            exp_stats_json(json_object_get(exp_cell(cells, "standalone", rn, json_integer_value(mss)), "bps"), &b[0]);
+            exp_stats_json(json_object_get(exp_cell(cells, "linux-bridge", rn, json_integer_value(mss)), "bps"), &b[1]);
             for (int x = 0; x < 2; x++)
                 if (c.n && b[x].n && b[x].median > 0) {
                     double q = c.median / b[x].median;
@@ -195,7 +180,7 @@ static void paper(struct strbuf *sb, const json_t *r)
                     hi[x] = q > hi[x] ? q : hi[x];
                 }
         }
-        strbuf_printf(sb, "| %lld: %s - %s |", (long long)rn, str(route, "from"), str(route, "to"));
+        strbuf_printf(sb, "| %lld: %s - %s |", (long long)rn, exp_str(route, "from"), exp_str(route, "to"));
         for (int x = 0; x < 2; x++)
             if (hi[x] > 0)
                 strbuf_printf(sb, " %.2f - %.2f |", lo[x], hi[x]);
@@ -227,7 +212,7 @@ static void paper(struct strbuf *sb, const json_t *r)
                       "Throughput: the coefficient of variation of a cell over the runs is %.1f%% in the median "
                       "cell, %.1f%% at most (%s, route %lld, MSS %lld). Two runs of this experiment are expected to "
                       "agree within about twice that; differences between cells smaller than that are noise.\n\n",
-                      100 * s.median, 100 * worst, str(worst_c, "mode"),
+                      100 * s.median, 100 * worst, exp_str(worst_c, "mode"),
                       (long long)json_integer_value(json_object_get(worst_c, "route")),
                       (long long)json_integer_value(json_object_get(worst_c, "mss")));
     } else {
@@ -304,8 +289,8 @@ static void controller(struct strbuf *sb, const json_t *r)
             struct exp_stats s[2] = {{0}};
             size_t i;
             json_t *row;
-            json_array_foreach(rows, i, row) if (!strcmp(str(row, "mode"), modes[m]) && !strcmp(str(row, "of"), ofs[o]))
-                exp_stats_json(json_object_get(row, "per_second"), &s[strcmp(str(row, "controller"), "minidcd") != 0]);
+            json_array_foreach(rows, i, row) if (!strcmp(exp_str(row, "mode"), modes[m]) && !strcmp(exp_str(row, "of"), ofs[o]))
+                exp_stats_json(json_object_get(row, "per_second"), &s[strcmp(exp_str(row, "controller"), "minidcd") != 0]);
             if (!s[0].n || !s[1].n)
                 continue;
             strbuf_printf(sb, "| %s | %s | %.0f/s (%.0f%%) | %.0f/s (%.0f%%) | %.2f |\n", modes[m], ofs[o], s[0].median,
@@ -320,7 +305,7 @@ char *exp_report_md(const json_t *r)
     struct strbuf sb;
     strbuf_init(&sb);
     header(&sb, r);
-    const char *kind = str(r, "experiment");
+    const char *kind = exp_str(r, "experiment");
     if (!strcmp(kind, "paper"))
         paper(&sb, r);
     else if (!strcmp(kind, "scale"))
