@@ -19,6 +19,7 @@
 
 #include "exp/exp_priv.h"
 #include "topo/topo.h"
+#include "util/netns.h"
 #include "util/proc.h"
 #include "util/xalloc.h"
 
@@ -183,10 +184,13 @@ static int make_chain(struct paper *p, int k)
             int br = end ? v[i].br_b : v[i].br_a;
             char brn[16];
             snprintf(brn, sizeof brn, "br%d", br);
-            const char *off[] = {"ip", "netns", "exec", ns, "ethtool", "-K", ifn, "tx", "off", NULL};
             const char *master[] = {"ip", "-n", ns, "link", "set", ifn, "master", brn, NULL};
             const char *up[] = {"ip", "-n", ns, "link", "set", ifn, "up", NULL};
-            if (exp_sh(p->e, NULL, 10000, true, off) < 0 || (br && sh(p->e, master)) || sh(p->e, up))
+            if (netns_tx_checksum_off(ns, &ifn, 1) < 0) {
+                fprintf(stderr, "minidc experiment: cannot turn TX checksum offload off on %s in %s\n", ifn, ns);
+                return -1;
+            }
+            if ((br && sh(p->e, master)) || sh(p->e, up))
                 return -1;
         }
     }
@@ -207,14 +211,11 @@ static void remove_chains(struct paper *p)
             char ns[32];
             snprintf(ns, sizeof ns, "%s-%s%d", p->chain, suffix[i], k);
             /* Anything still running in it goes first. */
-            const char *kill_[] = {"ip", "netns", "pids", ns, NULL};
-            struct strbuf out;
-            strbuf_init(&out);
-            struct proc_opts po = {.out = &out, .timeout_ms = 5000};
-            if (proc_run(kill_, &po) == 0 && out.s)
-                for (char *s = strtok(out.s, "\n"); s; s = strtok(NULL, "\n"))
-                    proc_terminate((pid_t)atoi(s), 1000);
-            strbuf_free(&out);
+            int *pids = NULL;
+            long np = netns_pids(ns, &pids);
+            for (long j = 0; j < np; j++)
+                proc_terminate((pid_t)pids[j], 1000);
+            free(pids);
             const char *del[] = {"ip", "netns", "del", ns, NULL};
             struct proc_opts quiet = {.timeout_ms = 10000};
             proc_run(del, &quiet);
