@@ -168,11 +168,10 @@ void exp_shuffle(struct exp *e, size_t *v, size_t n)
 
 /* ---- the machine ---- */
 
-static char *first_line(struct exp *e, const char *const argv[])
+static char *first_line(const char *const argv[])
 {
     struct strbuf out;
     strbuf_init(&out);
-    (void)e;
     struct proc_opts po = {.out = &out, .timeout_ms = 5000};
     char *s = NULL;
     if (proc_run(argv, &po) == 0 && out.s) {
@@ -212,7 +211,7 @@ static long meminfo_mib(void)
     return kb / 1024;
 }
 
-json_t *exp_machine(struct exp *e)
+json_t *exp_machine(void)
 {
     struct utsname u;
     uname(&u);
@@ -220,8 +219,8 @@ json_t *exp_machine(struct exp *e)
     gethostname(host, sizeof host - 1);
     const char *qemu[] = {"qemu-system-x86_64", "--version", NULL}, *ovs[] = {"ovs-vswitchd", "--version", NULL},
                *iperf[] = {"iperf3", "--version", NULL}, *gp[] = {"gnuplot", "--version", NULL};
-    char *cpu = cpuinfo_model(), *q = first_line(e, qemu), *o = first_line(e, ovs), *ip = first_line(e, iperf),
-         *g = first_line(e, gp);
+    char *cpu = cpuinfo_model(), *q = first_line(qemu), *o = first_line(ovs), *ip = first_line(iperf),
+         *g = first_line(gp);
     char *kernel = xasprintf("%s %s %s", u.sysname, u.release, u.machine);
     /* The lab's cached probe: "KERNEL MTIME ACCEL". */
     FILE *f = fopen("/run/minidc/accel", "r");
@@ -354,7 +353,7 @@ int exp_main(const char *name, const struct exp_opts *opts)
     e.r = json_pack("{s:s, s:s, s:s, s:I, s:b, s:[], s:{}}", "experiment", name, "minidc_version", MINIDC_VERSION,
                     "started", started, "seed", (json_int_t)e.rng, "quick", opts->quick, "commands", "config");
     free(started);
-    json_object_set_new(e.r, "machine", exp_machine(&e));
+    json_object_set_new(e.r, "machine", exp_machine());
     struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);

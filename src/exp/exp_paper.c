@@ -52,11 +52,6 @@ struct paper {
 
 /* ---- routes ---- */
 
-static long node(const struct topo *t, const char *name)
-{
-    return topo_find(t, name);
-}
-
 static int crossed(const struct topo *t, size_t a, size_t b)
 {
     return topo_switches_crossed(t, t->nodes[a].sw, t->nodes[b].sw);
@@ -70,7 +65,7 @@ static size_t pick_routes(const struct topo *t, struct route *r)
         {"server1", "server2"}, {"internet", "server1"}, {"server1", "server3"}, {"server1", "server8"}};
     size_t n = 0;
     for (size_t i = 0; i < 4; i++) {
-        long a = node(t, paper[i][0]), b = node(t, paper[i][1]);
+        long a = topo_find(t, paper[i][0]), b = topo_find(t, paper[i][1]);
         if (a < 0 || b < 0 || t->nodes[a].kind == TOPO_SWITCH || t->nodes[b].kind == TOPO_SWITCH)
             break;
         r[n++] = (struct route){(size_t)a, (size_t)b, crossed(t, (size_t)a, (size_t)b)};
@@ -349,7 +344,7 @@ static int throughput(struct paper *p)
  * server7, server1); false when the topology has no such three. */
 static bool lifecycle_servers(const struct topo *t, size_t *a, size_t *b, size_t *c)
 {
-    long pa = node(t, "server8"), pb = node(t, "server7"), pc = node(t, "server1");
+    long pa = topo_find(t, "server8"), pb = topo_find(t, "server7"), pc = topo_find(t, "server1");
     if (pa >= 0 && pb >= 0 && pc >= 0 && t->nodes[pa].subnet == t->nodes[pb].subnet &&
         t->nodes[pa].subnet != t->nodes[pc].subnet) {
         *a = (size_t)pa, *b = (size_t)pb, *c = (size_t)pc;

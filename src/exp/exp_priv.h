@@ -45,7 +45,7 @@ unsigned long exp_rand(struct exp *e);
 void exp_shuffle(struct exp *e, size_t *v, size_t n);
 
 /* The machine: kernel, CPUs, memory, versions of QEMU, Open vSwitch, iperf3. */
-json_t *exp_machine(struct exp *e);
+json_t *exp_machine(void);
 
 /* The experiments. */
 int exp_paper(struct exp *e);
