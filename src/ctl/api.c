@@ -19,6 +19,9 @@
  *   GET /api/v1/events[?since=ID] Server-Sent Events (see ctl/events.h); since=0: all kept
  * VM operations answer 202 {"operation": ID} at once and run on; the
  * operation tells how it went.
+ * Every request but those of open_path() (/metrics) carries
+ * "Authorization: Bearer TOKEN" with the token of --api-token-file; others
+ * get 401 and "WWW-Authenticate: Bearer".
  * Errors are JSON too: {"error": "..."} with a 4xx/5xx status. */
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -32,6 +35,7 @@
 #include "ctl/vmctl.h"
 #include "ofp/ofp_print.h"
 #include "util/log.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("api");
@@ -229,30 +233,18 @@ static void vm_request(struct ctl *c, struct evhttp_request *req, const char *pa
     reply_json(req, st, out);
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+/* Answers an authorized request for 'path' (with 'query', may be NULL). */
+static void route(struct ctl *c, struct evhttp_request *req, const char *path, const char *q)
 {
-    struct ctl *c = arg;
-    expire_waits(c);
-    const char *raw = evhttp_request_get_uri(req);
-    struct evhttp_uri *vu = evhttp_uri_parse(raw);
-    const char *vpath = vu ? evhttp_uri_get_path(vu) : NULL;
-    if (vpath && (!strncmp(vpath, "/api/v1/vms", 11) || !strncmp(vpath, "/api/v1/operations/", 19))) {
-        vm_request(c, req, vpath, evhttp_uri_get_query(vu));
-        evhttp_uri_free(vu);
+    if (!strncmp(path, "/api/v1/vms", 11) || !strncmp(path, "/api/v1/operations/", 19)) {
+        vm_request(c, req, path, q);
         return;
     }
-    if (vu)
-        evhttp_uri_free(vu);
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         reply_error(req, 405, "only GET here");
         return;
     }
-    const char *uri = evhttp_request_get_uri(req);
-    struct evhttp_uri *u = evhttp_uri_parse(uri);
-    const char *path = u ? evhttp_uri_get_path(u) : NULL;
-    if (!path) {
-        reply_error(req, 400, "bad request");
-    } else if (!strcmp(path, "/api/v1/switches")) {
+    if (!strcmp(path, "/api/v1/switches")) {
         get_switches(c, req);
     } else if (!strcmp(path, "/api/v1/links")) {
         reply_json(req, 200, json_pack("{s:o}", "links", net_links_json(c->net)));
@@ -261,7 +253,6 @@ static void on_request(struct evhttp_request *req, void *arg)
     } else if (!strncmp(path, "/api/v1/flows/", 14) && path[14]) {
         get_flows(c, req, path + 14);
     } else if (!strcmp(path, "/api/v1/events")) {
-        const char *q = u ? evhttp_uri_get_query(u) : NULL;
         const char *last = evhttp_find_header(evhttp_request_get_input_headers(req), "Last-Event-ID");
         bool replay = last || (q && !strncmp(q, "since=", 6));
         uint64_t since = last ? strtoull(last, NULL, 10) : replay ? strtoull(q + 6, NULL, 10) : 0;
@@ -287,6 +278,43 @@ static void on_request(struct evhttp_request *req, void *arg)
     } else {
         reply_error(req, 404, "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, servers, vms, metrics)");
     }
+}
+
+/* Paths served without the token: what a Prometheus scraper reads.  The
+ * GUI's static files (GET / and below, never /api/) will be added here:
+ * they hold no data, and the GUI then asks /api/v1 with the token. */
+static bool open_path(const char *path)
+{
+    return !strcmp(path, "/metrics");
+}
+
+/* Whether 'req' may go on; answers 401 otherwise. */
+static bool authorized(struct ctl *c, struct evhttp_request *req, const char *path)
+{
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    if (open_path(path) || token_bearer_ok(auth, c->api_token))
+        return true;
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
+    LOG_WRN_RL("%s:%u: %s token for %s: 401", host ? host : "?", port, auth ? "a wrong" : "no", path);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+                      auth ? "Bearer realm=\"minidcd\", error=\"invalid_token\"" : "Bearer realm=\"minidcd\"");
+    reply_error(req, 401,
+                auth ? "wrong API token" : "this API needs \"Authorization: Bearer TOKEN\" (the lab's api.token)");
+    return false;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct ctl *c = arg;
+    expire_waits(c);
+    struct evhttp_uri *u = evhttp_uri_parse(evhttp_request_get_uri(req));
+    const char *path = u ? evhttp_uri_get_path(u) : NULL;
+    if (!path || !*path)
+        reply_error(req, 400, "bad request");
+    else if (authorized(c, req, path))
+        route(c, req, path, evhttp_uri_get_query(u));
     if (u)
         evhttp_uri_free(u);
 }
