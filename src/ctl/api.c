@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "ctl/api_body.h"
+#include "ctl/api_conns.h"
 #include "ctl/ctl.h"
 #include "ctl/events.h"
 #include "ctl/vmctl.h"
@@ -313,11 +314,12 @@ static void route(struct ctl *c, struct evhttp_request *req, const char *path, c
     } else if (!strcmp(path, "/api/v1/status")) {
         const struct net_stats *s = net_get_stats(c->net);
         reply_json(req, 200,
-                   json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "topology", c->t->name, "uptime",
+                   json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "topology", c->t->name, "uptime",
                              ctl_now() - c->started, "packet_ins", (json_int_t)s->packet_ins, "flow_mods",
                              (json_int_t)s->flow_mods, "packet_outs", (json_int_t)s->packet_outs, "hosts_learned",
                              (json_int_t)s->hosts_learned, "host_moves", (json_int_t)s->host_moves, "swept",
-                             (json_int_t)s->swept));
+                             (json_int_t)s->swept, "api_connections", api_conns_json(c->api_conns),
+                             "openflow_connections", ofconn_stats_json(c)));
     } else {
         reply_error(req, 404, "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, servers, vms, metrics)");
     }
@@ -351,6 +353,7 @@ static bool authorized(struct ctl *c, struct evhttp_request *req, const char *pa
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct ctl *c = arg;
+    api_conns_request(c->api_conns, req);
     expire_waits(c);
     struct evhttp_uri *u = evhttp_uri_parse(evhttp_request_get_uri(req));
     const char *path = u ? evhttp_uri_get_path(u) : NULL;
@@ -362,15 +365,20 @@ static void on_request(struct evhttp_request *req, void *arg)
         evhttp_uri_free(u);
 }
 
-int api_start(struct ctl *c, const char *addr, uint16_t port)
+int api_start(struct ctl *c, const char *addr, uint16_t port, size_t max_conns)
 {
     c->http = evhttp_new(c->base);
-    if (!c->http || evhttp_bind_socket(c->http, addr, port) != 0)
+    struct evconnlistener *lev = c->http ? ctl_listen(c, addr, port, NULL, NULL) : NULL;
+    if (!lev || !evhttp_bind_listener(c->http, lev)) {
+        if (lev)
+            evconnlistener_free(lev);
         return -1;
+    }
+    c->api_conns = api_conns_create(c->base, c->http, lev, max_conns, API_REQUEST_S);
     evhttp_set_gencb(c->http, on_request, c);
     evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     evhttp_set_max_body_size(c->http, 1 << 16);
-    evhttp_set_timeout(c->http, 10);
+    evhttp_set_timeout(c->http, 10); /* idle reading or writing; api_conns bounds a request's whole time */
     return 0;
 }
 
@@ -380,6 +388,8 @@ void api_stop(struct ctl *c)
         finish_wait(c, 0, 503, "minidcd is stopping");
     free(c->waits);
     c->waits = NULL;
+    api_conns_destroy(c->api_conns);
+    c->api_conns = NULL;
     if (c->http)
         evhttp_free(c->http);
     c->http = NULL;

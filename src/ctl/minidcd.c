@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/api_conns.h"
 #include "ctl/ctl.h"
 #include "ctl/events.h"
 #include "ctl/vmctl.h"
@@ -162,13 +164,35 @@ static bool read_token(const char *path, const char *what, char *buf)
     return rc == 0;
 }
 
+/* libevent's own warnings, into minidcd's log and rate-limited: a peer can
+ * trigger them. */
+static void on_libevent_log(int severity, const char *msg)
+{
+    if (severity >= EVENT_LOG_WARN)
+        LOG_WRN_RL("libevent: %s", msg);
+}
+
+/* How many connections each listener takes: what the descriptor limit
+ * leaves after a reserve (files, sockets to the agents), shared between the
+ * API and the switches, each of which may hold a quarter more for a moment
+ * (connections closing). */
+#define FD_RESERVE 64
+static size_t conns_budget(size_t want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return want;
+    size_t fit = rl.rlim_cur > FD_RESERVE + 20 ? (size_t)(rl.rlim_cur - FD_RESERVE) * 2 / 5 : 8;
+    return want < fit ? want : fit;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
                "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
                "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
                "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
-               "               [--state-file FILE] [--rewrite-at root|nearest]\n\n"
+               "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n\n"
                "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
                "learning switch) that forwards within and routes between the topology's subnets,\n"
                "and an HTTP/JSON API under /api/v1, whose requests must carry\n"
@@ -185,6 +209,9 @@ static void usage(FILE *f)
                "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
                "has its address rewritten: on the root switch (the default, as in the paper) or\n"
                "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
+               "The API serves at most --max-connections at once (default 256, or what the\n"
+               "descriptor limit leaves), the switches' listener as many; a request must\n"
+               "arrive whole within 5 s.\n"
                "SIGTERM or SIGINT stops it.\n");
 }
 
@@ -199,7 +226,7 @@ int main(int argc, char **argv)
         {"tls-ca", required_argument, NULL, 'R'},
         {"agent-token-file", required_argument, NULL, 'T'}, {"agent-port", required_argument, NULL, 'P'},
         {"state-file", required_argument, NULL, 'S'}, {"rewrite-at", required_argument, NULL, 'W'},
-        {"api-token-file", required_argument, NULL, 'k'},
+        {"api-token-file", required_argument, NULL, 'k'}, {"max-connections", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
@@ -207,6 +234,7 @@ int main(int argc, char **argv)
     const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL, *token_file = NULL, *state_file = NULL;
     const char *rewrite_at = NULL, *api_token_file = NULL;
     uint16_t agent_port = VMCTL_AGENT_PORT;
+    size_t max_conns = 0; /* 0: API_CONNS_MAX, fitted to the descriptor limit */
     log_set_program("minidcd");
     int ch;
     while ((ch = getopt_long(argc, argv, "t:o:a:p:l:vh", opts, NULL)) != -1) {
@@ -254,6 +282,16 @@ int main(int argc, char **argv)
         case 'k':
             api_token_file = optarg;
             break;
+        case 'M': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000000) {
+                fprintf(stderr, "minidcd: --max-connections is 1 to 1000000\n");
+                return 2;
+            }
+            max_conns = (size_t)n;
+            break;
+        }
         case 'W': {
             enum topo_rewrite_at ra;
             if (topo_parse_rewrite_at(optarg, &ra) < 0) {
@@ -323,7 +361,10 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    event_set_log_callback(on_libevent_log);
     c.app_l2 = app_l2;
+    size_t api_max = max_conns ? max_conns : conns_budget(API_CONNS_MAX);
+    c.of_max_conns = max_conns ? max_conns : conns_budget(CTL_OF_CONNS_MAX);
     evthread_use_pthreads(); /* VM operations' threads publish events */
     c.base = event_base_new();
     c.started = ctl_now();
@@ -344,7 +385,7 @@ int main(int argc, char **argv)
     } else if (ofconn_listen(&c, of_addr, of_port)) {
         LOG_ERR_("cannot listen for switches on %s:%u: %s", of_addr, of_port, strerror(errno));
         rc = 1;
-    } else if (api_start(&c, api_addr, api_port)) {
+    } else if (api_start(&c, api_addr, api_port, api_max)) {
         LOG_ERR_("cannot serve the API on %s:%u: %s", api_addr, api_port, strerror(errno));
         rc = 1;
     }
@@ -363,8 +404,9 @@ int main(int argc, char **argv)
         struct event *sigint = evsignal_new(c.base, SIGINT, on_signal, &c);
         event_add(sigterm, NULL);
         event_add(sigint, NULL);
-        LOG_INF("topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1", c.t->name, c.tls ? "ssl:" : "tcp:", of_addr,
-                of_port, api_addr, api_port);
+        LOG_INF("topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1 (at most %zu and %zu "
+                "connections)", c.t->name, c.tls ? "ssl:" : "tcp:", of_addr, of_port, api_addr, api_port,
+                c.of_max_conns, api_max);
         event_base_dispatch(c.base);
         event_free(sigterm);
         event_free(sigint);
