@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -112,14 +113,27 @@ static void close_conn(struct aconn *a)
     shutdown(a->fd, SHUT_RDWR);
 }
 
-/* The oldest connection without a whole request, or NULL. */
+static bool has_input(const struct aconn *a)
+{
+    int n = 0;
+    return ioctl(a->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/* The connection to close first: without a whole request, the oldest of
+ * those with no bytes waiting (connections first seen in the same look are
+ * as old, and one whose request is in is about to be served), else the
+ * oldest; NULL when every one is busy or closing. */
 static struct aconn *oldest_idle(struct api_conns *ac)
 {
     struct aconn *o = NULL;
+    bool o_input = false;
     for (size_t i = 0; i < ac->n; i++) {
         struct aconn *a = &ac->conns[i];
-        if (!a->busy && !a->closing && (!o || a->since < o->since))
-            o = a;
+        if (a->busy || a->closing)
+            continue;
+        bool input = has_input(a);
+        if (!o || (o_input && !input) || (o_input == input && a->since < o->since))
+            o = a, o_input = input;
     }
     return o;
 }
@@ -185,13 +199,16 @@ static struct bufferevent *new_conn(struct event_base *base, void *arg)
     return NULL; /* evhttp makes its usual one */
 }
 
-/* accept() ran out of descriptors: a quarter of the idle connections go. */
-static void shed(void *arg)
+/* accept() ran out of descriptors: a quarter of the idle connections go.
+ * Returns how many. */
+static size_t shed(void *arg)
 {
     struct api_conns *ac = arg;
     look(ac);
     size_t open = open_conns(ac), drop = open / 4 ? open / 4 : open;
+    unsigned long before = ac->evicted;
     evict_to(ac, open - drop, "out of descriptors");
+    return ac->evicted - before;
 }
 
 static int fd_of(struct evhttp_request *req)

@@ -8,13 +8,14 @@
 
 LOG_MODULE("listen");
 
+#define BACKOFF_SHED_MS 20
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 1000
 
 struct listen_guard {
     struct evconnlistener *lev;
     const char *what;
-    void (*shed)(void *ctx);
+    size_t (*shed)(void *ctx);
     void *ctx;
     unsigned paused; /* enum listen_pause bits */
     struct event *backoff, *batch;
@@ -86,16 +87,18 @@ static void on_error(struct evconnlistener *lev, void *arg)
                   : g->delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
                                                      : g->delay_ms * 2;
     g->last_error = now;
-    LOG_WRN_RL("%s: accept: %s; not accepting for %d ms", g->what, strerror(err), g->delay_ms);
-    if ((err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) && g->shed)
-        g->shed(g->ctx);
+    size_t shed = (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) && g->shed ? g->shed(g->ctx) : 0;
+    int ms = shed ? BACKOFF_SHED_MS : g->delay_ms;
+    if (shed)
+        g->delay_ms = 0; /* progress: the next error without any starts at the minimum */
+    LOG_WRN_RL("%s: accept: %s; %zu connections closed, not accepting for %d ms", g->what, strerror(err), shed, ms);
     listen_guard_pause(g, LISTEN_BACKOFF);
-    struct timeval tv = {g->delay_ms / 1000, (g->delay_ms % 1000) * 1000};
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     event_add(g->backoff, &tv);
 }
 
 struct listen_guard *listen_guard_create(struct event_base *base, struct evconnlistener *lev, const char *what,
-                                         void (*shed)(void *ctx), void *ctx)
+                                         size_t (*shed)(void *ctx), void *ctx)
 {
     struct listen_guard *g = xcalloc(1, sizeof *g);
     g->lev = lev;

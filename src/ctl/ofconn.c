@@ -423,20 +423,22 @@ static bool make_room(struct ctl *c)
     return true;
 }
 
-/* accept() ran out of descriptors: a quarter of those in their handshake go. */
-static void shed(void *arg)
+/* accept() ran out of descriptors: a quarter of those in their handshake go
+ * (their descriptors at the next tick).  Returns how many. */
+static size_t shed(void *arg)
 {
     struct ctl *c = arg;
-    size_t n = 0;
+    size_t n = 0, k = 0;
     for (size_t i = 0; i < c->n_conns; i++)
         n += !c->conns[i]->dead && c->conns[i]->state != OFC_READY;
-    for (size_t k = 0, want = n / 4 ? n / 4 : 1; k < want; k++) {
+    for (size_t want = n / 4 ? n / 4 : n; k < want; k++) {
         struct ofconn *v = oldest_unready(c);
         if (!v)
             break;
         ofconn_kill(v, "out of file descriptors: the oldest still in its handshake goes");
         c->of_evicted++;
     }
+    return k;
 }
 
 json_t *ofconn_stats_json(struct ctl *c)
