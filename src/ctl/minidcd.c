@@ -186,6 +186,15 @@ static size_t conns_budget(size_t want)
     return want < fit ? want : fit;
 }
 
+/* Whether 's' is a whole number from 'min' to 'max', into '*out'. */
+static bool whole_number(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    *out = v;
+    return *s && !*end && v >= min && v <= max;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
@@ -283,9 +292,8 @@ int main(int argc, char **argv)
             api_token_file = optarg;
             break;
         case 'M': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 1000000) {
+            long n;
+            if (!whole_number(optarg, 1, 1000000, &n)) {
                 fprintf(stderr, "minidcd: --max-connections is 1 to 1000000\n");
                 return 2;
             }
@@ -302,9 +310,8 @@ int main(int argc, char **argv)
             break;
         }
         case 'P': {
-            char *end;
-            long p = strtol(optarg, &end, 10);
-            if (*end || p < 1 || p > 65535) {
+            long p;
+            if (!whole_number(optarg, 1, 65535, &p)) {
                 fprintf(stderr, "minidcd: --agent-port is a port number\n");
                 return 2;
             }
