@@ -31,6 +31,9 @@ struct avm {
     bool busy;           /* an operation holds it */
     const char *op;      /* which, for messages */
     double created;
+    bool incoming;       /* arrived, not yet started: an agent that finds it at
+                          * start removes it (the transfer was cut short) */
+    char *problem;       /* what QEMU reported broken (a device, the disk); NULL: none */
     /* metrics: previous sample, for rates */
     double cpu_prev_s, cpu_prev_t, cpu_pct;
 };
@@ -43,6 +46,9 @@ struct agent {
     char *data_addr;     /* this server's address on the data network (migrations) */
     char *token;         /* shared with minidcd; NULL: no authentication */
     char *accel;         /* "kvm" or "tcg" */
+    char qemu_version[16]; /* "10.0.2"; "" when unknown */
+    bool live_migration; /* false: the guest is paused while its memory is sent
+                          * (TCG with a QEMU before 9.0 loses pages otherwise) */
     unsigned capacity_mib; /* memory VMs may use */
     pthread_mutex_t lock;  /* guards vms[] and every avm's fields */
     struct avm **vms;

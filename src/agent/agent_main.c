@@ -346,6 +346,19 @@ int main(int argc, char **argv)
     free(vms);
     if (!strcmp(a.accel, "auto"))
         a.accel = qemu_kvm_works(a.image_dir, 3000) ? "kvm" : "tcg";
+    int qmaj = 0, qmin = 0, qmic = 0;
+    if (qemu_version(&qmaj, &qmin, &qmic))
+        snprintf(a.qemu_version, sizeof a.qemu_version, "%d.%d.%d", qmaj, qmin, qmic);
+    a.live_migration = strcmp(a.accel, "tcg") || qemu_tcg_live_migration_safe(qmaj, qmin);
+    /* MINIDC_MIGRATION=live|paused overrides that (to measure, e.g. how an
+     * old QEMU loses pages: bench/memcheck). */
+    const char *mode = getenv("MINIDC_MIGRATION");
+    if (mode && (!strcmp(mode, "live") || !strcmp(mode, "paused")))
+        a.live_migration = !strcmp(mode, "live");
+    if (!a.live_migration)
+        LOG_WRN("QEMU %s under TCG loses guest memory in live migration (fixed in QEMU 9.0): VMs are paused "
+                "while their memory is sent (scripts/install-deps installs a QEMU with the fix)",
+                *a.qemu_version ? a.qemu_version : "of unknown version");
     a.capacity_mib = memory ? (unsigned)memory : 0;
     if (!a.capacity_mib) {
         long pages = sysconf(_SC_AVPHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -376,8 +389,9 @@ int main(int argc, char **argv)
     struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
-    LOG_INF("server %s: API on http://%s:%u/v1, %s, %u MiB for VMs, %zu VM(s) adopted", a.server, addr, port,
-            a.accel, a.capacity_mib, a.n_vms);
+    LOG_INF("server %s: API on http://%s:%u/v1, QEMU %s, %s, %s migration, %u MiB for VMs, %zu VM(s) adopted",
+            a.server, addr, port, a.qemu_version, a.accel, a.live_migration ? "live" : "paused", a.capacity_mib,
+            a.n_vms);
     event_base_dispatch(base);
     if (pidfile)
         unlink(pidfile);
