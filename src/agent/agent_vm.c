@@ -99,6 +99,7 @@ static void avm_free(struct avm *v)
     free(v->dir);
     free(v->tap);
     free(v->problem);
+    free(v->peer);
     free(v);
 }
 
@@ -213,10 +214,10 @@ static void remove_files(const char *dir)
         LOG_WRN("cannot remove %s: %s", dir, strerror(errno));
 }
 
-/* The last non-empty line of the VM's console, for error messages. */
-static char *console_tail(const struct avm *v)
+/* The last non-empty line of one of the VM's logs, for error messages. */
+static char *file_tail(const struct avm *v, const char *file)
 {
-    char *path = vm_path(v, "console.log");
+    char *path = vm_path(v, file);
     FILE *f = fopen(path, "r");
     free(path);
     char line[256], last[256] = "";
@@ -256,9 +257,12 @@ static void kill_qemu(struct avm *v)
         proc_terminate(v->pid, 2000);
 }
 
+static void admit_peer(struct avm *v, bool on);
+
 static void vm_teardown(struct agent *a, struct avm *v)
 {
     kill_qemu(v);
+    admit_peer(v, false);
     /* QEMU made the tap; it goes with QEMU.  One left by a crash goes here. */
     const char *argv[] = {"ip", "link", "del", v->tap, NULL};
     char path[64];
@@ -303,6 +307,13 @@ static int start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
     rc = proc_run((const char *const *)argv, &(struct proc_opts){.err = &e, .timeout_ms = 30000});
     qemu_argv_free(argv);
     if (rc != 0) {
+        /* With -D, QEMU writes even its start-up errors to qemu.log. */
+        char *tail = e.len ? NULL : file_tail(v, "qemu.log");
+        if (tail && *tail) {
+            strbuf_reset(&e);
+            strbuf_printf(&e, "%s", tail);
+        }
+        free(tail);
         e.s[strcspn(e.s, "\n")] = '\0';
         *err = e.len ? xasprintf("QEMU did not start: %s", e.s)
                      : xasprintf("QEMU did not start (%s %d, no message)", rc > 128 ? "signal" : "exit status",
@@ -465,7 +476,7 @@ static int wait_ready(struct avm *v, struct phases *ph, char **err)
     }
     free(sock);
     if (!g) {
-        char *tail = console_tail(v);
+        char *tail = file_tail(v, "console.log");
         free(*err);
         *err = xasprintf("the guest agent did not answer within %.0f s (QEMU %s; console: %s)", READY_TIMEOUT_S,
                          qemu_gone(v->pid) ? "exited" : "running", tail);
@@ -525,27 +536,85 @@ fail:
     return 500;
 }
 
-/* A TCP port free on 'addr' now (QEMU binds it next). */
-static int free_port(const char *addr)
+/* Two transfer ports no VM here holds, reserved for 'v' (lock taken); false
+ * when the range is used up. */
+static bool reserve_ports(struct agent *a, struct avm *v, unsigned after)
 {
-    struct sockaddr_in sin = {.sin_family = AF_INET};
-    inet_pton(AF_INET, addr, &sin.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    socklen_t len = sizeof sin;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-        port = ntohs(sin.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
+    unsigned got = 0;
+    pthread_mutex_lock(&a->lock);
+    for (unsigned p = after + 1; p <= AGENT_TRANSFER_PORT_MAX && got < 2; p++) {
+        bool used = false;
+        for (size_t i = 0; i < a->n_vms && !used; i++)
+            used = a->vms[i]->ports[0] == p || a->vms[i]->ports[1] == p;
+        if (!used)
+            v->ports[got++] = p;
+    }
+    if (got < 2)
+        v->ports[0] = v->ports[1] = 0;
+    pthread_mutex_unlock(&a->lock);
+    return got == 2;
+}
+
+/* Lets the source reach the VM's transfer ports, or no longer. */
+static void admit_peer(struct avm *v, bool on)
+{
+    for (int i = 0; i < 2 && v->peer; i++)
+        if (v->ports[i]) {
+            if (on)
+                agent_firewall_admit(v->peer, v->ports[i]);
+            else
+                agent_firewall_revoke(v->peer, v->ports[i]);
+        }
+}
+
+/* Has QEMU listen for the disk (NBD) and the memory on the two reserved
+ * ports; a port something else took meanwhile ("in use") makes it take the
+ * next two. */
+static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char **err)
+{
+    unsigned after = AGENT_TRANSFER_PORT_MIN - 1;
+    for (;;) {
+        if (!reserve_ports(a, v, after)) {
+            *err = xasprintf("no free transfer port left on %s (%u-%u)", a->data_addr, AGENT_TRANSFER_PORT_MIN,
+                             AGENT_TRANSFER_PORT_MAX);
+            return -1;
+        }
+        char nport[8], *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
+        snprintf(nport, sizeof nport, "%u", v->ports[0]);
+        int rc = qmp_call(q, "nbd-server-start",
+                          json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data", "host", a->data_addr,
+                                    "port", nport),
+                          NULL, err, QMP_TIMEOUT_MS);
+        bool nbd = rc == 0;
+        if (rc == 0)
+            rc = qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, err, QMP_TIMEOUT_MS);
+        free(uri);
+        if (rc == 0)
+            return 0;
+        if (nbd) {
+            char *e2 = NULL;
+            qmp_call(q, "nbd-server-stop", NULL, NULL, &e2, QMP_TIMEOUT_MS);
+            free(e2);
+        }
+        if (!strstr(*err, "in use"))
+            return -1;
+        LOG_WRN("%s: a transfer port of %u and %u is in use: trying the next", v->name, v->ports[0], v->ports[1]);
+        after = v->ports[1];
+        free(*err), *err = NULL;
+    }
 }
 
 int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
 {
+    const char *from = json_string_value(json_object_get(req, "from"));
+    if (!valid_ip(from, false)) {
+        *out = agent_error("from: expected the source's data address (IPv4)");
+        return 400;
+    }
     struct avm *v = parse_vm(a, req, out);
     if (!v)
         return 400;
+    v->peer = xstrdup(from);
     int st = admit(a, v, AVM_INCOMING, "incoming", out);
     if (st != 200)
         return st;
@@ -558,28 +627,20 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
     phase_done(&ph, "qemu");
     if (!(q = vm_qmp(v, &err)))
         goto fail;
-    int nbd_port = free_port(a->data_addr), mig_port = free_port(a->data_addr);
-    char nport[8], *uri = xasprintf("tcp:%s:%d", a->data_addr, mig_port);
-    snprintf(nport, sizeof nport, "%d", nbd_port);
-    if (nbd_port < 0 || mig_port < 0)
-        err = xasprintf("no free port on %s", a->data_addr);
-    if (err ||
-        qmp_call(q, "nbd-server-start",
-                 json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data", "host", a->data_addr, "port",
-                           nport),
-                 NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+    /* Only the source may reach the ports, from before they listen. */
+    admit_peer(v, false);
+    if (listen_incoming(a, v, q, &err) < 0 ||
         qmp_call(q, "block-export-add",
                  json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0", "node-name", "disk0", "writable",
                            1, "name", "disk0"),
-                 NULL, &err, QMP_TIMEOUT_MS) < 0 ||
-        qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, &err, QMP_TIMEOUT_MS) < 0) {
-        free(uri);
+                 NULL, &err, QMP_TIMEOUT_MS) < 0)
         goto fail;
-    }
+    admit_peer(v, true);
     qmp_close(q);
     phase_done(&ph, "listen");
     give_back(a, v, AVM_INCOMING);
-    char *nbd = xasprintf("nbd:%s:%d:exportname=disk0", a->data_addr, nbd_port);
+    char *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
+    char *nbd = xasprintf("nbd:%s:%u:exportname=disk0", a->data_addr, v->ports[0]);
     *out = json_pack("{s:s, s:s, s:o}", "nbd", nbd, "uri", uri, "timing", phases_json(&ph));
     free(nbd);
     free(uri);
@@ -1023,6 +1084,10 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
                  QMP_TIMEOUT_MS) < 0 ||
         qmp_call(q, "nbd-server-stop", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0)
         goto fail;
+    admit_peer(v, false);
+    pthread_mutex_lock(&a->lock);
+    v->ports[0] = v->ports[1] = 0;
+    pthread_mutex_unlock(&a->lock);
     /* A clone must not speak with its source's identity: its link stays down
      * until it has its own. */
     if (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 0), NULL, &err,

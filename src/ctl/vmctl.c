@@ -590,7 +590,12 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     if (check_room(v, x->dst_server, mem, err) < 0)
         return -1;
     op_phase(o, "prepare");
-    if (agent_call(v, x->dst_server, "POST", "/v1/incoming", json_incref(x->dst_spec), &prep, 60000, err) < 0)
+    /* The destination lets only the source reach the ports it opens. */
+    const struct topo_node *src = server_node(v, x->src_server);
+    char from[16];
+    json_t *spec = json_deep_copy(x->dst_spec);
+    json_object_set_new(spec, "from", json_string(topo_ip_str(src ? src->addr : 0, from)));
+    if (agent_call(v, x->dst_server, "POST", "/v1/incoming", spec, &prep, 60000, err) < 0)
         return -1;
     op_phase(o, x->copy ? "copy" : "migrate");
     path = xasprintf("/v1/vms/%s/send", x->vm);
