@@ -53,6 +53,7 @@ print(m.get('pages', 0), m.get('differing', -1))")
         [ "$d" = 0 ] && clean=$((clean + 1)) || differing=$((differing + 1))
     else
         diag "move $i to $to failed: $(tail -1 "$TEST_TMP/move.err")"
+        grep -q "pages of guest memory differ" "$TEST_TMP/move.err" && differing=$((differing + 1))
     fi
 done
 is "all $moves moves under traffic went through" "$ran" "$moves"
