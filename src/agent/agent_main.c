@@ -38,6 +38,7 @@
 #include "util/endpoint.h"
 #include "util/log.h"
 #include "util/proc.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 #include "vm/qemu.h"
 
@@ -169,8 +170,7 @@ static bool authorized(struct agent *a, struct evhttp_request *req, const char *
 {
     if (!a->token || !strcmp(path, "/metrics"))
         return true;
-    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    return h && !strncmp(h, "Bearer ", 7) && !strcmp(h + 7, a->token);
+    return token_bearer_ok(evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"), a->token);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -261,19 +261,6 @@ static void usage(FILE *f)
             "SIGTERM or SIGINT stops it.\n");
 }
 
-static char *read_token(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char buf[256] = "";
-    if (!fgets(buf, sizeof buf, f))
-        buf[0] = '\0';
-    fclose(f);
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return buf[0] ? xstrdup(buf) : NULL;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -335,9 +322,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "minidc-agent: --listen is ADDRESS:PORT\n");
         return 2;
     }
-    if (token_file && !(a.token = read_token(token_file))) {
-        fprintf(stderr, "minidc-agent: cannot read a token from %s\n", token_file);
-        return 1;
+    char token[TOKEN_MAX];
+    if (token_file) {
+        if (token_read_file(token_file, token, sizeof token) < 0) {
+            fprintf(stderr, "minidc-agent: cannot read a token from %s\n", token_file);
+            return 1;
+        }
+        a.token = xstrdup(token);
     }
     if (logfile && !freopen(logfile, "a", stderr)) {
         fprintf(stdout, "minidc-agent: cannot open %s: %s\n", logfile, strerror(errno));

@@ -7,7 +7,7 @@
  *   minidc vm exec NAME [--timeout S] -- CMD [ARG...]
  *   minidc metrics
  *   minidc events [--since ID] [--count N]
- * each with [--lab NAME | --api ADDR:PORT] [--json] [--quiet].
+ * each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] [--quiet].
  * Operations run in minidcd; the command follows one, printing each phase as
  * it ends, until it is done. */
 #include <getopt.h>
@@ -24,7 +24,7 @@
 #include "util/strbuf.h"
 
 struct vm_opts {
-    const char *lab, *api, *on, *to, *as;
+    const char *lab, *api, *token_file, *on, *to, *as;
     long memory, cpus, timeout;
     bool json, quiet, force, balance, verify;
 };
@@ -38,7 +38,7 @@ static void vm_usage(FILE *f)
             "       minidc vm clone NAME --to SERVER [--as NEW] [--balance] [--verify-memory]\n"
             "       minidc vm stop NAME [--force]\n"
             "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
-            "  each with [--lab NAME | --api ADDR:PORT] [--json] [--quiet]\n\n"
+            "  each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] [--quiet]\n\n"
             "Boots, lists, live-migrates, clones and stops VMs through minidcd, which has\n"
             "the servers' agents do it.  boot gives the VM the next free address of the\n"
             "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
@@ -58,7 +58,7 @@ static void vm_usage(FILE *f)
 
 static void metrics_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc metrics [--lab NAME | --api ADDR:PORT] [--json]\n\n"
+    fprintf(f, "usage: minidc metrics [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
                "Prints each server's and each VM's resource use, as minidcd last polled the\n"
                "agents: CPU, memory, network and disk.  minidcd also serves them for\n"
                "Prometheus at /metrics.\n");
@@ -73,7 +73,8 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         {"cpus", required_argument, NULL, 'c'}, {"timeout", required_argument, NULL, 'T'},
         {"json", no_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
-        {"balance", no_argument, NULL, 'B'},   {"verify-memory", no_argument, NULL, 'V'},
+        {"balance", no_argument, NULL, 'B'},   {"token-file", required_argument, NULL, 'K'},
+        {"verify-memory", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -84,6 +85,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         switch (c) {
         case 'l': o->lab = optarg; break;
         case 'a': o->api = optarg; break;
+        case 'K': o->token_file = optarg; break;
         case 'o': o->on = optarg; break;
         case 't': o->to = optarg; break;
         case 's': o->as = optarg; break;
@@ -258,7 +260,7 @@ int cmd_vm(int argc, char **argv)
         return 2;
     }
     struct api_target t;
-    int rc = api_target_find(&t, o.lab, o.api);
+    int rc = api_target_find(&t, o.lab, o.api, o.token_file);
     if (rc)
         return rc;
     if (is_list) {
@@ -418,7 +420,8 @@ int cmd_metrics(int argc, char **argv)
 
 static void events_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc events [--lab NAME | --api ADDR:PORT] [--json] [--since ID] [--count N]\n\n"
+    fprintf(f, "usage: minidc events [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
+               "                     [--since ID] [--count N]\n\n"
                "Follows minidcd's events as they happen (Server-Sent Events at /api/v1/events):\n"
                "VMs booted, migrated, cloned, destroyed or failed; switches and links up and\n"
                "down; hosts learned and moved.  --since ID first replays the kept events after\n"
@@ -504,9 +507,9 @@ int cmd_events(int argc, char **argv)
         {"lab", required_argument, NULL, 'l'},   {"api", required_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},        {"since", required_argument, NULL, 's'},
         {"count", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"token-file", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
-    const char *lab = NULL, *api = NULL;
+    const char *lab = NULL, *api = NULL, *token_file = NULL;
     struct sse s = {.left = -1};
     unsigned long long since = 0;
     bool since_given = false;
@@ -517,6 +520,7 @@ int cmd_events(int argc, char **argv)
         switch (c) {
         case 'l': lab = optarg; break;
         case 'a': api = optarg; break;
+        case 'T': token_file = optarg; break;
         case 'j': s.json = true; break;
         case 's':
         case 'c': {
@@ -540,7 +544,7 @@ int cmd_events(int argc, char **argv)
         return 2;
     }
     struct api_target t;
-    int rc = api_target_find(&t, lab, api);
+    int rc = api_target_find(&t, lab, api, token_file);
     if (rc)
         return rc;
     char path[64];
@@ -548,12 +552,15 @@ int cmd_events(int argc, char **argv)
         snprintf(path, sizeof path, "/api/v1/events?since=%llu", since);
     else
         snprintf(path, sizeof path, "/api/v1/events");
-    struct http_req r = {.netns = t.netns, .addr = t.addr, .port = t.port, .method = "GET", .path = path};
+    struct http_req r = {.netns = t.netns, .addr = t.addr, .port = t.port, .method = "GET", .path = path,
+                         .token = t.token[0] ? t.token : NULL};
     strbuf_init(&s.buf);
     int st = http_stream(&r, on_sse, &s, 5000);
     strbuf_free(&s.buf);
     if (st < 0)
         fprintf(stderr, "minidc: cannot follow minidcd's events at %s:%u: %s\n", t.addr, t.port, strerror(-st));
+    else if (st == 401)
+        api_explain_401(&t);
     else if (st != 200)
         fprintf(stderr, "minidc: minidcd answered %d to /api/v1/events\n", st);
     api_target_free(&t);

@@ -13,6 +13,7 @@
 #include "net/net.h"
 #include "ofp/ofp.h"
 #include "topo/topo.h"
+#include "util/token.h"
 
 /* A switch whose output backs up beyond this is too slow: it is dropped
  * rather than let memory grow. */
@@ -38,6 +39,7 @@ struct ctl {
     SSL_CTX *tls; /* switches connect over TLS (both sides show certificates) when set */
     struct vmctl *vms; /* the VMs and the agents that run them */
     struct events *events; /* published at /api/v1/events */
+    char api_token[TOKEN_MAX]; /* every API request but /metrics carries it */
     /* pending API requests waiting for a switch's answer */
     struct api_wait *waits;
     size_t n_waits, waits_cap;

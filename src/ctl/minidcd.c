@@ -18,6 +18,7 @@
 #include "ctl/vmctl.h"
 #include "util/endpoint.h"
 #include "util/log.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("minidcd");
@@ -152,16 +153,27 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(c->base);
 }
 
+/* Reads the token of 'path' into 'buf' (TOKEN_MAX bytes), or says why not. */
+static bool read_token(const char *path, const char *what, char *buf)
+{
+    int rc = token_read_file(path, buf, TOKEN_MAX);
+    if (rc < 0)
+        LOG_ERR_("cannot read the %s token from %s: %s", what, path, rc == -EINVAL ? "no token in it" : strerror(-rc));
+    return rc == 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
                "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
                "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
-               "               [--agent-token-file FILE] [--agent-port PORT]\n"
+               "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
                "               [--state-file FILE] [--rewrite-at root|nearest]\n\n"
                "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
                "learning switch) that forwards within and routes between the topology's subnets,\n"
-               "and an HTTP/JSON API under /api/v1.  Addresses default to the topology's\n"
+               "and an HTTP/JSON API under /api/v1, whose requests must carry\n"
+               "\"Authorization: Bearer TOKEN\" with the token in --api-token-file (all but\n"
+               "/metrics).  Addresses default to the topology's\n"
                "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
                "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
                "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
@@ -187,12 +199,13 @@ int main(int argc, char **argv)
         {"tls-ca", required_argument, NULL, 'R'},
         {"agent-token-file", required_argument, NULL, 'T'}, {"agent-port", required_argument, NULL, 'P'},
         {"state-file", required_argument, NULL, 'S'}, {"rewrite-at", required_argument, NULL, 'W'},
+        {"api-token-file", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
     bool app_l2 = false;
     const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL, *token_file = NULL, *state_file = NULL;
-    const char *rewrite_at = NULL;
+    const char *rewrite_at = NULL, *api_token_file = NULL;
     uint16_t agent_port = VMCTL_AGENT_PORT;
     log_set_program("minidcd");
     int ch;
@@ -238,6 +251,9 @@ int main(int argc, char **argv)
         case 'S':
             state_file = optarg;
             break;
+        case 'k':
+            api_token_file = optarg;
+            break;
         case 'W': {
             enum topo_rewrite_at ra;
             if (topo_parse_rewrite_at(optarg, &ra) < 0) {
@@ -267,6 +283,11 @@ int main(int argc, char **argv)
     }
     if (!topo_file || optind < argc) {
         usage(stderr);
+        return 2;
+    }
+    if (!api_token_file) {
+        fprintf(stderr, "minidcd: --api-token-file is needed: the API runs VMs and commands in them, so it has no\n"
+                        "open mode (make one with: head -c16 /dev/urandom | od -An -tx1 | tr -d ' \\n' >FILE)\n");
         return 2;
     }
     if ((tls_key || tls_cert || tls_ca) && !(tls_key && tls_cert && tls_ca)) {
@@ -309,18 +330,10 @@ int main(int argc, char **argv)
     c.events = events_create(c.base);
     struct net_io io = {.ctx = &c, .send = send_cb, .event = publish_cb};
     c.net = net_create(c.t, &io);
-    char token[256] = "";
-    if (token_file) {
-        FILE *tf = fopen(token_file, "r");
-        if (!tf || !fgets(token, sizeof token, tf)) {
-            LOG_ERR_("cannot read the agents' token from %s", token_file);
-            if (tf)
-                fclose(tf);
-            return 1;
-        }
-        fclose(tf);
-        token[strcspn(token, "\r\n")] = '\0';
-    }
+    char token[TOKEN_MAX] = "";
+    if ((token_file && !read_token(token_file, "agents'", token)) ||
+        !read_token(api_token_file, "API", c.api_token))
+        return 1;
     calls.wake = event_new(c.base, -1, 0, on_calls, &c);
     struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb,
                                 .place = place_cb};

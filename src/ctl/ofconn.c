@@ -45,25 +45,11 @@ struct ofconn {
     uint64_t rx_msgs, tx_msgs;
 };
 
-/* Anything a peer can trigger is logged at most this often. */
-static bool rate_ok(void)
-{
-    static double window;
-    static int count;
-    double now = ctl_now();
-    if (now - window > 10.0) {
-        window = now;
-        count = 0;
-    }
-    return ++count <= 20;
-}
-
 static void ofconn_kill(struct ofconn *oc, const char *why)
 {
     if (oc->dead)
         return;
-    if (rate_ok())
-        LOG_WRN("%s%s%s: %s; dropping it", oc->peer, oc->dpid ? " " : "",
+    LOG_WRN_RL("%s%s%s: %s; dropping it", oc->peer, oc->dpid ? " " : "",
                 oc->dpid ? net_switch_name(oc->ctl->net, oc->dpid) : "", why);
     oc->dead = true;
     bufferevent_disable(oc->bev, EV_READ | EV_WRITE);
@@ -278,13 +264,12 @@ static void handle_msg(struct ofconn *oc, const struct ofp_msg *m, const uint8_t
     }
     case OFPT_ECHO_REPLY:
         return;
-    case OFPT_ERROR:
-        if (rate_ok()) {
-            char *t = ofp_to_text(m);
-            LOG_WRN("%s %s: %s", oc->peer, oc->dpid ? net_switch_name(c->net, oc->dpid) : "", t);
-            free(t);
-        }
+    case OFPT_ERROR: {
+        char *t = ofp_to_text(m);
+        LOG_WRN_RL("%s %s: %s", oc->peer, oc->dpid ? net_switch_name(c->net, oc->dpid) : "", t);
+        free(t);
         return;
+    }
     case OFPT_FEATURES_REPLY:
         if (oc->state == OFC_FEATURES)
             handle_features(oc, m);
@@ -343,8 +328,7 @@ static void on_read(struct bufferevent *bev, void *arg)
             char s[40];
             sample_hex(hdr, 8, s, sizeof s);
             ofconn_kill(oc, len < 8 ? "message length below 8 (not OpenFlow?)" : "bad length");
-            if (rate_ok())
-                LOG_WRN("%s: first bytes %s", oc->peer, s);
+            LOG_WRN_RL("%s: first bytes %s", oc->peer, s);
             return;
         }
         if (avail < len)
@@ -357,8 +341,7 @@ static void on_read(struct bufferevent *bev, void *arg)
         if (e) {
             char s[40];
             sample_hex(raw, len, s, sizeof s);
-            if (rate_ok())
-                LOG_WRN("%s: malformed message (%s), first bytes %s", oc->peer, ofp_err_name(e), s);
+            LOG_WRN_RL("%s: malformed message (%s), first bytes %s", oc->peer, ofp_err_name(e), s);
             send_error(oc, e, raw, len, (uint32_t)(raw[4] << 24 | raw[5] << 16 | raw[6] << 8 | raw[7]));
             evbuffer_drain(in, len);
             /* An unknown type or statistic is answered and tolerated; a broken one is not. */
@@ -383,10 +366,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     struct ofconn *oc = arg;
     if ((what & BEV_EVENT_ERROR) && oc->ctl->tls && !oc->dead) {
         unsigned long e = bufferevent_get_openssl_error(bev);
-        if (e && rate_ok()) {
+        if (e) {
             char buf[256];
             ERR_error_string_n(e, buf, sizeof buf);
-            LOG_WRN("%s: TLS: %s", oc->peer, buf);
+            LOG_WRN_RL("%s: TLS: %s", oc->peer, buf);
         }
     }
     if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && !oc->dead) {

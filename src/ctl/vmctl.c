@@ -19,7 +19,6 @@
 LOG_MODULE("vm");
 
 #define OPS_KEPT 256
-#define VM_NAME_MAX 12
 
 struct vrec {
     char *name, *server, *mac, *ip, *gw; /* ip: ADDR/LEN */
@@ -522,29 +521,11 @@ static void *boot_thread(void *arg)
     return NULL;
 }
 
-static bool valid_vm_name(const char *s)
+int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
 {
-    size_t n = s ? strlen(s) : 0;
-    return n && n <= VM_NAME_MAX && ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z') &&
-           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
-int vmctl_boot(struct vmctl *v, const json_t *req, json_t **out)
-{
-    const char *name = json_string_value(json_object_get(req, "name"));
-    const char *server = json_string_value(json_object_get(req, "server"));
-    json_t *jm = json_object_get(req, "memory_mib"), *jc = json_object_get(req, "cpus");
-    json_int_t mem = jm ? json_integer_value(jm) : 128, cpus = jc ? json_integer_value(jc) : 1;
-    if (!valid_vm_name(name)) {
-        *out = error_json("name: expected a letter then up to %d letters, digits, '_' or '-'", VM_NAME_MAX - 1);
-        return 400;
-    }
+    const char *name = b->name, *server = b->server;
     if (!server_node(v, server)) {
-        *out = error_json("server: no server named '%s' in topology %s", server ? server : "", v->t->name);
-        return 400;
-    }
-    if (mem < 32 || mem > (1 << 20) || cpus < 1 || cpus > 64) {
-        *out = error_json("memory_mib is 32 to 1048576 and cpus 1 to 64");
+        *out = error_json("server: no server named '%s' in topology %s", server, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
@@ -553,7 +534,7 @@ int vmctl_boot(struct vmctl *v, const json_t *req, json_t **out)
         *out = error_json("there is already a VM %s (on %s)", name, find_vm(v, name)->server);
         st = 409;
     } else {
-        struct vrec *r = new_vm(v, name, server, (unsigned)mem, (unsigned)cpus, "booting", out);
+        struct vrec *r = new_vm(v, name, server, b->memory_mib, b->cpus, "booting", out);
         st = r ? op_start(v, "boot", r, server, NULL, boot_thread, out) : 507;
         if (st != 202 && r)
             remove_vm(v, r);
@@ -808,11 +789,11 @@ static int hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **ou
     return 0;
 }
 
-int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, json_t **out)
 {
-    const char *to = json_string_value(json_object_get(req, "to"));
+    const char *to = m->to;
     if (!server_node(v, to)) {
-        *out = error_json("to: no server named '%s' in topology %s", to ? to : "", v->t->name);
+        *out = error_json("to: no server named '%s' in topology %s", to, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
@@ -824,7 +805,7 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **o
     } else if (!st) {
         /* Across subnets: an address in the destination's subnet, reserved
          * now (home: the VM's own first address). */
-        json_t *args = json_pack("{s:b}", "verify_memory", json_is_true(json_object_get(req, "verify_memory")));
+        json_t *args = json_pack("{s:b}", "verify_memory", m->verify_memory);
         const struct topo_subnet *dsn = server_subnet(v, to);
         if (server_subnet(v, r->server) != dsn) {
             uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home : alloc_addr(v, dsn);
@@ -846,26 +827,21 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **o
     return st;
 }
 
-int vmctl_clone(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, json_t **out)
 {
-    const char *to = json_string_value(json_object_get(req, "to"));
-    const char *as = json_string_value(json_object_get(req, "as"));
+    const char *to = req->to, *as = req->as[0] ? req->as : NULL;
     if (!server_node(v, to)) {
-        *out = error_json("to: no server named '%s' in topology %s", to ? to : "", v->t->name);
-        return 400;
-    }
-    if (as && !valid_vm_name(as)) {
-        *out = error_json("as: expected a letter then up to %d letters, digits, '_' or '-'", VM_NAME_MAX - 1);
+        *out = error_json("to: no server named '%s' in topology %s", to, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
     int st = hold(v, vm, &r, out);
-    char name[VM_NAME_MAX + 8];
+    char name[API_NAME_MAX + 8];
     if (!st && !as) {
         /* NAME-c1, NAME-c2, ... */
         for (int i = 1; i < 1000; i++) {
-            snprintf(name, sizeof name, "%.*s-c%d", VM_NAME_MAX - 5, vm, i);
+            snprintf(name, sizeof name, "%.*s-c%d", API_NAME_MAX - 5, vm, i);
             if (!find_vm(v, name))
                 break;
         }
@@ -882,8 +858,8 @@ int vmctl_clone(struct vmctl *v, const char *vm, const json_t *req, json_t **out
         } else {
             r->state = "cloning";
             st = op_start(v, "clone", r, to,
-                          json_pack("{s:s, s:b, s:b}", "as", as, "balance", json_is_true(json_object_get(req, "balance")),
-                                    "verify_memory", json_is_true(json_object_get(req, "verify_memory"))),
+                          json_pack("{s:s, s:b, s:b}", "as", as, "balance", req->balance, "verify_memory",
+                                    req->verify_memory),
                           clone_thread, out);
             if (st == 202) {
                 c->op = r->op;
@@ -971,18 +947,17 @@ static void *exec_thread(void *arg)
     return NULL;
 }
 
-int vmctl_exec(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+int vmctl_exec(struct vmctl *v, const char *vm, const struct api_exec *x, json_t **out)
 {
-    json_t *argv = json_object_get(req, "argv");
-    if (!json_is_array(argv) || !json_array_size(argv)) {
-        *out = error_json("argv: expected the command and its arguments, as an array of strings");
-        return 400;
-    }
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
     int st = hold(v, vm, &r, out);
-    if (!st)
-        st = op_start(v, "exec", r, r->server, json_deep_copy(req), exec_thread, out);
+    if (!st) {
+        json_t *args = json_pack("{s:O, s:I}", "argv", x->argv, "timeout_ms", (json_int_t)x->timeout_ms);
+        if (x->input)
+            json_object_set_new(args, "input", json_string(x->input));
+        st = op_start(v, "exec", r, r->server, args, exec_thread, out);
+    }
     pthread_mutex_unlock(&v->lock);
     return st;
 }

@@ -40,8 +40,12 @@ def main():
     of, api = free_port(), free_port()
     tmp = tempfile.mkdtemp()
     log = os.path.join(tmp, "minidcd.log")
+    token = os.urandom(16).hex()
+    with open(os.path.join(tmp, "api.token"), "w") as f:
+        f.write(token + "\n")
     d = subprocess.Popen([MINIDCD, "--topology", os.path.join(SRC, "examples", "fig1.yaml"), "--openflow",
-                          "127.0.0.1:%d" % of, "--api", "127.0.0.1:%d" % api, "--log-file", log])
+                          "127.0.0.1:%d" % of, "--api", "127.0.0.1:%d" % api, "--log-file", log,
+                          "--api-token-file", os.path.join(tmp, "api.token")])
     try:
         for _ in range(100):
             try:
@@ -54,7 +58,9 @@ def main():
             if d.poll() is not None:
                 return False
             try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/status" % api, timeout=5) as r:
+                req = urllib.request.Request("http://127.0.0.1:%d/api/v1/status" % api,
+                                             headers={"Authorization": "Bearer " + token})
+                with urllib.request.urlopen(req, timeout=5) as r:
                     return r.status == 200 and "uptime" in json.loads(r.read())
             except OSError:
                 return False
