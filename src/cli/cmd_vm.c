@@ -26,7 +26,7 @@
 struct vm_opts {
     const char *lab, *api, *token_file, *on, *to, *as;
     long memory, cpus, timeout;
-    bool json, quiet, force, balance;
+    bool json, quiet, force, balance, verify;
 };
 
 static void vm_usage(FILE *f)
@@ -34,8 +34,8 @@ static void vm_usage(FILE *f)
     fprintf(f,
             "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]\n"
             "       minidc vm list\n"
-            "       minidc vm migrate NAME --to SERVER\n"
-            "       minidc vm clone NAME --to SERVER [--as NEW] [--balance]\n"
+            "       minidc vm migrate NAME --to SERVER [--verify-memory]\n"
+            "       minidc vm clone NAME --to SERVER [--as NEW] [--balance] [--verify-memory]\n"
             "       minidc vm stop NAME [--force]\n"
             "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
             "  each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] [--quiet]\n\n"
@@ -48,6 +48,9 @@ static void vm_usage(FILE *f)
             "joins their networks spread the clients of NAME's address over both (more\n"
             "clones add replicas; stopping one removes it).  stop removes the VM and\n"
             "everything of it (--force: without asking the guest to sync its disk first).\n"
+            "--verify-memory compares the guest's memory on both sides, page by page,\n"
+            "before the copy runs (a copy that differs is not used; costs a dump of the\n"
+            "guest's memory on each side).\n"
             "exec runs a command in the guest through its guest agent, prints what it\n"
             "wrote and exits with its status.  Phases are printed as they end (--quiet:\n"
             "not); --json prints the whole operation at the end.\n");
@@ -71,6 +74,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         {"json", no_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
         {"balance", no_argument, NULL, 'B'},   {"token-file", required_argument, NULL, 'K'},
+        {"verify-memory", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -101,6 +105,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         case 'q': o->quiet = true; break;
         case 'f': o->force = true; break;
         case 'B': o->balance = true; break;
+        case 'V': o->verify = true; break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return -2;
         }
@@ -174,10 +179,18 @@ static void print_qemu(const json_t *op)
 {
     json_t *q = json_object_get(json_object_get(op, "result"), "qemu");
     if (q)
-        printf("  QEMU: total %lld ms, downtime %lld ms, %.1f MB of memory sent\n",
+        printf("  QEMU: total %lld ms, downtime %lld ms, %.1f MB of memory sent%s\n",
                (long long)json_integer_value(json_object_get(q, "total_ms")),
                (long long)json_integer_value(json_object_get(q, "downtime_ms")),
-               (double)json_integer_value(json_object_get(q, "ram_bytes")) / 1e6);
+               (double)json_integer_value(json_object_get(q, "ram_bytes")) / 1e6,
+               json_is_true(json_object_get(q, "paused_copy"))
+                   ? " (guest paused while its memory was sent: this QEMU loses pages in live migration under TCG)"
+                   : "");
+    json_t *m = json_object_get(json_object_get(op, "result"), "memory_check");
+    if (m)
+        printf("  memory: %lld pages compared, %lld differ\n",
+               (long long)json_integer_value(json_object_get(m, "pages")),
+               (long long)json_integer_value(json_object_get(m, "differing")));
 }
 
 static json_t *find_vm(const struct api_target *t, const char *name)
@@ -272,7 +285,10 @@ int cmd_vm(int argc, char **argv)
     } else if (!strcmp(sub, "migrate")) {
         snprintf(path, sizeof path, "/api/v1/vms/%s/migrate", name);
         snprintf(title, sizeof title, "migrate %s to %s", name, o.to);
-        rc = run_op(&t, "POST", path, json_pack("{s:s}", "to", o.to), title, &o, &op);
+        json_t *body = json_pack("{s:s}", "to", o.to);
+        if (o.verify)
+            json_object_set_new(body, "verify_memory", json_true());
+        rc = run_op(&t, "POST", path, body, title, &o, &op);
         if (!rc && !o.json) {
             json_t *vm = find_vm(&t, name);
             printf("%s runs on %s at %s, migrated in %.2f s\n", name, o.to,
@@ -288,6 +304,8 @@ int cmd_vm(int argc, char **argv)
             json_object_set_new(body, "as", json_string(o.as));
         if (o.balance)
             json_object_set_new(body, "balance", json_true());
+        if (o.verify)
+            json_object_set_new(body, "verify_memory", json_true());
         rc = run_op(&t, "POST", path, body, title, &o, &op);
         if (!rc && !o.json) {
             json_t *c = json_object_get(json_object_get(op, "result"), "clone");

@@ -219,8 +219,11 @@ int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **
 int api_parse_migrate(const char *body, size_t len, struct api_migrate *out, json_t **errors)
 {
     memset(out, 0, sizeof *out);
-    const struct field f[] = {{"to", F_SERVER, true, 0, 0, NULL, out->to}};
-    return parse_object(body, len, f, 1, "migrate", errors);
+    const struct field f[] = {
+        {"to", F_SERVER, true, 0, 0, NULL, out->to},
+        {"verify_memory", F_BOOL, false, 0, 0, NULL, &out->verify_memory},
+    };
+    return parse_object(body, len, f, sizeof f / sizeof *f, "migrate", errors);
 }
 
 int api_parse_clone(const char *body, size_t len, struct api_clone *out, json_t **errors)
@@ -230,6 +233,7 @@ int api_parse_clone(const char *body, size_t len, struct api_clone *out, json_t 
         {"to", F_SERVER, true, 0, 0, NULL, out->to},
         {"as", F_VM_NAME, false, 0, 0, NULL, out->as},
         {"balance", F_BOOL, false, 0, 0, NULL, &out->balance},
+        {"verify_memory", F_BOOL, false, 0, 0, NULL, &out->verify_memory},
     };
     return parse_object(body, len, f, sizeof f / sizeof *f, "clone", errors);
 }

@@ -34,15 +34,17 @@ struct api_boot {
     char server[API_SERVER_MAX + 1];
     unsigned memory_mib, cpus;
 };
-/* POST /api/v1/vms/NAME/migrate {to} */
+/* POST /api/v1/vms/NAME/migrate {to, verify_memory} */
 struct api_migrate {
     char to[API_SERVER_MAX + 1];
+    bool verify_memory; /* compare the guest's memory on both sides before it runs */
 };
-/* POST /api/v1/vms/NAME/clone {to, as, balance} */
+/* POST /api/v1/vms/NAME/clone {to, as, balance, verify_memory} */
 struct api_clone {
     char to[API_SERVER_MAX + 1];
     char as[API_NAME_MAX + 1]; /* "": NAME-c1, NAME-c2, ... */
     bool balance;
+    bool verify_memory;
 };
 /* POST /api/v1/vms/NAME/exec {argv, input, timeout_ms} */
 struct api_exec {

@@ -9,6 +9,7 @@
 
 #include "net/flows.h"
 #include "net/pkt.h"
+#include "topo/topo_graph.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -82,6 +83,11 @@ struct net_pending {
 
 struct net {
     const struct topo *t;
+    /* The topology's links, its center and every node's distance from it:
+     * the file does not change while the net runs. */
+    struct topo_graph *graph;
+    long root;
+    int *root_dist;
     struct net_io io;
     struct net_switch *sw;
     size_t n_sw, sw_cap;
@@ -739,6 +745,13 @@ struct net *net_create(const struct topo *t, const struct net_io *io)
     struct net *n = xcalloc(1, sizeof *n);
     n->t = t;
     n->io = *io;
+    n->graph = topo_graph_create(t);
+    n->root = topo_graph_center(n->graph);
+    n->root_dist = xmalloc((t->n_nodes ? t->n_nodes : 1) * sizeof *n->root_dist);
+    for (size_t i = 0; i < t->n_nodes; i++)
+        n->root_dist[i] = 0;
+    if (n->root >= 0)
+        topo_graph_crossed(n->graph, (size_t)n->root, n->root_dist);
     return n;
 }
 
@@ -746,6 +759,8 @@ void net_destroy(struct net *n)
 {
     if (!n)
         return;
+    topo_graph_destroy(n->graph);
+    free(n->root_dist);
     free(n->nats);
     free(n->lbs);
     for (size_t i = 0; i < n->n_sw; i++) {
@@ -1316,23 +1331,7 @@ json_t *net_hosts_json(const struct net *n)
 
 uint64_t net_root_switch(const struct net *n)
 {
-    const struct topo *t = n->t;
-    long best = -1;
-    int best_ecc = 0;
-    for (size_t a = 0; a < t->n_nodes; a++) {
-        if (t->nodes[a].kind != TOPO_SWITCH)
-            continue;
-        int ecc = 0;
-        for (size_t b = 0; b < t->n_nodes; b++)
-            if (t->nodes[b].kind == TOPO_SWITCH) {
-                int d = topo_switches_crossed(t, a, b);
-                if (d > ecc)
-                    ecc = d;
-            }
-        if (best < 0 || ecc < best_ecc)
-            best = (long)a, best_ecc = ecc;
-    }
-    return best < 0 ? 0 : t->nodes[best].dpid;
+    return n->root < 0 ? 0 : n->t->nodes[n->root].dpid;
 }
 
 uint64_t net_rewrite_switch(const struct net *n, uint32_t new_ip)
@@ -1417,24 +1416,23 @@ uint64_t net_lb_switch(const struct net *n, uint32_t a, uint32_t b)
         return root;
     /* The switch of the path between the two subnets' switches that is
      * nearest the root (their lowest common switch in the tree). */
-    long ra = -1, rr = -1;
-    for (size_t i = 0; i < t->n_nodes; i++)
-        if (t->nodes[i].dpid == root && t->nodes[i].kind == TOPO_SWITCH)
-            rr = (long)i;
-    int dab = topo_switches_crossed(t, sa->sw, sb->sw);
+    int *da = xmalloc(t->n_nodes * sizeof *da), *db = xmalloc(t->n_nodes * sizeof *db);
+    topo_graph_crossed(n->graph, sa->sw, da);
+    topo_graph_crossed(n->graph, sb->sw, db);
+    int dab = da[sb->sw];
     int best = 1 << 30;
     uint64_t at = root;
     for (size_t i = 0; i < t->n_nodes; i++) {
         if (t->nodes[i].kind != TOPO_SWITCH)
             continue;
-        int d1 = topo_switches_crossed(t, sa->sw, i), d2 = topo_switches_crossed(t, i, sb->sw);
-        if (d1 < 0 || d2 < 0 || d1 + d2 - 1 != dab)
+        if (da[i] < 0 || db[i] < 0 || da[i] + db[i] - 1 != dab)
             continue; /* not on a shortest path between them */
-        int dr = rr >= 0 ? topo_switches_crossed(t, i, (size_t)rr) : 0;
+        int dr = n->root >= 0 ? n->root_dist[i] : 0;
         if (dr < best)
-            best = dr, at = t->nodes[i].dpid, ra = (long)i;
+            best = dr, at = t->nodes[i].dpid;
     }
-    (void)ra;
+    free(da);
+    free(db);
     return at;
 }
 
@@ -1489,16 +1487,11 @@ uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint
         int best = -1;
         for (size_t k = 1; k < count; k++) {
             uint64_t c = net_lb_switch(n, ips[0], ips[k]);
-            long ci = -1, ri = -1;
-            for (size_t j = 0; j < n->t->n_nodes; j++) {
-                if (n->t->nodes[j].kind != TOPO_SWITCH)
-                    continue;
-                if (n->t->nodes[j].dpid == c)
+            long ci = -1;
+            for (size_t j = 0; j < n->t->n_nodes; j++)
+                if (n->t->nodes[j].kind == TOPO_SWITCH && n->t->nodes[j].dpid == c)
                     ci = (long)j;
-                if (n->t->nodes[j].dpid == root)
-                    ri = (long)j;
-            }
-            int d = ci >= 0 && ri >= 0 ? topo_switches_crossed(n->t, (size_t)ci, (size_t)ri) : 0;
+            int d = ci >= 0 && n->root >= 0 ? n->root_dist[ci] : 0;
             if (best < 0 || d < best)
                 best = d, at = c;
         }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/xalloc.h"
 
 void topo_free(struct topo *t)
 {
@@ -49,45 +48,6 @@ const char *topo_kind_name(enum topo_kind kind)
         return "host";
     }
     return "?";
-}
-
-/* Breadth-first search over links; returns hops counted in nodes visited. */
-int topo_switches_crossed(const struct topo *t, size_t a, size_t b)
-{
-    size_t n = t->n_nodes;
-    if (a >= n || b >= n)
-        return -1;
-    int *dist = xmalloc(n * sizeof *dist);
-    size_t *queue = xmalloc(n * sizeof *queue);
-    for (size_t i = 0; i < n; i++)
-        dist[i] = -1;
-    size_t head = 0, tail = 0;
-    dist[a] = t->nodes[a].kind == TOPO_SWITCH;
-    queue[tail++] = a;
-    while (head < tail) {
-        size_t u = queue[head++];
-        /* Only switches forward; servers and hosts are path ends. */
-        if (u != a && t->nodes[u].kind != TOPO_SWITCH)
-            continue;
-        for (size_t l = 0; l < t->n_links; l++) {
-            const struct topo_link *lk = &t->links[l];
-            size_t v;
-            if (lk->a == u)
-                v = lk->b;
-            else if (lk->b == u)
-                v = lk->a;
-            else
-                continue;
-            if (dist[v] >= 0)
-                continue;
-            dist[v] = dist[u] + (t->nodes[v].kind == TOPO_SWITCH);
-            queue[tail++] = v;
-        }
-    }
-    int d = dist[b];
-    free(dist);
-    free(queue);
-    return d;
 }
 
 uint64_t topo_derive_dpid(const char *name)

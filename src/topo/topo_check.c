@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "topo/topo.h"
+#include "topo/topo_graph.h"
 #include "util/xalloc.h"
 
 #define NONE ((size_t)-1)
@@ -315,16 +316,22 @@ static size_t check_connected(struct topo *t, struct diag_list *d)
             first = i;
     if (first == NONE)
         return 0;
+    /* One search from the first switch reaches all the others or not. */
+    struct topo_graph *g = topo_graph_create(t);
+    int *dist = xmalloc(t->n_nodes * sizeof *dist);
+    topo_graph_crossed(g, first, dist);
     for (size_t i = 0; i < t->n_nodes; i++) {
         if (t->nodes[i].kind != TOPO_SWITCH || i == first)
             continue;
-        if (topo_switches_crossed(t, first, i) < 0) {
+        if (dist[i] < 0) {
             diag_add(d, t->nodes[i].pos,
                      "switch '%s' is not connected to switch '%s' (the switches must form one connected network)",
                      t->nodes[i].name, t->nodes[first].name);
             n++;
         }
     }
+    free(dist);
+    topo_graph_destroy(g);
     return n;
 }
 

@@ -5,7 +5,8 @@
 # anywhere (but on the VM's own server) reach it at 198.18.4.1; a restarted
 # minidcd puts the rewrite back (and with --rewrite-at nearest puts it on
 # net1's switch); a move onward updates the rewrite instead of stacking one;
-# a move home removes it; a balancer survives a minidcd restart.
+# a move home removes it; a balancer survives a minidcd restart; a VM stopped
+# away from home leaves no rewrite for the next VM given its address.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
@@ -114,5 +115,13 @@ is "the balancer is back on ovs1 with both replicas" "$(api balancers | grep -c 
 ok "both replicas answer the Internet host at 198.18.4.1" bash -c "
     for i in \$(seq 40); do ip netns exec $L-internet curl -s -m 3 http://198.18.4.1/; done | cut -d' ' -f1 | sort -u | tr '\n' ' ' | grep -q 'name=vm1 name=vm3'"
 is "vm3 still serves 198.18.4.1 in minidcd's list" "$(field vm3 serves)" "198.18.4.1"
+
+# --- a VM stopped away from home leaves no rewrite behind ---
+ok "boot vmr on server7 (net4)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vmr --on server7 -q >/dev/null"
+vmr_ip=$(field vmr ip)
+ok "migrate vmr to server2 (net1), then stop it" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vmr --to server2 -q >/dev/null && vm stop vmr -q >/dev/null"
+is "no rewrite of ${vmr_ip%/*} is left" "$(lab_api $L /api/v1/rewrites | grep -c "\"${vmr_ip%/*}\"")" "0"
+ok "the next VM booted on server7 gets that address" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vms --on server7 -q >/dev/null && vm list | grep -q '^vms .*${vmr_ip}'"
+ok "and the Internet host reaches it there" bash -c "$(declare -f http); L=$L; http internet ${vmr_ip%/*} | grep -q '^name=vms '"
 ok "lab down" bash -c "'$MINIDC' lab down '$L' >/dev/null 2>&1"
 done_testing
