@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "exp/exp_priv.h"
+#include "util/netns.h"
 #include "util/proc.h"
 #include "util/token.h"
 #include "util/xalloc.h"
@@ -62,9 +63,18 @@ int exp_controller(struct exp *e)
     json_object_set_new(cfg, "order", json_string("each run measures every cell once, in an order drawn from the seed"));
     json_t *rows = json_array();
     json_object_set_new(e->r, "controller", rows);
-    int rc = 0;
+    int rc = 0, saved = -1;
     pid_t d = -1, o = -1;
-    if ((mkdir(dir, 0700) < 0 && access(dir, W_OK) != 0) || token_make_file(token) < 0) {
+    /* minidcd polls the agents at the topology's management addresses: out
+     * of a lab they are no one's here, so the controllers and ofbench run in
+     * a namespace of their own with only loopback, where nothing leaves the
+     * machine. */
+    int ns = netns_enter_private(&saved);
+    if (ns < 0) {
+        fprintf(stderr, "minidc experiment: cannot make a network namespace of its own: %s\n", strerror(-ns));
+        rc = 1;
+    }
+    if (rc == 0 && ((mkdir(dir, 0700) < 0 && access(dir, W_OK) != 0) || token_make_file(token) < 0)) {
         fprintf(stderr, "minidc experiment: cannot make %s or its API token\n", dir);
         rc = 1;
     }
@@ -131,6 +141,8 @@ int exp_controller(struct exp *e)
         proc_terminate(d, 2000);
     if (o > 0)
         proc_terminate(o, 2000);
+    if (ns == 0)
+        netns_leave(saved);
     if (rc && access(log, R_OK) == 0)
         fprintf(stderr, "minidc experiment: minidcd's log is kept in %s\n", log);
     else
