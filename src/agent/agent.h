@@ -33,6 +33,8 @@ struct avm {
     double created;
     bool incoming;       /* arrived, not yet started: an agent that finds it at
                           * start removes it (the transfer was cut short) */
+    bool arrived;        /* incoming, and all of the VM is here (its incoming
+                          * migration completed): it could be started */
     char *problem;       /* what QEMU reported broken (a device, the disk); NULL: none */
     char *peer;          /* incoming: the source's data address, admitted to... */
     unsigned ports[2];   /* ...its NBD and migration ports (0: none) */
@@ -75,8 +77,10 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out);
 int agent_list(struct agent *a, json_t **out);
 int agent_get(struct agent *a, const char *name, json_t **out);
 int agent_info(struct agent *a, json_t **out);
-/* Finds VMs left by an earlier agent: adopts those whose QEMU still answers,
- * removes what is left of the others. */
+/* Finds VMs left by an earlier agent: adopts those whose QEMU still answers
+ * (a source whose send it cut short is put back running; one whose
+ * migration completed stays paused), removes arrivals and what is left of
+ * the others. */
 void agent_adopt(struct agent *a);
 
 /* Firewall (agent_firewall.c, nftables): the management address is not

@@ -3,7 +3,8 @@
  * HTTP/JSON API (all but /metrics need "Authorization: Bearer TOKEN" when a
  * token is set):
  *   GET    /v1/info                   server, accelerator, memory for VMs
- *   GET    /v1/vms                    the VMs here
+ *   GET    /v1/vms                    the VMs here (an arrival says whether all of it
+ *                                     is here: "arrived")
  *   GET    /v1/vms/NAME
  *   POST   /v1/vms                    boot {name, mac, ip, gw, memory_mib, cpus}
  *   POST   /v1/incoming               prepare to receive a VM (same fields, and "from":

@@ -65,8 +65,9 @@ static bool qemu_gone(pid_t pid);
 json_t *avm_json(const struct avm *v)
 {
     /* A QEMU that died under a VM leaves its disk: the VM shows as crashed
-     * until someone destroys it. */
-    bool crashed = !v->busy && (v->state == AVM_RUNNING || v->state == AVM_PAUSED) && qemu_gone(v->pid);
+     * until someone destroys it (an arrival's QEMU ends so when its
+     * migration fails). */
+    bool crashed = !v->busy && v->state != AVM_BOOTING && qemu_gone(v->pid);
     /* A VM whose disk or devices QEMU marked broken runs on, but is not
      * well: it shows as broken, with what QEMU said. */
     const char *state = crashed ? "crashed" : v->problem && v->state == AVM_RUNNING ? "broken" : avm_state_name(v->state);
@@ -77,6 +78,8 @@ json_t *avm_json(const struct avm *v)
         json_object_set_new(o, "problem", json_string(v->problem));
     if (v->busy)
         json_object_set_new(o, "operation", json_string(v->op));
+    if (v->state == AVM_INCOMING && !crashed)
+        json_object_set_new(o, "arrived", json_boolean(v->arrived));
     return o;
 }
 
@@ -1044,6 +1047,7 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     json_t *info = NULL;
     struct qmp *q = vm_qmp(v, &err);
     json_t *check = NULL;
+    bool resumed = false;
     if (!q || wait_migration(q, "completed", 30, &info, &err) < 0)
         goto fail;
     json_decref(info);
@@ -1105,6 +1109,7 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
         free(gerr);
         goto fail;
     }
+    resumed = true;
     phase_done(&ph, "resume");
     if (!identity) {
         /* The guest must answer on the new host.  Now and then (QEMU 7.2,
@@ -1152,6 +1157,16 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     return 200;
 fail:
     json_decref(check);
+    if (resumed) {
+        /* A copy that stays "incoming" never runs: whoever reads this
+         * agent's word (minidcd, resuming the source) relies on it. */
+        char *e2 = NULL;
+        if (qmp_call(q, "stop", NULL, NULL, &e2, QMP_TIMEOUT_MS) < 0) {
+            LOG_ERR_("finish %s: cannot stop the copy that failed to start (%s): removing it", name, e2);
+            kill_qemu(v);
+        }
+        free(e2);
+    }
     qmp_close(q);
     LOG_ERR_("finish %s: %s", name, err);
     *out = agent_error("%s could not start the arrived %s: %s", a->server, name, err);
@@ -1281,8 +1296,43 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     return st;
 }
 
+/* Asks each arrival no operation holds whether all of the VM is here yet
+ * (its incoming migration completed), for the listings: minidcd, finding a
+ * transfer half-done, starts an arrival only when it has all of the VM. */
+static void note_arrivals(struct agent *a)
+{
+    char *names[64], *socks[64];
+    size_t n = 0;
+    pthread_mutex_lock(&a->lock);
+    for (size_t i = 0; i < a->n_vms && n < 64; i++) {
+        struct avm *v = a->vms[i];
+        if (v->state == AVM_INCOMING && !v->busy && !v->arrived && !qemu_gone(v->pid)) {
+            names[n] = xstrdup(v->name);
+            socks[n++] = vm_path(v, "qmp.sock");
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+    for (size_t i = 0; i < n; i++) {
+        char *err = NULL;
+        json_t *r = NULL;
+        struct qmp *q = qmp_open(socks[i], 1000, &err);
+        bool done = q && qmp_call(q, "query-migrate", NULL, &r, &err, 1000) == 0 &&
+                    !strcmp(json_string_value(json_object_get(r, "status")) ?: "", "completed");
+        qmp_close(q);
+        json_decref(r);
+        free(err);
+        pthread_mutex_lock(&a->lock);
+        struct avm *v = agent_find(a, names[i]);
+        if (v && v->state == AVM_INCOMING && done)
+            v->arrived = true;
+        pthread_mutex_unlock(&a->lock);
+        free(names[i]), free(socks[i]);
+    }
+}
+
 int agent_list(struct agent *a, json_t **out)
 {
+    note_arrivals(a);
     json_t *arr = json_array();
     pthread_mutex_lock(&a->lock);
     for (size_t i = 0; i < a->n_vms; i++)
@@ -1294,6 +1344,7 @@ int agent_list(struct agent *a, json_t **out)
 
 int agent_get(struct agent *a, const char *name, json_t **out)
 {
+    note_arrivals(a);
     pthread_mutex_lock(&a->lock);
     struct avm *v = agent_find(a, name);
     *out = v ? avm_json(v) : agent_error("no VM %s on %s", name, a->server);
@@ -1312,6 +1363,42 @@ int agent_info(struct agent *a, json_t **out)
                      (int)a->n_vms);
     pthread_mutex_unlock(&a->lock);
     return 200;
+}
+
+/* A source whose send the agent's end cut short: its migration (and disk
+ * mirror) may still be under way, or stopped before the switch-over with
+ * the guest paused, waiting for an agent that is gone.  It is put back as
+ * it was, running: no destination can have all of it.  A migration that
+ * completed leaves the source paused, for minidcd to decide. */
+static void settle_cut_send(struct avm *v, struct qmp *q)
+{
+    json_t *m = NULL, *jobs = NULL, *j;
+    char *e = NULL;
+    qmp_call(q, "query-migrate", NULL, &m, &e, QMP_TIMEOUT_MS);
+    free(e), e = NULL;
+    const char *st = json_string_value(json_object_get(m, "status")) ?: "none";
+    bool mirror = false;
+    size_t i;
+    if (qmp_call(q, "query-block-jobs", NULL, &jobs, &e, QMP_TIMEOUT_MS) == 0)
+        json_array_foreach(jobs, i, j) mirror |= !strcmp(json_string_value(json_object_get(j, "device")) ?: "",
+                                                         MIRROR_JOB);
+    free(e), e = NULL;
+    json_decref(jobs);
+    /* "failed" and "cancelled" leave a guest paused for the copy (a QEMU
+     * before 9.0) paused: it runs again too. */
+    json_t *status = NULL;
+    bool running = qmp_call(q, "query-status", NULL, &status, &e, QMP_TIMEOUT_MS) == 0 &&
+                   json_is_true(json_object_get(status, "running"));
+    free(e), e = NULL;
+    json_decref(status);
+    bool ended = !strcmp(st, "failed") || !strcmp(st, "cancelled");
+    bool cut = (strcmp(st, "none") && strcmp(st, "completed") && !ended) || (ended && !running);
+    if (cut || mirror) {
+        LOG_WRN("%s: a send cut short by the agent's end (migration %s%s): cancelled, the VM runs on here", v->name,
+                st, mirror ? ", disk mirror under way" : "");
+        send_rollback(q, mirror);
+    }
+    json_decref(m);
 }
 
 /* Adopts the VM described in 'dir' when its QEMU still answers; otherwise
@@ -1340,6 +1427,8 @@ static void adopt_one(struct agent *a, char *dir)
     struct qmp *q = qemu_gone(v->pid) ? NULL : vm_qmp(v, &err);
     json_t *status = NULL;
     const char *s = "";
+    if (q && !v->incoming)
+        settle_cut_send(v, q);
     if (q && qmp_call(q, "query-status", NULL, &status, &err, QMP_TIMEOUT_MS) == 0)
         s = json_string_value(json_object_get(status, "status")) ?: "";
     qmp_close(q);
