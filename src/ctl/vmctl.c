@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/recover.h"
 #include "util/http.h"
 #include "util/log.h"
 #include "util/proc.h"
@@ -27,9 +28,25 @@ struct vrec {
     uint32_t next;      /* reserved for a move across subnets under way */
     uint32_t serves;    /* a replica behind a balancer of this address (0: none) */
     unsigned memory_mib, cpus;
-    const char *state;  /* booting, running, migrating, cloning, stopping, paused */
+    const char *state;  /* booting, running, migrating, cloning, stopping, recovering, crashed */
     unsigned long op;   /* the operation holding it, 0 when none */
     bool restored;      /* found after a restart at another address or serving one: the network needs telling */
+    char *why;          /* recovering: what it waits for, or what is done (NULL otherwise) */
+    double retry;       /* recovering: a recovery that failed is tried again from then */
+};
+
+/* A transfer under way, or left half-done for the poller to finish or undo
+ * (ctl/recover.h).  Its record is in the state file from before the
+ * transfer asks any agent until it ends, so that a minidcd started after
+ * this one died knows which copies are whose. */
+struct xrec {
+    unsigned long op;           /* the operation doing it; 0: left to the poller */
+    char *vm, *src, *dst, *dst_name;
+    bool clone, balance;
+    bool finish_sent;           /* the destination may have been told to start its copy */
+    uint32_t addr;              /* a move across subnets: the destination's address (0: none) */
+    json_t *src_spec, *dst_spec; /* the VM at the source, and as the destination makes it (vm_spec) */
+    char *phase;
 };
 
 struct op {
@@ -43,6 +60,7 @@ struct op {
     json_t *result;
     json_t *args;
     bool reads_only; /* exec: changes no inventory, holds no VM */
+    bool handover;   /* a transfer that failed without learning how its undo went: its record goes to the poller */
     struct vmctl *v;
 };
 
@@ -63,6 +81,8 @@ struct vmctl {
     json_t *agents;  /* server name -> {"reachable", "error", ...info} */
     char *state_file;
     json_t *saved; /* the state file as read at start: VM name -> {mac, address, serves} */
+    struct xrec **xrecs; /* transfers under way or left half-done */
+    size_t n_xrecs, cap_xrecs;
     pthread_t poller;
     pthread_cond_t wake;
     bool stop;
@@ -99,6 +119,17 @@ static const struct topo_subnet *server_subnet(const struct vmctl *v, const char
 
 /* ---- talking to agents (blocking; operation and poller threads only) ---- */
 
+/* agent_call's failures, all negative: the agent answered no (its message
+ * in '*err'), or that it has no such VM; the request never reached it (it
+ * did nothing); or the request went and no answer came (the agent may have
+ * done it, or be doing it still). */
+enum {
+    AGENT_REFUSED = -1,
+    AGENT_NO_VM = -2,
+    AGENT_UNDELIVERED = -3,
+    AGENT_NO_ANSWER = -4,
+};
+
 static int agent_call(struct vmctl *v, const char *server, const char *method, const char *path, json_t *body,
                       json_t **out, int timeout_ms, char **err)
 {
@@ -124,7 +155,9 @@ static int agent_call(struct vmctl *v, const char *server, const char *method, c
                          st == -ETIMEDOUT ? "did not answer in time" : "is unreachable: ",
                          st == -ETIMEDOUT ? "" : strerror(-st));
         strbuf_free(&reply);
-        return -1;
+        /* Refused or unroutable: the connection was never made. */
+        return st == -ECONNREFUSED || st == -EHOSTUNREACH || st == -ENETUNREACH ? AGENT_UNDELIVERED
+                                                                                : AGENT_NO_ANSWER;
     }
     json_t *o = json_loads(reply.s, 0, NULL);
     strbuf_free(&reply);
@@ -132,7 +165,7 @@ static int agent_call(struct vmctl *v, const char *server, const char *method, c
         const char *e = json_string_value(json_object_get(o, "error"));
         *err = e ? xstrdup(e) : xasprintf("the agent of %s answered %d", server, st);
         json_decref(o);
-        return -1;
+        return st == 404 ? AGENT_NO_VM : AGENT_REFUSED;
     }
     *out = o;
     return 0;
@@ -146,6 +179,27 @@ static uint32_t parse_ip(const char *s)
     if (!s || sscanf(s, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]) != 4)
         return 0;
     return b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+static json_t *xrec_json(const struct xrec *x)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:O, s:O}", "vm", x->vm, "kind",
+                          x->clone ? "clone" : "move", "from", x->src, "to", x->dst, "as", x->dst_name, "phase",
+                          x->phase ? x->phase : "", "finish_sent", x->finish_sent, "balance", x->balance, "source",
+                          x->src_spec, "destination", x->dst_spec);
+    char a[16];
+    if (x->addr)
+        json_object_set_new(o, "address", json_string(topo_ip_str(x->addr, a)));
+    return o;
+}
+
+static void xrec_free(struct xrec *x)
+{
+    if (!x)
+        return;
+    free(x->vm), free(x->src), free(x->dst), free(x->dst_name), free(x->phase);
+    json_decref(x->src_spec), json_decref(x->dst_spec);
+    free(x);
 }
 
 /* Writes what a restarted minidcd cannot learn from the agents (see
@@ -163,7 +217,10 @@ static void save_state(struct vmctl *v)
             json_object_set_new(o, "serves", json_string(topo_ip_str(r->serves, a)));
         json_object_set_new(vms, r->name, o);
     }
-    json_t *st = json_pack("{s:o}", "vms", vms);
+    json_t *xs = json_array();
+    for (size_t i = 0; i < v->n_xrecs; i++)
+        json_array_append_new(xs, xrec_json(v->xrecs[i]));
+    json_t *st = json_pack("{s:o, s:o}", "vms", vms, "transfers", xs);
     char *tmp = xasprintf("%s.tmp", v->state_file);
     if (json_dump_file(st, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || rename(tmp, v->state_file) < 0) {
         LOG_WRN("cannot write %s: %s", v->state_file, strerror(errno));
@@ -183,8 +240,24 @@ static struct vrec *find_vm(struct vmctl *v, const char *name)
 
 static void vrec_free(struct vrec *r)
 {
-    free(r->name), free(r->server), free(r->mac), free(r->ip), free(r->gw);
+    free(r->name), free(r->server), free(r->mac), free(r->ip), free(r->gw), free(r->why);
     free(r);
+}
+
+/* Says why 'r' is recovering (NULL: it is not). */
+static void vrec_why(struct vrec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vrec_why(struct vrec *r, const char *fmt, ...)
+{
+    char *s = NULL;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+            s = NULL;
+        va_end(ap);
+    }
+    free(r->why);
+    r->why = s;
 }
 
 static void remove_vm(struct vmctl *v, struct vrec *r)
@@ -258,6 +331,8 @@ static json_t *vrec_json(const struct vrec *r)
     json_object_set_new(o, "address", json_string(topo_ip_str(r->home, h)));
     if (r->serves)
         json_object_set_new(o, "serves", json_string(topo_ip_str(r->serves, h)));
+    if (r->why)
+        json_object_set_new(o, "recovery", json_string(r->why));
     return o;
 }
 
@@ -266,6 +341,96 @@ static json_t *vm_spec(const struct vrec *r)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip, "gw", r->gw,
                      "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
+}
+
+/* ---- transfer records (lock held) ---- */
+
+static struct xrec *xrec_of_op(struct vmctl *v, unsigned long op)
+{
+    for (size_t i = 0; op && i < v->n_xrecs; i++)
+        if (v->xrecs[i]->op == op)
+            return v->xrecs[i];
+    return NULL;
+}
+
+static void xrec_remove(struct vmctl *v, struct xrec *x)
+{
+    for (size_t i = 0; i < v->n_xrecs; i++)
+        if (v->xrecs[i] == x) {
+            memmove(&v->xrecs[i], &v->xrecs[i + 1], (v->n_xrecs - i - 1) * sizeof *v->xrecs);
+            v->n_xrecs--;
+            break;
+        }
+    xrec_free(x);
+}
+
+/* The record of a transfer, from the state file; NULL when it is not one
+ * this topology can hold. */
+static struct xrec *xrec_load(const struct vmctl *v, json_t *o)
+{
+    const char *vm = json_string_value(json_object_get(o, "vm")), *kind = json_string_value(json_object_get(o, "kind"));
+    const char *src = json_string_value(json_object_get(o, "from")), *dst = json_string_value(json_object_get(o, "to"));
+    const char *as = json_string_value(json_object_get(o, "as"));
+    json_t *ss = json_object_get(o, "source"), *ds = json_object_get(o, "destination");
+    if (!vm || !kind || !as || !server_node(v, src) || !server_node(v, dst) || !json_is_object(ss) ||
+        !json_is_object(ds) || (strcmp(kind, "move") && strcmp(kind, "clone")))
+        return NULL;
+    struct xrec *x = xcalloc(1, sizeof *x);
+    x->vm = xstrdup(vm);
+    x->src = xstrdup(src);
+    x->dst = xstrdup(dst);
+    x->dst_name = xstrdup(as);
+    x->clone = !strcmp(kind, "clone");
+    x->balance = json_is_true(json_object_get(o, "balance"));
+    x->finish_sent = json_is_true(json_object_get(o, "finish_sent"));
+    x->addr = parse_ip(json_string_value(json_object_get(o, "address")));
+    x->src_spec = json_incref(ss);
+    x->dst_spec = json_incref(ds);
+    x->phase = xstrdup(json_string_value(json_object_get(o, "phase")) ?: "");
+    return x;
+}
+
+/* A VM record made from what an agent (or a transfer record) says of it:
+ * {name, mac, ip, gw, memory_mib, cpus}, on 'server'; its address for
+ * clients and what it serves as the state file left them. */
+static struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, const json_t *a,
+                               const char *state)
+{
+    struct vrec *r = xcalloc(1, sizeof *r);
+    const char *ip = json_string_value(json_object_get(a, "ip")) ?: "";
+    r->name = xstrdup(name);
+    r->server = xstrdup(server);
+    r->mac = xstrdup(json_string_value(json_object_get(a, "mac")) ?: "");
+    r->ip = xstrdup(ip);
+    r->gw = xstrdup(json_string_value(json_object_get(a, "gw")) ?: "");
+    r->addr = r->home = parse_ip(ip);
+    json_t *was = json_object_get(v->saved, name);
+    if (was && !strcmp(json_string_value(json_object_get(was, "mac")) ?: "", r->mac)) {
+        r->home = parse_ip(json_string_value(json_object_get(was, "address"))) ?: r->addr;
+        r->serves = parse_ip(json_string_value(json_object_get(was, "serves")));
+        r->restored = r->home != r->addr || r->serves;
+    }
+    r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
+    r->cpus = (unsigned)json_integer_value(json_object_get(a, "cpus"));
+    r->state = state;
+    xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
+    v->vms[v->n_vms++] = r;
+    return r;
+}
+
+/* Where 'r' is now: on 'server', as its agent describes it ('a'). */
+static void vrec_place(struct vrec *r, const char *server, const json_t *a)
+{
+    const char *ip = json_string_value(json_object_get(a, "ip")), *gw = json_string_value(json_object_get(a, "gw"));
+    free(r->server);
+    r->server = xstrdup(server);
+    if (ip && gw) {
+        free(r->ip), free(r->gw);
+        r->ip = xstrdup(ip);
+        r->gw = xstrdup(gw);
+        r->addr = parse_ip(ip);
+    }
+    r->next = 0;
 }
 
 /* ---- operations ---- */
@@ -298,6 +463,14 @@ static void op_phase(struct op *o, const char *name)
     free(o->current);
     o->current = name ? xstrdup(name) : NULL;
     o->phase_t0 = now;
+    /* A transfer's record says how far it went (a recovery's steps are
+     * its own). */
+    struct xrec *x = name && strcmp(o->kind, "recover") ? xrec_of_op(v, o->id) : NULL;
+    if (x) {
+        free(x->phase);
+        x->phase = xstrdup(name);
+        save_state(v);
+    }
     pthread_mutex_unlock(&v->lock);
 }
 
@@ -319,6 +492,12 @@ static void op_end(struct op *o, char *err)
     o->ended = proc_now();
     o->state = err ? "failed" : "done";
     o->error = err;
+    /* A transfer's record goes with it, unless it is left to the poller. */
+    struct xrec *x = xrec_of_op(v, o->id);
+    if (x && o->handover)
+        x->op = 0;
+    else if (x)
+        xrec_remove(v, x);
     if (!o->reads_only) {
         v->ops_running--;
         v->changed = o->ended;
@@ -333,7 +512,8 @@ static void op_end(struct op *o, char *err)
                 o->ended - o->started);
     static const struct {
         const char *kind, *event;
-    } names[] = {{"boot", "vm.booted"}, {"migrate", "vm.migrated"}, {"clone", "vm.cloned"}, {"stop", "vm.destroyed"}};
+    } names[] = {{"boot", "vm.booted"},       {"migrate", "vm.migrated"},   {"clone", "vm.cloned"},
+                 {"stop", "vm.destroyed"},    {"recover", "vm.recovered"}};
     const char *type = err ? "vm.failed" : NULL;
     for (size_t i = 0; !type && i < sizeof names / sizeof *names; i++)
         if (!strcmp(o->kind, names[i].kind))
@@ -553,12 +733,82 @@ struct transfer {
     bool copy;
     bool identity; /* the destination takes the identity of dst_spec (a clone, a move across subnets) */
     bool verify_memory; /* compare the guest's memory on both sides, page by page, before it runs */
+    bool unsettled; /* failed, and how far its undo went is not known: left to the poller */
 };
 
+/* Records transfer 'x' of operation 'o' in the state file, before it asks
+ * any agent (lock held).  'src_spec' (taken) is the VM as it is at the
+ * source; 'addr' the destination's address when it changes. */
+static void xrec_add(struct vmctl *v, const struct op *o, const struct transfer *x, json_t *src_spec, uint32_t addr,
+                     bool balance)
+{
+    struct xrec *r = xcalloc(1, sizeof *r);
+    r->op = o->id;
+    r->vm = xstrdup(x->vm);
+    r->src = xstrdup(x->src_server);
+    r->dst = xstrdup(x->dst_server);
+    r->dst_name = xstrdup(x->dst_name);
+    r->clone = x->copy;
+    r->balance = balance;
+    r->addr = addr;
+    r->src_spec = src_spec;
+    r->dst_spec = json_deep_copy(x->dst_spec);
+    r->phase = xstrdup("");
+    xgrow(&v->xrecs, &v->cap_xrecs, v->n_xrecs + 1, sizeof *v->xrecs);
+    v->xrecs[v->n_xrecs++] = r;
+    save_state(v);
+}
+
+/* The destination may run its copy from now on: a minidcd that finds the
+ * transfer half-done must hear from it before it resumes the source. */
+static void xrec_finish_sent(struct op *o)
+{
+    pthread_mutex_lock(&o->v->lock);
+    struct xrec *x = xrec_of_op(o->v, o->id);
+    if (x) {
+        x->finish_sent = true;
+        save_state(o->v);
+    }
+    pthread_mutex_unlock(&o->v->lock);
+}
+
+/* Removes VM 'name' on 'server'; returns agent_call's answer (0, or why
+ * not, logged). */
+static int remove_copy(struct vmctl *v, const char *server, const char *name)
+{
+    char *path = xasprintf("/v1/vms/%s", name), *e = NULL;
+    json_t *junk = NULL;
+    int rc = agent_call(v, server, "DELETE", path, NULL, &junk, 30000, &e);
+    if (rc < 0 && rc != AGENT_NO_VM)
+        LOG_WRN("could not remove %s on %s: %s", name, server, e);
+    free(path), free(e);
+    json_decref(junk);
+    return rc;
+}
+
+/* Appends 'fmt' to the error '*err'. */
+static void err_append(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void err_append(char **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *more;
+    if (vasprintf(&more, fmt, ap) < 0)
+        more = NULL;
+    va_end(ap);
+    char *m = xasprintf("%s%s", *err ? *err : "", more ? more : "");
+    free(*err), free(more);
+    *err = m;
+}
+
 /* One transfer; on failure everything of it is undone (the source runs on,
- * nothing is left at the destination).  It is not tried again: the guests
- * seen coming out of a move spinning and silent had lost memory in it
- * (QEMU before 9.0 under TCG; the agents now pause such guests while their
+ * nothing is left at the destination), unless an agent did not answer at a
+ * step where its silence leaves the VM's state unknown: then 'unsettled'
+ * is set and the poller finishes or undoes it once the agents answer
+ * (ctl/recover.h): a paused source never runs again while the
+ * destination's copy may run.  It is not tried again: the guests seen
+ * coming out of a move spinning and silent had lost memory in it (QEMU
+ * before 9.0 under TCG; the agents now pause such guests while their
  * memory goes over), and a move that fails for a cause of its own should
  * say so. */
 static int transfer(struct op *o, struct transfer *x, char **err)
@@ -576,25 +826,32 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     char from[16];
     json_t *spec = json_deep_copy(x->dst_spec);
     json_object_set_new(spec, "from", json_string(topo_ip_str(src ? src->addr : 0, from)));
-    if (agent_call(v, x->dst_server, "POST", "/v1/incoming", spec, &prep, 60000, err) < 0)
+    int rc = agent_call(v, x->dst_server, "POST", "/v1/incoming", spec, &prep, 60000, err);
+    if (rc < 0) {
+        /* Unanswered, it may have made its copy, which cannot run: it goes
+         * (an arrival left behind is removed where it is found). */
+        if (rc == AGENT_NO_ANSWER)
+            remove_copy(v, x->dst_server, x->dst_name);
         return -1;
+    }
     op_phase(o, x->copy ? "copy" : "migrate");
     path = xasprintf("/v1/vms/%s/send", x->vm);
     json_t *body = json_pack("{s:O, s:O, s:s, s:b}", "nbd", json_object_get(prep, "nbd"), "uri",
                              json_object_get(prep, "uri"), "mode", x->copy ? "copy" : "move", "verify_memory",
                              x->verify_memory);
     json_decref(prep);
-    int rc = agent_call(v, x->src_server, "POST", path, body, &sent, 600000, err);
+    rc = agent_call(v, x->src_server, "POST", path, body, &sent, 600000, err);
     free(path);
-    char *e2 = NULL;
-    json_t *junk = NULL;
-    path = xasprintf("/v1/vms/%s", x->dst_name);
     if (rc < 0) {
-        /* The source agent has put its VM back as it was; the half-made
-         * destination goes. */
-        if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0)
-            LOG_WRN("could not remove the half-made %s on %s: %s", x->dst_name, x->dst_server, e2);
-        free(e2), json_decref(junk), free(path);
+        /* The source's agent has put its VM back as it was (it says so), or
+         * never heard of the send; the half-made destination goes.  With no
+         * answer the source may be paused: its agent is asked again later. */
+        remove_copy(v, x->dst_server, x->dst_name);
+        if (rc == AGENT_NO_ANSWER) {
+            x->unsettled = true;
+            err_append(err, "; %s on %s may be paused: it is recovered when its agent answers", x->vm,
+                       x->src_server);
+        }
         return -1;
     }
     op_result(o, "qemu", json_incref(json_object_get(sent, "qemu")) ?: json_null());
@@ -613,6 +870,7 @@ static int transfer(struct op *o, struct transfer *x, char **err)
                        x->dst_server);
     }
     op_phase(o, "start");
+    xrec_finish_sent(o);
     char *fpath = xasprintf("/v1/vms/%s/finish", x->dst_name);
     json_t *fbody = json_pack("{s:b, s:b}", "identity", x->identity, "isolate", x->identity);
     if (digest)
@@ -620,26 +878,33 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     rc = agent_call(v, x->dst_server, "POST", fpath, fbody, &fin, 180000, err);
     free(fpath);
     if (rc < 0) {
-        if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0)
-            LOG_WRN("could not remove %s on %s: %s", x->dst_name, x->dst_server, e2);
-        free(e2), e2 = NULL, json_decref(junk), junk = NULL;
+        /* A copy whose agent took the request and gave no answer may run:
+         * it must be gone before the source runs again.  One its agent
+         * refused to start, or that never got the request, does not. */
+        int del = remove_copy(v, x->dst_server, x->dst_name);
+        if (rc == AGENT_NO_ANSWER && del != 0 && del != AGENT_NO_VM) {
+            x->unsettled = true;
+            err_append(err, "; whether the copy on %s runs is not known: %s %s until its agent answers",
+                       x->dst_server, x->copy ? "the clone is recovered" : "the source stays paused",
+                       x->copy ? "" : "there");
+            return -1;
+        }
         if (!x->copy) {
-            char *rpath = xasprintf("/v1/vms/%s/resume", x->vm);
+            char *rpath = xasprintf("/v1/vms/%s/resume", x->vm), *e2 = NULL;
+            json_t *junk = NULL;
             if (agent_call(v, x->src_server, "POST", rpath, NULL, &junk, 30000, &e2) < 0) {
-                char *m = *err;
-                *err = xasprintf("%s; and resuming %s on %s failed too: %s", m, x->vm, x->src_server, e2);
-                free(m);
+                err_append(err, "; and resuming %s on %s failed too: %s (it is recovered when its agent can)",
+                           x->vm, x->src_server, e2);
+                x->unsettled = true;
             }
             free(rpath), free(e2), json_decref(junk);
         }
-        free(path);
         return -1;
     }
     op_result(o, "destination", json_incref(json_object_get(fin, "timing")) ?: json_null());
     if (json_object_get(fin, "memory_check"))
         op_result(o, "memory_check", json_incref(json_object_get(fin, "memory_check")));
     json_decref(fin);
-    free(path);
     return 0;
 }
 
@@ -647,6 +912,26 @@ static void transfer_free(struct transfer *x)
 {
     free(x->src_server), free(x->vm), free(x->dst_server), free(x->dst_name);
     json_decref(x->dst_spec);
+}
+
+/* Tells the network where a VM is now (lock not held): its packets go to
+ * 'server' ('place', NULL: not asked), a replica's balancer follows it, a VM
+ * away from its home address has that address rewritten to 'addr', and
+ * one back home ('was_away') loses its rewrite.  Returns the rewriting or
+ * balancing switch (static), or NULL. */
+static const char *network_follow(struct vmctl *v, const char *place, uint32_t home, uint32_t addr, uint32_t serves,
+                                  bool was_away, const uint8_t mac[6], bool *balanced)
+{
+    *balanced = false;
+    if (place && v->hooks.place)
+        v->hooks.place(v->hooks.ctx, addr, mac, place);
+    if (serves) {
+        *balanced = true;
+        return rebalance(v, serves);
+    }
+    if ((addr != home || was_away) && v->hooks.rewrite)
+        return v->hooks.rewrite(v->hooks.ctx, home, addr, mac);
+    return NULL;
 }
 
 static void *migrate_thread(void *arg)
@@ -672,22 +957,24 @@ static void *migrate_thread(void *arg)
     }
     uint32_t home = r->home, serves = r->serves;
     uint8_t mac[6];
-    sscanf(r->mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]);
+    parse_mac(r->mac, mac);
+    xrec_add(v, o, &x, vm_spec(r), new_addr, false);
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     if (transfer(o, &x, &err) == 0) {
-        if (new_addr && serves) {
-            /* A replica behind a balancer: its bucket follows it. */
+        if (serves)
+            op_phase(o, "balance");
+        else if (new_addr)
+            op_phase(o, "rewrite");
+        if (new_addr) {
+            /* A replica's bucket follows it; otherwise clients keep the
+             * home address: the network rewrites it. */
             pthread_mutex_lock(&v->lock);
             r->addr = new_addr;
             pthread_mutex_unlock(&v->lock);
-            op_phase(o, "balance");
-            rebalance(v, serves);
-        } else if (new_addr) {
-            /* Clients keep the home address: the network rewrites it. */
-            op_phase(o, "rewrite");
-            const char *at = v->hooks.rewrite ? v->hooks.rewrite(v->hooks.ctx, home, new_addr, mac) : NULL;
-            if (at)
+            bool balanced;
+            const char *at = network_follow(v, NULL, home, new_addr, serves, true, mac, &balanced);
+            if (at && !balanced)
                 op_result(o, "rewrite", json_pack("{s:s, s:s, s:s}", "old", topo_ip_str(home, a16), "new", nip,
                                                   "switch", at));
         }
@@ -704,9 +991,10 @@ static void *migrate_thread(void *arg)
         pthread_mutex_unlock(&v->lock);
         release(o, "running");
         /* The source's paused QEMU and its files go last, once the VM runs
-         * at the destination. */
+         * at the destination (a copy left paused beside the running one is
+         * removed where it is found). */
         op_phase(o, "cleanup");
-        char *path = xasprintf("/v1/vms/%s", x.vm), *e2 = NULL;
+        char *e2 = NULL, *path = xasprintf("/v1/vms/%s", x.vm);
         json_t *junk;
         if (agent_call(v, x.src_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0) {
             LOG_WRN("%s runs on %s but its old copy on %s could not be removed: %s", x.vm, x.dst_server,
@@ -718,8 +1006,13 @@ static void *migrate_thread(void *arg)
     } else {
         pthread_mutex_lock(&v->lock);
         r->next = 0;
+        if (x.unsettled) {
+            vrec_why(r, "migration %s -> %s failed halfway: waiting for the agents to tell where it runs",
+                     x.src_server, x.dst_server);
+            o->handover = true;
+        }
         pthread_mutex_unlock(&v->lock);
-        release(o, "running");
+        release(o, x.unsettled ? "recovering" : "running");
     }
     transfer_free(&x);
     op_end(o, err);
@@ -731,18 +1024,29 @@ static void *clone_thread(void *arg)
     struct op *o = arg;
     struct vmctl *v = o->v;
     const char *as = json_string_value(json_object_get(o->args, "as"));
+    bool balance = json_is_true(json_object_get(o->args, "balance"));
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o), *c = find_vm(v, as);
     struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
                          .dst_name = xstrdup(as), .dst_spec = vm_spec(c), .copy = true, .identity = true,
                          .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
+    xrec_add(v, o, &x, vm_spec(r), 0, balance);
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     int rc = transfer(o, &x, &err);
-    release(o, "running");
     json_t *made = NULL;
     pthread_mutex_lock(&v->lock);
-    if ((c = find_vm(v, as))) {
+    if (x.unsettled) {
+        /* The clone may run, or the source be paused: the poller asks. */
+#define CLONE_UNSETTLED "clone %s -> %s failed halfway: waiting for the agents to tell what runs"
+        vrec_why(r, CLONE_UNSETTLED, x.src_server, x.dst_server);
+        if ((c = find_vm(v, as))) {
+            vrec_why(c, CLONE_UNSETTLED, x.src_server, x.dst_server);
+            c->op = 0;
+            c->state = "recovering";
+        }
+        o->handover = true;
+    } else if ((c = find_vm(v, as))) {
         if (rc == 0) {
             c->op = 0;
             c->state = "running";
@@ -752,13 +1056,14 @@ static void *clone_thread(void *arg)
         }
     }
     uint32_t vip = 0;
-    if (made && json_is_true(json_object_get(o->args, "balance"))) {
+    if (made && balance) {
         struct vrec *src = op_vm(o);
         vip = src->serves ? src->serves : src->home;
         src->serves = vip;
         c->serves = vip;
     }
     pthread_mutex_unlock(&v->lock);
+    release(o, x.unsettled ? "recovering" : "running");
     if (made)
         op_result(o, "clone", made);
     if (vip) {
@@ -783,6 +1088,10 @@ static int hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **ou
     }
     if (r->op) {
         *out = error_json("VM %s is busy: operation %lu (%s)", name, r->op, r->state);
+        return 409;
+    }
+    if (!strcmp(r->state, "recovering")) {
+        *out = error_json("VM %s is being recovered: %s", name, r->why ? r->why : "a transfer was cut short");
         return 409;
     }
     *rp = r;
@@ -1016,70 +1325,346 @@ char *vmctl_metrics_prometheus(struct vmctl *v)
     return s;
 }
 
+/* ---- recovery: transfers left half-done, copies no transfer explains
+ * (ctl/recover.h) ---- */
+
+#define RECOVER_RETRY_S 10.0
+
+/* Says why 'r' waits to be recovered; logged when it changes. */
+static void vrec_wait(struct vrec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vrec_wait(struct vrec *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    if (s && (!r->why || strcmp(s, r->why)))
+        LOG_WRN("VM %s: %s", r->name, s);
+    free(r->why);
+    r->why = s;
+}
+
+/* Runs one recovery plan (the operation's args, made by start_recovery):
+ * each copy's step, every start, then every removal, then every resume; the
+ * first that fails stops the rest, and the poller decides again in
+ * RECOVER_RETRY_S.  Then the inventory says where the VM is, and the
+ * network is told as after a migration. */
+static void *recover_thread(void *arg)
+{
+    struct op *o = arg;
+    struct vmctl *v = o->v;
+    json_t *copies = json_object_get(o->args, "copies");
+    bool identity = json_is_true(json_object_get(o->args, "identity"));
+    static const struct {
+        enum recover_act act;
+        const char *phase;
+    } order[] = {{RECOVER_START, "start"}, {RECOVER_DELETE, "remove"}, {RECOVER_RESUME, "resume"}};
+    char *err = NULL;
+    json_t *done = json_array();
+    for (size_t k = 0; k < sizeof order / sizeof *order && !err; k++) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(copies, i, c)
+        {
+            const char *server = json_string_value(json_object_get(c, "server"));
+            const char *name = json_string_value(json_object_get(c, "name"));
+            if (err || strcmp(json_string_value(json_object_get(c, "do")) ?: "", recover_act_name(order[k].act)))
+                continue;
+            op_phase(o, order[k].phase);
+            char *path, *e = NULL;
+            json_t *body = NULL, *junk = NULL;
+            const char *method = "POST";
+            if (order[k].act == RECOVER_START) {
+                xrec_finish_sent(o);
+                path = xasprintf("/v1/vms/%s/finish", name);
+                body = json_pack("{s:b, s:b}", "identity", identity, "isolate", identity);
+            } else if (order[k].act == RECOVER_DELETE) {
+                path = xasprintf("/v1/vms/%s", name);
+                method = "DELETE";
+            } else {
+                path = xasprintf("/v1/vms/%s/resume", name);
+            }
+            int rc = agent_call(v, server, method, path, body, &junk, order[k].act == RECOVER_START ? 180000 : 30000,
+                                &e);
+            if (rc < 0 && !(order[k].act == RECOVER_DELETE && rc == AGENT_NO_VM))
+                err = xasprintf("%s %s on %s: %s", order[k].phase, name, server, e);
+            else
+                json_array_append_new(done, json_sprintf("%s %s on %s", order[k].phase, name, server));
+            free(path), free(e);
+            json_decref(junk);
+        }
+    }
+    op_result(o, "action", json_incref(json_object_get(o->args, "action")));
+    op_result(o, "why", json_incref(json_object_get(o->args, "why")));
+    op_result(o, "done", done);
+    const char *clone = json_string_value(json_object_get(o->args, "clone"));
+    json_int_t at = json_integer_value(json_object_get(o->args, "at"));
+    json_t *atc = at >= 0 ? json_array_get(copies, (size_t)at) : NULL;
+    char *place = NULL;
+    uint32_t home = 0, addr = 0, serves = 0, vip = 0;
+    uint8_t mac[6] = {0};
+    pthread_mutex_lock(&v->lock);
+    struct vrec *r = op_vm(o), *c = clone ? find_vm(v, clone) : NULL;
+    if (err) {
+        o->handover = true; /* a transfer's record stays, for the next try */
+        for (struct vrec *x = r; x; x = x == r ? c : NULL) {
+            x->op = 0;
+            x->state = "recovering";
+            x->retry = proc_now() + RECOVER_RETRY_S;
+            vrec_why(x, "recovery failed (%s): decided again in %.0f s", err, RECOVER_RETRY_S);
+        }
+    } else {
+        if (r && atc) {
+            vrec_place(r, json_string_value(json_object_get(atc, "server")), json_object_get(atc, "vm"));
+            bool crashed = !strcmp(json_string_value(json_object_get(atc, "was")) ?: "", "crashed");
+            r->state = crashed ? "crashed" : "running";
+            r->op = 0;
+            r->retry = 0;
+            r->restored = false;
+            vrec_why(r, NULL);
+            if (!crashed) {
+                place = xstrdup(r->server);
+                home = r->home, addr = r->addr, serves = r->serves;
+                parse_mac(r->mac, mac);
+            }
+        } else if (r) {
+            LOG_WRN("VM %s: no copy of it is left", r->name);
+            remove_vm(v, r);
+            r = NULL;
+        }
+        if (c && json_is_true(json_object_get(o->args, "clone_kept"))) {
+            json_t *cc = json_array_get(copies, 1);
+            vrec_place(c, json_string_value(json_object_get(cc, "server")), json_object_get(cc, "vm"));
+            c->op = 0;
+            c->state = "running";
+            c->restored = false;
+            vrec_why(c, NULL);
+            if (r && json_is_true(json_object_get(o->args, "balance"))) {
+                vip = r->serves ? r->serves : r->home;
+                r->serves = c->serves = vip;
+            }
+        } else if (c) {
+            remove_vm(v, c);
+        }
+        save_state(v);
+    }
+    pthread_mutex_unlock(&v->lock);
+    if (place) {
+        /* As after a migration: its packets go where it runs, a replica's
+         * balancer follows it, its home address is rewritten to it. */
+        op_phase(o, "network");
+        bool balanced;
+        const char *sw = network_follow(v, place, home, addr, serves,
+                                        json_is_true(json_object_get(o->args, "was_away")), mac, &balanced);
+        if (sw)
+            op_result(o, balanced ? "balancer" : "rewrite", json_pack("{s:s}", "switch", sw));
+    }
+    if (vip) {
+        op_phase(o, "balance");
+        rebalance(v, vip);
+    }
+    if (!err)
+        LOG_INF("VM %s recovered (%s: %s)%s%s", o->vm, json_string_value(json_object_get(o->args, "action")),
+                json_string_value(json_object_get(o->args, "why")), place ? ": it runs on " : "", place ? place : "");
+    free(place);
+    op_end(o, err);
+    return NULL;
+}
+
+/* Starts a recovery operation for VM 'r' (lock held): plan 'p' over the
+ * 'n' copies found (each named, on its server, as its agent reported it
+ * ('vms', may hold NULLs); 'x' the transfer record it comes from, or NULL.
+ * 'identity': a copy started takes the identity it was made with. */
+static void start_recovery(struct vmctl *v, struct vrec *r, const struct recover_plan *p, size_t n,
+                           const char *const servers[], const char *const names[], const enum recover_copy copies[],
+                           json_t *const vms[], struct xrec *x, bool identity)
+{
+    json_t *cs = json_array();
+    struct strbuf what;
+    strbuf_init(&what);
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_pack("{s:s, s:s, s:s, s:s}", "server", servers[i], "name", names[i], "was",
+                              recover_copy_name(copies[i]), "do", recover_act_name(p->act[i]));
+        if (vms[i])
+            json_object_set(c, "vm", vms[i]);
+        json_array_append_new(cs, c);
+        strbuf_printf(&what, "%s%s %s on %s", i ? ", " : "", recover_act_name(p->act[i]), names[i], servers[i]);
+    }
+    json_t *args = json_pack("{s:s, s:s, s:o, s:I, s:b, s:b}", "action", recover_verdict_name(p->verdict), "why",
+                             p->why, "copies", cs, "at", (json_int_t)p->at, "identity", identity, "was_away",
+                             x && x->addr && p->at == 1);
+    if (x) {
+        json_object_set_new(args, "transfer", xrec_json(x));
+        if (x->clone)
+            json_object_set_new(args, "clone", json_string(x->dst_name));
+        json_object_set_new(args, "clone_kept", json_boolean(p->clone_kept));
+        json_object_set_new(args, "balance", json_boolean(x->balance));
+    }
+    json_t *out = NULL;
+    r->state = "recovering";
+    int st = op_start(v, "recover", r, p->at >= 0 ? servers[p->at] : NULL, args, recover_thread, &out);
+    json_decref(out);
+    if (st == 202) {
+        struct vrec *c = x && x->clone ? find_vm(v, x->dst_name) : NULL;
+        if (c) {
+            c->op = r->op;
+            c->state = "recovering";
+        }
+        if (x)
+            x->op = r->op;
+        if (x)
+            vrec_why(r, "%s %s -> %s cut short (%s): %s: %s", x->clone ? "clone" : "migration", x->src, x->dst,
+                     *x->phase ? x->phase : "before it began", recover_verdict_name(p->verdict), p->why);
+        else
+            vrec_why(r, "%s: %s", recover_verdict_name(p->verdict), p->why);
+        LOG_INF("VM %s: %s; %s", r->name, r->why, what.s);
+    }
+    strbuf_free(&what);
+}
+
 /* ---- the poller ---- */
 
-/* Brings the inventory in line with what agent 'server' runs, unless an
- * operation is under way or ended after the answer was asked for. */
-static void reconcile(struct vmctl *v, const char *server, json_t *list, double asked)
+/* The copy of VM 'name' on 'server' in the agents' 'lists' (server -> its
+ * GET /v1/vms answer; a server missing did not answer); '*vm' gets the
+ * agent's word on it (borrowed), or NULL. */
+static enum recover_copy copy_on(json_t *lists, const char *server, const char *name, json_t **vm)
+{
+    json_t *list = json_object_get(lists, server), *a;
+    size_t i;
+    *vm = NULL;
+    if (!list)
+        return RECOVER_UNKNOWN;
+    json_array_foreach(json_object_get(list, "vms"), i, a) if (!strcmp(json_string_value(json_object_get(a, "name")) ?: "",
+                                                                       name))
+    {
+        *vm = a;
+        return recover_copy_of(a);
+    }
+    return RECOVER_ABSENT;
+}
+
+/* Brings the inventory in line with what the agents hold ('lists': server
+ * -> its GET /v1/vms answer, for those that answered; 'all_heard': all
+ * did), unless an operation is under way or ended after the answers were
+ * asked for.  Every transfer left half-done, and every VM whose copies no
+ * transfer explains (paused, arriving, or on more than one server), gets a
+ * recovery once it can be decided, and shows as "recovering" until then. */
+static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double asked)
 {
     if (v->ops_running || v->changed >= asked)
         return;
+    double now = proc_now();
     bool changed = false;
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(list, "vms"), i, a)
-    {
-        const char *name = json_string_value(json_object_get(a, "name"));
-        const char *ip = json_string_value(json_object_get(a, "ip"));
-        if (!name || !ip || find_vm(v, name))
+    json_t *taken = json_object(); /* the names transfers account for */
+    for (size_t k = 0; k < v->n_xrecs; k++) {
+        struct xrec *x = v->xrecs[k];
+        json_object_set_new(taken, x->vm, json_true());
+        json_object_set_new(taken, x->dst_name, json_true());
+        if (x->op)
             continue;
-        struct vrec *r = xcalloc(1, sizeof *r);
-        r->name = xstrdup(name);
-        r->server = xstrdup(server);
-        r->mac = xstrdup(json_string_value(json_object_get(a, "mac")) ?: "");
-        r->ip = xstrdup(ip);
-        r->gw = xstrdup(json_string_value(json_object_get(a, "gw")) ?: "");
-        r->addr = r->home = parse_ip(ip);
-        /* Its address for clients and what it serves, as this minidcd (or
-         * the one before it) left them. */
-        json_t *was = json_object_get(v->saved, name);
-        if (was && !strcmp(json_string_value(json_object_get(was, "mac")) ?: "", r->mac)) {
-            r->home = parse_ip(json_string_value(json_object_get(was, "address"))) ?: r->addr;
-            r->serves = parse_ip(json_string_value(json_object_get(was, "serves")));
-            r->restored = r->home != r->addr || r->serves;
+        json_t *vms[2];
+        enum recover_copy c[2] = {copy_on(lists, x->src, x->vm, &vms[0]), copy_on(lists, x->dst, x->dst_name, &vms[1])};
+        struct recover_transfer t = {.clone = x->clone, .finish_sent = x->finish_sent, .src = c[0], .dst = c[1]};
+        struct recover_plan p = recover_transfer_plan(&t);
+        struct vrec *r = find_vm(v, x->vm);
+        if (!r) {
+            r = vrec_found(v, x->vm, x->src, vms[0] ? vms[0] : x->src_spec, "recovering");
+            changed = true;
         }
-        r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
-        r->cpus = (unsigned)json_integer_value(json_object_get(a, "cpus"));
-        const char *st = json_string_value(json_object_get(a, "state")) ?: "";
-        r->state = !strcmp(st, "paused") ? "paused" : "running";
-        xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
-        v->vms[v->n_vms++] = r;
-        LOG_INF("found VM %s (%s) on %s", name, ip, server);
-        changed = true;
+        if (x->clone && !find_vm(v, x->dst_name)) {
+            vrec_found(v, x->dst_name, x->dst, vms[1] ? vms[1] : x->dst_spec, "recovering");
+            changed = true;
+        }
+        r->state = "recovering";
+        if (p.verdict == RECOVER_WAIT)
+            vrec_wait(r, "%s %s -> %s cut short (%s): %s (%s %s, %s %s)", x->clone ? "clone" : "migration", x->src,
+                      x->dst, *x->phase ? x->phase : "before it began", p.why, x->src, recover_copy_name(c[0]),
+                      x->dst, recover_copy_name(c[1]));
+        else if (r->retry <= now) {
+            const char *servers[2] = {x->src, x->dst}, *names[2] = {x->vm, x->dst_name};
+            start_recovery(v, r, &p, 2, servers, names, c, vms, x, x->addr != 0);
+        }
     }
+    /* Copies no transfer explains, name by name. */
+    json_t *byname = json_object(), *list, *a, *found;
+    const char *server, *name;
+    size_t i;
+    json_object_foreach(lists, server, list) json_array_foreach(json_object_get(list, "vms"), i, a)
+    {
+        const char *nm = json_string_value(json_object_get(a, "name"));
+        if (!nm || !json_string_value(json_object_get(a, "ip")) || json_object_get(taken, nm))
+            continue;
+        if (!json_object_get(byname, nm))
+            json_object_set_new(byname, nm, json_array());
+        json_array_append_new(json_object_get(byname, nm), json_pack("{s:s, s:O}", "server", server, "vm", a));
+    }
+    json_object_foreach(byname, name, found)
+    {
+        enum recover_copy c[RECOVER_COPIES_MAX];
+        const char *servers[RECOVER_COPIES_MAX], *names[RECOVER_COPIES_MAX];
+        json_t *vms[RECOVER_COPIES_MAX];
+        size_t n = 0;
+        struct strbuf where;
+        strbuf_init(&where);
+        json_array_foreach(found, i, a) if (n < RECOVER_COPIES_MAX)
+        {
+            servers[n] = json_string_value(json_object_get(a, "server"));
+            names[n] = name;
+            vms[n] = json_object_get(a, "vm");
+            c[n] = recover_copy_of(vms[n]);
+            strbuf_printf(&where, "%s%s %s", n ? ", " : "", servers[n], recover_copy_name(c[n]));
+            n++;
+        }
+        struct recover_plan p = recover_found_plan(c, n, all_heard);
+        struct vrec *r = find_vm(v, name);
+        size_t at = p.at >= 0 && (size_t)p.at < n ? (size_t)p.at : 0;
+        if (r && r->op) {
+            strbuf_free(&where);
+            continue;
+        }
+        if (!r) {
+            r = vrec_found(v, name, servers[at], vms[at], "running");
+            LOG_INF("found VM %s (%s) on %s", name, r->ip, servers[at]);
+            changed = true;
+        }
+        if (p.verdict == RECOVER_NOTHING) {
+            /* One copy: the agent's word on its state (running, crashed). */
+            if (strcmp(r->server, servers[at])) {
+                vrec_place(r, servers[at], vms[at]);
+                changed = true;
+            }
+            const char *st = c[at] == RECOVER_CRASHED ? "crashed" : "running";
+            if (strcmp(st, r->state))
+                LOG_WRN("VM %s on %s is %s", name, servers[at], st);
+            r->state = st;
+            vrec_why(r, NULL);
+        } else if (n == 1 && c[0] == RECOVER_BUSY &&
+                   !strcmp(json_string_value(json_object_get(vms[0], "state")) ?: "", "booting")) {
+            r->state = "booting"; /* asked of its agent by an earlier minidcd */
+        } else if (p.verdict == RECOVER_WAIT || p.verdict == RECOVER_CONFLICT) {
+            r->state = "recovering";
+            vrec_wait(r, "copies on %s: %s", where.s, p.why);
+        } else if (r->retry <= now) {
+            start_recovery(v, r, &p, n, servers, names, c, vms, NULL, true);
+        }
+        strbuf_free(&where);
+    }
+    /* VMs gone from the agents that answered. */
     for (size_t k = 0; k < v->n_vms;) {
         struct vrec *r = v->vms[k];
-        bool listed = false;
-        json_array_foreach(json_object_get(list, "vms"), i, a) listed |=
-            !strcmp(json_string_value(json_object_get(a, "name")) ?: "", r->name);
-        json_array_foreach(json_object_get(list, "vms"), i, a) if (!r->op && !strcmp(r->server, server) &&
-                                                                   !strcmp(json_string_value(json_object_get(a, "name")) ?: "", r->name))
-        {
-            /* The agent's word on its state (running, paused, crashed). */
-            const char *st = json_string_value(json_object_get(a, "state")) ?: "";
-            const char *now = !strcmp(st, "crashed") ? "crashed" : !strcmp(st, "paused") ? "paused" : "running";
-            if (strcmp(now, r->state))
-                LOG_WRN("VM %s on %s is %s", r->name, server, now);
-            r->state = now;
-        }
-        if (!strcmp(r->server, server) && !listed && !r->op) {
-            LOG_WRN("VM %s is no longer on %s", r->name, server);
+        if (!r->op && !json_object_get(taken, r->name) && !json_object_get(byname, r->name) &&
+            json_object_get(lists, r->server)) {
+            LOG_WRN("VM %s is no longer on %s", r->name, r->server);
             remove_vm(v, r);
             changed = true;
         } else {
             k++;
         }
     }
+    json_decref(byname);
+    json_decref(taken);
     if (changed)
         save_state(v);
 }
@@ -1092,7 +1677,7 @@ static void restore_network(struct vmctl *v)
         pthread_mutex_lock(&v->lock);
         struct vrec *r = NULL;
         for (size_t i = 0; i < v->n_vms && !r; i++)
-            if (v->vms[i]->restored && !v->vms[i]->op)
+            if (v->vms[i]->restored && !v->vms[i]->op && !strcmp(v->vms[i]->state, "running"))
                 r = v->vms[i];
         if (!r) {
             pthread_mutex_unlock(&v->lock);
@@ -1107,23 +1692,24 @@ static void restore_network(struct vmctl *v)
                 v->vms[i]->restored = false;
         pthread_mutex_unlock(&v->lock);
         char h[16], a[16];
-        if (serves) {
-            const char *at = rebalance(v, serves);
+        bool balanced;
+        const char *at = network_follow(v, NULL, home, addr, serves, false, mac, &balanced);
+        if (balanced)
             LOG_INF("balancer of %s restored at %s", topo_ip_str(serves, h), at ? at : "(none)");
-        } else if (v->hooks.rewrite) {
-            const char *at = v->hooks.rewrite(v->hooks.ctx, home, addr, mac);
+        else
             LOG_INF("rewrite %s <-> %s restored at %s", topo_ip_str(home, h), topo_ip_str(addr, a), at ? at : "(none)");
-        }
     }
 }
 
 static void poll_once(struct vmctl *v)
 {
+    json_t *lists = json_object();
+    bool all_heard = true;
+    double asked = proc_now();
     for (size_t i = 0; i < v->t->n_nodes; i++) {
         const struct topo_node *n = &v->t->nodes[i];
         if (n->kind != TOPO_SERVER || !n->mgmt)
             continue;
-        double asked = proc_now();
         json_t *list = NULL, *metrics = NULL, *info = NULL;
         char *err = NULL;
         int rc = agent_call(v, n->name, "GET", "/v1/vms", NULL, &list, 2000, &err);
@@ -1138,10 +1724,11 @@ static void poll_once(struct vmctl *v)
             json_object_set_new(info, "reachable", json_true());
             json_object_set_new(v->agents, n->name, info);
             json_object_set_new(v->metrics, n->name, metrics);
-            reconcile(v, n->name, list, asked);
+            json_object_set(lists, n->name, list);
             if (!was_up)
                 LOG_INF("agent of %s is up", n->name);
         } else {
+            all_heard = false;
             if (was_up || !was)
                 LOG_WRN("%s", err);
             json_object_set_new(v->agents, n->name,
@@ -1152,6 +1739,10 @@ static void poll_once(struct vmctl *v)
         json_decref(list);
         free(err);
     }
+    pthread_mutex_lock(&v->lock);
+    reconcile(v, lists, all_heard, asked);
+    pthread_mutex_unlock(&v->lock);
+    json_decref(lists);
     restore_network(v);
 }
 
@@ -1193,6 +1784,27 @@ struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t age
         if (!st && access(state_file, F_OK) == 0)
             LOG_WRN("%s:%d: %s; VMs found at other addresses will not be rewritten", state_file, je.line, je.text);
         v->saved = json_incref(json_object_get(st, "vms"));
+        /* Transfers the minidcd before this one left under way: each VM
+         * shows as recovering until the agents have told what to do. */
+        size_t i;
+        json_t *o;
+        json_array_foreach(json_object_get(st, "transfers"), i, o)
+        {
+            struct xrec *x = xrec_load(v, o);
+            if (!x) {
+                LOG_WRN("%s: transfer %zu is not one of this topology's: ignored", state_file, i);
+                continue;
+            }
+            xgrow(&v->xrecs, &v->cap_xrecs, v->n_xrecs + 1, sizeof *v->xrecs);
+            v->xrecs[v->n_xrecs++] = x;
+            LOG_WRN("a %s of %s from %s to %s was under way (%s): it is finished or undone once the agents answer",
+                    x->clone ? "clone" : "migration", x->vm, x->src, x->dst, *x->phase ? x->phase : "before it began");
+            struct vrec *r = find_vm(v, x->vm) ?: vrec_found(v, x->vm, x->src, x->src_spec, "recovering");
+            vrec_why(r, "%s %s -> %s cut short (%s): waiting to hear from the agents", x->clone ? "clone" : "migration",
+                     x->src, x->dst, *x->phase ? x->phase : "before it began");
+            if (x->clone && !find_vm(v, x->dst_name))
+                vrec_found(v, x->dst_name, x->dst, x->dst_spec, "recovering");
+        }
         json_decref(st);
     }
     if (pthread_create(&v->poller, NULL, poller, v) != 0)
@@ -1226,6 +1838,9 @@ void vmctl_destroy(struct vmctl *v)
     }
     for (size_t i = 0; i < v->n_vms; i++)
         vrec_free(v->vms[i]);
+    for (size_t i = 0; i < v->n_xrecs; i++)
+        xrec_free(v->xrecs[i]);
+    free(v->xrecs);
     for (size_t i = 0; i < v->n_ops; i++) {
         struct op *o = v->ops[i];
         free(o->kind), free(o->vm), free(o->target), free(o->current), free(o->error);

@@ -12,6 +12,16 @@
  * in a state file; a restarted minidcd reads it and, once the agents have
  * shown where the VMs are, has the network rewrite and balance again.
  *
+ * Every migration and clone is recorded in the state file before it asks
+ * an agent (VM, source, destination, the destination's name and address,
+ * the phase reached) until it ends.  One that a minidcd's death cut short,
+ * or one that failed without learning how its undo went (an agent did not
+ * answer), is left to the poller, which finishes or undoes it once the
+ * agents have told what they hold (ctl/recover.h decides), as an operation
+ * "recover" (event "vm.recovered"); so are copies of a VM that no transfer
+ * explains (a paused VM, an arrival, a VM on two servers).  Until then the
+ * VM shows as "recovering", with why, and takes no other operation.
+ *
  * All functions are thread-safe; API handlers call them from the event loop
  * and they never block on the network. */
 #ifndef MINIDC_CTL_VMCTL_H
@@ -31,7 +41,8 @@ struct vmctl;
 struct vmctl_hooks {
     void *ctx;
     /* Receives events as operations end ("vm.booted", "vm.migrated",
-     * "vm.cloned", "vm.destroyed", "vm.failed"), from any thread. */
+     * "vm.cloned", "vm.destroyed", "vm.recovered", "vm.failed"), from any
+     * thread. */
     void (*publish)(void *ctx, const char *type, json_t *data);
     /* Has the network rewrite 'old_ip' <-> 'new_ip' (a VM moved across
      * subnets; 'new_ip' == 'old_ip' removes it); returns the switch's name
