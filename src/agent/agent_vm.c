@@ -967,8 +967,8 @@ fail:
     json_decref(info);
     json_decref(memory);
     LOG_ERR_("%s of %s: %s", copy ? "clone" : "migration", name, err);
-    *out = agent_error("%s: %s; %s keeps running on %s", copy ? "clone" : "migration", err ? err : "failed", name,
-                       a->server);
+    *out = agent_error("%s: %s; %s %s on %s", copy ? "clone" : "migration", err ? err : "failed", name,
+                       qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running", a->server);
     free(err);
     json_decref(ph.list);
     give_back(a, v, AVM_RUNNING);

@@ -914,6 +914,21 @@ static void transfer_free(struct transfer *x)
     json_decref(x->dst_spec);
 }
 
+/* The source's state after a transfer failed and was undone: running,
+ * unless its agent says its QEMU died (the cause of the failure, maybe). */
+static const char *source_state(struct vmctl *v, const struct transfer *x)
+{
+    char *path = xasprintf("/v1/vms/%s", x->vm), *e = NULL;
+    json_t *a = NULL;
+    const char *st = "running";
+    if (agent_call(v, x->src_server, "GET", path, NULL, &a, 5000, &e) == 0 &&
+        recover_copy_of(a) == RECOVER_CRASHED)
+        st = "crashed";
+    free(path), free(e);
+    json_decref(a);
+    return st;
+}
+
 /* Tells the network where a VM is now (lock not held): its packets go to
  * 'server' ('place', NULL: not asked), a replica's balancer follows it, a VM
  * away from its home address has that address rewritten to 'addr', and
@@ -1012,7 +1027,7 @@ static void *migrate_thread(void *arg)
             o->handover = true;
         }
         pthread_mutex_unlock(&v->lock);
-        release(o, x.unsettled ? "recovering" : "running");
+        release(o, x.unsettled ? "recovering" : source_state(v, &x));
     }
     transfer_free(&x);
     op_end(o, err);
@@ -1063,7 +1078,7 @@ static void *clone_thread(void *arg)
         c->serves = vip;
     }
     pthread_mutex_unlock(&v->lock);
-    release(o, x.unsettled ? "recovering" : "running");
+    release(o, x.unsettled ? "recovering" : rc == 0 ? "running" : source_state(v, &x));
     if (made)
         op_result(o, "clone", made);
     if (vip) {
