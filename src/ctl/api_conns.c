@@ -60,6 +60,15 @@ static struct aconn *find(struct api_conns *ac, int fd)
     return NULL;
 }
 
+/* The connection on descriptor 'fd' now: an entry for a connection closed
+ * since the last look may hold the same descriptor, used again. */
+static struct aconn *find_live(struct api_conns *ac, int fd)
+{
+    struct stat st;
+    struct aconn *a = fd >= 0 ? find(ac, fd) : NULL;
+    return a && fstat(fd, &st) == 0 && st.st_ino == a->ino ? a : NULL;
+}
+
 /* Looks at the process's descriptors: the API's connections, what was known
  * of each kept. */
 static void look(struct api_conns *ac)
@@ -221,7 +230,7 @@ static int fd_of(struct evhttp_request *req)
 static void on_complete(struct evhttp_request *req, void *arg)
 {
     struct api_conns *ac = arg;
-    struct aconn *a = find(ac, fd_of(req));
+    struct aconn *a = find_live(ac, fd_of(req));
     if (a) {
         a->busy = false;
         a->since = now_of(ac);
@@ -231,10 +240,12 @@ static void on_complete(struct evhttp_request *req, void *arg)
 void api_conns_request(struct api_conns *ac, struct evhttp_request *req)
 {
     int fd = fd_of(req);
-    struct aconn *a = fd >= 0 ? find(ac, fd) : NULL;
+    /* Marking a stale entry busy left the new connection, once looked at,
+     * idle: an event stream was closed after request_s. */
+    struct aconn *a = find_live(ac, fd);
     if (!a && fd >= 0) {
         look(ac);
-        a = find(ac, fd);
+        a = find_live(ac, fd);
     }
     if (a)
         a->busy = true;

@@ -127,6 +127,10 @@ static void on_close(struct evhttp_connection *conn, void *arg)
             e->subs[i] = e->subs[--e->n_subs];
             break;
         }
+    /* The subscriber went (EOF, time-out): libevent has let go of the
+     * stream's request, which was never ended; it is ours to free. */
+    if (!evhttp_request_get_connection(sub->req))
+        evhttp_request_free(sub->req);
     free(sub);
     LOG_DBG("event subscriber gone (%zu left)", e->n_subs);
 }
