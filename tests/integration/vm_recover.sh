@@ -86,11 +86,15 @@ wait_op_end() { # wait_op_end ID: until it ended; prints its state
     done
     echo timeout
 }
-kill_minidcd() {
-    local p
+kill_minidcd() { # kill -9, and wait until it is gone (or a zombie)
+    local p st
     p=$(minidcd_pid)
     kill -9 "$p"
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.02; done
+    for _ in $(seq 100); do
+        st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
+        [ -z "$st" ] || [ "$st" = Z ] && return 0
+        sleep 0.02
+    done
 }
 # The VM is settled when `vm list` shows it once, running, and no agent of
 # the two servers holds a copy of it that is not running.
