@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# A destination whose data link goes down in the middle of a migration: the
-# move must fail because nothing moves any more (not wait for TCP to give up,
-# minutes), the source must run on and answer, nothing may be left on the
-# destination, and with the link back the same move must go through.
+# Faults around a moving VM.  A destination whose data link goes down in the
+# middle of a migration: the move must fail because nothing moves any more
+# (not wait for TCP to give up, minutes), the source must run on and answer,
+# nothing may be left on the destination, and with the link back the same
+# move must go through.  A long command in the guest holds neither the VM
+# (it can be moved meanwhile) nor minidcd's view of it.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
@@ -52,5 +54,20 @@ is "nothing of it is left on server7" "$(ls "/run/minidc/labs/$L/agents/server7/
 is "no transfer connection is left on server8" "$(ip netns exec "$L-server8" ss -tnH 'dport >= :7100 and dport <= :7163' | wc -l)" 0
 ok "with the link back the move goes through" vm migrate vm1 --to server7 --quiet
 ok "and vm1 answers there" bash -c "ip netns exec $L-internet curl -s -m 3 http://198.18.4.1/ | grep -q '^name=vm1 '"
+# A long exec does not hold the VM: a move and a stop go ahead (the
+# command, on the copy that goes, is cut short with an error).
+vm exec vm1 -- sleep 30 >"$TEST_TMP/exec.out" 2>&1 &
+execp=$!
+sleep 1
+ok "a migration goes ahead while a command runs in the guest" vm migrate vm1 --to server8 --quiet
+wait $execp
+is "the command, cut short by the move, ends with an error" "$?" 1
+vm exec vm1 -- sleep 30 >"$TEST_TMP/exec.out" 2>&1 &
+execp=$!
+sleep 1
+is "vm list shows vm1 running meanwhile" "$(vm list --json | python3 -c "import json,sys; v=[v for v in json.load(sys.stdin)['vms'] if v['name']=='vm1'][0]; print(v['server'], v['state'])")" "server8 running"
+ok "and it can be stopped meanwhile" vm stop vm1 --quiet
+wait $execp
+is "that command ends with an error too" "$?" 1
 ok "lab down" "$MINIDC" lab down "$L"
 done_testing
