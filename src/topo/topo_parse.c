@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "topo/topo.h"
+#include "topo/topo_keys.h"
 #include "util/endpoint.h"
 #include "util/xalloc.h"
 
@@ -23,6 +24,9 @@ struct reader {
      * written but rejected is not reported a second time. */
     char **seen;
     size_t n_seen, seen_cap;
+    /* Once every node is read: the names written and the nodes' names,
+     * sorted, for the links and subnets to find them. */
+    struct topo_key *seen_keys, *node_keys;
 };
 
 static void saw_name(struct reader *r, struct fy_node *n)
@@ -34,12 +38,29 @@ static void saw_name(struct reader *r, struct fy_node *n)
     r->seen[r->n_seen++] = xstrdup(s);
 }
 
+static void index_names(struct reader *r)
+{
+    r->seen_keys = xmalloc((r->n_seen ? r->n_seen : 1) * sizeof *r->seen_keys);
+    for (size_t i = 0; i < r->n_seen; i++)
+        r->seen_keys[i] = (struct topo_key){.str = r->seen[i], .item = i};
+    topo_keys_sort(r->seen_keys, r->n_seen);
+    r->node_keys = xmalloc((r->t->n_nodes ? r->t->n_nodes : 1) * sizeof *r->node_keys);
+    for (size_t i = 0; i < r->t->n_nodes; i++)
+        r->node_keys[i] = (struct topo_key){.str = r->t->nodes[i].name, .item = i};
+    topo_keys_sort(r->node_keys, r->t->n_nodes);
+}
+
+/* The first node named 'name', as topo_find(), or -1. */
+static long find_node(const struct reader *r, const char *name)
+{
+    size_t n = r->t->n_nodes, q = topo_keys_lower(r->node_keys, n, 0, name);
+    return q < n && topo_key_is(&r->node_keys[q], 0, name) ? (long)r->node_keys[q].item : -1;
+}
+
 static bool was_seen(const struct reader *r, const char *name)
 {
-    for (size_t i = 0; i < r->n_seen; i++)
-        if (!strcmp(r->seen[i], name))
-            return true;
-    return false;
+    size_t q = topo_keys_lower(r->seen_keys, r->n_seen, 0, name);
+    return q < r->n_seen && topo_key_is(&r->seen_keys[q], 0, name);
 }
 
 static struct diag_pos pos_of(struct fy_node *n)
@@ -434,7 +455,7 @@ static size_t resolve(struct reader *r, const char *ref, const char *what)
 {
     struct diag_pos pos = {0, 0};
     const char *name = split_ref(ref, &pos);
-    long i = topo_find(r->t, name);
+    long i = find_node(r, name);
     if (i < 0 && was_seen(r, name))
         return (size_t)-1;
     if (i < 0) {
@@ -530,10 +551,11 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
         read_links(&r, v[K_LINKS], kp[K_LINKS], &ends);
 
     /* Resolve names now that every node is known. */
+    index_names(&r);
     for (size_t i = 0; i < t->n_subnets; i++) {
         struct diag_pos pos = {0, 0};
         const char *name = split_ref(sw_names[i], &pos);
-        long s = topo_find(t, name);
+        long s = find_node(&r, name);
         if (s < 0 && was_seen(&r, name))
             ;
         else if (s < 0)
@@ -557,6 +579,8 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
     for (size_t i = 0; i < r.n_seen; i++)
         free(r.seen[i]);
     free(r.seen);
+    free(r.seen_keys);
+    free(r.node_keys);
     return t;
 }
 

@@ -332,6 +332,127 @@ static void test_dpid_given(void **state)
     free(s);
 }
 
+/* Loads 'text' and returns what 'minidc topology check' prints of it. */
+static char *printed(const char *text)
+{
+    struct diag_list dl;
+    struct topo *t = load(text, &dl);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    diag_print(&dl, f);
+    fclose(f);
+    topo_free(t);
+    diag_list_free(&dl);
+    return out;
+}
+
+static void test_repeats_as_before(void **state)
+{
+    (void)state;
+    /* Names, subnets, datapath ids, addresses and links given more than
+     * once, and subnets within subnets: each reported against the first
+     * earlier one (every earlier one for datapath ids and overlaps), a
+     * machine in the last subnet that holds it.  The text is what the checks
+     * printed when they compared every pair. */
+    static const char text[] =
+        "name: t\n"
+        "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}\n"
+        "management: {subnet: 192.0.2.0/24}\n"
+        "subnets:\n"
+        "  - {name: a, prefix: 198.18.0.0/16, gateway: 198.18.9.254, switch: s1}\n"
+        "  - {name: a, prefix: 198.18.2.0/24, gateway: 198.18.2.254, switch: s2}\n"
+        "  - {name: c, prefix: 198.18.2.0/24, gateway: 198.18.2.253, switch: s3}\n"
+        "  - {name: a, prefix: 198.18.0.0/15, gateway: 198.18.8.254, switch: s3}\n"
+        "switches:\n"
+        "  - {name: s1, dpid: '7'}\n"
+        "  - {name: s2, dpid: '7'}\n"
+        "  - {name: s3, dpid: '7'}\n"
+        "  - {name: s1}\n"
+        "servers:\n"
+        "  - {name: h1, address: 198.19.1.1, management: 192.0.2.9}\n"
+        "  - {name: h2, address: 198.19.1.1, management: 192.0.2.9}\n"
+        "  - {name: h3, address: 198.19.1.1, management: 192.0.2.9}\n"
+        "  - {name: h4, address: 198.18.2.7}\n"
+        "links:\n"
+        "  - [s1, s2]\n"
+        "  - [s2, s1]\n"
+        "  - [s1, s2]\n"
+        "  - [s1, h1]\n"
+        "  - [s1, h2]\n"
+        "  - [s1, h3]\n"
+        "  - [s2, h4]\n";
+    static const char want[] =
+        "t.yaml:6:12: error: duplicate subnet name 'a' (already at line 5)\n"
+        "t.yaml:6:12: error: subnet a (198.18.2.0/24) overlaps subnet a (198.18.0.0/16, line 5)\n"
+        "t.yaml:7:12: error: subnet c (198.18.2.0/24) overlaps subnet a (198.18.0.0/16, line 5)\n"
+        "t.yaml:7:12: error: subnet c (198.18.2.0/24) overlaps subnet a (198.18.2.0/24, line 6)\n"
+        "t.yaml:8:12: error: duplicate subnet name 'a' (already at line 5)\n"
+        "t.yaml:8:12: error: subnet a (198.18.0.0/15) overlaps subnet a (198.18.0.0/16, line 5)\n"
+        "t.yaml:8:12: error: subnet a (198.18.0.0/15) overlaps subnet a (198.18.2.0/24, line 6)\n"
+        "t.yaml:8:12: error: subnet a (198.18.0.0/15) overlaps subnet c (198.18.2.0/24, line 7)\n"
+        "t.yaml:11:12: error: switch 's2' has the datapath id 0000000000000007 of switch 's1'\n"
+        "t.yaml:12:12: error: switch 's3' has the datapath id 0000000000000007 of switch 's1'\n"
+        "t.yaml:12:12: error: switch 's3' has the datapath id 0000000000000007 of switch 's2'\n"
+        "t.yaml:13:12: error: duplicate name 's1' (already a switch at line 10)\n"
+        "t.yaml:15:12: error: server 'h1' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "'s1'\n"
+        "t.yaml:16:12: error: server 'h2': address 198.19.1.1 is already used by 'h1' (line 15)\n"
+        "t.yaml:16:12: error: server 'h2' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "'s1'\n"
+        "t.yaml:16:12: error: server 'h2': management address 192.0.2.9 is already used by 'h1'\n"
+        "t.yaml:17:12: error: server 'h3': address 198.19.1.1 is already used by 'h1' (line 15)\n"
+        "t.yaml:17:12: error: server 'h3' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "'s1'\n"
+        "t.yaml:17:12: error: server 'h3': management address 192.0.2.9 is already used by 'h1'\n"
+        "t.yaml:18:12: error: server 'h4' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "'s2'\n"
+        "t.yaml:21:6: error: duplicate link between 's2' and 's1' (already at line 20)\n"
+        "t.yaml:22:6: error: duplicate link between 's1' and 's2' (already at line 20)\n";
+    char *out = printed(text);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void test_management_filled_in(void **state)
+{
+    (void)state;
+    /* Around the controller's address and those written in the file: the
+     * emulated switches take the highest free one, servers the lowest. */
+    static const char text[] = "name: t\n"
+                               "controller: {openflow: 192.0.2.2:6653, api: 192.0.2.2:8080}\n"
+                               "management: {subnet: 192.0.2.0/28}\n"
+                               "subnets: [{name: a, prefix: 198.18.1.0/24, gateway: 198.18.1.254, switch: s1}]\n"
+                               "switches: [{name: s1}]\n"
+                               "servers:\n"
+                               "  - {name: h1, address: 198.18.1.1, management: 192.0.2.1}\n"
+                               "  - {name: h2, address: 198.18.1.2}\n"
+                               "  - {name: h3, address: 198.18.1.3, management: 192.0.2.4}\n"
+                               "  - {name: h4, address: 198.18.1.4}\n"
+                               "  - {name: h5, address: 198.18.1.5, management: 192.0.2.14}\n"
+                               "  - {name: h6, address: 198.18.1.6}\n"
+                               "links: [[s1, h1], [s1, h2], [s1, h3], [s1, h4], [s1, h5], [s1, h6]]\n";
+    static const unsigned want[] = {1, 3, 4, 5, 14, 6};
+    struct diag_list dl;
+    struct topo *t = load(text, &dl);
+    assert_non_null(t);
+    assert_int_equal(t->emu.switch_mgmt, 0xc000020du);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(t->nodes[i + 1].mgmt, 0xc0000200u + want[i]);
+    topo_free(t);
+    diag_list_free(&dl);
+    /* Full: nine addresses were left, the tenth server without one finds none. */
+    char *more = xasprintf("%.*s  - {name: h7, address: 198.18.1.7}\n  - {name: h8, address: 198.18.1.8}\n"
+                           "  - {name: h9, address: 198.18.1.9}\n  - {name: h10, address: 198.18.1.10}\n"
+                           "  - {name: h11, address: 198.18.1.11}\n  - {name: h12, address: 198.18.1.12}\n"
+                           "  - {name: h13, address: 198.18.1.13}\n"
+                           "links: [[s1, h1], [s1, h2], [s1, h3], [s1, h4], [s1, h5], [s1, h6], [s1, h7], [s1, h8], "
+                           "[s1, h9], [s1, h10], [s1, h11], [s1, h12], [s1, h13]]\n",
+                           (int)(strstr(text, "links:") - text), text);
+    expect_problem(more, 19, 12, "server 'h13': no management address left in 192.0.2.0/28");
+    free(more);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +473,8 @@ int main(void)
         cmocka_unit_test(test_every_problem_reported),
         cmocka_unit_test(test_empty_and_missing),
         cmocka_unit_test(test_dpid_given),
+        cmocka_unit_test(test_repeats_as_before),
+        cmocka_unit_test(test_management_filled_in),
     };
     return cmocka_run_group_tests_name("topo_parse", tests, NULL, NULL);
 }
