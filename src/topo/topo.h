@@ -72,6 +72,15 @@ struct topo_emu {
     uint32_t switch_mgmt; /* the emulated switches' address on the management network */
 };
 
+/* Where the file wrote what the checks may find at fault, for their
+ * messages; {0, 0} where it wrote nothing. */
+struct topo_where {
+    struct diag_pos name;        /* the 'name' value */
+    struct diag_pos ctl;         /* the 'controller.openflow' value */
+    struct diag_pos switch_mgmt; /* the 'emulation.switch-management' value */
+    struct diag_pos switches;    /* the 'switches' key */
+};
+
 struct topo {
     char *name;
     char *file;
@@ -88,6 +97,7 @@ struct topo {
     uint16_t api_port;
     enum topo_rewrite_at rewrite_at;
     struct topo_emu emu;
+    struct topo_where where;
 };
 
 /* Reads and checks topology file 'path'.  On success returns the topology

@@ -66,12 +66,15 @@ bool topo_valid_lab_name(const char *s)
 static size_t check_names(struct topo *t, struct diag_list *d)
 {
     size_t n = 0;
-    /* No name at all: the 'name' key was there but rejected, and reported. */
+    /* No name at all: the 'name' key was there but rejected, and reported.
+     * A name the file does not write is its file's name. */
     if (t->name && !topo_valid_lab_name(t->name)) {
-        diag_add(d, (struct diag_pos){1, 1},
-                 "topology name '%s' cannot name a lab (expected a letter, then letters, digits or '_', at most "
-                 "%d characters; set it with a 'name:' key)",
-                 t->name ? t->name : "", TOPO_LAB_NAME_MAX);
+        bool written = t->where.name.line != 0;
+        diag_add(d, t->where.name,
+                 "topology name '%s'%s cannot name a lab (expected a letter, then letters, digits or '_', at most "
+                 "%d characters%s)",
+                 t->name, written ? "" : " (the file's name)", TOPO_LAB_NAME_MAX,
+                 written ? "" : "; set one with a 'name:' key");
         n++;
     }
     struct topo_key *keys = new_keys(t->n_nodes);
@@ -101,7 +104,8 @@ static size_t check_names(struct topo *t, struct diag_list *d)
     }
     free(first);
     if (topo_count(t, TOPO_SWITCH) == 0) {
-        diag_add(d, (struct diag_pos){1, 1}, "the topology has no switch");
+        diag_add(d, t->where.switches.line ? t->where.switches : (struct diag_pos){1, 1},
+                 "the topology has no switch");
         n++;
     }
     return n;
@@ -397,11 +401,10 @@ static size_t check_management(struct topo *t, struct diag_list *d)
 {
     size_t n = 0;
     char b1[16], b2[16];
-    struct diag_pos top = {1, 1};
     if (t->mgmt.len == 0 || t->ctl_addr == 0)
         return 0; /* missing or rejected: reported by the reader */
     if (!topo_prefix_contains(t->mgmt, t->ctl_addr) || is_edge_address(t->mgmt, t->ctl_addr)) {
-        diag_add(d, top, "controller openflow address %s is not a host address of the management network %s/%d",
+        diag_add(d, t->where.ctl, "controller openflow address %s is not a host address of the management network %s/%d",
                  topo_ip_str(t->ctl_addr, b1), topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
         n++;
     }
@@ -436,7 +439,7 @@ static size_t check_management(struct topo *t, struct diag_list *d)
     uint32_t m = topo_prefix_mask(t->mgmt.len);
     if (t->emu.switch_mgmt && (!topo_prefix_contains(t->mgmt, t->emu.switch_mgmt) ||
                                is_edge_address(t->mgmt, t->emu.switch_mgmt) || t->emu.switch_mgmt == t->ctl_addr)) {
-        diag_add(d, top, "emulation switch-management %s is not a free host address of %s/%d",
+        diag_add(d, t->where.switch_mgmt, "emulation switch-management %s is not a free host address of %s/%d",
                  topo_ip_str(t->emu.switch_mgmt, b1), topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
         return 1;
     }

@@ -91,13 +91,21 @@ static struct diag_pos pos_of(struct fy_node *n)
     return p;
 }
 
+/* The position of 'n', or 'at' when it has none (an empty value, an empty
+ * list or mapping). */
+static struct diag_pos pos_or(struct fy_node *n, struct diag_pos at)
+{
+    struct diag_pos p = pos_of(n);
+    return p.line ? p : at;
+}
+
 static const char *type_name(struct fy_node *n)
 {
     if (!n)
         return "nothing";
     switch (fy_node_get_type(n)) {
     case FYNT_SCALAR:
-        return "a scalar";
+        return fy_node_get_scalar_token(n) ? "a scalar" : "an empty value";
     case FYNT_SEQUENCE:
         return "a list";
     case FYNT_MAPPING:
@@ -115,7 +123,7 @@ static const char *want_scalar(struct reader *r, struct fy_node *n, struct diag_
         if (s)
             return s;
     }
-    diag_add(r->diags, n ? pos_of(n) : at, "%s: expected a value, found %s", what, type_name(n));
+    diag_add(r->diags, pos_or(n, at), "%s: expected a value, found %s", what, type_name(n));
     return NULL;
 }
 
@@ -134,7 +142,7 @@ static bool read_mapping(struct reader *r, struct fy_node *map, struct diag_pos 
         key_pos[i] = at;
     }
     if (!map || fy_node_get_type(map) != FYNT_MAPPING) {
-        diag_add(r->diags, map ? pos_of(map) : at, "%s: expected a mapping, found %s", what, type_name(map));
+        diag_add(r->diags, pos_or(map, at), "%s: expected a mapping, found %s", what, type_name(map));
         return false;
     }
     void *it = NULL;
@@ -162,7 +170,7 @@ static bool read_mapping(struct reader *r, struct fy_node *map, struct diag_pos 
     bool ok = true;
     for (size_t i = 0; i < n_keys; i++) {
         if (keys[i].required && !vals[i]) {
-            diag_add(r->diags, pos_of(map), "%s: missing required key '%s'", what, keys[i].key);
+            diag_add(r->diags, pos_or(map, at), "%s: missing required key '%s'", what, keys[i].key);
             ok = false;
         }
     }
@@ -296,7 +304,7 @@ static struct fy_node *want_sequence(struct reader *r, struct fy_node *n, struct
 {
     if (n && fy_node_get_type(n) == FYNT_SEQUENCE)
         return n;
-    diag_add(r->diags, n ? pos_of(n) : at, "%s: expected a list, found %s", what, type_name(n));
+    diag_add(r->diags, pos_or(n, at), "%s: expected a list, found %s", what, type_name(n));
     return NULL;
 }
 
@@ -471,8 +479,10 @@ static void read_controller(struct reader *r, struct fy_node *map, struct diag_p
     struct fy_node *v[3];
     struct diag_pos kp[3];
     read_mapping(r, map, at, "controller", keys, 3, v, kp);
-    if (v[0])
+    if (v[0]) {
+        r->t->where.ctl = pos_or(v[0], kp[0]);
         want_endpoint(r, v[0], kp[0], "controller openflow", &r->t->ctl_addr, &r->t->ctl_of_port);
+    }
     if (v[1])
         want_endpoint(r, v[1], kp[1], "controller api", &r->t->api_addr, &r->t->api_port);
     const char *ra = v[2] ? want_scalar(r, v[2], kp[2], "controller rewrite-at") : NULL;
@@ -486,8 +496,10 @@ static void read_emulation(struct reader *r, struct fy_node *map, struct diag_po
     struct fy_node *v[1];
     struct diag_pos kp[1];
     read_mapping(r, map, at, "emulation", keys, 1, v, kp);
-    if (v[0])
+    if (v[0]) {
+        r->t->where.switch_mgmt = pos_or(v[0], kp[0]);
         want_ipv4(r, v[0], kp[0], "emulation switch-management", &r->t->emu.switch_mgmt);
+    }
 }
 
 static void collect_parse_errors(struct fy_diag *fyd, struct diag_list *diags)
@@ -522,8 +534,10 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
     }
     read_mapping(&r, root, top, "the topology", keys, K_COUNT, v, kp);
 
-    if (v[K_NAME])
+    if (v[K_NAME]) {
+        t->where.name = pos_or(v[K_NAME], kp[K_NAME]);
         t->name = want_name(&r, v[K_NAME], kp[K_NAME], "name", TOPO_LAB_NAME_MAX);
+    }
     if (v[K_CTL])
         read_controller(&r, v[K_CTL], kp[K_CTL]);
     if (v[K_MGMT]) {
@@ -537,6 +551,7 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
         read_emulation(&r, v[K_EMU], kp[K_EMU]);
 
     size_t cap = 0;
+    t->where.switches = v[K_SWITCHES] ? kp[K_SWITCHES] : top;
     if (v[K_SWITCHES])
         read_switches(&r, v[K_SWITCHES], kp[K_SWITCHES], &cap);
     if (v[K_SERVERS])

@@ -453,6 +453,37 @@ static void test_management_filled_in(void **state)
     free(more);
 }
 
+static void test_positions_of_values(void **state)
+{
+    (void)state;
+    /* Faults found by the checks, at the value at fault rather than 1:1. */
+    expect_variant_problem(2, "controller: {openflow: 10.0.0.1:6653, api: 192.0.2.254:8080}", 2, 24,
+                           "controller openflow address 10.0.0.1 is not a host address of the management network");
+    expect_variant_problem(2, "controller:\n  openflow: 192.0.2.255:6653\n  api: 192.0.2.254:8080", 3, 13,
+                           "controller openflow address 192.0.2.255 is not a host address");
+    char *s = variant(1, "name: t\nemulation: {switch-management: 192.0.3.1}", 0, NULL);
+    expect_problem(s, 2, 32, "emulation switch-management 192.0.3.1 is not a free host address");
+    free(s);
+    expect_variant_problem(1, "name: a-b", 1, 7, "topology name 'a-b' cannot name a lab");
+    /* A name taken from the file's name has no place in the file. */
+    char *noname = variant(1, "# no name", 0, NULL);
+    struct diag_list dl;
+    diag_list_init(&dl, "my-topo.yaml");
+    assert_null(topo_load_string("my-topo.yaml", noname, &dl));
+    assert_int_equal(dl.n, 1);
+    assert_int_equal(dl.items[0].pos.line, 0);
+    assert_non_null(strstr(dl.items[0].msg, "topology name 'my-topo' (the file's name) cannot name a lab"));
+    diag_list_free(&dl);
+    free(noname);
+    expect_problem("controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}\n"
+                   "management: {subnet: 192.0.2.0/24}\nsubnets: []\nlinks: []\nswitches: []\n",
+                   5, 1, "the topology has no switch");
+    /* An empty value: at its key, and said so. */
+    s = variant(12, "", 13, "");
+    expect_problem(s, 11, 1, "servers: expected a list, found an empty value");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_dpid_given),
         cmocka_unit_test(test_repeats_as_before),
         cmocka_unit_test(test_management_filled_in),
+        cmocka_unit_test(test_positions_of_values),
     };
     return cmocka_run_group_tests_name("topo_parse", tests, NULL, NULL);
 }
