@@ -4,16 +4,23 @@
  * each problem with the position of the offending key or value.  Relations
  * between entries (links, subnets, connectivity) are checked in topo_check.c.
  * Every problem is reported; reading goes on after an error so that one run
- * shows them all. */
+ * shows them all.
+ *
+ * Before YAML, the bytes must be text (topo_text.h).  Of YAML, a topology
+ * file uses one document and no aliases: a second document and every alias
+ * are reported where they start, and a file with an alias is read no
+ * further (what its alias would have meant is not guessed at; expanding
+ * aliases also lets a small file grow without bound).  Anchors alone change
+ * nothing and are let be. */
 #include <errno.h>
 #include <libfyaml.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "topo/topo.h"
 #include "topo/topo_keys.h"
+#include "topo/topo_text.h"
 #include "util/endpoint.h"
 #include "util/xalloc.h"
 
@@ -599,56 +606,157 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
     return t;
 }
 
-static struct topo *load(const char *file, const char *text, struct diag_list *diags)
+/* Reports every alias under 'n', where its '*' is; returns how many. */
+static size_t report_aliases(struct fy_node *n, const char *text, struct diag_list *diags)
 {
+    if (!n)
+        return 0;
+    size_t found = 0;
+    if (fy_node_is_alias(n)) {
+        size_t len = 0;
+        const char *name = fy_node_get_scalar(n, &len);
+        struct diag_pos pos = pos_of(n);
+        /* libfyaml's alias token starts after the '*'. */
+        const struct fy_mark *m = fy_token_start_mark(fy_node_get_scalar_token(n));
+        if (m && m->input_pos > 0 && text[m->input_pos - 1] == '*' && pos.column > 1)
+            pos.column--;
+        diag_add(diags, pos, "YAML alias '*%.*s': aliases are not supported in a topology file (write the value out "
+                             "in full)",
+                 (int)len, name ? name : "");
+        return 1;
+    }
+    void *it = NULL;
+    if (fy_node_is_mapping(n)) {
+        struct fy_node_pair *pair;
+        while ((pair = fy_node_mapping_iterate(n, &it))) {
+            found += report_aliases(fy_node_pair_key(pair), text, diags);
+            found += report_aliases(fy_node_pair_value(pair), text, diags);
+        }
+    } else if (fy_node_is_sequence(n)) {
+        struct fy_node *item;
+        while ((item = fy_node_sequence_iterate(n, &it)))
+            found += report_aliases(item, text, diags);
+    }
+    return found; /* libfyaml limits the depth (64) */
+}
+
+static void report_second_document(struct fy_document *fyd, struct diag_list *diags)
+{
+    struct fy_document_state *st = fy_document_get_document_state(fyd);
+    const struct fy_mark *m = st ? fy_document_state_start_mark(st) : NULL;
+    struct diag_pos pos = m ? (struct diag_pos){m->line + 1, m->column + 1} : (struct diag_pos){0, 0};
+    diag_add(diags, pos,
+             "a second YAML document starts here: a topology file holds one document (remove the '---' or the "
+             "'...' before it, or split the file)");
+}
+
+static struct topo *load(const char *file, const char *text, size_t len, struct diag_list *diags)
+{
+    if (!topo_text_check(text, len, diags))
+        return NULL;
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
     struct fy_diag *fydiag = fy_diag_create(&dcfg);
-    fy_diag_set_collect_errors(fydiag, true);
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE, .diag = fydiag};
-    struct fy_document *fyd = text ? fy_document_build_from_string(&cfg, text, FY_NT)
-                                   : fy_document_build_from_file(&cfg, file);
+    struct fy_parser *fyp = fydiag ? fy_parser_create(&cfg) : NULL;
+    if (!fyp || fy_parser_set_string(fyp, text, len) != 0) {
+        fprintf(stderr, "minidc: cannot start the YAML reader (out of memory?)\n");
+        abort();
+    }
+    fy_diag_set_collect_errors(fydiag, true);
+    struct fy_document *fyd = fy_parse_load_document(fyp);
     struct topo *t = NULL;
+    size_t before = diags->n;
     if (!fyd) {
-        size_t before = diags->n;
         collect_parse_errors(fydiag, diags);
-        if (diags->n == before) {
-            if (!text && access(file, R_OK) != 0)
-                diag_add(diags, (struct diag_pos){0, 0}, "cannot read the file: %s", strerror(errno));
-            else
-                diag_add(diags, (struct diag_pos){1, 1},
-                         "the file holds no YAML document (expected a topology mapping; see docs/topology.md)");
-        }
+        if (diags->n == before)
+            diag_add(diags, (struct diag_pos){1, 1},
+                     "the file holds no YAML document (expected a topology mapping; see docs/topology.md)");
     } else {
-        size_t before = diags->n;
-        t = read_document(fyd, file, diags);
-        if (t && !t->name && !(fy_document_root(fyd) && fy_node_mapping_lookup_by_string(fy_document_root(fyd), "name", FY_NT))) {
-            /* Default lab name: the file's base name without extension. */
-            const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-            size_t len = strcspn(base, ".");
-            t->name = xstrndup(base, len);
+        struct fy_document *more = fy_parse_load_document(fyp);
+        if (more) {
+            report_second_document(more, diags);
+            fy_parse_document_destroy(fyp, more);
         }
-        /* Check relations even after the reader found problems, so one run
-         * reports them all; the partial model tolerates unresolved names. */
-        if (t)
-            topo_check(t, diags);
+        collect_parse_errors(fydiag, diags);
+        struct fy_node *root = fy_document_root(fyd);
+        if (report_aliases(root, text, diags) == 0) {
+            t = read_document(fyd, file, diags);
+            if (t && !t->name && !(root && fy_node_mapping_lookup_by_string(root, "name", FY_NT))) {
+                /* Default lab name: the file's base name without extension. */
+                const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+                size_t n = strcspn(base, ".");
+                t->name = xstrndup(base, n);
+            }
+            /* Check relations even after the reader found problems, so one
+             * run reports them all; the partial model tolerates unresolved
+             * names. */
+            if (t)
+                topo_check(t, diags);
+        }
         if (diags->n > before) {
             topo_free(t);
             t = NULL;
         }
-        fy_document_destroy(fyd);
+        fy_parse_document_destroy(fyp, fyd);
     }
+    fy_parser_destroy(fyp);
     fy_diag_destroy(fydiag);
     return t;
 }
 
+/* The whole file, at most TOPO_FILE_MAX bytes, or NULL after a problem. */
+static char *read_file(const char *path, size_t *len, struct diag_list *diags)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diag_add(diags, (struct diag_pos){0, 0}, "cannot read the file: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 0, n = 0;
+    char *data = NULL;
+    for (;;) {
+        xgrow(&data, &cap, n + 65536, 1);
+        size_t got = fread(data + n, 1, cap - n, f);
+        n += got;
+        if (n > TOPO_FILE_MAX) {
+            diag_add(diags, (struct diag_pos){0, 0}, "the file is larger than %u MiB, more than a topology file may be",
+                     TOPO_FILE_MAX >> 20);
+            break;
+        }
+        if (got == 0 || feof(f))
+            break;
+    }
+    if (ferror(f) || n > TOPO_FILE_MAX) {
+        if (ferror(f))
+            diag_add(diags, (struct diag_pos){0, 0}, "cannot read the file: %s", strerror(errno));
+        fclose(f);
+        free(data);
+        return NULL;
+    }
+    fclose(f);
+    *len = n;
+    return data;
+}
+
 struct topo *topo_load(const char *path, struct diag_list *diags)
 {
-    return load(path, NULL, diags);
+    size_t len = 0;
+    char *data = read_file(path, &len, diags);
+    if (!data)
+        return NULL;
+    struct topo *t = load(path, data, len, diags);
+    free(data);
+    return t;
+}
+
+struct topo *topo_load_buffer(const char *name, const void *data, size_t len, struct diag_list *diags)
+{
+    return load(name, data, len, diags);
 }
 
 struct topo *topo_load_string(const char *name, const char *text, struct diag_list *diags)
 {
-    return load(name, text, diags);
+    return load(name, text, strlen(text), diags);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -453,6 +454,163 @@ static void test_management_filled_in(void **state)
     free(more);
 }
 
+/* Writes 'len' bytes to a file of its own and loads it as topo_load() does
+ * (the reader's NUL bytes and encodings come from files). */
+static struct topo *load_file_bytes(const char *bytes, size_t len, struct diag_list *dl)
+{
+    char path[] = "/tmp/test_topo_parse.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    diag_list_init(dl, "t.yaml");
+    struct topo *t = topo_load(path, dl);
+    unlink(path);
+    return t;
+}
+
+/* Asserts that the bytes are refused with exactly one problem, at LINE:COLUMN
+ * and mentioning 'needle'. */
+static void expect_bytes_problem(const char *bytes, size_t len, int line, int column, const char *needle)
+{
+    struct diag_list dl;
+    struct topo *t = load_file_bytes(bytes, len, &dl);
+    bool found = dl.n == 1 && dl.items[0].pos.line == line && dl.items[0].pos.column == column &&
+                 strstr(dl.items[0].msg, needle);
+    if (!found || t) {
+        fprintf(stderr, "expected one problem at %d:%d with '%s'; got:\n", line, column, needle);
+        diag_print(&dl, stderr);
+    }
+    assert_null(t);
+    assert_true(found);
+    diag_list_free(&dl);
+}
+
+static void test_aliases(void **state)
+{
+    (void)state;
+    /* An alias is reported where it stands, and nothing it would have
+     * confused: a switch given as an alias of another switch. */
+    char *s = variant(8, "  - &sw {name: s1}", 10, "  - {name: s3}\n  - *sw");
+    expect_problem(s, 11, 5, "YAML alias '*sw'");
+    struct diag_list dl;
+    assert_null(load(s, &dl));
+    assert_int_equal(dl.n, 1);
+    assert_non_null(strstr(dl.items[0].msg, "not supported"));
+    diag_list_free(&dl);
+    free(s);
+    /* As a link end, in a merge key, to an anchor never defined, as a key. */
+    s = variant(10, "  - {name: &n3 s3}", 18, "  - [*n3, h2]");
+    expect_problem(s, 18, 6, "YAML alias '*n3'");
+    free(s);
+    s = variant(8, "  - &sw {name: s1}", 10, "  - {<<: *sw, name: s3}");
+    expect_problem(s, 10, 10, "YAML alias '*sw'");
+    free(s);
+    expect_variant_problem(13, "  - {name: h2, address: *nowhere}", 13, 25, "YAML alias '*nowhere'");
+    expect_variant_problem(13, "  - {*k : h2, address: 198.18.2.1}", 13, 6, "YAML alias '*k'");
+    /* An anchor alone changes nothing. */
+    s = variant(8, "  - &sw {name: s1}", 0, NULL);
+    struct topo *t = load(s, &dl);
+    assert_non_null(t);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(s);
+}
+
+static void test_second_document(void **state)
+{
+    (void)state;
+    char *one = variant(0, NULL, 0, NULL);
+    /* After '---', after '...' (implicitly started), an empty one. */
+    static const struct {
+        const char *tail;
+        int line;
+    } second[] = {{"---\nname: other\n", 19}, {"...\nname: other\n", 20}, {"--- # nothing\n", 19}};
+    for (size_t i = 0; i < sizeof second / sizeof *second; i++) {
+        char *s = xasprintf("%s%s", one, second[i].tail);
+        expect_problem(s, second[i].line, 1, "a second YAML document");
+        free(s);
+    }
+    /* One that does not parse is not passed over either. */
+    char *s = xasprintf("%s---\nname: [\n", one);
+    struct diag_list dl;
+    assert_null(load(s, &dl));
+    assert_true(dl.n >= 1);
+    assert_non_null(strstr(dl.items[0].msg, "YAML syntax"));
+    assert_true(dl.items[0].pos.line >= 20);
+    diag_list_free(&dl);
+    free(s);
+    /* The end of the document alone is fine, and so is '---' before it. */
+    s = xasprintf("---\n%s...\n", one);
+    struct topo *t = load(s, &dl);
+    assert_non_null(t);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(s);
+    free(one);
+}
+
+static void test_nul_and_encoding(void **state)
+{
+    (void)state;
+    char *s = variant(0, NULL, 0, NULL);
+    size_t len = strlen(s);
+    /* A NUL inside a line, and one after the end with more behind it (it
+     * used to cut the file short there, silently). */
+    char *at = strstr(s, "{name: s2}") + strlen("{name: s2");
+    *at = '\0';
+    expect_bytes_problem(s, len, 9, 14, "NUL byte");
+    *at = '}';
+    char *tail = xmalloc(len + 16);
+    memcpy(tail, s, len);
+    memcpy(tail + len, "\0links: [\n", 11);
+    expect_bytes_problem(tail, len + 11, 19, 1, "NUL byte");
+    free(tail);
+    /* Not UTF-8, a control character, columns counted in characters (as
+     * libfyaml counts them), CRLF and CR line ends. */
+    char *bad = variant(9, "  - {name: \xff" "2}", 0, NULL);
+    expect_bytes_problem(bad, strlen(bad), 9, 12, "not UTF-8");
+    free(bad);
+    bad = variant(9, "  - {name: s\xc3\xa9\xe2\x82}", 0, NULL);
+    expect_bytes_problem(bad, strlen(bad), 9, 14, "not UTF-8");
+    free(bad);
+    bad = variant(9, "  - {name: \"s\x01\"}", 0, NULL);
+    expect_bytes_problem(bad, strlen(bad), 9, 14, "U+0001");
+    free(bad);
+    bad = variant(1, "name: t # \xc3\xa9t\xc3\xa9\x7f", 0, NULL);
+    expect_bytes_problem(bad, strlen(bad), 1, 14, "U+007F");
+    free(bad);
+    bad = variant(3, "management: {subnet: 192.0.2.0/24}\r\n\r#", 4, "subnets:\x02");
+    expect_bytes_problem(bad, strlen(bad), 6, 9, "U+0002");
+    free(bad);
+    /* A byte order mark is not a character of the first line. */
+    bad = xasprintf("\xef\xbb\xbfname: t\x03\n");
+    expect_bytes_problem(bad, strlen(bad), 1, 8, "U+0003");
+    free(bad);
+    /* Tabs, non-ASCII letters and CRLF are text. */
+    char *crlf = xmalloc(2 * len + 64);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n')
+            crlf[k++] = '\r';
+        crlf[k++] = s[i];
+    }
+    static const char comment[] = "# caf\xc3\xa9\t\xe2\x82\xac\r\n";
+    memcpy(crlf + k, comment, sizeof comment - 1);
+    k += sizeof comment - 1;
+    struct diag_list dl;
+    struct topo *t = load_file_bytes(crlf, k, &dl);
+    if (!t)
+        diag_print(&dl, stderr);
+    assert_non_null(t);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(crlf);
+    free(s);
+}
+
 static void test_positions_of_values(void **state)
 {
     (void)state;
@@ -506,6 +664,9 @@ int main(void)
         cmocka_unit_test(test_dpid_given),
         cmocka_unit_test(test_repeats_as_before),
         cmocka_unit_test(test_management_filled_in),
+        cmocka_unit_test(test_aliases),
+        cmocka_unit_test(test_second_document),
+        cmocka_unit_test(test_nul_and_encoding),
         cmocka_unit_test(test_positions_of_values),
     };
     return cmocka_run_group_tests_name("topo_parse", tests, NULL, NULL);
