@@ -43,14 +43,14 @@ static bool printable(uint32_t c)
     return c != 0xfffe && c != 0xffff;
 }
 
-struct diag_pos topo_text_pos(const char *data, size_t offset)
+struct diag_pos topo_text_pos(const char *data, size_t len, size_t offset)
 {
     const unsigned char *p = (const unsigned char *)data;
     struct diag_pos pos = {1, 1};
     size_t i = offset >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
-    for (; i < offset; i++) {
-        /* CR LF ends one line, at its LF; p[offset] is there to look at. */
-        if (p[i] == '\n' || (p[i] == '\r' && p[i + 1] != '\n')) {
+    for (; i < offset && i < len; i++) {
+        /* CR LF ends one line, at its LF. */
+        if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n'))) {
             pos.line++;
             pos.column = 1;
         } else if ((p[i] & 0xc0) != 0x80) {
@@ -67,20 +67,28 @@ bool topo_text_check(const char *data, size_t len, struct diag_list *diags)
         uint32_t c = 0;
         size_t n = utf8_decode(p + i, len - i, &c);
         if (n == 0) {
-            diag_add(diags, topo_text_pos(data, i),
+            diag_add(diags, topo_text_pos(data, len, i),
                      "bytes that are not UTF-8 (0x%02x): a topology file is UTF-8 text", p[i]);
             return false;
         }
         if (c == 0) {
-            diag_add(diags, topo_text_pos(data, i), "a NUL byte: a topology file is text (is this the right file?)");
+            diag_add(diags, topo_text_pos(data, len, i), "a NUL byte: a topology file is text (is this the right file?)");
             return false;
         }
         if (!printable(c)) {
-            diag_add(diags, topo_text_pos(data, i), "character U+%04X (a control character) is not allowed in YAML",
+            diag_add(diags, topo_text_pos(data, len, i), "character U+%04X (a control character) is not allowed in YAML",
                      (unsigned)c);
             return false;
         }
         i += n;
     }
     return true;
+}
+
+struct diag_pos topo_text_clamp(const char *data, size_t len, struct diag_pos pos)
+{
+    struct diag_pos end = topo_text_pos(data, len, len);
+    if (pos.line > end.line || (pos.line == end.line && pos.column > end.column))
+        return end;
+    return pos;
 }

@@ -20,8 +20,12 @@
  * position to 'diags' and returns false. */
 bool topo_text_check(const char *data, size_t len, struct diag_list *diags);
 
-/* The position of byte 'offset' of 'data' (a byte of it, not its end),
- * counted as above. */
-struct diag_pos topo_text_pos(const char *data, size_t offset);
+/* The position of byte 'offset' of the 'len' bytes at 'data', counted as
+ * above; 'len' itself is the end, just after the last character. */
+struct diag_pos topo_text_pos(const char *data, size_t len, size_t offset);
+
+/* 'pos', or the end of the text when 'pos' is past it (libfyaml places
+ * what it finds missing at the end on a line after the last). */
+struct diag_pos topo_text_clamp(const char *data, size_t len, struct diag_pos pos);
 
 #endif

@@ -241,6 +241,10 @@ static void test_yaml_syntax(void **state)
     diag_list_free(&dl);
     free(s);
     expect_variant_problem(9, "  - {name: s2, name: s4}", 9, 16, "YAML syntax: duplicate key");
+    /* What is missing at the end is at the end, not on a line after the
+     * last (found by fuzz_topo_parse). */
+    expect_problem("name: t\ncontroller: {open", 2, 18, "YAML syntax");
+    expect_problem("name: t\r\ncontroller: [", 2, 14, "YAML syntax");
 }
 
 static void test_addresses(void **state)
