@@ -509,15 +509,14 @@ static void read_emulation(struct reader *r, struct fy_node *map, struct diag_po
     }
 }
 
-static void collect_parse_errors(struct fy_diag *fyd, const char *text, size_t len, struct diag_list *diags)
+static void collect_parse_errors(struct fy_diag *fyd, struct diag_list *diags)
 {
     void *it = NULL;
     struct fy_diag_error *e;
     while ((e = fy_diag_errors_iterate(fyd, &it))) {
         if (e->type < FYET_ERROR)
             continue;
-        diag_add(diags, topo_text_clamp(text, len, (struct diag_pos){e->line, e->column}), "YAML syntax: %s",
-                 e->msg);
+        diag_add(diags, (struct diag_pos){e->line, e->column}, "YAML syntax: %s", e->msg);
     }
 }
 
@@ -670,7 +669,7 @@ static struct topo *load(const char *file, const char *text, size_t len, struct 
     struct topo *t = NULL;
     size_t before = diags->n;
     if (!fyd) {
-        collect_parse_errors(fydiag, text, len, diags);
+        collect_parse_errors(fydiag, diags);
         if (diags->n == before)
             diag_add(diags, (struct diag_pos){1, 1},
                      "the file holds no YAML document (expected a topology mapping; see docs/topology.md)");
@@ -680,7 +679,7 @@ static struct topo *load(const char *file, const char *text, size_t len, struct 
             report_second_document(more, diags);
             fy_parse_document_destroy(fyp, more);
         }
-        collect_parse_errors(fydiag, text, len, diags);
+        collect_parse_errors(fydiag, diags);
         struct fy_node *root = fy_document_root(fyd);
         if (report_aliases(root, text, diags) == 0) {
             t = read_document(fyd, file, diags);
@@ -702,6 +701,10 @@ static struct topo *load(const char *file, const char *text, size_t len, struct 
         }
         fy_parse_document_destroy(fyp, fyd);
     }
+    /* libfyaml places what is missing at the end (a syntax error, an empty
+     * scalar) past it: at the end it is. */
+    for (size_t i = before; i < diags->n; i++)
+        diags->items[i].pos = topo_text_clamp(text, len, diags->items[i].pos);
     fy_parser_destroy(fyp);
     fy_diag_destroy(fydiag);
     return t;

@@ -25,7 +25,7 @@ bool topo_text_check(const char *data, size_t len, struct diag_list *diags);
 struct diag_pos topo_text_pos(const char *data, size_t len, size_t offset);
 
 /* 'pos', or the end of the text when 'pos' is past it (libfyaml places
- * what it finds missing at the end on a line after the last). */
+ * what it finds missing at the end, and empty scalars there, past it). */
 struct diag_pos topo_text_clamp(const char *data, size_t len, struct diag_pos pos);
 
 #endif

@@ -245,6 +245,7 @@ static void test_yaml_syntax(void **state)
      * last (found by fuzz_topo_parse). */
     expect_problem("name: t\ncontroller: {open", 2, 18, "YAML syntax");
     expect_problem("name: t\r\ncontroller: [", 2, 14, "YAML syntax");
+    expect_problem(" >", 1, 3, "the topology: expected a mapping, found a scalar");
 }
 
 static void test_addresses(void **state)
