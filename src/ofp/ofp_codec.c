@@ -935,20 +935,39 @@ static enum ofp_err decode_hello(struct ofp_cur *c, struct ofp_msg *m)
     return 0;
 }
 
+/* Takes the next entry of a list whose entries start with their length (16
+ * bits, network order): its first 'fixed' bytes into 'w', the rest of it as
+ * 'body'.  BAD_LEN when the entry is shorter than 'fixed' or runs past 'c'. */
+static enum ofp_err pull_entry(struct ofp_cur *c, void *w, size_t fixed, struct ofp_cur *body)
+{
+    struct ofp_cur peek = *c;
+    if (!ofp_cur_pull_into(&peek, w, fixed))
+        return OFPERR_BAD_REQUEST_BAD_LEN;
+    const uint8_t *p = w;
+    size_t len = (size_t)p[0] << 8 | p[1];
+    if (len < fixed || !ofp_cur_sub(c, len, body))
+        return OFPERR_BAD_REQUEST_BAD_LEN;
+    ofp_cur_pull(body, fixed);
+    return 0;
+}
+
+/* A new zeroed entry at the end of the reply's flows. */
+static struct ofp_flow_stats *push_flow(struct ofp_multipart *mp)
+{
+    mp->flows = xrealloc(mp->flows, (mp->n + 1) * sizeof *mp->flows);
+    struct ofp_flow_stats *f = &mp->flows[mp->n++];
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
 static enum ofp_err decode_flow_stats13(struct ofp_cur *c, struct ofp_multipart *mp)
 {
     while (c->left > 0) {
         struct ofpw13_flow_stats w;
-        struct ofp_cur peek = *c, body;
-        if (!OFP_PULL(&peek, &w))
+        struct ofp_cur body;
+        if (pull_entry(c, &w, sizeof w, &body))
             return OFPERR_BAD_REQUEST_BAD_LEN;
-        size_t len = ntohs(w.length);
-        if (len < sizeof w || !ofp_cur_sub(c, len, &body))
-            return OFPERR_BAD_REQUEST_BAD_LEN;
-        ofp_cur_pull(&body, sizeof w);
-        mp->flows = xrealloc(mp->flows, (mp->n + 1) * sizeof *mp->flows);
-        struct ofp_flow_stats *f = &mp->flows[mp->n++];
-        memset(f, 0, sizeof *f);
+        struct ofp_flow_stats *f = push_flow(mp);
         f->table_id = w.table_id;
         f->duration_sec = ntohl(w.duration_sec), f->duration_nsec = ntohl(w.duration_nsec);
         f->priority = ntohs(w.priority), f->idle_timeout = ntohs(w.idle_timeout);
@@ -1052,13 +1071,9 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
         }
         while (c->left) {
             struct ofpw13_group_stats g;
-            struct ofp_cur peek = *c, body;
-            if (!OFP_PULL(&peek, &g))
+            struct ofp_cur body;
+            if (pull_entry(c, &g, sizeof g, &body) || body.left % 16)
                 return OFPERR_BAD_REQUEST_BAD_LEN;
-            size_t len = ntohs(g.length);
-            if (len < sizeof g || (len - sizeof g) % 16 || !ofp_cur_sub(c, len, &body))
-                return OFPERR_BAD_REQUEST_BAD_LEN;
-            ofp_cur_pull(&body, sizeof g);
             mp->groups = xrealloc(mp->groups, (mp->n + 1) * sizeof *mp->groups);
             struct ofp_group_stats *s = &mp->groups[mp->n++];
             memset(s, 0, sizeof *s);
@@ -1080,13 +1095,9 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
             return c->left ? OFPERR_BAD_REQUEST_BAD_LEN : 0;
         while (c->left) {
             struct ofpw13_group_desc g;
-            struct ofp_cur peek = *c, body;
-            if (!OFP_PULL(&peek, &g))
+            struct ofp_cur body;
+            if (pull_entry(c, &g, sizeof g, &body))
                 return OFPERR_BAD_REQUEST_BAD_LEN;
-            size_t len = ntohs(g.length);
-            if (len < sizeof g || !ofp_cur_sub(c, len, &body))
-                return OFPERR_BAD_REQUEST_BAD_LEN;
-            ofp_cur_pull(&body, sizeof g);
             mp->group_descs = xrealloc(mp->group_descs, (mp->n + 1) * sizeof *mp->group_descs);
             struct ofp_group_desc *d = &mp->group_descs[mp->n++];
             memset(d, 0, sizeof *d);
@@ -1244,16 +1255,10 @@ static enum ofp_err decode_flow_stats10(struct ofp_cur *c, struct ofp_multipart 
 {
     while (c->left > 0) {
         struct ofpw10_flow_stats w;
-        struct ofp_cur peek = *c, body;
-        if (!OFP_PULL(&peek, &w))
+        struct ofp_cur body;
+        if (pull_entry(c, &w, sizeof w, &body))
             return OFPERR_BAD_REQUEST_BAD_LEN;
-        size_t len = ntohs(w.length);
-        if (len < sizeof w || !ofp_cur_sub(c, len, &body))
-            return OFPERR_BAD_REQUEST_BAD_LEN;
-        ofp_cur_pull(&body, sizeof w);
-        mp->flows = xrealloc(mp->flows, (mp->n + 1) * sizeof *mp->flows);
-        struct ofp_flow_stats *f = &mp->flows[mp->n++];
-        memset(f, 0, sizeof *f);
+        struct ofp_flow_stats *f = push_flow(mp);
         f->table_id = w.table_id;
         decode_match10(&w.match, &f->match);
         f->duration_sec = ntohl(w.duration_sec), f->duration_nsec = ntohl(w.duration_nsec);

@@ -209,15 +209,21 @@ static void test_framing(void **state)
     assert_int_equal(ofp_err_code(OFPERR_BAD_MATCH_BAD_LEN), 1);
 }
 
+/* An empty message to build. */
+static void msg_init(struct ofp_msg *m, uint8_t version, uint8_t type, uint32_t xid)
+{
+    memset(m, 0, sizeof *m);
+    m->version = version;
+    m->type = type;
+    m->xid = xid;
+}
+
 static void test_built_messages(void **state)
 {
     (void)state;
     /* A flow the controller installs: match, set-field, output, goto. */
     struct ofp_msg m;
-    memset(&m, 0, sizeof m);
-    m.version = OFP13_VERSION;
-    m.type = OFPT_FLOW_MOD;
-    m.xid = 42;
+    msg_init(&m, OFP13_VERSION, OFPT_FLOW_MOD, 42);
     struct ofp_flow_mod *fm = &m.flow_mod;
     fm->cookie = 0x02000000c6336401ull;
     fm->priority = 1000;
@@ -351,10 +357,7 @@ static void test_of10_statistics_built(void **state)
     /* A table reply and a flow reply the codec builds: their bytes, and
      * back. */
     struct ofp_msg m;
-    memset(&m, 0, sizeof m);
-    m.version = OFP10_VERSION;
-    m.type = OFPT_MULTIPART_REPLY;
-    m.xid = 7;
+    msg_init(&m, OFP10_VERSION, OFPT_MULTIPART_REPLY, 7);
     m.mp.mp_type = OFPMP_TABLE;
     m.mp.n = 2;
     m.mp.tables = xcalloc(2, sizeof *m.mp.tables);
@@ -390,9 +393,7 @@ static void test_of10_statistics_built(void **state)
     free(wire);
     ofp_msg_free(&m);
 
-    memset(&m, 0, sizeof m);
-    m.version = OFP10_VERSION;
-    m.type = OFPT_MULTIPART_REPLY;
+    msg_init(&m, OFP10_VERSION, OFPT_MULTIPART_REPLY, 8);
     m.mp.mp_type = OFPMP_FLOW;
     m.mp.n = 1;
     m.mp.flows = xcalloc(1, sizeof *m.mp.flows);
