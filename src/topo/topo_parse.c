@@ -210,6 +210,21 @@ static bool want_ipv4(struct reader *r, struct fy_node *n, struct diag_pos at, c
     return true;
 }
 
+/* An address a machine, switch or controller has: not 0.0.0.0, which is also
+ * how the model says "none" (not written, or rejected). */
+static bool want_host(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, uint32_t *out)
+{
+    uint32_t a;
+    if (!want_ipv4(r, n, at, what, &a))
+        return false;
+    if (a == 0) {
+        diag_add(r->diags, pos_of(n), "%s: 0.0.0.0 is not a host address", what);
+        return false;
+    }
+    *out = a;
+    return true;
+}
+
 /* A whole number of MiB from 'lo' to 'hi'. */
 static bool want_mib(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, unsigned lo,
                      unsigned hi, unsigned *out)
@@ -259,18 +274,24 @@ static bool want_prefix(struct reader *r, struct fy_node *n, struct diag_pos at,
     return true;
 }
 
-/* "a.b.c.d:port" */
-static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+/* "a.b.c.d:port"; with 'host', not 0.0.0.0 (see want_host()). */
+static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, bool host,
                           uint32_t *addr, uint16_t *port)
 {
     const char *s = want_scalar(r, n, at, what);
     if (!s)
         return false;
     char a[32];
-    if (!endpoint_split(s, a, sizeof a, port) || !parse_ipv4(a, addr)) {
+    uint32_t ip;
+    if (!endpoint_split(s, a, sizeof a, port) || !parse_ipv4(a, &ip)) {
         diag_add(r->diags, pos_of(n), "%s: '%s' is not an endpoint (expected a.b.c.d:port)", what, s);
         return false;
     }
+    if (host && ip == 0) {
+        diag_add(r->diags, pos_of(n), "%s: 0.0.0.0 is not a host address", what);
+        return false;
+    }
+    *addr = ip;
     return true;
 }
 
@@ -384,9 +405,9 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
         if (!name)
             continue;
         struct topo_node *nd = add_node(r->t, cap, kind, name, pos_of(v[0]));
-        want_ipv4(r, v[1], kp[1], "address", &nd->addr);
+        want_host(r, v[1], kp[1], "address", &nd->addr);
         if (server && v[2])
-            want_ipv4(r, v[2], kp[2], "management", &nd->mgmt);
+            want_host(r, v[2], kp[2], "management", &nd->mgmt);
         if (server && v[3])
             want_mib(r, v[3], kp[3], "memory", 64, 1u << 24, &nd->memory_mib);
     }
@@ -488,10 +509,10 @@ static void read_controller(struct reader *r, struct fy_node *map, struct diag_p
     read_mapping(r, map, at, "controller", keys, 3, v, kp);
     if (v[0]) {
         r->t->where.ctl = pos_or(v[0], kp[0]);
-        want_endpoint(r, v[0], kp[0], "controller openflow", &r->t->ctl_addr, &r->t->ctl_of_port);
+        want_endpoint(r, v[0], kp[0], "controller openflow", true, &r->t->ctl_addr, &r->t->ctl_of_port);
     }
     if (v[1])
-        want_endpoint(r, v[1], kp[1], "controller api", &r->t->api_addr, &r->t->api_port);
+        want_endpoint(r, v[1], kp[1], "controller api", false, &r->t->api_addr, &r->t->api_port);
     const char *ra = v[2] ? want_scalar(r, v[2], kp[2], "controller rewrite-at") : NULL;
     if (ra && topo_parse_rewrite_at(ra, &r->t->rewrite_at) < 0)
         diag_add(r->diags, pos_of(v[2]), "controller rewrite-at: expected root or nearest, got '%s'", ra);
@@ -505,7 +526,7 @@ static void read_emulation(struct reader *r, struct fy_node *map, struct diag_po
     read_mapping(r, map, at, "emulation", keys, 1, v, kp);
     if (v[0]) {
         r->t->where.switch_mgmt = pos_or(v[0], kp[0]);
-        want_ipv4(r, v[0], kp[0], "emulation switch-management", &r->t->emu.switch_mgmt);
+        want_host(r, v[0], kp[0], "emulation switch-management", &r->t->emu.switch_mgmt);
     }
 }
 

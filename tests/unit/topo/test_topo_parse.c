@@ -255,6 +255,16 @@ static void test_addresses(void **state)
     expect_variant_problem(13, "  - {name: h2, address: 198.18.1.1}", 13, 12, "already used by 'h1'");
     expect_variant_problem(13, "  - {name: h2, address: 198.18.2.254}", 13, 12, "is the gateway");
     expect_variant_problem(13, "  - {name: h2, address: 198.18.2.256}", 13, 25, "not an IPv4 address");
+    /* 0.0.0.0 is no one's address (it was taken for "none": a server without
+     * a subnet passed, and crashed 'topology check --json'). */
+    expect_variant_problem(13, "  - {name: h2, address: 0.0.0.0}", 13, 25, "address: 0.0.0.0 is not a host address");
+    expect_variant_problem(13, "  - {name: h2, address: 198.18.2.1, management: 0.0.0.0}", 13, 49,
+                           "management: 0.0.0.0 is not a host address");
+    expect_variant_problem(2, "controller: {openflow: 0.0.0.0:6653, api: 192.0.2.254:8080}", 2, 24,
+                           "controller openflow: 0.0.0.0 is not a host address");
+    char *zero = variant(1, "name: t\nemulation: {switch-management: 0.0.0.0}", 0, NULL);
+    expect_problem(zero, 2, 32, "emulation switch-management: 0.0.0.0 is not a host address");
+    free(zero);
     expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.1/24, gateway: 198.18.2.254, switch: s3}", 6, 23,
                            "host bits set");
     expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.9.254, switch: s3}", 6, 12,
