@@ -372,7 +372,9 @@ static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos
             char *end;
             errno = 0;
             unsigned long long d = s ? strtoull(s, &end, 16) : 0;
-            if (s && (errno || *end || end == s || d == 0)) {
+            /* strtoull() alone also takes a sign, "0x" and leading blanks. */
+            bool digits = s && strspn(s, "0123456789abcdefABCDEF") == strlen(s) && strlen(s) <= 16;
+            if (s && (errno || *end || end == s || d == 0 || !digits)) {
                 diag_add(r->diags, pos_of(v[1]), "dpid: '%s' is not a datapath id (expected 1 to 16 hex digits)",
                          s);
             } else if (s) {

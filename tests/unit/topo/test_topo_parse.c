@@ -346,6 +346,13 @@ static void test_dpid_given(void **state)
     char *s = variant(8, "  - {name: s1, dpid: '0000000000000abc'}", 9, "  - {name: s2, dpid: 'abc'}");
     expect_problem(s, 9, 12, "has the datapath id 0000000000000abc of switch 's1'");
     free(s);
+    /* Hex digits only: no sign, no 0x, at most 16. */
+    static const char *const bad[] = {"'-1'", "'0x1f'", "'+7'", "'00000000000000001'", "'0'", "' 1'"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *line = xasprintf("  - {name: s2, dpid: %s}", bad[i]);
+        expect_variant_problem(9, line, 9, 23, "is not a datapath id (expected 1 to 16 hex digits)");
+        free(line);
+    }
 }
 
 /* Loads 'text' and returns what 'minidc topology check' prints of it. */
