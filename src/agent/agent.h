@@ -31,6 +31,11 @@ struct avm {
     bool busy;           /* an operation holds it */
     const char *op;      /* which, for messages */
     double created;
+    bool incoming;       /* arrived, not yet started: an agent that finds it at
+                          * start removes it (the transfer was cut short) */
+    char *problem;       /* what QEMU reported broken (a device, the disk); NULL: none */
+    char *peer;          /* incoming: the source's data address, admitted to... */
+    unsigned ports[2];   /* ...its NBD and migration ports (0: none) */
     /* metrics: previous sample, for rates */
     double cpu_prev_s, cpu_prev_t, cpu_pct;
 };
@@ -43,12 +48,20 @@ struct agent {
     char *data_addr;     /* this server's address on the data network (migrations) */
     char *token;         /* shared with minidcd; NULL: no authentication */
     char *accel;         /* "kvm" or "tcg" */
+    char qemu_version[16]; /* "10.0.2"; "" when unknown */
+    bool live_migration; /* false: the guest is paused while its memory is sent
+                          * (TCG with a QEMU before 9.0 loses pages otherwise) */
     unsigned capacity_mib; /* memory VMs may use */
     pthread_mutex_t lock;  /* guards vms[] and every avm's fields */
     struct avm **vms;
     size_t n_vms, cap_vms;
-    unsigned next_port;  /* for NBD and incoming migration listeners */
+    bool firewall;       /* agent_firewall_init() succeeded */
 };
+
+/* The ports a destination opens for transfers (NBD and incoming migration),
+ * on its data address; only the source of each transfer may reach them. */
+#define AGENT_TRANSFER_PORT_MIN 7100u
+#define AGENT_TRANSFER_PORT_MAX 7163u
 
 /* Operations (agent_vm.c).  Each returns an HTTP status and fills '*out'
  * with the reply (an object with "error" on failure). */
@@ -65,6 +78,13 @@ int agent_info(struct agent *a, json_t **out);
 /* Finds VMs left by an earlier agent: adopts those whose QEMU still answers,
  * removes what is left of the others. */
 void agent_adopt(struct agent *a);
+
+/* Firewall (agent_firewall.c, nftables): the management address is not
+ * reachable from the data network (--bridge), and the transfer ports only
+ * from the source admitted for each. */
+int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err);
+int agent_firewall_admit(const char *addr, unsigned port);
+void agent_firewall_revoke(const char *addr, unsigned port);
 
 /* Metrics (agent_metrics.c): server and per-VM figures. */
 json_t *agent_metrics_json(struct agent *a);

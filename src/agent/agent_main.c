@@ -6,7 +6,7 @@
  *   GET    /v1/vms                    the VMs here
  *   GET    /v1/vms/NAME
  *   POST   /v1/vms                    boot {name, mac, ip, gw, memory_mib, cpus}
- *   POST   /v1/incoming               prepare to receive a VM (same fields):
+ *   POST   /v1/incoming               prepare to receive a VM (same fields, and "from":
  *                                     answers {nbd, uri} to send it to
  *   POST   /v1/vms/NAME/send          {nbd, uri, mode: move|copy}: migrate
  *                                     (move leaves the source paused) or clone
@@ -38,6 +38,7 @@
 #include "util/endpoint.h"
 #include "util/log.h"
 #include "util/proc.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 #include "vm/qemu.h"
 
@@ -169,8 +170,7 @@ static bool authorized(struct agent *a, struct evhttp_request *req, const char *
 {
     if (!a->token || !strcmp(path, "/metrics"))
         return true;
-    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    return h && !strncmp(h, "Bearer ", 7) && !strcmp(h + 7, a->token);
+    return token_bearer_ok(evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"), a->token);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -247,7 +247,7 @@ static void usage(FILE *f)
             "usage: minidc-agent --server NAME --listen ADDR:PORT --dir DIR --image-dir DIR\n"
             "                    --data-addr ADDR [--bridge BR] [--token-file FILE]\n"
             "                    [--memory MIB] [--accel auto|kvm|tcg] [--pidfile FILE]\n"
-            "                    [--log-file FILE] [--verbose]\n\n"
+            "                    [--log-file FILE] [--no-firewall] [--verbose]\n\n"
             "Runs this server's VMs for minidcd: each VM is a QEMU process booted from the\n"
             "shared base image in --image-dir (vmlinuz, initrd.img, base.qcow2; see guest/)\n"
             "with its own overlay under --dir, its tap in --bridge (default br0).  Live\n"
@@ -255,20 +255,10 @@ static void usage(FILE *f)
             "--memory is what VMs may use together (default: the memory available now).\n"
             "--accel auto uses KVM when a guest kernel boots under it, else TCG.  Requests\n"
             "carry the token of --token-file.  VMs outlive the agent; a new agent adopts\n"
-            "them.  SIGTERM or SIGINT stops it.\n");
-}
-
-static char *read_token(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char buf[256] = "";
-    if (!fgets(buf, sizeof buf, f))
-        buf[0] = '\0';
-    fclose(f);
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return buf[0] ? xstrdup(buf) : NULL;
+            "them.  Its firewall (nftables) keeps its address from the data network\n"
+            "(--bridge) and lets only each transfer's source reach the ports that\n"
+            "transfer opens (TCP 7100-7163 on --data-addr); --no-firewall: none.\n"
+            "SIGTERM or SIGINT stops it.\n");
 }
 
 int main(int argc, char **argv)
@@ -280,11 +270,13 @@ int main(int argc, char **argv)
         {"token-file", required_argument, NULL, 'T'}, {"memory", required_argument, NULL, 'm'},
         {"accel", required_argument, NULL, 'A'},    {"pidfile", required_argument, NULL, 'p'},
         {"log-file", required_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},           {"no-firewall", no_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
     };
     struct agent a = {.bridge = "br0", .accel = "auto"};
     const char *listen = NULL, *token_file = NULL, *pidfile = NULL, *logfile = NULL;
     long memory = 0;
+    bool no_firewall = false;
     log_set_program("minidc-agent");
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -315,6 +307,7 @@ int main(int argc, char **argv)
         case 'p': pidfile = optarg; break;
         case 'l': logfile = optarg; break;
         case 'v': log_set_level(LOG_DEBUG); break;
+        case 'F': no_firewall = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -329,9 +322,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "minidc-agent: --listen is ADDRESS:PORT\n");
         return 2;
     }
-    if (token_file && !(a.token = read_token(token_file))) {
-        fprintf(stderr, "minidc-agent: cannot read a token from %s\n", token_file);
-        return 1;
+    char token[TOKEN_MAX];
+    if (token_file) {
+        if (token_read_file(token_file, token, sizeof token) < 0) {
+            fprintf(stderr, "minidc-agent: cannot read a token from %s\n", token_file);
+            return 1;
+        }
+        a.token = xstrdup(token);
     }
     if (logfile && !freopen(logfile, "a", stderr)) {
         fprintf(stdout, "minidc-agent: cannot open %s: %s\n", logfile, strerror(errno));
@@ -346,6 +343,19 @@ int main(int argc, char **argv)
     free(vms);
     if (!strcmp(a.accel, "auto"))
         a.accel = qemu_kvm_works(a.image_dir, 3000) ? "kvm" : "tcg";
+    int qmaj = 0, qmin = 0, qmic = 0;
+    if (qemu_version(&qmaj, &qmin, &qmic))
+        snprintf(a.qemu_version, sizeof a.qemu_version, "%d.%d.%d", qmaj, qmin, qmic);
+    a.live_migration = strcmp(a.accel, "tcg") || qemu_tcg_live_migration_safe(qmaj, qmin);
+    /* MINIDC_MIGRATION=live|paused overrides that (to measure, e.g. how an
+     * old QEMU loses pages: bench/memcheck). */
+    const char *mode = getenv("MINIDC_MIGRATION");
+    if (mode && (!strcmp(mode, "live") || !strcmp(mode, "paused")))
+        a.live_migration = !strcmp(mode, "live");
+    if (!a.live_migration)
+        LOG_WRN("QEMU %s under TCG loses guest memory in live migration (fixed in QEMU 9.0): VMs are paused "
+                "while their memory is sent (scripts/install-deps installs a QEMU with the fix)",
+                *a.qemu_version ? a.qemu_version : "of unknown version");
     a.capacity_mib = memory ? (unsigned)memory : 0;
     if (!a.capacity_mib) {
         long pages = sysconf(_SC_AVPHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -364,6 +374,14 @@ int main(int argc, char **argv)
         LOG_ERR_("cannot listen on %s:%u: %s", addr, port, strerror(errno));
         return 1;
     }
+    char *ferr = NULL;
+    if (!no_firewall && agent_firewall_init(&a, addr, &ferr) < 0) {
+        LOG_ERR_("cannot set up the firewall that keeps the agent and the transfer ports from strangers: %s "
+                 "(--no-firewall runs without it)", ferr);
+        free(ferr);
+        return 1;
+    }
+    a.firewall = !no_firewall;
     agent_adopt(&a);
     if (pidfile) {
         FILE *f = fopen(pidfile, "w");
@@ -376,8 +394,9 @@ int main(int argc, char **argv)
     struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
-    LOG_INF("server %s: API on http://%s:%u/v1, %s, %u MiB for VMs, %zu VM(s) adopted", a.server, addr, port,
-            a.accel, a.capacity_mib, a.n_vms);
+    LOG_INF("server %s: API on http://%s:%u/v1, QEMU %s, %s, %s migration, %u MiB for VMs, %zu VM(s) adopted",
+            a.server, addr, port, a.qemu_version, a.accel, a.live_migration ? "live" : "paused", a.capacity_mib,
+            a.n_vms);
     event_base_dispatch(base);
     if (pidfile)
         unlink(pidfile);

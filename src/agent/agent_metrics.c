@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "util/log.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "vm/metrics.h"
 #include "vm/qmp.h"
+
+LOG_MODULE("metrics");
 
 static pthread_mutex_t prev_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long prev_busy, prev_total;
@@ -106,15 +109,85 @@ static int proc_usage(pid_t pid, double *cpu_s, long long *rss)
     return 0;
 }
 
-/* What QEMU knows of the guest: balloon memory figures and disk bytes. */
-static void qemu_figures(const char *dir, json_t *o)
+/* The last line QEMU wrote to the VM's qemu.log (caller frees), or NULL. */
+static char *qemu_log_tail(const char *dir)
+{
+    char *path = xasprintf("%s/qemu.log", dir);
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (!f)
+        return NULL;
+    char line[512], last[512] = "";
+    if (fseek(f, -(long)sizeof line * 4, SEEK_END) < 0)
+        rewind(f);
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '\n') {
+            line[strcspn(line, "\r\n")] = '\0';
+            snprintf(last, sizeof last, "%s", line);
+        }
+    fclose(f);
+    return last[0] ? xstrdup(last) : NULL;
+}
+
+/* What QEMU found broken in the VM: a disk whose I/O status is no longer
+ * ok, a virtio device it marked broken (it then ignores the guest's
+ * requests: the guest's disk or network hangs while the VM runs on).
+ * Returns a description (caller frees) or NULL. */
+static char *qemu_problem(struct qmp *q, const char *dir)
+{
+    struct strbuf p;
+    strbuf_init(&p);
+    json_t *r = NULL;
+    char *err = NULL;
+    size_t i;
+    json_t *b;
+    if (qmp_call(q, "query-block", NULL, &r, &err, 1000) == 0)
+        json_array_foreach(r, i, b)
+        {
+            const char *io = json_string_value(json_object_get(b, "io-status"));
+            if (io && strcmp(io, "ok"))
+                strbuf_printf(&p, "%sdisk %s: I/O status %s", p.len ? "; " : "",
+                              json_string_value(json_object_get(b, "qdev")) ?: "?", io);
+        }
+    json_decref(r), r = NULL;
+    free(err), err = NULL;
+    if (qmp_call(q, "x-query-virtio", NULL, &r, &err, 1000) == 0)
+        json_array_foreach(r, i, b)
+        {
+            const char *path = json_string_value(json_object_get(b, "path"));
+            json_t *st = NULL;
+            if (path && qmp_call(q, "x-query-virtio-status", json_pack("{s:s}", "path", path), &st, &err, 1000) == 0 &&
+                json_is_true(json_object_get(st, "broken")))
+                strbuf_printf(&p, "%s%s marked broken by QEMU", p.len ? "; " : "",
+                              json_string_value(json_object_get(b, "name")) ?: path);
+            json_decref(st);
+            free(err), err = NULL;
+        }
+    json_decref(r);
+    free(err);
+    if (!p.len) {
+        strbuf_free(&p);
+        return NULL;
+    }
+    char *tail = qemu_log_tail(dir);
+    if (tail)
+        strbuf_printf(&p, " (qemu.log: %s)", tail);
+    free(tail);
+    return p.s;
+}
+
+/* What QEMU knows of the guest: balloon memory figures and disk bytes;
+ * '*problem' gets what it found broken (see qemu_problem()). */
+static void qemu_figures(const char *dir, json_t *o, char **problem)
 {
     char *sock = xasprintf("%s/qmp.sock", dir), *err = NULL;
     struct qmp *q = qmp_open(sock, 1000, &err);
     free(sock);
     free(err), err = NULL;
+    *problem = NULL;
     if (!q)
         return;
+    *problem = qemu_problem(q, dir);
     json_t *r = NULL;
     /* The guest reports its memory every 2 s once asked to. */
     qmp_call(q, "qom-set",
@@ -207,8 +280,23 @@ json_t *agent_metrics_json(struct agent *a)
         if (tap)
             json_object_set_new(o, "net", json_pack("{s:O, s:O}", "rx_bytes", json_object_get(tap, "tx_bytes"),
                                                     "tx_bytes", json_object_get(tap, "rx_bytes")));
-        if (!vs[i].busy)
-            qemu_figures(vs[i].dir, o);
+        if (!vs[i].busy) {
+            char *problem;
+            qemu_figures(vs[i].dir, o, &problem);
+            if (problem)
+                json_object_set_new(o, "problem", json_string(problem));
+            pthread_mutex_lock(&a->lock);
+            struct avm *v = agent_find(a, vs[i].name);
+            if (v && !v->busy) {
+                if (problem && (!v->problem || strcmp(problem, v->problem)))
+                    LOG_ERR_("%s: %s", v->name, problem);
+                free(v->problem);
+                v->problem = problem;
+                problem = NULL;
+            }
+            pthread_mutex_unlock(&a->lock);
+            free(problem);
+        }
         json_array_append_new(vms, o);
         free(vs[i].name);
         free(vs[i].dir);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include "util/proc.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "vm/memcheck.h"
 #include "vm/qemu.h"
 #include "vm/qmp.h"
 
@@ -64,9 +67,14 @@ json_t *avm_json(const struct avm *v)
     /* A QEMU that died under a VM leaves its disk: the VM shows as crashed
      * until someone destroys it. */
     bool crashed = !v->busy && (v->state == AVM_RUNNING || v->state == AVM_PAUSED) && qemu_gone(v->pid);
+    /* A VM whose disk or devices QEMU marked broken runs on, but is not
+     * well: it shows as broken, with what QEMU said. */
+    const char *state = crashed ? "crashed" : v->problem && v->state == AVM_RUNNING ? "broken" : avm_state_name(v->state);
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "name", v->name, "mac", v->mac, "ip",
                           v->ip, "gw", v->gw, "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus, "state",
-                          crashed ? "crashed" : avm_state_name(v->state), "pid", (int)v->pid, "tap", v->tap);
+                          state, "pid", (int)v->pid, "tap", v->tap);
+    if (v->problem)
+        json_object_set_new(o, "problem", json_string(v->problem));
     if (v->busy)
         json_object_set_new(o, "operation", json_string(v->op));
     return o;
@@ -90,6 +98,8 @@ static void avm_free(struct avm *v)
     free(v->gw);
     free(v->dir);
     free(v->tap);
+    free(v->problem);
+    free(v->peer);
     free(v);
 }
 
@@ -178,8 +188,9 @@ static char *vm_path(const struct avm *v, const char *file)
 
 static int save_vm(const struct avm *v)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", v->name, "mac", v->mac, "ip", v->ip, "gw",
-                          v->gw, "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus, "tap", v->tap);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}", "name", v->name, "mac", v->mac, "ip", v->ip,
+                          "gw", v->gw, "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus, "tap", v->tap,
+                          "incoming", v->incoming);
     char *tmp = vm_path(v, "vm.json.tmp"), *path = vm_path(v, "vm.json");
     int rc = json_dump_file(o, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     if (rc < 0)
@@ -192,8 +203,8 @@ static int save_vm(const struct avm *v)
 
 static void remove_files(const char *dir)
 {
-    static const char *const files[] = {"disk.qcow2", "qmp.sock", "qga.sock", "console.log",
-                                        "qemu.pid",   "vm.json",  "vm.json.tmp"};
+    static const char *const files[] = {"disk.qcow2", "qmp.sock", "qga.sock",    "console.log", "qemu.log",
+                                        "qemu.pid",   "vm.json",  "vm.json.tmp", "memory.dump"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char *p = xasprintf("%s/%s", dir, files[i]);
         unlink(p);
@@ -203,10 +214,10 @@ static void remove_files(const char *dir)
         LOG_WRN("cannot remove %s: %s", dir, strerror(errno));
 }
 
-/* The last non-empty line of the VM's console, for error messages. */
-static char *console_tail(const struct avm *v)
+/* The last non-empty line of one of the VM's logs, for error messages. */
+static char *file_tail(const struct avm *v, const char *file)
 {
-    char *path = vm_path(v, "console.log");
+    char *path = vm_path(v, file);
     FILE *f = fopen(path, "r");
     free(path);
     char line[256], last[256] = "";
@@ -246,9 +257,12 @@ static void kill_qemu(struct avm *v)
         proc_terminate(v->pid, 2000);
 }
 
+static void admit_peer(struct avm *v, bool on);
+
 static void vm_teardown(struct agent *a, struct avm *v)
 {
     kill_qemu(v);
+    admit_peer(v, false);
     /* QEMU made the tap; it goes with QEMU.  One left by a crash goes here. */
     const char *argv[] = {"ip", "link", "del", v->tap, NULL};
     char path[64];
@@ -293,6 +307,13 @@ static int start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
     rc = proc_run((const char *const *)argv, &(struct proc_opts){.err = &e, .timeout_ms = 30000});
     qemu_argv_free(argv);
     if (rc != 0) {
+        /* With -D, QEMU writes even its start-up errors to qemu.log. */
+        char *tail = e.len ? NULL : file_tail(v, "qemu.log");
+        if (tail && *tail) {
+            strbuf_reset(&e);
+            strbuf_printf(&e, "%s", tail);
+        }
+        free(tail);
         e.s[strcspn(e.s, "\n")] = '\0';
         *err = e.len ? xasprintf("QEMU did not start: %s", e.s)
                      : xasprintf("QEMU did not start (%s %d, no message)", rc > 128 ? "signal" : "exit status",
@@ -306,6 +327,7 @@ static int start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
     free(pidfile);
     pthread_mutex_lock(&a->lock);
     v->pid = pid;
+    v->incoming = incoming;
     pthread_mutex_unlock(&a->lock);
     if (save_vm(v) < 0) {
         *err = xasprintf("cannot record the VM in %s", v->dir);
@@ -454,7 +476,7 @@ static int wait_ready(struct avm *v, struct phases *ph, char **err)
     }
     free(sock);
     if (!g) {
-        char *tail = console_tail(v);
+        char *tail = file_tail(v, "console.log");
         free(*err);
         *err = xasprintf("the guest agent did not answer within %.0f s (QEMU %s; console: %s)", READY_TIMEOUT_S,
                          qemu_gone(v->pid) ? "exited" : "running", tail);
@@ -514,27 +536,85 @@ fail:
     return 500;
 }
 
-/* A TCP port free on 'addr' now (QEMU binds it next). */
-static int free_port(const char *addr)
+/* Two transfer ports no VM here holds, reserved for 'v' (lock taken); false
+ * when the range is used up. */
+static bool reserve_ports(struct agent *a, struct avm *v, unsigned after)
 {
-    struct sockaddr_in sin = {.sin_family = AF_INET};
-    inet_pton(AF_INET, addr, &sin.sin_addr);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    socklen_t len = sizeof sin;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-        port = ntohs(sin.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
+    unsigned got = 0;
+    pthread_mutex_lock(&a->lock);
+    for (unsigned p = after + 1; p <= AGENT_TRANSFER_PORT_MAX && got < 2; p++) {
+        bool used = false;
+        for (size_t i = 0; i < a->n_vms && !used; i++)
+            used = a->vms[i]->ports[0] == p || a->vms[i]->ports[1] == p;
+        if (!used)
+            v->ports[got++] = p;
+    }
+    if (got < 2)
+        v->ports[0] = v->ports[1] = 0;
+    pthread_mutex_unlock(&a->lock);
+    return got == 2;
+}
+
+/* Lets the source reach the VM's transfer ports, or no longer. */
+static void admit_peer(struct avm *v, bool on)
+{
+    for (int i = 0; i < 2 && v->peer; i++)
+        if (v->ports[i]) {
+            if (on)
+                agent_firewall_admit(v->peer, v->ports[i]);
+            else
+                agent_firewall_revoke(v->peer, v->ports[i]);
+        }
+}
+
+/* Has QEMU listen for the disk (NBD) and the memory on the two reserved
+ * ports; a port something else took meanwhile ("in use") makes it take the
+ * next two. */
+static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char **err)
+{
+    unsigned after = AGENT_TRANSFER_PORT_MIN - 1;
+    for (;;) {
+        if (!reserve_ports(a, v, after)) {
+            *err = xasprintf("no free transfer port left on %s (%u-%u)", a->data_addr, AGENT_TRANSFER_PORT_MIN,
+                             AGENT_TRANSFER_PORT_MAX);
+            return -1;
+        }
+        char nport[8], *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
+        snprintf(nport, sizeof nport, "%u", v->ports[0]);
+        int rc = qmp_call(q, "nbd-server-start",
+                          json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data", "host", a->data_addr,
+                                    "port", nport),
+                          NULL, err, QMP_TIMEOUT_MS);
+        bool nbd = rc == 0;
+        if (rc == 0)
+            rc = qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, err, QMP_TIMEOUT_MS);
+        free(uri);
+        if (rc == 0)
+            return 0;
+        if (nbd) {
+            char *e2 = NULL;
+            qmp_call(q, "nbd-server-stop", NULL, NULL, &e2, QMP_TIMEOUT_MS);
+            free(e2);
+        }
+        if (!strstr(*err, "in use"))
+            return -1;
+        LOG_WRN("%s: a transfer port of %u and %u is in use: trying the next", v->name, v->ports[0], v->ports[1]);
+        after = v->ports[1];
+        free(*err), *err = NULL;
+    }
 }
 
 int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
 {
+    const char *from = json_string_value(json_object_get(req, "from"));
+    if (!valid_ip(from, false)) {
+        *out = agent_error("from: expected the source's data address (IPv4)");
+        return 400;
+    }
     struct avm *v = parse_vm(a, req, out);
     if (!v)
         return 400;
+    v->peer = xstrdup(from);
     int st = admit(a, v, AVM_INCOMING, "incoming", out);
     if (st != 200)
         return st;
@@ -547,28 +627,20 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
     phase_done(&ph, "qemu");
     if (!(q = vm_qmp(v, &err)))
         goto fail;
-    int nbd_port = free_port(a->data_addr), mig_port = free_port(a->data_addr);
-    char nport[8], *uri = xasprintf("tcp:%s:%d", a->data_addr, mig_port);
-    snprintf(nport, sizeof nport, "%d", nbd_port);
-    if (nbd_port < 0 || mig_port < 0)
-        err = xasprintf("no free port on %s", a->data_addr);
-    if (err ||
-        qmp_call(q, "nbd-server-start",
-                 json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data", "host", a->data_addr, "port",
-                           nport),
-                 NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+    /* Only the source may reach the ports, from before they listen. */
+    admit_peer(v, false);
+    if (listen_incoming(a, v, q, &err) < 0 ||
         qmp_call(q, "block-export-add",
                  json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0", "node-name", "disk0", "writable",
                            1, "name", "disk0"),
-                 NULL, &err, QMP_TIMEOUT_MS) < 0 ||
-        qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, &err, QMP_TIMEOUT_MS) < 0) {
-        free(uri);
+                 NULL, &err, QMP_TIMEOUT_MS) < 0)
         goto fail;
-    }
+    admit_peer(v, true);
     qmp_close(q);
     phase_done(&ph, "listen");
     give_back(a, v, AVM_INCOMING);
-    char *nbd = xasprintf("nbd:%s:%d:exportname=disk0", a->data_addr, nbd_port);
+    char *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
+    char *nbd = xasprintf("nbd:%s:%u:exportname=disk0", a->data_addr, v->ports[0]);
     *out = json_pack("{s:s, s:s, s:o}", "nbd", nbd, "uri", uri, "timing", phases_json(&ph));
     free(nbd);
     free(uri);
@@ -687,6 +759,45 @@ static int probe_nbd(const char *nbd, int ms, char **err)
     return rc < 0 ? -1 : 0;
 }
 
+/* Dumps the RAM of the paused guest (QMP pmemsave, range by range, into
+ * the VM's directory) and makes its digest; the dump is removed. */
+static int memory_digest(const struct avm *v, struct qmp *q, struct memdigest *d, char **err)
+{
+    struct qemu_ram_range r[2];
+    int n = qemu_ram_ranges(v->memory_mib, r), rc = 0;
+    char *path = vm_path(v, "memory.dump");
+    memdigest_init(d);
+    for (int i = 0; i < n && !rc; i++) {
+        unlink(path);
+        if (qmp_call(q, "pmemsave",
+                     json_pack("{s:I, s:I, s:s}", "val", (json_int_t)r[i].start, "size", (json_int_t)r[i].size,
+                               "filename", path),
+                     NULL, err, 120000) < 0) {
+            rc = -1;
+            break;
+        }
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        void *m = MAP_FAILED;
+        if (fd >= 0 && fstat(fd, &st) == 0 && (unsigned long long)st.st_size == r[i].size)
+            m = mmap(NULL, r[i].size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            *err = xasprintf("cannot read the memory dump %s: %s", path, fd < 0 ? strerror(errno) : "short or unmappable");
+            rc = -1;
+        } else {
+            memdigest_add(d, m, r[i].size);
+            munmap(m, r[i].size);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    unlink(path);
+    free(path);
+    if (rc < 0)
+        memdigest_free(d);
+    return rc;
+}
+
 /* Puts the source back as it was after a failed send: no job, no migration,
  * running. */
 static void send_rollback(struct qmp *q, bool mirror_started)
@@ -718,6 +829,7 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
     const char *uri = json_string_value(json_object_get(req, "uri"));
     const char *mode = json_string_value(json_object_get(req, "mode")) ?: "move";
     json_int_t downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 10;
+    bool verify = json_is_true(json_object_get(req, "verify_memory"));
     if (!nbd || strncmp(nbd, "nbd:", 4) || !uri || strncmp(uri, "tcp:", 4)) {
         *out = agent_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and \"uri\": \"tcp:HOST:PORT\"");
         return 400;
@@ -739,7 +851,7 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
     struct phases ph;
     phases_start(&ph);
     char *err = NULL;
-    json_t *info = NULL;
+    json_t *info = NULL, *memory = NULL;
     bool mirror = false;
     struct qmp *q = NULL;
     /* The guest agent's channel is held open while the VM moves: with no
@@ -773,8 +885,17 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
                  QMP_TIMEOUT_MS) < 0 ||
         qmp_call(q, "migrate-set-parameters",
                  json_pack("{s:I, s:I}", "max-bandwidth", (json_int_t)10 << 30, "downtime-limit", downtime_ms), NULL,
-                 &err, QMP_TIMEOUT_MS) < 0 ||
-        qmp_call(q, "migrate", json_pack("{s:s}", "uri", uri), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+                 &err, QMP_TIMEOUT_MS) < 0)
+        goto fail;
+    if (!a->live_migration) {
+        /* A QEMU before 9.0 under TCG loses the guest's writes while it
+         * migrates live (docs/vms.md): the guest stands still instead while
+         * its memory goes over. */
+        if (qmp_call(q, "stop", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0)
+            goto fail;
+        phase_done(&ph, "pause");
+    }
+    if (qmp_call(q, "migrate", json_pack("{s:s}", "uri", uri), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
         wait_migration(q, "pre-switchover", 120, &info, &err) < 0)
         goto fail;
     json_decref(info), info = NULL;
@@ -796,7 +917,25 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
                              "downtime_ms", json_integer_value(json_object_get(info, "downtime")), "setup_ms",
                              json_integer_value(json_object_get(info, "setup-time")), "ram_bytes",
                              json_integer_value(json_object_get(ram, "transferred")));
-    json_decref(info);
+    json_decref(info), info = NULL;
+    if (!a->live_migration)
+        json_object_set_new(qemu, "paused_copy", json_true());
+    if (verify) {
+        /* The memory as it left, page by page, for the destination to
+         * compare with what arrived (the guest is paused: the source once
+         * the migration completed). */
+        struct memdigest d;
+        double t0 = proc_now();
+        if (memory_digest(v, q, &d, &err) < 0) {
+            json_decref(qemu);
+            goto fail;
+        }
+        char *text = memdigest_encode(&d);
+        memory = json_pack("{s:I, s:s, s:f}", "pages", (json_int_t)d.n, "digest", text, "seconds", proc_now() - t0);
+        free(text);
+        memdigest_free(&d);
+        phase_done(&ph, "memory-digest");
+    }
     char *e2 = NULL;
     json_t *caps_off = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
     qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_off), NULL, &e2, QMP_TIMEOUT_MS);
@@ -813,6 +952,8 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
     qmp_close(hold);
     give_back(a, v, copy ? AVM_RUNNING : AVM_PAUSED);
     *out = json_pack("{s:o, s:o}", "qemu", qemu, "timing", phases_json(&ph));
+    if (memory)
+        json_object_set_new(*out, "memory", memory);
     return 200;
 fail:
     if (q) {
@@ -821,6 +962,7 @@ fail:
     }
     qmp_close(hold);
     json_decref(info);
+    json_decref(memory);
     LOG_ERR_("%s of %s: %s", copy ? "clone" : "migration", name, err);
     *out = agent_error("%s: %s; %s keeps running on %s", copy ? "clone" : "migration", err ? err : "failed", name,
                        a->server);
@@ -901,15 +1043,51 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     char *err = NULL;
     json_t *info = NULL;
     struct qmp *q = vm_qmp(v, &err);
+    json_t *check = NULL;
     if (!q || wait_migration(q, "completed", 30, &info, &err) < 0)
         goto fail;
     json_decref(info);
+    const char *want = json_string_value(json_object_get(req, "memory_digest"));
+    if (want) {
+        /* What arrived, page by page, against what left: a copy that lost
+         * or garbled a page is never run. */
+        struct memdigest src, here;
+        double t0 = proc_now();
+        if (memdigest_decode(want, &src) < 0) {
+            err = xstrdup("memory_digest: not a digest");
+            goto fail;
+        }
+        if (memory_digest(v, q, &here, &err) < 0) {
+            memdigest_free(&src);
+            goto fail;
+        }
+        /* MINIDC_FAULT=agent:memory-differs: one page arrives garbled (the
+         * test of what a lost page does). */
+        const char *fault = getenv("MINIDC_FAULT");
+        if (fault && !strcmp(fault, "agent:memory-differs") && here.n)
+            here.hash[here.n / 2] ^= 1;
+        size_t first, diff = memdigest_diff(&src, &here, &first);
+        check = json_pack("{s:I, s:I, s:f}", "pages", (json_int_t)here.n, "differing", (json_int_t)diff, "seconds",
+                          proc_now() - t0);
+        memdigest_free(&src), memdigest_free(&here);
+        if (diff) {
+            err = xasprintf("%zu of %zu pages of guest memory differ from the source's (the first at guest page "
+                            "%zu): the arrived copy is not used",
+                            diff, (size_t)json_integer_value(json_object_get(check, "pages")), first);
+            goto fail;
+        }
+        phase_done(&ph, "memory-check");
+    }
     /* The source has completed its mirror; its NBD connection may linger a
      * moment: "hard" drops it. */
     if (qmp_call(q, "block-export-del", json_pack("{s:s, s:s}", "id", "exp0", "mode", "hard"), NULL, &err,
                  QMP_TIMEOUT_MS) < 0 ||
         qmp_call(q, "nbd-server-stop", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0)
         goto fail;
+    admit_peer(v, false);
+    pthread_mutex_lock(&a->lock);
+    v->ports[0] = v->ports[1] = 0;
+    pthread_mutex_unlock(&a->lock);
     /* A clone must not speak with its source's identity: its link stays down
      * until it has its own. */
     if (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 0), NULL, &err,
@@ -962,11 +1140,18 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     }
     qmp_close(g);
     qmp_close(q);
+    pthread_mutex_lock(&a->lock);
+    v->incoming = false;
+    pthread_mutex_unlock(&a->lock);
+    save_vm(v);
     give_back(a, v, AVM_RUNNING);
     LOG_INF("%s arrived (%s)", v->name, v->ip);
     *out = json_pack("{s:o}", "timing", phases_json(&ph));
+    if (check)
+        json_object_set_new(*out, "memory_check", check);
     return 200;
 fail:
+    json_decref(check);
     qmp_close(q);
     LOG_ERR_("finish %s: %s", name, err);
     *out = agent_error("%s could not start the arrived %s: %s", a->server, name, err);
@@ -1057,16 +1242,29 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
         }
         argv[i] = json_string_value(s);
     }
-    struct avm *v;
-    int st = take(a, name, "exec", &v, out);
+    if (timeout_ms < 1 || timeout_ms > 3600000) {
+        free(argv);
+        *out = agent_error("timeout_ms: expected 1 to 3600000");
+        return 400;
+    }
+    /* A command in the guest does not hold the VM: it may be stopped or
+     * moved meanwhile (the command then ends with an error).  The guest
+     * agent's channel is the VM's own; what exec needs of it is copied. */
+    pthread_mutex_lock(&a->lock);
+    struct avm *v = agent_find(a, name);
+    char *sock = v ? vm_path(v, "qga.sock") : NULL, *err = NULL;
+    int st = !v ? 404 : v->state != AVM_RUNNING || v->busy ? 409 : 200;
+    if (st == 404)
+        *out = agent_error("no VM %s on %s", name, a->server);
+    else if (st == 409)
+        *out = agent_error("exec in %s: VM is %s", name, v->busy ? v->op : avm_state_name(v->state));
+    pthread_mutex_unlock(&a->lock);
     if (st != 200) {
+        free(sock);
         free(argv);
         return st;
     }
-    char *sock = vm_path(v, "qga.sock"), *err = NULL;
-    struct qmp *g = v->state == AVM_RUNNING ? qga_open(sock, 5000, &err) : NULL;
-    if (!g && !err)
-        err = xasprintf("VM is %s", avm_state_name(v->state));
+    struct qmp *g = qga_open(sock, 5000, &err);
     free(sock);
     struct qga_result r;
     if (g && qga_exec(g, argv, input, (int)timeout_ms, &r, &err) == 0) {
@@ -1080,7 +1278,6 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     qmp_close(g);
     free(err);
     free(argv);
-    give_back(a, v, v->state);
     return st;
 }
 
@@ -1108,9 +1305,11 @@ int agent_info(struct agent *a, json_t **out)
 {
     pthread_mutex_lock(&a->lock);
     unsigned used = used_mib(a);
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "server", a->server, "qemu", qemu_binary(), "accel",
-                     a->accel, "data_addr", a->data_addr, "capacity_mib", (int)a->capacity_mib, "used_mib", (int)used,
-                     "free_mib", (int)(a->capacity_mib - used), "vms", (int)a->n_vms);
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "server", a->server, "qemu",
+                     qemu_binary(), "qemu_version", a->qemu_version, "accel", a->accel, "migration",
+                     a->live_migration ? "live" : "paused", "data_addr", a->data_addr, "capacity_mib",
+                     (int)a->capacity_mib, "used_mib", (int)used, "free_mib", (int)(a->capacity_mib - used), "vms",
+                     (int)a->n_vms);
     pthread_mutex_unlock(&a->lock);
     return 200;
 }
@@ -1122,6 +1321,8 @@ static void adopt_one(struct agent *a, char *dir)
     char *path = xasprintf("%s/vm.json", dir), *err = NULL;
     json_t *o = json_load_file(path, 0, NULL), *bad = NULL;
     struct avm *v = o ? parse_vm(a, o, &bad) : NULL;
+    if (v)
+        v->incoming = json_is_true(json_object_get(o, "incoming"));
     json_decref(bad);
     json_decref(o);
     free(path);
@@ -1142,7 +1343,14 @@ static void adopt_one(struct agent *a, char *dir)
     if (q && qmp_call(q, "query-status", NULL, &status, &err, QMP_TIMEOUT_MS) == 0)
         s = json_string_value(json_object_get(status, "status")) ?: "";
     qmp_close(q);
-    if (!strcmp(s, "running") || !strcmp(s, "paused") || !strcmp(s, "postmigrate")) {
+    if (v->incoming) {
+        /* An arrival the agent's end cut short: its source still has the
+         * VM (minidcd resumes it); this half-made copy only holds memory. */
+        LOG_WRN("%s: an arrival cut short (%s): removing it", v->name, *s ? s : "its QEMU is gone");
+        kill_qemu(v);
+        remove_files(v->dir);
+        avm_free(v);
+    } else if (!strcmp(s, "running") || !strcmp(s, "paused") || !strcmp(s, "postmigrate")) {
         /* A source paused by a migration that the agent's end cut short
          * stays paused: minidcd knows whether its destination took over. */
         v->state = strcmp(s, "running") ? AVM_PAUSED : AVM_RUNNING;

@@ -1,5 +1,6 @@
 #include "cli/api_client.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,27 @@
 #include "util/http.h"
 #include "util/strbuf.h"
 
-int api_target_find(struct api_target *t, const char *lab, const char *api)
+/* Reads the token of 'path' into 't'; 0 or 1 after saying why not. */
+static int read_token(struct api_target *t, const char *path, const char *from)
+{
+    int rc = token_read_file(path, t->token, sizeof t->token);
+    if (rc < 0) {
+        fprintf(stderr, "minidc: cannot read minidcd's API token from %s (%s): %s\n", path, from,
+                rc == -EINVAL ? "no token in it" : strerror(-rc));
+        t->token[0] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+int api_target_find(struct api_target *t, const char *lab, const char *api, const char *token_file)
 {
     memset(t, 0, sizeof *t);
+    const char *env = getenv(API_TOKEN_ENV);
+    if (token_file && read_token(t, token_file, "--token-file"))
+        return 1;
+    if (!token_file && env && *env && read_token(t, env, "$" API_TOKEN_ENV))
+        return 1;
     if (api) {
         uint16_t port;
         if (!endpoint_split(api, t->addr, sizeof t->addr, &port)) {
@@ -21,12 +40,21 @@ int api_target_find(struct api_target *t, const char *lab, const char *api)
         t->port = port;
         return 0;
     }
-    char *owned = NULL;
+    char *owned = NULL, *lab_token = NULL;
     if (!lab && !(lab = owned = lab_default_name()))
         return 1;
-    int r = lab_api_endpoint(lab, &t->netns, t->addr, &t->port);
+    int r = lab_api_endpoint(lab, &t->netns, t->addr, &t->port, &lab_token);
     free(owned);
+    if (!r && !t->token[0])
+        r = read_token(t, lab_token, "the lab's");
+    free(lab_token);
     return r ? 1 : 0;
+}
+
+void api_explain_401(const struct api_target *t)
+{
+    fprintf(stderr, "minidc: minidcd %s; give it with --token-file FILE or $%s (a lab's own is found by itself)\n",
+            t->token[0] ? "refused the API token sent" : "wants its API token", API_TOKEN_ENV);
 }
 
 void api_target_free(struct api_target *t)
@@ -40,9 +68,9 @@ int api_parse(int argc, char **argv, struct api_target *t, bool *json, int *rc, 
     static const struct option opts[] = {
         {"lab", required_argument, NULL, 'l'}, {"api", required_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"token-file", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
-    const char *lab = NULL, *api = NULL;
+    const char *lab = NULL, *api = NULL, *token_file = NULL;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "l:a:jh", opts, NULL)) != -1) {
@@ -52,6 +80,9 @@ int api_parse(int argc, char **argv, struct api_target *t, bool *json, int *rc, 
             break;
         case 'a':
             api = optarg;
+            break;
+        case 'T':
+            token_file = optarg;
             break;
         case 'j':
             *json = true;
@@ -66,7 +97,7 @@ int api_parse(int argc, char **argv, struct api_target *t, bool *json, int *rc, 
             return -1;
         }
     }
-    int r = api_target_find(t, lab, api);
+    int r = api_target_find(t, lab, api, token_file);
     if (r) {
         *rc = r;
         return -1;
@@ -79,7 +110,7 @@ int api_call(const struct api_target *t, const char *method, const char *path, j
     char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     struct http_req r = {.netns = t->netns, .addr = t->addr, .port = t->port, .method = method, .path = path,
-                         .body = b};
+                         .token = t->token[0] ? t->token : NULL, .body = b};
     struct strbuf reply;
     strbuf_init(&reply);
     int st = http_request(&r, &reply, 30000);
@@ -90,6 +121,8 @@ int api_call(const struct api_target *t, const char *method, const char *path, j
                 t->netns ? " in namespace " : "", t->netns ? t->netns : "", strerror(-st));
     else
         *out = json_loads(reply.s, 0, NULL);
+    if (st == 401)
+        api_explain_401(t);
     strbuf_free(&reply);
     return st;
 }

@@ -1,6 +1,6 @@
 /* The controller's view, through minidcd's API:
- *   minidc topology [--lab NAME | --api ADDR:PORT] [--json]
- *   minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--json] */
+ *   minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]
+ *   minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 
 static void topology_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--json]\n"
+    fprintf(f, "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
                "       minidc topology check|route|generate ... (see minidc topology check --help)\n\n"
                "Prints the network as the controller sees it: switches, links found by LLDP,\n"
                "hosts learned and where they are.  NAME defaults to the only lab that is up.\n");
@@ -91,7 +91,7 @@ int cmd_topology_show(int argc, char **argv)
 
 static void flows_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--json]\n\n"
+    fprintf(f, "usage: minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
                "Prints SWITCH's flow table, asked of the switch by minidcd (like ovs-ofctl\n"
                "dump-flows).  SWITCH is a name from the topology or a datapath id.\n");
 }

@@ -10,7 +10,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--json]\n"
+    fprintf(f, "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
                "       minidc topology check FILE [--json]\n"
                "       minidc topology route FILE NODE NODE\n"
                "       minidc topology generate tree --depth D --fanout F --servers-per-leaf S [--name NAME]\n\n"

@@ -7,7 +7,7 @@
  *   minidc vm exec NAME [--timeout S] -- CMD [ARG...]
  *   minidc metrics
  *   minidc events [--since ID] [--count N]
- * each with [--lab NAME | --api ADDR:PORT] [--json] [--quiet].
+ * each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] [--quiet].
  * Operations run in minidcd; the command follows one, printing each phase as
  * it ends, until it is done. */
 #include <getopt.h>
@@ -24,9 +24,9 @@
 #include "util/strbuf.h"
 
 struct vm_opts {
-    const char *lab, *api, *on, *to, *as;
+    const char *lab, *api, *token_file, *on, *to, *as;
     long memory, cpus, timeout;
-    bool json, quiet, force, balance;
+    bool json, quiet, force, balance, verify;
 };
 
 static void vm_usage(FILE *f)
@@ -34,11 +34,11 @@ static void vm_usage(FILE *f)
     fprintf(f,
             "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]\n"
             "       minidc vm list\n"
-            "       minidc vm migrate NAME --to SERVER\n"
-            "       minidc vm clone NAME --to SERVER [--as NEW] [--balance]\n"
+            "       minidc vm migrate NAME --to SERVER [--verify-memory]\n"
+            "       minidc vm clone NAME --to SERVER [--as NEW] [--balance] [--verify-memory]\n"
             "       minidc vm stop NAME [--force]\n"
             "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
-            "  each with [--lab NAME | --api ADDR:PORT] [--json] [--quiet]\n\n"
+            "  each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] [--quiet]\n\n"
             "Boots, lists, live-migrates, clones and stops VMs through minidcd, which has\n"
             "the servers' agents do it.  boot gives the VM the next free address of the\n"
             "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
@@ -48,6 +48,9 @@ static void vm_usage(FILE *f)
             "joins their networks spread the clients of NAME's address over both (more\n"
             "clones add replicas; stopping one removes it).  stop removes the VM and\n"
             "everything of it (--force: without asking the guest to sync its disk first).\n"
+            "--verify-memory compares the guest's memory on both sides, page by page,\n"
+            "before the copy runs (a copy that differs is not used; costs a dump of the\n"
+            "guest's memory on each side).\n"
             "exec runs a command in the guest through its guest agent, prints what it\n"
             "wrote and exits with its status.  Phases are printed as they end (--quiet:\n"
             "not); --json prints the whole operation at the end.\n");
@@ -55,7 +58,7 @@ static void vm_usage(FILE *f)
 
 static void metrics_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc metrics [--lab NAME | --api ADDR:PORT] [--json]\n\n"
+    fprintf(f, "usage: minidc metrics [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
                "Prints each server's and each VM's resource use, as minidcd last polled the\n"
                "agents: CPU, memory, network and disk.  minidcd also serves them for\n"
                "Prometheus at /metrics.\n");
@@ -70,7 +73,8 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         {"cpus", required_argument, NULL, 'c'}, {"timeout", required_argument, NULL, 'T'},
         {"json", no_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
-        {"balance", no_argument, NULL, 'B'},
+        {"balance", no_argument, NULL, 'B'},   {"token-file", required_argument, NULL, 'K'},
+        {"verify-memory", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -81,6 +85,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         switch (c) {
         case 'l': o->lab = optarg; break;
         case 'a': o->api = optarg; break;
+        case 'K': o->token_file = optarg; break;
         case 'o': o->on = optarg; break;
         case 't': o->to = optarg; break;
         case 's': o->as = optarg; break;
@@ -100,6 +105,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         case 'q': o->quiet = true; break;
         case 'f': o->force = true; break;
         case 'B': o->balance = true; break;
+        case 'V': o->verify = true; break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return -2;
         }
@@ -173,10 +179,18 @@ static void print_qemu(const json_t *op)
 {
     json_t *q = json_object_get(json_object_get(op, "result"), "qemu");
     if (q)
-        printf("  QEMU: total %lld ms, downtime %lld ms, %.1f MB of memory sent\n",
+        printf("  QEMU: total %lld ms, downtime %lld ms, %.1f MB of memory sent%s\n",
                (long long)json_integer_value(json_object_get(q, "total_ms")),
                (long long)json_integer_value(json_object_get(q, "downtime_ms")),
-               (double)json_integer_value(json_object_get(q, "ram_bytes")) / 1e6);
+               (double)json_integer_value(json_object_get(q, "ram_bytes")) / 1e6,
+               json_is_true(json_object_get(q, "paused_copy"))
+                   ? " (guest paused while its memory was sent: this QEMU loses pages in live migration under TCG)"
+                   : "");
+    json_t *m = json_object_get(json_object_get(op, "result"), "memory_check");
+    if (m)
+        printf("  memory: %lld pages compared, %lld differ\n",
+               (long long)json_integer_value(json_object_get(m, "pages")),
+               (long long)json_integer_value(json_object_get(m, "differing")));
 }
 
 static json_t *find_vm(const struct api_target *t, const char *name)
@@ -246,7 +260,7 @@ int cmd_vm(int argc, char **argv)
         return 2;
     }
     struct api_target t;
-    int rc = api_target_find(&t, o.lab, o.api);
+    int rc = api_target_find(&t, o.lab, o.api, o.token_file);
     if (rc)
         return rc;
     if (is_list) {
@@ -271,7 +285,10 @@ int cmd_vm(int argc, char **argv)
     } else if (!strcmp(sub, "migrate")) {
         snprintf(path, sizeof path, "/api/v1/vms/%s/migrate", name);
         snprintf(title, sizeof title, "migrate %s to %s", name, o.to);
-        rc = run_op(&t, "POST", path, json_pack("{s:s}", "to", o.to), title, &o, &op);
+        json_t *body = json_pack("{s:s}", "to", o.to);
+        if (o.verify)
+            json_object_set_new(body, "verify_memory", json_true());
+        rc = run_op(&t, "POST", path, body, title, &o, &op);
         if (!rc && !o.json) {
             json_t *vm = find_vm(&t, name);
             printf("%s runs on %s at %s, migrated in %.2f s\n", name, o.to,
@@ -287,6 +304,8 @@ int cmd_vm(int argc, char **argv)
             json_object_set_new(body, "as", json_string(o.as));
         if (o.balance)
             json_object_set_new(body, "balance", json_true());
+        if (o.verify)
+            json_object_set_new(body, "verify_memory", json_true());
         rc = run_op(&t, "POST", path, body, title, &o, &op);
         if (!rc && !o.json) {
             json_t *c = json_object_get(json_object_get(op, "result"), "clone");
@@ -401,7 +420,8 @@ int cmd_metrics(int argc, char **argv)
 
 static void events_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc events [--lab NAME | --api ADDR:PORT] [--json] [--since ID] [--count N]\n\n"
+    fprintf(f, "usage: minidc events [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
+               "                     [--since ID] [--count N]\n\n"
                "Follows minidcd's events as they happen (Server-Sent Events at /api/v1/events):\n"
                "VMs booted, migrated, cloned, destroyed or failed; switches and links up and\n"
                "down; hosts learned and moved.  --since ID first replays the kept events after\n"
@@ -487,9 +507,9 @@ int cmd_events(int argc, char **argv)
         {"lab", required_argument, NULL, 'l'},   {"api", required_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},        {"since", required_argument, NULL, 's'},
         {"count", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"token-file", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
-    const char *lab = NULL, *api = NULL;
+    const char *lab = NULL, *api = NULL, *token_file = NULL;
     struct sse s = {.left = -1};
     unsigned long long since = 0;
     bool since_given = false;
@@ -500,6 +520,7 @@ int cmd_events(int argc, char **argv)
         switch (c) {
         case 'l': lab = optarg; break;
         case 'a': api = optarg; break;
+        case 'T': token_file = optarg; break;
         case 'j': s.json = true; break;
         case 's':
         case 'c': {
@@ -523,7 +544,7 @@ int cmd_events(int argc, char **argv)
         return 2;
     }
     struct api_target t;
-    int rc = api_target_find(&t, lab, api);
+    int rc = api_target_find(&t, lab, api, token_file);
     if (rc)
         return rc;
     char path[64];
@@ -531,12 +552,15 @@ int cmd_events(int argc, char **argv)
         snprintf(path, sizeof path, "/api/v1/events?since=%llu", since);
     else
         snprintf(path, sizeof path, "/api/v1/events");
-    struct http_req r = {.netns = t.netns, .addr = t.addr, .port = t.port, .method = "GET", .path = path};
+    struct http_req r = {.netns = t.netns, .addr = t.addr, .port = t.port, .method = "GET", .path = path,
+                         .token = t.token[0] ? t.token : NULL};
     strbuf_init(&s.buf);
     int st = http_stream(&r, on_sse, &s, 5000);
     strbuf_free(&s.buf);
     if (st < 0)
         fprintf(stderr, "minidc: cannot follow minidcd's events at %s:%u: %s\n", t.addr, t.port, strerror(-st));
+    else if (st == 401)
+        api_explain_401(&t);
     else if (st != 200)
         fprintf(stderr, "minidc: minidcd answered %d to /api/v1/events\n", st);
     api_target_free(&t);

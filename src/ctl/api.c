@@ -19,6 +19,9 @@
  *   GET /api/v1/events[?since=ID] Server-Sent Events (see ctl/events.h); since=0: all kept
  * VM operations answer 202 {"operation": ID} at once and run on; the
  * operation tells how it went.
+ * Every request but those of open_path() (/metrics) carries
+ * "Authorization: Bearer TOKEN" with the token of --api-token-file; others
+ * get 401 and "WWW-Authenticate: Bearer".
  * Errors are JSON too: {"error": "..."} with a 4xx/5xx status. */
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -27,11 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/api_body.h"
+#include "ctl/api_conns.h"
 #include "ctl/ctl.h"
 #include "ctl/events.h"
 #include "ctl/vmctl.h"
 #include "ofp/ofp_print.h"
 #include "util/log.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("api");
@@ -162,97 +168,130 @@ static void reply_text(struct evhttp_request *req, char *text)
     evbuffer_free(b);
 }
 
-/* The request's JSON body (an object; {} when empty), or NULL after replying. */
-static json_t *body_json(struct evhttp_request *req)
+/* The request's body: its bytes (pulled up, owned by 'req') and length. */
+static const char *body_of(struct evhttp_request *req, size_t *len)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
-    if (!len)
-        return json_object();
-    json_error_t je;
-    json_t *o = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &je);
-    if (!json_is_object(o)) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "body: expected a JSON object (%s)", je.text);
-        reply_error(req, 400, msg);
-        json_decref(o);
-        return NULL;
+    *len = evbuffer_get_length(in);
+    return *len ? (const char *)evbuffer_pullup(in, -1) : "";
+}
+
+/* POST /api/v1/vms/NAME/ACTION: the body checked, then vmctl. */
+static int vm_action(struct ctl *c, struct evhttp_request *req, const char *name, const char *action, json_t **out)
+{
+    size_t len;
+    const char *body = body_of(req, &len);
+    json_t *errors = NULL;
+    int st = 400;
+    if (!strcmp(action, "migrate")) {
+        struct api_migrate m;
+        if (!api_parse_migrate(body, len, &m, &errors))
+            st = vmctl_migrate(c->vms, name, &m, out);
+    } else if (!strcmp(action, "clone")) {
+        struct api_clone cl;
+        if (!api_parse_clone(body, len, &cl, &errors))
+            st = vmctl_clone(c->vms, name, &cl, out);
+    } else if (!strcmp(action, "exec")) {
+        struct api_exec x;
+        if (!api_parse_exec(body, len, &x, &errors)) {
+            st = vmctl_exec(c->vms, name, &x, out);
+            api_exec_free(&x);
+        }
+    } else {
+        *out = json_pack("{s:s}", "error", "no such operation on a VM (migrate, clone, exec, DELETE)");
+        return 404;
     }
-    return o;
+    if (errors)
+        *out = api_errors_json(errors);
+    return st;
+}
+
+/* GET /api/v1/vms/NAME */
+static int vm_get(struct ctl *c, const char *name, json_t **out)
+{
+    json_t *all = vmctl_vms_json(c->vms), *v, *found = NULL;
+    size_t i;
+    json_array_foreach(all, i, v) if (!strcmp(json_string_value(json_object_get(v, "name")), name)) found =
+        json_incref(v);
+    json_decref(all);
+    *out = found ? found : json_pack("{s:s}", "error", "no such VM");
+    return found ? 200 : 404;
 }
 
 /* /api/v1/vms... and /api/v1/operations/ID: answered from vmctl. */
 static void vm_request(struct ctl *c, struct evhttp_request *req, const char *path, const char *query)
 {
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
-    json_t *out = NULL, *body = NULL;
+    json_t *out = NULL, *errors = NULL;
     int st;
-    if (m == EVHTTP_REQ_POST && !(body = body_json(req)))
-        return;
-    char name[64] = "", action[32] = "";
+    char name[API_NAME_MAX + 1], action[16];
     if (!strcmp(path, "/api/v1/vms")) {
+        size_t len;
+        const char *body = body_of(req, &len);
+        struct api_boot b;
         if (m == EVHTTP_REQ_GET)
             st = 200, out = json_pack("{s:o}", "vms", vmctl_vms_json(c->vms));
-        else if (m == EVHTTP_REQ_POST)
-            st = vmctl_boot(c->vms, body, &out);
-        else
+        else if (m != EVHTTP_REQ_POST)
             st = 405, out = json_pack("{s:s}", "error", "GET or POST");
+        else if (api_parse_boot(body, len, &b, &errors))
+            st = 400;
+        else
+            st = vmctl_boot(c->vms, &b, &out);
     } else if (!strncmp(path, "/api/v1/operations/", 19)) {
-        char *end;
-        unsigned long id = strtoul(path + 19, &end, 10);
-        st = *end ? 404 : vmctl_operation(c->vms, id, &out);
-        if (*end)
-            out = json_pack("{s:s}", "error", "no such operation");
-    } else if (sscanf(path, "/api/v1/vms/%63[^/]/%31s", name, action) >= 1) {
-        if (m == EVHTTP_REQ_DELETE && !*action)
-            st = vmctl_stop(c->vms, name, query && strstr(query, "graceful=1"), &out);
-        else if (m == EVHTTP_REQ_POST && !strcmp(action, "migrate"))
-            st = vmctl_migrate(c->vms, name, body, &out);
-        else if (m == EVHTTP_REQ_POST && !strcmp(action, "clone"))
-            st = vmctl_clone(c->vms, name, body, &out);
-        else if (m == EVHTTP_REQ_POST && !strcmp(action, "exec"))
-            st = vmctl_exec(c->vms, name, body, &out);
-        else if (m == EVHTTP_REQ_GET && !*action) {
-            json_t *all = vmctl_vms_json(c->vms), *v, *found = NULL;
-            size_t i;
-            json_array_foreach(all, i, v) if (!strcmp(json_string_value(json_object_get(v, "name")), name)) found =
-                json_incref(v);
-            json_decref(all);
-            st = found ? 200 : 404;
-            out = found ? found : json_pack("{s:s}", "error", "no such VM");
-        } else
-            st = 404, out = json_pack("{s:s}", "error", "no such operation on a VM (migrate, clone, exec, DELETE)");
+        unsigned long id;
+        if (m != EVHTTP_REQ_GET)
+            st = 405, out = json_pack("{s:s}", "error", "GET");
+        else if (api_parse_id(path + 19, "operation", 1, &id, &errors))
+            st = 400;
+        else
+            st = vmctl_operation(c->vms, id, &out);
+    } else if (!api_parse_vm_path(path, name, sizeof name, action, sizeof action)) {
+        st = 404, out = json_pack("{s:s}", "error", "no such VM or resource");
+    } else if (m == EVHTTP_REQ_DELETE && !*action) {
+        bool graceful;
+        st = api_parse_stop_query(query, &graceful, &errors) ? 400 : vmctl_stop(c->vms, name, graceful, &out);
+    } else if (m == EVHTTP_REQ_POST && *action) {
+        st = vm_action(c, req, name, action, &out);
+    } else if (m == EVHTTP_REQ_GET && !*action) {
+        st = vm_get(c, name, &out);
     } else {
-        st = 404, out = json_pack("{s:s}", "error", "no such resource");
+        st = 405, out = json_pack("{s:s}", "error", "GET or DELETE a VM; POST its migrate, clone or exec");
     }
-    json_decref(body);
+    if (errors)
+        out = api_errors_json(errors);
     reply_json(req, st, out);
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+/* GET /api/v1/events[?since=ID], or with Last-Event-ID: ID */
+static void get_events(struct ctl *c, struct evhttp_request *req, const char *query)
 {
-    struct ctl *c = arg;
-    expire_waits(c);
-    const char *raw = evhttp_request_get_uri(req);
-    struct evhttp_uri *vu = evhttp_uri_parse(raw);
-    const char *vpath = vu ? evhttp_uri_get_path(vu) : NULL;
-    if (vpath && (!strncmp(vpath, "/api/v1/vms", 11) || !strncmp(vpath, "/api/v1/operations/", 19))) {
-        vm_request(c, req, vpath, evhttp_uri_get_query(vu));
-        evhttp_uri_free(vu);
+    const char *last = evhttp_find_header(evhttp_request_get_input_headers(req), "Last-Event-ID");
+    bool replay;
+    uint64_t since;
+    unsigned long id;
+    json_t *errors = NULL;
+    if (api_parse_events_query(query, &replay, &since, &errors) ||
+        (last && api_parse_id(last, "Last-Event-ID", 0, &id, &errors))) {
+        reply_json(req, 400, api_errors_json(errors));
         return;
     }
-    if (vu)
-        evhttp_uri_free(vu);
+    if (last)
+        replay = true, since = id;
+    events_subscribe(c->events, req, replay, since);
+}
+
+/* Answers an authorized request for 'path' (with 'query', may be NULL). */
+static void route(struct ctl *c, struct evhttp_request *req, const char *path, const char *q)
+{
+    if (!strncmp(path, "/api/v1/vms", 11) || !strncmp(path, "/api/v1/operations/", 19)) {
+        vm_request(c, req, path, q);
+        return;
+    }
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         reply_error(req, 405, "only GET here");
         return;
     }
-    const char *uri = evhttp_request_get_uri(req);
-    struct evhttp_uri *u = evhttp_uri_parse(uri);
-    const char *path = u ? evhttp_uri_get_path(u) : NULL;
-    if (!path) {
-        reply_error(req, 400, "bad request");
-    } else if (!strcmp(path, "/api/v1/switches")) {
+    if (!strcmp(path, "/api/v1/switches")) {
         get_switches(c, req);
     } else if (!strcmp(path, "/api/v1/links")) {
         reply_json(req, 200, json_pack("{s:o}", "links", net_links_json(c->net)));
@@ -261,11 +300,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     } else if (!strncmp(path, "/api/v1/flows/", 14) && path[14]) {
         get_flows(c, req, path + 14);
     } else if (!strcmp(path, "/api/v1/events")) {
-        const char *q = u ? evhttp_uri_get_query(u) : NULL;
-        const char *last = evhttp_find_header(evhttp_request_get_input_headers(req), "Last-Event-ID");
-        bool replay = last || (q && !strncmp(q, "since=", 6));
-        uint64_t since = last ? strtoull(last, NULL, 10) : replay ? strtoull(q + 6, NULL, 10) : 0;
-        events_subscribe(c->events, req, replay, since);
+        get_events(c, req, q);
     } else if (!strcmp(path, "/api/v1/balancers")) {
         reply_json(req, 200, json_pack("{s:o}", "balancers", net_lbs_json(c->net)));
     } else if (!strcmp(path, "/api/v1/rewrites")) {
@@ -279,27 +314,71 @@ static void on_request(struct evhttp_request *req, void *arg)
     } else if (!strcmp(path, "/api/v1/status")) {
         const struct net_stats *s = net_get_stats(c->net);
         reply_json(req, 200,
-                   json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "topology", c->t->name, "uptime",
+                   json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "topology", c->t->name, "uptime",
                              ctl_now() - c->started, "packet_ins", (json_int_t)s->packet_ins, "flow_mods",
                              (json_int_t)s->flow_mods, "packet_outs", (json_int_t)s->packet_outs, "hosts_learned",
                              (json_int_t)s->hosts_learned, "host_moves", (json_int_t)s->host_moves, "swept",
-                             (json_int_t)s->swept));
+                             (json_int_t)s->swept, "api_connections", api_conns_json(c->api_conns),
+                             "openflow_connections", ofconn_stats_json(c)));
     } else {
         reply_error(req, 404, "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, servers, vms, metrics)");
     }
+}
+
+/* Paths served without the token: what a Prometheus scraper reads.  The
+ * GUI's static files (GET / and below, never /api/) will be added here:
+ * they hold no data, and the GUI then asks /api/v1 with the token. */
+static bool open_path(const char *path)
+{
+    return !strcmp(path, "/metrics");
+}
+
+/* Whether 'req' may go on; answers 401 otherwise. */
+static bool authorized(struct ctl *c, struct evhttp_request *req, const char *path)
+{
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    if (open_path(path) || token_bearer_ok(auth, c->api_token))
+        return true;
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
+    LOG_WRN_RL("%s:%u: %s token for %s: 401", host ? host : "?", port, auth ? "a wrong" : "no", path);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+                      auth ? "Bearer realm=\"minidcd\", error=\"invalid_token\"" : "Bearer realm=\"minidcd\"");
+    reply_error(req, 401,
+                auth ? "wrong API token" : "this API needs \"Authorization: Bearer TOKEN\" (the lab's api.token)");
+    return false;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct ctl *c = arg;
+    api_conns_request(c->api_conns, req);
+    expire_waits(c);
+    struct evhttp_uri *u = evhttp_uri_parse(evhttp_request_get_uri(req));
+    const char *path = u ? evhttp_uri_get_path(u) : NULL;
+    if (!path || !*path)
+        reply_error(req, 400, "bad request");
+    else if (authorized(c, req, path))
+        route(c, req, path, evhttp_uri_get_query(u));
     if (u)
         evhttp_uri_free(u);
 }
 
-int api_start(struct ctl *c, const char *addr, uint16_t port)
+int api_start(struct ctl *c, const char *addr, uint16_t port, size_t max_conns)
 {
     c->http = evhttp_new(c->base);
-    if (!c->http || evhttp_bind_socket(c->http, addr, port) != 0)
+    struct evconnlistener *lev = c->http ? ctl_listen(c, addr, port, NULL, NULL) : NULL;
+    if (!lev || !evhttp_bind_listener(c->http, lev)) {
+        if (lev)
+            evconnlistener_free(lev);
         return -1;
+    }
+    c->api_conns = api_conns_create(c->base, c->http, lev, max_conns, API_REQUEST_S);
     evhttp_set_gencb(c->http, on_request, c);
     evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     evhttp_set_max_body_size(c->http, 1 << 16);
-    evhttp_set_timeout(c->http, 10);
+    evhttp_set_timeout(c->http, 10); /* idle reading or writing; api_conns bounds a request's whole time */
     return 0;
 }
 
@@ -309,6 +388,8 @@ void api_stop(struct ctl *c)
         finish_wait(c, 0, 503, "minidcd is stopping");
     free(c->waits);
     c->waits = NULL;
+    api_conns_destroy(c->api_conns);
+    c->api_conns = NULL;
     if (c->http)
         evhttp_free(c->http);
     c->http = NULL;

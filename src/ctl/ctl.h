@@ -13,6 +13,7 @@
 #include "net/net.h"
 #include "ofp/ofp.h"
 #include "topo/topo.h"
+#include "util/token.h"
 
 /* A switch whose output backs up beyond this is too slow: it is dropped
  * rather than let memory grow. */
@@ -23,6 +24,8 @@
 struct ofconn;
 struct vmctl;
 struct events;
+struct api_conns;
+struct listen_guard;
 
 struct ctl {
     struct event_base *base;
@@ -30,6 +33,10 @@ struct ctl {
     struct net *net;
     struct evconnlistener *of_listener;
     struct evhttp *http;
+    struct api_conns *api_conns; /* bounds on the API's connections */
+    struct listen_guard *of_guard; /* the OpenFlow listener's pauses and accept errors */
+    size_t of_max_conns;           /* OpenFlow connections at once */
+    unsigned long of_evicted;      /* OpenFlow connections dropped to make room */
     struct event *tick;
     struct ofconn **conns;
     size_t n_conns, conns_cap;
@@ -38,6 +45,7 @@ struct ctl {
     SSL_CTX *tls; /* switches connect over TLS (both sides show certificates) when set */
     struct vmctl *vms; /* the VMs and the agents that run them */
     struct events *events; /* published at /api/v1/events */
+    char api_token[TOKEN_MAX]; /* every API request but /metrics carries it */
     /* pending API requests waiting for a switch's answer */
     struct api_wait *waits;
     size_t n_waits, waits_cap;
@@ -45,8 +53,21 @@ struct ctl {
 
 double ctl_now(void);
 
+/* A switch not through the handshake (hello, features, ports) in this long
+ * is dropped; past of_max_conns the oldest such makes way for a new one
+ * (and dropped ones holding their descriptors until the tick count up to a
+ * quarter more). */
+#define CTL_HANDSHAKE_S 10.0
+#define CTL_OF_CONNS_MAX 1024 /* default bound, lowered to fit the descriptor limit */
+
+#define CTL_BACKLOG 1024 /* connections the kernel holds before accept() */
+
 /* ofconn.c */
+/* A TCP listener on 'addr':'port' calling 'cb' (the API's has evhttp's). */
+struct evconnlistener *ctl_listen(struct ctl *c, const char *addr, uint16_t port, evconnlistener_cb cb, void *arg);
 int ofconn_listen(struct ctl *c, const char *addr, uint16_t port);
+/* {"open", "max", "evicted", "accept_errors", "paused"} */
+json_t *ofconn_stats_json(struct ctl *c);
 /* Makes the OpenFlow listener speak TLS: our key and certificate, and the CA
  * that signs the switches' certificates.  0, or -1 after logging why. */
 int ofconn_tls(struct ctl *c, const char *key, const char *cert, const char *ca);
@@ -57,8 +78,8 @@ void ofconn_tick_all(struct ctl *c, double now);
 json_t *ofconn_json(struct ctl *c, uint64_t dpid);
 void ofconn_close_all(struct ctl *c);
 
-/* api.c */
-int api_start(struct ctl *c, const char *addr, uint16_t port);
+/* api.c: serves at most 'max_conns' connections at once (see api_conns.h) */
+int api_start(struct ctl *c, const char *addr, uint16_t port, size_t max_conns);
 void api_stop(struct ctl *c);
 /* A multipart reply for an API request: returns true when it was one. */
 bool api_multipart_reply(struct ctl *c, uint64_t dpid, const struct ofp_msg *m);

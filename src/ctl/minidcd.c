@@ -10,14 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/api_conns.h"
 #include "ctl/ctl.h"
 #include "ctl/events.h"
 #include "ctl/vmctl.h"
 #include "util/endpoint.h"
 #include "util/log.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("minidcd");
@@ -152,16 +155,58 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(c->base);
 }
 
+/* Reads the token of 'path' into 'buf' (TOKEN_MAX bytes), or says why not. */
+static bool read_token(const char *path, const char *what, char *buf)
+{
+    int rc = token_read_file(path, buf, TOKEN_MAX);
+    if (rc < 0)
+        LOG_ERR_("cannot read the %s token from %s: %s", what, path, rc == -EINVAL ? "no token in it" : strerror(-rc));
+    return rc == 0;
+}
+
+/* libevent's own warnings, into minidcd's log and rate-limited: a peer can
+ * trigger them. */
+static void on_libevent_log(int severity, const char *msg)
+{
+    if (severity >= EVENT_LOG_WARN)
+        LOG_WRN_RL("libevent: %s", msg);
+}
+
+/* How many connections each listener takes: what the descriptor limit
+ * leaves after a reserve (files, sockets to the agents), shared between the
+ * API and the switches, each of which may hold a quarter more for a moment
+ * (connections closing). */
+#define FD_RESERVE 64
+static size_t conns_budget(size_t want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return want;
+    size_t fit = rl.rlim_cur > FD_RESERVE + 20 ? (size_t)(rl.rlim_cur - FD_RESERVE) * 2 / 5 : 8;
+    return want < fit ? want : fit;
+}
+
+/* Whether 's' is a whole number from 'min' to 'max', into '*out'. */
+static bool whole_number(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    *out = v;
+    return *s && !*end && v >= min && v <= max;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
                "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
                "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
-               "               [--agent-token-file FILE] [--agent-port PORT]\n"
-               "               [--state-file FILE] [--rewrite-at root|nearest]\n\n"
+               "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
+               "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n\n"
                "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
                "learning switch) that forwards within and routes between the topology's subnets,\n"
-               "and an HTTP/JSON API under /api/v1.  Addresses default to the topology's\n"
+               "and an HTTP/JSON API under /api/v1, whose requests must carry\n"
+               "\"Authorization: Bearer TOKEN\" with the token in --api-token-file (all but\n"
+               "/metrics).  Addresses default to the topology's\n"
                "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
                "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
                "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
@@ -173,6 +218,9 @@ static void usage(FILE *f)
                "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
                "has its address rewritten: on the root switch (the default, as in the paper) or\n"
                "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
+               "The API serves at most --max-connections at once (default 256, or what the\n"
+               "descriptor limit leaves), the switches' listener as many; a request must\n"
+               "arrive whole within 5 s.\n"
                "SIGTERM or SIGINT stops it.\n");
 }
 
@@ -187,13 +235,15 @@ int main(int argc, char **argv)
         {"tls-ca", required_argument, NULL, 'R'},
         {"agent-token-file", required_argument, NULL, 'T'}, {"agent-port", required_argument, NULL, 'P'},
         {"state-file", required_argument, NULL, 'S'}, {"rewrite-at", required_argument, NULL, 'W'},
+        {"api-token-file", required_argument, NULL, 'k'}, {"max-connections", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
     bool app_l2 = false;
     const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL, *token_file = NULL, *state_file = NULL;
-    const char *rewrite_at = NULL;
+    const char *rewrite_at = NULL, *api_token_file = NULL;
     uint16_t agent_port = VMCTL_AGENT_PORT;
+    size_t max_conns = 0; /* 0: API_CONNS_MAX, fitted to the descriptor limit */
     log_set_program("minidcd");
     int ch;
     while ((ch = getopt_long(argc, argv, "t:o:a:p:l:vh", opts, NULL)) != -1) {
@@ -238,6 +288,18 @@ int main(int argc, char **argv)
         case 'S':
             state_file = optarg;
             break;
+        case 'k':
+            api_token_file = optarg;
+            break;
+        case 'M': {
+            long n;
+            if (!whole_number(optarg, 1, 1000000, &n)) {
+                fprintf(stderr, "minidcd: --max-connections is 1 to 1000000\n");
+                return 2;
+            }
+            max_conns = (size_t)n;
+            break;
+        }
         case 'W': {
             enum topo_rewrite_at ra;
             if (topo_parse_rewrite_at(optarg, &ra) < 0) {
@@ -248,9 +310,8 @@ int main(int argc, char **argv)
             break;
         }
         case 'P': {
-            char *end;
-            long p = strtol(optarg, &end, 10);
-            if (*end || p < 1 || p > 65535) {
+            long p;
+            if (!whole_number(optarg, 1, 65535, &p)) {
                 fprintf(stderr, "minidcd: --agent-port is a port number\n");
                 return 2;
             }
@@ -267,6 +328,11 @@ int main(int argc, char **argv)
     }
     if (!topo_file || optind < argc) {
         usage(stderr);
+        return 2;
+    }
+    if (!api_token_file) {
+        fprintf(stderr, "minidcd: --api-token-file is needed: the API runs VMs and commands in them, so it has no\n"
+                        "open mode (make one with: head -c16 /dev/urandom | od -An -tx1 | tr -d ' \\n' >FILE)\n");
         return 2;
     }
     if ((tls_key || tls_cert || tls_ca) && !(tls_key && tls_cert && tls_ca)) {
@@ -302,25 +368,20 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    event_set_log_callback(on_libevent_log);
     c.app_l2 = app_l2;
+    size_t api_max = max_conns ? max_conns : conns_budget(API_CONNS_MAX);
+    c.of_max_conns = max_conns ? max_conns : conns_budget(CTL_OF_CONNS_MAX);
     evthread_use_pthreads(); /* VM operations' threads publish events */
     c.base = event_base_new();
     c.started = ctl_now();
     c.events = events_create(c.base);
     struct net_io io = {.ctx = &c, .send = send_cb, .event = publish_cb};
     c.net = net_create(c.t, &io);
-    char token[256] = "";
-    if (token_file) {
-        FILE *tf = fopen(token_file, "r");
-        if (!tf || !fgets(token, sizeof token, tf)) {
-            LOG_ERR_("cannot read the agents' token from %s", token_file);
-            if (tf)
-                fclose(tf);
-            return 1;
-        }
-        fclose(tf);
-        token[strcspn(token, "\r\n")] = '\0';
-    }
+    char token[TOKEN_MAX] = "";
+    if ((token_file && !read_token(token_file, "agents'", token)) ||
+        !read_token(api_token_file, "API", c.api_token))
+        return 1;
     calls.wake = event_new(c.base, -1, 0, on_calls, &c);
     struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb,
                                 .place = place_cb};
@@ -331,7 +392,7 @@ int main(int argc, char **argv)
     } else if (ofconn_listen(&c, of_addr, of_port)) {
         LOG_ERR_("cannot listen for switches on %s:%u: %s", of_addr, of_port, strerror(errno));
         rc = 1;
-    } else if (api_start(&c, api_addr, api_port)) {
+    } else if (api_start(&c, api_addr, api_port, api_max)) {
         LOG_ERR_("cannot serve the API on %s:%u: %s", api_addr, api_port, strerror(errno));
         rc = 1;
     }
@@ -350,8 +411,9 @@ int main(int argc, char **argv)
         struct event *sigint = evsignal_new(c.base, SIGINT, on_signal, &c);
         event_add(sigterm, NULL);
         event_add(sigint, NULL);
-        LOG_INF("topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1", c.t->name, c.tls ? "ssl:" : "tcp:", of_addr,
-                of_port, api_addr, api_port);
+        LOG_INF("topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1 (at most %zu and %zu "
+                "connections)", c.t->name, c.tls ? "ssl:" : "tcp:", of_addr, of_port, api_addr, api_port,
+                c.of_max_conns, api_max);
         event_base_dispatch(c.base);
         event_free(sigterm);
         event_free(sigint);

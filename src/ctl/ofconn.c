@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "ctl/ctl.h"
+#include "ctl/listen_guard.h"
 #include "ofp/ofp_print.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -38,6 +39,7 @@ struct ofconn {
     struct ofp_port *ports;
     size_t n_ports;
     double last_rx, last_echo;
+    double accepted;
     bool dead;      /* to be freed at the next tick */
     bool unsynced;  /* flow changes sent since the last barrier */
     uint32_t barrier_xid;
@@ -45,25 +47,11 @@ struct ofconn {
     uint64_t rx_msgs, tx_msgs;
 };
 
-/* Anything a peer can trigger is logged at most this often. */
-static bool rate_ok(void)
-{
-    static double window;
-    static int count;
-    double now = ctl_now();
-    if (now - window > 10.0) {
-        window = now;
-        count = 0;
-    }
-    return ++count <= 20;
-}
-
 static void ofconn_kill(struct ofconn *oc, const char *why)
 {
     if (oc->dead)
         return;
-    if (rate_ok())
-        LOG_WRN("%s%s%s: %s; dropping it", oc->peer, oc->dpid ? " " : "",
+    LOG_WRN_RL("%s%s%s: %s; dropping it", oc->peer, oc->dpid ? " " : "",
                 oc->dpid ? net_switch_name(oc->ctl->net, oc->dpid) : "", why);
     oc->dead = true;
     bufferevent_disable(oc->bev, EV_READ | EV_WRITE);
@@ -278,13 +266,12 @@ static void handle_msg(struct ofconn *oc, const struct ofp_msg *m, const uint8_t
     }
     case OFPT_ECHO_REPLY:
         return;
-    case OFPT_ERROR:
-        if (rate_ok()) {
-            char *t = ofp_to_text(m);
-            LOG_WRN("%s %s: %s", oc->peer, oc->dpid ? net_switch_name(c->net, oc->dpid) : "", t);
-            free(t);
-        }
+    case OFPT_ERROR: {
+        char *t = ofp_to_text(m);
+        LOG_WRN_RL("%s %s: %s", oc->peer, oc->dpid ? net_switch_name(c->net, oc->dpid) : "", t);
+        free(t);
         return;
+    }
     case OFPT_FEATURES_REPLY:
         if (oc->state == OFC_FEATURES)
             handle_features(oc, m);
@@ -343,8 +330,7 @@ static void on_read(struct bufferevent *bev, void *arg)
             char s[40];
             sample_hex(hdr, 8, s, sizeof s);
             ofconn_kill(oc, len < 8 ? "message length below 8 (not OpenFlow?)" : "bad length");
-            if (rate_ok())
-                LOG_WRN("%s: first bytes %s", oc->peer, s);
+            LOG_WRN_RL("%s: first bytes %s", oc->peer, s);
             return;
         }
         if (avail < len)
@@ -357,8 +343,7 @@ static void on_read(struct bufferevent *bev, void *arg)
         if (e) {
             char s[40];
             sample_hex(raw, len, s, sizeof s);
-            if (rate_ok())
-                LOG_WRN("%s: malformed message (%s), first bytes %s", oc->peer, ofp_err_name(e), s);
+            LOG_WRN_RL("%s: malformed message (%s), first bytes %s", oc->peer, ofp_err_name(e), s);
             send_error(oc, e, raw, len, (uint32_t)(raw[4] << 24 | raw[5] << 16 | raw[6] << 8 | raw[7]));
             evbuffer_drain(in, len);
             /* An unknown type or statistic is answered and tolerated; a broken one is not. */
@@ -383,10 +368,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     struct ofconn *oc = arg;
     if ((what & BEV_EVENT_ERROR) && oc->ctl->tls && !oc->dead) {
         unsigned long e = bufferevent_get_openssl_error(bev);
-        if (e && rate_ok()) {
+        if (e) {
             char buf[256];
             ERR_error_string_n(e, buf, sizeof buf);
-            LOG_WRN("%s: TLS: %s", oc->peer, buf);
+            LOG_WRN_RL("%s: TLS: %s", oc->peer, buf);
         }
     }
     if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && !oc->dead) {
@@ -401,14 +386,84 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     }
 }
 
+/* The oldest live connection still in its handshake, or NULL. */
+static struct ofconn *oldest_unready(struct ctl *c)
+{
+    struct ofconn *o = NULL;
+    for (size_t i = 0; i < c->n_conns; i++) {
+        struct ofconn *oc = c->conns[i];
+        if (!oc->dead && oc->state != OFC_READY && (!o || oc->accepted < o->accepted))
+            o = oc;
+    }
+    return o;
+}
+
+static size_t live_conns(struct ctl *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_conns; i++)
+        n += !c->conns[i]->dead;
+    return n;
+}
+
+/* Makes room for one more connection: the oldest in its handshake goes.
+ * False when every one is a switch that is up, or too many dropped ones
+ * still hold their descriptors (they go at the next tick). */
+static bool make_room(struct ctl *c)
+{
+    if (c->n_conns >= c->of_max_conns + c->of_max_conns / 4)
+        return false;
+    if (live_conns(c) < c->of_max_conns)
+        return true;
+    struct ofconn *v = oldest_unready(c);
+    if (!v)
+        return false;
+    ofconn_kill(v, "too many connections: the oldest still in its handshake makes way");
+    c->of_evicted++;
+    return true;
+}
+
+/* accept() ran out of descriptors: a quarter of those in their handshake go
+ * (their descriptors at the next tick).  Returns how many. */
+static size_t shed(void *arg)
+{
+    struct ctl *c = arg;
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < c->n_conns; i++)
+        n += !c->conns[i]->dead && c->conns[i]->state != OFC_READY;
+    for (size_t want = n / 4 ? n / 4 : n; k < want; k++) {
+        struct ofconn *v = oldest_unready(c);
+        if (!v)
+            break;
+        ofconn_kill(v, "out of file descriptors: the oldest still in its handshake goes");
+        c->of_evicted++;
+    }
+    return k;
+}
+
+json_t *ofconn_stats_json(struct ctl *c)
+{
+    json_t *o = c->of_guard ? listen_guard_json(c->of_guard) : json_object();
+    json_object_set_new(o, "open", json_integer((json_int_t)live_conns(c)));
+    json_object_set_new(o, "max", json_integer((json_int_t)c->of_max_conns));
+    json_object_set_new(o, "evicted", json_integer((json_int_t)c->of_evicted));
+    return o;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
     struct ctl *c = arg;
     (void)l, (void)salen;
+    if (!make_room(c)) {
+        LOG_WRN_RL("%zu connections (%zu of them dropped, going), as many as minidcd takes: a new one is refused",
+                   c->n_conns, c->n_conns - live_conns(c));
+        evutil_closesocket(fd);
+        return;
+    }
     struct ofconn *oc = xcalloc(1, sizeof *oc);
     oc->ctl = c;
     oc->next_xid = 1;
-    oc->last_rx = oc->last_echo = ctl_now();
+    oc->last_rx = oc->last_echo = oc->accepted = ctl_now();
     if (sa->sa_family == AF_INET) {
         struct sockaddr_in *sin = (struct sockaddr_in *)sa;
         char a[16];
@@ -450,17 +505,25 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     oc->version = 0;
 }
 
-int ofconn_listen(struct ctl *c, const char *addr, uint16_t port)
+struct evconnlistener *ctl_listen(struct ctl *c, const char *addr, uint16_t port, evconnlistener_cb cb, void *arg)
 {
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof sin);
     sin.sin_family = AF_INET;
     sin.sin_port = htons(port);
     if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+        return NULL;
+    return evconnlistener_new_bind(c->base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                   CTL_BACKLOG, (struct sockaddr *)&sin, sizeof sin);
+}
+
+int ofconn_listen(struct ctl *c, const char *addr, uint16_t port)
+{
+    c->of_listener = ctl_listen(c, addr, port, on_accept, c);
+    if (!c->of_listener)
         return -1;
-    c->of_listener = evconnlistener_new_bind(c->base, on_accept, c, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-                                             (struct sockaddr *)&sin, sizeof sin);
-    return c->of_listener ? 0 : -1;
+    c->of_guard = listen_guard_create(c->base, c->of_listener, "OpenFlow", shed, c);
+    return 0;
 }
 
 static void ofconn_free(struct ofconn *oc)
@@ -476,7 +539,9 @@ void ofconn_tick_all(struct ctl *c, double now)
     for (size_t i = 0; i < c->n_conns; i++) {
         struct ofconn *oc = c->conns[i];
         if (!oc->dead) {
-            if (now - oc->last_rx > CTL_ECHO_TIMEOUT)
+            if (oc->state != OFC_READY && now - oc->accepted > CTL_HANDSHAKE_S)
+                ofconn_kill(oc, "no handshake in time");
+            else if (now - oc->last_rx > CTL_ECHO_TIMEOUT)
                 ofconn_kill(oc, "silent for too long (no echo reply)");
             else if (now - oc->last_rx > CTL_ECHO_INTERVAL && now - oc->last_echo > CTL_ECHO_INTERVAL) {
                 oc->last_echo = now;
@@ -545,6 +610,8 @@ void ofconn_close_all(struct ctl *c)
     c->n_conns = 0;
     free(c->conns);
     c->conns = NULL;
+    listen_guard_destroy(c->of_guard);
+    c->of_guard = NULL;
     if (c->of_listener)
         evconnlistener_free(c->of_listener);
     if (c->tls)

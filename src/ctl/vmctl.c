@@ -19,7 +19,6 @@
 LOG_MODULE("vm");
 
 #define OPS_KEPT 256
-#define VM_NAME_MAX 12
 
 struct vrec {
     char *name, *server, *mac, *ip, *gw; /* ip: ADDR/LEN */
@@ -43,6 +42,7 @@ struct op {
     char *error;
     json_t *result;
     json_t *args;
+    bool reads_only; /* exec: changes no inventory, holds no VM */
     struct vmctl *v;
 };
 
@@ -56,7 +56,8 @@ struct vmctl {
     struct op **ops;
     size_t n_ops, cap_ops;
     unsigned long next_op;
-    size_t ops_running;
+    size_t ops_running; /* those that may change the inventory (not exec) */
+    size_t threads;     /* operations under way, all kinds */
     double changed; /* last time an operation changed the inventory */
     json_t *metrics; /* server name -> the agent's metrics */
     json_t *agents;  /* server name -> {"reachable", "error", ...info} */
@@ -318,8 +319,11 @@ static void op_end(struct op *o, char *err)
     o->ended = proc_now();
     o->state = err ? "failed" : "done";
     o->error = err;
-    v->ops_running--;
-    v->changed = o->ended;
+    if (!o->reads_only) {
+        v->ops_running--;
+        v->changed = o->ended;
+    }
+    v->threads--;
     save_state(v);
     pthread_mutex_unlock(&v->lock);
     if (err)
@@ -360,7 +364,12 @@ static int op_start(struct vmctl *v, const char *kind, struct vrec *r, const cha
     o->started = o->phase_t0 = proc_now();
     o->args = args;
     o->v = v;
-    r->op = o->id;
+    /* A command in the guest does not hold the VM: a long one must not keep
+     * it from being stopped or moved (it then ends with an error), nor hold
+     * up the poller's reconciliation. */
+    o->reads_only = !strcmp(kind, "exec");
+    if (!o->reads_only)
+        r->op = o->id;
     /* Forget the oldest finished operations. */
     if (v->n_ops >= OPS_KEPT) {
         for (size_t i = 0; i < v->n_ops; i++)
@@ -376,7 +385,9 @@ static int op_start(struct vmctl *v, const char *kind, struct vrec *r, const cha
     }
     xgrow(&v->ops, &v->cap_ops, v->n_ops + 1, sizeof *v->ops);
     v->ops[v->n_ops++] = o;
-    v->ops_running++;
+    if (!o->reads_only)
+        v->ops_running++;
+    v->threads++;
     pthread_t th;
     pthread_attr_t at;
     pthread_attr_init(&at);
@@ -386,7 +397,9 @@ static int op_start(struct vmctl *v, const char *kind, struct vrec *r, const cha
         o->state = "failed";
         o->error = xstrdup("cannot start a thread");
         o->ended = proc_now();
-        v->ops_running--;
+        if (!o->reads_only)
+            v->ops_running--;
+        v->threads--;
         r->op = 0;
         *out = error_json("cannot start a thread");
         return 503;
@@ -508,29 +521,11 @@ static void *boot_thread(void *arg)
     return NULL;
 }
 
-static bool valid_vm_name(const char *s)
+int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
 {
-    size_t n = s ? strlen(s) : 0;
-    return n && n <= VM_NAME_MAX && ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z') &&
-           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
-int vmctl_boot(struct vmctl *v, const json_t *req, json_t **out)
-{
-    const char *name = json_string_value(json_object_get(req, "name"));
-    const char *server = json_string_value(json_object_get(req, "server"));
-    json_t *jm = json_object_get(req, "memory_mib"), *jc = json_object_get(req, "cpus");
-    json_int_t mem = jm ? json_integer_value(jm) : 128, cpus = jc ? json_integer_value(jc) : 1;
-    if (!valid_vm_name(name)) {
-        *out = error_json("name: expected a letter then up to %d letters, digits, '_' or '-'", VM_NAME_MAX - 1);
-        return 400;
-    }
+    const char *name = b->name, *server = b->server;
     if (!server_node(v, server)) {
-        *out = error_json("server: no server named '%s' in topology %s", server ? server : "", v->t->name);
-        return 400;
-    }
-    if (mem < 32 || mem > (1 << 20) || cpus < 1 || cpus > 64) {
-        *out = error_json("memory_mib is 32 to 1048576 and cpus 1 to 64");
+        *out = error_json("server: no server named '%s' in topology %s", server, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
@@ -539,7 +534,7 @@ int vmctl_boot(struct vmctl *v, const json_t *req, json_t **out)
         *out = error_json("there is already a VM %s (on %s)", name, find_vm(v, name)->server);
         st = 409;
     } else {
-        struct vrec *r = new_vm(v, name, server, (unsigned)mem, (unsigned)cpus, "booting", out);
+        struct vrec *r = new_vm(v, name, server, b->memory_mib, b->cpus, "booting", out);
         st = r ? op_start(v, "boot", r, server, NULL, boot_thread, out) : 507;
         if (st != 202 && r)
             remove_vm(v, r);
@@ -557,31 +552,16 @@ struct transfer {
     json_t *dst_spec;
     bool copy;
     bool identity; /* the destination takes the identity of dst_spec (a clone, a move across subnets) */
+    bool verify_memory; /* compare the guest's memory on both sides, page by page, before it runs */
 };
 
-static int transfer_once(struct op *o, struct transfer *x, char **err, bool *retry);
-
-/* A transfer whose destination could not start the VM is tried again (up to
- * three times): everything of the attempt was undone, the source runs on,
- * and the cause seen here is a guest that, now and then, comes out of the
- * move spinning and silent on the new host (QEMU 7.2, TCG; docs/vms.md). */
+/* One transfer; on failure everything of it is undone (the source runs on,
+ * nothing is left at the destination).  It is not tried again: the guests
+ * seen coming out of a move spinning and silent had lost memory in it
+ * (QEMU before 9.0 under TCG; the agents now pause such guests while their
+ * memory goes over), and a move that fails for a cause of its own should
+ * say so. */
 static int transfer(struct op *o, struct transfer *x, char **err)
-{
-    for (int attempt = 1;; attempt++) {
-        bool retry = false;
-        int rc = transfer_once(o, x, err, &retry);
-        if (rc == 0 || !retry || attempt == 3) {
-            if (attempt > 1)
-                op_result(o, "attempts", json_integer(attempt));
-            return rc;
-        }
-        LOG_WRN("%s %s: attempt %d failed (%s); trying again", o->kind, o->vm, attempt, *err);
-        free(*err);
-        *err = NULL;
-    }
-}
-
-static int transfer_once(struct op *o, struct transfer *x, char **err, bool *retry)
 {
     struct vmctl *v = o->v;
     json_t *prep = NULL, *sent = NULL, *fin = NULL;
@@ -591,12 +571,18 @@ static int transfer_once(struct op *o, struct transfer *x, char **err, bool *ret
     if (check_room(v, x->dst_server, mem, err) < 0)
         return -1;
     op_phase(o, "prepare");
-    if (agent_call(v, x->dst_server, "POST", "/v1/incoming", json_incref(x->dst_spec), &prep, 60000, err) < 0)
+    /* The destination lets only the source reach the ports it opens. */
+    const struct topo_node *src = server_node(v, x->src_server);
+    char from[16];
+    json_t *spec = json_deep_copy(x->dst_spec);
+    json_object_set_new(spec, "from", json_string(topo_ip_str(src ? src->addr : 0, from)));
+    if (agent_call(v, x->dst_server, "POST", "/v1/incoming", spec, &prep, 60000, err) < 0)
         return -1;
     op_phase(o, x->copy ? "copy" : "migrate");
     path = xasprintf("/v1/vms/%s/send", x->vm);
-    json_t *body = json_pack("{s:O, s:O, s:s}", "nbd", json_object_get(prep, "nbd"), "uri",
-                             json_object_get(prep, "uri"), "mode", x->copy ? "copy" : "move");
+    json_t *body = json_pack("{s:O, s:O, s:s, s:b}", "nbd", json_object_get(prep, "nbd"), "uri",
+                             json_object_get(prep, "uri"), "mode", x->copy ? "copy" : "move", "verify_memory",
+                             x->verify_memory);
     json_decref(prep);
     int rc = agent_call(v, x->src_server, "POST", path, body, &sent, 600000, err);
     free(path);
@@ -613,6 +599,9 @@ static int transfer_once(struct op *o, struct transfer *x, char **err, bool *ret
     }
     op_result(o, "qemu", json_incref(json_object_get(sent, "qemu")) ?: json_null());
     op_result(o, "source", json_incref(json_object_get(sent, "timing")) ?: json_null());
+    /* The source's page digest goes to the destination, which compares
+     * what arrived before it runs it. */
+    json_t *digest = json_incref(json_object_get(json_object_get(sent, "memory"), "digest"));
     json_decref(sent);
     if (!x->copy && !x->identity && v->hooks.place) {
         /* Same address, new place: the network sends its packets to the
@@ -625,20 +614,18 @@ static int transfer_once(struct op *o, struct transfer *x, char **err, bool *ret
     }
     op_phase(o, "start");
     char *fpath = xasprintf("/v1/vms/%s/finish", x->dst_name);
-    rc = agent_call(v, x->dst_server, "POST", fpath,
-                    json_pack("{s:b, s:b}", "identity", x->identity, "isolate", x->identity), &fin, 60000, err);
+    json_t *fbody = json_pack("{s:b, s:b}", "identity", x->identity, "isolate", x->identity);
+    if (digest)
+        json_object_set_new(fbody, "memory_digest", digest);
+    rc = agent_call(v, x->dst_server, "POST", fpath, fbody, &fin, 180000, err);
     free(fpath);
     if (rc < 0) {
-        *retry = true;
-        if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0) {
+        if (agent_call(v, x->dst_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0)
             LOG_WRN("could not remove %s on %s: %s", x->dst_name, x->dst_server, e2);
-            *retry = false;
-        }
         free(e2), e2 = NULL, json_decref(junk), junk = NULL;
         if (!x->copy) {
             char *rpath = xasprintf("/v1/vms/%s/resume", x->vm);
             if (agent_call(v, x->src_server, "POST", rpath, NULL, &junk, 30000, &e2) < 0) {
-                *retry = false;
                 char *m = *err;
                 *err = xasprintf("%s; and resuming %s on %s failed too: %s", m, x->vm, x->src_server, e2);
                 free(m);
@@ -649,6 +636,8 @@ static int transfer_once(struct op *o, struct transfer *x, char **err, bool *ret
         return -1;
     }
     op_result(o, "destination", json_incref(json_object_get(fin, "timing")) ?: json_null());
+    if (json_object_get(fin, "memory_check"))
+        op_result(o, "memory_check", json_incref(json_object_get(fin, "memory_check")));
     json_decref(fin);
     free(path);
     return 0;
@@ -667,7 +656,8 @@ static void *migrate_thread(void *arg)
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o);
     struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
-                         .dst_name = xstrdup(r->name), .dst_spec = vm_spec(r)};
+                         .dst_name = xstrdup(r->name), .dst_spec = vm_spec(r),
+                         .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
     /* Across subnets the VM takes an address of the destination's subnet
      * (its home address back when it goes home). */
     uint32_t new_addr = (uint32_t)json_integer_value(json_object_get(o->args, "addr"));
@@ -744,7 +734,8 @@ static void *clone_thread(void *arg)
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o), *c = find_vm(v, as);
     struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
-                         .dst_name = xstrdup(as), .dst_spec = vm_spec(c), .copy = true, .identity = true};
+                         .dst_name = xstrdup(as), .dst_spec = vm_spec(c), .copy = true, .identity = true,
+                         .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     int rc = transfer(o, &x, &err);
@@ -798,11 +789,11 @@ static int hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **ou
     return 0;
 }
 
-int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, json_t **out)
 {
-    const char *to = json_string_value(json_object_get(req, "to"));
+    const char *to = m->to;
     if (!server_node(v, to)) {
-        *out = error_json("to: no server named '%s' in topology %s", to ? to : "", v->t->name);
+        *out = error_json("to: no server named '%s' in topology %s", to, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
@@ -814,7 +805,7 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **o
     } else if (!st) {
         /* Across subnets: an address in the destination's subnet, reserved
          * now (home: the VM's own first address). */
-        json_t *args = json_object();
+        json_t *args = json_pack("{s:b}", "verify_memory", m->verify_memory);
         const struct topo_subnet *dsn = server_subnet(v, to);
         if (server_subnet(v, r->server) != dsn) {
             uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home : alloc_addr(v, dsn);
@@ -836,26 +827,21 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **o
     return st;
 }
 
-int vmctl_clone(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, json_t **out)
 {
-    const char *to = json_string_value(json_object_get(req, "to"));
-    const char *as = json_string_value(json_object_get(req, "as"));
+    const char *to = req->to, *as = req->as[0] ? req->as : NULL;
     if (!server_node(v, to)) {
-        *out = error_json("to: no server named '%s' in topology %s", to ? to : "", v->t->name);
-        return 400;
-    }
-    if (as && !valid_vm_name(as)) {
-        *out = error_json("as: expected a letter then up to %d letters, digits, '_' or '-'", VM_NAME_MAX - 1);
+        *out = error_json("to: no server named '%s' in topology %s", to, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
     int st = hold(v, vm, &r, out);
-    char name[VM_NAME_MAX + 8];
+    char name[API_NAME_MAX + 8];
     if (!st && !as) {
         /* NAME-c1, NAME-c2, ... */
         for (int i = 1; i < 1000; i++) {
-            snprintf(name, sizeof name, "%.*s-c%d", VM_NAME_MAX - 5, vm, i);
+            snprintf(name, sizeof name, "%.*s-c%d", API_NAME_MAX - 5, vm, i);
             if (!find_vm(v, name))
                 break;
         }
@@ -872,7 +858,8 @@ int vmctl_clone(struct vmctl *v, const char *vm, const json_t *req, json_t **out
         } else {
             r->state = "cloning";
             st = op_start(v, "clone", r, to,
-                          json_pack("{s:s, s:b}", "as", as, "balance", json_is_true(json_object_get(req, "balance"))),
+                          json_pack("{s:s, s:b, s:b}", "as", as, "balance", req->balance, "verify_memory",
+                                    req->verify_memory),
                           clone_thread, out);
             if (st == 202) {
                 c->op = r->op;
@@ -903,12 +890,22 @@ static void *stop_thread(void *arg)
     if (agent_call(v, server, "DELETE", path, NULL, &reply, 60000, &err) == 0) {
         json_decref(reply);
         pthread_mutex_lock(&v->lock);
-        uint32_t vip = op_vm(o) ? op_vm(o)->serves : 0;
+        struct vrec *r = op_vm(o);
+        uint32_t vip = r ? r->serves : 0, home = r ? r->home : 0, addr = r ? r->addr : 0;
+        uint8_t mac[6] = {0};
+        if (r)
+            parse_mac(r->mac, mac);
         pthread_mutex_unlock(&v->lock);
         drop(o, o->vm);
         if (vip) {
             op_phase(o, "balance");
             rebalance(v, vip);
+        } else if (home && addr != home && v->hooks.rewrite) {
+            /* A VM that had moved away from its home address leaves no
+             * rewrite behind: the address goes back to its subnet, and the
+             * next VM given it must be reachable there. */
+            op_phase(o, "rewrite");
+            v->hooks.rewrite(v->hooks.ctx, home, home, mac);
         }
     } else {
         release(o, "running");
@@ -935,37 +932,32 @@ static void *exec_thread(void *arg)
 {
     struct op *o = arg;
     struct vmctl *v = o->v;
-    pthread_mutex_lock(&v->lock);
-    char *server = xstrdup(op_vm(o)->server);
-    pthread_mutex_unlock(&v->lock);
     char *path = xasprintf("/v1/vms/%s/exec", o->vm), *err = NULL;
     json_t *reply;
     json_int_t timeout = json_integer_value(json_object_get(o->args, "timeout_ms")) ?: 30000;
     op_phase(o, "exec");
-    if (agent_call(v, server, "POST", path, json_incref(o->args), &reply, (int)timeout + 10000, &err) == 0) {
+    if (agent_call(v, o->target, "POST", path, json_incref(o->args), &reply, (int)timeout + 10000, &err) == 0) {
         op_result(o, "exitcode", json_incref(json_object_get(reply, "exitcode")));
         op_result(o, "stdout", json_incref(json_object_get(reply, "stdout")));
         op_result(o, "stderr", json_incref(json_object_get(reply, "stderr")));
         json_decref(reply);
     }
-    release(o, "running");
-    free(path), free(server);
+    free(path);
     op_end(o, err);
     return NULL;
 }
 
-int vmctl_exec(struct vmctl *v, const char *vm, const json_t *req, json_t **out)
+int vmctl_exec(struct vmctl *v, const char *vm, const struct api_exec *x, json_t **out)
 {
-    json_t *argv = json_object_get(req, "argv");
-    if (!json_is_array(argv) || !json_array_size(argv)) {
-        *out = error_json("argv: expected the command and its arguments, as an array of strings");
-        return 400;
-    }
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
     int st = hold(v, vm, &r, out);
-    if (!st)
-        st = op_start(v, "exec", r, NULL, json_deep_copy(req), exec_thread, out);
+    if (!st) {
+        json_t *args = json_pack("{s:O, s:I}", "argv", x->argv, "timeout_ms", (json_int_t)x->timeout_ms);
+        if (x->input)
+            json_object_set_new(args, "input", json_string(x->input));
+        st = op_start(v, "exec", r, r->server, args, exec_thread, out);
+    }
     pthread_mutex_unlock(&v->lock);
     return st;
 }
@@ -1221,15 +1213,15 @@ void vmctl_destroy(struct vmctl *v)
      * stays allocated for it (minidcd is exiting). */
     for (int i = 0; i < 100; i++) {
         pthread_mutex_lock(&v->lock);
-        size_t running = v->ops_running;
+        size_t running = v->threads;
         pthread_mutex_unlock(&v->lock);
         if (!running)
             break;
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (v->ops_running) {
-        LOG_WRN("%zu operation(s) still under way at exit", v->ops_running);
+    if (v->threads) {
+        LOG_WRN("%zu operation(s) still under way at exit", v->threads);
         return;
     }
     for (size_t i = 0; i < v->n_vms; i++)

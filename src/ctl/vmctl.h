@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "ctl/api_body.h"
 #include "topo/topo.h"
 
 #define VMCTL_POLL_S 2.0
@@ -50,13 +51,14 @@ struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t age
                            const struct vmctl_hooks *hooks);
 void vmctl_destroy(struct vmctl *v);
 
-/* Starting operations: on success returns 202 and '*out' = {"operation": ID};
- * otherwise a 4xx status with '*out' = {"error": ...}, and nothing started. */
-int vmctl_boot(struct vmctl *v, const json_t *req, json_t **out);
-int vmctl_migrate(struct vmctl *v, const char *vm, const json_t *req, json_t **out);
-int vmctl_clone(struct vmctl *v, const char *vm, const json_t *req, json_t **out);
+/* Starting operations, on requests api_body checked: on success returns 202
+ * and '*out' = {"operation": ID}; otherwise a 4xx status with '*out' =
+ * {"error": ...}, and nothing started. */
+int vmctl_boot(struct vmctl *v, const struct api_boot *req, json_t **out);
+int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *req, json_t **out);
+int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, json_t **out);
 int vmctl_stop(struct vmctl *v, const char *vm, bool graceful, json_t **out);
-int vmctl_exec(struct vmctl *v, const char *vm, const json_t *req, json_t **out);
+int vmctl_exec(struct vmctl *v, const char *vm, const struct api_exec *req, json_t **out);
 
 /* Reading. */
 json_t *vmctl_vms_json(struct vmctl *v);

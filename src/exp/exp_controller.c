@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "exp/exp_priv.h"
+#include "util/netns.h"
 #include "util/proc.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 
 #define MINIDCD_OF "127.0.0.1:26653"
@@ -51,6 +53,7 @@ int exp_controller(struct exp *e)
     char *ofbench = proc_sibling("ofbench"), *minidcd = proc_sibling("minidcd");
     char *dir = xasprintf("/tmp/minidc-exp-%s", e->tag);
     char *log = xasprintf("%s/minidcd.log", dir), *rundir = xasprintf("OVS_RUNDIR=%s", dir);
+    char *token = xasprintf("%s/api.token", dir), *tokopt = xasprintf("--api-token-file=%s", token);
     char *otc_listen = xasprintf("ptcp:%d:127.0.0.1", OTC_PORT);
     json_t *cfg = json_object_get(e->r, "config");
     json_object_set_new(cfg, "runs", json_integer(runs));
@@ -60,14 +63,23 @@ int exp_controller(struct exp *e)
     json_object_set_new(cfg, "order", json_string("each run measures every cell once, in an order drawn from the seed"));
     json_t *rows = json_array();
     json_object_set_new(e->r, "controller", rows);
-    int rc = 0;
+    int rc = 0, saved = -1;
     pid_t d = -1, o = -1;
-    if (mkdir(dir, 0700) < 0 && access(dir, W_OK) != 0) {
-        fprintf(stderr, "minidc experiment: cannot make %s\n", dir);
+    /* minidcd polls the agents at the topology's management addresses: out
+     * of a lab they are no one's here, so the controllers and ofbench run in
+     * a namespace of their own with only loopback, where nothing leaves the
+     * machine. */
+    int ns = netns_enter_private(&saved);
+    if (ns < 0) {
+        fprintf(stderr, "minidc experiment: cannot make a network namespace of its own: %s\n", strerror(-ns));
+        rc = 1;
+    }
+    if (rc == 0 && ((mkdir(dir, 0700) < 0 && access(dir, W_OK) != 0) || token_make_file(token) < 0)) {
+        fprintf(stderr, "minidc experiment: cannot make %s or its API token\n", dir);
         rc = 1;
     }
     const char *dargv[] = {minidcd, "--topology", e->o.lab_file, "--openflow", MINIDCD_OF, "--api", MINIDCD_API,
-                           "--app", "l2", "--log-file", log, NULL};
+                           tokopt, "--app", "l2", "--log-file", log, NULL};
     const char *oargv[] = {"env", rundir, "ovs-testcontroller", otc_listen, "--no-chdir", NULL};
     if (rc == 0) {
         exp_record(e, dargv);
@@ -129,15 +141,18 @@ int exp_controller(struct exp *e)
         proc_terminate(d, 2000);
     if (o > 0)
         proc_terminate(o, 2000);
+    if (ns == 0)
+        netns_leave(saved);
     if (rc && access(log, R_OK) == 0)
         fprintf(stderr, "minidc experiment: minidcd's log is kept in %s\n", log);
     else
         unlink(log);
     char *pid = xasprintf("%s/ovs-testcontroller.pid", dir);
     unlink(pid);
+    unlink(token);
     free(pid);
     if (rc == 0)
         rmdir(dir);
-    free(ofbench), free(minidcd), free(dir), free(log), free(rundir), free(otc_listen);
+    free(ofbench), free(minidcd), free(dir), free(log), free(rundir), free(otc_listen), free(token), free(tokopt);
     return rc ? 1 : 0;
 }

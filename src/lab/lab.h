@@ -42,8 +42,9 @@ int lab_exec(const char *name, const char *node, char *const argv[]);
 int lab_pingall(const char *name, bool all_pairs, bool json);
 
 /* Where lab 'name''s controller API listens: namespace (caller frees),
- * address (16 bytes) and port.  0, or non-zero after saying why. */
-int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port);
+ * address (16 bytes) and port, and the file of the token its requests carry
+ * (caller frees).  0, or non-zero after saying why. */
+int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port, char **token_file);
 
 /* The lab name to use when none is given: $MINIDC_LAB, else the only lab
  * that is up, else NULL (with a message) when there are none or several. */

@@ -1,9 +1,11 @@
 /* The lab's agents: one minidc-agent in every server's namespace, listening
- * on the server's management address, with the token minidcd also reads.
+ * on the server's management address, with the token minidcd also reads
+ * (agent.token).  minidcd's own API has another token (api.token), which
+ * the agents never get: a server holding the agents' token cannot drive
+ * minidcd.
  * The guest image directory stands for the NFS share of the paper: every
  * server's VMs boot from the same base image in it. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 #include "vm/qemu.h"
 
@@ -35,31 +38,29 @@ char *lab_token_path(const struct lab_ctx *ctx)
     return xasprintf("%s/agent.token", ctx->dir);
 }
 
+char *lab_api_token_path(const struct lab_ctx *ctx)
+{
+    return xasprintf("%s/api.token", ctx->dir);
+}
+
+/* Makes the token of 'path' unless it has one. */
+static int make_token(char *path, const char *what)
+{
+    int rc = token_make_file(path);
+    if (rc < 0)
+        LOG_ERR_("cannot write %s %s: %s", what, path, strerror(-rc));
+    free(path);
+    return rc < 0 ? -1 : 0;
+}
+
 int lab_make_token(const struct lab_ctx *ctx)
 {
-    char *path = lab_token_path(ctx);
-    int rc = 0;
-    if (access(path, R_OK) != 0) {
-        unsigned char raw[16];
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        bool ok = fd >= 0 && read(fd, raw, sizeof raw) == (ssize_t)sizeof raw;
-        if (fd >= 0)
-            close(fd);
-        FILE *f = ok ? fopen(path, "w") : NULL;
-        if (f) {
-            fchmod(fileno(f), 0600);
-            for (size_t i = 0; i < sizeof raw; i++)
-                fprintf(f, "%02x", raw[i]);
-            fputc('\n', f);
-            rc = fclose(f) ? -1 : 0;
-        } else {
-            rc = -1;
-        }
-        if (rc)
-            LOG_ERR_("cannot write the agents' token %s: %s", path, strerror(errno));
-    }
-    free(path);
-    return rc;
+    return make_token(lab_token_path(ctx), "the agents' token");
+}
+
+int lab_make_api_token(const struct lab_ctx *ctx)
+{
+    return make_token(lab_api_token_path(ctx), "the API token");
 }
 
 /* kvm or tcg: $MINIDC_ACCEL, else a probe of this machine's KVM with the

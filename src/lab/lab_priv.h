@@ -60,11 +60,15 @@ struct lab_step {
 int lab_run_steps(struct lab_ctx *ctx, const struct lab_step *steps, size_t n);
 
 /* Agents (lab_agents.c): the guest image directory ($MINIDC_GUEST_DIR, else
- * "guest" beside the program), the token shared by minidcd and the agents,
- * and starting the agents that are not running. */
+ * "guest" beside the program), the token shared by minidcd and the agents
+ * (DIR/agent.token), minidcd's API token for its clients (DIR/api.token, not
+ * given to the agents), and starting the agents that are not running.  The
+ * make functions keep a token that exists. */
 char *lab_guest_dir(void);
 char *lab_token_path(const struct lab_ctx *ctx);
 int lab_make_token(const struct lab_ctx *ctx);
+char *lab_api_token_path(const struct lab_ctx *ctx);
+int lab_make_api_token(const struct lab_ctx *ctx);
 bool lab_agent_running(const struct lab_ctx *ctx, const char *server);
 int lab_start_agents(struct lab_ctx *ctx, char **detail);
 

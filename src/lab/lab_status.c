@@ -238,7 +238,7 @@ int lab_exec(const char *name, const char *node, char *const argv[])
     return 127;
 }
 
-int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port)
+int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port, char **token_file)
 {
     struct lab_ctx ctx;
     if (lab_ctx_open(&ctx, name))
@@ -251,6 +251,7 @@ int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short 
         *netns = xstrdup(ctx.name);
         topo_ip_str(ctx.t->api_addr, addr);
         *port = ctx.t->api_port;
+        *token_file = lab_api_token_path(&ctx);
     }
     lab_ctx_close(&ctx);
     return rc;

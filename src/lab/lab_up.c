@@ -29,6 +29,7 @@
 #include "util/netns.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
+#include "util/token.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("lab");
@@ -207,12 +208,18 @@ static int step_ovs(struct lab_ctx *ctx, char **detail)
 /* How many switches minidcd has connected, by its own API. */
 static int connected_switches(struct lab_ctx *ctx)
 {
+    char token[TOKEN_MAX], *path = lab_api_token_path(ctx);
+    int rc = token_read_file(path, token, sizeof token);
+    free(path);
+    if (rc < 0)
+        return -1;
     struct strbuf body;
     strbuf_init(&body);
     char a[16];
     int n = -1;
-    if (http_get(ctx->name, topo_ip_str(ctx->t->api_addr, a), ctx->t->api_port, "/api/v1/switches", &body, 2000) ==
-        200) {
+    struct http_req r = {.netns = ctx->name, .addr = topo_ip_str(ctx->t->api_addr, a), .port = ctx->t->api_port,
+                         .method = "GET", .path = "/api/v1/switches", .token = token};
+    if (http_request(&r, &body, 2000) == 200) {
         json_t *o = json_loads(body.s, 0, NULL);
         size_t i;
         json_t *s;
@@ -266,13 +273,15 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
          *cert = xasprintf("--tls-cert=%s/pki/controller.pem", ctx->dir), *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir);
     bool tls = tls_mode(ctx);
     char *token = lab_token_path(ctx), *tokopt = xasprintf("--agent-token-file=%s", token);
+    char *api_token = lab_api_token_path(ctx), *apiopt = xasprintf("--api-token-file=%s", api_token);
     char *stopt = xasprintf("--state-file=%s/minidcd.state.json", ctx->dir);
     const char *argv[] = {"ip", "netns", "exec", ctx->name, bin, "--topology", topo, "--pidfile", pid, "--log-file",
-                          log, tokopt, stopt, tls ? key : NULL, cert, ca, NULL};
-    free(token);
+                          log, tokopt, apiopt, stopt, tls ? key : NULL, cert, ca, NULL};
+    free(token), free(api_token);
     unlink(pid);
-    if (lab_make_token(ctx)) {
-        free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt), free(stopt);
+    if (lab_make_token(ctx) || lab_make_api_token(ctx)) {
+        free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt), free(apiopt),
+            free(stopt);
         return -1;
     }
     pid_t child = proc_spawn(argv);
@@ -287,7 +296,8 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
     }
     if (rc == 0 && detail)
         *detail = xasprintf("pid %d%s", (int)proc_read_pidfile(pid), tls ? ", TLS" : "");
-    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt), free(stopt);
+    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt), free(apiopt),
+        free(stopt);
     return rc;
 }
 

@@ -43,6 +43,32 @@ int netns_enter(const char *ns, int *saved)
     return rc;
 }
 
+int netns_enter_private(int *saved)
+{
+    *saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (*saved < 0)
+        return -errno;
+    if (unshare(CLONE_NEWNET) < 0) {
+        int rc = -errno;
+        close(*saved);
+        return rc;
+    }
+    /* Loopback starts down in a new namespace. */
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    int rc = sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0 ? -errno : 0;
+    ifr.ifr_flags |= IFF_UP;
+    if (!rc && ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+        rc = -errno;
+    if (sock >= 0)
+        close(sock);
+    if (rc < 0)
+        netns_leave(*saved);
+    return rc;
+}
+
 void netns_leave(int saved)
 {
     if (setns(saved, CLONE_NEWNET) < 0)

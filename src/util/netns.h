@@ -15,6 +15,10 @@ bool netns_exists(const char *name);
 int netns_enter(const char *ns, int *saved);
 /* Comes back; aborts if it cannot, rather than go on in the wrong namespace. */
 void netns_leave(int saved);
+/* Moves this thread into a new, unnamed namespace holding only loopback (up):
+ * what it and its children start talks to nothing but itself.  '*saved' as
+ * for netns_enter(). */
+int netns_enter_private(int *saved);
 
 /* Turns TX checksum offload off on each of 'ifnames' inside namespace 'ns'
  * (NULL: the current one), as `ethtool -K IF tx off` does.  Without it, TCP

@@ -20,7 +20,54 @@ static bool is_arm64(void)
 
 const char *qemu_binary(void)
 {
+    const char *env = getenv("MINIDC_QEMU");
+    if (env && *env)
+        return env;
     return is_arm64() ? "qemu-system-aarch64" : "qemu-system-x86_64";
+}
+
+bool qemu_parse_version(const char *text, int *major, int *minor, int *micro)
+{
+    const char *p = text ? strstr(text, "QEMU emulator version ") : NULL;
+    if (!p)
+        return false;
+    *micro = 0;
+    return sscanf(p, "QEMU emulator version %d.%d.%d", major, minor, micro) >= 2;
+}
+
+bool qemu_version(int *major, int *minor, int *micro)
+{
+    const char *argv[] = {qemu_binary(), "--version", NULL};
+    struct strbuf out;
+    strbuf_init(&out);
+    bool ok = proc_run(argv, &(struct proc_opts){.out = &out, .timeout_ms = 10000}) == 0 &&
+              qemu_parse_version(out.s, major, minor, micro);
+    strbuf_free(&out);
+    return ok;
+}
+
+bool qemu_tcg_live_migration_safe(int major, int minor)
+{
+    (void)minor;
+    return major >= 9;
+}
+
+int qemu_ram_ranges(unsigned memory_mib, struct qemu_ram_range r[2])
+{
+    const unsigned long long mib = 1ull << 20, gib = 1ull << 30, size = memory_mib * mib;
+    if (is_arm64()) {
+        r[0] = (struct qemu_ram_range){gib, size};
+        return 1;
+    }
+    /* q35 keeps RAM below 0xb0000000 when it fits there, else puts 2 GiB
+     * below 4 GiB and the rest above (hw/i386/pc_q35.c). */
+    if (size < 0xb0000000ull) {
+        r[0] = (struct qemu_ram_range){0, size};
+        return 1;
+    }
+    r[0] = (struct qemu_ram_range){0, 2 * gib};
+    r[1] = (struct qemu_ram_range){4 * gib, size - 2 * gib};
+    return 2;
 }
 
 struct args {
@@ -67,6 +114,11 @@ char **qemu_argv(const struct vm_spec *s)
     }
     add(&a, "-nodefaults");
     add(&a, "-no-user-config");
+    const char *fw = getenv("MINIDC_QEMU_FIRMWARE");
+    if (fw && *fw) {
+        add(&a, "-L");
+        add(&a, fw);
+    }
     add(&a, "-m");
     addf(&a, "%u", s->memory_mib);
     add(&a, "-smp");
@@ -102,6 +154,13 @@ char **qemu_argv(const struct vm_spec *s)
     addf(&a, "file:%s/console.log", s->dir);
     add(&a, "-display");
     add(&a, "none");
+    /* QEMU's own messages (a device it marks broken, a disk error) go to
+     * qemu.log: with -D, -daemonize keeps its stderr there instead of
+     * /dev/null. */
+    add(&a, "-D");
+    addf(&a, "%s/qemu.log", s->dir);
+    add(&a, "-msg");
+    add(&a, "timestamp=on");
     if (s->incoming) {
         add(&a, "-S");
         add(&a, "-incoming");

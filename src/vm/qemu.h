@@ -19,15 +19,37 @@ struct vm_spec {
     const char *gw;
     unsigned memory_mib;
     unsigned cpus;
-    const char *dir;       /* the VM's files: disk.qcow2, qmp.sock, qga.sock, console.log, qemu.pid */
+    const char *dir;       /* the VM's files: disk.qcow2, qmp.sock, qga.sock, console.log, qemu.log, qemu.pid */
     const char *image_dir; /* vmlinuz, initrd.img, base.qcow2 */
     const char *tap;
     const char *accel;     /* "kvm" or "tcg" */
     bool incoming;         /* wait for a migration (-incoming defer), paused (-S) */
 };
 
-/* The QEMU system emulator for this host ("qemu-system-x86_64"). */
+/* The QEMU system emulator for this host ("qemu-system-x86_64"), or the
+ * program named by the environment variable MINIDC_QEMU (another build of
+ * QEMU; MINIDC_QEMU_FIRMWARE then names its firmware directory, QEMU's -L). */
 const char *qemu_binary(void);
+
+/* QEMU's version as "QEMU emulator version X.Y.Z ..." in 'text' (what
+ * `qemu-system-* --version` prints); false when 'text' says none. */
+bool qemu_parse_version(const char *text, int *major, int *minor, int *micro);
+/* Asks qemu_binary() for its version; false when it cannot be run. */
+bool qemu_version(int *major, int *minor, int *micro);
+
+/* Whether live migration of a guest under TCG keeps every page: QEMU before
+ * 9.0 loses guest RAM writes while it migrates (its dirty bitmap is cleared
+ * without flushing TCG's TLB; fixed by upstream commit 03bfc2188f). */
+bool qemu_tcg_live_migration_safe(int major, int minor);
+
+/* The guest-physical ranges holding a VM's RAM of 'memory_mib' on the
+ * machine qemu_argv() makes (q35: below 2 GiB, the rest above 4 GiB, when
+ * it does not fit under the PCI hole; arm64 virt: from 1 GiB).  Fills up to
+ * two ranges and returns how many. */
+struct qemu_ram_range {
+    unsigned long long start, size;
+};
+int qemu_ram_ranges(unsigned memory_mib, struct qemu_ram_range r[2]);
 /* NULL-terminated argv (caller frees with qemu_argv_free()). */
 char **qemu_argv(const struct vm_spec *s);
 void qemu_argv_free(char **argv);

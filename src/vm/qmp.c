@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util/base64.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -66,6 +67,56 @@ static int send_all(struct qmp *q, const char *s, size_t n, double deadline, cha
     return 0;
 }
 
+/* Whether the digits s[0..n) (no sign) exceed INT64_MAX. */
+static bool over_int64(const char *s, size_t n)
+{
+    static const char max[] = "9223372036854775807";
+    while (n > 1 && *s == '0')
+        s++, n--;
+    return n > sizeof max - 1 || (n == sizeof max - 1 && memcmp(s, max, n) > 0);
+}
+
+json_t *qmp_parse_line(const char *s, size_t n)
+{
+    json_t *o = json_loadb(s, n, 0, NULL);
+    if (o)
+        return o;
+    /* jansson holds integers as int64; QEMU sends uint64 figures, some of
+     * them UINT64_MAX for "not available" (the balloon's statistics under
+     * QEMU 10).  Such an integer is read as a real instead ("e0" appended),
+     * so that the rest of the reply is not lost. */
+    struct strbuf b;
+    strbuf_init(&b);
+    bool in_str = false, changed = false;
+    for (size_t i = 0; i < n;) {
+        char c = s[i];
+        if (in_str) {
+            size_t j = i + (c == '\\' && i + 1 < n ? 2 : 1);
+            if (c == '"')
+                in_str = false;
+            strbuf_add(&b, s + i, j - i);
+            i = j;
+        } else if (c >= '0' && c <= '9' && (i == 0 || !strchr("0123456789.eE+-", s[i - 1]))) {
+            size_t j = i;
+            while (j < n && s[j] >= '0' && s[j] <= '9')
+                j++;
+            strbuf_add(&b, s + i, j - i);
+            if ((j == n || !strchr(".eE", s[j])) && over_int64(s + i, j - i)) {
+                strbuf_add(&b, "e0", 2);
+                changed = true;
+            }
+            i = j;
+        } else {
+            in_str = c == '"';
+            strbuf_add(&b, &c, 1);
+            i++;
+        }
+    }
+    o = changed ? json_loadb(b.s, b.len, 0, NULL) : NULL;
+    strbuf_free(&b);
+    return o;
+}
+
 /* Reads one JSON line, skipping bytes before 'skip_to' when it is >= 0 (the
  * guest agent's 0xff delimiter).  Returns the object or NULL. */
 static json_t *read_json(struct qmp *q, double deadline, char **err)
@@ -74,8 +125,7 @@ static json_t *read_json(struct qmp *q, double deadline, char **err)
         char *nl = memchr(q->in.s, '\n', q->in.len);
         if (nl) {
             size_t n = (size_t)(nl - q->in.s) + 1;
-            json_error_t je;
-            json_t *o = json_loadb(q->in.s, n, 0, &je);
+            json_t *o = qmp_parse_line(q->in.s, n);
             memmove(q->in.s, q->in.s + n, q->in.len - n);
             q->in.len -= n;
             q->in.s[q->in.len] = '\0';
@@ -209,7 +259,7 @@ int qga_sync(struct qmp *q, int timeout_ms, char **err)
         char *nl = delimited ? memchr(q->in.s, '\n', q->in.len) : NULL;
         if (nl) {
             size_t n = (size_t)(nl - q->in.s) + 1;
-            json_t *r = json_loadb(q->in.s, n, 0, NULL);
+            json_t *r = qmp_parse_line(q->in.s, n);
             memmove(q->in.s, q->in.s + n, q->in.len - n);
             q->in.len -= n;
             q->in.s[q->in.len] = '\0';
@@ -313,45 +363,6 @@ json_t *qmp_wait_event(struct qmp *q, const char *name, int timeout_ms, char **e
     }
 }
 
-static char *b64_decode(const char *in)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = in ? strlen(in) : 0;
-    char *out = xmalloc(n / 4 * 3 + 4), *o = out;
-    unsigned v = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = strchr(tbl, in[i]);
-        if (!p)
-            continue; /* '=' padding and line breaks */
-        v = (v << 6) | (unsigned)(p - tbl);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            *o++ = (char)((v >> bits) & 0xff);
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-static char *b64_encode(const char *in)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(in);
-    char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
-    const unsigned char *s = (const unsigned char *)in;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-        *o++ = tbl[v >> 18 & 63];
-        *o++ = tbl[v >> 12 & 63];
-        *o++ = i + 1 < n ? tbl[v >> 6 & 63] : '=';
-        *o++ = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    *o = '\0';
-    return out;
-}
-
 int qga_exec(struct qmp *q, const char *const argv[], const char *input, int timeout_ms, struct qga_result *r,
              char **err)
 {
@@ -362,7 +373,7 @@ int qga_exec(struct qmp *q, const char *const argv[], const char *input, int tim
         json_array_append_new(args, json_string(argv[i]));
     json_t *a = json_pack("{s:s, s:o, s:b}", "path", argv[0], "arg", args, "capture-output", 1);
     if (input) {
-        char *b = b64_encode(input);
+        char *b = base64_encode(input, strlen(input));
         json_object_set_new(a, "input-data", json_string(b));
         free(b);
     }
@@ -380,8 +391,8 @@ int qga_exec(struct qmp *q, const char *const argv[], const char *input, int tim
         if (json_is_true(json_object_get(ret, "exited"))) {
             json_t *code = json_object_get(ret, "exitcode");
             r->exitcode = code ? (int)json_integer_value(code) : -1;
-            r->out = b64_decode(json_string_value(json_object_get(ret, "out-data")));
-            r->err = b64_decode(json_string_value(json_object_get(ret, "err-data")));
+            r->out = base64_decode(json_string_value(json_object_get(ret, "out-data")), NULL);
+            r->err = base64_decode(json_string_value(json_object_get(ret, "err-data")), NULL);
             json_decref(ret);
             return 0;
         }

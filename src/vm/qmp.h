@@ -25,6 +25,11 @@ struct qmp *qga_connect(const char *path, char **err);
 int qga_sync(struct qmp *q, int timeout_ms, char **err);
 void qmp_close(struct qmp *q);
 
+/* Parses one line of QMP: a JSON value, with unsigned integers beyond
+ * INT64_MAX (which jansson cannot hold) read as reals.  NULL when it is not
+ * JSON. */
+json_t *qmp_parse_line(const char *s, size_t n);
+
 /* Runs 'cmd' with 'args' (taken; may be NULL).  On success '*ret' (when not
  * NULL) gets the "return" value (caller decrefs). */
 int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char **err, int timeout_ms);

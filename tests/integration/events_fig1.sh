@@ -37,7 +37,7 @@ out=$("$MINIDC" events --lab "$L" --json --since "$last" --count 4)
 is "--since replays what came after an id" "$(python3 -c "
 import json,sys
 print(' '.join(json.loads(l)['type'] for l in sys.stdin.read().splitlines()))" <<<"$out")" "link.down link.down link.up link.up"
-raw=$(ip netns exec "$L" curl -s -m 2 "http://192.0.2.254:8080/api/v1/events?since=$last" -H 'Accept: text/event-stream' | head -4)
+raw=$(lab_api "$L" "/api/v1/events?since=$last" -m 2 -H 'Accept: text/event-stream' | head -4)
 ok "the stream is SSE: id, event and data lines" bash -c "grep -q '^id: $((last + 1))$' <<<'$raw' && grep -q '^event: link.down$' <<<'$raw' && grep -q '^data: {' <<<'$raw'"
 kill $follower 2>/dev/null
 wait $follower 2>/dev/null

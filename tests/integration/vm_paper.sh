@@ -20,7 +20,7 @@ vm() { "$MINIDC" vm "$1" --lab "$L" "${@:2}"; }
 export OVS_RUNDIR=/run/minidc/labs/$L/ovs
 groups() { ovs-ofctl -O OpenFlow13 dump-groups "$1" 2>/dev/null | grep -c "type=select"; }
 buckets() { ovs-ofctl -O OpenFlow13 dump-groups "$1" 2>/dev/null | grep "type=select" | head -1 | grep -o "bucket=" | wc -l; }
-api() { ip netns exec "$L" curl -s "http://192.0.2.254:8080/api/v1/$1"; }
+api() { lab_api "$L" "/api/v1/$1"; }
 
 ok "boot VM1 on server8" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm1 --on server8 -q >/dev/null"
 # The client: one request every 20 ms, each on a new connection, for the whole scenario.
@@ -33,14 +33,14 @@ client=$!
 sleep 1
 date +%s.%N >"$TEST_TMP/mark-a-migrate-start"
 ok "migrate VM1 to server1 (another subnet)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server1 --json >'$TEST_TMP/m1'"
-ok "rewrite 198.18.4.1 <-> 198.51.100.3 on ovs1" bash -c "$(declare -f api); L=$L; api rewrites | grep -q '\"switch\": \"ovs1\"'"
+ok "rewrite 198.18.4.1 <-> 198.51.100.3 on ovs1" bash -c "$(declare -f api lab_api); L=$L; api rewrites | grep -q '\"switch\": \"ovs1\"'"
 sleep 1
 mark() { date +%s.%N >"$TEST_TMP/mark-$1"; }
 mark clone-start
 ok "clone VM1 back to server8 with a balancer" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm clone vm1 --to server8 --as vm2 --balance --json >'$TEST_TMP/clone' 2>&1"
 mark clone-end
 diag "$(tr '\n' ' ' <"$TEST_TMP/clone")"
-ok "the balancer is on ovs1, the switch joining net1 and net4" bash -c "$(declare -f api); L=$L; api balancers | grep -q '\"switch\": \"ovs1\"'"
+ok "the balancer is on ovs1, the switch joining net1 and net4" bash -c "$(declare -f api lab_api); L=$L; api balancers | grep -q '\"switch\": \"ovs1\"'"
 # The clone's bucket comes once the network has seen it (right after it starts).
 for _ in $(seq 40); do [ "$(buckets ovs1)" = 2 ] && break; sleep 0.05; done
 is "ovs1 has select groups with two buckets; the rewrite made way" "$(buckets ovs1) $(api rewrites | grep -c '\"old\"')" "2 0"

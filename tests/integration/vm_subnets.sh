@@ -5,7 +5,8 @@
 # anywhere (but on the VM's own server) reach it at 198.18.4.1; a restarted
 # minidcd puts the rewrite back (and with --rewrite-at nearest puts it on
 # net1's switch); a move onward updates the rewrite instead of stacking one;
-# a move home removes it; a balancer survives a minidcd restart.
+# a move home removes it; a balancer survives a minidcd restart; a VM stopped
+# away from home leaves no rewrite for the next VM given its address.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
@@ -56,12 +57,12 @@ for h in internet server7 server8 server3 server2; do
 done
 is "the rewrite is on the root switch: 4 flows on ovs1" "$(flows ovs1)" "4"
 ok "and steering flows elsewhere (to the root)" test "$(flows ovs4)" -ge 3
-ok "minidcd lists the rewrite" bash -c "ip netns exec $L curl -s http://192.0.2.254:8080/api/v1/rewrites | grep -q '\"new\": \"198.51.100.3\"'"
+ok "minidcd lists the rewrite" bash -c "$(declare -f lab_api); lab_api $L /api/v1/rewrites | grep -q '\"new\": \"198.51.100.3\"'"
 ok "ARP for the old address was answered with the VM's MAC (server7, its old subnet)" \
     bash -c "ip -n $L-server7 neigh show 198.18.4.1 | grep -q '02:6d:c6:12:04:01'"
 
 # --- minidcd restarted: the rewrite comes back from its state file ---
-api() { ip netns exec "$L" curl -s -m 3 "http://192.0.2.254:8080/api/v1/$1"; }
+api() { lab_api "$L" "/api/v1/$1" -m 3; }
 # Waits until the rewrite of 198.18.4.1 is at switch $1 (minidcd asks the
 # agents where the VMs are, then puts it back).
 rewrite_at() { for _ in $(seq 100); do api rewrites | grep -q "\"switch\": \"$1\"" && return 0; sleep 0.1; done; return 1; }
@@ -88,12 +89,12 @@ for h in internet server7 server3 server2; do
 done
 kill -9 "$(cat "$pidf")"
 ok "back to the default (lab up): the rewrite returns to ovs1" \
-    bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml' && $(declare -f api rewrite_at); L=$L; rewrite_at ovs1"
+    bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml' && $(declare -f api lab_api rewrite_at); L=$L; rewrite_at ovs1"
 ok "and leaves nothing on ovs4 but its steering" within 5 \
     bash -c "! ovs-ofctl -O OpenFlow13 dump-flows ovs4 | grep -Eq \"\$to_new\""
 
 ok "migrate onward to server3 (net2)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server3 -q >/dev/null"
-is "the rewrite was updated, not stacked" "$(flows ovs1) $(ip netns exec $L curl -s http://192.0.2.254:8080/api/v1/rewrites | grep -c '\"old\"')" "4 1"
+is "the rewrite was updated, not stacked" "$(flows ovs1) $(lab_api $L /api/v1/rewrites | grep -c '\"old\"')" "4 1"
 ok "the old address reaches it at 198.18.2.1" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q 'address=198.18.2.1 '"
 ok "the net1 address it had is free again" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm2 --on server2 -q && vm list | grep -q '^vm2 .*198.51.100.3/24'"
 
@@ -114,5 +115,13 @@ is "the balancer is back on ovs1 with both replicas" "$(api balancers | grep -c 
 ok "both replicas answer the Internet host at 198.18.4.1" bash -c "
     for i in \$(seq 40); do ip netns exec $L-internet curl -s -m 3 http://198.18.4.1/; done | cut -d' ' -f1 | sort -u | tr '\n' ' ' | grep -q 'name=vm1 name=vm3'"
 is "vm3 still serves 198.18.4.1 in minidcd's list" "$(field vm3 serves)" "198.18.4.1"
+
+# --- a VM stopped away from home leaves no rewrite behind ---
+ok "boot vmr on server7 (net4)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vmr --on server7 -q >/dev/null"
+vmr_ip=$(field vmr ip)
+ok "migrate vmr to server2 (net1), then stop it" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vmr --to server2 -q >/dev/null && vm stop vmr -q >/dev/null"
+is "no rewrite of ${vmr_ip%/*} is left" "$(lab_api $L /api/v1/rewrites | grep -c "\"${vmr_ip%/*}\"")" "0"
+ok "the next VM booted on server7 gets that address" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vms --on server7 -q >/dev/null && vm list | grep -q '^vms .*${vmr_ip}'"
+ok "and the Internet host reaches it there" bash -c "$(declare -f http); L=$L; http internet ${vmr_ip%/*} | grep -q '^name=vms '"
 ok "lab down" bash -c "'$MINIDC' lab down '$L' >/dev/null 2>&1"
 done_testing

@@ -40,6 +40,16 @@ machine_footprint() {
     echo "etc=$(ls /etc/netns 2>/dev/null | wc -l)"
 }
 
+# lab_api LAB PATH [CURL_ARGS...]: asks minidcd's API in lab LAB (at fig1's
+# controller.api address) with the lab's API token.  Inside `bash -c` strings:
+# "$(declare -f lab_api); lab_api ...".
+lab_api() {
+    local lab=$1 path=$2
+    shift 2
+    ip netns exec "$lab" curl -s -m 5 -H "Authorization: Bearer $(cat "/run/minidc/labs/$lab/api.token")" "$@" \
+        "http://192.0.2.254:8080$path"
+}
+
 lab_vsctl() { # lab_vsctl LAB ARGS...
     local lab=$1
     shift

@@ -81,11 +81,55 @@ static void test_incoming_line(void **state)
     qemu_argv_free(argv);
 }
 
+static void test_version(void **state)
+{
+    (void)state;
+    int ma, mi, mc;
+    assert_true(qemu_parse_version("QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\n"
+                                   "Copyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n",
+                                   &ma, &mi, &mc));
+    assert_int_equal(ma, 10), assert_int_equal(mi, 0), assert_int_equal(mc, 2);
+    assert_true(qemu_parse_version("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)", &ma, &mi, &mc));
+    assert_int_equal(ma, 7), assert_int_equal(mi, 2), assert_int_equal(mc, 22);
+    assert_true(qemu_parse_version("QEMU emulator version 9.0", &ma, &mi, &mc));
+    assert_int_equal(mc, 0);
+    assert_false(qemu_parse_version("qemu-system-x86_64: not found", &ma, &mi, &mc));
+    assert_false(qemu_parse_version(NULL, &ma, &mi, &mc));
+    /* The dirty-bitmap fix (03bfc2188f) is in 9.0. */
+    assert_false(qemu_tcg_live_migration_safe(7, 2));
+    assert_false(qemu_tcg_live_migration_safe(8, 2));
+    assert_true(qemu_tcg_live_migration_safe(9, 0));
+    assert_true(qemu_tcg_live_migration_safe(10, 0));
+    /* The machine's own version is one of them. */
+    assert_true(qemu_version(&ma, &mi, &mc));
+    assert_true(ma >= 2);
+}
+
+static void test_ram_ranges(void **state)
+{
+    (void)state;
+    struct qemu_ram_range r[2];
+#ifdef __x86_64__
+    assert_int_equal(qemu_ram_ranges(128, r), 1);
+    assert_true(r[0].start == 0 && r[0].size == 128ull << 20);
+    assert_int_equal(qemu_ram_ranges(2815, r), 1);
+    /* 2.75 GiB and more: 2 GiB under the PCI hole, the rest from 4 GiB. */
+    assert_int_equal(qemu_ram_ranges(4096, r), 2);
+    assert_true(r[0].start == 0 && r[0].size == 2ull << 30);
+    assert_true(r[1].start == 4ull << 30 && r[1].size == 2ull << 30);
+#else
+    assert_int_equal(qemu_ram_ranges(128, r), 1);
+    assert_true(r[0].size == 128ull << 20);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boot_line),
         cmocka_unit_test(test_incoming_line),
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_ram_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,404 @@
+#include "ctl/api_body.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/* What a field holds; each kind has one message saying what was expected. */
+enum field_kind {
+    F_VM_NAME, /* char[API_NAME_MAX + 1] */
+    F_SERVER,  /* char[API_SERVER_MAX + 1] */
+    F_UINT,    /* unsigned, min..max */
+    F_BOOL,    /* bool */
+    F_ARGV,    /* json_t * (an array of strings) */
+    F_TEXT,    /* char * (owned) */
+};
+
+struct field {
+    const char *name;
+    enum field_kind kind;
+    bool required;
+    unsigned long min, max; /* F_UINT */
+    const char *unit;       /* F_UINT: shown after the range, may be NULL */
+    void *dst;
+};
+
+/* A name that came from the peer (a field, a parameter), as messages show
+ * it: printable ASCII as it is, other bytes as \xNN (messages are UTF-8
+ * and one line), cut after 40 bytes.  Returns 'out' (SHOWN_MAX bytes). */
+#define SHOWN_MAX (4 * 40 + 1)
+static const char *show_name(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && i < 40; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch > 0x20 && ch < 0x7f && ch != '\\')
+            out[o++] = (char)ch;
+        else
+            o += (size_t)snprintf(out + o, SHOWN_MAX - o, "\\x%02x", ch);
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void add_error(json_t *errors, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_error(json_t *errors, const char *fmt, ...)
+{
+    char s[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s, sizeof s, fmt, ap);
+    va_end(ap);
+    json_t *js = json_string(s);
+    if (!js) {
+        /* Not UTF-8 (a parser's message quoting the peer's bytes, a cut):
+         * such bytes become '?'. */
+        for (char *p = s; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                *p = '?';
+        js = json_string(s);
+    }
+    json_array_append_new(errors, js);
+}
+
+bool api_valid_vm_name(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n && n <= API_NAME_MAX && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+/* A server's name: whether the topology has it is vmctl's to say. */
+static bool valid_server_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n && n <= API_SERVER_MAX;
+}
+
+static void expected(json_t *errors, const struct field *f)
+{
+    switch (f->kind) {
+    case F_VM_NAME:
+        add_error(errors, "%s: expected a VM name (a string: a letter, then up to %d letters, digits, '_' or '-')",
+                  f->name, API_NAME_MAX - 1);
+        break;
+    case F_SERVER:
+        add_error(errors, "%s: expected a server name (string)", f->name);
+        break;
+    case F_UINT:
+        add_error(errors, "%s: expected a whole number from %lu to %lu%s%s", f->name, f->min, f->max,
+                  f->unit ? " " : "", f->unit ? f->unit : "");
+        break;
+    case F_BOOL:
+        add_error(errors, "%s: expected true or false", f->name);
+        break;
+    case F_ARGV:
+        add_error(errors,
+                  "%s: expected the command and its arguments (an array of 1 to %d strings, the first not empty)",
+                  f->name, API_ARGV_MAX);
+        break;
+    case F_TEXT:
+        add_error(errors, "%s: expected a string", f->name);
+        break;
+    }
+}
+
+/* Checks 'v' against 'f' and stores it; false when it does not fit. */
+static bool take(const struct field *f, json_t *v)
+{
+    const char *s = json_string_value(v);
+    switch (f->kind) {
+    case F_VM_NAME:
+    case F_SERVER: {
+        if (!s || (f->kind == F_VM_NAME ? !api_valid_vm_name(s) : !valid_server_name(s)))
+            return false;
+        snprintf(f->dst, f->kind == F_VM_NAME ? API_NAME_MAX + 1 : API_SERVER_MAX + 1, "%s", s);
+        return true;
+    }
+    case F_UINT: {
+        if (!json_is_integer(v))
+            return false;
+        json_int_t i = json_integer_value(v);
+        if (i < 0 || (unsigned long long)i < f->min || (unsigned long long)i > f->max)
+            return false;
+        *(unsigned *)f->dst = (unsigned)i;
+        return true;
+    }
+    case F_BOOL:
+        if (!json_is_boolean(v))
+            return false;
+        *(bool *)f->dst = json_is_true(v);
+        return true;
+    case F_ARGV: {
+        size_t n = json_array_size(v), i;
+        json_t *a;
+        if (!json_is_array(v) || n < 1 || n > API_ARGV_MAX || !json_string_length(json_array_get(v, 0)))
+            return false;
+        json_array_foreach(v, i, a) if (!json_is_string(a)) return false;
+        *(json_t **)f->dst = json_incref(v);
+        return true;
+    }
+    case F_TEXT:
+        if (!s)
+            return false;
+        *(char **)f->dst = xstrdup(s);
+        return true;
+    }
+    return false;
+}
+
+/* Parses 'body' as an object of 'fields' (n of them); 0, or -1 with
+ * '*errors'.  'what' names the request in the message about an unknown
+ * field. */
+static int parse_object(const char *body, size_t len, const struct field *fields, size_t n, const char *what,
+                        json_t **errors)
+{
+    json_t *errs = json_array();
+    json_t *o;
+    json_error_t je;
+    if (len == 0)
+        o = json_object();
+    else
+        o = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (!json_is_object(o)) {
+        if (o)
+            add_error(errs, "body: expected a JSON object, not %s",
+                      json_is_array(o) ? "an array" : json_is_string(o) ? "a string" : "a number or literal");
+        else
+            add_error(errs, "body: expected a JSON object (%s at line %d, column %d)", je.text, je.line, je.column);
+    } else {
+        const char *k;
+        json_t *v;
+        json_object_foreach(o, k, v)
+        {
+            size_t i = 0;
+            while (i < n && strcmp(fields[i].name, k))
+                i++;
+            if (i == n) {
+                char known[256] = "";
+                for (size_t j = 0; j < n; j++)
+                    snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
+                             fields[j].name);
+                char shown[SHOWN_MAX];
+                add_error(errs, "%s: no such field (%s takes %s)", show_name(k, strlen(k), shown), what, known);
+            } else if (!take(&fields[i], v)) {
+                expected(errs, &fields[i]);
+            }
+        }
+        for (size_t i = 0; i < n; i++)
+            if (fields[i].required && !json_object_get(o, fields[i].name))
+                add_error(errs, "%s: missing (%s needs it)", fields[i].name, what);
+    }
+    json_decref(o);
+    if (json_array_size(errs)) {
+        *errors = errs;
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **errors)
+{
+    memset(out, 0, sizeof *out);
+    out->memory_mib = API_MEMORY_DEFAULT;
+    out->cpus = 1;
+    const struct field f[] = {
+        {"name", F_VM_NAME, true, 0, 0, NULL, out->name},
+        {"server", F_SERVER, true, 0, 0, NULL, out->server},
+        {"memory_mib", F_UINT, false, API_MEMORY_MIN, API_MEMORY_MAX, "(MiB)", &out->memory_mib},
+        {"cpus", F_UINT, false, 1, API_CPUS_MAX, NULL, &out->cpus},
+    };
+    return parse_object(body, len, f, sizeof f / sizeof *f, "boot", errors);
+}
+
+int api_parse_migrate(const char *body, size_t len, struct api_migrate *out, json_t **errors)
+{
+    memset(out, 0, sizeof *out);
+    const struct field f[] = {
+        {"to", F_SERVER, true, 0, 0, NULL, out->to},
+        {"verify_memory", F_BOOL, false, 0, 0, NULL, &out->verify_memory},
+    };
+    return parse_object(body, len, f, sizeof f / sizeof *f, "migrate", errors);
+}
+
+int api_parse_clone(const char *body, size_t len, struct api_clone *out, json_t **errors)
+{
+    memset(out, 0, sizeof *out);
+    const struct field f[] = {
+        {"to", F_SERVER, true, 0, 0, NULL, out->to},
+        {"as", F_VM_NAME, false, 0, 0, NULL, out->as},
+        {"balance", F_BOOL, false, 0, 0, NULL, &out->balance},
+        {"verify_memory", F_BOOL, false, 0, 0, NULL, &out->verify_memory},
+    };
+    return parse_object(body, len, f, sizeof f / sizeof *f, "clone", errors);
+}
+
+int api_parse_exec(const char *body, size_t len, struct api_exec *out, json_t **errors)
+{
+    memset(out, 0, sizeof *out);
+    out->timeout_ms = API_TIMEOUT_DEFAULT;
+    const struct field f[] = {
+        {"argv", F_ARGV, true, 0, 0, NULL, &out->argv},
+        {"input", F_TEXT, false, 0, 0, NULL, &out->input},
+        {"timeout_ms", F_UINT, false, 1, API_TIMEOUT_MAX, "(milliseconds)", &out->timeout_ms},
+    };
+    int rc = parse_object(body, len, f, sizeof f / sizeof *f, "exec", errors);
+    if (rc)
+        api_exec_free(out);
+    return rc;
+}
+
+void api_exec_free(struct api_exec *x)
+{
+    json_decref(x->argv);
+    free(x->input);
+    x->argv = NULL;
+    x->input = NULL;
+}
+
+bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action, size_t action_size)
+{
+    static const char prefix[] = "/api/v1/vms/";
+    if (strncmp(path, prefix, sizeof prefix - 1))
+        return false;
+    const char *p = path + sizeof prefix - 1, *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : strlen(p);
+    const char *act = slash ? slash + 1 : "";
+    if (!n || strchr(act, '/') || strlen(act) >= action_size || !name_size)
+        return false;
+    snprintf(name, name_size, "%.*s", (int)n, p);
+    snprintf(action, action_size, "%s", act);
+    return n <= API_NAME_MAX && n < name_size;
+}
+
+int api_parse_id(const char *s, const char *field, unsigned long min, unsigned long *id, json_t **errors)
+{
+    size_t n = strlen(s);
+    unsigned long long v = 0;
+    bool ok = n > 0 && n <= 10 && strspn(s, "0123456789") == n;
+    for (size_t i = 0; ok && i < n; i++)
+        v = v * 10 + (unsigned)(s[i] - '0');
+    if (!ok || v < min || v > API_OP_ID_MAX) {
+        *errors = json_array();
+        add_error(*errors, "%s: expected a whole number from %lu to %lu", field, min, API_OP_ID_MAX);
+        return -1;
+    }
+    *id = (unsigned long)v;
+    return 0;
+}
+
+/* Calls 'each' on every "key=value" of 'query' (may be NULL); stops at the
+ * first that returns non-zero and returns that. */
+static int each_param(const char *query, int (*each)(const char *key, size_t klen, const char *val, size_t vlen,
+                                                     void *ctx, json_t *errors),
+                      void *ctx, json_t *errors)
+{
+    for (const char *p = query; p && *p;) {
+        size_t len = strcspn(p, "&");
+        const char *eq = memchr(p, '=', len);
+        size_t klen = eq ? (size_t)(eq - p) : len;
+        int rc = each(p, klen, eq ? eq + 1 : p + len, eq ? len - klen - 1 : 0, ctx, errors);
+        if (rc)
+            return rc;
+        p += len + (p[len] == '&');
+    }
+    return 0;
+}
+
+static bool is(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && !memcmp(s, word, n);
+}
+
+static void unknown_param(json_t *errors, const char *k, size_t klen, const char *takes)
+{
+    char shown[SHOWN_MAX];
+    add_error(errors, "%s: no such parameter (%s)", show_name(k, klen, shown), takes);
+}
+
+static int stop_param(const char *k, size_t klen, const char *v, size_t vlen, void *ctx, json_t *errors)
+{
+    bool *graceful = ctx;
+    if (!is(k, klen, "graceful")) {
+        unknown_param(errors, k, klen, "DELETE takes graceful");
+        return -1;
+    }
+    if (is(v, vlen, "1") || is(v, vlen, "true"))
+        *graceful = true;
+    else if (is(v, vlen, "0") || is(v, vlen, "false"))
+        *graceful = false;
+    else {
+        add_error(errors, "graceful: expected 1, 0, true or false");
+        return -1;
+    }
+    return 0;
+}
+
+int api_parse_stop_query(const char *query, bool *graceful, json_t **errors)
+{
+    *graceful = false;
+    json_t *errs = json_array();
+    if (each_param(query, stop_param, graceful, errs)) {
+        *errors = errs;
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+struct since_ctx {
+    bool *replay;
+    uint64_t *since;
+};
+
+static int events_param(const char *k, size_t klen, const char *v, size_t vlen, void *ctx, json_t *errors)
+{
+    struct since_ctx *sc = ctx;
+    if (!is(k, klen, "since")) {
+        unknown_param(errors, k, klen, "events take since");
+        return -1;
+    }
+    char buf[16];
+    unsigned long id;
+    json_t *e = NULL;
+    snprintf(buf, sizeof buf, "%.*s", (int)(vlen < sizeof buf ? vlen : sizeof buf - 1), v);
+    if (vlen >= sizeof buf || api_parse_id(buf, "since", 0, &id, &e)) {
+        json_decref(e);
+        add_error(errors, "since: expected a whole number from 0 to %lu", API_OP_ID_MAX);
+        return -1;
+    }
+    *sc->replay = true;
+    *sc->since = id;
+    return 0;
+}
+
+int api_parse_events_query(const char *query, bool *replay, uint64_t *since, json_t **errors)
+{
+    *replay = false;
+    *since = 0;
+    struct since_ctx sc = {replay, since};
+    json_t *errs = json_array();
+    if (each_param(query, events_param, &sc, errs)) {
+        *errors = errs;
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+json_t *api_errors_json(json_t *errors)
+{
+    struct strbuf all;
+    strbuf_init(&all);
+    size_t i;
+    json_t *e;
+    json_array_foreach(errors, i, e) strbuf_printf(&all, "%s%s", i ? "; " : "", json_string_value(e));
+    json_t *o = json_pack("{s:s, s:o}", "error", all.s, "errors", errors);
+    strbuf_free(&all);
+    return o;
+}

@@ -1,0 +1,84 @@
+/* api_body: what minidcd's API is asked, checked before anything runs.
+ * Pure: no I/O, no clock, no global state; bytes and strings in, a typed
+ * request or error messages out (unit-tested and fuzzed).
+ *
+ * A body is one JSON object (an empty body is {}).  Every field has one
+ * type and range; a field of the wrong type, out of range, or unknown is an
+ * error, and so is a key given twice.  Absent optional fields take their
+ * defaults.  Parsers return 0 and fill their struct, or -1 with '*errors' =
+ * a new JSON array of messages, one per wrong field, each naming the field
+ * and what was expected ("to: expected a server name (string)").  Whether a
+ * server or VM exists is not asked here: vmctl knows. */
+#ifndef MINIDC_CTL_API_BODY_H
+#define MINIDC_CTL_API_BODY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define API_NAME_MAX 12       /* a VM's name: a letter, then letters, digits, '_' or '-' */
+#define API_SERVER_MAX 63     /* a server's name, as in the topology */
+#define API_MEMORY_MIN 32     /* MiB */
+#define API_MEMORY_MAX 1048576
+#define API_MEMORY_DEFAULT 128
+#define API_CPUS_MAX 64
+#define API_TIMEOUT_MAX 3600000 /* an exec's limit, in ms (one hour) */
+#define API_TIMEOUT_DEFAULT 30000
+#define API_ARGV_MAX 256
+#define API_OP_ID_MAX 4294967295UL /* operation and event ids are below this */
+
+/* POST /api/v1/vms {name, server, memory_mib, cpus} */
+struct api_boot {
+    char name[API_NAME_MAX + 1];
+    char server[API_SERVER_MAX + 1];
+    unsigned memory_mib, cpus;
+};
+/* POST /api/v1/vms/NAME/migrate {to, verify_memory} */
+struct api_migrate {
+    char to[API_SERVER_MAX + 1];
+    bool verify_memory; /* compare the guest's memory on both sides before it runs */
+};
+/* POST /api/v1/vms/NAME/clone {to, as, balance, verify_memory} */
+struct api_clone {
+    char to[API_SERVER_MAX + 1];
+    char as[API_NAME_MAX + 1]; /* "": NAME-c1, NAME-c2, ... */
+    bool balance;
+    bool verify_memory;
+};
+/* POST /api/v1/vms/NAME/exec {argv, input, timeout_ms} */
+struct api_exec {
+    json_t *argv; /* an array of 1 to API_ARGV_MAX strings, the first not empty (owned) */
+    char *input;  /* standard input for the command, or NULL (owned) */
+    unsigned timeout_ms;
+};
+
+int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **errors);
+int api_parse_migrate(const char *body, size_t len, struct api_migrate *out, json_t **errors);
+int api_parse_clone(const char *body, size_t len, struct api_clone *out, json_t **errors);
+/* On success the caller frees with api_exec_free(). */
+int api_parse_exec(const char *body, size_t len, struct api_exec *out, json_t **errors);
+void api_exec_free(struct api_exec *x);
+
+/* Whether 's' is a VM name (see API_NAME_MAX). */
+bool api_valid_vm_name(const char *s);
+
+/* "/api/v1/vms/NAME" or "/api/v1/vms/NAME/ACTION": NAME (API_NAME_MAX at most,
+ * else no VM can have it: 'name' gets it cut and false is returned) and
+ * ACTION ("" when absent) into buffers of 'name_size' and 'action_size'.
+ * False when 'path' is not of that form. */
+bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action, size_t action_size);
+
+/* An id (operation, event): decimal digits only, 'min' to API_OP_ID_MAX.
+ * 0, or -1 with '*errors' (naming 'field'). */
+int api_parse_id(const char *s, const char *field, unsigned long min, unsigned long *id, json_t **errors);
+/* The query of DELETE /api/v1/vms/NAME: "graceful=1|0|true|false" or
+ * nothing.  Other parameters are errors. */
+int api_parse_stop_query(const char *query, bool *graceful, json_t **errors);
+/* The query of GET /api/v1/events: "since=ID" or nothing. */
+int api_parse_events_query(const char *query, bool *replay, uint64_t *since, json_t **errors);
+
+/* The error reply for 'errors' (taken): {"error": "first; second", "errors": [...]}. */
+json_t *api_errors_json(json_t *errors);
+
+#endif
