@@ -214,9 +214,7 @@ static void test_not_connected_graph(void **state)
     assert_null(t);
     diag_list_free(&dl);
     free(s);
-    s = variant(16, "  # s3 is not linked", 0, NULL);
-    expect_problem(s, 10, 12, "switch 's3' is not connected to switch 's1'");
-    free(s);
+    expect_variant_problem(16, "  # s3 is not linked", 10, 12, "switch 's3' is not connected to switch 's1'");
 }
 
 static void test_name_too_long(void **state)
@@ -262,9 +260,7 @@ static void test_addresses(void **state)
                            "management: 0.0.0.0 is not a host address");
     expect_variant_problem(2, "controller: {openflow: 0.0.0.0:6653, api: 192.0.2.254:8080}", 2, 24,
                            "controller openflow: 0.0.0.0 is not a host address");
-    char *zero = variant(1, "name: t\nemulation: {switch-management: 0.0.0.0}", 0, NULL);
-    expect_problem(zero, 2, 32, "emulation switch-management: 0.0.0.0 is not a host address");
-    free(zero);
+    expect_variant_problem(1, "name: t\nemulation: {switch-management: 0.0.0.0}", 2, 32, "emulation switch-management: 0.0.0.0 is not a host address");
     expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.1/24, gateway: 198.18.2.254, switch: s3}", 6, 23,
                            "host bits set");
     expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.9.254, switch: s3}", 6, 12,
@@ -641,9 +637,7 @@ static void test_positions_of_values(void **state)
                            "controller openflow address 10.0.0.1 is not a host address of the management network");
     expect_variant_problem(2, "controller:\n  openflow: 192.0.2.255:6653\n  api: 192.0.2.254:8080", 3, 13,
                            "controller openflow address 192.0.2.255 is not a host address");
-    char *s = variant(1, "name: t\nemulation: {switch-management: 192.0.3.1}", 0, NULL);
-    expect_problem(s, 2, 32, "emulation switch-management 192.0.3.1 is not a free host address");
-    free(s);
+    expect_variant_problem(1, "name: t\nemulation: {switch-management: 192.0.3.1}", 2, 32, "emulation switch-management 192.0.3.1 is not a free host address");
     expect_variant_problem(1, "name: a-b", 1, 7, "topology name 'a-b' cannot name a lab");
     /* A name taken from the file's name has no place in the file. */
     char *noname = variant(1, "# no name", 0, NULL);
@@ -659,7 +653,7 @@ static void test_positions_of_values(void **state)
                    "management: {subnet: 192.0.2.0/24}\nsubnets: []\nlinks: []\nswitches: []\n",
                    5, 1, "the topology has no switch");
     /* An empty value: at its key, and said so. */
-    s = variant(12, "", 13, "");
+    char *s = variant(12, "", 13, "");
     expect_problem(s, 11, 1, "servers: expected a list, found an empty value");
     free(s);
 }
