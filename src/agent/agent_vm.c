@@ -658,11 +658,18 @@ fail:
     return 500;
 }
 
-/* Polls the block job until 'want' holds of it (or it is gone when 'want' is
- * NULL); fails when the job ends otherwise. */
-static int wait_job(struct qmp *q, bool want_ready, double timeout_s, char **err)
+/* How long a transfer may go without a byte moving before the destination
+ * counts as gone: QEMU's NBD client and migration stream would otherwise wait
+ * for TCP to give up (minutes), the guest paused meanwhile if it was. */
+#define STALL_S 4.0
+
+/* Polls the block job until it is ready ('want_ready') or gone; fails when
+ * the job ends otherwise, or its offset stands still for 'stall_s' (0: no
+ * such limit) with '*stalled' set. */
+static int wait_job(struct qmp *q, bool want_ready, double timeout_s, double stall_s, bool *stalled, char **err)
 {
-    double deadline = proc_now() + timeout_s;
+    double deadline = proc_now() + timeout_s, moved = proc_now();
+    json_int_t last = -1;
     for (;;) {
         json_t *jobs;
         if (qmp_call(q, "query-block-jobs", NULL, &jobs, err, QMP_TIMEOUT_MS) < 0)
@@ -674,6 +681,7 @@ static int wait_job(struct qmp *q, bool want_ready, double timeout_s, char **err
         bool ready = job && json_is_true(json_object_get(job, "ready"));
         const char *io = job ? json_string_value(json_object_get(job, "io-status")) : NULL;
         bool failed = io && strcmp(io, "ok");
+        json_int_t offset = job ? json_integer_value(json_object_get(job, "offset")) : 0;
         json_decref(jobs);
         if (failed) {
             *err = xasprintf("the disk copy to the destination failed (I/O status %s)", io);
@@ -685,7 +693,16 @@ static int wait_job(struct qmp *q, bool want_ready, double timeout_s, char **err
             *err = xstrdup("the disk copy to the destination stopped (destination gone?)");
             return -1;
         }
-        if (proc_now() > deadline) {
+        double now = proc_now();
+        if (offset != last)
+            moved = now, last = offset;
+        if (stall_s > 0 && now - moved > stall_s) {
+            *err = xasprintf("the disk copy made no progress for %.0f s (destination unreachable?)", stall_s);
+            if (stalled)
+                *stalled = true;
+            return -1;
+        }
+        if (now > deadline) {
             *err = xasprintf("the disk copy did not %s within %.0f s", want_ready ? "catch up" : "finish", timeout_s);
             return -1;
         }
@@ -694,10 +711,14 @@ static int wait_job(struct qmp *q, bool want_ready, double timeout_s, char **err
 }
 
 /* Polls query-migrate until the status is one of 'until' (space-separated);
- * fails on failed/cancelled.  '*info' gets the last answer. */
-static int wait_migration(struct qmp *q, const char *until, double timeout_s, json_t **info, char **err)
+ * fails on failed/cancelled, and when no byte of memory moves for 'stall_s'
+ * (0: no such limit) while it is active, with '*stalled' set.  '*info' gets
+ * the last answer. */
+static int wait_migration(struct qmp *q, const char *until, double timeout_s, double stall_s, bool *stalled,
+                          json_t **info, char **err)
 {
-    double deadline = proc_now() + timeout_s;
+    double deadline = proc_now() + timeout_s, moved = proc_now();
+    json_int_t last = -1;
     for (;;) {
         json_t *r;
         if (qmp_call(q, "query-migrate", NULL, &r, err, QMP_TIMEOUT_MS) < 0)
@@ -717,13 +738,41 @@ static int wait_migration(struct qmp *q, const char *until, double timeout_s, js
             json_decref(r);
             return -1;
         }
+        json_int_t sent = json_integer_value(json_object_get(json_object_get(r, "ram"), "transferred"));
+        bool active = !strcmp(st, "active");
         json_decref(r);
-        if (proc_now() > deadline) {
+        double now = proc_now();
+        if (sent != last || !active)
+            moved = now, last = sent;
+        if (stall_s > 0 && now - moved > stall_s) {
+            *err = xasprintf("the memory migration made no progress for %.0f s (destination unreachable?)", stall_s);
+            if (stalled)
+                *stalled = true;
+            return -1;
+        }
+        if (now > deadline) {
             *err = xasprintf("the memory migration did not finish within %.0f s", timeout_s);
             return -1;
         }
         usleep(2000);
     }
+}
+
+/* Cuts this host's TCP connections to the destination's transfer ports
+ * ("nbd:HOST:PORT:..." and "tcp:HOST:PORT"), as `ss -K` does: QEMU's NBD
+ * client and migration then fail at once instead of waiting for TCP's
+ * retransmissions to give up, and the rollback (cancelling the mirror,
+ * which drains its requests) does not hang. */
+static void cut_transfer(const char *nbd, const char *uri)
+{
+    char host[64], filter[256];
+    int nport, mport;
+    if (sscanf(nbd, "nbd:%63[^:]:%d", host, &nport) != 2 || sscanf(uri, "tcp:%*[^:]:%d", &mport) != 1)
+        return;
+    snprintf(filter, sizeof filter, "( dport = :%d or dport = :%d )", nport, mport);
+    const char *argv[] = {"ss", "-K", "-t", "dst", host, filter, NULL};
+    LOG_WRN("cutting the connections to %s ports %d and %d", host, nport, mport);
+    proc_run_logged("vm", argv, NULL);
 }
 
 /* Whether "nbd:HOST:PORT:..." accepts a TCP connection within 'ms': QEMU's
@@ -812,7 +861,7 @@ static void send_rollback(struct qmp *q, bool mirror_started)
         qmp_call(q, "block-job-cancel", json_pack("{s:s, s:b}", "device", MIRROR_JOB, "force", 1), NULL, &e,
                  QMP_TIMEOUT_MS);
         free(e), e = NULL;
-        wait_job(q, false, 10, &e);
+        wait_job(q, false, 10, 0, NULL, &e);
         free(e), e = NULL;
     }
     json_t *caps = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
@@ -855,7 +904,7 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
     phases_start(&ph);
     char *err = NULL;
     json_t *info = NULL, *memory = NULL;
-    bool mirror = false;
+    bool mirror = false, stalled = false;
     struct qmp *q = NULL;
     /* The guest agent's channel is held open while the VM moves: with no
      * one on the host side, qemu-ga polls its port with 100 ms sleeps, and a
@@ -876,7 +925,7 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
                  NULL, &err, QMP_TIMEOUT_MS) < 0)
         goto fail;
     mirror = true;
-    if (wait_job(q, true, 120, &err) < 0)
+    if (wait_job(q, true, 120, STALL_S, &stalled, &err) < 0)
         goto fail;
     phase_done(&ph, "disk");
     /* 2. memory, pausing before the switch-over so that the disk copy can be
@@ -899,20 +948,20 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
         phase_done(&ph, "pause");
     }
     if (qmp_call(q, "migrate", json_pack("{s:s}", "uri", uri), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
-        wait_migration(q, "pre-switchover", 120, &info, &err) < 0)
+        wait_migration(q, "pre-switchover", 120, STALL_S, &stalled, &info, &err) < 0)
         goto fail;
     json_decref(info), info = NULL;
     phase_done(&ph, "memory");
     /* 3. the VM is paused: the mirror's last writes land, then the device
      *    state goes over. */
     if (qmp_call(q, "block-job-cancel", json_pack("{s:s}", "device", MIRROR_JOB), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
-        wait_job(q, false, 30, &err) < 0)
+        wait_job(q, false, 30, STALL_S, &stalled, &err) < 0)
         goto fail;
     mirror = false;
     phase_done(&ph, "disk-sync");
     if (qmp_call(q, "migrate-continue", json_pack("{s:s}", "state", "pre-switchover"), NULL, &err, QMP_TIMEOUT_MS) <
             0 ||
-        wait_migration(q, "completed", 30, &info, &err) < 0)
+        wait_migration(q, "completed", 30, STALL_S, &stalled, &info, &err) < 0)
         goto fail;
     phase_done(&ph, "device-state");
     json_t *ram = json_object_get(info, "ram");
@@ -959,6 +1008,8 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
         json_object_set_new(*out, "memory", memory);
     return 200;
 fail:
+    if (stalled)
+        cut_transfer(nbd, uri);
     if (q) {
         send_rollback(q, mirror);
         qmp_close(q);
@@ -1048,7 +1099,7 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     struct qmp *q = vm_qmp(v, &err);
     json_t *check = NULL;
     bool resumed = false;
-    if (!q || wait_migration(q, "completed", 30, &info, &err) < 0)
+    if (!q || wait_migration(q, "completed", 30, 0, NULL, &info, &err) < 0)
         goto fail;
     json_decref(info);
     const char *want = json_string_value(json_object_get(req, "memory_digest"));

@@ -3,7 +3,8 @@
  * Messages are decoded from and encoded to wire bytes through the host-order
  * model below; wire layouts live in ofp_wire.h, private to the codec.
  * OpenFlow 1.3 (wire version 4) fully for the messages a controller uses;
- * OpenFlow 1.0 (wire version 1) for those a reactive switch needs.
+ * OpenFlow 1.0 (wire version 1) for those a reactive switch needs, and the
+ * statistics a controller reads from it (desc, flow, aggregate, table).
  *
  * Errors: decoders return 0 or an enum ofp_err naming the OpenFlow error
  * (type and code) to send back; they never read past the message length.
@@ -237,10 +238,10 @@ struct ofp_group_mod {
 struct ofp_flow_stats {
     uint8_t table_id;
     uint32_t duration_sec, duration_nsec;
-    uint16_t priority, idle_timeout, hard_timeout, flags;
+    uint16_t priority, idle_timeout, hard_timeout, flags; /* flags: 1.3 */
     uint64_t cookie, packet_count, byte_count;
     struct ofp_match match;
-    struct ofp_instructions instructions;
+    struct ofp_instructions instructions; /* 1.0: one APPLY_ACTIONS */
 };
 
 struct ofp_port_stats {
@@ -269,6 +270,8 @@ struct ofp_table_stats {
     uint8_t table_id;
     uint32_t active_count;
     uint64_t lookup_count, matched_count;
+    char name[33];                   /* 1.0: NUL-terminated (the wire holds up to 32 bytes) */
+    uint32_t wildcards, max_entries; /* 1.0 */
 };
 
 enum ofp_multipart_type {

@@ -935,20 +935,39 @@ static enum ofp_err decode_hello(struct ofp_cur *c, struct ofp_msg *m)
     return 0;
 }
 
+/* Takes the next entry of a list whose entries start with their length (16
+ * bits, network order): its first 'fixed' bytes into 'w', the rest of it as
+ * 'body'.  BAD_LEN when the entry is shorter than 'fixed' or runs past 'c'. */
+static enum ofp_err pull_entry(struct ofp_cur *c, void *w, size_t fixed, struct ofp_cur *body)
+{
+    struct ofp_cur peek = *c;
+    if (!ofp_cur_pull_into(&peek, w, fixed))
+        return OFPERR_BAD_REQUEST_BAD_LEN;
+    const uint8_t *p = w;
+    size_t len = (size_t)p[0] << 8 | p[1];
+    if (len < fixed || !ofp_cur_sub(c, len, body))
+        return OFPERR_BAD_REQUEST_BAD_LEN;
+    ofp_cur_pull(body, fixed);
+    return 0;
+}
+
+/* A new zeroed entry at the end of the reply's flows. */
+static struct ofp_flow_stats *push_flow(struct ofp_multipart *mp)
+{
+    mp->flows = xrealloc(mp->flows, (mp->n + 1) * sizeof *mp->flows);
+    struct ofp_flow_stats *f = &mp->flows[mp->n++];
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
 static enum ofp_err decode_flow_stats13(struct ofp_cur *c, struct ofp_multipart *mp)
 {
     while (c->left > 0) {
         struct ofpw13_flow_stats w;
-        struct ofp_cur peek = *c, body;
-        if (!OFP_PULL(&peek, &w))
+        struct ofp_cur body;
+        if (pull_entry(c, &w, sizeof w, &body))
             return OFPERR_BAD_REQUEST_BAD_LEN;
-        size_t len = ntohs(w.length);
-        if (len < sizeof w || !ofp_cur_sub(c, len, &body))
-            return OFPERR_BAD_REQUEST_BAD_LEN;
-        ofp_cur_pull(&body, sizeof w);
-        mp->flows = xrealloc(mp->flows, (mp->n + 1) * sizeof *mp->flows);
-        struct ofp_flow_stats *f = &mp->flows[mp->n++];
-        memset(f, 0, sizeof *f);
+        struct ofp_flow_stats *f = push_flow(mp);
         f->table_id = w.table_id;
         f->duration_sec = ntohl(w.duration_sec), f->duration_nsec = ntohl(w.duration_nsec);
         f->priority = ntohs(w.priority), f->idle_timeout = ntohs(w.idle_timeout);
@@ -1015,8 +1034,10 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
             if (!OFP_PULL(c, &t))
                 return OFPERR_BAD_REQUEST_BAD_LEN;
             mp->tables = xrealloc(mp->tables, (mp->n + 1) * sizeof *mp->tables);
-            mp->tables[mp->n++] = (struct ofp_table_stats){t.table_id, ntohl(t.active_count),
-                                                           be64toh(t.lookup_count), be64toh(t.matched_count)};
+            mp->tables[mp->n++] = (struct ofp_table_stats){.table_id = t.table_id,
+                                                           .active_count = ntohl(t.active_count),
+                                                           .lookup_count = be64toh(t.lookup_count),
+                                                           .matched_count = be64toh(t.matched_count)};
         }
         return 0;
     case OFPMP_PORT_STATS:
@@ -1050,13 +1071,9 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
         }
         while (c->left) {
             struct ofpw13_group_stats g;
-            struct ofp_cur peek = *c, body;
-            if (!OFP_PULL(&peek, &g))
+            struct ofp_cur body;
+            if (pull_entry(c, &g, sizeof g, &body) || body.left % 16)
                 return OFPERR_BAD_REQUEST_BAD_LEN;
-            size_t len = ntohs(g.length);
-            if (len < sizeof g || (len - sizeof g) % 16 || !ofp_cur_sub(c, len, &body))
-                return OFPERR_BAD_REQUEST_BAD_LEN;
-            ofp_cur_pull(&body, sizeof g);
             mp->groups = xrealloc(mp->groups, (mp->n + 1) * sizeof *mp->groups);
             struct ofp_group_stats *s = &mp->groups[mp->n++];
             memset(s, 0, sizeof *s);
@@ -1078,13 +1095,9 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
             return c->left ? OFPERR_BAD_REQUEST_BAD_LEN : 0;
         while (c->left) {
             struct ofpw13_group_desc g;
-            struct ofp_cur peek = *c, body;
-            if (!OFP_PULL(&peek, &g))
+            struct ofp_cur body;
+            if (pull_entry(c, &g, sizeof g, &body))
                 return OFPERR_BAD_REQUEST_BAD_LEN;
-            size_t len = ntohs(g.length);
-            if (len < sizeof g || !ofp_cur_sub(c, len, &body))
-                return OFPERR_BAD_REQUEST_BAD_LEN;
-            ofp_cur_pull(&body, sizeof g);
             mp->group_descs = xrealloc(mp->group_descs, (mp->n + 1) * sizeof *mp->group_descs);
             struct ofp_group_desc *d = &mp->group_descs[mp->n++];
             memset(d, 0, sizeof *d);
@@ -1235,8 +1248,50 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
     }
 }
 
-/* 1.0 stats: desc, flow and aggregate requests, aggregate and desc replies. */
-enum { OFPST10_DESC = 0, OFPST10_FLOW = 1, OFPST10_AGGREGATE = 2 };
+/* 1.0 stats: desc, flow, aggregate and table, requests and replies. */
+enum { OFPST10_DESC = 0, OFPST10_FLOW = 1, OFPST10_AGGREGATE = 2, OFPST10_TABLE = 3 };
+
+static enum ofp_err decode_flow_stats10(struct ofp_cur *c, struct ofp_multipart *mp)
+{
+    while (c->left > 0) {
+        struct ofpw10_flow_stats w;
+        struct ofp_cur body;
+        if (pull_entry(c, &w, sizeof w, &body))
+            return OFPERR_BAD_REQUEST_BAD_LEN;
+        struct ofp_flow_stats *f = push_flow(mp);
+        f->table_id = w.table_id;
+        decode_match10(&w.match, &f->match);
+        f->duration_sec = ntohl(w.duration_sec), f->duration_nsec = ntohl(w.duration_nsec);
+        f->priority = ntohs(w.priority), f->idle_timeout = ntohs(w.idle_timeout);
+        f->hard_timeout = ntohs(w.hard_timeout);
+        f->cookie = be64toh(w.cookie), f->packet_count = be64toh(w.packet_count);
+        f->byte_count = be64toh(w.byte_count);
+        struct ofp_instruction *in = ofp_instructions_push(&f->instructions, OFPIT_APPLY_ACTIONS);
+        enum ofp_err e = decode_actions10(&body, &in->actions);
+        if (e)
+            return e;
+    }
+    return 0;
+}
+
+static enum ofp_err decode_table_stats10(struct ofp_cur *c, struct ofp_multipart *mp)
+{
+    if (c->left % sizeof(struct ofpw10_table_stats))
+        return OFPERR_BAD_REQUEST_BAD_LEN;
+    mp->n = c->left / sizeof(struct ofpw10_table_stats);
+    mp->tables = mp->n ? xcalloc(mp->n, sizeof *mp->tables) : NULL;
+    for (size_t i = 0; i < mp->n; i++) {
+        struct ofpw10_table_stats w;
+        struct ofp_table_stats *t = &mp->tables[i];
+        OFP_PULL(c, &w);
+        t->table_id = w.table_id;
+        copy_str(t->name, w.name, sizeof w.name);
+        t->wildcards = ntohl(w.wildcards), t->max_entries = ntohl(w.max_entries);
+        t->active_count = ntohl(w.active_count);
+        t->lookup_count = be64toh(w.lookup_count), t->matched_count = be64toh(w.matched_count);
+    }
+    return 0;
+}
 
 static enum ofp_err decode_stats10(struct ofp_cur *c, struct ofp_msg *m)
 {
@@ -1269,6 +1324,8 @@ static enum ofp_err decode_stats10(struct ofp_cur *c, struct ofp_msg *m)
         mp->out_group = OFPG_ANY;
         return 0;
     }
+    if (mp->mp_type == OFPST10_FLOW && !req)
+        return decode_flow_stats10(c, mp);
     if (mp->mp_type == OFPST10_AGGREGATE && !req) {
         struct ofpw13_aggregate_reply a; /* same layout in 1.0 */
         if (!OFP_PULL(c, &a) || c->left)
@@ -1277,6 +1334,8 @@ static enum ofp_err decode_stats10(struct ofp_cur *c, struct ofp_msg *m)
         mp->flow_count = ntohl(a.flow_count);
         return 0;
     }
+    if (mp->mp_type == OFPST10_TABLE)
+        return req ? (c->left ? OFPERR_BAD_REQUEST_BAD_LEN : 0) : decode_table_stats10(c, mp);
     return OFPERR_BAD_REQUEST_BAD_MULTIPART;
 }
 
@@ -1636,6 +1695,46 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
     return false;
 }
 
+static bool encode_flow_stats10(struct ofp_out *o, const struct ofp_multipart *mp)
+{
+    for (size_t i = 0; i < mp->n; i++) {
+        const struct ofp_flow_stats *f = &mp->flows[i];
+        const struct ofp_instructions *in = &f->instructions;
+        if (in->n > 1 || (in->n == 1 && in->i[0].type != OFPIT_APPLY_ACTIONS))
+            return false;
+        size_t start = o->len;
+        uint8_t head[4] = {0, 0, f->table_id, 0};
+        ofp_out_put(o, head, sizeof head);
+        if (!encode_match10(o, &f->match))
+            return false;
+        put32(o, f->duration_sec), put32(o, f->duration_nsec);
+        put16(o, f->priority), put16(o, f->idle_timeout), put16(o, f->hard_timeout);
+        ofp_out_zeros(o, 6);
+        put64(o, f->cookie), put64(o, f->packet_count), put64(o, f->byte_count);
+        if (in->n == 1 && !encode_actions10(o, &in->i[0].actions))
+            return false;
+        if (o->len - start > UINT16_MAX)
+            return false;
+        ofp_out_patch16(o, start, (uint16_t)(o->len - start));
+    }
+    return true;
+}
+
+static void encode_table_stats10(struct ofp_out *o, const struct ofp_multipart *mp)
+{
+    for (size_t i = 0; i < mp->n; i++) {
+        const struct ofp_table_stats *t = &mp->tables[i];
+        struct ofpw10_table_stats w;
+        memset(&w, 0, sizeof w);
+        w.table_id = t->table_id;
+        memcpy(w.name, t->name, strnlen(t->name, sizeof w.name));
+        w.wildcards = htonl(t->wildcards), w.max_entries = htonl(t->max_entries);
+        w.active_count = htonl(t->active_count);
+        w.lookup_count = htobe64(t->lookup_count), w.matched_count = htobe64(t->matched_count);
+        ofp_out_put(o, &w, sizeof w);
+    }
+}
+
 static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
 {
     switch (m->type) {
@@ -1730,9 +1829,16 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
             put16(o, out10);
             return true;
         }
+        if (mp->mp_type == OFPST10_FLOW)
+            return encode_flow_stats10(o, mp);
         if (mp->mp_type == OFPST10_AGGREGATE) {
             put64(o, mp->packet_count), put64(o, mp->byte_count), put32(o, mp->flow_count);
             ofp_out_zeros(o, 4);
+            return true;
+        }
+        if (mp->mp_type == OFPST10_TABLE) {
+            if (!req)
+                encode_table_stats10(o, mp);
             return true;
         }
         return false;

@@ -344,7 +344,7 @@ static void multipart_json(json_t *o, const struct ofp_msg *m)
         json_object_set_new(o, "packet_count", json_integer((json_int_t)mp->packet_count));
         json_object_set_new(o, "byte_count", json_integer((json_int_t)mp->byte_count));
         json_object_set_new(o, "flow_count", json_integer(mp->flow_count));
-    } else if (t == OFPMP_FLOW && m->version == OFP13_VERSION) {
+    } else if (t == OFPMP_FLOW) {
         json_t *arr = json_array();
         for (size_t i = 0; i < mp->n; i++) {
             const struct ofp_flow_stats *f = &mp->flows[i];
@@ -355,7 +355,8 @@ static void multipart_json(json_t *o, const struct ofp_msg *m)
             json_object_set_new(e, "priority", json_integer(f->priority));
             json_object_set_new(e, "idle_timeout", json_integer(f->idle_timeout));
             json_object_set_new(e, "hard_timeout", json_integer(f->hard_timeout));
-            json_object_set_new(e, "flags", json_integer(f->flags));
+            if (m->version == OFP13_VERSION)
+                json_object_set_new(e, "flags", json_integer(f->flags));
             json_object_set_new(e, "packet_count", json_integer((json_int_t)f->packet_count));
             json_object_set_new(e, "byte_count", json_integer((json_int_t)f->byte_count));
             json_object_set_new(e, "match", ofp_match_to_json(&f->match));
@@ -363,13 +364,23 @@ static void multipart_json(json_t *o, const struct ofp_msg *m)
             json_array_append_new(arr, e);
         }
         json_object_set_new(o, "flows", arr);
-    } else if (t == OFPMP_TABLE && !req && m->version == OFP13_VERSION) {
+    } else if (t == OFPMP_TABLE && !req) {
         json_t *arr = json_array();
-        for (size_t i = 0; i < mp->n; i++)
-            json_array_append_new(arr, json_pack("{s:i, s:I, s:I, s:I}", "table_id", mp->tables[i].table_id,
-                                                 "active_count", (json_int_t)mp->tables[i].active_count,
-                                                 "lookup_count", (json_int_t)mp->tables[i].lookup_count,
-                                                 "matched_count", (json_int_t)mp->tables[i].matched_count));
+        for (size_t i = 0; i < mp->n; i++) {
+            const struct ofp_table_stats *ts = &mp->tables[i];
+            json_t *e = json_pack("{s:i}", "table_id", ts->table_id);
+            if (m->version == OFP10_VERSION) {
+                char w[16];
+                snprintf(w, sizeof w, "0x%" PRIx32, ts->wildcards);
+                json_object_set_new(e, "name", json_string(ts->name));
+                json_object_set_new(e, "wildcards", json_string(w));
+                json_object_set_new(e, "max_entries", json_integer(ts->max_entries));
+            }
+            json_object_set_new(e, "active_count", json_integer((json_int_t)ts->active_count));
+            json_object_set_new(e, "lookup_count", json_integer((json_int_t)ts->lookup_count));
+            json_object_set_new(e, "matched_count", json_integer((json_int_t)ts->matched_count));
+            json_array_append_new(arr, e);
+        }
         json_object_set_new(o, "tables", arr);
     } else if (t == OFPMP_PORT_STATS && m->version == OFP13_VERSION) {
         if (req) {

@@ -308,6 +308,24 @@ struct ofpw13_flow_stats {
 };
 OFPW_ASSERT_SIZE(ofpw13_flow_stats, 48);
 
+/* 1.0: followed by actions */
+struct ofpw10_flow_stats {
+    uint16_t length;
+    uint8_t table_id;
+    uint8_t pad;
+    struct ofpw10_match match;
+    uint32_t duration_sec;
+    uint32_t duration_nsec;
+    uint16_t priority;
+    uint16_t idle_timeout;
+    uint16_t hard_timeout;
+    uint8_t pad2[6];
+    uint64_t cookie;
+    uint64_t packet_count;
+    uint64_t byte_count;
+};
+OFPW_ASSERT_SIZE(ofpw10_flow_stats, 88);
+
 struct ofpw13_aggregate_reply {
     uint64_t packet_count;
     uint64_t byte_count;
@@ -324,6 +342,19 @@ struct ofpw13_table_stats {
     uint64_t matched_count;
 };
 OFPW_ASSERT_SIZE(ofpw13_table_stats, 24);
+
+#define OFPW10_MAX_TABLE_NAME_LEN 32
+struct ofpw10_table_stats {
+    uint8_t table_id;
+    uint8_t pad[3];
+    char name[OFPW10_MAX_TABLE_NAME_LEN];
+    uint32_t wildcards;
+    uint32_t max_entries;
+    uint32_t active_count;
+    uint64_t lookup_count;
+    uint64_t matched_count;
+};
+OFPW_ASSERT_SIZE(ofpw10_table_stats, 64);
 
 struct ofpw13_port_stats_request {
     uint32_t port_no;

@@ -37,29 +37,31 @@ void diag_add(struct diag_list *dl, struct diag_pos pos, const char *fmt, ...)
     dl->items[dl->n++] = (struct diag){.pos = pos, .msg = msg};
 }
 
-static int cmp_pos(const void *a, const void *b)
+/* Problems in order of position; at one position, in the order found. */
+struct ranked {
+    struct diag d;
+    size_t seq;
+};
+
+static int cmp_ranked(const void *a, const void *b)
 {
-    const struct diag *x = a, *y = b;
-    if (x->pos.line != y->pos.line)
-        return x->pos.line < y->pos.line ? -1 : 1;
-    if (x->pos.column != y->pos.column)
-        return x->pos.column < y->pos.column ? -1 : 1;
-    return 0;
+    const struct ranked *x = a, *y = b;
+    if (x->d.pos.line != y->d.pos.line)
+        return x->d.pos.line < y->d.pos.line ? -1 : 1;
+    if (x->d.pos.column != y->d.pos.column)
+        return x->d.pos.column < y->d.pos.column ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 void diag_print(struct diag_list *dl, FILE *f)
 {
-    /* Insertion sort: stable, so problems at one position keep the order
-     * in which they were found. */
-    for (size_t i = 1; i < dl->n; i++) {
-        struct diag d = dl->items[i];
-        size_t j = i;
-        while (j > 0 && cmp_pos(&dl->items[j - 1], &d) > 0) {
-            dl->items[j] = dl->items[j - 1];
-            j--;
-        }
-        dl->items[j] = d;
-    }
+    struct ranked *r = xmalloc((dl->n ? dl->n : 1) * sizeof *r);
+    for (size_t i = 0; i < dl->n; i++)
+        r[i] = (struct ranked){.d = dl->items[i], .seq = i};
+    qsort(r, dl->n, sizeof *r, cmp_ranked);
+    for (size_t i = 0; i < dl->n; i++)
+        dl->items[i] = r[i].d;
+    free(r);
     for (size_t i = 0; i < dl->n; i++) {
         const struct diag *d = &dl->items[i];
         if (d->pos.line)

@@ -72,6 +72,15 @@ struct topo_emu {
     uint32_t switch_mgmt; /* the emulated switches' address on the management network */
 };
 
+/* Where the file wrote what the checks may find at fault, for their
+ * messages; {0, 0} where it wrote nothing. */
+struct topo_where {
+    struct diag_pos name;        /* the 'name' value */
+    struct diag_pos ctl;         /* the 'controller.openflow' value */
+    struct diag_pos switch_mgmt; /* the 'emulation.switch-management' value */
+    struct diag_pos switches;    /* the 'switches' key */
+};
+
 struct topo {
     char *name;
     char *file;
@@ -88,13 +97,20 @@ struct topo {
     uint16_t api_port;
     enum topo_rewrite_at rewrite_at;
     struct topo_emu emu;
+    struct topo_where where;
 };
 
-/* Reads and checks topology file 'path'.  On success returns the topology
- * (caller frees with topo_free()); on failure returns NULL and appends every
- * problem found to 'diags' (which the caller initialised). */
+/* Reads and checks topology file 'path' (at most TOPO_FILE_MAX bytes).  On
+ * success returns the topology (caller frees with topo_free()); on failure
+ * returns NULL and appends every problem found to 'diags' (which the caller
+ * initialised). */
 struct topo *topo_load(const char *path, struct diag_list *diags);
-/* Same from text in memory; 'name' is the file name to report. */
+#define TOPO_FILE_MAX (64u << 20)
+/* Same from the 'len' bytes at 'data' in memory (any bytes: a NUL is
+ * reported like the file's would be); 'name' is the file name to report.  The
+ * caller keeps 'data'. */
+struct topo *topo_load_buffer(const char *name, const void *data, size_t len, struct diag_list *diags);
+/* Same from a C string. */
 struct topo *topo_load_string(const char *name, const char *text, struct diag_list *diags);
 void topo_free(struct topo *t);
 

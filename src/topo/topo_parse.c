@@ -4,15 +4,23 @@
  * each problem with the position of the offending key or value.  Relations
  * between entries (links, subnets, connectivity) are checked in topo_check.c.
  * Every problem is reported; reading goes on after an error so that one run
- * shows them all. */
+ * shows them all.
+ *
+ * Before YAML, the bytes must be text (topo_text.h).  Of YAML, a topology
+ * file uses one document and no aliases: a second document and every alias
+ * are reported where they start, and a file with an alias is read no
+ * further (what its alias would have meant is not guessed at; expanding
+ * aliases also lets a small file grow without bound).  Anchors alone change
+ * nothing and are let be. */
 #include <errno.h>
 #include <libfyaml.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "topo/topo.h"
+#include "topo/topo_keys.h"
+#include "topo/topo_text.h"
 #include "util/endpoint.h"
 #include "util/xalloc.h"
 
@@ -23,6 +31,9 @@ struct reader {
      * written but rejected is not reported a second time. */
     char **seen;
     size_t n_seen, seen_cap;
+    /* Once every node is read: the names written and the nodes' names,
+     * sorted, for the links and subnets to find them. */
+    struct topo_key *seen_keys, *node_keys;
 };
 
 static void saw_name(struct reader *r, struct fy_node *n)
@@ -34,12 +45,29 @@ static void saw_name(struct reader *r, struct fy_node *n)
     r->seen[r->n_seen++] = xstrdup(s);
 }
 
+static void index_names(struct reader *r)
+{
+    r->seen_keys = xmalloc((r->n_seen ? r->n_seen : 1) * sizeof *r->seen_keys);
+    for (size_t i = 0; i < r->n_seen; i++)
+        r->seen_keys[i] = (struct topo_key){.str = r->seen[i], .item = i};
+    topo_keys_sort(r->seen_keys, r->n_seen);
+    r->node_keys = xmalloc((r->t->n_nodes ? r->t->n_nodes : 1) * sizeof *r->node_keys);
+    for (size_t i = 0; i < r->t->n_nodes; i++)
+        r->node_keys[i] = (struct topo_key){.str = r->t->nodes[i].name, .item = i};
+    topo_keys_sort(r->node_keys, r->t->n_nodes);
+}
+
+/* The first node named 'name', as topo_find(), or -1. */
+static long find_node(const struct reader *r, const char *name)
+{
+    size_t n = r->t->n_nodes, q = topo_keys_lower(r->node_keys, n, 0, name);
+    return q < n && topo_key_is(&r->node_keys[q], 0, name) ? (long)r->node_keys[q].item : -1;
+}
+
 static bool was_seen(const struct reader *r, const char *name)
 {
-    for (size_t i = 0; i < r->n_seen; i++)
-        if (!strcmp(r->seen[i], name))
-            return true;
-    return false;
+    size_t q = topo_keys_lower(r->seen_keys, r->n_seen, 0, name);
+    return q < r->n_seen && topo_key_is(&r->seen_keys[q], 0, name);
 }
 
 static struct diag_pos pos_of(struct fy_node *n)
@@ -70,13 +98,21 @@ static struct diag_pos pos_of(struct fy_node *n)
     return p;
 }
 
+/* The position of 'n', or 'at' when it has none (an empty value, an empty
+ * list or mapping). */
+static struct diag_pos pos_or(struct fy_node *n, struct diag_pos at)
+{
+    struct diag_pos p = pos_of(n);
+    return p.line ? p : at;
+}
+
 static const char *type_name(struct fy_node *n)
 {
     if (!n)
         return "nothing";
     switch (fy_node_get_type(n)) {
     case FYNT_SCALAR:
-        return "a scalar";
+        return fy_node_get_scalar_token(n) ? "a scalar" : "an empty value";
     case FYNT_SEQUENCE:
         return "a list";
     case FYNT_MAPPING:
@@ -94,7 +130,7 @@ static const char *want_scalar(struct reader *r, struct fy_node *n, struct diag_
         if (s)
             return s;
     }
-    diag_add(r->diags, n ? pos_of(n) : at, "%s: expected a value, found %s", what, type_name(n));
+    diag_add(r->diags, pos_or(n, at), "%s: expected a value, found %s", what, type_name(n));
     return NULL;
 }
 
@@ -113,7 +149,7 @@ static bool read_mapping(struct reader *r, struct fy_node *map, struct diag_pos 
         key_pos[i] = at;
     }
     if (!map || fy_node_get_type(map) != FYNT_MAPPING) {
-        diag_add(r->diags, map ? pos_of(map) : at, "%s: expected a mapping, found %s", what, type_name(map));
+        diag_add(r->diags, pos_or(map, at), "%s: expected a mapping, found %s", what, type_name(map));
         return false;
     }
     void *it = NULL;
@@ -141,7 +177,7 @@ static bool read_mapping(struct reader *r, struct fy_node *map, struct diag_pos 
     bool ok = true;
     for (size_t i = 0; i < n_keys; i++) {
         if (keys[i].required && !vals[i]) {
-            diag_add(r->diags, pos_of(map), "%s: missing required key '%s'", what, keys[i].key);
+            diag_add(r->diags, pos_or(map, at), "%s: missing required key '%s'", what, keys[i].key);
             ok = false;
         }
     }
@@ -171,6 +207,21 @@ static bool want_ipv4(struct reader *r, struct fy_node *n, struct diag_pos at, c
         diag_add(r->diags, pos_of(n), "%s: '%s' is not an IPv4 address (expected a.b.c.d)", what, s);
         return false;
     }
+    return true;
+}
+
+/* An address a machine, switch or controller has: not 0.0.0.0, which is also
+ * how the model says "none" (not written, or rejected). */
+static bool want_host(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, uint32_t *out)
+{
+    uint32_t a;
+    if (!want_ipv4(r, n, at, what, &a))
+        return false;
+    if (a == 0) {
+        diag_add(r->diags, pos_of(n), "%s: 0.0.0.0 is not a host address", what);
+        return false;
+    }
+    *out = a;
     return true;
 }
 
@@ -223,18 +274,24 @@ static bool want_prefix(struct reader *r, struct fy_node *n, struct diag_pos at,
     return true;
 }
 
-/* "a.b.c.d:port" */
-static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+/* "a.b.c.d:port"; with 'host', not 0.0.0.0 (see want_host()). */
+static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, bool host,
                           uint32_t *addr, uint16_t *port)
 {
     const char *s = want_scalar(r, n, at, what);
     if (!s)
         return false;
     char a[32];
-    if (!endpoint_split(s, a, sizeof a, port) || !parse_ipv4(a, addr)) {
+    uint32_t ip;
+    if (!endpoint_split(s, a, sizeof a, port) || !parse_ipv4(a, &ip)) {
         diag_add(r->diags, pos_of(n), "%s: '%s' is not an endpoint (expected a.b.c.d:port)", what, s);
         return false;
     }
+    if (host && ip == 0) {
+        diag_add(r->diags, pos_of(n), "%s: 0.0.0.0 is not a host address", what);
+        return false;
+    }
+    *addr = ip;
     return true;
 }
 
@@ -275,7 +332,7 @@ static struct fy_node *want_sequence(struct reader *r, struct fy_node *n, struct
 {
     if (n && fy_node_get_type(n) == FYNT_SEQUENCE)
         return n;
-    diag_add(r->diags, n ? pos_of(n) : at, "%s: expected a list, found %s", what, type_name(n));
+    diag_add(r->diags, pos_or(n, at), "%s: expected a list, found %s", what, type_name(n));
     return NULL;
 }
 
@@ -315,7 +372,9 @@ static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos
             char *end;
             errno = 0;
             unsigned long long d = s ? strtoull(s, &end, 16) : 0;
-            if (s && (errno || *end || end == s || d == 0)) {
+            /* strtoull() alone also takes a sign, "0x" and leading blanks. */
+            bool digits = s && strspn(s, "0123456789abcdefABCDEF") == strlen(s) && strlen(s) <= 16;
+            if (s && (errno || *end || end == s || d == 0 || !digits)) {
                 diag_add(r->diags, pos_of(v[1]), "dpid: '%s' is not a datapath id (expected 1 to 16 hex digits)",
                          s);
             } else if (s) {
@@ -348,9 +407,9 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
         if (!name)
             continue;
         struct topo_node *nd = add_node(r->t, cap, kind, name, pos_of(v[0]));
-        want_ipv4(r, v[1], kp[1], "address", &nd->addr);
+        want_host(r, v[1], kp[1], "address", &nd->addr);
         if (server && v[2])
-            want_ipv4(r, v[2], kp[2], "management", &nd->mgmt);
+            want_host(r, v[2], kp[2], "management", &nd->mgmt);
         if (server && v[3])
             want_mib(r, v[3], kp[3], "memory", 64, 1u << 24, &nd->memory_mib);
     }
@@ -434,7 +493,7 @@ static size_t resolve(struct reader *r, const char *ref, const char *what)
 {
     struct diag_pos pos = {0, 0};
     const char *name = split_ref(ref, &pos);
-    long i = topo_find(r->t, name);
+    long i = find_node(r, name);
     if (i < 0 && was_seen(r, name))
         return (size_t)-1;
     if (i < 0) {
@@ -450,10 +509,12 @@ static void read_controller(struct reader *r, struct fy_node *map, struct diag_p
     struct fy_node *v[3];
     struct diag_pos kp[3];
     read_mapping(r, map, at, "controller", keys, 3, v, kp);
-    if (v[0])
-        want_endpoint(r, v[0], kp[0], "controller openflow", &r->t->ctl_addr, &r->t->ctl_of_port);
+    if (v[0]) {
+        r->t->where.ctl = pos_or(v[0], kp[0]);
+        want_endpoint(r, v[0], kp[0], "controller openflow", true, &r->t->ctl_addr, &r->t->ctl_of_port);
+    }
     if (v[1])
-        want_endpoint(r, v[1], kp[1], "controller api", &r->t->api_addr, &r->t->api_port);
+        want_endpoint(r, v[1], kp[1], "controller api", false, &r->t->api_addr, &r->t->api_port);
     const char *ra = v[2] ? want_scalar(r, v[2], kp[2], "controller rewrite-at") : NULL;
     if (ra && topo_parse_rewrite_at(ra, &r->t->rewrite_at) < 0)
         diag_add(r->diags, pos_of(v[2]), "controller rewrite-at: expected root or nearest, got '%s'", ra);
@@ -465,8 +526,10 @@ static void read_emulation(struct reader *r, struct fy_node *map, struct diag_po
     struct fy_node *v[1];
     struct diag_pos kp[1];
     read_mapping(r, map, at, "emulation", keys, 1, v, kp);
-    if (v[0])
-        want_ipv4(r, v[0], kp[0], "emulation switch-management", &r->t->emu.switch_mgmt);
+    if (v[0]) {
+        r->t->where.switch_mgmt = pos_or(v[0], kp[0]);
+        want_host(r, v[0], kp[0], "emulation switch-management", &r->t->emu.switch_mgmt);
+    }
 }
 
 static void collect_parse_errors(struct fy_diag *fyd, struct diag_list *diags)
@@ -501,8 +564,10 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
     }
     read_mapping(&r, root, top, "the topology", keys, K_COUNT, v, kp);
 
-    if (v[K_NAME])
+    if (v[K_NAME]) {
+        t->where.name = pos_or(v[K_NAME], kp[K_NAME]);
         t->name = want_name(&r, v[K_NAME], kp[K_NAME], "name", TOPO_LAB_NAME_MAX);
+    }
     if (v[K_CTL])
         read_controller(&r, v[K_CTL], kp[K_CTL]);
     if (v[K_MGMT]) {
@@ -516,6 +581,7 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
         read_emulation(&r, v[K_EMU], kp[K_EMU]);
 
     size_t cap = 0;
+    t->where.switches = v[K_SWITCHES] ? kp[K_SWITCHES] : top;
     if (v[K_SWITCHES])
         read_switches(&r, v[K_SWITCHES], kp[K_SWITCHES], &cap);
     if (v[K_SERVERS])
@@ -530,10 +596,11 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
         read_links(&r, v[K_LINKS], kp[K_LINKS], &ends);
 
     /* Resolve names now that every node is known. */
+    index_names(&r);
     for (size_t i = 0; i < t->n_subnets; i++) {
         struct diag_pos pos = {0, 0};
         const char *name = split_ref(sw_names[i], &pos);
-        long s = topo_find(t, name);
+        long s = find_node(&r, name);
         if (s < 0 && was_seen(&r, name))
             ;
         else if (s < 0)
@@ -557,59 +624,166 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
     for (size_t i = 0; i < r.n_seen; i++)
         free(r.seen[i]);
     free(r.seen);
+    free(r.seen_keys);
+    free(r.node_keys);
     return t;
 }
 
-static struct topo *load(const char *file, const char *text, struct diag_list *diags)
+/* Reports every alias under 'n', where its '*' is; returns how many. */
+static size_t report_aliases(struct fy_node *n, const char *text, struct diag_list *diags)
 {
+    if (!n)
+        return 0;
+    size_t found = 0;
+    if (fy_node_is_alias(n)) {
+        size_t len = 0;
+        const char *name = fy_node_get_scalar(n, &len);
+        struct diag_pos pos = pos_of(n);
+        /* libfyaml's alias token starts after the '*'. */
+        const struct fy_mark *m = fy_token_start_mark(fy_node_get_scalar_token(n));
+        if (m && m->input_pos > 0 && text[m->input_pos - 1] == '*' && pos.column > 1)
+            pos.column--;
+        diag_add(diags, pos, "YAML alias '*%.*s': aliases are not supported in a topology file (write the value out "
+                             "in full)",
+                 (int)len, name ? name : "");
+        return 1;
+    }
+    void *it = NULL;
+    if (fy_node_is_mapping(n)) {
+        struct fy_node_pair *pair;
+        while ((pair = fy_node_mapping_iterate(n, &it))) {
+            found += report_aliases(fy_node_pair_key(pair), text, diags);
+            found += report_aliases(fy_node_pair_value(pair), text, diags);
+        }
+    } else if (fy_node_is_sequence(n)) {
+        struct fy_node *item;
+        while ((item = fy_node_sequence_iterate(n, &it)))
+            found += report_aliases(item, text, diags);
+    }
+    return found; /* libfyaml limits the depth (64) */
+}
+
+static void report_second_document(struct fy_document *fyd, struct diag_list *diags)
+{
+    struct fy_document_state *st = fy_document_get_document_state(fyd);
+    const struct fy_mark *m = st ? fy_document_state_start_mark(st) : NULL;
+    struct diag_pos pos = m ? (struct diag_pos){m->line + 1, m->column + 1} : (struct diag_pos){0, 0};
+    diag_add(diags, pos,
+             "a second YAML document starts here: a topology file holds one document (remove the '---' or the "
+             "'...' before it, or split the file)");
+}
+
+static struct topo *load(const char *file, const char *text, size_t len, struct diag_list *diags)
+{
+    if (!topo_text_check(text, len, diags))
+        return NULL;
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
     struct fy_diag *fydiag = fy_diag_create(&dcfg);
-    fy_diag_set_collect_errors(fydiag, true);
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE, .diag = fydiag};
-    struct fy_document *fyd = text ? fy_document_build_from_string(&cfg, text, FY_NT)
-                                   : fy_document_build_from_file(&cfg, file);
+    struct fy_parser *fyp = fydiag ? fy_parser_create(&cfg) : NULL;
+    if (!fyp || fy_parser_set_string(fyp, text, len) != 0) {
+        fprintf(stderr, "minidc: cannot start the YAML reader (out of memory?)\n");
+        abort();
+    }
+    fy_diag_set_collect_errors(fydiag, true);
+    struct fy_document *fyd = fy_parse_load_document(fyp);
     struct topo *t = NULL;
+    size_t before = diags->n;
     if (!fyd) {
-        size_t before = diags->n;
         collect_parse_errors(fydiag, diags);
-        if (diags->n == before) {
-            if (!text && access(file, R_OK) != 0)
-                diag_add(diags, (struct diag_pos){0, 0}, "cannot read the file: %s", strerror(errno));
-            else
-                diag_add(diags, (struct diag_pos){1, 1},
-                         "the file holds no YAML document (expected a topology mapping; see docs/topology.md)");
-        }
+        if (diags->n == before)
+            diag_add(diags, (struct diag_pos){1, 1},
+                     "the file holds no YAML document (expected a topology mapping; see docs/topology.md)");
     } else {
-        size_t before = diags->n;
-        t = read_document(fyd, file, diags);
-        if (t && !t->name && !(fy_document_root(fyd) && fy_node_mapping_lookup_by_string(fy_document_root(fyd), "name", FY_NT))) {
-            /* Default lab name: the file's base name without extension. */
-            const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-            size_t len = strcspn(base, ".");
-            t->name = xstrndup(base, len);
+        struct fy_document *more = fy_parse_load_document(fyp);
+        if (more) {
+            report_second_document(more, diags);
+            fy_parse_document_destroy(fyp, more);
         }
-        /* Check relations even after the reader found problems, so one run
-         * reports them all; the partial model tolerates unresolved names. */
-        if (t)
-            topo_check(t, diags);
+        collect_parse_errors(fydiag, diags);
+        struct fy_node *root = fy_document_root(fyd);
+        if (report_aliases(root, text, diags) == 0) {
+            t = read_document(fyd, file, diags);
+            if (t && !t->name && !(root && fy_node_mapping_lookup_by_string(root, "name", FY_NT))) {
+                /* Default lab name: the file's base name without extension. */
+                const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+                size_t n = strcspn(base, ".");
+                t->name = xstrndup(base, n);
+            }
+            /* Check relations even after the reader found problems, so one
+             * run reports them all; the partial model tolerates unresolved
+             * names. */
+            if (t)
+                topo_check(t, diags);
+        }
         if (diags->n > before) {
             topo_free(t);
             t = NULL;
         }
-        fy_document_destroy(fyd);
+        fy_parse_document_destroy(fyp, fyd);
     }
+    /* libfyaml places what is missing at the end (a syntax error, an empty
+     * scalar) past it: at the end it is. */
+    for (size_t i = before; i < diags->n; i++)
+        diags->items[i].pos = topo_text_clamp(text, len, diags->items[i].pos);
+    fy_parser_destroy(fyp);
     fy_diag_destroy(fydiag);
     return t;
 }
 
+/* The whole file, at most TOPO_FILE_MAX bytes, or NULL after a problem. */
+static char *read_file(const char *path, size_t *len, struct diag_list *diags)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diag_add(diags, (struct diag_pos){0, 0}, "cannot read the file: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 0, n = 0;
+    char *data = NULL;
+    for (;;) {
+        xgrow(&data, &cap, n + 65536, 1);
+        size_t got = fread(data + n, 1, cap - n, f);
+        n += got;
+        if (n > TOPO_FILE_MAX) {
+            diag_add(diags, (struct diag_pos){0, 0}, "the file is larger than %u MiB, more than a topology file may be",
+                     TOPO_FILE_MAX >> 20);
+            break;
+        }
+        if (got == 0 || feof(f))
+            break;
+    }
+    if (ferror(f) || n > TOPO_FILE_MAX) {
+        if (ferror(f))
+            diag_add(diags, (struct diag_pos){0, 0}, "cannot read the file: %s", strerror(errno));
+        fclose(f);
+        free(data);
+        return NULL;
+    }
+    fclose(f);
+    *len = n;
+    return data;
+}
+
 struct topo *topo_load(const char *path, struct diag_list *diags)
 {
-    return load(path, NULL, diags);
+    size_t len = 0;
+    char *data = read_file(path, &len, diags);
+    if (!data)
+        return NULL;
+    struct topo *t = load(path, data, len, diags);
+    free(data);
+    return t;
+}
+
+struct topo *topo_load_buffer(const char *name, const void *data, size_t len, struct diag_list *diags)
+{
+    return load(name, data, len, diags);
 }
 
 struct topo *topo_load_string(const char *name, const char *text, struct diag_list *diags)
 {
-    return load(name, text, diags);
+    return load(name, text, strlen(text), diags);
 }

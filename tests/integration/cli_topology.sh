@@ -41,4 +41,18 @@ ok "server on the wrong switch with its position" grep -q "broken.yaml:44:12: er
 ok "address outside every subnet with its position" grep -q "broken.yaml:46:12: error: server 'server4': address 198.18.9.4 is in no subnet" "$TMP/out"
 ok "and a count" grep -q "broken.yaml: 3 problems" "$TMP/out"
 
+# What YAML allows and a topology file does not: each where it is.
+{ head -c 400 "$SRC/examples/fig1.yaml"; printf '\0'; tail -c +401 "$SRC/examples/fig1.yaml"; } >"$TMP/nul.yaml"
+"$MINIDC" topology check "$TMP/nul.yaml" >"$TMP/out" 2>&1
+is "a file with a NUL byte exits 1" "$?" "1"
+ok "the NUL byte with its position" grep -q "nul.yaml:$(head -c 400 "$SRC/examples/fig1.yaml" | wc -l | awk '{print $1 + 1}'):[0-9]*: error: a NUL byte" "$TMP/out"
+sed -e 's/^  - name: ovs1$/  - \&first {name: ovs1}/' -e 's/^  - name: ovs7$/  - *first/' "$SRC/examples/fig1.yaml" >"$TMP/alias.yaml"
+"$MINIDC" topology check "$TMP/alias.yaml" >"$TMP/out" 2>&1
+is "a file with an alias exits 1" "$?" "1"
+ok "the alias with its position" grep -q "alias.yaml:39:5: error: YAML alias '\*first'" "$TMP/out"
+{ cat "$SRC/examples/fig1.yaml"; printf -- '---\nname: two\n'; } >"$TMP/two.yaml"
+"$MINIDC" topology check "$TMP/two.yaml" >"$TMP/out" 2>&1
+is "a file with two documents exits 1" "$?" "1"
+ok "the second document with its position" grep -q "two.yaml:$(($(wc -l <"$SRC/examples/fig1.yaml") + 1)):1: error: a second YAML document" "$TMP/out"
+
 done_testing

@@ -129,10 +129,16 @@ def facts_of(j, raw):
         if mp == "GROUP" and t.endswith("REPLY"):
             f += ["group_id=%d" % g["group_id"] for g in j["groups"]]
         if mp == "TABLE" and t.endswith("REPLY"):
-            f += ["active=%d" % x["active_count"] for x in j["tables"]]
+            f += ["active=%d, lookup=%d, matched=%d" % (x["active_count"], x["lookup_count"], x["matched_count"])
+                  for x in j["tables"]]
+            f += ["max_entries=%d" % x["max_entries"] for x in j["tables"] if "max_entries" in x]
         if mp == "FLOW" and t.endswith("REPLY"):
             for fl in j["flows"]:
+                f += ["cookie=%s, duration=%d." % (fl["cookie"], fl["duration_sec"]),
+                      "n_packets=%d, n_bytes=%d" % (fl["packet_count"], fl["byte_count"])]
                 f += match_facts(fl["match"])
+                for ins in fl["instructions"]:
+                    f += action_facts(ins.get("actions", []))
     elif t in ("ROLE_REQUEST", "ROLE_REPLY"):
         # Open vSwitch 3 says primary/secondary where the 1.3 specification says master/slave.
         role = {"master": "primary", "slave": "secondary"}.get(j["role"], j["role"])

@@ -6,12 +6,22 @@ The corpus the codec tests run on comes from an independent implementation:
     (add-flow, del-flows, add-group, dump-flows, dump-ports, ...);
   - switch-to-controller messages: a real ovs-vswitchd (in a minidc lab)
     talking to a recording fake controller (features, port and table
-    descriptions, statistics, packet-ins, port status, errors).
+    descriptions, statistics, packet-ins, port status, errors);
+  - OpenFlow 1.0 statistics replies (table, flow): a real ovs-vswitchd on
+    Open vSwitch's dummy datapath (--enable-dummy, as its own test suite
+    runs it: no kernel datapath, no namespace, only files in a temporary
+    directory), with a few flows and packets, asked by a recording client.
 Run as root from the repository: tests/data/ofp/make-corpus.py build/minidc
 Each output line is "NAME HEX".  Rerun it only to refresh the corpus.
+
+  make-corpus.py --offline    records only what needs no lab (the fake switch
+                              and the dummy datapath) and adds the messages
+                              the files do not hold yet, named after the
+                              last of their kind
 """
 import os
 import select
+import shutil
 import socket
 import struct
 import subprocess
@@ -178,6 +188,99 @@ open(sys.argv[1], "w").write("\n".join(m.hex() for m in rec))
     return out
 
 
+def dummy_switch_side(version):
+    """A real ovs-vswitchd on the dummy datapath answers statistics requests."""
+    if version != 1:
+        return []
+    d = tempfile.mkdtemp(prefix="minidc-corpus-")
+    env = dict(os.environ, OVS_RUNDIR=d, OVS_LOGDIR=d, OVS_DBDIR=d, OVS_SYSCONFDIR=d)
+    db = "--db=unix:%s/db.sock" % d
+    mgmt = "unix:%s/br0.mgmt" % d
+
+    def sh(*argv):
+        subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    out = []
+    try:
+        sh("ovsdb-tool", "create", d + "/conf.db", "/usr/share/openvswitch/vswitch.ovsschema")
+        sh("ovsdb-server", d + "/conf.db", "--remote=punix:%s/db.sock" % d, "--pidfile=%s/db.pid" % d,
+           "--unixctl=%s/db.ctl" % d, "--log-file=%s/db.log" % d, "--detach")
+        sh("ovs-vsctl", db, "--no-wait", "init")
+        sh("ovs-vswitchd", "--enable-dummy", "--disable-system", "unix:%s/db.sock" % d, "--pidfile=%s/vs.pid" % d,
+           "--unixctl=%s/vs.ctl" % d, "--log-file=%s/vs.log" % d, "--detach", "-vconsole:off")
+        sh("ovs-vsctl", db, "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=dummy",
+           "protocols=OpenFlow10", "fail-mode=secure",
+           "--", "add-port", "br0", "p1", "--", "set", "interface", "p1", "type=dummy", "ofport_request=1",
+           "--", "add-port", "br0", "p2", "--", "set", "interface", "p2", "type=dummy", "ofport_request=2")
+        for f in ["priority=100,ip,nw_dst=198.51.100.1,actions=mod_dl_dst:02:00:00:00:00:01,output:2",
+                  "cookie=0x42,idle_timeout=300,priority=200,tcp,in_port=1,nw_src=10.0.0.0/8,tp_dst=80,"
+                  "actions=mod_nw_dst:198.18.4.8,output:1",
+                  "priority=0,actions=drop"]:
+            sh("ovs-ofctl", "-O", "OpenFlow10", "add-flow", mgmt, f)
+        # Traffic, so that counters are not all zero: an IPv4 packet to
+        # 198.51.100.1 and a TCP packet to port 80 from 10.0.0.1.
+        for pkt in ["in_port(1),eth(src=02:00:00:00:00:09,dst=02:00:00:00:00:0a),eth_type(0x0800),"
+                    "ipv4(src=198.18.1.1,dst=198.51.100.1,proto=17,tos=0,ttl=64,frag=no),udp(src=1,dst=2)",
+                    "in_port(1),eth(src=02:00:00:00:00:09,dst=02:00:00:00:00:0a),eth_type(0x0800),"
+                    "ipv4(src=10.0.0.1,dst=198.18.1.1,proto=6,tos=0,ttl=64,frag=no),tcp(src=1000,dst=80)"]:
+            sh("ovs-appctl", "-t", d + "/vs.ctl", "netdev-dummy/receive", "p1", pkt)
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(d + "/br0.mgmt")
+        c.sendall(hello(1))
+        read_msg(c)
+        # OFPST_TABLE, then OFPST_FLOW for every flow (all wildcards, any table and port)
+        for xid, body in [(300, struct.pack("!HH", 3, 0)),
+                          (301, struct.pack("!HH", 1, 0) + struct.pack("!I", 0x3fffff) + bytes(36)
+                           + struct.pack("!BxH", 0xff, 0xffff))]:
+            c.sendall(struct.pack("!BBHI", 1, 16, 8 + len(body), xid) + body)
+            while True:
+                m = read_msg(c)
+                if m is None:
+                    break
+                if m[1] == 17:
+                    out.append(m)
+                    if not struct.unpack("!H", m[10:12])[0] & 1:  # no more parts
+                        break
+        c.close()
+    finally:
+        for ctl in ("vs.ctl", "db.ctl"):
+            subprocess.run(["ovs-appctl", "-t", "%s/%s" % (d, ctl), "exit"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+def fake_switch_offline(version):
+    """What ovs-ofctl asks that the lab-less run adds: OpenFlow 1.0 table statistics."""
+    if version != 1:
+        return []
+    return FakeSwitch(version).run("dump-tables", "SW")
+
+
+def add_offline(version, fname, names):
+    """Adds the messages the offline recorders make that the file lacks."""
+    path = os.path.join(HERE, fname)
+    lines = open(path).read().splitlines()
+    have = {l.split()[1] for l in lines if l and not l.startswith("#")}
+    last = {}
+    for l in lines:
+        if l and not l.startswith("#"):
+            kind, num = l.split()[0].rsplit("_", 1)
+            last[kind] = max(last.get(kind, 0), int(num))
+    added = 0
+    for m in fake_switch_offline(version) + dummy_switch_side(version):
+        if m.hex() in have or m[1] == 4 or (m[1] in (16, 17) and m[8:10] == b"\xff\xff"):
+            continue
+        n = names.get(m[1], "type%d" % m[1])
+        last[n] = last.get(n, 0) + 1
+        lines.append("%s_%d %s" % (n, last[n], m.hex()))
+        have.add(m.hex())
+        added += 1
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("%s: %d messages added" % (fname, added))
+
+
 NAMES13 = {0: "hello", 1: "error", 2: "echo_request", 3: "echo_reply", 6: "features_reply", 8: "get_config_reply",
            10: "packet_in", 11: "flow_removed", 12: "port_status", 19: "multipart_reply", 21: "barrier_reply",
            25: "role_reply", 14: "flow_mod", 15: "group_mod", 13: "packet_out", 18: "multipart_request",
@@ -188,6 +291,9 @@ NAMES10 = {0: "hello", 1: "error", 2: "echo_request", 3: "echo_reply", 6: "featu
 
 
 def main():
+    if sys.argv[1:] == ["--offline"]:
+        add_offline(1, "of10.hex", NAMES10)
+        return
     minidc = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build", "minidc")
     for version, fname in [(4, "of13.hex"), (1, "of10.hex")]:
         msgs = []
@@ -223,7 +329,9 @@ def main():
             msgs += sw.run("dump-group-stats", "SW")
             msgs += sw.run("dump-tables", "SW")
             msgs += sw.run("dump-ports-desc", "SW")
+        msgs += fake_switch_offline(version)
         msgs += controller_side(minidc, version)
+        msgs += dummy_switch_side(version)
         names = NAMES13 if version == 4 else NAMES10
         # Vendor extensions (Nicira's: messages of type 4, statistics of type
         # 0xffff) are not OpenFlow 1.0 proper.

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -213,9 +214,7 @@ static void test_not_connected_graph(void **state)
     assert_null(t);
     diag_list_free(&dl);
     free(s);
-    s = variant(16, "  # s3 is not linked", 0, NULL);
-    expect_problem(s, 10, 12, "switch 's3' is not connected to switch 's1'");
-    free(s);
+    expect_variant_problem(16, "  # s3 is not linked", 10, 12, "switch 's3' is not connected to switch 's1'");
 }
 
 static void test_name_too_long(void **state)
@@ -240,6 +239,11 @@ static void test_yaml_syntax(void **state)
     diag_list_free(&dl);
     free(s);
     expect_variant_problem(9, "  - {name: s2, name: s4}", 9, 16, "YAML syntax: duplicate key");
+    /* What is missing at the end is at the end, not on a line after the
+     * last (found by fuzz_topo_parse). */
+    expect_problem("name: t\ncontroller: {open", 2, 18, "YAML syntax");
+    expect_problem("name: t\r\ncontroller: [", 2, 14, "YAML syntax");
+    expect_problem(" >", 1, 3, "the topology: expected a mapping, found a scalar");
 }
 
 static void test_addresses(void **state)
@@ -249,6 +253,14 @@ static void test_addresses(void **state)
     expect_variant_problem(13, "  - {name: h2, address: 198.18.1.1}", 13, 12, "already used by 'h1'");
     expect_variant_problem(13, "  - {name: h2, address: 198.18.2.254}", 13, 12, "is the gateway");
     expect_variant_problem(13, "  - {name: h2, address: 198.18.2.256}", 13, 25, "not an IPv4 address");
+    /* 0.0.0.0 is no one's address (it was taken for "none": a server without
+     * a subnet passed, and crashed 'topology check --json'). */
+    expect_variant_problem(13, "  - {name: h2, address: 0.0.0.0}", 13, 25, "address: 0.0.0.0 is not a host address");
+    expect_variant_problem(13, "  - {name: h2, address: 198.18.2.1, management: 0.0.0.0}", 13, 49,
+                           "management: 0.0.0.0 is not a host address");
+    expect_variant_problem(2, "controller: {openflow: 0.0.0.0:6653, api: 192.0.2.254:8080}", 2, 24,
+                           "controller openflow: 0.0.0.0 is not a host address");
+    expect_variant_problem(1, "name: t\nemulation: {switch-management: 0.0.0.0}", 2, 32, "emulation switch-management: 0.0.0.0 is not a host address");
     expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.1/24, gateway: 198.18.2.254, switch: s3}", 6, 23,
                            "host bits set");
     expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.9.254, switch: s3}", 6, 12,
@@ -330,6 +342,320 @@ static void test_dpid_given(void **state)
     char *s = variant(8, "  - {name: s1, dpid: '0000000000000abc'}", 9, "  - {name: s2, dpid: 'abc'}");
     expect_problem(s, 9, 12, "has the datapath id 0000000000000abc of switch 's1'");
     free(s);
+    /* Hex digits only: no sign, no 0x, at most 16. */
+    static const char *const bad[] = {"'-1'", "'0x1f'", "'+7'", "'00000000000000001'", "'0'", "' 1'"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *line = xasprintf("  - {name: s2, dpid: %s}", bad[i]);
+        expect_variant_problem(9, line, 9, 23, "is not a datapath id (expected 1 to 16 hex digits)");
+        free(line);
+    }
+}
+
+/* Loads 'text' and returns what 'minidc topology check' prints of it. */
+static char *printed(const char *text)
+{
+    struct diag_list dl;
+    struct topo *t = load(text, &dl);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    diag_print(&dl, f);
+    fclose(f);
+    topo_free(t);
+    diag_list_free(&dl);
+    return out;
+}
+
+static void test_repeats_as_before(void **state)
+{
+    (void)state;
+    /* Names, subnets, datapath ids, addresses and links given more than
+     * once, and subnets within subnets: each reported against the first
+     * earlier one (every earlier one for datapath ids and overlaps), a
+     * machine in the last subnet that holds it.  The text is what the checks
+     * printed when they compared every pair. */
+    static const char text[] =
+        "name: t\n"
+        "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}\n"
+        "management: {subnet: 192.0.2.0/24}\n"
+        "subnets:\n"
+        "  - {name: a, prefix: 198.18.0.0/16, gateway: 198.18.9.254, switch: s1}\n"
+        "  - {name: a, prefix: 198.18.2.0/24, gateway: 198.18.2.254, switch: s2}\n"
+        "  - {name: c, prefix: 198.18.2.0/24, gateway: 198.18.2.253, switch: s3}\n"
+        "  - {name: a, prefix: 198.18.0.0/15, gateway: 198.18.8.254, switch: s3}\n"
+        "switches:\n"
+        "  - {name: s1, dpid: '7'}\n"
+        "  - {name: s2, dpid: '7'}\n"
+        "  - {name: s3, dpid: '7'}\n"
+        "  - {name: s1}\n"
+        "servers:\n"
+        "  - {name: h1, address: 198.19.1.1, management: 192.0.2.9}\n"
+        "  - {name: h2, address: 198.19.1.1, management: 192.0.2.9}\n"
+        "  - {name: h3, address: 198.19.1.1, management: 192.0.2.9}\n"
+        "  - {name: h4, address: 198.18.2.7}\n"
+        "links:\n"
+        "  - [s1, s2]\n"
+        "  - [s2, s1]\n"
+        "  - [s1, s2]\n"
+        "  - [s1, h1]\n"
+        "  - [s1, h2]\n"
+        "  - [s1, h3]\n"
+        "  - [s2, h4]\n";
+    static const char want[] =
+        "t.yaml:6:12: error: duplicate subnet name 'a' (already at line 5)\n"
+        "t.yaml:6:12: error: subnet a (198.18.2.0/24) overlaps subnet a (198.18.0.0/16, line 5)\n"
+        "t.yaml:7:12: error: subnet c (198.18.2.0/24) overlaps subnet a (198.18.0.0/16, line 5)\n"
+        "t.yaml:7:12: error: subnet c (198.18.2.0/24) overlaps subnet a (198.18.2.0/24, line 6)\n"
+        "t.yaml:8:12: error: duplicate subnet name 'a' (already at line 5)\n"
+        "t.yaml:8:12: error: subnet a (198.18.0.0/15) overlaps subnet a (198.18.0.0/16, line 5)\n"
+        "t.yaml:8:12: error: subnet a (198.18.0.0/15) overlaps subnet a (198.18.2.0/24, line 6)\n"
+        "t.yaml:8:12: error: subnet a (198.18.0.0/15) overlaps subnet c (198.18.2.0/24, line 7)\n"
+        "t.yaml:11:12: error: switch 's2' has the datapath id 0000000000000007 of switch 's1'\n"
+        "t.yaml:12:12: error: switch 's3' has the datapath id 0000000000000007 of switch 's1'\n"
+        "t.yaml:12:12: error: switch 's3' has the datapath id 0000000000000007 of switch 's2'\n"
+        "t.yaml:13:12: error: duplicate name 's1' (already a switch at line 10)\n"
+        "t.yaml:15:12: error: server 'h1' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "'s1'\n"
+        "t.yaml:16:12: error: server 'h2': address 198.19.1.1 is already used by 'h1' (line 15)\n"
+        "t.yaml:16:12: error: server 'h2' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "'s1'\n"
+        "t.yaml:16:12: error: server 'h2': management address 192.0.2.9 is already used by 'h1'\n"
+        "t.yaml:17:12: error: server 'h3': address 198.19.1.1 is already used by 'h1' (line 15)\n"
+        "t.yaml:17:12: error: server 'h3' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "'s1'\n"
+        "t.yaml:17:12: error: server 'h3': management address 192.0.2.9 is already used by 'h1'\n"
+        "t.yaml:18:12: error: server 'h4' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "'s2'\n"
+        "t.yaml:21:6: error: duplicate link between 's2' and 's1' (already at line 20)\n"
+        "t.yaml:22:6: error: duplicate link between 's1' and 's2' (already at line 20)\n";
+    char *out = printed(text);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void test_management_filled_in(void **state)
+{
+    (void)state;
+    /* Around the controller's address and those written in the file: the
+     * emulated switches take the highest free one, servers the lowest. */
+    static const char text[] = "name: t\n"
+                               "controller: {openflow: 192.0.2.2:6653, api: 192.0.2.2:8080}\n"
+                               "management: {subnet: 192.0.2.0/28}\n"
+                               "subnets: [{name: a, prefix: 198.18.1.0/24, gateway: 198.18.1.254, switch: s1}]\n"
+                               "switches: [{name: s1}]\n"
+                               "servers:\n"
+                               "  - {name: h1, address: 198.18.1.1, management: 192.0.2.1}\n"
+                               "  - {name: h2, address: 198.18.1.2}\n"
+                               "  - {name: h3, address: 198.18.1.3, management: 192.0.2.4}\n"
+                               "  - {name: h4, address: 198.18.1.4}\n"
+                               "  - {name: h5, address: 198.18.1.5, management: 192.0.2.14}\n"
+                               "  - {name: h6, address: 198.18.1.6}\n"
+                               "links: [[s1, h1], [s1, h2], [s1, h3], [s1, h4], [s1, h5], [s1, h6]]\n";
+    static const unsigned want[] = {1, 3, 4, 5, 14, 6};
+    struct diag_list dl;
+    struct topo *t = load(text, &dl);
+    assert_non_null(t);
+    assert_int_equal(t->emu.switch_mgmt, 0xc000020du);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(t->nodes[i + 1].mgmt, 0xc0000200u + want[i]);
+    topo_free(t);
+    diag_list_free(&dl);
+    /* Full: nine addresses were left, the tenth server without one finds none. */
+    char *more = xasprintf("%.*s  - {name: h7, address: 198.18.1.7}\n  - {name: h8, address: 198.18.1.8}\n"
+                           "  - {name: h9, address: 198.18.1.9}\n  - {name: h10, address: 198.18.1.10}\n"
+                           "  - {name: h11, address: 198.18.1.11}\n  - {name: h12, address: 198.18.1.12}\n"
+                           "  - {name: h13, address: 198.18.1.13}\n"
+                           "links: [[s1, h1], [s1, h2], [s1, h3], [s1, h4], [s1, h5], [s1, h6], [s1, h7], [s1, h8], "
+                           "[s1, h9], [s1, h10], [s1, h11], [s1, h12], [s1, h13]]\n",
+                           (int)(strstr(text, "links:") - text), text);
+    expect_problem(more, 19, 12, "server 'h13': no management address left in 192.0.2.0/28");
+    free(more);
+}
+
+/* Writes 'len' bytes to a file of its own and loads it as topo_load() does
+ * (the reader's NUL bytes and encodings come from files). */
+static struct topo *load_file_bytes(const char *bytes, size_t len, struct diag_list *dl)
+{
+    char path[] = "/tmp/test_topo_parse.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    diag_list_init(dl, "t.yaml");
+    struct topo *t = topo_load(path, dl);
+    unlink(path);
+    return t;
+}
+
+/* Asserts that the bytes are refused with exactly one problem, at LINE:COLUMN
+ * and mentioning 'needle'. */
+static void expect_bytes_problem(const char *bytes, size_t len, int line, int column, const char *needle)
+{
+    struct diag_list dl;
+    struct topo *t = load_file_bytes(bytes, len, &dl);
+    bool found = dl.n == 1 && dl.items[0].pos.line == line && dl.items[0].pos.column == column &&
+                 strstr(dl.items[0].msg, needle);
+    if (!found || t) {
+        fprintf(stderr, "expected one problem at %d:%d with '%s'; got:\n", line, column, needle);
+        diag_print(&dl, stderr);
+    }
+    assert_null(t);
+    assert_true(found);
+    diag_list_free(&dl);
+}
+
+static void test_aliases(void **state)
+{
+    (void)state;
+    /* An alias is reported where it stands, and nothing it would have
+     * confused: a switch given as an alias of another switch. */
+    char *s = variant(8, "  - &sw {name: s1}", 10, "  - {name: s3}\n  - *sw");
+    expect_problem(s, 11, 5, "YAML alias '*sw'");
+    struct diag_list dl;
+    assert_null(load(s, &dl));
+    assert_int_equal(dl.n, 1);
+    assert_non_null(strstr(dl.items[0].msg, "not supported"));
+    diag_list_free(&dl);
+    free(s);
+    /* As a link end, in a merge key, to an anchor never defined, as a key. */
+    s = variant(10, "  - {name: &n3 s3}", 18, "  - [*n3, h2]");
+    expect_problem(s, 18, 6, "YAML alias '*n3'");
+    free(s);
+    s = variant(8, "  - &sw {name: s1}", 10, "  - {<<: *sw, name: s3}");
+    expect_problem(s, 10, 10, "YAML alias '*sw'");
+    free(s);
+    expect_variant_problem(13, "  - {name: h2, address: *nowhere}", 13, 25, "YAML alias '*nowhere'");
+    expect_variant_problem(13, "  - {*k : h2, address: 198.18.2.1}", 13, 6, "YAML alias '*k'");
+    /* An anchor alone changes nothing. */
+    s = variant(8, "  - &sw {name: s1}", 0, NULL);
+    struct topo *t = load(s, &dl);
+    assert_non_null(t);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(s);
+}
+
+static void test_second_document(void **state)
+{
+    (void)state;
+    char *one = variant(0, NULL, 0, NULL);
+    /* After '---', after '...' (implicitly started), an empty one. */
+    static const struct {
+        const char *tail;
+        int line;
+    } second[] = {{"---\nname: other\n", 19}, {"...\nname: other\n", 20}, {"--- # nothing\n", 19}};
+    for (size_t i = 0; i < sizeof second / sizeof *second; i++) {
+        char *s = xasprintf("%s%s", one, second[i].tail);
+        expect_problem(s, second[i].line, 1, "a second YAML document");
+        free(s);
+    }
+    /* One that does not parse is not passed over either. */
+    char *s = xasprintf("%s---\nname: [\n", one);
+    struct diag_list dl;
+    assert_null(load(s, &dl));
+    assert_true(dl.n >= 1);
+    assert_non_null(strstr(dl.items[0].msg, "YAML syntax"));
+    assert_true(dl.items[0].pos.line >= 20);
+    diag_list_free(&dl);
+    free(s);
+    /* The end of the document alone is fine, and so is '---' before it. */
+    s = xasprintf("---\n%s...\n", one);
+    struct topo *t = load(s, &dl);
+    assert_non_null(t);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(s);
+    free(one);
+}
+
+static void test_nul_and_encoding(void **state)
+{
+    (void)state;
+    char *s = variant(0, NULL, 0, NULL);
+    size_t len = strlen(s);
+    /* A NUL inside a line, and one after the end with more behind it (it
+     * used to cut the file short there, silently). */
+    char *at = strstr(s, "{name: s2}") + strlen("{name: s2");
+    *at = '\0';
+    expect_bytes_problem(s, len, 9, 14, "NUL byte");
+    *at = '}';
+    char *tail = xmalloc(len + 16);
+    memcpy(tail, s, len);
+    memcpy(tail + len, "\0links: [\n", 11);
+    expect_bytes_problem(tail, len + 11, 19, 1, "NUL byte");
+    free(tail);
+    /* Not UTF-8, a control character, columns counted in characters (as
+     * libfyaml counts them), CRLF and CR line ends. */
+    char *bad = variant(9, "  - {name: \xff" "2}", 0, NULL);
+    expect_bytes_problem(bad, strlen(bad), 9, 12, "not UTF-8");
+    free(bad);
+    bad = variant(9, "  - {name: s\xc3\xa9\xe2\x82}", 0, NULL);
+    expect_bytes_problem(bad, strlen(bad), 9, 14, "not UTF-8");
+    free(bad);
+    bad = variant(9, "  - {name: \"s\x01\"}", 0, NULL);
+    expect_bytes_problem(bad, strlen(bad), 9, 14, "U+0001");
+    free(bad);
+    bad = variant(1, "name: t # \xc3\xa9t\xc3\xa9\x7f", 0, NULL);
+    expect_bytes_problem(bad, strlen(bad), 1, 14, "U+007F");
+    free(bad);
+    bad = variant(3, "management: {subnet: 192.0.2.0/24}\r\n\r#", 4, "subnets:\x02");
+    expect_bytes_problem(bad, strlen(bad), 6, 9, "U+0002");
+    free(bad);
+    /* A byte order mark is not a character of the first line. */
+    bad = xasprintf("\xef\xbb\xbfname: t\x03\n");
+    expect_bytes_problem(bad, strlen(bad), 1, 8, "U+0003");
+    free(bad);
+    /* Tabs, non-ASCII letters and CRLF are text. */
+    char *crlf = xmalloc(2 * len + 64);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n')
+            crlf[k++] = '\r';
+        crlf[k++] = s[i];
+    }
+    static const char comment[] = "# caf\xc3\xa9\t\xe2\x82\xac\r\n";
+    memcpy(crlf + k, comment, sizeof comment - 1);
+    k += sizeof comment - 1;
+    struct diag_list dl;
+    struct topo *t = load_file_bytes(crlf, k, &dl);
+    if (!t)
+        diag_print(&dl, stderr);
+    assert_non_null(t);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(crlf);
+    free(s);
+}
+
+static void test_positions_of_values(void **state)
+{
+    (void)state;
+    /* Faults found by the checks, at the value at fault rather than 1:1. */
+    expect_variant_problem(2, "controller: {openflow: 10.0.0.1:6653, api: 192.0.2.254:8080}", 2, 24,
+                           "controller openflow address 10.0.0.1 is not a host address of the management network");
+    expect_variant_problem(2, "controller:\n  openflow: 192.0.2.255:6653\n  api: 192.0.2.254:8080", 3, 13,
+                           "controller openflow address 192.0.2.255 is not a host address");
+    expect_variant_problem(1, "name: t\nemulation: {switch-management: 192.0.3.1}", 2, 32, "emulation switch-management 192.0.3.1 is not a free host address");
+    expect_variant_problem(1, "name: a-b", 1, 7, "topology name 'a-b' cannot name a lab");
+    /* A name taken from the file's name has no place in the file. */
+    char *noname = variant(1, "# no name", 0, NULL);
+    struct diag_list dl;
+    diag_list_init(&dl, "my-topo.yaml");
+    assert_null(topo_load_string("my-topo.yaml", noname, &dl));
+    assert_int_equal(dl.n, 1);
+    assert_int_equal(dl.items[0].pos.line, 0);
+    assert_non_null(strstr(dl.items[0].msg, "topology name 'my-topo' (the file's name) cannot name a lab"));
+    diag_list_free(&dl);
+    free(noname);
+    expect_problem("controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}\n"
+                   "management: {subnet: 192.0.2.0/24}\nsubnets: []\nlinks: []\nswitches: []\n",
+                   5, 1, "the topology has no switch");
+    /* An empty value: at its key, and said so. */
+    char *s = variant(12, "", 13, "");
+    expect_problem(s, 11, 1, "servers: expected a list, found an empty value");
+    free(s);
 }
 
 int main(void)
@@ -352,6 +678,12 @@ int main(void)
         cmocka_unit_test(test_every_problem_reported),
         cmocka_unit_test(test_empty_and_missing),
         cmocka_unit_test(test_dpid_given),
+        cmocka_unit_test(test_repeats_as_before),
+        cmocka_unit_test(test_management_filled_in),
+        cmocka_unit_test(test_aliases),
+        cmocka_unit_test(test_second_document),
+        cmocka_unit_test(test_nul_and_encoding),
+        cmocka_unit_test(test_positions_of_values),
     };
     return cmocka_run_group_tests_name("topo_parse", tests, NULL, NULL);
 }
