@@ -208,5 +208,5 @@ assert moved and moved[0]['to_port']==2, moved
 "
 ok "lab down" bash -c "'$MINIDC' lab down '$L' 2>/dev/null"
 is "nothing left behind" "$(machine_footprint | tr '\n' ' ')" "$(echo "$before" | tr '\n' ' ')"
-is "no QEMU left running" "$(ps -eo stat=,args= | awk '$1 !~ /^Z/' | grep -c '[q]emu-system.*minidc-vm')" "0"
+is "no QEMU of this lab left running" "$(ps -eo stat=,args= | awk '$1 !~ /^Z/' | grep -c "[q]emu-system.*minidc-vm.*/labs/$L/")" "0"
 done_testing

@@ -383,5 +383,5 @@ for s in server1 server7 server8; do
 done
 ok "lab down" bash -c "'$MINIDC' lab down '$L' 2>/dev/null"
 is "nothing left behind" "$(machine_footprint | tr '\n' ' ')" "$(echo "$before" | tr '\n' ' ')"
-is "no QEMU left running" "$(ps -eo stat=,args= | awk '$1 !~ /^Z/' | grep -c "[q]emu-system.*minidc-vm-.*$L" || true)" "0"
+is "no QEMU of this lab left running" "$(ps -eo stat=,args= | awk '$1 !~ /^Z/' | grep -c "[q]emu-system.*minidc-vm.*/labs/$L/")" "0"
 done_testing
