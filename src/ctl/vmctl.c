@@ -94,11 +94,9 @@ static json_t *error_json(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
-    json_t *o = json_pack("{s:s}", "error", s ? s : "?");
+    json_t *o = json_pack("{s:s}", "error", s);
     free(s);
     return o;
 }
@@ -252,8 +250,7 @@ static void vrec_why(struct vrec *r, const char *fmt, ...)
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-            s = NULL;
+        s = xvasprintf(fmt, ap);
         va_end(ap);
     }
     free(r->why);
@@ -792,11 +789,9 @@ static void err_append(char **err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *more;
-    if (vasprintf(&more, fmt, ap) < 0)
-        more = NULL;
+    char *more = xvasprintf(fmt, ap);
     va_end(ap);
-    char *m = xasprintf("%s%s", *err ? *err : "", more ? more : "");
+    char *m = xasprintf("%s%s", *err ? *err : "", more);
     free(*err), free(more);
     *err = m;
 }
@@ -1351,11 +1346,9 @@ static void vrec_wait(struct vrec *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
-    if (s && (!r->why || strcmp(s, r->why)))
+    if (!r->why || strcmp(s, r->why))
         LOG_WRN("VM %s: %s", r->name, s);
     free(r->why);
     r->why = s;

@@ -55,7 +55,6 @@ leftovers() { # leftovers SERVER VM: files, taps and QEMU processes of VM on SER
 }
 nothing_of() { [ "$(leftovers "$1" "$2")" = "files=0 taps=0 qemu=0" ]; }
 agent_pid() { cat "$LD/agents/$1.pid"; }
-minidcd_pid() { cat "$LD/minidcd.pid"; }
 other() { [ "$1" = server8 ] && echo server7 || echo server8; }
 now() { date +%s.%N; }
 
@@ -85,16 +84,6 @@ wait_op_end() { # wait_op_end ID: until it ended; prints its state
         sleep 0.1
     done
     echo timeout
-}
-kill_minidcd() { # kill -9, and wait until it is gone (or a zombie)
-    local p st
-    p=$(minidcd_pid)
-    kill -9 "$p"
-    for _ in $(seq 100); do
-        st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
-        [ -z "$st" ] || [ "$st" = Z ] && return 0
-        sleep 0.02
-    done
 }
 # The VM is settled when `vm list` shows it once, running, and no agent of
 # the two servers holds a copy of it that is not running.
@@ -172,7 +161,36 @@ note_recovery() { # note_recovery CASE VM
     diag "$1: minidcd's recovery: ${r:-none recorded}"
     echo "$r" >>"$TEST_TMP/actions"
 }
-begin() { CASE_T0=$(now); } # a case begins
+# start CASE VERB PHASE [TO [FIELDS]]: a case begins: VERB (migrate or
+# clone) of vm1 from where it is to TO (default: the other of server7 and
+# server8; FIELDS: more of the request's body), followed until it is in
+# PHASE; sets src, dst and id.
+start() {
+    CASE_T0=$(now)
+    src=$(field vm1 server)
+    dst=${4:-$(other "$src")}
+    id=$(start_op "$2" vm1 "{\"to\": \"$dst\"${5:+, $5}}")
+    ok "$1: $2 vm1 $src -> $dst${5:+ ($5)} reaches the $3 phase" wait_phase "$id" "$3"
+}
+# kill_both_at_cleanup CASE: with the move in its start phase, the source's
+# agent is stopped (its copy cannot go), and once minidcd is at cleanup,
+# both are killed.
+kill_both_at_cleanup() {
+    local sa
+    sa=$(agent_pid "$src")
+    kill -STOP "$sa" && STOPPED+=("$sa")
+    ok "$1: and the cleanup phase (the source's agent stopped: its copy stays)" wait_phase "$id" cleanup
+    lab_kill_minidcd "$L"
+    kill -9 "$sa"
+}
+# after_restart CASE [--lost-state]: minidcd restarted, vm1 is settled and
+# whole.
+after_restart() {
+    restart_and_settle "$1" vm1 "${2:-}"
+    note_recovery "$1" vm1
+    check_vm "$1" vm1
+    intact "$1"
+}
 
 ok "boot vm1 on server8" vm boot vm1 --on server8 -q
 sum=$(vm exec vm1 -- sh -c 'dd if=/dev/urandom of=/data/f bs=1k count=512 2>/dev/null && sync && sha256sum /data/f' | cut -d' ' -f1)
@@ -180,65 +198,33 @@ ok "a file of random bytes is written in the guest" test ${#sum} = 64
 intact() { is "$1: vm1's file is intact" "$(vm exec vm1 -- sha256sum /data/f | cut -d' ' -f1)" "$sum"; }
 
 # --- A. minidcd killed while the memory goes over ---
-begin
-src=$(field vm1 server) dst=$(other "$(field vm1 server)")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "A: migrate vm1 $src -> $dst (operation $id) reaches the memory phase" wait_phase "$id" migrate
-kill_minidcd
-restart_and_settle A vm1
-note_recovery A vm1
-check_vm A vm1
-intact A
+start A migrate migrate
+lab_kill_minidcd "$L"
+after_restart A
 
 # --- B. minidcd killed while the destination starts its copy ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "B: migrate vm1 $src -> $dst reaches the start phase" wait_phase "$id" start
-kill_minidcd
-restart_and_settle B vm1
-note_recovery B vm1
-check_vm B vm1
-intact B
+start B migrate start
+lab_kill_minidcd "$L"
+after_restart B
 
 # --- C. minidcd killed at cleanup, and the source's agent with it: the
 # destination runs, the source's paused copy is left to remove ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "C: migrate vm1 $src -> $dst reaches the start phase" wait_phase "$id" start
-sa=$(agent_pid "$src")
-kill -STOP "$sa" && STOPPED+=("$sa")
-ok "C: and the cleanup phase (the source's agent stopped: its copy stays)" wait_phase "$id" cleanup
-kill_minidcd
-kill -9 "$sa"
-restart_and_settle C vm1
-note_recovery C vm1
+start C migrate start
+kill_both_at_cleanup C
+after_restart C
 is "C: the destination's copy was kept" "$(field vm1 server)" "$dst"
-check_vm C vm1
-intact C
 
 # --- D. a clone, minidcd killed while it copies ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op clone vm1 "{\"to\": \"$dst\", \"as\": \"vm2\"}")
-ok "D: clone vm1 $src -> $dst as vm2 reaches the copy phase" wait_phase "$id" copy
-kill_minidcd
-restart_and_settle D vm1
-note_recovery D vm1
+start D clone copy "" '"as": "vm2"'
+lab_kill_minidcd "$L"
+after_restart D
 is "D: the half-made clone is gone from vm list" "$(listed vm2)" "0 "
 is "D: and from $dst" "$(leftovers "$dst" vm2)" "files=0 taps=0 qemu=0"
-check_vm D vm1
 
 # --- E. a clone, minidcd killed while the clone starts ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op clone vm1 "{\"to\": \"$dst\", \"as\": \"vm2\"}")
-ok "E: clone vm1 $src -> $dst as vm2 reaches the start phase" wait_phase "$id" start
-kill_minidcd
-restart_and_settle E vm1
-note_recovery E vm1
-check_vm E vm1
+start E clone start "" '"as": "vm2"'
+lab_kill_minidcd "$L"
+after_restart E
 if [ "$(listed vm2 | cut -d' ' -f1)" = 0 ]; then
     diag "E: the clone had not started: removed"
     is "E: nothing of vm2 on $dst" "$(leftovers "$dst" vm2)" "files=0 taps=0 qemu=0"
@@ -251,63 +237,38 @@ fi
 
 # --- F. minidcd killed while the memory goes over, its state file lost:
 # the agents' copies alone tell what to do ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "F: migrate vm1 $src -> $dst reaches the memory phase" wait_phase "$id" migrate
-kill_minidcd
+start F migrate migrate
+lab_kill_minidcd "$L"
 rm -f "$LD/minidcd.state.json"
-restart_and_settle F vm1 --lost-state
-note_recovery F vm1
-check_vm F vm1
-intact F
+after_restart F --lost-state
 
 # --- G. minidcd killed, the source's agent stopped: until it answers
 # nothing can be decided, and vm list says so ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "G: migrate vm1 $src -> $dst reaches the memory phase" wait_phase "$id" migrate
+start G migrate migrate
 sa=$(agent_pid "$src")
 kill -STOP "$sa" && STOPPED+=("$sa")
-kill_minidcd
+lab_kill_minidcd "$L"
 ok "G: lab up restarts minidcd" "$MINIDC" lab up --quiet --name "$L" "$FIG1"
 sleep 6
 is "G: with the source's agent silent, vm list says recovering" "$(listed vm1 | cut -d' ' -f1-2 | sed 's/@.*//')" "1 recovering"
 ok "G: and names the cause" bash -c "'$MINIDC' vm list --lab $L --json | grep -q '\"recovery\": .*$src'"
 kill -CONT "$sa"
-restart_and_settle G vm1
-note_recovery G vm1
-check_vm G vm1
-intact G
+after_restart G
 
 # --- H. across subnets: minidcd and the source's agent killed at cleanup;
 # the recovery puts the rewrite in, clients keep the home address ---
-begin
-src=$(field vm1 server)
-id=$(start_op migrate vm1 '{"to": "server1"}')
-ok "H: migrate vm1 $src -> server1 (net1) reaches the start phase" wait_phase "$id" start
-sa=$(agent_pid "$src")
-kill -STOP "$sa" && STOPPED+=("$sa")
-ok "H: and the cleanup phase" wait_phase "$id" cleanup
-kill_minidcd
-kill -9 "$sa"
-restart_and_settle H vm1
-note_recovery H vm1
+start H migrate start server1
+kill_both_at_cleanup H
+after_restart H
 is "H: vm1 is on server1 with an address of net1, home address kept" "$(field vm1 server) $(field vm1 ip) $(field vm1 address)" \
     "server1 198.51.100.3/24 198.18.4.1"
-check_vm H vm1
 ok "H: the Internet host reaches it at its home address" within 10 answers internet 198.18.4.1 vm1 198.51.100.3
 ok "H: a later migration home works" vm migrate vm1 --to server8 -q
 check_vm "H, home" vm1
-intact H
 
 # --- I. the destination's agent killed while the memory goes over
 # (minidcd lives): the source runs on within seconds ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "I: migrate vm1 $src -> $dst reaches the memory phase" wait_phase "$id" migrate
+start I migrate migrate
 t0=$(now)
 kill -9 "$(agent_pid "$dst")"
 is "I: the migration fails" "$(wait_op_end "$id")" "failed"
@@ -321,34 +282,22 @@ intact I
 
 # --- J. the source's agent killed while the memory goes over (minidcd
 # lives): until it is back no one can tell whether the source is paused ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "J: migrate vm1 $src -> $dst reaches the memory phase" wait_phase "$id" migrate
+start J migrate migrate
 kill -9 "$(agent_pid "$src")"
 is "J: the migration fails" "$(wait_op_end "$id")" "failed"
 is "J: vm list says recovering while the source's agent is down" "$(listed vm1 | cut -d' ' -f1-2 | sed 's/@.*//')" "1 recovering"
-restart_and_settle J vm1
-note_recovery J vm1
-check_vm J vm1
-intact J
+after_restart J
 
 # --- K. minidcd and the source's agent killed while the memory goes over:
 # the source's QEMU goes on alone to the switch-over and stops there, the
 # guest paused, waiting for an agent that is gone; the new agent puts it
 # back running, and minidcd removes the arrival ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "K: migrate vm1 $src -> $dst reaches the memory phase" wait_phase "$id" migrate
-kill_minidcd
+start K migrate migrate
+lab_kill_minidcd "$L"
 kill -9 "$(agent_pid "$src")"
 sleep 3
-restart_and_settle K vm1
-note_recovery K vm1
+after_restart K
 ok "K: the new agent of $src put back the send it found cut short" grep -q "send cut short" "$LD/agents/$src.log"
-check_vm K vm1
-intact K
 
 # --- after all that: ordinary moves work, and nothing is left ---
 src=$(field vm1 server) dst=$(other "$src")
@@ -363,12 +312,10 @@ import sys
 t=[float(b)-float(a) for a,b in (l.split() for l in open('$TEST_TMP/recovery-times'))]
 t.sort()
 print('%d, median %.2f s, %.2f-%.2f s' % (len(t), t[len(t)//2], t[0], t[-1]))")"
+
 # --- L. the source's QEMU killed while its memory goes over (minidcd
 # lives): the move fails, and vm list says the VM crashed ---
-begin
-src=$(field vm1 server) dst=$(other "$src")
-id=$(start_op migrate vm1 "{\"to\": \"$dst\"}")
-ok "L: migrate vm1 $src -> $dst reaches the memory phase" wait_phase "$id" migrate
+start L migrate migrate
 kill -9 "$(cat "$LD/agents/$src/vms/vm1/qemu.pid")"
 is "L: the migration fails" "$(wait_op_end "$id")" "failed"
 diag "L: $(op_json "$id" | sed -n 's/.*"error": *"\([^"]*\)".*/\1/p')"

@@ -67,19 +67,7 @@ api() { lab_api "$L" "/api/v1/$1" -m 3; }
 # agents where the VMs are, then puts it back).
 rewrite_at() { for _ in $(seq 100); do api rewrites | grep -q "\"switch\": \"$1\"" && return 0; sleep 0.1; done; return 1; }
 pidf=/run/minidc/labs/$L/minidcd.pid
-# kill -9, and wait until it is gone: `lab up` right after may still see it
-# alive (its exit takes a moment) and start nothing.
-kill9_minidcd() {
-    local p st
-    p=$(cat "$pidf")
-    kill -9 "$p"
-    for _ in $(seq 100); do
-        st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
-        [ -z "$st" ] || [ "$st" = Z ] && return 0
-        sleep 0.02
-    done
-}
-kill9_minidcd
+lab_kill_minidcd "$L"
 ok "lab up restarts minidcd" bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml'"
 ok "the restarted minidcd puts the rewrite back on ovs1" rewrite_at ovs1
 is "with its 4 flows there; vm1 keeps 198.18.4.1 for clients" "$(flows ovs1) $(field vm1 address)" "4 198.18.4.1"
@@ -99,7 +87,7 @@ for h in internet server7 server3 server2; do
     ok "nearest: $h reaches vm1 at its old address" \
         bash -c "$(declare -f http); L=$L; http $h 198.18.4.1 | grep -q '^name=vm1 address=198.51.100.3 '"
 done
-kill9_minidcd
+lab_kill_minidcd "$L"
 ok "back to the default (lab up): the rewrite returns to ovs1" \
     bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml' && $(declare -f api lab_api rewrite_at); L=$L; rewrite_at ovs1"
 ok "and leaves nothing on ovs4 but its steering" within 5 \
@@ -119,7 +107,7 @@ is "its file is intact after three moves" "$(vm exec vm1 -- sha256sum /data/f | 
 # --- a balancer survives a minidcd restart too ---
 ok "clone vm1 to server2 (net1) with a balancer" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm clone vm1 --to server2 --as vm3 --balance -q >/dev/null"
 buckets() { ovs-ofctl -O OpenFlow13 dump-groups ovs1 2>/dev/null | grep "type=select" | head -1 | grep -o "bucket=" | wc -l; }
-kill9_minidcd
+lab_kill_minidcd "$L"
 ok "lab up restarts minidcd" bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml'"
 for _ in $(seq 200); do api balancers | grep -q '"switch": "ovs1"' && [ "$(buckets)" = 2 ] && break; sleep 0.1; done
 is "the balancer is back on ovs1 with both replicas" "$(api balancers | grep -c '"ip"') $(buckets)" "2 2" ||

@@ -50,6 +50,20 @@ lab_api() {
         "http://192.0.2.254:8080$path"
 }
 
+# lab_kill_minidcd LAB: kill -9 of the lab's minidcd, waiting until it is
+# gone (or a zombie): `lab up` right after would still see it alive and
+# start nothing.
+lab_kill_minidcd() {
+    local p st
+    p=$(cat "/run/minidc/labs/$1/minidcd.pid")
+    kill -9 "$p"
+    for _ in $(seq 100); do
+        st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
+        [ -z "$st" ] || [ "$st" = Z ] && return 0
+        sleep 0.02
+    done
+}
+
 lab_vsctl() { # lab_vsctl LAB ARGS...
     local lab=$1
     shift
