@@ -123,6 +123,12 @@ def main():
             r = vm(minidc, *args, "--quiet", check=False)
             steps.append({"step": n, "args": list(args), "ok": r.returncode == 0, "seconds": time.time() - t0,
                           "error": r.stderr.strip()[-300:] if r.returncode else None})
+            if o.json:
+                # Written after every step: a run cut short keeps what it measured.
+                with open(o.json, "w") as f:
+                    json.dump({"minutes": o.minutes, "seed": o.seed, "vms": o.vms, "steps": steps, "start": start,
+                               "partial": True, "requests": {"answered": client.ok, "failed": client.failed,
+                                                             "failures": client.failures}}, f)
             print("[%5.0f s] %-40s %s" % (time.time() - start["time"], " ".join(args),
                                           "ok" if r.returncode == 0 else "FAILED: " + r.stderr.strip()[-200:]),
                   file=sys.stderr, flush=True)
