@@ -99,5 +99,8 @@ struct avm *agent_find(struct agent *a, const char *name); /* lock held */
 const char *avm_state_name(enum avm_state s);
 json_t *avm_json(const struct avm *v);
 json_t *agent_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last non-empty line of log 'file' in VM directory 'dir' (console.log,
+ * qemu.log), "" when none; caller frees. */
+char *agent_log_tail(const char *dir, const char *file);
 
 #endif

@@ -109,26 +109,6 @@ static int proc_usage(pid_t pid, double *cpu_s, long long *rss)
     return 0;
 }
 
-/* The last line QEMU wrote to the VM's qemu.log (caller frees), or NULL. */
-static char *qemu_log_tail(const char *dir)
-{
-    char *path = xasprintf("%s/qemu.log", dir);
-    FILE *f = fopen(path, "r");
-    free(path);
-    if (!f)
-        return NULL;
-    char line[512], last[512] = "";
-    if (fseek(f, -(long)sizeof line * 4, SEEK_END) < 0)
-        rewind(f);
-    while (fgets(line, sizeof line, f))
-        if (line[0] != '\n') {
-            line[strcspn(line, "\r\n")] = '\0';
-            snprintf(last, sizeof last, "%s", line);
-        }
-    fclose(f);
-    return last[0] ? xstrdup(last) : NULL;
-}
-
 /* What QEMU found broken in the VM: a disk whose I/O status is no longer
  * ok, a virtio device it marked broken (it then ignores the guest's
  * requests: the guest's disk or network hangs while the VM runs on).
@@ -169,8 +149,8 @@ static char *qemu_problem(struct qmp *q, const char *dir)
         strbuf_free(&p);
         return NULL;
     }
-    char *tail = qemu_log_tail(dir);
-    if (tail)
+    char *tail = agent_log_tail(dir, "qemu.log");
+    if (*tail)
         strbuf_printf(&p, " (qemu.log: %s)", tail);
     free(tail);
     return p.s;

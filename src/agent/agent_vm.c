@@ -217,13 +217,15 @@ static void remove_files(const char *dir)
         LOG_WRN("cannot remove %s: %s", dir, strerror(errno));
 }
 
-/* The last non-empty line of one of the VM's logs, for error messages. */
-static char *file_tail(const struct avm *v, const char *file)
+char *agent_log_tail(const char *dir, const char *file)
 {
-    char *path = vm_path(v, file);
+    char *path = xasprintf("%s/%s", dir, file);
     FILE *f = fopen(path, "r");
     free(path);
-    char line[256], last[256] = "";
+    char line[512], last[512] = "";
+    /* The last line is in the file's last few lines' worth of bytes. */
+    if (f && fseek(f, -(long)sizeof line * 4, SEEK_END) < 0)
+        rewind(f);
     while (f && fgets(line, sizeof line, f))
         if (line[0] && line[0] != '\n') {
             line[strcspn(line, "\r\n")] = '\0';
@@ -311,7 +313,7 @@ static int start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
     qemu_argv_free(argv);
     if (rc != 0) {
         /* With -D, QEMU writes even its start-up errors to qemu.log. */
-        char *tail = e.len ? NULL : file_tail(v, "qemu.log");
+        char *tail = e.len ? NULL : agent_log_tail(v->dir, "qemu.log");
         if (tail && *tail) {
             strbuf_reset(&e);
             strbuf_printf(&e, "%s", tail);
@@ -479,7 +481,7 @@ static int wait_ready(struct avm *v, struct phases *ph, char **err)
     }
     free(sock);
     if (!g) {
-        char *tail = file_tail(v, "console.log");
+        char *tail = agent_log_tail(v->dir, "console.log");
         free(*err);
         *err = xasprintf("the guest agent did not answer within %.0f s (QEMU %s; console: %s)", READY_TIMEOUT_S,
                          qemu_gone(v->pid) ? "exited" : "running", tail);
