@@ -38,6 +38,7 @@
 #include "agent/agent.h"
 #include "util/endpoint.h"
 #include "util/log.h"
+#include "util/loop_call.h"
 #include "util/proc.h"
 #include "util/token.h"
 #include "util/xalloc.h"
@@ -47,7 +48,10 @@ LOG_MODULE("agent");
 
 #define BODY_MAX (1u << 20)
 
+/* A request, served on a thread of its own (QEMU and the guest agent take
+ * their time) and answered on the loop. */
 struct job {
+    struct loop_call_item item; /* the answer, handed to the loop */
     struct evhttp_request *req;
     struct agent *a;
     enum evhttp_cmd_type method;
@@ -56,14 +60,9 @@ struct job {
     int status;
     json_t *out;  /* JSON reply */
     char *text;   /* or a text one (Prometheus) */
-    struct job *next;
 };
 
-static struct {
-    pthread_mutex_t lock;
-    struct job *done;
-    struct event *wake;
-} jobs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct loop_call *answers;
 
 /* Splits "/v1/vms/NAME/ACTION" into NAME and ACTION (either may be empty). */
 static bool vm_path(const char *path, char *name, size_t nlen, char *action, size_t alen)
@@ -118,18 +117,6 @@ static void route(struct job *j)
     }
 }
 
-static void *run_job(void *arg)
-{
-    struct job *j = arg;
-    route(j);
-    pthread_mutex_lock(&jobs.lock);
-    j->next = jobs.done;
-    jobs.done = j;
-    pthread_mutex_unlock(&jobs.lock);
-    event_active(jobs.wake, EV_READ, 0);
-    return NULL;
-}
-
 static void reply(struct evhttp_request *req, int status, json_t *out, const char *text)
 {
     struct evbuffer *b = evbuffer_new();
@@ -147,24 +134,33 @@ static void reply(struct evhttp_request *req, int status, json_t *out, const cha
     evbuffer_free(b);
 }
 
-static void on_jobs_done(evutil_socket_t fd, short what, void *arg)
+static void job_free(struct job *j)
 {
-    (void)fd, (void)what, (void)arg;
-    pthread_mutex_lock(&jobs.lock);
-    struct job *j = jobs.done;
-    jobs.done = NULL;
-    pthread_mutex_unlock(&jobs.lock);
-    while (j) {
-        struct job *next = j->next;
-        reply(j->req, j->status, j->out, j->text);
-        json_decref(j->out);
-        json_decref(j->body);
-        free(j->text);
-        free(j->path);
-        free(j->query);
-        free(j);
-        j = next;
-    }
+    json_decref(j->out);
+    json_decref(j->body);
+    free(j->text);
+    free(j->path);
+    free(j->query);
+    free(j);
+}
+
+/* On the loop: a job's answer goes out. */
+static void answer(struct loop_call_item *it, void *arg)
+{
+    struct job *j = (struct job *)it;
+    (void)arg;
+    reply(j->req, j->status, j->out, j->text);
+    job_free(j);
+}
+
+static void *run_job(void *arg)
+{
+    struct job *j = arg;
+    route(j);
+    j->item.fn = answer;
+    if (!loop_call_post(answers, &j->item))
+        job_free(j); /* the agent is stopping: nobody to answer */
+    return NULL;
 }
 
 static bool authorized(struct agent *a, struct evhttp_request *req, const char *path)
@@ -224,13 +220,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &attr, run_job, j) != 0) {
-        j->status = 503;
         j->out = agent_error("cannot start a thread");
-        pthread_mutex_lock(&jobs.lock);
-        j->next = jobs.done;
-        jobs.done = j;
-        pthread_mutex_unlock(&jobs.lock);
-        event_active(jobs.wake, EV_READ, 0);
+        reply(req, 503, j->out, NULL);
+        job_free(j);
     }
     pthread_attr_destroy(&attr);
 }
@@ -366,7 +358,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
     struct event_base *base = event_base_new();
-    jobs.wake = event_new(base, -1, EV_READ, on_jobs_done, NULL);
+    answers = loop_call_create(base, NULL);
     struct evhttp *http = evhttp_new(base);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     evhttp_set_max_body_size(http, BODY_MAX);
@@ -403,8 +395,12 @@ int main(int argc, char **argv)
         unlink(pidfile);
     event_free(sigterm);
     event_free(sigint);
+    /* Jobs still running find the loop gone and free themselves; their
+     * requests go with evhttp. */
+    for (struct loop_call_item *it = loop_call_close(answers), *next; it; it = next)
+        next = it->next, job_free((struct job *)it);
     evhttp_free(http);
-    event_free(jobs.wake);
+    loop_call_destroy(answers);
     event_base_free(base);
     free(a.token);
     return 0;

@@ -26,6 +26,7 @@ struct vmctl;
 struct events;
 struct api_conns;
 struct listen_guard;
+struct loop_call;
 
 struct ctl {
     struct event_base *base;
@@ -45,6 +46,7 @@ struct ctl {
     SSL_CTX *tls; /* switches connect over TLS (both sides show certificates) when set */
     struct vmctl *vms; /* the VMs and the agents that run them */
     struct events *events; /* published at /api/v1/events */
+    struct loop_call *calls; /* the VM operations' calls into the network logic */
     char api_token[TOKEN_MAX]; /* every API request but /metrics carries it */
     /* pending API requests waiting for a switch's answer */
     struct api_wait *waits;

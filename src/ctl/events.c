@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "util/log.h"
+#include "util/loop_call.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("events");
@@ -31,7 +32,8 @@ struct events {
     struct ev_rec ring[EVENTS_KEPT];
     size_t head, count;   /* oldest at head */
     uint64_t delivered;   /* highest id sent to subscribers */
-    struct event *wake, *keepalive;
+    struct loop_call *deliver; /* publishers wake the loop, which sends */
+    struct event *keepalive;
     struct sub **subs;
     size_t n_subs, cap_subs;
 };
@@ -54,10 +56,11 @@ static void replay(struct events *e, struct evhttp_request *req, uint64_t after)
     }
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+/* On the loop, after a publish: what subscribers have not had yet. */
+static void deliver(struct loop_call_item *it, void *arg)
 {
     struct events *e = arg;
-    (void)fd, (void)what;
+    free(it);
     pthread_mutex_lock(&e->lock);
     uint64_t from = e->delivered;
     for (size_t s = 0; s < e->n_subs; s++)
@@ -81,7 +84,7 @@ struct events *events_create(struct event_base *base)
     e->base = base;
     pthread_mutex_init(&e->lock, NULL);
     e->next_id = 1;
-    e->wake = event_new(base, -1, 0, on_wake, e);
+    e->deliver = loop_call_create(base, e);
     e->keepalive = event_new(base, -1, EV_PERSIST, on_keepalive, e);
     struct timeval tv = {KEEPALIVE_S, 0};
     event_add(e->keepalive, &tv);
@@ -114,7 +117,10 @@ void events_publish(struct events *e, const char *type, json_t *data)
     r->text = xasprintf("id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)id, type, js);
     free(js);
     pthread_mutex_unlock(&e->lock);
-    event_active(e->wake, 0, 0);
+    struct loop_call_item *it = xcalloc(1, sizeof *it);
+    it->fn = deliver;
+    if (!loop_call_post(e->deliver, it))
+        free(it); /* the loop has ended: nobody to send to */
 }
 
 static void on_close(struct evhttp_connection *conn, void *arg)
@@ -174,7 +180,9 @@ void events_destroy(struct events *e)
     free(e->subs);
     for (size_t i = 0; i < e->count; i++)
         free(e->ring[(e->head + i) % EVENTS_KEPT].text);
-    event_free(e->wake);
+    for (struct loop_call_item *it = loop_call_close(e->deliver), *next; it; it = next)
+        next = it->next, free(it);
+    loop_call_destroy(e->deliver);
     event_free(e->keepalive);
     pthread_mutex_destroy(&e->lock);
     free(e);

@@ -3,7 +3,6 @@
  * For now its network half: an OpenFlow controller that makes the lab's
  * switches forward and route (src/net), with a read-only HTTP/JSON API. */
 #include <errno.h>
-#include <pthread.h>
 #include <event2/thread.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +19,7 @@
 #include "ctl/vmctl.h"
 #include "util/endpoint.h"
 #include "util/log.h"
+#include "util/loop_call.h"
 #include "util/token.h"
 #include "util/xalloc.h"
 
@@ -46,6 +46,7 @@ static void publish_cb(void *ctx, const char *type, json_t *data)
 /* Rewrites asked for by VM operations (threads), done on the loop, where
  * the network logic lives. */
 struct rewrite_call {
+    struct loop_call_item item; /* run on the loop; lives on its caller's stack */
     uint32_t old_ip, new_ip;
     uint8_t mac[6];
     /* a balancer instead, when n_be is not 0 (or 'balance' is set) */
@@ -56,86 +57,50 @@ struct rewrite_call {
     uint32_t ips[16];
     uint8_t macs[16][6];
     const char *at;
-    bool done;
-    struct rewrite_call *next;
 };
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct rewrite_call *queue;
-    struct event *wake;
-    bool closed; /* the loop has ended: calls get no answer */
-} calls = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
-static void on_calls(evutil_socket_t fd, short what, void *arg)
+static void do_call(struct loop_call_item *it, void *arg)
 {
     struct ctl *c = arg;
-    (void)fd, (void)what;
-    pthread_mutex_lock(&calls.lock);
-    struct rewrite_call *q = calls.queue;
-    calls.queue = NULL;
-    pthread_mutex_unlock(&calls.lock);
-    while (q) {
-        struct rewrite_call *next = q->next; /* q lives on its caller's stack until done */
-        uint64_t at = 0;
-        long sv = q->place ? topo_find(c->t, q->place) : -1;
-        if (sv >= 0)
-            net_host_place(c->net, q->old_ip, q->mac, c->t->nodes[c->t->nodes[sv].sw].dpid, c->t->nodes[sv].sw_port);
-        else if (q->balance)
-            at = net_lb_set(c->net, q->old_ip, q->ips, (const uint8_t(*)[6])q->macs, q->n_be, 0);
-        else if (!q->place)
-            at = net_nat_set(c->net, q->old_ip, q->new_ip, q->mac, 0);
-        pthread_mutex_lock(&calls.lock);
-        q->at = at ? net_switch_name(c->net, at) : NULL;
-        q->done = true;
-        pthread_cond_broadcast(&calls.cond);
-        pthread_mutex_unlock(&calls.lock);
-        q = next;
-    }
+    struct rewrite_call *q = (struct rewrite_call *)it;
+    uint64_t at = 0;
+    long sv = q->place ? topo_find(c->t, q->place) : -1;
+    if (sv >= 0)
+        net_host_place(c->net, q->old_ip, q->mac, c->t->nodes[c->t->nodes[sv].sw].dpid, c->t->nodes[sv].sw_port);
+    else if (q->balance)
+        at = net_lb_set(c->net, q->old_ip, q->ips, (const uint8_t(*)[6])q->macs, q->n_be, 0);
+    else if (!q->place)
+        at = net_nat_set(c->net, q->old_ip, q->new_ip, q->mac, 0);
+    q->at = at ? net_switch_name(c->net, at) : NULL;
 }
 
-static const char *run_call(struct rewrite_call *callp);
+/* Runs 'call' on the loop and waits; NULL once minidcd is stopping. */
+static const char *run_call(struct ctl *c, struct rewrite_call *call)
+{
+    call->item.fn = do_call;
+    return loop_call_run(c->calls, &call->item) ? call->at : NULL;
+}
 
 static const char *rewrite_cb(void *ctx, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6])
 {
-    (void)ctx;
     struct rewrite_call call = {.old_ip = old_ip, .new_ip = new_ip};
     memcpy(call.mac, mac, 6);
-    return run_call(&call);
+    return run_call(ctx, &call);
 }
 
 static const char *balance_cb(void *ctx, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count)
 {
-    (void)ctx;
     struct rewrite_call call = {.old_ip = vip, .balance = true, .n_be = count < 16 ? count : 16};
     memcpy(call.ips, ips, call.n_be * sizeof *ips);
     memcpy(call.macs, macs, call.n_be * 6);
-    return run_call(&call);
+    return run_call(ctx, &call);
 }
 
 static void place_cb(void *ctx, uint32_t ip, const uint8_t mac[6], const char *server)
 {
-    (void)ctx;
     struct rewrite_call call = {.old_ip = ip, .place = server};
     memcpy(call.mac, mac, 6);
-    run_call(&call);
-}
-
-/* Queues 'call' for the loop and waits until it is done. */
-static const char *run_call(struct rewrite_call *call)
-{
-    pthread_mutex_lock(&calls.lock);
-    if (calls.closed) {
-        pthread_mutex_unlock(&calls.lock);
-        return NULL;
-    }
-    call->next = calls.queue;
-    calls.queue = call;
-    event_active(calls.wake, 0, 0);
-    while (!call->done && !calls.closed)
-        pthread_cond_wait(&calls.cond, &calls.lock);
-    pthread_mutex_unlock(&calls.lock);
-    return call->done ? call->at : NULL;
+    run_call(ctx, &call);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -382,7 +347,7 @@ int main(int argc, char **argv)
     if ((token_file && !read_token(token_file, "agents'", token)) ||
         !read_token(api_token_file, "API", c.api_token))
         return 1;
-    calls.wake = event_new(c.base, -1, 0, on_calls, &c);
+    c.calls = loop_call_create(c.base, &c);
     struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb,
                                 .place = place_cb};
     c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, state_file, &hooks);
@@ -421,14 +386,11 @@ int main(int argc, char **argv)
         if (pidfile)
             unlink(pidfile);
     }
-    pthread_mutex_lock(&calls.lock);
-    calls.closed = true;
-    pthread_cond_broadcast(&calls.cond);
-    pthread_mutex_unlock(&calls.lock);
+    loop_call_close(c.calls); /* the VM operations' threads get no more answers */
     ofconn_close_all(&c);
     api_stop(&c);
     vmctl_destroy(c.vms);
-    event_free(calls.wake);
+    loop_call_destroy(c.calls);
     events_destroy(c.events);
     net_destroy(c.net);
     event_base_free(c.base);
