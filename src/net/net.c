@@ -93,7 +93,8 @@ static void install_base(struct net *n, uint64_t dpid)
     ofp_action_output(net_flow_apply(&m), OFPP_CONTROLLER);
     net_send_msg(n, dpid, &m);
     /* Routed: addressed to the gateway. */
-    net_flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_ROUTED, NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED));
+    net_flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_ROUTED,
+                  NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED));
     ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
     ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
     struct ofp_actions *a = net_flow_apply(&m);
@@ -110,12 +111,14 @@ static void install_base(struct net *n, uint64_t dpid)
     net_flow_init(&m, NET_TABLE_FORWARD, NET_PRIO_MISS, NET_COOKIE(NET_OWNER_BASE, NET_BASE_MISS));
     ofp_action_output(net_flow_apply(&m), OFPP_CONTROLLER);
     net_send_msg(n, dpid, &m);
-    net_flow_init(&m, NET_TABLE_ROUTED, NET_PRIO_MISS, NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED_MISS));
+    net_flow_init(&m, NET_TABLE_ROUTED, NET_PRIO_MISS,
+                  NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED_MISS));
     ofp_action_output(net_flow_apply(&m), OFPP_CONTROLLER);
     net_send_msg(n, dpid, &m);
 }
 
-void net_switch_up(struct net *n, uint64_t dpid, const struct ofp_port *ports, size_t n_ports, double now)
+void net_switch_up(struct net *n, uint64_t dpid, const struct ofp_port *ports, size_t n_ports,
+                   double now)
 {
     struct net_switch *s = net_find_sw(n, dpid);
     if (!s) {
@@ -136,12 +139,14 @@ void net_switch_up(struct net *n, uint64_t dpid, const struct ofp_port *ports, s
         s->ports[i].no = ports[i].port_no;
         memcpy(s->ports[i].name, ports[i].name, sizeof s->ports[i].name);
         memcpy(s->ports[i].mac, ports[i].hw_addr, 6);
-        s->ports[i].up = !(ports[i].config & OFPPC_PORT_DOWN) && !(ports[i].state & OFPPS_LINK_DOWN);
+        s->ports[i].up =
+            !(ports[i].config & OFPPC_PORT_DOWN) && !(ports[i].state & OFPPS_LINK_DOWN);
     }
     LOG_INF("switch %s (%016" PRIx64 ") up, %zu ports", s->name, dpid, n_ports);
     char dp[17];
     snprintf(dp, sizeof dp, "%016" PRIx64, dpid);
-    net_emit(n, "switch.up", json_pack("{s:s, s:s, s:i}", "switch", s->name, "dpid", dp, "ports", (int)n_ports));
+    net_emit(n, "switch.up",
+             json_pack("{s:s, s:s, s:i}", "switch", s->name, "dpid", dp, "ports", (int)n_ports));
     install_base(n, dpid);
     n->dirty = true;
     n->last_lldp = 0; /* probe now */
@@ -165,7 +170,8 @@ void net_port_status(struct net *n, uint64_t dpid, uint8_t reason, const struct 
     if (!s)
         return;
     struct net_port *p = find_port(s, port->port_no);
-    bool up = reason != 1 /* delete */ && !(port->config & OFPPC_PORT_DOWN) && !(port->state & OFPPS_LINK_DOWN);
+    bool up = reason != 1 /* delete */ && !(port->config & OFPPC_PORT_DOWN) &&
+              !(port->state & OFPPS_LINK_DOWN);
     if (!p && reason != 1) {
         s->ports = xrealloc(s->ports, (s->n_ports + 1) * sizeof *s->ports);
         p = &s->ports[s->n_ports++];
@@ -175,7 +181,8 @@ void net_port_status(struct net *n, uint64_t dpid, uint8_t reason, const struct 
         memcpy(p->mac, port->hw_addr, 6);
     }
     if (p && p->up != up) {
-        LOG_INF("switch %s port %u (%s) %s", s->name, port->port_no, port->name, up ? "up" : "down");
+        LOG_INF("switch %s port %u (%s) %s", s->name, port->port_no, port->name,
+                up ? "up" : "down");
         p->up = up;
         n->dirty = true;
     }
@@ -236,8 +243,8 @@ void net_tick(struct net *n, double now)
     for (size_t i = 0; i < n->n_links; i++) {
         struct net_link *l = &n->links[i];
         if (now - l->seen > LINK_TIMEOUT) {
-            LOG_INF("link %s:%u -> %s:%u timed out", net_switch_name(n, l->a), l->a_port, net_switch_name(n, l->b),
-                    l->b_port);
+            LOG_INF("link %s:%u -> %s:%u timed out", net_switch_name(n, l->a), l->a_port,
+                    net_switch_name(n, l->b), l->b_port);
             n->dirty = true;
         } else {
             n->links[j++] = *l;

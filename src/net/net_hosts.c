@@ -40,9 +40,11 @@ static void flush_pending(struct net *n, const struct net_host *h)
 }
 
 /* Learns (or moves) the host with 'mac' and 'ip' seen on an edge port. */
-void net_learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6], uint32_t ip, double now)
+void net_learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6], uint32_t ip,
+               double now)
 {
-    if (!ip || is_gateway(n, ip) || pkt_mac_is_multicast(mac) || !net_subnet_of(n, ip) || net_find_nat(n, ip))
+    if (!ip || is_gateway(n, ip) || pkt_mac_is_multicast(mac) || !net_subnet_of(n, ip) ||
+        net_find_nat(n, ip))
         return;
     if (net_is_link_port(n, dpid, port))
         return;
@@ -54,11 +56,13 @@ void net_learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6]
     }
     if (h) {
         /* Seen elsewhere: a move (or a new MAC for the address), not a duplicate. */
-        LOG_INF("host %s moved: %s:%u -> %s:%u (%s)", topo_ip_str(ip, ib), net_switch_name(n, h->dpid), h->port,
-                net_switch_name(n, dpid), port, pkt_mac_str(mac, mb));
+        LOG_INF("host %s moved: %s:%u -> %s:%u (%s)", topo_ip_str(ip, ib),
+                net_switch_name(n, h->dpid), h->port, net_switch_name(n, dpid), port,
+                pkt_mac_str(mac, mb));
         net_emit(n, "host.moved",
-                 json_pack("{s:s, s:s, s:s, s:i, s:s, s:i}", "ip", ib, "mac", mb, "from", net_switch_name(n, h->dpid),
-                           "from_port", (int)h->port, "to", net_switch_name(n, dpid), "to_port", (int)port));
+                 json_pack("{s:s, s:s, s:s, s:i, s:s, s:i}", "ip", ib, "mac", mb,
+                           "from", net_switch_name(n, h->dpid), "from_port", (int)h->port,
+                           "to", net_switch_name(n, dpid), "to_port", (int)port));
         for (size_t i = 0; i < n->n_sw; i++)
             if (n->sw[i].connected)
                 net_delete_cookie(n, n->sw[i].dpid, NET_COOKIE(NET_OWNER_HOST, ip));
@@ -68,7 +72,8 @@ void net_learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6]
         h = &n->hosts[n->n_hosts++];
         h->ip = ip;
         n->stats.hosts_learned++;
-        LOG_INF("host %s (%s) at %s:%u", topo_ip_str(ip, ib), pkt_mac_str(mac, mb), net_switch_name(n, dpid), port);
+        LOG_INF("host %s (%s) at %s:%u", topo_ip_str(ip, ib), pkt_mac_str(mac, mb),
+                net_switch_name(n, dpid), port);
         net_emit(n, "host.learned", json_pack("{s:s, s:s, s:s, s:i}", "ip", ib, "mac", mb, "switch",
                                               net_switch_name(n, dpid), "port", (int)port));
     }
@@ -92,8 +97,8 @@ void net_host_place(struct net *n, uint32_t ip, const uint8_t mac[6], uint64_t d
     net_learn(n, dpid, port, mac, ip, n->now);
 }
 
-void net_handle_arp(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k, const uint8_t *frame,
-                    size_t len, double now)
+void net_handle_arp(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k,
+                    const uint8_t *frame, size_t len, double now)
 {
     net_learn(n, dpid, in_port, k->arp_sha, k->arp_spa, now);
     if (k->arp_op == ARP_REQUEST) {
@@ -111,7 +116,8 @@ void net_handle_arp(struct net *n, uint64_t dpid, uint32_t in_port, const struct
             answer = h->mac; /* proxy ARP: no broadcast needed */
         if (answer) {
             size_t rlen;
-            uint8_t *r = pkt_build_arp(ARP_REPLY, answer, k->arp_tpa, k->arp_sha, k->arp_spa, k->eth_src, &rlen);
+            uint8_t *r = pkt_build_arp(ARP_REPLY, answer, k->arp_tpa, k->arp_sha, k->arp_spa,
+                                       k->eth_src, &rlen);
             net_send_frame(n, dpid, in_port, r, rlen);
             free(r);
             n->stats.arp_replies++;

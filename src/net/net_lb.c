@@ -141,7 +141,8 @@ void net_install_lb(struct net *n, const struct net_lb *b)
             }
             net_send_msg(n, s->dpid, &m);
             for (int routed = 1; routed >= 0; routed--) {
-                net_flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_LB_ROUTED : NET_PRIO_LB, cookie);
+                net_flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_LB_ROUTED : NET_PRIO_LB,
+                              cookie);
                 ofp_match_add_u32(&m.flow_mod.match, OXM_IN_PORT, no);
                 if (routed)
                     ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
@@ -200,12 +201,12 @@ static json_t *lb_json(const struct net *n, const struct net_lb *b)
     for (size_t k = 0; k < b->n_be; k++)
         json_array_append_new(be, json_pack("{s:s, s:s}", "ip", topo_ip_str(b->be[k].ip, ib), "mac",
                                             pkt_mac_str(b->be[k].mac, mb)));
-    return json_pack("{s:s, s:s, s:o}", "address", topo_ip_str(b->vip, v), "switch", net_switch_name(n, b->at),
-                     "backends", be);
+    return json_pack("{s:s, s:s, s:o}", "address", topo_ip_str(b->vip, v),
+                     "switch", net_switch_name(n, b->at), "backends", be);
 }
 
-uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count,
-                    uint64_t at)
+uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6],
+                    size_t count, uint64_t at)
 {
     size_t i = 0;
     while (i < n->n_lbs && n->lbs[i].vip != vip)
@@ -273,8 +274,8 @@ uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint
     for (size_t k = 0; k < n->n_hosts; k++)
         net_install_host(n, &n->hosts[k], b->at);
     json_t *ev = lb_json(n, b);
-    LOG_INF("balancer for %s at %s, %zu backends", json_string_value(json_object_get(ev, "address")),
-            net_switch_name(n, b->at), b->n_be);
+    LOG_INF("balancer for %s at %s, %zu backends",
+            json_string_value(json_object_get(ev, "address")), net_switch_name(n, b->at), b->n_be);
     net_emit(n, created ? "balancer.created" : "balancer.changed", ev);
     return b->at;
 }

@@ -13,8 +13,9 @@ LOG_MODULE("net");
 
 static json_t *link_json(const struct net *n, const struct net_link *l)
 {
-    return json_pack("{s:s, s:i, s:s, s:i}", "from", net_switch_name(n, l->a), "from_port", (int)l->a_port, "to",
-                     net_switch_name(n, l->b), "to_port", (int)l->b_port);
+    return json_pack("{s:s, s:i, s:s, s:i}", "from", net_switch_name(n, l->a),
+                     "from_port", (int)l->a_port, "to", net_switch_name(n, l->b),
+                     "to_port", (int)l->b_port);
 }
 
 void net_install_flood(struct net *n)
@@ -83,10 +84,11 @@ void net_remove_links_of(struct net *n, uint64_t dpid, uint32_t port, bool whole
     for (size_t i = 0; i < n->n_links; i++) {
         struct net_link *l = &n->links[i];
         bool gone = whole_switch ? (l->a == dpid || l->b == dpid)
-                                 : ((l->a == dpid && l->a_port == port) || (l->b == dpid && l->b_port == port));
+                                 : ((l->a == dpid && l->a_port == port) ||
+                                    (l->b == dpid && l->b_port == port));
         if (gone) {
-            LOG_INF("link %s:%u -> %s:%u down", net_switch_name(n, l->a), l->a_port, net_switch_name(n, l->b),
-                    l->b_port);
+            LOG_INF("link %s:%u -> %s:%u down", net_switch_name(n, l->a), l->a_port,
+                    net_switch_name(n, l->b), l->b_port);
             net_emit(n, "link.down", link_json(n, l));
             n->dirty = true;
         } else {
@@ -120,7 +122,8 @@ void net_saw_lldp(struct net *n, uint64_t dpid, uint32_t in_port, const struct p
         return;
     for (size_t i = 0; i < n->n_links; i++) {
         struct net_link *l = &n->links[i];
-        if (l->a == k->lldp_dpid && l->a_port == k->lldp_port && l->b == dpid && l->b_port == in_port) {
+        if (l->a == k->lldp_dpid && l->a_port == k->lldp_port && l->b == dpid &&
+            l->b_port == in_port) {
             l->seen = now;
             return;
         }
@@ -129,7 +132,8 @@ void net_saw_lldp(struct net *n, uint64_t dpid, uint32_t in_port, const struct p
     size_t j = 0;
     for (size_t i = 0; i < n->n_hosts; i++) {
         struct net_host *h = &n->hosts[i];
-        if ((h->dpid == dpid && h->port == in_port) || (h->dpid == k->lldp_dpid && h->port == k->lldp_port)) {
+        if ((h->dpid == dpid && h->port == in_port) ||
+            (h->dpid == k->lldp_dpid && h->port == k->lldp_port)) {
             for (size_t w = 0; w < n->n_sw; w++)
                 if (n->sw[w].connected)
                     net_delete_cookie(n, n->sw[w].dpid, NET_COOKIE(NET_OWNER_HOST, h->ip));
@@ -139,8 +143,8 @@ void net_saw_lldp(struct net *n, uint64_t dpid, uint32_t in_port, const struct p
     }
     n->n_hosts = j;
     xgrow(&n->links, &n->links_cap, n->n_links + 1, sizeof *n->links);
-    n->links[n->n_links++] =
-        (struct net_link){.a = k->lldp_dpid, .a_port = k->lldp_port, .b = dpid, .b_port = in_port, .seen = now};
+    n->links[n->n_links++] = (struct net_link){
+        .a = k->lldp_dpid, .a_port = k->lldp_port, .b = dpid, .b_port = in_port, .seen = now};
     LOG_INF("link %s:%u -> %s:%u up", from->name, k->lldp_port, net_switch_name(n, dpid), in_port);
     net_emit(n, "link.up", link_json(n, &n->links[n->n_links - 1]));
     n->dirty = true;

@@ -56,7 +56,8 @@ void net_install_nat(struct net *n, const struct net_nat *x)
             /* To the old address: the new one, and the VM's MAC. */
             for (int routed = 1; routed >= 0; routed--) {
                 struct ofp_msg m;
-                net_flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_NAT_ROUTED : NET_PRIO_NAT, cookie);
+                net_flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_NAT_ROUTED : NET_PRIO_NAT,
+                              cookie);
                 if (routed)
                     ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
                 ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
@@ -68,7 +69,8 @@ void net_install_nat(struct net *n, const struct net_nat *x)
                 }
                 ofp_action_set_field(a, OXM_IPV4_DST, ip, 4);
                 ofp_action_set_field(a, OXM_ETH_DST, x->mac, 6);
-                ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id = NET_TABLE_FORWARD;
+                ofp_instructions_push(&m.flow_mod.instructions, OFPIT_GOTO_TABLE)->table_id =
+                    NET_TABLE_FORWARD;
                 net_send_msg(n, dpid, &m);
             }
             net_rewrite_src(n, dpid, cookie, x->new_ip, x->old_ip);
@@ -98,11 +100,13 @@ uint64_t net_rewrite_switch(const struct net *n, uint32_t new_ip)
 static json_t *nat_json(const struct net *n, const struct net_nat *x)
 {
     char o[16], w[16], mb[18];
-    return json_pack("{s:s, s:s, s:s, s:s}", "old", topo_ip_str(x->old_ip, o), "new", topo_ip_str(x->new_ip, w),
-                     "mac", pkt_mac_str(x->mac, mb), "switch", net_switch_name(n, x->at));
+    return json_pack("{s:s, s:s, s:s, s:s}", "old", topo_ip_str(x->old_ip, o),
+                     "new", topo_ip_str(x->new_ip, w), "mac", pkt_mac_str(x->mac, mb),
+                     "switch", net_switch_name(n, x->at));
 }
 
-uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6], uint64_t at)
+uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6],
+                     uint64_t at)
 {
     size_t i = 0;
     while (i < n->n_nats && n->nats[i].old_ip != old_ip)

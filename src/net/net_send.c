@@ -81,7 +81,8 @@ void net_send_frame(struct net *n, uint64_t dpid, uint32_t port, const uint8_t *
 
 void net_ip_bytes(uint32_t v, uint8_t ip[4])
 {
-    ip[0] = (uint8_t)(v >> 24), ip[1] = (uint8_t)(v >> 16), ip[2] = (uint8_t)(v >> 8), ip[3] = (uint8_t)v;
+    ip[0] = (uint8_t)(v >> 24), ip[1] = (uint8_t)(v >> 16), ip[2] = (uint8_t)(v >> 8),
+    ip[3] = (uint8_t)v;
 }
 
 /* Sends 'frame' out of every up edge port of switch 's' but (dpid, in_port). */
@@ -91,7 +92,8 @@ void net_to_edge_ports(struct net *n, struct net_switch *s, uint64_t dpid, uint3
     struct ofp_actions a = {0};
     for (size_t p = 0; p < s->n_ports; p++) {
         uint32_t no = s->ports[p].no;
-        if (no >= OFPP_MAX || !s->ports[p].up || net_is_link_port(n, s->dpid, no) || (s->dpid == dpid && no == in_port))
+        if (no >= OFPP_MAX || !s->ports[p].up || net_is_link_port(n, s->dpid, no) ||
+            (s->dpid == dpid && no == in_port))
             continue;
         ofp_action_output(&a, no);
     }

@@ -21,7 +21,8 @@ void net_request_sweep(struct net *n, struct net_switch *s)
 /* A host route at its edge says where the host is: relearn it. */
 static void relearn_from_flow(struct net *n, struct net_switch *s, const struct ofp_flow_stats *f)
 {
-    if ((f->cookie & NET_COOKIE_OWNER_MASK) != NET_COOKIE(NET_OWNER_HOST, 0) || f->instructions.n != 1)
+    if ((f->cookie & NET_COOKIE_OWNER_MASK) != NET_COOKIE(NET_OWNER_HOST, 0) ||
+        f->instructions.n != 1)
         return;
     const struct ofp_actions *a = &f->instructions.i[0].actions;
     const uint8_t *mac = NULL;
@@ -33,7 +34,8 @@ static void relearn_from_flow(struct net *n, struct net_switch *s, const struct 
             port = a->a[i].port;
     }
     uint32_t ip = (uint32_t)f->cookie;
-    if (mac && port && port < OFPP_MAX && !net_is_link_port(n, s->dpid, port) && !net_find_host_ip(n, ip))
+    if (mac && port && port < OFPP_MAX && !net_is_link_port(n, s->dpid, port) &&
+        !net_find_host_ip(n, ip))
         net_learn(n, s->dpid, port, mac, ip, n->now);
 }
 
@@ -58,7 +60,8 @@ static bool cookie_wanted(const struct net *n, uint64_t cookie)
     return false; /* owners this controller does not run (yet) */
 }
 
-void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *flows, size_t n_flows, bool more)
+void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *flows,
+                    size_t n_flows, bool more)
 {
     struct net_switch *s = net_find_sw(n, dpid);
     if (!s || !s->sweep_requested || s->swept)

@@ -11,15 +11,16 @@
 #include "util/xalloc.h"
 
 /* Views list switches by name, links by their ends and hosts by where they
- * are, so that outputs are
- * stable whatever order switches connected in. */
+ * are, so that outputs are stable whatever order switches connected in. */
 static int cmp_json_by(const void *a, const void *b, const char *k1, const char *k2)
 {
     json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int c = strcmp(json_string_value(json_object_get(x, k1)), json_string_value(json_object_get(y, k1)));
+    int c = strcmp(json_string_value(json_object_get(x, k1)),
+                   json_string_value(json_object_get(y, k1)));
     if (c || !k2)
         return c;
-    json_int_t p = json_integer_value(json_object_get(x, k2)), q = json_integer_value(json_object_get(y, k2));
+    json_int_t p = json_integer_value(json_object_get(x, k2)),
+               q = json_integer_value(json_object_get(y, k2));
     return p < q ? -1 : p > q;
 }
 
@@ -62,14 +63,16 @@ json_t *net_switches_json(const struct net *n)
         snprintf(dp, sizeof dp, "%016" PRIx64, s->dpid);
         json_t *ports = json_array();
         for (size_t p = 0; p < s->n_ports; p++) {
-            if (s->ports[p].no >= OFPP_MAX)
+            const struct net_port *pt = &s->ports[p];
+            if (pt->no >= OFPP_MAX)
                 continue;
-            json_array_append_new(ports, json_pack("{s:I, s:s, s:b, s:b}", "port", (json_int_t)s->ports[p].no,
-                                                   "name", s->ports[p].name, "up", s->ports[p].up, "link",
-                                                   net_is_link_port(n, s->dpid, s->ports[p].no)));
+            json_array_append_new(ports, json_pack("{s:I, s:s, s:b, s:b}",
+                                                   "port", (json_int_t)pt->no, "name", pt->name,
+                                                   "up", pt->up,
+                                                   "link", net_is_link_port(n, s->dpid, pt->no)));
         }
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}", "name", s->name, "dpid", dp, "connected",
-                                             s->connected, "ports", ports));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}", "name", s->name, "dpid", dp,
+                                             "connected", s->connected, "ports", ports));
     }
     return sorted(arr, cmp_by_name);
 }
@@ -79,9 +82,12 @@ json_t *net_links_json(const struct net *n)
     json_t *arr = json_array();
     for (size_t i = 0; i < n->n_links; i++) {
         const struct net_link *l = &n->links[i];
-        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:I, s:f}", "from", net_switch_name(n, l->a),
-                                             "from_port", (json_int_t)l->a_port, "to", net_switch_name(n, l->b),
-                                             "to_port", (json_int_t)l->b_port, "age", n->now > l->seen ? n->now - l->seen : 0.0));
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:I, s:f}",
+                                             "from", net_switch_name(n, l->a),
+                                             "from_port", (json_int_t)l->a_port,
+                                             "to", net_switch_name(n, l->b),
+                                             "to_port", (json_int_t)l->b_port,
+                                             "age", n->now > l->seen ? n->now - l->seen : 0.0));
     }
     return sorted(arr, cmp_by_from);
 }
@@ -93,9 +99,12 @@ json_t *net_hosts_json(const struct net *n)
         const struct net_host *h = &n->hosts[i];
         char ip[16], mac[18];
         const struct topo_subnet *sn = net_subnet_of(n, h->ip);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:f}", "ip", topo_ip_str(h->ip, ip), "mac",
-                                             pkt_mac_str(h->mac, mac), "switch", net_switch_name(n, h->dpid),
-                                             "port", (json_int_t)h->port, "subnet", sn ? sn->name : "",
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:f}",
+                                             "ip", topo_ip_str(h->ip, ip),
+                                             "mac", pkt_mac_str(h->mac, mac),
+                                             "switch", net_switch_name(n, h->dpid),
+                                             "port", (json_int_t)h->port,
+                                             "subnet", sn ? sn->name : "",
                                              "age", n->now > h->seen ? n->now - h->seen : 0.0));
     }
     return sorted(arr, cmp_by_place);
