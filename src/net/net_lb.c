@@ -266,26 +266,48 @@ static json_t *lb_json(const struct net *n, const struct net_lb *b)
                      "switch", net_switch_name(n, b->at), "backends", be);
 }
 
+/* Removes balancer 'i': its flows everywhere, its groups at its switch. */
+static void lb_remove(struct net *n, size_t i)
+{
+    uint64_t cookie = NET_COOKIE(NET_OWNER_LB, n->lbs[i].vip);
+    json_t *ev = lb_json(n, &n->lbs[i]);
+    for (size_t w = 0; w < n->n_sw; w++)
+        if (n->sw[w].connected) {
+            net_delete_cookie(n, n->sw[w].dpid, cookie);
+            for (size_t p = 0; n->sw[w].dpid == n->lbs[i].at && p < n->sw[w].n_ports; p++)
+                lb_group_delete(n, n->sw[w].dpid, lb_group_id(&n->lbs[i], n->sw[w].ports[p].no));
+        }
+    n->lbs[i] = n->lbs[--n->n_lbs];
+    net_emit(n, "balancer.removed", ev);
+}
+
+/* The switch common to every backend's subnet nearest the root. */
+static uint64_t lb_switch_for(const struct net *n, const uint32_t *ips, size_t count)
+{
+    uint64_t at = net_root_switch(n);
+    int best = -1;
+    for (size_t k = 1; k < count; k++) {
+        uint64_t c = net_lb_switch(n, ips[0], ips[k]);
+        long ci = -1;
+        for (size_t j = 0; j < n->t->n_nodes; j++)
+            if (n->t->nodes[j].kind == TOPO_SWITCH && n->t->nodes[j].dpid == c)
+                ci = (long)j;
+        int d = ci >= 0 && n->root >= 0 ? n->root_dist[ci] : 0;
+        if (best < 0 || d < best)
+            best = d, at = c;
+    }
+    return at;
+}
+
 uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6],
                     size_t count, uint64_t at)
 {
     size_t i = 0;
     while (i < n->n_lbs && n->lbs[i].vip != vip)
         i++;
-    uint64_t cookie = NET_COOKIE(NET_OWNER_LB, vip);
     if (count < 2) {
-        if (i == n->n_lbs)
-            return 0;
-        json_t *ev = lb_json(n, &n->lbs[i]);
-        for (size_t w = 0; w < n->n_sw; w++)
-            if (n->sw[w].connected) {
-                net_delete_cookie(n, n->sw[w].dpid, cookie);
-                for (size_t p = 0; n->sw[w].dpid == n->lbs[i].at && p < n->sw[w].n_ports; p++)
-                    lb_group_delete(n, n->sw[w].dpid,
-                                    lb_group_id(&n->lbs[i], n->sw[w].ports[p].no));
-            }
-        n->lbs[i] = n->lbs[--n->n_lbs];
-        net_emit(n, "balancer.removed", ev);
+        if (i < n->n_lbs)
+            lb_remove(n, i);
         return 0;
     }
     bool created = i == n->n_lbs;
@@ -294,22 +316,8 @@ uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint
         n->n_lbs++;
     }
     struct net_lb *b = &n->lbs[i];
-    if (!at) {
-        /* The switch common to every backend's subnet nearest the root. */
-        uint64_t root = net_root_switch(n);
-        at = root;
-        int best = -1;
-        for (size_t k = 1; k < count; k++) {
-            uint64_t c = net_lb_switch(n, ips[0], ips[k]);
-            long ci = -1;
-            for (size_t j = 0; j < n->t->n_nodes; j++)
-                if (n->t->nodes[j].kind == TOPO_SWITCH && n->t->nodes[j].dpid == c)
-                    ci = (long)j;
-            int d = ci >= 0 && n->root >= 0 ? n->root_dist[ci] : 0;
-            if (best < 0 || d < best)
-                best = d, at = c;
-        }
-    }
+    if (!at)
+        at = lb_switch_for(n, ips, count);
     if (!created && b->at != at) {
         net_lb_set(n, vip, NULL, NULL, 0, 0);
         return net_lb_set(n, vip, ips, macs, count, at);
