@@ -19,10 +19,7 @@ LOG_MODULE("net");
 
 const uint8_t net_gateway_mac[6] = {0x02, 0x6d, 0x64, 0x63, 0x00, 0x01};
 
-#define LLDP_INTERVAL 1.0  /* seconds between probes on every port */
-#define LINK_TIMEOUT 3.5   /* a link not seen for this long is gone */
-#define SWEEP_DELAY 1.5    /* after a switch connects: time for LLDP before the sweep */
-#define PENDING_TTL 3.0
+#define LLDP_INTERVAL 1.0 /* seconds between probes on every port */
 
 /* ---- creation and end ---- */
 
@@ -238,33 +235,9 @@ void net_tick(struct net *n, double now)
         n->last_lldp = now;
         net_send_lldp(n);
     }
-    /* Links not seen for a while are gone. */
-    size_t j = 0;
-    for (size_t i = 0; i < n->n_links; i++) {
-        struct net_link *l = &n->links[i];
-        if (now - l->seen > LINK_TIMEOUT) {
-            LOG_INF("link %s:%u -> %s:%u timed out", net_switch_name(n, l->a), l->a_port,
-                    net_switch_name(n, l->b), l->b_port);
-            n->dirty = true;
-        } else {
-            n->links[j++] = *l;
-        }
-    }
-    n->n_links = j;
-    /* Packets held too long for an answer that never came. */
-    j = 0;
-    for (size_t i = 0; i < n->n_pending; i++) {
-        if (now - n->pending[i].at > PENDING_TTL)
-            free(n->pending[i].data);
-        else
-            n->pending[j++] = n->pending[i];
-    }
-    n->n_pending = j;
-    for (size_t i = 0; i < n->n_sw; i++) {
-        struct net_switch *s = &n->sw[i];
-        if (s->connected && !s->sweep_requested && now - s->connected_at >= SWEEP_DELAY)
-            net_request_sweep(n, s);
-    }
+    net_expire_links(n, now);
+    net_expire_pending(n, now);
+    net_request_sweeps(n, now);
     if (n->dirty)
         recompute(n);
 }

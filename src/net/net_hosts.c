@@ -13,6 +13,8 @@
 
 LOG_MODULE("net");
 
+#define PENDING_TTL 3.0 /* seconds a packet is held at most */
+
 static bool is_gateway(const struct net *n, uint32_t ip)
 {
     for (size_t i = 0; i < n->t->n_subnets; i++)
@@ -169,4 +171,16 @@ void net_handle_ipv4_miss(struct net *n, uint64_t dpid, uint32_t in_port, const 
         p->at = now;
     }
     net_arp_probe(n, k->ip_dst);
+}
+
+void net_expire_pending(struct net *n, double now)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n->n_pending; i++) {
+        if (now - n->pending[i].at > PENDING_TTL)
+            free(n->pending[i].data);
+        else
+            n->pending[j++] = n->pending[i];
+    }
+    n->n_pending = j;
 }

@@ -11,6 +11,8 @@
 
 LOG_MODULE("net");
 
+#define LINK_TIMEOUT 3.5 /* a link not seen for this long is gone */
+
 static json_t *link_json(const struct net *n, const struct net_link *l)
 {
     return json_pack("{s:s, s:i, s:s, s:i}", "from", net_switch_name(n, l->a),
@@ -148,4 +150,20 @@ void net_saw_lldp(struct net *n, uint64_t dpid, uint32_t in_port, const struct p
     LOG_INF("link %s:%u -> %s:%u up", from->name, k->lldp_port, net_switch_name(n, dpid), in_port);
     net_emit(n, "link.up", link_json(n, &n->links[n->n_links - 1]));
     n->dirty = true;
+}
+
+void net_expire_links(struct net *n, double now)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n->n_links; i++) {
+        struct net_link *l = &n->links[i];
+        if (now - l->seen > LINK_TIMEOUT) {
+            LOG_INF("link %s:%u -> %s:%u timed out", net_switch_name(n, l->a), l->a_port,
+                    net_switch_name(n, l->b), l->b_port);
+            n->dirty = true;
+        } else {
+            n->links[j++] = *l;
+        }
+    }
+    n->n_links = j;
 }

@@ -172,6 +172,8 @@ void net_send_lldp(struct net *n);
 /* Switch 'dpid' got one of our probes 'k' on 'in_port': a link, found or
  * seen again. */
 void net_saw_lldp(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k, double now);
+/* Links not seen for a while are gone. */
+void net_expire_links(struct net *n, double now);
 
 /* net_hosts.c */
 void net_learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6], uint32_t ip,
@@ -182,9 +184,12 @@ void net_handle_arp(struct net *n, uint64_t dpid, uint32_t in_port, const struct
                     const uint8_t *frame, size_t len, double now);
 void net_handle_ipv4_miss(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k,
                           const uint8_t *frame, size_t len, double now);
+/* Packets held too long for an answer that never came are dropped. */
+void net_expire_pending(struct net *n, double now);
 
-/* net_sweep.c: asks switch 's' for its flows of minidc (net_flow_stats()
- * sweeps them). */
-void net_request_sweep(struct net *n, struct net_switch *s);
+/* net_sweep.c: asks the switches connected long enough for LLDP to have
+ * found their links for their flows of minidc, once per connection
+ * (net_flow_stats() sweeps them). */
+void net_request_sweeps(struct net *n, double now);
 
 #endif

@@ -9,7 +9,9 @@
 
 LOG_MODULE("net");
 
-void net_request_sweep(struct net *n, struct net_switch *s)
+#define SWEEP_DELAY 1.5 /* after a switch connects: time for LLDP before the sweep */
+
+static void request_sweep(struct net *n, struct net_switch *s)
 {
     struct ofp_msg m;
     ofp_flow_stats_request(&m, NET_COOKIE_MARK, NET_COOKIE_MARK_MASK);
@@ -85,4 +87,13 @@ void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *f
     n->stats.swept += swept;
     LOG_INF("switch %s: %zu flows of minidc found, %zu swept", s->name, s->n_seen, swept);
     n->dirty = true; /* re-assert everything wanted */
+}
+
+void net_request_sweeps(struct net *n, double now)
+{
+    for (size_t i = 0; i < n->n_sw; i++) {
+        struct net_switch *s = &n->sw[i];
+        if (s->connected && !s->sweep_requested && now - s->connected_at >= SWEEP_DELAY)
+            request_sweep(n, s);
+    }
 }
