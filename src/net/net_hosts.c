@@ -65,9 +65,7 @@ void net_learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6]
                  json_pack("{s:s, s:s, s:s, s:i, s:s, s:i}", "ip", ib, "mac", mb,
                            "from", net_switch_name(n, h->dpid), "from_port", (int)h->port,
                            "to", net_switch_name(n, dpid), "to_port", (int)port));
-        for (size_t i = 0; i < n->n_sw; i++)
-            if (n->sw[i].connected)
-                net_delete_cookie(n, n->sw[i].dpid, NET_COOKIE(NET_OWNER_HOST, ip));
+        net_delete_everywhere(n, NET_COOKIE(NET_OWNER_HOST, ip));
         n->stats.host_moves++;
     } else {
         xgrow(&n->hosts, &n->hosts_cap, n->n_hosts + 1, sizeof *n->hosts);

@@ -136,9 +136,7 @@ void net_saw_lldp(struct net *n, uint64_t dpid, uint32_t in_port, const struct p
         struct net_host *h = &n->hosts[i];
         if ((h->dpid == dpid && h->port == in_port) ||
             (h->dpid == k->lldp_dpid && h->port == k->lldp_port)) {
-            for (size_t w = 0; w < n->n_sw; w++)
-                if (n->sw[w].connected)
-                    net_delete_cookie(n, n->sw[w].dpid, NET_COOKIE(NET_OWNER_HOST, h->ip));
+            net_delete_everywhere(n, NET_COOKIE(NET_OWNER_HOST, h->ip));
         } else {
             n->hosts[j++] = *h;
         }

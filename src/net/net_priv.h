@@ -136,8 +136,10 @@ void net_emit(struct net *n, const char *type, json_t *data);
 void net_flow_init(struct ofp_msg *m, uint8_t table, uint16_t prio, uint64_t cookie);
 /* Appends an apply-actions instruction to flow-mod 'm': its actions. */
 struct ofp_actions *net_flow_apply(struct ofp_msg *m);
-/* Deletes the flows with 'cookie' from every table of switch 'dpid'. */
+/* Deletes the flows with 'cookie' from every table of switch 'dpid', or of
+ * every connected switch. */
 void net_delete_cookie(struct net *n, uint64_t dpid, uint64_t cookie);
+void net_delete_everywhere(struct net *n, uint64_t cookie);
 /* A packet-out of a copy of 'data' with 'actions' (taken: left empty). */
 void net_packet_out(struct net *n, uint64_t dpid, uint32_t in_port, const uint8_t *data, size_t len,
                     struct ofp_actions *actions);

@@ -116,9 +116,7 @@ uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint
         if (i == n->n_nats)
             return 0;
         json_t *ev = nat_json(n, &n->nats[i]);
-        for (size_t w = 0; w < n->n_sw; w++)
-            if (n->sw[w].connected)
-                net_delete_cookie(n, n->sw[w].dpid, cookie);
+        net_delete_everywhere(n, cookie);
         n->nats[i] = n->nats[--n->n_nats];
         LOG_INF("rewrite of %s removed", json_string_value(json_object_get(ev, "old")));
         net_emit(n, "rewrite.removed", ev);
@@ -129,9 +127,7 @@ uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint
     /* The old address is the rewrite's now, no host's. */
     struct net_host *h = net_find_host_ip(n, old_ip);
     if (h) {
-        for (size_t w = 0; w < n->n_sw; w++)
-            if (n->sw[w].connected)
-                net_delete_cookie(n, n->sw[w].dpid, NET_COOKIE(NET_OWNER_HOST, old_ip));
+        net_delete_everywhere(n, NET_COOKIE(NET_OWNER_HOST, old_ip));
         *h = n->hosts[--n->n_hosts];
     }
     if (i == n->n_nats) {

@@ -56,6 +56,13 @@ void net_delete_cookie(struct net *n, uint64_t dpid, uint64_t cookie)
     net_send_msg(n, dpid, &m);
 }
 
+void net_delete_everywhere(struct net *n, uint64_t cookie)
+{
+    for (size_t i = 0; i < n->n_sw; i++)
+        if (n->sw[i].connected)
+            net_delete_cookie(n, n->sw[i].dpid, cookie);
+}
+
 void net_packet_out(struct net *n, uint64_t dpid, uint32_t in_port, const uint8_t *data, size_t len,
                     struct ofp_actions *actions)
 {
