@@ -127,7 +127,8 @@ const struct net_lb *net_find_lb(const struct net *n, uint32_t vip);
 struct net_switch *net_switch_of_subnet(const struct net *n, const struct topo_subnet *sn);
 
 /* net_send.c */
-/* Sends 'm' to switch 'dpid' and frees what 'm' holds (not 'm' itself). */
+/* Sends 'm' to switch 'dpid' as OpenFlow 1.3, counts it, and frees what 'm'
+ * holds (not 'm' itself). */
 void net_send_msg(struct net *n, uint64_t dpid, struct ofp_msg *m);
 /* Publishes event 'type' with 'data' (taken). */
 void net_emit(struct net *n, const char *type, json_t *data);
@@ -166,6 +167,8 @@ void net_lb_mac(uint32_t vip, uint8_t mac[6]);
 void net_install_lb(struct net *n, const struct net_lb *b);
 
 /* net_links.c */
+/* The broadcast flow of every connected switch: out of its up ports that
+ * are edge ports or on a spanning tree of the links. */
 void net_install_flood(struct net *n);
 /* Removes the links of port 'port' of switch 'dpid', or of all its ports. */
 void net_remove_links_of(struct net *n, uint64_t dpid, uint32_t port, bool whole_switch);
