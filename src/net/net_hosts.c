@@ -1,6 +1,6 @@
 /* net_hosts: hosts learned from what they send on edge ports (or placed by
- * net_host_place()), ARP answered, relayed or probed, and packets held while
- * their destination is asked for. */
+ * net_host_place()), ARP answered or relayed, and packets held while their
+ * destination is asked for (net_arp_probe()). */
 #include "net/net_priv.h"
 
 #include <stdlib.h>
