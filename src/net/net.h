@@ -34,13 +34,15 @@ struct net *net_create(const struct topo *t, const struct net_io *io);
 void net_destroy(struct net *n);
 
 /* A switch finished its handshake: features and port descriptions known. */
-void net_switch_up(struct net *n, uint64_t dpid, const struct ofp_port *ports, size_t n_ports, double now);
+void net_switch_up(struct net *n, uint64_t dpid, const struct ofp_port *ports, size_t n_ports,
+                   double now);
 void net_switch_down(struct net *n, uint64_t dpid);
 void net_port_status(struct net *n, uint64_t dpid, uint8_t reason, const struct ofp_port *port);
 void net_packet_in(struct net *n, uint64_t dpid, const struct ofp_msg *msg, double now);
 /* Flow statistics for the sweep after a (re)connection; 'more' while more
  * parts follow. */
-void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *flows, size_t n_flows, bool more);
+void net_flow_stats(struct net *n, uint64_t dpid, const struct ofp_flow_stats *flows,
+                    size_t n_flows, bool more);
 /* Periodic work: LLDP probes, link expiry, sweeps, recomputation.  Call
  * every 100 ms or so. */
 void net_tick(struct net *n, double now);
@@ -52,11 +54,13 @@ void net_host_place(struct net *n, uint32_t ip, const uint8_t mac[6], uint64_t d
 
 /* Address rewrite for a VM moved across subnets (flows.h): packets to
  * 'old_ip' get 'new_ip' and 'mac' as destination at switch 'at' (0: where
- * the topology's controller.rewrite-at says, net_rewrite_switch()), packets from 'new_ip' get 'old_ip' as source there; the old
- * address is answered in ARP with 'mac'.  Replaces any rewrite of 'old_ip'
- * (never stacks); 'new_ip' 0 or equal to 'old_ip' removes it.  Returns the
- * switch used (0 when removed). */
-uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6], uint64_t at);
+ * the topology's controller.rewrite-at says, net_rewrite_switch()), packets
+ * from 'new_ip' get 'old_ip' as source there; the old address is answered
+ * in ARP with 'mac'.  Replaces any rewrite of 'old_ip' (never stacks);
+ * 'new_ip' 0 or equal to 'old_ip' removes it.  Returns the switch used (0
+ * when removed). */
+uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6],
+                     uint64_t at);
 json_t *net_nats_json(const struct net *n);
 /* Where a rewrite to 'new_ip' goes: the root switch, or with rewrite-at
  * nearest the switch of new_ip's subnet (the first every packet of the VM
@@ -68,12 +72,14 @@ uint64_t net_root_switch(const struct net *n);
 
 /* An on-demand load balancer: clients that address 'vip' are spread over
  * 'count' backends (addresses and MACs; one may be 'vip' itself, the
- * original VM in place) by select groups at switch 'at' (0: the root), each
- * connection kept on one backend; the backends' replies get 'vip' back as
- * their source.  Replaces any balancer or rewrite of 'vip'; fewer than two
- * backends removes it.  Returns the switch used. */
-uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count,
-                    uint64_t at);
+ * original VM in place) by select groups at switch 'at', each connection
+ * kept on one backend; the backends' replies get 'vip' back as their
+ * source.  'at' 0: of the switches net_lb_switch() gives for the first
+ * backend and each other one, the nearest the root.  Replaces any balancer
+ * or rewrite of 'vip'; fewer than two backends removes it.  Returns the
+ * switch used (0 when removed). */
+uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6],
+                    size_t count, uint64_t at);
 json_t *net_lbs_json(const struct net *n);
 /* Where a balancer over addresses 'a' and 'b' goes: the lowest switch common
  * to their subnets' switches (the root when they share a subnet). */

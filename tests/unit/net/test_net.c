@@ -1,6 +1,6 @@
-/* Tests of src/net/net.c, the network logic, driven by events with a fake
- * send that records the OpenFlow messages: ARP answers, host learning and
- * moves, routes along the links LLDP found, the sweep after a reconnect. */
+/* Tests of src/net, the network logic, through net.h: driven by events with
+ * a fake send that records the OpenFlow messages: ARP answers, host learning
+ * and moves, routes along the links LLDP found, the sweep after a reconnect. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,0 +1,353 @@
+/* net_lb: on-demand load balancers (see flows.h): the switch that
+ * balances, its select groups and flows and those steering traffic to it,
+ * setting and removing a balancer, and the view of them. */
+#include "net/net_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/flows.h"
+#include "net/pkt.h"
+#include "topo/topo_graph.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+LOG_MODULE("net");
+
+/* The MAC clients get in ARP for a balanced address: the switches carry
+ * frames to it to the balancer. */
+void net_lb_mac(uint32_t vip, uint8_t mac[6])
+{
+    mac[0] = 0x02, mac[1] = 0x6c, mac[2] = (uint8_t)(vip >> 24), mac[3] = (uint8_t)(vip >> 16),
+    mac[4] = (uint8_t)(vip >> 8), mac[5] = (uint8_t)vip;
+}
+
+static uint32_t lb_group_id(const struct net_lb *b, uint32_t port)
+{
+    return (b->vip & 0xfffffu) << 10 | (port & 0x3ffu);
+}
+
+/* Where each backend of 'b' is, as seen from the balancing switch: its host
+ * ('host', NULL while the network does not know it: it is probed, and its
+ * bucket comes when it answers, net_learn()) and the balancer's port towards
+ * it ('port', 0 while unknown).  Returns how many backends have a port. */
+static size_t lb_place_backends(struct net *n, const struct net_lb *b,
+                                const struct net_host *host[NET_LB_MAX], uint32_t port[NET_LB_MAX])
+{
+    size_t ns = n->n_sw + 1;
+    uint32_t *tmp = xmalloc(ns * sizeof *tmp);
+    bool *rtmp = xmalloc(ns * sizeof *rtmp);
+    size_t at_i = ns;
+    for (size_t i = 0; i < n->n_sw; i++)
+        if (n->sw[i].dpid == b->at)
+            at_i = i;
+    for (size_t k = 0; k < b->n_be; k++) {
+        const struct net_host *h = net_find_host_ip(n, b->be[k].ip);
+        host[k] = h;
+        if (!h)
+            net_arp_probe(n, b->be[k].ip); /* its bucket comes when it answers (net_learn()) */
+        if (!h || at_i == ns)
+            continue;
+        if (h->dpid == b->at) {
+            port[k] = h->port;
+        } else {
+            net_ports_towards(n, h->dpid, tmp, rtmp);
+            port[k] = rtmp[at_i] ? tmp[at_i] : 0;
+        }
+    }
+    free(tmp), free(rtmp);
+    size_t placed = 0;
+    for (size_t k = 0; k < b->n_be; k++)
+        placed += port[k] != 0;
+    return placed;
+}
+
+/* At switch 'i', not the balancer: a backend at the balanced address itself
+ * (the original VM in place) is reached by its MAC once the balancer chose
+ * it. */
+static void lb_direct(struct net *n, const struct net_lb *b, const struct net_host *const *host,
+                      size_t i, uint64_t cookie)
+{
+    const struct net_switch *s = &n->sw[i];
+    size_t ns = n->n_sw + 1;
+    uint32_t *tmp = xmalloc(ns * sizeof *tmp);
+    bool *rtmp = xmalloc(ns * sizeof *rtmp);
+    for (size_t k = 0; k < b->n_be; k++) {
+        const struct net_host *h = host[k];
+        if (b->be[k].ip != b->vip || !h)
+            continue;
+        uint32_t out = h->dpid == s->dpid ? h->port : 0;
+        if (!out) {
+            net_ports_towards(n, h->dpid, tmp, rtmp);
+            if (!rtmp[i])
+                continue;
+            out = tmp[i];
+        }
+        struct ofp_msg m;
+        net_flow_init(&m, NET_TABLE_CLASSIFY, NET_PRIO_LB_DIRECT, cookie);
+        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+        ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, b->be[k].mac, 6, NULL);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, b->vip);
+        ofp_action_output(net_flow_apply(&m), out);
+        net_send_msg(n, s->dpid, &m);
+    }
+    free(tmp), free(rtmp);
+}
+
+/* At switch 'dpid', not the balancer, whose port 'port' leads there: the
+ * balanced address lives at the balancer; the backends' replies go there to
+ * get it back as their source. */
+static void lb_steer(struct net *n, const struct net_lb *b, uint64_t dpid, uint64_t cookie,
+                     uint32_t port)
+{
+    uint8_t vmac[6];
+    net_lb_mac(b->vip, vmac);
+    net_route_dst(n, dpid, cookie, NET_PRIO_HOST + 10, b->vip, vmac, port);
+    for (size_t k = 0; k < b->n_be; k++)
+        if (b->be[k].ip != b->vip)
+            net_steer_src(n, dpid, cookie, b->be[k].ip, port);
+}
+
+static void lb_group_delete(struct net *n, uint64_t dpid, uint32_t gid)
+{
+    struct ofp_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = OFPT_GROUP_MOD;
+    m.group_mod.command = OFPGC_DELETE;
+    m.group_mod.group_id = gid;
+    net_send_msg(n, dpid, &m);
+}
+
+/* Group 'gid' of switch 'dpid' for packets in on port 'no': a bucket per
+ * backend with a port ('port', lb_place_backends()), which takes the
+ * backend's MAC, its address and the way to it (IN_PORT when that is 'no'). */
+static void lb_group_add(struct net *n, const struct net_lb *b, uint64_t dpid, uint32_t gid,
+                         uint32_t no, const uint32_t port[NET_LB_MAX])
+{
+    struct ofp_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = OFPT_GROUP_MOD;
+    m.group_mod.command = OFPGC_ADD;
+    m.group_mod.type = OFPGT_SELECT;
+    m.group_mod.group_id = gid;
+    m.group_mod.buckets = xcalloc(b->n_be + 1, sizeof *m.group_mod.buckets);
+    for (size_t k = 0; k < b->n_be; k++) {
+        if (!port[k])
+            continue;
+        struct ofp_bucket *bk = &m.group_mod.buckets[m.group_mod.n_buckets++];
+        bk->weight = 1;
+        bk->watch_port = OFPP_ANY;
+        bk->watch_group = OFPG_ANY;
+        ofp_action_set_field(&bk->actions, OXM_ETH_DST, b->be[k].mac, 6);
+        if (b->be[k].ip != b->vip) {
+            uint8_t ip[4];
+            net_ip_bytes(b->be[k].ip, ip);
+            ofp_action_set_field(&bk->actions, OXM_IPV4_DST, ip, 4);
+        }
+        ofp_action_output(&bk->actions, port[k] == no ? OFPP_IN_PORT : port[k]);
+    }
+    net_send_msg(n, dpid, &m);
+}
+
+/* The flows that give group 'gid' what comes in on port 'no' for the
+ * balanced address, routed (addressed to the gateway) or not. */
+static void lb_group_flows(struct net *n, const struct net_lb *b, uint64_t dpid, uint64_t cookie,
+                           uint32_t gid, uint32_t no)
+{
+    for (int routed = 1; routed >= 0; routed--) {
+        struct ofp_msg m;
+        net_flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_LB_ROUTED : NET_PRIO_LB, cookie);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IN_PORT, no);
+        if (routed)
+            ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
+        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, b->vip);
+        struct ofp_actions *a = net_flow_apply(&m);
+        if (routed) {
+            ofp_actions_push(a, OFPAT_DEC_NW_TTL);
+            ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
+        }
+        ofp_actions_push(a, OFPAT_GROUP)->arg = gid;
+        net_send_msg(n, dpid, &m);
+    }
+}
+
+/* The balancer, switch 's': a group per port, and the rewrite of the
+ * replies. */
+static void lb_balancer(struct net *n, const struct net_lb *b, const struct net_switch *s,
+                        uint64_t cookie, const uint32_t port[NET_LB_MAX])
+{
+    for (size_t p = 0; p < s->n_ports; p++) {
+        uint32_t no = s->ports[p].no;
+        if (no >= OFPP_MAX)
+            continue;
+        uint32_t gid = lb_group_id(b, no);
+        lb_group_delete(n, s->dpid, gid);
+        lb_group_add(n, b, s->dpid, gid, no, port);
+        lb_group_flows(n, b, s->dpid, cookie, gid, no);
+    }
+    /* Replies: the backend's address becomes the balanced one. */
+    for (size_t k = 0; k < b->n_be; k++)
+        if (b->be[k].ip != b->vip)
+            net_rewrite_src(n, s->dpid, cookie, b->be[k].ip, b->vip);
+}
+
+/* Installs balancer 'b' (see flows.h): one select group per port of the
+ * balancing switch (a bucket whose backend lies behind the packet's own
+ * port must say IN_PORT), flows sending the address to it, and the return
+ * rewrite of the backends' sources. */
+void net_install_lb(struct net *n, const struct net_lb *b)
+{
+    size_t ns = n->n_sw + 1;
+    uint32_t *to_at = xmalloc(ns * sizeof *to_at);
+    bool *reach_at = xmalloc(ns * sizeof *reach_at);
+    net_ports_towards(n, b->at, to_at, reach_at);
+    uint64_t cookie = NET_COOKIE(NET_OWNER_LB, b->vip);
+    uint32_t be_port[NET_LB_MAX] = {0};
+    const struct net_host *be_host[NET_LB_MAX] = {0};
+    size_t placed = lb_place_backends(n, b, be_host, be_port);
+    /* While no backend's place is known (just after a restart), the
+     * balancing switch keeps what it has: groups without a bucket would drop
+     * what its groups of before still deliver.  The backends are probed, and
+     * net_learn() comes back here. */
+    for (size_t i = 0; i < n->n_sw; i++) {
+        const struct net_switch *s = &n->sw[i];
+        if (!s->connected || (s->dpid == b->at && !placed))
+            continue;
+        net_delete_cookie(n, s->dpid, cookie);
+        if (s->dpid == b->at) {
+            lb_balancer(n, b, s, cookie, be_port);
+        } else {
+            lb_direct(n, b, be_host, i, cookie);
+            if (reach_at[i])
+                lb_steer(n, b, s->dpid, cookie, to_at[i]);
+        }
+    }
+    free(to_at), free(reach_at);
+}
+
+uint64_t net_lb_switch(const struct net *n, uint32_t a, uint32_t b)
+{
+    const struct topo *t = n->t;
+    const struct topo_subnet *sa = net_subnet_of(n, a), *sb = net_subnet_of(n, b);
+    uint64_t root = net_root_switch(n);
+    if (!sa || !sb || sa == sb)
+        return root;
+    /* The switch of the path between the two subnets' switches that is
+     * nearest the root (their lowest common switch in the tree). */
+    int *da = xmalloc(t->n_nodes * sizeof *da), *db = xmalloc(t->n_nodes * sizeof *db);
+    topo_graph_crossed(n->graph, sa->sw, da);
+    topo_graph_crossed(n->graph, sb->sw, db);
+    int dab = da[sb->sw];
+    int best = 1 << 30;
+    uint64_t at = root;
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        if (t->nodes[i].kind != TOPO_SWITCH)
+            continue;
+        if (da[i] < 0 || db[i] < 0 || da[i] + db[i] - 1 != dab)
+            continue; /* not on a shortest path between them */
+        int dr = n->root >= 0 ? n->root_dist[i] : 0;
+        if (dr < best)
+            best = dr, at = t->nodes[i].dpid;
+    }
+    free(da);
+    free(db);
+    return at;
+}
+
+static json_t *lb_json(const struct net *n, const struct net_lb *b)
+{
+    char v[16], ib[16], mb[18];
+    json_t *be = json_array();
+    for (size_t k = 0; k < b->n_be; k++)
+        json_array_append_new(be, json_pack("{s:s, s:s}", "ip", topo_ip_str(b->be[k].ip, ib), "mac",
+                                            pkt_mac_str(b->be[k].mac, mb)));
+    return json_pack("{s:s, s:s, s:o}", "address", topo_ip_str(b->vip, v),
+                     "switch", net_switch_name(n, b->at), "backends", be);
+}
+
+/* Removes balancer 'i': its flows everywhere, its groups at its switch. */
+static void lb_remove(struct net *n, size_t i)
+{
+    uint64_t cookie = NET_COOKIE(NET_OWNER_LB, n->lbs[i].vip);
+    json_t *ev = lb_json(n, &n->lbs[i]);
+    for (size_t w = 0; w < n->n_sw; w++)
+        if (n->sw[w].connected) {
+            net_delete_cookie(n, n->sw[w].dpid, cookie);
+            for (size_t p = 0; n->sw[w].dpid == n->lbs[i].at && p < n->sw[w].n_ports; p++)
+                lb_group_delete(n, n->sw[w].dpid, lb_group_id(&n->lbs[i], n->sw[w].ports[p].no));
+        }
+    n->lbs[i] = n->lbs[--n->n_lbs];
+    net_emit(n, "balancer.removed", ev);
+}
+
+/* The switch common to every backend's subnet nearest the root. */
+static uint64_t lb_switch_for(const struct net *n, const uint32_t *ips, size_t count)
+{
+    uint64_t at = net_root_switch(n);
+    int best = -1;
+    for (size_t k = 1; k < count; k++) {
+        uint64_t c = net_lb_switch(n, ips[0], ips[k]);
+        long ci = -1;
+        for (size_t j = 0; j < n->t->n_nodes; j++)
+            if (n->t->nodes[j].kind == TOPO_SWITCH && n->t->nodes[j].dpid == c)
+                ci = (long)j;
+        int d = ci >= 0 && n->root >= 0 ? n->root_dist[ci] : 0;
+        if (best < 0 || d < best)
+            best = d, at = c;
+    }
+    return at;
+}
+
+uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6],
+                    size_t count, uint64_t at)
+{
+    size_t i = 0;
+    while (i < n->n_lbs && n->lbs[i].vip != vip)
+        i++;
+    if (count < 2) {
+        if (i < n->n_lbs)
+            lb_remove(n, i);
+        return 0;
+    }
+    bool created = i == n->n_lbs;
+    if (created) {
+        xgrow(&n->lbs, &n->lbs_cap, n->n_lbs + 1, sizeof *n->lbs);
+        n->n_lbs++;
+    }
+    struct net_lb *b = &n->lbs[i];
+    if (!at)
+        at = lb_switch_for(n, ips, count);
+    if (!created && b->at != at) {
+        net_lb_set(n, vip, NULL, NULL, 0, 0);
+        return net_lb_set(n, vip, ips, macs, count, at);
+    }
+    b->vip = vip;
+    b->at = at;
+    b->n_be = count < NET_LB_MAX ? count : NET_LB_MAX;
+    for (size_t k = 0; k < b->n_be; k++) {
+        b->be[k].ip = ips[k];
+        memcpy(b->be[k].mac, macs[k], 6);
+    }
+    /* A rewrite of the same address is the balancer's job now. */
+    if (net_find_nat(n, vip)) {
+        uint8_t zero[6] = {0};
+        net_nat_set(n, vip, 0, zero, 0);
+    }
+    net_install_lb(n, b);
+    for (size_t k = 0; k < n->n_hosts; k++)
+        net_install_host(n, &n->hosts[k], b->at);
+    json_t *ev = lb_json(n, b);
+    LOG_INF("balancer for %s at %s, %zu backends",
+            json_string_value(json_object_get(ev, "address")), net_switch_name(n, b->at), b->n_be);
+    net_emit(n, created ? "balancer.created" : "balancer.changed", ev);
+    return b->at;
+}
+
+json_t *net_lbs_json(const struct net *n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n->n_lbs; i++)
+        json_array_append_new(arr, lb_json(n, &n->lbs[i]));
+    return arr;
+}
