@@ -45,7 +45,7 @@ struct xrec {
     bool clone, balance;
     bool finish_sent;           /* the destination may have been told to start its copy */
     uint32_t addr;              /* a move across subnets: the destination's address (0: none) */
-    json_t *src_spec, *dst_spec; /* the VM at the source, and as the destination makes it (vm_spec) */
+    json_t *src_spec, *dst_spec; /* the VM at the source, and as the destination makes it (vrec_spec) */
     char *phase;
 };
 
@@ -89,8 +89,8 @@ struct vmctl {
     struct vmctl_hooks hooks;
 };
 
-static json_t *error_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static json_t *error_json(const char *fmt, ...)
+static json_t *vmctl_error_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_t *vmctl_error_json(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -103,21 +103,21 @@ static json_t *error_json(const char *fmt, ...)
 
 /* ---- topology lookups ---- */
 
-static const struct topo_node *server_node(const struct vmctl *v, const char *name)
+static const struct topo_node *vmctl_server_node(const struct vmctl *v, const char *name)
 {
     long i = name ? topo_find(v->t, name) : -1;
     return i >= 0 && v->t->nodes[i].kind == TOPO_SERVER ? &v->t->nodes[i] : NULL;
 }
 
-static const struct topo_subnet *server_subnet(const struct vmctl *v, const char *server)
+static const struct topo_subnet *vmctl_server_subnet(const struct vmctl *v, const char *server)
 {
-    const struct topo_node *n = server_node(v, server);
+    const struct topo_node *n = vmctl_server_node(v, server);
     return n ? &v->t->subnets[n->subnet] : NULL;
 }
 
 /* ---- talking to agents (blocking; operation and poller threads only) ---- */
 
-/* agent_call's failures, all negative: the agent answered no (its message
+/* vmctl_agent_call's failures, all negative: the agent answered no (its message
  * in '*err'), or that it has no such VM; the request never reached it (it
  * did nothing); or the request went and no answer came (the agent may have
  * done it, or be doing it still). */
@@ -128,10 +128,10 @@ enum {
     AGENT_NO_ANSWER = -4,
 };
 
-static int agent_call(struct vmctl *v, const char *server, const char *method, const char *path, json_t *body,
+static int vmctl_agent_call(struct vmctl *v, const char *server, const char *method, const char *path, json_t *body,
                       json_t **out, int timeout_ms, char **err)
 {
-    const struct topo_node *n = server_node(v, server);
+    const struct topo_node *n = vmctl_server_node(v, server);
     char addr[16];
     *out = NULL;
     if (!n || !n->mgmt) {
@@ -171,7 +171,7 @@ static int agent_call(struct vmctl *v, const char *server, const char *method, c
 
 /* ---- inventory (lock held) ---- */
 
-static uint32_t parse_ip(const char *s)
+static uint32_t vmctl_parse_ip(const char *s)
 {
     unsigned b[4] = {0};
     if (!s || sscanf(s, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]) != 4)
@@ -202,7 +202,7 @@ static void xrec_free(struct xrec *x)
 
 /* Writes what a restarted minidcd cannot learn from the agents (see
  * vmctl.h); replaced whole, never half-written. */
-static void save_state(struct vmctl *v)
+static void vmctl_save_state(struct vmctl *v)
 {
     if (!v->state_file)
         return;
@@ -228,7 +228,7 @@ static void save_state(struct vmctl *v)
     json_decref(st);
 }
 
-static struct vrec *find_vm(struct vmctl *v, const char *name)
+static struct vrec *vrec_find(struct vmctl *v, const char *name)
 {
     for (size_t i = 0; i < v->n_vms; i++)
         if (!strcmp(v->vms[i]->name, name))
@@ -257,7 +257,7 @@ static void vrec_why(struct vrec *r, const char *fmt, ...)
     r->why = s;
 }
 
-static void remove_vm(struct vmctl *v, struct vrec *r)
+static void vrec_remove(struct vmctl *v, struct vrec *r)
 {
     for (size_t i = 0; i < v->n_vms; i++)
         if (v->vms[i] == r) {
@@ -282,7 +282,7 @@ static bool addr_taken(const struct vmctl *v, uint32_t a)
 }
 
 /* The lowest free address of 'sn', or 0 when it is full. */
-static uint32_t alloc_addr(const struct vmctl *v, const struct topo_subnet *sn)
+static uint32_t vmctl_alloc_addr(const struct vmctl *v, const struct topo_subnet *sn)
 {
     uint32_t mask = topo_prefix_mask(sn->prefix.len), net = sn->prefix.addr & mask, bcast = net | ~mask;
     for (uint32_t a = net + 1; a < bcast; a++)
@@ -291,13 +291,13 @@ static uint32_t alloc_addr(const struct vmctl *v, const struct topo_subnet *sn)
     return 0;
 }
 
-static struct vrec *new_vm(struct vmctl *v, const char *name, const char *server, unsigned mem, unsigned cpus,
+static struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, unsigned mem, unsigned cpus,
                            const char *state, json_t **out)
 {
-    const struct topo_subnet *sn = server_subnet(v, server);
-    uint32_t a = alloc_addr(v, sn);
+    const struct topo_subnet *sn = vmctl_server_subnet(v, server);
+    uint32_t a = vmctl_alloc_addr(v, sn);
     if (!a) {
-        *out = error_json("subnet %s has no free address left", sn->name);
+        *out = vmctl_error_json("subnet %s has no free address left", sn->name);
         return NULL;
     }
     struct vrec *r = xcalloc(1, sizeof *r);
@@ -334,7 +334,7 @@ static json_t *vrec_json(const struct vrec *r)
 }
 
 /* Body the agents take to make a VM. */
-static json_t *vm_spec(const struct vrec *r)
+static json_t *vrec_spec(const struct vrec *r)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip, "gw", r->gw,
                      "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
@@ -369,7 +369,7 @@ static struct xrec *xrec_load(const struct vmctl *v, json_t *o)
     const char *src = json_string_value(json_object_get(o, "from")), *dst = json_string_value(json_object_get(o, "to"));
     const char *as = json_string_value(json_object_get(o, "as"));
     json_t *ss = json_object_get(o, "source"), *ds = json_object_get(o, "destination");
-    if (!vm || !kind || !as || !server_node(v, src) || !server_node(v, dst) || !json_is_object(ss) ||
+    if (!vm || !kind || !as || !vmctl_server_node(v, src) || !vmctl_server_node(v, dst) || !json_is_object(ss) ||
         !json_is_object(ds) || (strcmp(kind, "move") && strcmp(kind, "clone")))
         return NULL;
     struct xrec *x = xcalloc(1, sizeof *x);
@@ -380,7 +380,7 @@ static struct xrec *xrec_load(const struct vmctl *v, json_t *o)
     x->clone = !strcmp(kind, "clone");
     x->balance = json_is_true(json_object_get(o, "balance"));
     x->finish_sent = json_is_true(json_object_get(o, "finish_sent"));
-    x->addr = parse_ip(json_string_value(json_object_get(o, "address")));
+    x->addr = vmctl_parse_ip(json_string_value(json_object_get(o, "address")));
     x->src_spec = json_incref(ss);
     x->dst_spec = json_incref(ds);
     x->phase = xstrdup(json_string_value(json_object_get(o, "phase")) ?: "");
@@ -400,11 +400,11 @@ static struct vrec *vrec_found(struct vmctl *v, const char *name, const char *se
     r->mac = xstrdup(json_string_value(json_object_get(a, "mac")) ?: "");
     r->ip = xstrdup(ip);
     r->gw = xstrdup(json_string_value(json_object_get(a, "gw")) ?: "");
-    r->addr = r->home = parse_ip(ip);
+    r->addr = r->home = vmctl_parse_ip(ip);
     json_t *was = json_object_get(v->saved, name);
     if (was && !strcmp(json_string_value(json_object_get(was, "mac")) ?: "", r->mac)) {
-        r->home = parse_ip(json_string_value(json_object_get(was, "address"))) ?: r->addr;
-        r->serves = parse_ip(json_string_value(json_object_get(was, "serves")));
+        r->home = vmctl_parse_ip(json_string_value(json_object_get(was, "address"))) ?: r->addr;
+        r->serves = vmctl_parse_ip(json_string_value(json_object_get(was, "serves")));
         r->restored = r->home != r->addr || r->serves;
     }
     r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
@@ -425,7 +425,7 @@ static void vrec_place(struct vrec *r, const char *server, const json_t *a)
         free(r->ip), free(r->gw);
         r->ip = xstrdup(ip);
         r->gw = xstrdup(gw);
-        r->addr = parse_ip(ip);
+        r->addr = vmctl_parse_ip(ip);
     }
     r->next = 0;
 }
@@ -466,7 +466,7 @@ static void op_phase(struct op *o, const char *name)
     if (x) {
         free(x->phase);
         x->phase = xstrdup(name);
-        save_state(v);
+        vmctl_save_state(v);
     }
     pthread_mutex_unlock(&v->lock);
 }
@@ -500,7 +500,7 @@ static void op_end(struct op *o, char *err)
         v->changed = o->ended;
     }
     v->threads--;
-    save_state(v);
+    vmctl_save_state(v);
     pthread_mutex_unlock(&v->lock);
     if (err)
         LOG_ERR_("%s %s failed after %.2f s: %s", o->kind, o->vm, o->ended - o->started, err);
@@ -524,6 +524,15 @@ static void op_end(struct op *o, char *err)
         json_object_del(d, "id");
         v->hooks.publish(v->hooks.ctx, type, d);
     }
+}
+
+static void op_free(struct op *o)
+{
+    if (!o)
+        return;
+    free(o->kind), free(o->vm), free(o->target), free(o->current), free(o->error);
+    json_decref(o->phases), json_decref(o->result), json_decref(o->args);
+    free(o);
 }
 
 /* Starts 'fn' on a new operation for VM record 'r' (which it holds); lock
@@ -554,9 +563,7 @@ static int op_start(struct vmctl *v, const char *kind, struct vrec *r, const cha
                 struct op *old = v->ops[i];
                 memmove(&v->ops[i], &v->ops[i + 1], (v->n_ops - i - 1) * sizeof *v->ops);
                 v->n_ops--;
-                free(old->kind), free(old->vm), free(old->target), free(old->current), free(old->error);
-                json_decref(old->phases), json_decref(old->result), json_decref(old->args);
-                free(old);
+                op_free(old);
                 break;
             }
     }
@@ -578,7 +585,7 @@ static int op_start(struct vmctl *v, const char *kind, struct vrec *r, const cha
             v->ops_running--;
         v->threads--;
         r->op = 0;
-        *out = error_json("cannot start a thread");
+        *out = vmctl_error_json("cannot start a thread");
         return 503;
     }
     pthread_attr_destroy(&at);
@@ -591,10 +598,10 @@ static int op_start(struct vmctl *v, const char *kind, struct vrec *r, const cha
  * (so it can work without the lock). */
 static struct vrec *op_vm(struct op *o)
 {
-    return find_vm(o->v, o->vm);
+    return vrec_find(o->v, o->vm);
 }
 
-static void release(struct op *o, const char *state)
+static void op_release(struct op *o, const char *state)
 {
     pthread_mutex_lock(&o->v->lock);
     struct vrec *r = op_vm(o);
@@ -605,20 +612,20 @@ static void release(struct op *o, const char *state)
     pthread_mutex_unlock(&o->v->lock);
 }
 
-static void drop(struct op *o, const char *name)
+static void op_drop(struct op *o, const char *name)
 {
     pthread_mutex_lock(&o->v->lock);
-    struct vrec *r = find_vm(o->v, name);
+    struct vrec *r = vrec_find(o->v, name);
     if (r)
-        remove_vm(o->v, r);
+        vrec_remove(o->v, r);
     pthread_mutex_unlock(&o->v->lock);
 }
 
 /* Whether 'server' has 'mib' free for VMs; says why not in '*err'. */
-static int check_room(struct vmctl *v, const char *server, unsigned mib, char **err)
+static int vmctl_check_room(struct vmctl *v, const char *server, unsigned mib, char **err)
 {
     json_t *info;
-    if (agent_call(v, server, "GET", "/v1/info", NULL, &info, 5000, err) < 0)
+    if (vmctl_agent_call(v, server, "GET", "/v1/info", NULL, &info, 5000, err) < 0)
         return -1;
     json_int_t free_mib = json_integer_value(json_object_get(info, "free_mib"));
     json_int_t cap = json_integer_value(json_object_get(info, "capacity_mib"));
@@ -631,7 +638,7 @@ static int check_room(struct vmctl *v, const char *server, unsigned mib, char **
     return 0;
 }
 
-static void parse_mac(const char *s, uint8_t mac[6])
+static void vmctl_parse_mac(const char *s, uint8_t mac[6])
 {
     unsigned b[6] = {0};
     sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]);
@@ -641,7 +648,7 @@ static void parse_mac(const char *s, uint8_t mac[6])
 
 /* Has the network balance 'vip' over the VMs that serve it now; a single
  * one left at another address gets the plain rewrite back.  Lock not held. */
-static const char *rebalance(struct vmctl *v, uint32_t vip)
+static const char *vmctl_rebalance(struct vmctl *v, uint32_t vip)
 {
     uint32_t ips[16];
     uint8_t macs[16][6];
@@ -650,13 +657,13 @@ static const char *rebalance(struct vmctl *v, uint32_t vip)
     for (size_t i = 0; i < v->n_vms && n < 16; i++)
         if (v->vms[i]->serves == vip) {
             ips[n] = v->vms[i]->addr;
-            parse_mac(v->vms[i]->mac, macs[n++]);
+            vmctl_parse_mac(v->vms[i]->mac, macs[n++]);
         }
     if (n == 1) {
         for (size_t i = 0; i < v->n_vms; i++)
             if (v->vms[i]->serves == vip)
                 v->vms[i]->serves = 0;
-        save_state(v);
+        vmctl_save_state(v);
     }
     pthread_mutex_unlock(&v->lock);
     const char *at = v->hooks.balance ? v->hooks.balance(v->hooks.ctx, vip, ips, (const uint8_t(*)[6])macs, n) : NULL;
@@ -674,25 +681,25 @@ static void *boot_thread(void *arg)
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o);
     char *server = xstrdup(r->server);
-    json_t *spec = vm_spec(r);
+    json_t *spec = vrec_spec(r);
     unsigned mem = r->memory_mib;
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     json_t *reply = NULL;
     op_phase(o, "check");
-    if (check_room(v, server, mem, &err) == 0) {
+    if (vmctl_check_room(v, server, mem, &err) == 0) {
         op_phase(o, "boot");
-        int rc = agent_call(v, server, "POST", "/v1/vms", spec, &reply, 180000, &err);
-        spec = NULL; /* taken by agent_call */
+        int rc = vmctl_agent_call(v, server, "POST", "/v1/vms", spec, &reply, 180000, &err);
+        spec = NULL; /* taken by vmctl_agent_call */
         if (rc == 0) {
             op_result(o, "agent", json_incref(json_object_get(reply, "timing")) ?: json_null());
-            release(o, "running");
+            op_release(o, "running");
         }
     }
     json_decref(spec);
     json_decref(reply);
     if (err)
-        drop(o, o->vm);
+        op_drop(o, o->vm);
     free(server);
     op_end(o, err);
     return NULL;
@@ -701,20 +708,20 @@ static void *boot_thread(void *arg)
 int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
 {
     const char *name = b->name, *server = b->server;
-    if (!server_node(v, server)) {
-        *out = error_json("server: no server named '%s' in topology %s", server, v->t->name);
+    if (!vmctl_server_node(v, server)) {
+        *out = vmctl_error_json("server: no server named '%s' in topology %s", server, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
     int st;
-    if (find_vm(v, name)) {
-        *out = error_json("there is already a VM %s (on %s)", name, find_vm(v, name)->server);
+    if (vrec_find(v, name)) {
+        *out = vmctl_error_json("there is already a VM %s (on %s)", name, vrec_find(v, name)->server);
         st = 409;
     } else {
-        struct vrec *r = new_vm(v, name, server, b->memory_mib, b->cpus, "booting", out);
+        struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, "booting", out);
         st = r ? op_start(v, "boot", r, server, NULL, boot_thread, out) : 507;
         if (st != 202 && r)
-            remove_vm(v, r);
+            vrec_remove(v, r);
     }
     pthread_mutex_unlock(&v->lock);
     return st;
@@ -753,7 +760,7 @@ static void xrec_add(struct vmctl *v, const struct op *o, const struct transfer 
     r->phase = xstrdup("");
     xgrow(&v->xrecs, &v->cap_xrecs, v->n_xrecs + 1, sizeof *v->xrecs);
     v->xrecs[v->n_xrecs++] = r;
-    save_state(v);
+    vmctl_save_state(v);
 }
 
 /* The destination may run its copy from now on: a minidcd that finds the
@@ -764,18 +771,18 @@ static void xrec_finish_sent(struct op *o)
     struct xrec *x = xrec_of_op(o->v, o->id);
     if (x) {
         x->finish_sent = true;
-        save_state(o->v);
+        vmctl_save_state(o->v);
     }
     pthread_mutex_unlock(&o->v->lock);
 }
 
-/* Removes VM 'name' on 'server'; returns agent_call's answer (0, or why
+/* Removes VM 'name' on 'server'; returns vmctl_agent_call's answer (0, or why
  * not, logged). */
 static int remove_copy(struct vmctl *v, const char *server, const char *name)
 {
     char *path = xasprintf("/v1/vms/%s", name), *e = NULL;
     json_t *junk = NULL;
-    int rc = agent_call(v, server, "DELETE", path, NULL, &junk, 30000, &e);
+    int rc = vmctl_agent_call(v, server, "DELETE", path, NULL, &junk, 30000, &e);
     if (rc < 0 && rc != AGENT_NO_VM)
         LOG_WRN("could not remove %s on %s: %s", name, server, e);
     free(path), free(e);
@@ -813,15 +820,15 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     char *path = NULL;
     op_phase(o, "check");
     unsigned mem = (unsigned)json_integer_value(json_object_get(x->dst_spec, "memory_mib"));
-    if (check_room(v, x->dst_server, mem, err) < 0)
+    if (vmctl_check_room(v, x->dst_server, mem, err) < 0)
         return -1;
     op_phase(o, "prepare");
     /* The destination lets only the source reach the ports it opens. */
-    const struct topo_node *src = server_node(v, x->src_server);
+    const struct topo_node *src = vmctl_server_node(v, x->src_server);
     char from[16];
     json_t *spec = json_deep_copy(x->dst_spec);
     json_object_set_new(spec, "from", json_string(topo_ip_str(src ? src->addr : 0, from)));
-    int rc = agent_call(v, x->dst_server, "POST", "/v1/incoming", spec, &prep, 60000, err);
+    int rc = vmctl_agent_call(v, x->dst_server, "POST", "/v1/incoming", spec, &prep, 60000, err);
     if (rc < 0) {
         /* Unanswered, it may have made its copy, which cannot run: it goes
          * (an arrival left behind is removed where it is found). */
@@ -835,7 +842,7 @@ static int transfer(struct op *o, struct transfer *x, char **err)
                              json_object_get(prep, "uri"), "mode", x->copy ? "copy" : "move", "verify_memory",
                              x->verify_memory);
     json_decref(prep);
-    rc = agent_call(v, x->src_server, "POST", path, body, &sent, 600000, err);
+    rc = vmctl_agent_call(v, x->src_server, "POST", path, body, &sent, 600000, err);
     free(path);
     if (rc < 0) {
         /* The source's agent has put its VM back as it was (it says so), or
@@ -860,8 +867,8 @@ static int transfer(struct op *o, struct transfer *x, char **err)
          * destination before the VM runs there (they wait in its tap). */
         op_phase(o, "place");
         uint8_t mac[6];
-        parse_mac(json_string_value(json_object_get(x->dst_spec, "mac")) ?: "", mac);
-        v->hooks.place(v->hooks.ctx, parse_ip(json_string_value(json_object_get(x->dst_spec, "ip"))), mac,
+        vmctl_parse_mac(json_string_value(json_object_get(x->dst_spec, "mac")) ?: "", mac);
+        v->hooks.place(v->hooks.ctx, vmctl_parse_ip(json_string_value(json_object_get(x->dst_spec, "ip"))), mac,
                        x->dst_server);
     }
     op_phase(o, "start");
@@ -870,7 +877,7 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     json_t *fbody = json_pack("{s:b, s:b}", "identity", x->identity, "isolate", x->identity);
     if (digest)
         json_object_set_new(fbody, "memory_digest", digest);
-    rc = agent_call(v, x->dst_server, "POST", fpath, fbody, &fin, 180000, err);
+    rc = vmctl_agent_call(v, x->dst_server, "POST", fpath, fbody, &fin, 180000, err);
     free(fpath);
     if (rc < 0) {
         /* A copy whose agent took the request and gave no answer may run:
@@ -887,7 +894,7 @@ static int transfer(struct op *o, struct transfer *x, char **err)
         if (!x->copy) {
             char *rpath = xasprintf("/v1/vms/%s/resume", x->vm), *e2 = NULL;
             json_t *junk = NULL;
-            if (agent_call(v, x->src_server, "POST", rpath, NULL, &junk, 30000, &e2) < 0) {
+            if (vmctl_agent_call(v, x->src_server, "POST", rpath, NULL, &junk, 30000, &e2) < 0) {
                 err_append(err, "; and resuming %s on %s failed too: %s (it is recovered when its agent can)",
                            x->vm, x->src_server, e2);
                 x->unsettled = true;
@@ -916,7 +923,7 @@ static const char *source_state(struct vmctl *v, const struct transfer *x)
     char *path = xasprintf("/v1/vms/%s", x->vm), *e = NULL;
     json_t *a = NULL;
     const char *st = "running";
-    if (agent_call(v, x->src_server, "GET", path, NULL, &a, 5000, &e) == 0 &&
+    if (vmctl_agent_call(v, x->src_server, "GET", path, NULL, &a, 5000, &e) == 0 &&
         recover_copy_of(a) == RECOVER_CRASHED)
         st = "crashed";
     free(path), free(e);
@@ -929,7 +936,7 @@ static const char *source_state(struct vmctl *v, const struct transfer *x)
  * away from its home address has that address rewritten to 'addr', and
  * one back home ('was_away') loses its rewrite.  Returns the rewriting or
  * balancing switch (static), or NULL. */
-static const char *network_follow(struct vmctl *v, const char *place, uint32_t home, uint32_t addr, uint32_t serves,
+static const char *vmctl_network_follow(struct vmctl *v, const char *place, uint32_t home, uint32_t addr, uint32_t serves,
                                   bool was_away, const uint8_t mac[6], bool *balanced)
 {
     *balanced = false;
@@ -937,26 +944,26 @@ static const char *network_follow(struct vmctl *v, const char *place, uint32_t h
         v->hooks.place(v->hooks.ctx, addr, mac, place);
     if (serves) {
         *balanced = true;
-        return rebalance(v, serves);
+        return vmctl_rebalance(v, serves);
     }
     if ((addr != home || was_away) && v->hooks.rewrite)
         return v->hooks.rewrite(v->hooks.ctx, home, addr, mac);
     return NULL;
 }
 
-static void *migrate_thread(void *arg)
+static void *vmctl_migrate_thread(void *arg)
 {
     struct op *o = arg;
     struct vmctl *v = o->v;
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o);
     struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
-                         .dst_name = xstrdup(r->name), .dst_spec = vm_spec(r),
+                         .dst_name = xstrdup(r->name), .dst_spec = vrec_spec(r),
                          .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
     /* Across subnets the VM takes an address of the destination's subnet
      * (its home address back when it goes home). */
     uint32_t new_addr = (uint32_t)json_integer_value(json_object_get(o->args, "addr"));
-    const struct topo_subnet *dsn = server_subnet(v, o->target);
+    const struct topo_subnet *dsn = vmctl_server_subnet(v, o->target);
     char nip[24], ngw[16], a16[16];
     if (new_addr) {
         snprintf(nip, sizeof nip, "%s/%d", topo_ip_str(new_addr, a16), dsn->prefix.len);
@@ -967,8 +974,8 @@ static void *migrate_thread(void *arg)
     }
     uint32_t home = r->home, serves = r->serves;
     uint8_t mac[6];
-    parse_mac(r->mac, mac);
-    xrec_add(v, o, &x, vm_spec(r), new_addr, false);
+    vmctl_parse_mac(r->mac, mac);
+    xrec_add(v, o, &x, vrec_spec(r), new_addr, false);
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     if (transfer(o, &x, &err) == 0) {
@@ -983,7 +990,7 @@ static void *migrate_thread(void *arg)
             r->addr = new_addr;
             pthread_mutex_unlock(&v->lock);
             bool balanced;
-            const char *at = network_follow(v, NULL, home, new_addr, serves, true, mac, &balanced);
+            const char *at = vmctl_network_follow(v, NULL, home, new_addr, serves, true, mac, &balanced);
             if (at && !balanced)
                 op_result(o, "rewrite", json_pack("{s:s, s:s, s:s}", "old", topo_ip_str(home, a16), "new", nip,
                                                   "switch", at));
@@ -999,14 +1006,14 @@ static void *migrate_thread(void *arg)
         }
         r->next = 0;
         pthread_mutex_unlock(&v->lock);
-        release(o, "running");
+        op_release(o, "running");
         /* The source's paused QEMU and its files go last, once the VM runs
          * at the destination (a copy left paused beside the running one is
          * removed where it is found). */
         op_phase(o, "cleanup");
         char *e2 = NULL, *path = xasprintf("/v1/vms/%s", x.vm);
         json_t *junk;
-        if (agent_call(v, x.src_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0) {
+        if (vmctl_agent_call(v, x.src_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0) {
             LOG_WRN("%s runs on %s but its old copy on %s could not be removed: %s", x.vm, x.dst_server,
                     x.src_server, e2);
             op_result(o, "warning", json_sprintf("the old copy on %s could not be removed: %s", x.src_server, e2));
@@ -1022,25 +1029,25 @@ static void *migrate_thread(void *arg)
             o->handover = true;
         }
         pthread_mutex_unlock(&v->lock);
-        release(o, x.unsettled ? "recovering" : source_state(v, &x));
+        op_release(o, x.unsettled ? "recovering" : source_state(v, &x));
     }
     transfer_free(&x);
     op_end(o, err);
     return NULL;
 }
 
-static void *clone_thread(void *arg)
+static void *vmctl_clone_thread(void *arg)
 {
     struct op *o = arg;
     struct vmctl *v = o->v;
     const char *as = json_string_value(json_object_get(o->args, "as"));
     bool balance = json_is_true(json_object_get(o->args, "balance"));
     pthread_mutex_lock(&v->lock);
-    struct vrec *r = op_vm(o), *c = find_vm(v, as);
+    struct vrec *r = op_vm(o), *c = vrec_find(v, as);
     struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
-                         .dst_name = xstrdup(as), .dst_spec = vm_spec(c), .copy = true, .identity = true,
+                         .dst_name = xstrdup(as), .dst_spec = vrec_spec(c), .copy = true, .identity = true,
                          .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
-    xrec_add(v, o, &x, vm_spec(r), 0, balance);
+    xrec_add(v, o, &x, vrec_spec(r), 0, balance);
     pthread_mutex_unlock(&v->lock);
     char *err = NULL;
     int rc = transfer(o, &x, &err);
@@ -1050,19 +1057,19 @@ static void *clone_thread(void *arg)
         /* The clone may run, or the source be paused: the poller asks. */
 #define CLONE_UNSETTLED "clone %s -> %s failed halfway: waiting for the agents to tell what runs"
         vrec_why(r, CLONE_UNSETTLED, x.src_server, x.dst_server);
-        if ((c = find_vm(v, as))) {
+        if ((c = vrec_find(v, as))) {
             vrec_why(c, CLONE_UNSETTLED, x.src_server, x.dst_server);
             c->op = 0;
             c->state = "recovering";
         }
         o->handover = true;
-    } else if ((c = find_vm(v, as))) {
+    } else if ((c = vrec_find(v, as))) {
         if (rc == 0) {
             c->op = 0;
             c->state = "running";
             made = vrec_json(c);
         } else {
-            remove_vm(v, c);
+            vrec_remove(v, c);
         }
     }
     uint32_t vip = 0;
@@ -1073,12 +1080,12 @@ static void *clone_thread(void *arg)
         c->serves = vip;
     }
     pthread_mutex_unlock(&v->lock);
-    release(o, x.unsettled ? "recovering" : rc == 0 ? "running" : source_state(v, &x));
+    op_release(o, x.unsettled ? "recovering" : rc == 0 ? "running" : source_state(v, &x));
     if (made)
         op_result(o, "clone", made);
     if (vip) {
         op_phase(o, "balance");
-        const char *at = rebalance(v, vip);
+        const char *at = vmctl_rebalance(v, vip);
         char a16[16];
         if (at)
             op_result(o, "balancer", json_pack("{s:s, s:s}", "address", topo_ip_str(vip, a16), "switch", at));
@@ -1089,19 +1096,19 @@ static void *clone_thread(void *arg)
 }
 
 /* Takes VM 'name' for an operation (lock held); 409/404 otherwise. */
-static int hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out)
+static int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out)
 {
-    struct vrec *r = find_vm(v, name);
+    struct vrec *r = vrec_find(v, name);
     if (!r) {
-        *out = error_json("no VM named %s", name);
+        *out = vmctl_error_json("no VM named %s", name);
         return 404;
     }
     if (r->op) {
-        *out = error_json("VM %s is busy: operation %lu (%s)", name, r->op, r->state);
+        *out = vmctl_error_json("VM %s is busy: operation %lu (%s)", name, r->op, r->state);
         return 409;
     }
     if (!strcmp(r->state, "recovering")) {
-        *out = error_json("VM %s is being recovered: %s", name, r->why ? r->why : "a transfer was cut short");
+        *out = vmctl_error_json("VM %s is being recovered: %s", name, r->why ? r->why : "a transfer was cut short");
         return 409;
     }
     *rp = r;
@@ -1111,25 +1118,25 @@ static int hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **ou
 int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, json_t **out)
 {
     const char *to = m->to;
-    if (!server_node(v, to)) {
-        *out = error_json("to: no server named '%s' in topology %s", to, v->t->name);
+    if (!vmctl_server_node(v, to)) {
+        *out = vmctl_error_json("to: no server named '%s' in topology %s", to, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
-    int st = hold(v, vm, &r, out);
+    int st = vmctl_hold(v, vm, &r, out);
     if (!st && !strcmp(r->server, to)) {
-        *out = error_json("%s already runs on %s", vm, to);
+        *out = vmctl_error_json("%s already runs on %s", vm, to);
         st = 409;
     } else if (!st) {
         /* Across subnets: an address in the destination's subnet, reserved
          * now (home: the VM's own first address). */
         json_t *args = json_pack("{s:b}", "verify_memory", m->verify_memory);
-        const struct topo_subnet *dsn = server_subnet(v, to);
-        if (server_subnet(v, r->server) != dsn) {
-            uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home : alloc_addr(v, dsn);
+        const struct topo_subnet *dsn = vmctl_server_subnet(v, to);
+        if (vmctl_server_subnet(v, r->server) != dsn) {
+            uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home : vmctl_alloc_addr(v, dsn);
             if (!a) {
-                *out = error_json("subnet %s has no free address left", dsn->name);
+                *out = vmctl_error_json("subnet %s has no free address left", dsn->name);
                 json_decref(args);
                 pthread_mutex_unlock(&v->lock);
                 return 507;
@@ -1138,7 +1145,7 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
             r->next = a;
         }
         r->state = "migrating";
-        st = op_start(v, "migrate", r, to, args, migrate_thread, out);
+        st = op_start(v, "migrate", r, to, args, vmctl_migrate_thread, out);
         if (st != 202)
             r->state = "running";
     }
@@ -1149,29 +1156,29 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
 int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, json_t **out)
 {
     const char *to = req->to, *as = req->as[0] ? req->as : NULL;
-    if (!server_node(v, to)) {
-        *out = error_json("to: no server named '%s' in topology %s", to, v->t->name);
+    if (!vmctl_server_node(v, to)) {
+        *out = vmctl_error_json("to: no server named '%s' in topology %s", to, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
-    int st = hold(v, vm, &r, out);
+    int st = vmctl_hold(v, vm, &r, out);
     char name[API_NAME_MAX + 8];
     if (!st && !as) {
         /* NAME-c1, NAME-c2, ... */
         for (int i = 1; i < 1000; i++) {
             snprintf(name, sizeof name, "%.*s-c%d", API_NAME_MAX - 5, vm, i);
-            if (!find_vm(v, name))
+            if (!vrec_find(v, name))
                 break;
         }
         as = name;
     }
-    if (!st && find_vm(v, as)) {
-        *out = error_json("there is already a VM %s (on %s)", as, find_vm(v, as)->server);
+    if (!st && vrec_find(v, as)) {
+        *out = vmctl_error_json("there is already a VM %s (on %s)", as, vrec_find(v, as)->server);
         st = 409;
     }
     if (!st) {
-        struct vrec *c = new_vm(v, as, to, r->memory_mib, r->cpus, "cloning", out);
+        struct vrec *c = vrec_new(v, as, to, r->memory_mib, r->cpus, "cloning", out);
         if (!c) {
             st = 507;
         } else {
@@ -1179,13 +1186,13 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
             st = op_start(v, "clone", r, to,
                           json_pack("{s:s, s:b, s:b}", "as", as, "balance", req->balance, "verify_memory",
                                     req->verify_memory),
-                          clone_thread, out);
+                          vmctl_clone_thread, out);
             if (st == 202) {
                 c->op = r->op;
                 json_object_set_new(*out, "clone", json_string(as));
             } else {
                 r->state = "running";
-                remove_vm(v, c);
+                vrec_remove(v, c);
             }
         }
     }
@@ -1206,19 +1213,19 @@ static void *stop_thread(void *arg)
     char *path = xasprintf("/v1/vms/%s%s", o->vm, graceful ? "?graceful=1" : ""), *err = NULL;
     json_t *reply;
     op_phase(o, "stop");
-    if (agent_call(v, server, "DELETE", path, NULL, &reply, 60000, &err) == 0) {
+    if (vmctl_agent_call(v, server, "DELETE", path, NULL, &reply, 60000, &err) == 0) {
         json_decref(reply);
         pthread_mutex_lock(&v->lock);
         struct vrec *r = op_vm(o);
         uint32_t vip = r ? r->serves : 0, home = r ? r->home : 0, addr = r ? r->addr : 0;
         uint8_t mac[6] = {0};
         if (r)
-            parse_mac(r->mac, mac);
+            vmctl_parse_mac(r->mac, mac);
         pthread_mutex_unlock(&v->lock);
-        drop(o, o->vm);
+        op_drop(o, o->vm);
         if (vip) {
             op_phase(o, "balance");
-            rebalance(v, vip);
+            vmctl_rebalance(v, vip);
         } else if (home && addr != home && v->hooks.rewrite) {
             /* A VM that had moved away from its home address leaves no
              * rewrite behind: the address goes back to its subnet, and the
@@ -1227,7 +1234,7 @@ static void *stop_thread(void *arg)
             v->hooks.rewrite(v->hooks.ctx, home, home, mac);
         }
     } else {
-        release(o, "running");
+        op_release(o, "running");
     }
     free(path), free(server);
     op_end(o, err);
@@ -1238,7 +1245,7 @@ int vmctl_stop(struct vmctl *v, const char *vm, bool graceful, json_t **out)
 {
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
-    int st = hold(v, vm, &r, out);
+    int st = vmctl_hold(v, vm, &r, out);
     if (!st) {
         r->state = "stopping";
         st = op_start(v, "stop", r, NULL, json_pack("{s:b}", "graceful", graceful), stop_thread, out);
@@ -1255,7 +1262,7 @@ static void *exec_thread(void *arg)
     json_t *reply;
     json_int_t timeout = json_integer_value(json_object_get(o->args, "timeout_ms")) ?: 30000;
     op_phase(o, "exec");
-    if (agent_call(v, o->target, "POST", path, json_incref(o->args), &reply, (int)timeout + 10000, &err) == 0) {
+    if (vmctl_agent_call(v, o->target, "POST", path, json_incref(o->args), &reply, (int)timeout + 10000, &err) == 0) {
         op_result(o, "exitcode", json_incref(json_object_get(reply, "exitcode")));
         op_result(o, "stdout", json_incref(json_object_get(reply, "stdout")));
         op_result(o, "stderr", json_incref(json_object_get(reply, "stderr")));
@@ -1270,7 +1277,7 @@ int vmctl_exec(struct vmctl *v, const char *vm, const struct api_exec *x, json_t
 {
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
-    int st = hold(v, vm, &r, out);
+    int st = vmctl_hold(v, vm, &r, out);
     if (!st) {
         json_t *args = json_pack("{s:O, s:I}", "argv", x->argv, "timeout_ms", (json_int_t)x->timeout_ms);
         if (x->input)
@@ -1311,7 +1318,7 @@ int vmctl_operation(struct vmctl *v, unsigned long id, json_t **out)
             st = 200;
         }
     if (st == 404)
-        *out = error_json("no operation %lu", id);
+        *out = vmctl_error_json("no operation %lu", id);
     pthread_mutex_unlock(&v->lock);
     return st;
 }
@@ -1354,7 +1361,7 @@ static void vrec_wait(struct vrec *r, const char *fmt, ...)
     r->why = s;
 }
 
-/* Runs one recovery plan (the operation's args, made by start_recovery):
+/* Runs one recovery plan (the operation's args, made by vmctl_start_recovery):
  * each copy's step, every start, then every removal, then every resume; the
  * first that fails stops the rest, and the poller decides again in
  * RECOVER_RETRY_S.  Then the inventory says where the VM is, and the
@@ -1394,7 +1401,7 @@ static void *recover_thread(void *arg)
             } else {
                 path = xasprintf("/v1/vms/%s/resume", name);
             }
-            int rc = agent_call(v, server, method, path, body, &junk, order[k].act == RECOVER_START ? 180000 : 30000,
+            int rc = vmctl_agent_call(v, server, method, path, body, &junk, order[k].act == RECOVER_START ? 180000 : 30000,
                                 &e);
             if (rc < 0 && !(order[k].act == RECOVER_DELETE && rc == AGENT_NO_VM))
                 err = xasprintf("%s %s on %s: %s", order[k].phase, name, server, e);
@@ -1414,7 +1421,7 @@ static void *recover_thread(void *arg)
     uint32_t home = 0, addr = 0, serves = 0, vip = 0;
     uint8_t mac[6] = {0};
     pthread_mutex_lock(&v->lock);
-    struct vrec *r = op_vm(o), *c = clone ? find_vm(v, clone) : NULL;
+    struct vrec *r = op_vm(o), *c = clone ? vrec_find(v, clone) : NULL;
     if (err) {
         o->handover = true; /* a transfer's record stays, for the next try */
         for (struct vrec *x = r; x; x = x == r ? c : NULL) {
@@ -1435,11 +1442,11 @@ static void *recover_thread(void *arg)
             if (!crashed) {
                 place = xstrdup(r->server);
                 home = r->home, addr = r->addr, serves = r->serves;
-                parse_mac(r->mac, mac);
+                vmctl_parse_mac(r->mac, mac);
             }
         } else if (r) {
             LOG_WRN("VM %s: no copy of it is left", r->name);
-            remove_vm(v, r);
+            vrec_remove(v, r);
             r = NULL;
         }
         if (c && json_is_true(json_object_get(o->args, "clone_kept"))) {
@@ -1454,9 +1461,9 @@ static void *recover_thread(void *arg)
                 r->serves = c->serves = vip;
             }
         } else if (c) {
-            remove_vm(v, c);
+            vrec_remove(v, c);
         }
-        save_state(v);
+        vmctl_save_state(v);
     }
     pthread_mutex_unlock(&v->lock);
     if (place) {
@@ -1464,14 +1471,14 @@ static void *recover_thread(void *arg)
          * balancer follows it, its home address is rewritten to it. */
         op_phase(o, "network");
         bool balanced;
-        const char *sw = network_follow(v, place, home, addr, serves,
+        const char *sw = vmctl_network_follow(v, place, home, addr, serves,
                                         json_is_true(json_object_get(o->args, "was_away")), mac, &balanced);
         if (sw)
             op_result(o, balanced ? "balancer" : "rewrite", json_pack("{s:s}", "switch", sw));
     }
     if (vip) {
         op_phase(o, "balance");
-        rebalance(v, vip);
+        vmctl_rebalance(v, vip);
     }
     if (!err)
         LOG_INF("VM %s recovered (%s: %s)%s%s", o->vm, json_string_value(json_object_get(o->args, "action")),
@@ -1485,7 +1492,7 @@ static void *recover_thread(void *arg)
  * 'n' copies found (each named, on its server, as its agent reported it
  * ('vms', may hold NULLs); 'x' the transfer record it comes from, or NULL.
  * 'identity': a copy started takes the identity it was made with. */
-static void start_recovery(struct vmctl *v, struct vrec *r, const struct recover_plan *p, size_t n,
+static void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_plan *p, size_t n,
                            const char *const servers[], const char *const names[], const enum recover_copy copies[],
                            json_t *const vms[], struct xrec *x, bool identity)
 {
@@ -1515,7 +1522,7 @@ static void start_recovery(struct vmctl *v, struct vrec *r, const struct recover
     int st = op_start(v, "recover", r, p->at >= 0 ? servers[p->at] : NULL, args, recover_thread, &out);
     json_decref(out);
     if (st == 202) {
-        struct vrec *c = x && x->clone ? find_vm(v, x->dst_name) : NULL;
+        struct vrec *c = x && x->clone ? vrec_find(v, x->dst_name) : NULL;
         if (c) {
             c->op = r->op;
             c->state = "recovering";
@@ -1576,12 +1583,12 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
         enum recover_copy c[2] = {copy_on(lists, x->src, x->vm, &vms[0]), copy_on(lists, x->dst, x->dst_name, &vms[1])};
         struct recover_transfer t = {.clone = x->clone, .finish_sent = x->finish_sent, .src = c[0], .dst = c[1]};
         struct recover_plan p = recover_transfer_plan(&t);
-        struct vrec *r = find_vm(v, x->vm);
+        struct vrec *r = vrec_find(v, x->vm);
         if (!r) {
             r = vrec_found(v, x->vm, x->src, vms[0] ? vms[0] : x->src_spec, "recovering");
             changed = true;
         }
-        if (x->clone && !find_vm(v, x->dst_name)) {
+        if (x->clone && !vrec_find(v, x->dst_name)) {
             vrec_found(v, x->dst_name, x->dst, vms[1] ? vms[1] : x->dst_spec, "recovering");
             changed = true;
         }
@@ -1592,7 +1599,7 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
                       x->dst, recover_copy_name(c[1]));
         else if (r->retry <= now) {
             const char *servers[2] = {x->src, x->dst}, *names[2] = {x->vm, x->dst_name};
-            start_recovery(v, r, &p, 2, servers, names, c, vms, x, x->addr != 0);
+            vmctl_start_recovery(v, r, &p, 2, servers, names, c, vms, x, x->addr != 0);
         }
     }
     /* Copies no transfer explains, name by name. */
@@ -1626,7 +1633,7 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
             n++;
         }
         struct recover_plan p = recover_found_plan(c, n, all_heard);
-        struct vrec *r = find_vm(v, name);
+        struct vrec *r = vrec_find(v, name);
         size_t at = p.at >= 0 && (size_t)p.at < n ? (size_t)p.at : 0;
         if (r && r->op) {
             strbuf_free(&where);
@@ -1655,7 +1662,7 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
             r->state = "recovering";
             vrec_wait(r, "copies on %s: %s", where.s, p.why);
         } else if (r->retry <= now) {
-            start_recovery(v, r, &p, n, servers, names, c, vms, NULL, true);
+            vmctl_start_recovery(v, r, &p, n, servers, names, c, vms, NULL, true);
         }
         strbuf_free(&where);
     }
@@ -1665,7 +1672,7 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
         if (!r->op && !json_object_get(taken, r->name) && !json_object_get(byname, r->name) &&
             json_object_get(lists, r->server)) {
             LOG_WRN("VM %s is no longer on %s", r->name, r->server);
-            remove_vm(v, r);
+            vrec_remove(v, r);
             changed = true;
         } else {
             k++;
@@ -1674,7 +1681,7 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
     json_decref(byname);
     json_decref(taken);
     if (changed)
-        save_state(v);
+        vmctl_save_state(v);
 }
 
 /* After a restart: the rewrites and balancers of the VMs found (once every
@@ -1693,7 +1700,7 @@ static void restore_network(struct vmctl *v)
         }
         uint32_t home = r->home, addr = r->addr, serves = r->serves;
         uint8_t mac[6];
-        parse_mac(r->mac, mac);
+        vmctl_parse_mac(r->mac, mac);
         /* Every replica of the address is handled by one rebalance. */
         for (size_t i = 0; i < v->n_vms; i++)
             if (v->vms[i] == r || (serves && v->vms[i]->serves == serves))
@@ -1701,7 +1708,7 @@ static void restore_network(struct vmctl *v)
         pthread_mutex_unlock(&v->lock);
         char h[16], a[16];
         bool balanced;
-        const char *at = network_follow(v, NULL, home, addr, serves, false, mac, &balanced);
+        const char *at = vmctl_network_follow(v, NULL, home, addr, serves, false, mac, &balanced);
         if (balanced)
             LOG_INF("balancer of %s restored at %s", topo_ip_str(serves, h), at ? at : "(none)");
         else
@@ -1720,11 +1727,11 @@ static void poll_once(struct vmctl *v)
             continue;
         json_t *list = NULL, *metrics = NULL, *info = NULL;
         char *err = NULL;
-        int rc = agent_call(v, n->name, "GET", "/v1/vms", NULL, &list, 2000, &err);
+        int rc = vmctl_agent_call(v, n->name, "GET", "/v1/vms", NULL, &list, 2000, &err);
         if (rc == 0)
-            rc = agent_call(v, n->name, "GET", "/v1/info", NULL, &info, 2000, &err);
+            rc = vmctl_agent_call(v, n->name, "GET", "/v1/info", NULL, &info, 2000, &err);
         if (rc == 0)
-            rc = agent_call(v, n->name, "GET", "/v1/metrics", NULL, &metrics, 5000, &err);
+            rc = vmctl_agent_call(v, n->name, "GET", "/v1/metrics", NULL, &metrics, 5000, &err);
         pthread_mutex_lock(&v->lock);
         json_t *was = json_object_get(v->agents, n->name);
         bool was_up = json_is_true(json_object_get(was, "reachable"));
@@ -1754,7 +1761,7 @@ static void poll_once(struct vmctl *v)
     restore_network(v);
 }
 
-static void *poller(void *arg)
+static void *vmctl_poller(void *arg)
 {
     struct vmctl *v = arg;
     pthread_mutex_lock(&v->lock);
@@ -1772,6 +1779,39 @@ static void *poller(void *arg)
     return NULL;
 }
 
+/* Reads the state file (see vmctl.h): what the VMs were, and the transfers
+ * the minidcd before this one left under way. */
+static void vmctl_load_state(struct vmctl *v)
+{
+    json_error_t je;
+    json_t *st = json_load_file(v->state_file, 0, &je);
+    if (!st && access(v->state_file, F_OK) == 0)
+        LOG_WRN("%s:%d: %s; VMs found at other addresses will not be rewritten", v->state_file, je.line, je.text);
+    v->saved = json_incref(json_object_get(st, "vms"));
+    /* Transfers the minidcd before this one left under way: each VM
+     * shows as recovering until the agents have told what to do. */
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(st, "transfers"), i, o)
+    {
+        struct xrec *x = xrec_load(v, o);
+        if (!x) {
+            LOG_WRN("%s: transfer %zu is not one of this topology's: ignored", v->state_file, i);
+            continue;
+        }
+        xgrow(&v->xrecs, &v->cap_xrecs, v->n_xrecs + 1, sizeof *v->xrecs);
+        v->xrecs[v->n_xrecs++] = x;
+        LOG_WRN("a %s of %s from %s to %s was under way (%s): it is finished or undone once the agents answer",
+                x->clone ? "clone" : "migration", x->vm, x->src, x->dst, *x->phase ? x->phase : "before it began");
+        struct vrec *r = vrec_find(v, x->vm) ?: vrec_found(v, x->vm, x->src, x->src_spec, "recovering");
+        vrec_why(r, "%s %s -> %s cut short (%s): waiting to hear from the agents", x->clone ? "clone" : "migration",
+                 x->src, x->dst, *x->phase ? x->phase : "before it began");
+        if (x->clone && !vrec_find(v, x->dst_name))
+            vrec_found(v, x->dst_name, x->dst, x->dst_spec, "recovering");
+    }
+    json_decref(st);
+}
+
 struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port, const char *state_file,
                            const struct vmctl_hooks *hooks)
 {
@@ -1787,35 +1827,9 @@ struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t age
     v->agents = json_object();
     if (state_file) {
         v->state_file = xstrdup(state_file);
-        json_error_t je;
-        json_t *st = json_load_file(state_file, 0, &je);
-        if (!st && access(state_file, F_OK) == 0)
-            LOG_WRN("%s:%d: %s; VMs found at other addresses will not be rewritten", state_file, je.line, je.text);
-        v->saved = json_incref(json_object_get(st, "vms"));
-        /* Transfers the minidcd before this one left under way: each VM
-         * shows as recovering until the agents have told what to do. */
-        size_t i;
-        json_t *o;
-        json_array_foreach(json_object_get(st, "transfers"), i, o)
-        {
-            struct xrec *x = xrec_load(v, o);
-            if (!x) {
-                LOG_WRN("%s: transfer %zu is not one of this topology's: ignored", state_file, i);
-                continue;
-            }
-            xgrow(&v->xrecs, &v->cap_xrecs, v->n_xrecs + 1, sizeof *v->xrecs);
-            v->xrecs[v->n_xrecs++] = x;
-            LOG_WRN("a %s of %s from %s to %s was under way (%s): it is finished or undone once the agents answer",
-                    x->clone ? "clone" : "migration", x->vm, x->src, x->dst, *x->phase ? x->phase : "before it began");
-            struct vrec *r = find_vm(v, x->vm) ?: vrec_found(v, x->vm, x->src, x->src_spec, "recovering");
-            vrec_why(r, "%s %s -> %s cut short (%s): waiting to hear from the agents", x->clone ? "clone" : "migration",
-                     x->src, x->dst, *x->phase ? x->phase : "before it began");
-            if (x->clone && !find_vm(v, x->dst_name))
-                vrec_found(v, x->dst_name, x->dst, x->dst_spec, "recovering");
-        }
-        json_decref(st);
+        vmctl_load_state(v);
     }
-    if (pthread_create(&v->poller, NULL, poller, v) != 0)
+    if (pthread_create(&v->poller, NULL, vmctl_poller, v) != 0)
         LOG_ERR_("cannot start the agent poller");
     return v;
 }
@@ -1849,12 +1863,8 @@ void vmctl_destroy(struct vmctl *v)
     for (size_t i = 0; i < v->n_xrecs; i++)
         xrec_free(v->xrecs[i]);
     free(v->xrecs);
-    for (size_t i = 0; i < v->n_ops; i++) {
-        struct op *o = v->ops[i];
-        free(o->kind), free(o->vm), free(o->target), free(o->current), free(o->error);
-        json_decref(o->phases), json_decref(o->result), json_decref(o->args);
-        free(o);
-    }
+    for (size_t i = 0; i < v->n_ops; i++)
+        op_free(v->ops[i]);
     free(v->vms);
     free(v->ops);
     json_decref(v->metrics);
