@@ -51,13 +51,13 @@ int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
 {
     const char *name = b->name, *server = b->server;
     if (!vmctl_server_node(v, server)) {
-        *out = vmctl_error_json("server: no server named '%s' in topology %s", server, v->t->name);
+        *out = agent_proto_error("server: no server named '%s' in topology %s", server, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
     int st;
     if (vrec_find(v, name)) {
-        *out = vmctl_error_json("there is already a VM %s (on %s)", name, vrec_find(v, name)->server);
+        *out = agent_proto_error("there is already a VM %s (on %s)", name, vrec_find(v, name)->server);
         st = 409;
     } else {
         struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, "booting", out);
@@ -76,15 +76,15 @@ static int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_
 {
     struct vrec *r = vrec_find(v, name);
     if (!r) {
-        *out = vmctl_error_json("no VM named %s", name);
+        *out = agent_proto_error("no VM named %s", name);
         return 404;
     }
     if (r->op) {
-        *out = vmctl_error_json("VM %s is busy: operation %lu (%s)", name, r->op, r->state);
+        *out = agent_proto_error("VM %s is busy: operation %lu (%s)", name, r->op, r->state);
         return 409;
     }
     if (!strcmp(r->state, "recovering")) {
-        *out = vmctl_error_json("VM %s is being recovered: %s", name, r->why ? r->why : "a transfer was cut short");
+        *out = agent_proto_error("VM %s is being recovered: %s", name, r->why ? r->why : "a transfer was cut short");
         return 409;
     }
     *rp = r;
@@ -95,14 +95,14 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
 {
     const char *to = m->to;
     if (!vmctl_server_node(v, to)) {
-        *out = vmctl_error_json("to: no server named '%s' in topology %s", to, v->t->name);
+        *out = agent_proto_error("to: no server named '%s' in topology %s", to, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
     int st = vmctl_hold(v, vm, &r, out);
     if (!st && !strcmp(r->server, to)) {
-        *out = vmctl_error_json("%s already runs on %s", vm, to);
+        *out = agent_proto_error("%s already runs on %s", vm, to);
         st = 409;
     } else if (!st) {
         /* Across subnets: an address in the destination's subnet, reserved
@@ -112,7 +112,7 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
         if (vmctl_server_subnet(v, r->server) != dsn) {
             uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home : vmctl_alloc_addr(v, dsn);
             if (!a) {
-                *out = vmctl_error_json("subnet %s has no free address left", dsn->name);
+                *out = agent_proto_error("subnet %s has no free address left", dsn->name);
                 json_decref(args);
                 pthread_mutex_unlock(&v->lock);
                 return 507;
@@ -133,7 +133,7 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
 {
     const char *to = req->to, *as = req->as[0] ? req->as : NULL;
     if (!vmctl_server_node(v, to)) {
-        *out = vmctl_error_json("to: no server named '%s' in topology %s", to, v->t->name);
+        *out = agent_proto_error("to: no server named '%s' in topology %s", to, v->t->name);
         return 400;
     }
     pthread_mutex_lock(&v->lock);
@@ -150,7 +150,7 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
         as = name;
     }
     if (!st && vrec_find(v, as)) {
-        *out = vmctl_error_json("there is already a VM %s (on %s)", as, vrec_find(v, as)->server);
+        *out = agent_proto_error("there is already a VM %s (on %s)", as, vrec_find(v, as)->server);
         st = 409;
     }
     if (!st) {
@@ -294,7 +294,7 @@ int vmctl_operation(struct vmctl *v, unsigned long id, json_t **out)
             st = 200;
         }
     if (st == 404)
-        *out = vmctl_error_json("no operation %lu", id);
+        *out = agent_proto_error("no operation %lu", id);
     pthread_mutex_unlock(&v->lock);
     return st;
 }

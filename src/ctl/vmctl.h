@@ -30,11 +30,12 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "agentproto/agent_proto.h"
 #include "ctl/api_body.h"
 #include "topo/topo.h"
 
 #define VMCTL_POLL_S 2.0
-#define VMCTL_AGENT_PORT 7070
+#define VMCTL_AGENT_PORT AGENT_PROTO_PORT /* the agents' port unless told otherwise */
 
 struct vmctl;
 

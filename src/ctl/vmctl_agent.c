@@ -40,7 +40,7 @@ int vmctl_agent_call(struct vmctl *v, const char *server, const char *method, co
     json_t *o = json_loads(reply.s, 0, NULL);
     strbuf_free(&reply);
     if (st >= 400 || !o) {
-        const char *e = json_string_value(json_object_get(o, "error"));
+        const char *e = agent_proto_error_text(o);
         *err = e ? xstrdup(e) : xasprintf("the agent of %s answered %d", server, st);
         json_decref(o);
         return st == 404 ? AGENT_NO_VM : AGENT_REFUSED;

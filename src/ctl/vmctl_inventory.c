@@ -11,17 +11,6 @@
 #include "util/xalloc.h"
 
 LOG_MODULE("vm");
-json_t *vmctl_error_json(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = xvasprintf(fmt, ap);
-    va_end(ap);
-    json_t *o = json_pack("{s:s}", "error", s);
-    free(s);
-    return o;
-}
-
 const struct topo_node *vmctl_server_node(const struct vmctl *v, const char *name)
 {
     long i = name ? topo_find(v->t, name) : -1;
@@ -111,7 +100,7 @@ struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, uns
     const struct topo_subnet *sn = vmctl_server_subnet(v, server);
     uint32_t a = vmctl_alloc_addr(v, sn);
     if (!a) {
-        *out = vmctl_error_json("subnet %s has no free address left", sn->name);
+        *out = agent_proto_error("subnet %s has no free address left", sn->name);
         return NULL;
     }
     struct vrec *r = xcalloc(1, sizeof *r);

@@ -165,7 +165,7 @@ int op_start(struct vmctl *v, const char *kind, struct vrec *r, const char *targ
             v->ops_running--;
         v->threads--;
         r->op = 0;
-        *out = vmctl_error_json("cannot start a thread");
+        *out = agent_proto_error("cannot start a thread");
         return 503;
     }
     pthread_attr_destroy(&at);

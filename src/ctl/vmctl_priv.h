@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agentproto/agent_proto.h"
 #include "ctl/recover.h"
 #include "ctl/vmctl.h"
 #include "topo/topo.h"
@@ -104,7 +105,6 @@ enum {
 };
 
 /* Inventory (vmctl_inventory.c; lock held). */
-json_t *vmctl_error_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const struct topo_node *vmctl_server_node(const struct vmctl *v, const char *name);
 const struct topo_subnet *vmctl_server_subnet(const struct vmctl *v, const char *server);
 uint32_t vmctl_parse_ip(const char *s);
