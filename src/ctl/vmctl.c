@@ -31,9 +31,9 @@ static void *boot_thread(void *arg)
     op_phase(o, "check");
     if (vmctl_check_room(v, server, mem, &err) == 0) {
         op_phase(o, "boot");
-        int rc = vmctl_agent_call(v, server, "POST", "/v1/vms", spec, &reply, 180000, &err);
-        spec = NULL; /* taken by vmctl_agent_call */
-        if (rc == 0) {
+        struct agent_proto_vm vm;
+        agent_proto_vm_read(spec, &vm);
+        if (v->client.boot(v->client.ctx, server, &vm, &reply, &err) == 0) {
             op_result(o, "agent", json_incref(json_object_get(reply, "timing")) ?: json_null());
             op_release(o, "running");
         }
@@ -186,11 +186,9 @@ static void *stop_thread(void *arg)
     char *server = xstrdup(op_vm(o)->server);
     pthread_mutex_unlock(&v->lock);
     bool graceful = json_is_true(json_object_get(o->args, "graceful"));
-    char *path = xasprintf("/v1/vms/%s%s", o->vm, graceful ? "?graceful=1" : ""), *err = NULL;
-    json_t *reply;
+    char *err = NULL;
     op_phase(o, "stop");
-    if (vmctl_agent_call(v, server, "DELETE", path, NULL, &reply, 60000, &err) == 0) {
-        json_decref(reply);
+    if (v->client.remove(v->client.ctx, server, o->vm, graceful, 60000, &err) == 0) {
         pthread_mutex_lock(&v->lock);
         struct vrec *r = op_vm(o);
         uint32_t vip = r ? r->serves : 0, home = r ? r->home : 0, addr = r ? r->addr : 0;
@@ -212,7 +210,7 @@ static void *stop_thread(void *arg)
     } else {
         op_release(o, "running");
     }
-    free(path), free(server);
+    free(server);
     op_end(o, err);
     return NULL;
 }
@@ -234,17 +232,22 @@ static void *exec_thread(void *arg)
 {
     struct op *o = arg;
     struct vmctl *v = o->v;
-    char *path = xasprintf("/v1/vms/%s/exec", o->vm), *err = NULL;
+    char *err = NULL;
     json_t *reply;
-    json_int_t timeout = json_integer_value(json_object_get(o->args, "timeout_ms")) ?: 30000;
+    json_t *timeout_ms = json_object_get(o->args, "timeout_ms");
+    struct agent_proto_exec x = {.argv = json_object_get(o->args, "argv"),
+                                 .input = json_string_value(json_object_get(o->args, "input")),
+                                 .timeout_ms = (unsigned)json_integer_value(timeout_ms)};
+    /* The agent answers when the command ends or its limit passes: 10 s
+     * more for the answer to come. */
+    int wait_ms = (int)(json_integer_value(timeout_ms) ?: 30000) + 10000;
     op_phase(o, "exec");
-    if (vmctl_agent_call(v, o->target, "POST", path, json_incref(o->args), &reply, (int)timeout + 10000, &err) == 0) {
+    if (v->client.exec(v->client.ctx, o->target, o->vm, &x, wait_ms, &reply, &err) == 0) {
         op_result(o, "exitcode", json_incref(json_object_get(reply, "exitcode")));
         op_result(o, "stdout", json_incref(json_object_get(reply, "stdout")));
         op_result(o, "stderr", json_incref(json_object_get(reply, "stderr")));
         json_decref(reply);
     }
-    free(path);
     op_end(o, err);
     return NULL;
 }
@@ -320,8 +323,8 @@ char *vmctl_metrics_prometheus(struct vmctl *v)
 
 /* ---- creating and destroying ---- */
 
-struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port, const char *state_file,
-                           const struct vmctl_hooks *hooks)
+struct vmctl *vmctl_create_with(const struct topo *t, const struct agent_client *agents,
+                                const char *state_file, const struct vmctl_hooks *hooks, bool poll)
 {
     struct vmctl *v = xcalloc(1, sizeof *v);
     if (hooks)
@@ -329,16 +332,26 @@ struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t age
     pthread_mutex_init(&v->lock, NULL);
     pthread_cond_init(&v->wake, NULL);
     v->t = t;
-    v->token = token ? xstrdup(token) : NULL;
-    v->port = agent_port;
+    v->client = *agents;
     v->metrics = json_object();
     v->agents = json_object();
     if (state_file) {
         v->state_file = xstrdup(state_file);
         vmctl_load_state(v);
     }
-    if (pthread_create(&v->poller, NULL, vmctl_poller, v) != 0)
+    if (poll && pthread_create(&v->poller, NULL, vmctl_poller, v) != 0)
         LOG_ERR_("cannot start the agent poller");
+    else
+        v->polling = poll;
+    return v;
+}
+
+struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
+                           const char *state_file, const struct vmctl_hooks *hooks)
+{
+    struct agent_client *http = agent_client_http(t, token, agent_port);
+    struct vmctl *v = vmctl_create_with(t, http, state_file, hooks, true);
+    v->http = http;
     return v;
 }
 
@@ -350,7 +363,8 @@ void vmctl_destroy(struct vmctl *v)
     v->stop = true;
     pthread_cond_signal(&v->wake);
     pthread_mutex_unlock(&v->lock);
-    pthread_join(v->poller, NULL);
+    if (v->polling)
+        pthread_join(v->poller, NULL);
     /* Operations under way get a moment to end; if one does not, the rest
      * stays allocated for it (minidcd is exiting). */
     for (int i = 0; i < 100; i++) {
@@ -379,6 +393,6 @@ void vmctl_destroy(struct vmctl *v)
     json_decref(v->agents);
     json_decref(v->saved);
     free(v->state_file);
-    free(v->token);
+    agent_client_http_free(v->http);
     free(v);
 }

@@ -207,3 +207,19 @@ void vrec_wait(struct vrec *r, const char *fmt, ...)
     free(r->why);
     r->why = s;
 }
+
+int vmctl_check_room(struct vmctl *v, const char *server, unsigned mib, char **err)
+{
+    json_t *info;
+    if (v->client.info(v->client.ctx, server, 5000, &info, err) < 0)
+        return -1;
+    json_int_t free_mib = json_integer_value(json_object_get(info, "free_mib"));
+    json_int_t cap = json_integer_value(json_object_get(info, "capacity_mib"));
+    json_decref(info);
+    if (free_mib < mib) {
+        *err = xasprintf("%s has %lld MiB free for VMs (%lld of %lld in use); %u MiB needed", server,
+                         (long long)free_mib, (long long)(cap - free_mib), (long long)cap, mib);
+        return -1;
+    }
+    return 0;
+}

@@ -186,7 +186,7 @@ static void restore_network(struct vmctl *v)
     }
 }
 
-static void poll_once(struct vmctl *v)
+void vmctl_poll_once(struct vmctl *v)
 {
     json_t *lists = json_object();
     bool all_heard = true;
@@ -197,11 +197,11 @@ static void poll_once(struct vmctl *v)
             continue;
         json_t *list = NULL, *metrics = NULL, *info = NULL;
         char *err = NULL;
-        int rc = vmctl_agent_call(v, n->name, "GET", "/v1/vms", NULL, &list, 2000, &err);
+        int rc = v->client.list(v->client.ctx, n->name, 2000, &list, &err);
         if (rc == 0)
-            rc = vmctl_agent_call(v, n->name, "GET", "/v1/info", NULL, &info, 2000, &err);
+            rc = v->client.info(v->client.ctx, n->name, 2000, &info, &err);
         if (rc == 0)
-            rc = vmctl_agent_call(v, n->name, "GET", "/v1/metrics", NULL, &metrics, 5000, &err);
+            rc = v->client.metrics(v->client.ctx, n->name, 5000, &metrics, &err);
         pthread_mutex_lock(&v->lock);
         json_t *was = json_object_get(v->agents, n->name);
         bool was_up = json_is_true(json_object_get(was, "reachable"));
@@ -237,7 +237,7 @@ void *vmctl_poller(void *arg)
     pthread_mutex_lock(&v->lock);
     while (!v->stop) {
         pthread_mutex_unlock(&v->lock);
-        poll_once(v);
+        vmctl_poll_once(v);
         pthread_mutex_lock(&v->lock);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

@@ -8,7 +8,7 @@
  *   vmctl_transfer.c   migrate and clone
  *   vmctl_recovery.c   finishing or undoing transfers cut short (ctl/recover.h)
  *   vmctl_poller.c     asking the agents what they hold, and reconciling
- *   vmctl_agent.c      talking to agents
+ * The agents are asked through agent_client.h, which a test can replace.
  * Functions marked "lock held" expect v->lock taken; the others take it
  * when they need it. */
 #ifndef MINIDC_CTL_VMCTL_PRIV_H
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "agentproto/agent_proto.h"
+#include "ctl/agent_client.h"
 #include "ctl/recover.h"
 #include "ctl/vmctl.h"
 #include "topo/topo.h"
@@ -71,8 +72,8 @@ struct op {
 struct vmctl {
     pthread_mutex_t lock;
     const struct topo *t;
-    char *token;
-    uint16_t port;
+    struct agent_client client; /* asks the servers' agents */
+    struct agent_client *http;  /* the HTTP client vmctl_create made, if it did */
     struct vrec **vms;
     size_t n_vms, cap_vms;
     struct op **ops;
@@ -88,21 +89,12 @@ struct vmctl {
     struct xrec **xrecs; /* transfers under way or left half-done */
     size_t n_xrecs, cap_xrecs;
     pthread_t poller;
+    bool polling; /* the poller thread runs */
     pthread_cond_t wake;
     bool stop;
     struct vmctl_hooks hooks;
 };
 
-/* vmctl_agent_call's failures, all negative: the agent answered no (its message
- * in '*err'), or that it has no such VM; the request never reached it (it
- * did nothing); or the request went and no answer came (the agent may have
- * done it, or be doing it still). */
-enum {
-    AGENT_REFUSED = -1,
-    AGENT_NO_VM = -2,
-    AGENT_UNDELIVERED = -3,
-    AGENT_NO_ANSWER = -4,
-};
 
 /* Inventory (vmctl_inventory.c; lock held). */
 const struct topo_node *vmctl_server_node(const struct vmctl *v, const char *name);
@@ -120,6 +112,9 @@ void vrec_free(struct vrec *r);
 void vrec_why(struct vrec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vrec_wait(struct vrec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vrec_place(struct vrec *r, const char *server, const json_t *a);
+/* Whether 'server' has 'mib' free for VMs, as its agent says; why not in
+ * '*err'.  Blocks: lock not held. */
+int vmctl_check_room(struct vmctl *v, const char *server, unsigned mib, char **err);
 json_t *vrec_json(const struct vrec *r);
 json_t *vrec_spec(const struct vrec *r);
 
@@ -159,9 +154,11 @@ void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_
                     json_t *const vms[], struct xrec *x, bool identity);
 void *vmctl_poller(void *arg);
 
-/* Agents (vmctl_agent.c; blocking, lock not held). */
-int vmctl_agent_call(struct vmctl *v, const char *server, const char *method, const char *path, json_t *body,
-               json_t **out, int timeout_ms, char **err);
-int vmctl_check_room(struct vmctl *v, const char *server, unsigned mib, char **err);
+/* For tests: vmctl_create with 'agents' (which must outlive the vmctl) in
+ * place of the agents over HTTP; with 'poll' false no poller runs, and
+ * vmctl_poll_once() asks the agents and reconciles when the test says. */
+struct vmctl *vmctl_create_with(const struct topo *t, const struct agent_client *agents,
+                                const char *state_file, const struct vmctl_hooks *hooks, bool poll);
+void vmctl_poll_once(struct vmctl *v);
 
 #endif

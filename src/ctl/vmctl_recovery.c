@@ -13,6 +13,25 @@
 LOG_MODULE("vm");
 #define RECOVER_RETRY_S 10.0
 
+/* Has the agent of 'server' take step 'act' on its copy 'name'; returns
+ * its answer (0 or an agent_failure, why in '*e'). */
+static int recover_step(struct op *o, enum recover_act act, const char *server, const char *name,
+                        bool identity, char **e)
+{
+    struct vmctl *v = o->v;
+    if (act == RECOVER_START) {
+        struct agent_proto_finish f = {.identity = identity, .isolate = identity};
+        json_t *answer = NULL;
+        xrec_finish_sent(o);
+        int rc = v->client.finish(v->client.ctx, server, name, &f, &answer, e);
+        json_decref(answer);
+        return rc;
+    }
+    if (act == RECOVER_DELETE)
+        return v->client.remove(v->client.ctx, server, name, false, 30000, e);
+    return v->client.resume(v->client.ctx, server, name, e);
+}
+
 /* Runs one recovery plan (the operation's args, made by vmctl_start_recovery):
  * each copy's step, every start, then every removal, then every resume; the
  * first that fails stops the rest, and the poller decides again in
@@ -40,27 +59,13 @@ static void *recover_thread(void *arg)
             if (err || strcmp(json_string_value(json_object_get(c, "do")) ?: "", recover_act_name(order[k].act)))
                 continue;
             op_phase(o, order[k].phase);
-            char *path, *e = NULL;
-            json_t *body = NULL, *junk = NULL;
-            const char *method = "POST";
-            if (order[k].act == RECOVER_START) {
-                xrec_finish_sent(o);
-                path = xasprintf("/v1/vms/%s/finish", name);
-                body = json_pack("{s:b, s:b}", "identity", identity, "isolate", identity);
-            } else if (order[k].act == RECOVER_DELETE) {
-                path = xasprintf("/v1/vms/%s", name);
-                method = "DELETE";
-            } else {
-                path = xasprintf("/v1/vms/%s/resume", name);
-            }
-            int rc = vmctl_agent_call(v, server, method, path, body, &junk, order[k].act == RECOVER_START ? 180000 : 30000,
-                                &e);
+            char *e = NULL;
+            int rc = recover_step(o, order[k].act, server, name, identity, &e);
             if (rc < 0 && !(order[k].act == RECOVER_DELETE && rc == AGENT_NO_VM))
                 err = xasprintf("%s %s on %s: %s", order[k].phase, name, server, e);
             else
                 json_array_append_new(done, json_sprintf("%s %s on %s", order[k].phase, name, server));
-            free(path), free(e);
-            json_decref(junk);
+            free(e);
         }
     }
     op_result(o, "action", json_incref(json_object_get(o->args, "action")));

@@ -43,17 +43,15 @@ static void xrec_add(struct vmctl *v, const struct op *o, const struct transfer 
     vmctl_save_state(v);
 }
 
-/* Removes VM 'name' on 'server'; returns vmctl_agent_call's answer (0, or why
- * not, logged). */
+/* Removes VM 'name' on 'server'; returns the agent's answer (0, or an
+ * agent_failure, logged). */
 static int remove_copy(struct vmctl *v, const char *server, const char *name)
 {
-    char *path = xasprintf("/v1/vms/%s", name), *e = NULL;
-    json_t *junk = NULL;
-    int rc = vmctl_agent_call(v, server, "DELETE", path, NULL, &junk, 30000, &e);
+    char *e = NULL;
+    int rc = v->client.remove(v->client.ctx, server, name, false, 30000, &e);
     if (rc < 0 && rc != AGENT_NO_VM)
         LOG_WRN("could not remove %s on %s: %s", name, server, e);
-    free(path), free(e);
-    json_decref(junk);
+    free(e);
     return rc;
 }
 
@@ -85,18 +83,17 @@ static int transfer(struct op *o, struct transfer *x, char **err)
 {
     struct vmctl *v = o->v;
     json_t *prep = NULL, *sent = NULL, *fin = NULL;
-    char *path = NULL;
+    struct agent_proto_vm spec;
+    agent_proto_vm_read(x->dst_spec, &spec);
     op_phase(o, "check");
-    unsigned mem = (unsigned)json_integer_value(json_object_get(x->dst_spec, "memory_mib"));
-    if (vmctl_check_room(v, x->dst_server, mem, err) < 0)
+    if (vmctl_check_room(v, x->dst_server, spec.memory_mib, err) < 0)
         return -1;
     op_phase(o, "prepare");
     /* The destination lets only the source reach the ports it opens. */
     const struct topo_node *src = vmctl_server_node(v, x->src_server);
     char from[16];
-    json_t *spec = json_deep_copy(x->dst_spec);
-    json_object_set_new(spec, "from", json_string(topo_ip_str(src ? src->addr : 0, from)));
-    int rc = vmctl_agent_call(v, x->dst_server, "POST", "/v1/incoming", spec, &prep, 60000, err);
+    topo_ip_str(src ? src->addr : 0, from);
+    int rc = v->client.prepare(v->client.ctx, x->dst_server, &spec, from, &prep, err);
     if (rc < 0) {
         /* Unanswered, it may have made its copy, which cannot run: it goes
          * (an arrival left behind is removed where it is found). */
@@ -105,13 +102,11 @@ static int transfer(struct op *o, struct transfer *x, char **err)
         return -1;
     }
     op_phase(o, x->copy ? "copy" : "migrate");
-    path = xasprintf("/v1/vms/%s/send", x->vm);
-    json_t *body = json_pack("{s:O, s:O, s:s, s:b}", "nbd", json_object_get(prep, "nbd"), "uri",
-                             json_object_get(prep, "uri"), "mode", x->copy ? "copy" : "move", "verify_memory",
-                             x->verify_memory);
+    struct agent_proto_send sreq = {.nbd = json_string_value(json_object_get(prep, "nbd")),
+                                    .uri = json_string_value(json_object_get(prep, "uri")),
+                                    .copy = x->copy, .verify_memory = x->verify_memory};
+    rc = v->client.send(v->client.ctx, x->src_server, x->vm, &sreq, &sent, err);
     json_decref(prep);
-    rc = vmctl_agent_call(v, x->src_server, "POST", path, body, &sent, 600000, err);
-    free(path);
     if (rc < 0) {
         /* The source's agent has put its VM back as it was (it says so), or
          * never heard of the send; the half-made destination goes.  With no
@@ -135,18 +130,15 @@ static int transfer(struct op *o, struct transfer *x, char **err)
          * destination before the VM runs there (they wait in its tap). */
         op_phase(o, "place");
         uint8_t mac[6];
-        vmctl_parse_mac(json_string_value(json_object_get(x->dst_spec, "mac")) ?: "", mac);
-        v->hooks.place(v->hooks.ctx, vmctl_parse_ip(json_string_value(json_object_get(x->dst_spec, "ip"))), mac,
-                       x->dst_server);
+        vmctl_parse_mac(spec.mac ?: "", mac);
+        v->hooks.place(v->hooks.ctx, vmctl_parse_ip(spec.ip), mac, x->dst_server);
     }
     op_phase(o, "start");
     xrec_finish_sent(o);
-    char *fpath = xasprintf("/v1/vms/%s/finish", x->dst_name);
-    json_t *fbody = json_pack("{s:b, s:b}", "identity", x->identity, "isolate", x->identity);
-    if (digest)
-        json_object_set_new(fbody, "memory_digest", digest);
-    rc = vmctl_agent_call(v, x->dst_server, "POST", fpath, fbody, &fin, 180000, err);
-    free(fpath);
+    struct agent_proto_finish freq = {.identity = x->identity, .isolate = x->identity,
+                                        .memory_digest = json_string_value(digest)};
+    rc = v->client.finish(v->client.ctx, x->dst_server, x->dst_name, &freq, &fin, err);
+    json_decref(digest);
     if (rc < 0) {
         /* A copy whose agent took the request and gave no answer may run:
          * it must be gone before the source runs again.  One its agent
@@ -160,14 +152,13 @@ static int transfer(struct op *o, struct transfer *x, char **err)
             return -1;
         }
         if (!x->copy) {
-            char *rpath = xasprintf("/v1/vms/%s/resume", x->vm), *e2 = NULL;
-            json_t *junk = NULL;
-            if (vmctl_agent_call(v, x->src_server, "POST", rpath, NULL, &junk, 30000, &e2) < 0) {
+            char *e2 = NULL;
+            if (v->client.resume(v->client.ctx, x->src_server, x->vm, &e2) < 0) {
                 err_append(err, "; and resuming %s on %s failed too: %s (it is recovered when its agent can)",
                            x->vm, x->src_server, e2);
                 x->unsettled = true;
             }
-            free(rpath), free(e2), json_decref(junk);
+            free(e2);
         }
         return -1;
     }
@@ -188,13 +179,13 @@ static void transfer_free(struct transfer *x)
  * unless its agent says its QEMU died (the cause of the failure, maybe). */
 static const char *source_state(struct vmctl *v, const struct transfer *x)
 {
-    char *path = xasprintf("/v1/vms/%s", x->vm), *e = NULL;
+    char *e = NULL;
     json_t *a = NULL;
     const char *st = "running";
-    if (vmctl_agent_call(v, x->src_server, "GET", path, NULL, &a, 5000, &e) == 0 &&
+    if (v->client.get(v->client.ctx, x->src_server, x->vm, 5000, &a, &e) == 0 &&
         recover_copy_of(a) == RECOVER_CRASHED)
         st = "crashed";
-    free(path), free(e);
+    free(e);
     json_decref(a);
     return st;
 }
@@ -259,15 +250,13 @@ void *vmctl_migrate_thread(void *arg)
          * at the destination (a copy left paused beside the running one is
          * removed where it is found). */
         op_phase(o, "cleanup");
-        char *e2 = NULL, *path = xasprintf("/v1/vms/%s", x.vm);
-        json_t *junk;
-        if (vmctl_agent_call(v, x.src_server, "DELETE", path, NULL, &junk, 30000, &e2) < 0) {
+        char *e2 = NULL;
+        if (v->client.remove(v->client.ctx, x.src_server, x.vm, false, 30000, &e2) < 0) {
             LOG_WRN("%s runs on %s but its old copy on %s could not be removed: %s", x.vm, x.dst_server,
                     x.src_server, e2);
             op_result(o, "warning", json_sprintf("the old copy on %s could not be removed: %s", x.src_server, e2));
         }
-        json_decref(junk);
-        free(path), free(e2);
+        free(e2);
     } else {
         pthread_mutex_lock(&v->lock);
         r->next = 0;
