@@ -31,13 +31,13 @@ static int call(struct http_agents *h, const char *server, enum agent_proto_req 
                 json_t *body, json_t **out, int timeout_ms, char **err)
 {
     long i = server ? topo_find(h->t, server) : -1;
-    const struct topo_node *n = i >= 0 && h->t->nodes[i].kind == TOPO_SERVER ? &h->t->nodes[i] : NULL;
+    const struct topo_node *n = i >= 0 ? &h->t->nodes[i] : NULL;
     char addr[16];
     json_t *junk;
     if (!out)
         out = &junk;
     *out = NULL;
-    if (!n || !n->mgmt) {
+    if (!n || n->kind != TOPO_SERVER || !n->mgmt) {
         *err = xasprintf("server %s has no management address", server);
         json_decref(body);
         return AGENT_REFUSED;
@@ -57,9 +57,8 @@ static int call(struct http_agents *h, const char *server, enum agent_proto_req 
                          st == -ETIMEDOUT ? "" : strerror(-st));
         strbuf_free(&reply);
         /* Refused or unroutable: the connection was never made. */
-        return st == -ECONNREFUSED || st == -EHOSTUNREACH || st == -ENETUNREACH
-                   ? AGENT_UNDELIVERED
-                   : AGENT_NO_ANSWER;
+        return st == -ECONNREFUSED || st == -EHOSTUNREACH || st == -ENETUNREACH ? AGENT_UNDELIVERED
+                                                                                : AGENT_NO_ANSWER;
     }
     json_t *o = json_loads(reply.s, 0, NULL);
     strbuf_free(&reply);
@@ -96,40 +95,41 @@ static int agent_http_list(void *ctx, const char *server, int timeout_ms, json_t
     return call_vm(ctx, server, AGENT_PROTO_LIST, NULL, NULL, out, timeout_ms, err);
 }
 
-static int agent_http_metrics(void *ctx, const char *server, int timeout_ms, json_t **out, char **err)
+static int agent_http_metrics(void *ctx, const char *server, int timeout_ms, json_t **out,
+                              char **err)
 {
     return call_vm(ctx, server, AGENT_PROTO_METRICS, NULL, NULL, out, timeout_ms, err);
 }
 
-static int agent_http_get(void *ctx, const char *server, const char *vm, int timeout_ms, json_t **out,
-               char **err)
+static int agent_http_get(void *ctx, const char *server, const char *vm, int timeout_ms,
+                          json_t **out, char **err)
 {
     return call_vm(ctx, server, AGENT_PROTO_GET, vm, NULL, out, timeout_ms, err);
 }
 
-static int agent_http_boot(void *ctx, const char *server, const struct agent_proto_vm *vm, json_t **out,
-                char **err)
+static int agent_http_boot(void *ctx, const char *server, const struct agent_proto_vm *vm,
+                           json_t **out, char **err)
 {
     return call_vm(ctx, server, AGENT_PROTO_BOOT, NULL, agent_proto_vm_json(vm), out,
                    BOOT_TIMEOUT_MS, err);
 }
 
 static int agent_http_prepare(void *ctx, const char *server, const struct agent_proto_vm *vm,
-                   const char *from, json_t **out, char **err)
+                              const char *from, json_t **out, char **err)
 {
     return call_vm(ctx, server, AGENT_PROTO_PREPARE, NULL, agent_proto_incoming_json(vm, from), out,
                    PREPARE_TIMEOUT_MS, err);
 }
 
-static int agent_http_send(void *ctx, const char *server, const char *vm, const struct agent_proto_send *s,
-                json_t **out, char **err)
+static int agent_http_send(void *ctx, const char *server, const char *vm,
+                           const struct agent_proto_send *s, json_t **out, char **err)
 {
     return call_vm(ctx, server, AGENT_PROTO_SEND, vm, agent_proto_send_json(s), out,
                    SEND_TIMEOUT_MS, err);
 }
 
 static int agent_http_finish(void *ctx, const char *server, const char *vm,
-                  const struct agent_proto_finish *f, json_t **out, char **err)
+                             const struct agent_proto_finish *f, json_t **out, char **err)
 {
     return call_vm(ctx, server, AGENT_PROTO_FINISH, vm, agent_proto_finish_json(f), out,
                    FINISH_TIMEOUT_MS, err);
@@ -140,8 +140,8 @@ static int agent_http_resume(void *ctx, const char *server, const char *vm, char
     return call_vm(ctx, server, AGENT_PROTO_RESUME, vm, NULL, NULL, RESUME_TIMEOUT_MS, err);
 }
 
-static int agent_http_remove(void *ctx, const char *server, const char *vm, bool graceful, int timeout_ms,
-                     char **err)
+static int agent_http_remove(void *ctx, const char *server, const char *vm, bool graceful,
+                             int timeout_ms, char **err)
 {
     char *path = agent_proto_remove_path(vm, graceful);
     int rc = call(ctx, server, AGENT_PROTO_REMOVE, path, NULL, NULL, timeout_ms, err);
@@ -149,8 +149,9 @@ static int agent_http_remove(void *ctx, const char *server, const char *vm, bool
     return rc;
 }
 
-static int agent_http_exec(void *ctx, const char *server, const char *vm, const struct agent_proto_exec *x,
-                int timeout_ms, json_t **out, char **err)
+static int agent_http_exec(void *ctx, const char *server, const char *vm,
+                           const struct agent_proto_exec *x, int timeout_ms, json_t **out,
+                           char **err)
 {
     return call_vm(ctx, server, AGENT_PROTO_EXEC, vm, agent_proto_exec_json(x), out, timeout_ms,
                    err);

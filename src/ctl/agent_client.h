@@ -40,13 +40,13 @@ struct agent_client {
                 char **err);
     /* POST /v1/incoming: 'vm' as the destination makes it, 'from' the source's
      * data address. */
-    int (*prepare)(void *ctx, const char *server, const struct agent_proto_vm *vm,
-                   const char *from, json_t **out, char **err);
+    int (*prepare)(void *ctx, const char *server, const struct agent_proto_vm *vm, const char *from,
+                   json_t **out, char **err);
     /* POST /v1/vms/NAME/send, /finish, /resume */
     int (*send)(void *ctx, const char *server, const char *vm, const struct agent_proto_send *s,
                 json_t **out, char **err);
-    int (*finish)(void *ctx, const char *server, const char *vm,
-                  const struct agent_proto_finish *f, json_t **out, char **err);
+    int (*finish)(void *ctx, const char *server, const char *vm, const struct agent_proto_finish *f,
+                  json_t **out, char **err);
     int (*resume)(void *ctx, const char *server, const char *vm, char **err);
     /* DELETE /v1/vms/NAME[?graceful=1] */
     int (*remove)(void *ctx, const char *server, const char *vm, bool graceful, int timeout_ms,

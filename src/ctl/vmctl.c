@@ -57,7 +57,8 @@ int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
     pthread_mutex_lock(&v->lock);
     int st;
     if (vrec_find(v, name)) {
-        *out = agent_proto_error("there is already a VM %s (on %s)", name, vrec_find(v, name)->server);
+        *out = agent_proto_error("there is already a VM %s (on %s)", name,
+                                 vrec_find(v, name)->server);
         st = 409;
     } else {
         struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, "booting", out);
@@ -84,7 +85,8 @@ static int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_
         return 409;
     }
     if (!strcmp(r->state, "recovering")) {
-        *out = agent_proto_error("VM %s is being recovered: %s", name, r->why ? r->why : "a transfer was cut short");
+        *out = agent_proto_error("VM %s is being recovered: %s", name,
+                                 r->why ? r->why : "a transfer was cut short");
         return 409;
     }
     *rp = r;
@@ -110,7 +112,8 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
         json_t *args = json_pack("{s:b}", "verify_memory", m->verify_memory);
         const struct topo_subnet *dsn = vmctl_server_subnet(v, to);
         if (vmctl_server_subnet(v, r->server) != dsn) {
-            uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home : vmctl_alloc_addr(v, dsn);
+            uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home
+                                                                    : vmctl_alloc_addr(v, dsn);
             if (!a) {
                 *out = agent_proto_error("subnet %s has no free address left", dsn->name);
                 json_decref(args);
@@ -160,8 +163,8 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
         } else {
             r->state = "cloning";
             st = op_start(v, "clone", r, to,
-                          json_pack("{s:s, s:b, s:b}", "as", as, "balance", req->balance, "verify_memory",
-                                    req->verify_memory),
+                          json_pack("{s:s, s:b, s:b}", "as", as, "balance", req->balance,
+                                    "verify_memory", req->verify_memory),
                           vmctl_clone_thread, out);
             if (st == 202) {
                 c->op = r->op;
@@ -222,7 +225,8 @@ int vmctl_stop(struct vmctl *v, const char *vm, bool graceful, json_t **out)
     int st = vmctl_hold(v, vm, &r, out);
     if (!st) {
         r->state = "stopping";
-        st = op_start(v, "stop", r, NULL, json_pack("{s:b}", "graceful", graceful), stop_thread, out);
+        st = op_start(v, "stop", r, NULL, json_pack("{s:b}", "graceful", graceful), stop_thread,
+                      out);
     }
     pthread_mutex_unlock(&v->lock);
     return st;
@@ -258,7 +262,8 @@ int vmctl_exec(struct vmctl *v, const char *vm, const struct api_exec *x, json_t
     struct vrec *r;
     int st = vmctl_hold(v, vm, &r, out);
     if (!st) {
-        json_t *args = json_pack("{s:O, s:I}", "argv", x->argv, "timeout_ms", (json_int_t)x->timeout_ms);
+        json_t *args = json_pack("{s:O, s:I}", "argv", x->argv, "timeout_ms",
+                                 (json_int_t)x->timeout_ms);
         if (x->input)
             json_object_set_new(args, "input", json_string(x->input));
         st = op_start(v, "exec", r, r->server, args, exec_thread, out);

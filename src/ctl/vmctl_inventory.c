@@ -87,15 +87,16 @@ static bool addr_taken(const struct vmctl *v, uint32_t a)
 /* The lowest free address of 'sn', or 0 when it is full. */
 uint32_t vmctl_alloc_addr(const struct vmctl *v, const struct topo_subnet *sn)
 {
-    uint32_t mask = topo_prefix_mask(sn->prefix.len), net = sn->prefix.addr & mask, bcast = net | ~mask;
+    uint32_t mask = topo_prefix_mask(sn->prefix.len), net = sn->prefix.addr & mask,
+             bcast = net | ~mask;
     for (uint32_t a = net + 1; a < bcast; a++)
         if (!addr_taken(v, a))
             return a;
     return 0;
 }
 
-struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, unsigned mem, unsigned cpus,
-                    const char *state, json_t **out)
+struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, unsigned mem,
+                      unsigned cpus, const char *state, json_t **out)
 {
     const struct topo_subnet *sn = vmctl_server_subnet(v, server);
     uint32_t a = vmctl_alloc_addr(v, sn);
@@ -111,7 +112,8 @@ struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, uns
     r->ip = xasprintf("%s/%d", topo_ip_str(a, ip), sn->prefix.len);
     r->gw = xstrdup(topo_ip_str(sn->gateway, gw));
     /* Locally administered, unique as the address is: 02:6d and the address. */
-    r->mac = xasprintf("02:6d:%02x:%02x:%02x:%02x", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+    r->mac = xasprintf("02:6d:%02x:%02x:%02x:%02x", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+                       a & 0xff);
     r->memory_mib = mem;
     r->cpus = cpus;
     r->state = state;
@@ -122,9 +124,9 @@ struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, uns
 
 json_t *vrec_json(const struct vrec *r)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", r->name, "server", r->server, "ip",
-                          r->ip, "mac", r->mac, "gateway", r->gw, "memory_mib", (int)r->memory_mib, "cpus",
-                          (int)r->cpus, "state", r->state);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", r->name, "server",
+                          r->server, "ip", r->ip, "mac", r->mac, "gateway", r->gw, "memory_mib",
+                          (int)r->memory_mib, "cpus", (int)r->cpus, "state", r->state);
     if (r->op)
         json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
     char h[16];
@@ -139,8 +141,8 @@ json_t *vrec_json(const struct vrec *r)
 /* Body the agents take to make a VM. */
 json_t *vrec_spec(const struct vrec *r)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip, "gw", r->gw,
-                     "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip,
+                     "gw", r->gw, "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
 }
 
 /* A VM record made from what an agent (or a transfer record) says of it:
@@ -174,7 +176,8 @@ struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, c
 /* Where 'r' is now: on 'server', as its agent describes it ('a'). */
 void vrec_place(struct vrec *r, const char *server, const json_t *a)
 {
-    const char *ip = json_string_value(json_object_get(a, "ip")), *gw = json_string_value(json_object_get(a, "gw"));
+    const char *ip = json_string_value(json_object_get(a, "ip")),
+               *gw = json_string_value(json_object_get(a, "gw"));
     free(r->server);
     r->server = xstrdup(server);
     if (ip && gw) {
@@ -217,8 +220,9 @@ int vmctl_check_room(struct vmctl *v, const char *server, unsigned mib, char **e
     json_int_t cap = json_integer_value(json_object_get(info, "capacity_mib"));
     json_decref(info);
     if (free_mib < mib) {
-        *err = xasprintf("%s has %lld MiB free for VMs (%lld of %lld in use); %u MiB needed", server,
-                         (long long)free_mib, (long long)(cap - free_mib), (long long)cap, mib);
+        *err = xasprintf("%s has %lld MiB free for VMs (%lld of %lld in use); %u MiB needed",
+                         server, (long long)free_mib, (long long)(cap - free_mib), (long long)cap,
+                         mib);
         return -1;
     }
     return 0;

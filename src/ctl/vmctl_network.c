@@ -21,7 +21,9 @@ const char *vmctl_rebalance(struct vmctl *v, uint32_t vip)
         vmctl_save_state(v);
     }
     pthread_mutex_unlock(&v->lock);
-    const char *at = v->hooks.balance ? v->hooks.balance(v->hooks.ctx, vip, ips, (const uint8_t(*)[6])macs, n) : NULL;
+    const char *at = v->hooks.balance
+                         ? v->hooks.balance(v->hooks.ctx, vip, ips, (const uint8_t(*)[6])macs, n)
+                         : NULL;
     if (n == 1 && ips[0] != vip && v->hooks.rewrite)
         v->hooks.rewrite(v->hooks.ctx, vip, ips[0], macs[0]);
     return at;
@@ -32,8 +34,9 @@ const char *vmctl_rebalance(struct vmctl *v, uint32_t vip)
  * away from its home address has that address rewritten to 'addr', and
  * one back home ('was_away') loses its rewrite.  Returns the rewriting or
  * balancing switch (static), or NULL. */
-const char *vmctl_network_follow(struct vmctl *v, const char *place, uint32_t home, uint32_t addr, uint32_t serves,
-                           bool was_away, const uint8_t mac[6], bool *balanced)
+const char *vmctl_network_follow(struct vmctl *v, const char *place, uint32_t home, uint32_t addr,
+                                 uint32_t serves, bool was_away, const uint8_t mac[6],
+                                 bool *balanced)
 {
     *balanced = false;
     if (place && v->hooks.place)

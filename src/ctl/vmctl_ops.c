@@ -12,10 +12,11 @@
 LOG_MODULE("vm");
 
 #define OPS_KEPT 256
+
 json_t *op_json(const struct op *o)
 {
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:O, s:f}", "id", (json_int_t)o->id, "kind", o->kind, "vm", o->vm,
-                          "state", o->state, "phases", o->phases, "seconds",
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:O, s:f}", "id", (json_int_t)o->id, "kind",
+                          o->kind, "vm", o->vm, "state", o->state, "phases", o->phases, "seconds",
                           (o->ended ? o->ended : proc_now()) - o->started);
     if (o->target)
         json_object_set_new(j, "target", json_string(o->target));
@@ -35,8 +36,8 @@ void op_phase(struct op *o, const char *name)
     pthread_mutex_lock(&v->lock);
     double now = proc_now();
     if (o->current)
-        json_array_append_new(o->phases,
-                              json_pack("{s:s, s:f}", "phase", o->current, "seconds", now - o->phase_t0));
+        json_array_append_new(o->phases, json_pack("{s:s, s:f}", "phase", o->current, "seconds",
+                                                   now - o->phase_t0));
     free(o->current);
     o->current = name ? xstrdup(name) : NULL;
     o->phase_t0 = now;
@@ -85,8 +86,8 @@ void op_end(struct op *o, char *err)
     if (err)
         LOG_ERR_("%s %s failed after %.2f s: %s", o->kind, o->vm, o->ended - o->started, err);
     else
-        LOG_INF("%s %s%s%s done in %.2f s", o->kind, o->vm, o->target ? " -> " : "", o->target ? o->target : "",
-                o->ended - o->started);
+        LOG_INF("%s %s%s%s done in %.2f s", o->kind, o->vm, o->target ? " -> " : "",
+                o->target ? o->target : "", o->ended - o->started);
     static const struct {
         const char *kind, *event;
     } names[] = {{"boot", "vm.booted"},       {"migrate", "vm.migrated"},   {"clone", "vm.cloned"},
@@ -100,7 +101,9 @@ void op_end(struct op *o, char *err)
         json_t *d = op_json(o);
         pthread_mutex_unlock(&v->lock);
         json_object_del(d, "state");
-        json_object_set_new(d, "operation", json_object_get(d, "id") ? json_incref(json_object_get(d, "id")) : json_null());
+        json_object_set_new(d, "operation",
+                            json_object_get(d, "id") ? json_incref(json_object_get(d, "id"))
+                                                     : json_null());
         json_object_del(d, "id");
         v->hooks.publish(v->hooks.ctx, type, d);
     }
@@ -169,7 +172,8 @@ int op_start(struct vmctl *v, const char *kind, struct vrec *r, const char *targ
         return 503;
     }
     pthread_attr_destroy(&at);
-    LOG_INF("operation %lu: %s %s%s%s", o->id, kind, r->name, target ? " -> " : "", target ? target : "");
+    LOG_INF("operation %lu: %s %s%s%s", o->id, kind, r->name, target ? " -> " : "",
+            target ? target : "");
     *out = json_pack("{s:I}", "operation", (json_int_t)o->id);
     return 202;
 }

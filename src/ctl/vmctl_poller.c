@@ -21,12 +21,11 @@ static enum recover_copy copy_on(json_t *lists, const char *server, const char *
     *vm = NULL;
     if (!list)
         return RECOVER_UNKNOWN;
-    json_array_foreach(json_object_get(list, "vms"), i, a) if (!strcmp(json_string_value(json_object_get(a, "name")) ?: "",
-                                                                       name))
-    {
-        *vm = a;
-        return recover_copy_of(a);
-    }
+    json_array_foreach(json_object_get(list, "vms"), i, a)
+        if (!strcmp(json_string_value(json_object_get(a, "name")) ?: "", name)) {
+            *vm = a;
+            return recover_copy_of(a);
+        }
     return RECOVER_ABSENT;
 }
 
@@ -50,8 +49,10 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
         if (x->op)
             continue;
         json_t *vms[2];
-        enum recover_copy c[2] = {copy_on(lists, x->src, x->vm, &vms[0]), copy_on(lists, x->dst, x->dst_name, &vms[1])};
-        struct recover_transfer t = {.clone = x->clone, .finish_sent = x->finish_sent, .src = c[0], .dst = c[1]};
+        enum recover_copy c[2] = {copy_on(lists, x->src, x->vm, &vms[0]),
+                                  copy_on(lists, x->dst, x->dst_name, &vms[1])};
+        struct recover_transfer t = {.clone = x->clone, .finish_sent = x->finish_sent,
+                                     .src = c[0], .dst = c[1]};
         struct recover_plan p = recover_transfer_plan(&t);
         struct vrec *r = vrec_find(v, x->vm);
         if (!r) {
@@ -64,9 +65,10 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
         }
         r->state = "recovering";
         if (p.verdict == RECOVER_WAIT)
-            vrec_wait(r, "%s %s -> %s cut short (%s): %s (%s %s, %s %s)", x->clone ? "clone" : "migration", x->src,
-                      x->dst, *x->phase ? x->phase : "before it began", p.why, x->src, recover_copy_name(c[0]),
-                      x->dst, recover_copy_name(c[1]));
+            vrec_wait(r, "%s %s -> %s cut short (%s): %s (%s %s, %s %s)",
+                      x->clone ? "clone" : "migration", x->src, x->dst,
+                      *x->phase ? x->phase : "before it began", p.why, x->src,
+                      recover_copy_name(c[0]), x->dst, recover_copy_name(c[1]));
         else if (r->retry <= now) {
             const char *servers[2] = {x->src, x->dst}, *names[2] = {x->vm, x->dst_name};
             vmctl_start_recovery(v, r, &p, 2, servers, names, c, vms, x, x->addr != 0);
@@ -83,7 +85,8 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
             continue;
         if (!json_object_get(byname, nm))
             json_object_set_new(byname, nm, json_array());
-        json_array_append_new(json_object_get(byname, nm), json_pack("{s:s, s:O}", "server", server, "vm", a));
+        json_array_append_new(json_object_get(byname, nm),
+                              json_pack("{s:s, s:O}", "server", server, "vm", a));
     }
     json_object_foreach(byname, name, found)
     {
@@ -182,7 +185,8 @@ static void restore_network(struct vmctl *v)
         if (balanced)
             LOG_INF("balancer of %s restored at %s", topo_ip_str(serves, h), at ? at : "(none)");
         else
-            LOG_INF("rewrite %s <-> %s restored at %s", topo_ip_str(home, h), topo_ip_str(addr, a), at ? at : "(none)");
+            LOG_INF("rewrite %s <-> %s restored at %s", topo_ip_str(home, h), topo_ip_str(addr, a),
+                    at ? at : "(none)");
     }
 }
 
@@ -217,7 +221,8 @@ void vmctl_poll_once(struct vmctl *v)
             if (was_up || !was)
                 LOG_WRN("%s", err);
             json_object_set_new(v->agents, n->name,
-                                json_pack("{s:s, s:b, s:s}", "server", n->name, "reachable", 0, "error", err));
+                                json_pack("{s:s, s:b, s:s}", "server", n->name, "reachable", 0,
+                                          "error", err));
             json_object_del(v->metrics, n->name);
         }
         pthread_mutex_unlock(&v->lock);

@@ -35,7 +35,9 @@ struct vrec {
     unsigned memory_mib, cpus;
     const char *state;  /* booting, running, migrating, cloning, stopping, recovering, crashed */
     unsigned long op;   /* the operation holding it, 0 when none */
-    bool restored;      /* found after a restart at another address or serving one: the network needs telling */
+    /* found after a restart at another address or serving one: the network
+     * needs telling */
+    bool restored;
     char *why;          /* recovering: what it waits for, or what is done (NULL otherwise) */
     double retry;       /* recovering: a recovery that failed is tried again from then */
 };
@@ -50,7 +52,8 @@ struct xrec {
     bool clone, balance;
     bool finish_sent;           /* the destination may have been told to start its copy */
     uint32_t addr;              /* a move across subnets: the destination's address (0: none) */
-    json_t *src_spec, *dst_spec; /* the VM at the source, and as the destination makes it (vrec_spec) */
+    /* the VM at the source, and as the destination makes it (vrec_spec) */
+    json_t *src_spec, *dst_spec;
     char *phase;
 };
 
@@ -65,7 +68,9 @@ struct op {
     json_t *result;
     json_t *args;
     bool reads_only; /* exec: changes no inventory, holds no VM */
-    bool handover;   /* a transfer that failed without learning how its undo went: its record goes to the poller */
+    /* a transfer that failed without learning how its undo went: its record
+     * goes to the poller */
+    bool handover;
     struct vmctl *v;
 };
 
@@ -95,15 +100,14 @@ struct vmctl {
     struct vmctl_hooks hooks;
 };
 
-
 /* Inventory (vmctl_inventory.c; lock held). */
 const struct topo_node *vmctl_server_node(const struct vmctl *v, const char *name);
 const struct topo_subnet *vmctl_server_subnet(const struct vmctl *v, const char *server);
 uint32_t vmctl_parse_ip(const char *s);
 void vmctl_parse_mac(const char *s, uint8_t mac[6]);
 uint32_t vmctl_alloc_addr(const struct vmctl *v, const struct topo_subnet *sn);
-struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, unsigned mem, unsigned cpus,
-                    const char *state, json_t **out);
+struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, unsigned mem,
+                      unsigned cpus, const char *state, json_t **out);
 struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, const json_t *a,
                         const char *state);
 struct vrec *vrec_find(struct vmctl *v, const char *name);
@@ -142,16 +146,18 @@ void op_free(struct op *o);
 
 /* The network (vmctl_network.c; lock not held). */
 const char *vmctl_rebalance(struct vmctl *v, uint32_t vip);
-const char *vmctl_network_follow(struct vmctl *v, const char *place, uint32_t home, uint32_t addr, uint32_t serves,
-                           bool was_away, const uint8_t mac[6], bool *balanced);
+const char *vmctl_network_follow(struct vmctl *v, const char *place, uint32_t home, uint32_t addr,
+                                 uint32_t serves, bool was_away, const uint8_t mac[6],
+                                 bool *balanced);
 
 /* Operation threads (vmctl_transfer.c, vmctl_recovery.c) and the poller
  * (vmctl_poller.c). */
 void *vmctl_migrate_thread(void *arg);
 void *vmctl_clone_thread(void *arg);
 void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_plan *p, size_t n,
-                    const char *const servers[], const char *const names[], const enum recover_copy copies[],
-                    json_t *const vms[], struct xrec *x, bool identity);
+                          const char *const servers[], const char *const names[],
+                          const enum recover_copy copies[], json_t *const vms[], struct xrec *x,
+                          bool identity);
 void *vmctl_poller(void *arg);
 
 /* For tests: vmctl_create with 'agents' (which must outlive the vmctl) in

@@ -56,7 +56,8 @@ static void *recover_thread(void *arg)
         {
             const char *server = json_string_value(json_object_get(c, "server"));
             const char *name = json_string_value(json_object_get(c, "name"));
-            if (err || strcmp(json_string_value(json_object_get(c, "do")) ?: "", recover_act_name(order[k].act)))
+            if (err || strcmp(json_string_value(json_object_get(c, "do")) ?: "",
+                              recover_act_name(order[k].act)))
                 continue;
             op_phase(o, order[k].phase);
             char *e = NULL;
@@ -64,7 +65,8 @@ static void *recover_thread(void *arg)
             if (rc < 0 && !(order[k].act == RECOVER_DELETE && rc == AGENT_NO_VM))
                 err = xasprintf("%s %s on %s: %s", order[k].phase, name, server, e);
             else
-                json_array_append_new(done, json_sprintf("%s %s on %s", order[k].phase, name, server));
+                json_array_append_new(done,
+                                      json_sprintf("%s %s on %s", order[k].phase, name, server));
             free(e);
         }
     }
@@ -89,7 +91,8 @@ static void *recover_thread(void *arg)
         }
     } else {
         if (r && atc) {
-            vrec_place(r, json_string_value(json_object_get(atc, "server")), json_object_get(atc, "vm"));
+            vrec_place(r, json_string_value(json_object_get(atc, "server")),
+                       json_object_get(atc, "vm"));
             bool crashed = !strcmp(json_string_value(json_object_get(atc, "was")) ?: "", "crashed");
             r->state = crashed ? "crashed" : "running";
             r->op = 0;
@@ -108,7 +111,8 @@ static void *recover_thread(void *arg)
         }
         if (c && json_is_true(json_object_get(o->args, "clone_kept"))) {
             json_t *cc = json_array_get(copies, 1);
-            vrec_place(c, json_string_value(json_object_get(cc, "server")), json_object_get(cc, "vm"));
+            vrec_place(c, json_string_value(json_object_get(cc, "server")),
+                       json_object_get(cc, "vm"));
             c->op = 0;
             c->state = "running";
             c->restored = false;
@@ -129,7 +133,8 @@ static void *recover_thread(void *arg)
         op_phase(o, "network");
         bool balanced;
         const char *sw = vmctl_network_follow(v, place, home, addr, serves,
-                                        json_is_true(json_object_get(o->args, "was_away")), mac, &balanced);
+                                              json_is_true(json_object_get(o->args, "was_away")),
+                                              mac, &balanced);
         if (sw)
             op_result(o, balanced ? "balancer" : "rewrite", json_pack("{s:s}", "switch", sw));
     }
@@ -138,8 +143,10 @@ static void *recover_thread(void *arg)
         vmctl_rebalance(v, vip);
     }
     if (!err)
-        LOG_INF("VM %s recovered (%s: %s)%s%s", o->vm, json_string_value(json_object_get(o->args, "action")),
-                json_string_value(json_object_get(o->args, "why")), place ? ": it runs on " : "", place ? place : "");
+        LOG_INF("VM %s recovered (%s: %s)%s%s", o->vm,
+                json_string_value(json_object_get(o->args, "action")),
+                json_string_value(json_object_get(o->args, "why")), place ? ": it runs on " : "",
+                place ? place : "");
     free(place);
     op_end(o, err);
     return NULL;
@@ -150,8 +157,9 @@ static void *recover_thread(void *arg)
  * ('vms', may hold NULLs); 'x' the transfer record it comes from, or NULL.
  * 'identity': a copy started takes the identity it was made with. */
 void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_plan *p, size_t n,
-                    const char *const servers[], const char *const names[], const enum recover_copy copies[],
-                    json_t *const vms[], struct xrec *x, bool identity)
+                          const char *const servers[], const char *const names[],
+                          const enum recover_copy copies[], json_t *const vms[], struct xrec *x,
+                          bool identity)
 {
     json_t *cs = json_array();
     struct strbuf what;
@@ -162,10 +170,12 @@ void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_
         if (vms[i])
             json_object_set(c, "vm", vms[i]);
         json_array_append_new(cs, c);
-        strbuf_printf(&what, "%s%s %s on %s", i ? ", " : "", recover_act_name(p->act[i]), names[i], servers[i]);
+        strbuf_printf(&what, "%s%s %s on %s", i ? ", " : "", recover_act_name(p->act[i]), names[i],
+                      servers[i]);
     }
-    json_t *args = json_pack("{s:s, s:s, s:o, s:I, s:b, s:b}", "action", recover_verdict_name(p->verdict), "why",
-                             p->why, "copies", cs, "at", (json_int_t)p->at, "identity", identity, "was_away",
+    json_t *args = json_pack("{s:s, s:s, s:o, s:I, s:b, s:b}", "action",
+                             recover_verdict_name(p->verdict), "why", p->why, "copies", cs, "at",
+                             (json_int_t)p->at, "identity", identity, "was_away",
                              x && x->addr && p->at == 1);
     if (x) {
         json_object_set_new(args, "transfer", xrec_json(x));
@@ -176,7 +186,8 @@ void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_
     }
     json_t *out = NULL;
     r->state = "recovering";
-    int st = op_start(v, "recover", r, p->at >= 0 ? servers[p->at] : NULL, args, recover_thread, &out);
+    int st = op_start(v, "recover", r, p->at >= 0 ? servers[p->at] : NULL, args, recover_thread,
+                      &out);
     json_decref(out);
     if (st == 202) {
         struct vrec *c = x && x->clone ? vrec_find(v, x->dst_name) : NULL;
@@ -187,8 +198,9 @@ void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_
         if (x)
             x->op = r->op;
         if (x)
-            vrec_why(r, "%s %s -> %s cut short (%s): %s: %s", x->clone ? "clone" : "migration", x->src, x->dst,
-                     *x->phase ? x->phase : "before it began", recover_verdict_name(p->verdict), p->why);
+            vrec_why(r, "%s %s -> %s cut short (%s): %s: %s", x->clone ? "clone" : "migration",
+                     x->src, x->dst, *x->phase ? x->phase : "before it began",
+                     recover_verdict_name(p->verdict), p->why);
         else
             vrec_why(r, "%s: %s", recover_verdict_name(p->verdict), p->why);
         LOG_INF("VM %s: %s; %s", r->name, r->why, what.s);

@@ -15,9 +15,10 @@ LOG_MODULE("vm");
 json_t *xrec_json(const struct xrec *x)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:O, s:O}", "vm", x->vm, "kind",
-                          x->clone ? "clone" : "move", "from", x->src, "to", x->dst, "as", x->dst_name, "phase",
-                          x->phase ? x->phase : "", "finish_sent", x->finish_sent, "balance", x->balance, "source",
-                          x->src_spec, "destination", x->dst_spec);
+                          x->clone ? "clone" : "move", "from", x->src, "to", x->dst, "as",
+                          x->dst_name, "phase", x->phase ? x->phase : "", "finish_sent",
+                          x->finish_sent, "balance", x->balance, "source", x->src_spec,
+                          "destination", x->dst_spec);
     char a[16];
     if (x->addr)
         json_object_set_new(o, "address", json_string(topo_ip_str(x->addr, a)));
@@ -53,7 +54,8 @@ void vmctl_save_state(struct vmctl *v)
         json_array_append_new(xs, xrec_json(v->xrecs[i]));
     json_t *st = json_pack("{s:o, s:o}", "vms", vms, "transfers", xs);
     char *tmp = xasprintf("%s.tmp", v->state_file);
-    if (json_dump_file(st, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || rename(tmp, v->state_file) < 0) {
+    if (json_dump_file(st, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ||
+        rename(tmp, v->state_file) < 0) {
         LOG_WRN("cannot write %s: %s", v->state_file, strerror(errno));
         unlink(tmp);
     }
@@ -84,12 +86,15 @@ void xrec_remove(struct vmctl *v, struct xrec *x)
  * this topology can hold. */
 static struct xrec *xrec_load(const struct vmctl *v, json_t *o)
 {
-    const char *vm = json_string_value(json_object_get(o, "vm")), *kind = json_string_value(json_object_get(o, "kind"));
-    const char *src = json_string_value(json_object_get(o, "from")), *dst = json_string_value(json_object_get(o, "to"));
+    const char *vm = json_string_value(json_object_get(o, "vm")),
+               *kind = json_string_value(json_object_get(o, "kind"));
+    const char *src = json_string_value(json_object_get(o, "from")),
+               *dst = json_string_value(json_object_get(o, "to"));
     const char *as = json_string_value(json_object_get(o, "as"));
     json_t *ss = json_object_get(o, "source"), *ds = json_object_get(o, "destination");
-    if (!vm || !kind || !as || !vmctl_server_node(v, src) || !vmctl_server_node(v, dst) || !json_is_object(ss) ||
-        !json_is_object(ds) || (strcmp(kind, "move") && strcmp(kind, "clone")))
+    if (!vm || !kind || !as || !vmctl_server_node(v, src) || !vmctl_server_node(v, dst) ||
+        !json_is_object(ss) || !json_is_object(ds) ||
+        (strcmp(kind, "move") && strcmp(kind, "clone")))
         return NULL;
     struct xrec *x = xcalloc(1, sizeof *x);
     x->vm = xstrdup(vm);
@@ -126,7 +131,8 @@ void vmctl_load_state(struct vmctl *v)
     json_error_t je;
     json_t *st = json_load_file(v->state_file, 0, &je);
     if (!st && access(v->state_file, F_OK) == 0)
-        LOG_WRN("%s:%d: %s; VMs found at other addresses will not be rewritten", v->state_file, je.line, je.text);
+        LOG_WRN("%s:%d: %s; VMs found at other addresses will not be rewritten", v->state_file,
+                je.line, je.text);
     v->saved = json_incref(json_object_get(st, "vms"));
     /* Transfers the minidcd before this one left under way: each VM
      * shows as recovering until the agents have told what to do. */
@@ -141,11 +147,15 @@ void vmctl_load_state(struct vmctl *v)
         }
         xgrow(&v->xrecs, &v->cap_xrecs, v->n_xrecs + 1, sizeof *v->xrecs);
         v->xrecs[v->n_xrecs++] = x;
-        LOG_WRN("a %s of %s from %s to %s was under way (%s): it is finished or undone once the agents answer",
-                x->clone ? "clone" : "migration", x->vm, x->src, x->dst, *x->phase ? x->phase : "before it began");
-        struct vrec *r = vrec_find(v, x->vm) ?: vrec_found(v, x->vm, x->src, x->src_spec, "recovering");
-        vrec_why(r, "%s %s -> %s cut short (%s): waiting to hear from the agents", x->clone ? "clone" : "migration",
-                 x->src, x->dst, *x->phase ? x->phase : "before it began");
+        LOG_WRN("a %s of %s from %s to %s was under way (%s): it is finished or undone once the "
+                "agents answer", x->clone ? "clone" : "migration", x->vm, x->src, x->dst,
+                *x->phase ? x->phase : "before it began");
+        struct vrec *r = vrec_find(v, x->vm);
+        if (!r)
+            r = vrec_found(v, x->vm, x->src, x->src_spec, "recovering");
+        vrec_why(r, "%s %s -> %s cut short (%s): waiting to hear from the agents",
+                 x->clone ? "clone" : "migration", x->src, x->dst,
+                 *x->phase ? x->phase : "before it began");
         if (x->clone && !vrec_find(v, x->dst_name))
             vrec_found(v, x->dst_name, x->dst, x->dst_spec, "recovering");
     }

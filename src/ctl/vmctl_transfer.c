@@ -15,7 +15,9 @@ struct transfer {
     char *dst_server, *dst_name;
     json_t *dst_spec;
     bool copy;
-    bool identity; /* the destination takes the identity of dst_spec (a clone, a move across subnets) */
+    /* the destination takes the identity of dst_spec (a clone, a move across
+     * subnets) */
+    bool identity;
     bool verify_memory; /* compare the guest's memory on both sides, page by page, before it runs */
     bool unsettled; /* failed, and how far its undo went is not known: left to the poller */
 };
@@ -23,8 +25,8 @@ struct transfer {
 /* Records transfer 'x' of operation 'o' in the state file, before it asks
  * any agent (lock held).  'src_spec' (taken) is the VM as it is at the
  * source; 'addr' the destination's address when it changes. */
-static void xrec_add(struct vmctl *v, const struct op *o, const struct transfer *x, json_t *src_spec, uint32_t addr,
-                     bool balance)
+static void xrec_add(struct vmctl *v, const struct op *o, const struct transfer *x,
+                     json_t *src_spec, uint32_t addr, bool balance)
 {
     struct xrec *r = xcalloc(1, sizeof *r);
     r->op = o->id;
@@ -114,8 +116,8 @@ static int transfer(struct op *o, struct transfer *x, char **err)
         remove_copy(v, x->dst_server, x->dst_name);
         if (rc == AGENT_NO_ANSWER) {
             x->unsettled = true;
-            err_append(err, "; %s on %s may be paused: it is recovered when its agent answers", x->vm,
-                       x->src_server);
+            err_append(err, "; %s on %s may be paused: it is recovered when its agent answers",
+                       x->vm, x->src_server);
         }
         return -1;
     }
@@ -146,16 +148,17 @@ static int transfer(struct op *o, struct transfer *x, char **err)
         int del = remove_copy(v, x->dst_server, x->dst_name);
         if (rc == AGENT_NO_ANSWER && del != 0 && del != AGENT_NO_VM) {
             x->unsettled = true;
-            err_append(err, "; whether the copy on %s runs is not known: %s %s until its agent answers",
-                       x->dst_server, x->copy ? "the clone is recovered" : "the source stays paused",
+            err_append(err, "; whether the copy on %s runs is not known: %s %s until its agent "
+                       "answers", x->dst_server,
+                       x->copy ? "the clone is recovered" : "the source stays paused",
                        x->copy ? "" : "there");
             return -1;
         }
         if (!x->copy) {
             char *e2 = NULL;
             if (v->client.resume(v->client.ctx, x->src_server, x->vm, &e2) < 0) {
-                err_append(err, "; and resuming %s on %s failed too: %s (it is recovered when its agent can)",
-                           x->vm, x->src_server, e2);
+                err_append(err, "; and resuming %s on %s failed too: %s (it is recovered when "
+                           "its agent can)", x->vm, x->src_server, e2);
                 x->unsettled = true;
             }
             free(e2);
@@ -196,8 +199,9 @@ void *vmctl_migrate_thread(void *arg)
     struct vmctl *v = o->v;
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o);
-    struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
-                         .dst_name = xstrdup(r->name), .dst_spec = vrec_spec(r),
+    struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name),
+                         .dst_server = xstrdup(o->target), .dst_name = xstrdup(r->name),
+                         .dst_spec = vrec_spec(r),
                          .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
     /* Across subnets the VM takes an address of the destination's subnet
      * (its home address back when it goes home). */
@@ -229,10 +233,12 @@ void *vmctl_migrate_thread(void *arg)
             r->addr = new_addr;
             pthread_mutex_unlock(&v->lock);
             bool balanced;
-            const char *at = vmctl_network_follow(v, NULL, home, new_addr, serves, true, mac, &balanced);
+            const char *at = vmctl_network_follow(v, NULL, home, new_addr, serves, true, mac,
+                                                  &balanced);
             if (at && !balanced)
-                op_result(o, "rewrite", json_pack("{s:s, s:s, s:s}", "old", topo_ip_str(home, a16), "new", nip,
-                                                  "switch", at));
+                op_result(o, "rewrite",
+                          json_pack("{s:s, s:s, s:s}", "old", topo_ip_str(home, a16), "new", nip,
+                                    "switch", at));
         }
         pthread_mutex_lock(&v->lock);
         free(r->server);
@@ -252,17 +258,18 @@ void *vmctl_migrate_thread(void *arg)
         op_phase(o, "cleanup");
         char *e2 = NULL;
         if (v->client.remove(v->client.ctx, x.src_server, x.vm, false, 30000, &e2) < 0) {
-            LOG_WRN("%s runs on %s but its old copy on %s could not be removed: %s", x.vm, x.dst_server,
-                    x.src_server, e2);
-            op_result(o, "warning", json_sprintf("the old copy on %s could not be removed: %s", x.src_server, e2));
+            LOG_WRN("%s runs on %s but its old copy on %s could not be removed: %s", x.vm,
+                    x.dst_server, x.src_server, e2);
+            op_result(o, "warning", json_sprintf("the old copy on %s could not be removed: %s",
+                                                 x.src_server, e2));
         }
         free(e2);
     } else {
         pthread_mutex_lock(&v->lock);
         r->next = 0;
         if (x.unsettled) {
-            vrec_why(r, "migration %s -> %s failed halfway: waiting for the agents to tell where it runs",
-                     x.src_server, x.dst_server);
+            vrec_why(r, "migration %s -> %s failed halfway: waiting for the agents to tell "
+                     "where it runs", x.src_server, x.dst_server);
             o->handover = true;
         }
         pthread_mutex_unlock(&v->lock);
@@ -281,8 +288,9 @@ void *vmctl_clone_thread(void *arg)
     bool balance = json_is_true(json_object_get(o->args, "balance"));
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o), *c = vrec_find(v, as);
-    struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name), .dst_server = xstrdup(o->target),
-                         .dst_name = xstrdup(as), .dst_spec = vrec_spec(c), .copy = true, .identity = true,
+    struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name),
+                         .dst_server = xstrdup(o->target), .dst_name = xstrdup(as),
+                         .dst_spec = vrec_spec(c), .copy = true, .identity = true,
                          .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
     xrec_add(v, o, &x, vrec_spec(r), 0, balance);
     pthread_mutex_unlock(&v->lock);
@@ -325,7 +333,8 @@ void *vmctl_clone_thread(void *arg)
         const char *at = vmctl_rebalance(v, vip);
         char a16[16];
         if (at)
-            op_result(o, "balancer", json_pack("{s:s, s:s}", "address", topo_ip_str(vip, a16), "switch", at));
+            op_result(o, "balancer",
+                      json_pack("{s:s, s:s}", "address", topo_ip_str(vip, a16), "switch", at));
     }
     transfer_free(&x);
     op_end(o, err);
