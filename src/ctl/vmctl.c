@@ -35,7 +35,7 @@ static void *boot_thread(void *arg)
         agent_proto_vm_read(spec, &vm);
         if (v->client.boot(v->client.ctx, server, &vm, &reply, &err) == 0) {
             op_result(o, "agent", json_incref(json_object_get(reply, "timing")) ?: json_null());
-            op_release(o, "running");
+            op_release(o, VM_RUNNING);
         }
     }
     json_decref(spec);
@@ -61,8 +61,8 @@ int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
                                  vrec_find(v, name)->server);
         st = 409;
     } else {
-        struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, "booting", out);
-        st = r ? op_start(v, "boot", r, server, NULL, boot_thread, out) : 507;
+        struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, VM_BOOTING, out);
+        st = r ? op_start(v, OP_BOOT, r, server, NULL, boot_thread, out) : 507;
         if (st != 202 && r)
             vrec_remove(v, r);
     }
@@ -81,10 +81,11 @@ static int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_
         return 404;
     }
     if (r->op) {
-        *out = agent_proto_error("VM %s is busy: operation %lu (%s)", name, r->op, r->state);
+        *out = agent_proto_error("VM %s is busy: operation %lu (%s)", name, r->op,
+                                 vm_state_name(r->state));
         return 409;
     }
-    if (!strcmp(r->state, "recovering")) {
+    if (r->state == VM_RECOVERING) {
         *out = agent_proto_error("VM %s is being recovered: %s", name,
                                  r->why ? r->why : "a transfer was cut short");
         return 409;
@@ -123,10 +124,10 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
             json_object_set_new(args, "addr", json_integer(a));
             r->next = a;
         }
-        r->state = "migrating";
-        st = op_start(v, "migrate", r, to, args, vmctl_migrate_thread, out);
+        r->state = VM_MIGRATING;
+        st = op_start(v, OP_MIGRATE, r, to, args, vmctl_migrate_thread, out);
         if (st != 202)
-            r->state = "running";
+            r->state = VM_RUNNING;
     }
     pthread_mutex_unlock(&v->lock);
     return st;
@@ -157,12 +158,12 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
         st = 409;
     }
     if (!st) {
-        struct vrec *c = vrec_new(v, as, to, r->memory_mib, r->cpus, "cloning", out);
+        struct vrec *c = vrec_new(v, as, to, r->memory_mib, r->cpus, VM_CLONING, out);
         if (!c) {
             st = 507;
         } else {
-            r->state = "cloning";
-            st = op_start(v, "clone", r, to,
+            r->state = VM_CLONING;
+            st = op_start(v, OP_CLONE, r, to,
                           json_pack("{s:s, s:b, s:b}", "as", as, "balance", req->balance,
                                     "verify_memory", req->verify_memory),
                           vmctl_clone_thread, out);
@@ -170,7 +171,7 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
                 c->op = r->op;
                 json_object_set_new(*out, "clone", json_string(as));
             } else {
-                r->state = "running";
+                r->state = VM_RUNNING;
                 vrec_remove(v, c);
             }
         }
@@ -211,7 +212,7 @@ static void *stop_thread(void *arg)
             v->hooks.rewrite(v->hooks.ctx, home, home, mac);
         }
     } else {
-        op_release(o, "running");
+        op_release(o, VM_RUNNING);
     }
     free(server);
     op_end(o, err);
@@ -224,8 +225,8 @@ int vmctl_stop(struct vmctl *v, const char *vm, bool graceful, json_t **out)
     struct vrec *r;
     int st = vmctl_hold(v, vm, &r, out);
     if (!st) {
-        r->state = "stopping";
-        st = op_start(v, "stop", r, NULL, json_pack("{s:b}", "graceful", graceful), stop_thread,
+        r->state = VM_STOPPING;
+        st = op_start(v, OP_STOP, r, NULL, json_pack("{s:b}", "graceful", graceful), stop_thread,
                       out);
     }
     pthread_mutex_unlock(&v->lock);
@@ -266,7 +267,7 @@ int vmctl_exec(struct vmctl *v, const char *vm, const struct api_exec *x, json_t
                                  (json_int_t)x->timeout_ms);
         if (x->input)
             json_object_set_new(args, "input", json_string(x->input));
-        st = op_start(v, "exec", r, r->server, args, exec_thread, out);
+        st = op_start(v, OP_EXEC, r, r->server, args, exec_thread, out);
     }
     pthread_mutex_unlock(&v->lock);
     return st;

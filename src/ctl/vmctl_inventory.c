@@ -11,6 +11,18 @@
 #include "util/xalloc.h"
 
 LOG_MODULE("vm");
+const char *vm_state_name(enum vm_state s)
+{
+    switch (s) {
+#define VMCTL_VM_STATE_CASE(name, text)                                                            \
+    case name:                                                                                     \
+        return text;
+        VMCTL_VM_STATES(VMCTL_VM_STATE_CASE)
+#undef VMCTL_VM_STATE_CASE
+    }
+    return "?";
+}
+
 const struct topo_node *vmctl_server_node(const struct vmctl *v, const char *name)
 {
     long i = name ? topo_find(v->t, name) : -1;
@@ -96,7 +108,7 @@ uint32_t vmctl_alloc_addr(const struct vmctl *v, const struct topo_subnet *sn)
 }
 
 struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, unsigned mem,
-                      unsigned cpus, const char *state, json_t **out)
+                      unsigned cpus, enum vm_state state, json_t **out)
 {
     const struct topo_subnet *sn = vmctl_server_subnet(v, server);
     uint32_t a = vmctl_alloc_addr(v, sn);
@@ -126,7 +138,8 @@ json_t *vrec_json(const struct vrec *r)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", r->name, "server",
                           r->server, "ip", r->ip, "mac", r->mac, "gateway", r->gw, "memory_mib",
-                          (int)r->memory_mib, "cpus", (int)r->cpus, "state", r->state);
+                          (int)r->memory_mib, "cpus", (int)r->cpus, "state",
+                          vm_state_name(r->state));
     if (r->op)
         json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
     char h[16];
@@ -149,7 +162,7 @@ json_t *vrec_spec(const struct vrec *r)
  * {name, mac, ip, gw, memory_mib, cpus}, on 'server'; its address for
  * clients and what it serves as the state file left them. */
 struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, const json_t *a,
-                        const char *state)
+                        enum vm_state state)
 {
     struct vrec *r = xcalloc(1, sizeof *r);
     const char *ip = json_string_value(json_object_get(a, "ip")) ?: "";

@@ -13,10 +13,47 @@ LOG_MODULE("vm");
 
 #define OPS_KEPT 256
 
+const char *op_kind_name(enum op_kind k)
+{
+    switch (k) {
+#define VMCTL_OP_KIND_CASE(name, text, event)                                                      \
+    case name:                                                                                     \
+        return text;
+        VMCTL_OP_KINDS(VMCTL_OP_KIND_CASE)
+#undef VMCTL_OP_KIND_CASE
+    }
+    return "?";
+}
+
+const char *op_kind_event(enum op_kind k)
+{
+    switch (k) {
+#define VMCTL_OP_EVENT_CASE(name, text, event)                                                     \
+    case name:                                                                                     \
+        return event;
+        VMCTL_OP_KINDS(VMCTL_OP_EVENT_CASE)
+#undef VMCTL_OP_EVENT_CASE
+    }
+    return NULL;
+}
+
+const char *op_state_name(enum op_state s)
+{
+    switch (s) {
+#define VMCTL_OP_STATE_CASE(name, text)                                                            \
+    case name:                                                                                     \
+        return text;
+        VMCTL_OP_STATES(VMCTL_OP_STATE_CASE)
+#undef VMCTL_OP_STATE_CASE
+    }
+    return "?";
+}
+
 json_t *op_json(const struct op *o)
 {
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:O, s:f}", "id", (json_int_t)o->id, "kind",
-                          o->kind, "vm", o->vm, "state", o->state, "phases", o->phases, "seconds",
+                          op_kind_name(o->kind), "vm", o->vm, "state", op_state_name(o->state),
+                          "phases", o->phases, "seconds",
                           (o->ended ? o->ended : proc_now()) - o->started);
     if (o->target)
         json_object_set_new(j, "target", json_string(o->target));
@@ -43,7 +80,7 @@ void op_phase(struct op *o, const char *name)
     o->phase_t0 = now;
     /* A transfer's record says how far it went (a recovery's steps are
      * its own). */
-    struct xrec *x = name && strcmp(o->kind, "recover") ? xrec_of_op(v, o->id) : NULL;
+    struct xrec *x = name && o->kind != OP_RECOVER ? xrec_of_op(v, o->id) : NULL;
     if (x) {
         free(x->phase);
         x->phase = xstrdup(name);
@@ -68,7 +105,7 @@ void op_end(struct op *o, char *err)
     struct vmctl *v = o->v;
     pthread_mutex_lock(&v->lock);
     o->ended = proc_now();
-    o->state = err ? "failed" : "done";
+    o->state = err ? OP_FAILED : OP_DONE;
     o->error = err;
     /* A transfer's record goes with it, unless it is left to the poller. */
     struct xrec *x = xrec_of_op(v, o->id);
@@ -84,18 +121,12 @@ void op_end(struct op *o, char *err)
     vmctl_save_state(v);
     pthread_mutex_unlock(&v->lock);
     if (err)
-        LOG_ERR_("%s %s failed after %.2f s: %s", o->kind, o->vm, o->ended - o->started, err);
+        LOG_ERR_("%s %s failed after %.2f s: %s", op_kind_name(o->kind), o->vm,
+                 o->ended - o->started, err);
     else
-        LOG_INF("%s %s%s%s done in %.2f s", o->kind, o->vm, o->target ? " -> " : "",
+        LOG_INF("%s %s%s%s done in %.2f s", op_kind_name(o->kind), o->vm, o->target ? " -> " : "",
                 o->target ? o->target : "", o->ended - o->started);
-    static const struct {
-        const char *kind, *event;
-    } names[] = {{"boot", "vm.booted"},       {"migrate", "vm.migrated"},   {"clone", "vm.cloned"},
-                 {"stop", "vm.destroyed"},    {"recover", "vm.recovered"}};
-    const char *type = err ? "vm.failed" : NULL;
-    for (size_t i = 0; !type && i < sizeof names / sizeof *names; i++)
-        if (!strcmp(o->kind, names[i].kind))
-            type = names[i].event;
+    const char *type = err ? "vm.failed" : op_kind_event(o->kind);
     if (type && v->hooks.publish) {
         pthread_mutex_lock(&v->lock);
         json_t *d = op_json(o);
@@ -113,30 +144,30 @@ void op_free(struct op *o)
 {
     if (!o)
         return;
-    free(o->kind), free(o->vm), free(o->target), free(o->current), free(o->error);
+    free(o->vm), free(o->target), free(o->current), free(o->error);
     json_decref(o->phases), json_decref(o->result), json_decref(o->args);
     free(o);
 }
 
 /* Starts 'fn' on a new operation for VM record 'r' (which it holds); lock
  * held.  Returns 202 with the operation's id in '*out'. */
-int op_start(struct vmctl *v, const char *kind, struct vrec *r, const char *target, json_t *args,
-             void *(*fn)(void *), json_t **out)
+int op_start(struct vmctl *v, enum op_kind kind, struct vrec *r, const char *target,
+             json_t *args, void *(*fn)(void *), json_t **out)
 {
     struct op *o = xcalloc(1, sizeof *o);
     o->id = ++v->next_op;
-    o->kind = xstrdup(kind);
+    o->kind = kind;
     o->vm = xstrdup(r->name);
     o->target = target ? xstrdup(target) : NULL;
     o->phases = json_array();
-    o->state = "running";
+    o->state = OP_RUNNING;
     o->started = o->phase_t0 = proc_now();
     o->args = args;
     o->v = v;
     /* A command in the guest does not hold the VM: a long one must not keep
      * it from being stopped or moved (it then ends with an error), nor hold
      * up the poller's reconciliation. */
-    o->reads_only = !strcmp(kind, "exec");
+    o->reads_only = kind == OP_EXEC;
     if (!o->reads_only)
         r->op = o->id;
     /* Forget the oldest finished operations. */
@@ -161,7 +192,7 @@ int op_start(struct vmctl *v, const char *kind, struct vrec *r, const char *targ
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&th, &at, fn, o) != 0) {
         pthread_attr_destroy(&at);
-        o->state = "failed";
+        o->state = OP_FAILED;
         o->error = xstrdup("cannot start a thread");
         o->ended = proc_now();
         if (!o->reads_only)
@@ -172,7 +203,7 @@ int op_start(struct vmctl *v, const char *kind, struct vrec *r, const char *targ
         return 503;
     }
     pthread_attr_destroy(&at);
-    LOG_INF("operation %lu: %s %s%s%s", o->id, kind, r->name, target ? " -> " : "",
+    LOG_INF("operation %lu: %s %s%s%s", o->id, op_kind_name(kind), r->name, target ? " -> " : "",
             target ? target : "");
     *out = json_pack("{s:I}", "operation", (json_int_t)o->id);
     return 202;
@@ -185,7 +216,7 @@ struct vrec *op_vm(struct op *o)
     return vrec_find(o->v, o->vm);
 }
 
-void op_release(struct op *o, const char *state)
+void op_release(struct op *o, enum vm_state state)
 {
     pthread_mutex_lock(&o->v->lock);
     struct vrec *r = op_vm(o);

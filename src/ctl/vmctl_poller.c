@@ -56,14 +56,14 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
         struct recover_plan p = recover_transfer_plan(&t);
         struct vrec *r = vrec_find(v, x->vm);
         if (!r) {
-            r = vrec_found(v, x->vm, x->src, vms[0] ? vms[0] : x->src_spec, "recovering");
+            r = vrec_found(v, x->vm, x->src, vms[0] ? vms[0] : x->src_spec, VM_RECOVERING);
             changed = true;
         }
         if (x->clone && !vrec_find(v, x->dst_name)) {
-            vrec_found(v, x->dst_name, x->dst, vms[1] ? vms[1] : x->dst_spec, "recovering");
+            vrec_found(v, x->dst_name, x->dst, vms[1] ? vms[1] : x->dst_spec, VM_RECOVERING);
             changed = true;
         }
-        r->state = "recovering";
+        r->state = VM_RECOVERING;
         if (p.verdict == RECOVER_WAIT)
             vrec_wait(r, "%s %s -> %s cut short (%s): %s (%s %s, %s %s)",
                       x->clone ? "clone" : "migration", x->src, x->dst,
@@ -113,7 +113,7 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
             continue;
         }
         if (!r) {
-            r = vrec_found(v, name, servers[at], vms[at], "running");
+            r = vrec_found(v, name, servers[at], vms[at], VM_RUNNING);
             LOG_INF("found VM %s (%s) on %s", name, r->ip, servers[at]);
             changed = true;
         }
@@ -123,16 +123,16 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
                 vrec_place(r, servers[at], vms[at]);
                 changed = true;
             }
-            const char *st = c[at] == RECOVER_CRASHED ? "crashed" : "running";
-            if (strcmp(st, r->state))
-                LOG_WRN("VM %s on %s is %s", name, servers[at], st);
+            enum vm_state st = c[at] == RECOVER_CRASHED ? VM_CRASHED : VM_RUNNING;
+            if (st != r->state)
+                LOG_WRN("VM %s on %s is %s", name, servers[at], vm_state_name(st));
             r->state = st;
             vrec_why(r, NULL);
         } else if (n == 1 && c[0] == RECOVER_BUSY &&
                    !strcmp(json_string_value(json_object_get(vms[0], "state")) ?: "", "booting")) {
-            r->state = "booting"; /* asked of its agent by an earlier minidcd */
+            r->state = VM_BOOTING; /* asked of its agent by an earlier minidcd */
         } else if (p.verdict == RECOVER_WAIT || p.verdict == RECOVER_CONFLICT) {
-            r->state = "recovering";
+            r->state = VM_RECOVERING;
             vrec_wait(r, "copies on %s: %s", where.s, p.why);
         } else if (r->retry <= now) {
             vmctl_start_recovery(v, r, &p, n, servers, names, c, vms, NULL, true);
@@ -165,7 +165,7 @@ static void restore_network(struct vmctl *v)
         pthread_mutex_lock(&v->lock);
         struct vrec *r = NULL;
         for (size_t i = 0; i < v->n_vms && !r; i++)
-            if (v->vms[i]->restored && !v->vms[i]->op && !strcmp(v->vms[i]->state, "running"))
+            if (v->vms[i]->restored && !v->vms[i]->op && v->vms[i]->state == VM_RUNNING)
                 r = v->vms[i];
         if (!r) {
             pthread_mutex_unlock(&v->lock);

@@ -26,6 +26,55 @@
 #include "ctl/vmctl.h"
 #include "topo/topo.h"
 
+/* A VM's state, as the API shows it ("state" of GET /api/v1/vms), with the
+ * names of the table generated from this list. */
+#define VMCTL_VM_STATES(X)                                                                         \
+    X(VM_BOOTING, "booting")                                                                       \
+    X(VM_RUNNING, "running")                                                                       \
+    X(VM_MIGRATING, "migrating")                                                                   \
+    X(VM_CLONING, "cloning")                                                                       \
+    X(VM_STOPPING, "stopping")                                                                     \
+    X(VM_RECOVERING, "recovering") /* a transfer cut short, or copies no transfer explains */     \
+    X(VM_CRASHED, "crashed")       /* its QEMU is gone, as its agent says */
+
+enum vm_state {
+#define VMCTL_VM_STATE_ENUM(name, text) name,
+    VMCTL_VM_STATES(VMCTL_VM_STATE_ENUM)
+#undef VMCTL_VM_STATE_ENUM
+};
+const char *vm_state_name(enum vm_state s);
+
+/* An operation's kind, its name in the API ("kind") and the event
+ * published when it succeeds (NULL: none). */
+#define VMCTL_OP_KINDS(X)                                                                          \
+    X(OP_BOOT, "boot", "vm.booted")                                                                \
+    X(OP_MIGRATE, "migrate", "vm.migrated")                                                        \
+    X(OP_CLONE, "clone", "vm.cloned")                                                              \
+    X(OP_STOP, "stop", "vm.destroyed")                                                             \
+    X(OP_EXEC, "exec", NULL)                                                                       \
+    X(OP_RECOVER, "recover", "vm.recovered")
+
+enum op_kind {
+#define VMCTL_OP_KIND_ENUM(name, text, event) name,
+    VMCTL_OP_KINDS(VMCTL_OP_KIND_ENUM)
+#undef VMCTL_OP_KIND_ENUM
+};
+const char *op_kind_name(enum op_kind k);
+const char *op_kind_event(enum op_kind k);
+
+/* An operation's state ("state" of GET /api/v1/operations/ID). */
+#define VMCTL_OP_STATES(X)                                                                         \
+    X(OP_RUNNING, "running")                                                                       \
+    X(OP_DONE, "done")                                                                             \
+    X(OP_FAILED, "failed")
+
+enum op_state {
+#define VMCTL_OP_STATE_ENUM(name, text) name,
+    VMCTL_OP_STATES(VMCTL_OP_STATE_ENUM)
+#undef VMCTL_OP_STATE_ENUM
+};
+const char *op_state_name(enum op_state s);
+
 struct vrec {
     char *name, *server, *mac, *ip, *gw; /* ip: ADDR/LEN */
     uint32_t addr;      /* its address now */
@@ -33,7 +82,7 @@ struct vrec {
     uint32_t next;      /* reserved for a move across subnets under way */
     uint32_t serves;    /* a replica behind a balancer of this address (0: none) */
     unsigned memory_mib, cpus;
-    const char *state;  /* booting, running, migrating, cloning, stopping, recovering, crashed */
+    enum vm_state state;
     unsigned long op;   /* the operation holding it, 0 when none */
     /* found after a restart at another address or serving one: the network
      * needs telling */
@@ -59,11 +108,12 @@ struct xrec {
 
 struct op {
     unsigned long id;
-    char *kind, *vm, *target;
+    enum op_kind kind;
+    char *vm, *target;
     json_t *phases;
     char *current;
     double phase_t0, started, ended;
-    const char *state; /* running, done, failed */
+    enum op_state state;
     char *error;
     json_t *result;
     json_t *args;
@@ -107,9 +157,9 @@ uint32_t vmctl_parse_ip(const char *s);
 void vmctl_parse_mac(const char *s, uint8_t mac[6]);
 uint32_t vmctl_alloc_addr(const struct vmctl *v, const struct topo_subnet *sn);
 struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, unsigned mem,
-                      unsigned cpus, const char *state, json_t **out);
+                      unsigned cpus, enum vm_state state, json_t **out);
 struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, const json_t *a,
-                        const char *state);
+                        enum vm_state state);
 struct vrec *vrec_find(struct vmctl *v, const char *name);
 void vrec_remove(struct vmctl *v, struct vrec *r);
 void vrec_free(struct vrec *r);
@@ -133,13 +183,13 @@ void xrec_remove(struct vmctl *v, struct xrec *x);
 void xrec_finish_sent(struct op *o);
 
 /* Operations (vmctl_ops.c): op_start with the lock held, the others without. */
-int op_start(struct vmctl *v, const char *kind, struct vrec *r, const char *target, json_t *args,
+int op_start(struct vmctl *v, enum op_kind kind, struct vrec *r, const char *target, json_t *args,
              void *(*fn)(void *), json_t **out);
 void op_phase(struct op *o, const char *name);
 void op_result(struct op *o, const char *key, json_t *value);
 void op_end(struct op *o, char *err);
 struct vrec *op_vm(struct op *o);
-void op_release(struct op *o, const char *state);
+void op_release(struct op *o, enum vm_state state);
 void op_drop(struct op *o, const char *name);
 json_t *op_json(const struct op *o);
 void op_free(struct op *o);

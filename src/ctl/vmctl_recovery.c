@@ -85,7 +85,7 @@ static void *recover_thread(void *arg)
         o->handover = true; /* a transfer's record stays, for the next try */
         for (struct vrec *x = r; x; x = x == r ? c : NULL) {
             x->op = 0;
-            x->state = "recovering";
+            x->state = VM_RECOVERING;
             x->retry = proc_now() + RECOVER_RETRY_S;
             vrec_why(x, "recovery failed (%s): decided again in %.0f s", err, RECOVER_RETRY_S);
         }
@@ -94,7 +94,7 @@ static void *recover_thread(void *arg)
             vrec_place(r, json_string_value(json_object_get(atc, "server")),
                        json_object_get(atc, "vm"));
             bool crashed = !strcmp(json_string_value(json_object_get(atc, "was")) ?: "", "crashed");
-            r->state = crashed ? "crashed" : "running";
+            r->state = crashed ? VM_CRASHED : VM_RUNNING;
             r->op = 0;
             r->retry = 0;
             r->restored = false;
@@ -114,7 +114,7 @@ static void *recover_thread(void *arg)
             vrec_place(c, json_string_value(json_object_get(cc, "server")),
                        json_object_get(cc, "vm"));
             c->op = 0;
-            c->state = "running";
+            c->state = VM_RUNNING;
             c->restored = false;
             vrec_why(c, NULL);
             if (r && json_is_true(json_object_get(o->args, "balance"))) {
@@ -185,15 +185,15 @@ void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_
         json_object_set_new(args, "balance", json_boolean(x->balance));
     }
     json_t *out = NULL;
-    r->state = "recovering";
-    int st = op_start(v, "recover", r, p->at >= 0 ? servers[p->at] : NULL, args, recover_thread,
+    r->state = VM_RECOVERING;
+    int st = op_start(v, OP_RECOVER, r, p->at >= 0 ? servers[p->at] : NULL, args, recover_thread,
                       &out);
     json_decref(out);
     if (st == 202) {
         struct vrec *c = x && x->clone ? vrec_find(v, x->dst_name) : NULL;
         if (c) {
             c->op = r->op;
-            c->state = "recovering";
+            c->state = VM_RECOVERING;
         }
         if (x)
             x->op = r->op;

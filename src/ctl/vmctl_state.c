@@ -152,12 +152,12 @@ void vmctl_load_state(struct vmctl *v)
                 *x->phase ? x->phase : "before it began");
         struct vrec *r = vrec_find(v, x->vm);
         if (!r)
-            r = vrec_found(v, x->vm, x->src, x->src_spec, "recovering");
+            r = vrec_found(v, x->vm, x->src, x->src_spec, VM_RECOVERING);
         vrec_why(r, "%s %s -> %s cut short (%s): waiting to hear from the agents",
                  x->clone ? "clone" : "migration", x->src, x->dst,
                  *x->phase ? x->phase : "before it began");
         if (x->clone && !vrec_find(v, x->dst_name))
-            vrec_found(v, x->dst_name, x->dst, x->dst_spec, "recovering");
+            vrec_found(v, x->dst_name, x->dst, x->dst_spec, VM_RECOVERING);
     }
     json_decref(st);
 }

@@ -180,14 +180,14 @@ static void transfer_free(struct transfer *x)
 
 /* The source's state after a transfer failed and was undone: running,
  * unless its agent says its QEMU died (the cause of the failure, maybe). */
-static const char *source_state(struct vmctl *v, const struct transfer *x)
+static enum vm_state source_state(struct vmctl *v, const struct transfer *x)
 {
     char *e = NULL;
     json_t *a = NULL;
-    const char *st = "running";
+    enum vm_state st = VM_RUNNING;
     if (v->client.get(v->client.ctx, x->src_server, x->vm, 5000, &a, &e) == 0 &&
         recover_copy_of(a) == RECOVER_CRASHED)
-        st = "crashed";
+        st = VM_CRASHED;
     free(e);
     json_decref(a);
     return st;
@@ -251,7 +251,7 @@ void *vmctl_migrate_thread(void *arg)
         }
         r->next = 0;
         pthread_mutex_unlock(&v->lock);
-        op_release(o, "running");
+        op_release(o, VM_RUNNING);
         /* The source's paused QEMU and its files go last, once the VM runs
          * at the destination (a copy left paused beside the running one is
          * removed where it is found). */
@@ -273,7 +273,7 @@ void *vmctl_migrate_thread(void *arg)
             o->handover = true;
         }
         pthread_mutex_unlock(&v->lock);
-        op_release(o, x.unsettled ? "recovering" : source_state(v, &x));
+        op_release(o, x.unsettled ? VM_RECOVERING : source_state(v, &x));
     }
     transfer_free(&x);
     op_end(o, err);
@@ -305,13 +305,13 @@ void *vmctl_clone_thread(void *arg)
         if ((c = vrec_find(v, as))) {
             vrec_why(c, CLONE_UNSETTLED, x.src_server, x.dst_server);
             c->op = 0;
-            c->state = "recovering";
+            c->state = VM_RECOVERING;
         }
         o->handover = true;
     } else if ((c = vrec_find(v, as))) {
         if (rc == 0) {
             c->op = 0;
-            c->state = "running";
+            c->state = VM_RUNNING;
             made = vrec_json(c);
         } else {
             vrec_remove(v, c);
@@ -325,7 +325,7 @@ void *vmctl_clone_thread(void *arg)
         c->serves = vip;
     }
     pthread_mutex_unlock(&v->lock);
-    op_release(o, x.unsettled ? "recovering" : rc == 0 ? "running" : source_state(v, &x));
+    op_release(o, x.unsettled ? VM_RECOVERING : rc == 0 ? VM_RUNNING : source_state(v, &x));
     if (made)
         op_result(o, "clone", made);
     if (vip) {
