@@ -29,19 +29,13 @@ static enum recover_copy copy_on(json_t *lists, const char *server, const char *
     return RECOVER_ABSENT;
 }
 
-/* Brings the inventory in line with what the agents hold ('lists': server
- * -> its GET /v1/vms answer, for those that answered; 'all_heard': all
- * did), unless an operation is under way or ended after the answers were
- * asked for.  Every transfer left half-done, and every VM whose copies no
- * transfer explains (paused, arriving, or on more than one server), gets a
- * recovery once it can be decided, and shows as "recovering" until then. */
-static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double asked)
+/* The transfers left half-done, each with what the agents hold of its
+ * two copies ('lists', see reconcile): the VM (and a clone) shows as
+ * recovering, and gets a recovery once it can be decided.  Puts in 'taken'
+ * the names the transfers account for; true when the inventory changed. */
+static bool reconcile_transfers(struct vmctl *v, json_t *lists, json_t *taken, double now)
 {
-    if (v->ops_running || v->changed >= asked)
-        return;
-    double now = proc_now();
     bool changed = false;
-    json_t *taken = json_object(); /* the names transfers account for */
     for (size_t k = 0; k < v->n_xrecs; k++) {
         struct xrec *x = v->xrecs[k];
         json_object_set_new(taken, x->vm, json_true());
@@ -74,9 +68,15 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
             vmctl_start_recovery(v, r, &p, 2, servers, names, c, vms, x, x->addr != 0);
         }
     }
-    /* Copies no transfer explains, name by name. */
-    json_t *byname = json_object(), *list, *a, *found;
-    const char *server, *name;
+    return changed;
+}
+
+/* The VMs of the agents' 'lists' that no transfer accounts for ('taken'),
+ * by name: NAME -> [{server, vm: the agent's word on it}...]. */
+static json_t *copies_by_name(json_t *lists, json_t *taken)
+{
+    json_t *byname = json_object(), *list, *a;
+    const char *server;
     size_t i;
     json_object_foreach(lists, server, list) json_array_foreach(json_object_get(list, "vms"), i, a)
     {
@@ -88,56 +88,85 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
         json_array_append_new(json_object_get(byname, nm),
                               json_pack("{s:s, s:O}", "server", server, "vm", a));
     }
-    json_object_foreach(byname, name, found)
+    return byname;
+}
+
+/* The copies of VM 'name' the agents hold ('found', from copies_by_name)
+ * that no transfer explains: one settled copy is where the VM is, as its
+ * agent says it is; others get a recovery once it can be decided.  True
+ * when the inventory changed. */
+static bool reconcile_copies(struct vmctl *v, const char *name, json_t *found, bool all_heard,
+                             double now)
+{
+    enum recover_copy c[RECOVER_COPIES_MAX];
+    const char *servers[RECOVER_COPIES_MAX], *names[RECOVER_COPIES_MAX];
+    json_t *vms[RECOVER_COPIES_MAX], *a;
+    size_t n = 0, i;
+    bool changed = false;
+    struct vrec *r = vrec_find(v, name);
+    if (r && r->op)
+        return false;
+    struct strbuf where;
+    strbuf_init(&where);
+    json_array_foreach(found, i, a) if (n < RECOVER_COPIES_MAX)
     {
-        enum recover_copy c[RECOVER_COPIES_MAX];
-        const char *servers[RECOVER_COPIES_MAX], *names[RECOVER_COPIES_MAX];
-        json_t *vms[RECOVER_COPIES_MAX];
-        size_t n = 0;
-        struct strbuf where;
-        strbuf_init(&where);
-        json_array_foreach(found, i, a) if (n < RECOVER_COPIES_MAX)
-        {
-            servers[n] = json_string_value(json_object_get(a, "server"));
-            names[n] = name;
-            vms[n] = json_object_get(a, "vm");
-            c[n] = recover_copy_of(vms[n]);
-            strbuf_printf(&where, "%s%s %s", n ? ", " : "", servers[n], recover_copy_name(c[n]));
-            n++;
-        }
-        struct recover_plan p = recover_found_plan(c, n, all_heard);
-        struct vrec *r = vrec_find(v, name);
-        size_t at = p.at >= 0 && (size_t)p.at < n ? (size_t)p.at : 0;
-        if (r && r->op) {
-            strbuf_free(&where);
-            continue;
-        }
-        if (!r) {
-            r = vrec_found(v, name, servers[at], vms[at], VM_RUNNING);
-            LOG_INF("found VM %s (%s) on %s", name, r->ip, servers[at]);
+        servers[n] = json_string_value(json_object_get(a, "server"));
+        names[n] = name;
+        vms[n] = json_object_get(a, "vm");
+        c[n] = recover_copy_of(vms[n]);
+        strbuf_printf(&where, "%s%s %s", n ? ", " : "", servers[n], recover_copy_name(c[n]));
+        n++;
+    }
+    struct recover_plan p = recover_found_plan(c, n, all_heard);
+    size_t at = p.at >= 0 && (size_t)p.at < n ? (size_t)p.at : 0;
+    if (!r) {
+        r = vrec_found(v, name, servers[at], vms[at], VM_RUNNING);
+        LOG_INF("found VM %s (%s) on %s", name, r->ip, servers[at]);
+        changed = true;
+    }
+    if (p.verdict == RECOVER_NOTHING) {
+        /* One copy: the agent's word on its state (running, crashed). */
+        if (strcmp(r->server, servers[at])) {
+            vrec_place(r, servers[at], vms[at]);
             changed = true;
         }
-        if (p.verdict == RECOVER_NOTHING) {
-            /* One copy: the agent's word on its state (running, crashed). */
-            if (strcmp(r->server, servers[at])) {
-                vrec_place(r, servers[at], vms[at]);
-                changed = true;
-            }
-            enum vm_state st = c[at] == RECOVER_CRASHED ? VM_CRASHED : VM_RUNNING;
-            if (st != r->state)
-                LOG_WRN("VM %s on %s is %s", name, servers[at], vm_state_name(st));
-            r->state = st;
-            vrec_why(r, NULL);
-        } else if (n == 1 && c[0] == RECOVER_BUSY &&
-                   !strcmp(json_string_value(json_object_get(vms[0], "state")) ?: "", "booting")) {
-            r->state = VM_BOOTING; /* asked of its agent by an earlier minidcd */
-        } else if (p.verdict == RECOVER_WAIT || p.verdict == RECOVER_CONFLICT) {
-            r->state = VM_RECOVERING;
-            vrec_wait(r, "copies on %s: %s", where.s, p.why);
-        } else if (r->retry <= now) {
-            vmctl_start_recovery(v, r, &p, n, servers, names, c, vms, NULL, true);
-        }
-        strbuf_free(&where);
+        enum vm_state st = c[at] == RECOVER_CRASHED ? VM_CRASHED : VM_RUNNING;
+        if (st != r->state)
+            LOG_WRN("VM %s on %s is %s", name, servers[at], vm_state_name(st));
+        r->state = st;
+        vrec_why(r, NULL);
+    } else if (n == 1 && c[0] == RECOVER_BUSY &&
+               !strcmp(json_string_value(json_object_get(vms[0], "state")) ?: "", "booting")) {
+        r->state = VM_BOOTING; /* asked of its agent by an earlier minidcd */
+    } else if (p.verdict == RECOVER_WAIT || p.verdict == RECOVER_CONFLICT) {
+        r->state = VM_RECOVERING;
+        vrec_wait(r, "copies on %s: %s", where.s, p.why);
+    } else if (r->retry <= now) {
+        vmctl_start_recovery(v, r, &p, n, servers, names, c, vms, NULL, true);
+    }
+    strbuf_free(&where);
+    return changed;
+}
+
+/* Brings the inventory in line with what the agents hold ('lists': server
+ * -> its GET /v1/vms answer, for those that answered; 'all_heard': all
+ * did), unless an operation is under way or ended after the answers were
+ * asked for.  Every transfer left half-done, and every VM whose copies no
+ * transfer explains (paused, arriving, or on more than one server), gets a
+ * recovery once it can be decided, and shows as "recovering" until then. */
+static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double asked)
+{
+    if (v->ops_running || v->changed >= asked)
+        return;
+    double now = proc_now();
+    json_t *taken = json_object(); /* the names transfers account for */
+    bool changed = reconcile_transfers(v, lists, taken, now);
+    json_t *byname = copies_by_name(lists, taken), *found;
+    const char *name;
+    json_object_foreach(byname, name, found)
+    {
+        if (reconcile_copies(v, name, found, all_heard, now))
+            changed = true;
     }
     /* VMs gone from the agents that answered. */
     for (size_t k = 0; k < v->n_vms;) {

@@ -32,23 +32,16 @@ static int recover_step(struct op *o, enum recover_act act, const char *server, 
     return v->client.resume(v->client.ctx, server, name, e);
 }
 
-/* Runs one recovery plan (the operation's args, made by vmctl_start_recovery):
- * each copy's step, every start, then every removal, then every resume; the
- * first that fails stops the rest, and the poller decides again in
- * RECOVER_RETRY_S.  Then the inventory says where the VM is, and the
- * network is told as after a migration. */
-static void *recover_thread(void *arg)
+/* Takes the steps of 'copies' (the plan, see vmctl_start_recovery) in
+ * their order, each one said in 'done'; returns why the first that failed
+ * did (caller frees), or NULL. */
+static char *recover_steps(struct op *o, json_t *copies, bool identity, json_t *done)
 {
-    struct op *o = arg;
-    struct vmctl *v = o->v;
-    json_t *copies = json_object_get(o->args, "copies");
-    bool identity = json_is_true(json_object_get(o->args, "identity"));
     static const struct {
         enum recover_act act;
         const char *phase;
     } order[] = {{RECOVER_START, "start"}, {RECOVER_DELETE, "remove"}, {RECOVER_RESUME, "resume"}};
     char *err = NULL;
-    json_t *done = json_array();
     for (size_t k = 0; k < sizeof order / sizeof *order && !err; k++) {
         size_t i;
         json_t *c;
@@ -70,6 +63,21 @@ static void *recover_thread(void *arg)
             free(e);
         }
     }
+    return err;
+}
+
+/* Runs one recovery plan (the operation's args, made by vmctl_start_recovery):
+ * each copy's step, every start, then every removal, then every resume; the
+ * first that fails stops the rest, and the poller decides again in
+ * RECOVER_RETRY_S.  Then the inventory says where the VM is, and the
+ * network is told as after a migration. */
+static void *recover_thread(void *arg)
+{
+    struct op *o = arg;
+    struct vmctl *v = o->v;
+    json_t *copies = json_object_get(o->args, "copies");
+    json_t *done = json_array();
+    char *err = recover_steps(o, copies, json_is_true(json_object_get(o->args, "identity")), done);
     op_result(o, "action", json_incref(json_object_get(o->args, "action")));
     op_result(o, "why", json_incref(json_object_get(o->args, "why")));
     op_result(o, "done", done);
