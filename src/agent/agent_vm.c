@@ -410,8 +410,8 @@ static int admit(struct agent *a, struct avm *v, enum avm_state state, const cha
         *out = agent_proto_error("%s already has a VM %s", a->server, v->name);
         st = 409;
     } else if (used + v->memory_mib > a->capacity_mib) {
-        *out = agent_proto_error("%s cannot hold %u MiB more: %u of %u MiB in use by its VMs", a->server,
-                                 v->memory_mib, used, a->capacity_mib);
+        *out = agent_proto_error("%s cannot hold %u MiB more: %u of %u MiB in use by its VMs", a->server, v->memory_mib,
+                                 used, a->capacity_mib);
         st = 507;
     } else {
         v->state = state;
@@ -513,8 +513,7 @@ int agent_boot(struct agent *a, json_t *req, json_t **out)
     return 200;
 fail:
     LOG_ERR_("boot %s: %s", v->name, err);
-    *out = agent_proto_error("boot of %s on %s failed: %s; nothing is left of it", v->name, a->server,
-                             err);
+    *out = agent_proto_error("boot of %s on %s failed: %s; nothing is left of it", v->name, a->server, err);
     free(err);
     json_decref(ph.list);
     vm_teardown(a, v);
@@ -865,8 +864,7 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
     json_int_t downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 10;
     bool verify = json_is_true(json_object_get(req, "verify_memory"));
     if (!nbd || strncmp(nbd, "nbd:", 4) || !uri || strncmp(uri, "tcp:", 4)) {
-        *out = agent_proto_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and "
-                                 "\"uri\": \"tcp:HOST:PORT\"");
+        *out = agent_proto_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and \"uri\": \"tcp:HOST:PORT\"");
         return 400;
     }
     bool copy = !strcmp(mode, "copy");
@@ -1001,9 +999,8 @@ fail:
     json_decref(info);
     json_decref(memory);
     LOG_ERR_("%s of %s: %s", copy ? "clone" : "migration", name, err);
-    *out = agent_proto_error("%s: %s; %s %s on %s", copy ? "clone" : "migration", err ? err : "failed",
-                             name, qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running",
-                             a->server);
+    *out = agent_proto_error("%s: %s; %s %s on %s", copy ? "clone" : "migration", err ? err : "failed", name,
+                             qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running", a->server);
     free(err);
     json_decref(ph.list);
     give_back(a, v, AVM_RUNNING);
@@ -1307,8 +1304,7 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     if (st == 404)
         *out = agent_proto_error("no VM %s on %s", name, a->server);
     else if (st == 409)
-        *out = agent_proto_error("exec in %s: VM is %s", name,
-                                 v->busy ? v->op : avm_state_name(v->state));
+        *out = agent_proto_error("exec in %s: VM is %s", name, v->busy ? v->op : avm_state_name(v->state));
     pthread_mutex_unlock(&a->lock);
     if (st != 200) {
         free(sock);
