@@ -4,8 +4,8 @@
  * its files in DIR/vms/NAME/: disk.qcow2 (overlay over the shared base),
  * qmp.sock, qga.sock, console.log, qemu.pid and vm.json (what the agent needs
  * to adopt it again after a restart).  The agent serves an HTTP/JSON API on
- * the management network (see agent_http.c); each request runs in a thread of
- * its own, and a VM is busy while an operation holds it. */
+ * the management network (agentproto/agent_proto.h); each request runs in a
+ * thread of its own, and a VM is busy while an operation holds it. */
 #ifndef MINIDC_AGENT_AGENT_H
 #define MINIDC_AGENT_AGENT_H
 
@@ -98,7 +98,6 @@ char *agent_metrics_prometheus(struct agent *a);
 struct avm *agent_find(struct agent *a, const char *name); /* lock held */
 const char *avm_state_name(enum avm_state s);
 json_t *avm_json(const struct avm *v);
-json_t *agent_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The last non-empty line of log 'file' in VM directory 'dir' (console.log,
  * qemu.log), "" when none; caller frees. */
 char *agent_log_tail(const char *dir, const char *file);

@@ -1,26 +1,9 @@
 /* minidc-agent: one per server; runs the server's VMs for minidcd.
  *
- * HTTP/JSON API (all but /metrics need "Authorization: Bearer TOKEN" when a
- * token is set):
- *   GET    /v1/info                   server, accelerator, memory for VMs
- *   GET    /v1/vms                    the VMs here (an arrival says whether all of it
- *                                     is here: "arrived")
- *   GET    /v1/vms/NAME
- *   POST   /v1/vms                    boot {name, mac, ip, gw, memory_mib, cpus}
- *   POST   /v1/incoming               prepare to receive a VM (same fields, and "from":
- *                                     answers {nbd, uri} to send it to
- *   POST   /v1/vms/NAME/send          {nbd, uri, mode: move|copy}: migrate
- *                                     (move leaves the source paused) or clone
- *   POST   /v1/vms/NAME/finish        {identity, isolate}: start an arrived VM
- *                                     (identity: take the name/MAC/address it was
- *                                     prepared with; isolate: link down until then)
- *   POST   /v1/vms/NAME/resume        run a paused VM again (undo a move)
- *   POST   /v1/vms/NAME/exec          {argv, input, timeout_ms}: in the guest
- *   DELETE /v1/vms/NAME[?graceful=1]  stop and remove everything of it
- *   GET    /v1/metrics                server and VM figures (JSON)
- *   GET    /metrics                   the same for Prometheus
- * Each request runs in its own thread; the reply goes out from the event
- * loop. */
+ * Its HTTP/JSON API is agentproto/agent_proto.h's: requests are told apart
+ * there (agent_proto_route), and all but /metrics need "Authorization:
+ * Bearer TOKEN" when a token is set.  Each request runs in its own thread;
+ * the reply goes out from the event loop. */
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -36,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agentproto/agent_proto.h"
 #include "util/endpoint.h"
 #include "util/log.h"
 #include "util/loop_call.h"
@@ -64,56 +48,48 @@ struct job {
 
 static struct loop_call *answers;
 
-/* Splits "/v1/vms/NAME/ACTION" into NAME and ACTION (either may be empty). */
-static bool vm_path(const char *path, char *name, size_t nlen, char *action, size_t alen)
+/* evhttp's method as the protocol spells it (the only ones let through). */
+static const char *method_name(enum evhttp_cmd_type m)
 {
-    const char *p = path + strlen("/v1/vms/");
-    const char *slash = strchr(p, '/');
-    size_t n = slash ? (size_t)(slash - p) : strlen(p);
-    if (!n || n >= nlen)
-        return false;
-    memcpy(name, p, n);
-    name[n] = '\0';
-    snprintf(action, alen, "%s", slash ? slash + 1 : "");
-    return !strchr(action, '/');
+    switch (m) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    default: return "";
+    }
 }
 
 static void route(struct job *j)
 {
     struct agent *a = j->a;
-    const char *p = j->path;
-    bool get = j->method == EVHTTP_REQ_GET, post = j->method == EVHTTP_REQ_POST;
     char name[64], action[32];
-    if (get && !strcmp(p, "/v1/info"))
-        j->status = agent_info(a, &j->out);
-    else if (get && !strcmp(p, "/v1/vms"))
-        j->status = agent_list(a, &j->out);
-    else if (post && !strcmp(p, "/v1/vms"))
-        j->status = agent_boot(a, j->body, &j->out);
-    else if (post && !strcmp(p, "/v1/incoming"))
-        j->status = agent_prepare_incoming(a, j->body, &j->out);
-    else if (get && !strcmp(p, "/v1/metrics"))
-        j->out = agent_metrics_json(a), j->status = 200;
-    else if (get && !strcmp(p, "/metrics"))
-        j->text = agent_metrics_prometheus(a), j->status = 200;
-    else if (!strncmp(p, "/v1/vms/", 8) && vm_path(p, name, sizeof name, action, sizeof action)) {
-        if (get && !*action)
-            j->status = agent_get(a, name, &j->out);
-        else if (j->method == EVHTTP_REQ_DELETE && !*action)
-            j->status = agent_destroy(a, name, j->query && strstr(j->query, "graceful=1"), &j->out);
-        else if (post && !strcmp(action, "send"))
-            j->status = agent_send(a, name, j->body, &j->out);
-        else if (post && !strcmp(action, "finish"))
-            j->status = agent_finish_incoming(a, name, j->body, &j->out);
-        else if (post && !strcmp(action, "resume"))
-            j->status = agent_resume(a, name, &j->out);
-        else if (post && !strcmp(action, "exec"))
-            j->status = agent_exec(a, name, j->body, &j->out);
-        else
-            j->status = 404, j->out = agent_error("no such operation: %s", action);
-    } else {
-        j->status = 404;
-        j->out = agent_error("no such resource: %s", p);
+    enum agent_proto_req r;
+    const char *method = method_name(j->method);
+    switch (agent_proto_route(method, j->path, &r, name, sizeof name, action, sizeof action)) {
+    case AGENT_PROTO_MATCH:
+        break;
+    case AGENT_PROTO_NO_OPERATION:
+        j->status = 404, j->out = agent_proto_error("no such operation: %s", action);
+        return;
+    case AGENT_PROTO_NO_RESOURCE:
+        j->status = 404, j->out = agent_proto_error("no such resource: %s", j->path);
+        return;
+    }
+    switch (r) {
+    case AGENT_PROTO_INFO: j->status = agent_info(a, &j->out); break;
+    case AGENT_PROTO_LIST: j->status = agent_list(a, &j->out); break;
+    case AGENT_PROTO_BOOT: j->status = agent_boot(a, j->body, &j->out); break;
+    case AGENT_PROTO_PREPARE: j->status = agent_prepare_incoming(a, j->body, &j->out); break;
+    case AGENT_PROTO_METRICS: j->out = agent_metrics_json(a), j->status = 200; break;
+    case AGENT_PROTO_PROMETHEUS: j->text = agent_metrics_prometheus(a), j->status = 200; break;
+    case AGENT_PROTO_GET: j->status = agent_get(a, name, &j->out); break;
+    case AGENT_PROTO_REMOVE:
+        j->status = agent_destroy(a, name, agent_proto_graceful(j->query), &j->out);
+        break;
+    case AGENT_PROTO_SEND: j->status = agent_send(a, name, j->body, &j->out); break;
+    case AGENT_PROTO_FINISH: j->status = agent_finish_incoming(a, name, j->body, &j->out); break;
+    case AGENT_PROTO_RESUME: j->status = agent_resume(a, name, &j->out); break;
+    case AGENT_PROTO_EXEC: j->status = agent_exec(a, name, j->body, &j->out); break;
     }
 }
 
@@ -165,7 +141,7 @@ static void *run_job(void *arg)
 
 static bool authorized(struct agent *a, struct evhttp_request *req, const char *path)
 {
-    if (!a->token || !strcmp(path, "/metrics"))
+    if (!a->token || !agent_proto_needs_token(path))
         return true;
     return token_bearer_ok(evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"), a->token);
 }
@@ -176,7 +152,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct evhttp_uri *u = evhttp_uri_parse(evhttp_request_get_uri(req));
     const char *path = u ? evhttp_uri_get_path(u) : NULL;
     if (!path) {
-        json_t *e = agent_error("bad request");
+        json_t *e = agent_proto_error("bad request");
         reply(req, 400, e, NULL);
         json_decref(e);
         if (u)
@@ -184,7 +160,7 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     if (!authorized(a, req, path)) {
-        json_t *e = agent_error("missing or wrong token");
+        json_t *e = agent_proto_error("missing or wrong token");
         reply(req, 401, e, NULL);
         json_decref(e);
         evhttp_uri_free(u);
@@ -203,7 +179,7 @@ static void on_request(struct evhttp_request *req, void *arg)
         json_error_t je;
         j->body = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &je);
         if (!json_is_object(j->body)) {
-            json_t *e = agent_error("body: expected a JSON object (%s)", je.text);
+            json_t *e = agent_proto_error("body: expected a JSON object (%s)", je.text);
             reply(req, 400, e, NULL);
             json_decref(e);
             json_decref(j->body);
@@ -220,7 +196,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &attr, run_job, j) != 0) {
-        j->out = agent_error("cannot start a thread");
+        j->out = agent_proto_error("cannot start a thread");
         reply(req, 503, j->out, NULL);
         job_free(j);
     }

@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agentproto/agent_proto.h"
 #include "util/http.h"
 #include "util/log.h"
 #include "util/proc.h"
@@ -31,23 +31,9 @@
 
 LOG_MODULE("vm");
 
-#define VM_NAME_MAX 12
 #define QMP_TIMEOUT_MS 5000
 #define READY_TIMEOUT_S 90.0
 #define MIRROR_JOB "minidc-mirror"
-
-json_t *agent_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    json_t *o = json_pack("{s:s}", "error", s ? s : "out of memory");
-    free(s);
-    return o;
-}
 
 const char *avm_state_name(enum avm_state s)
 {
@@ -134,10 +120,10 @@ static int take(struct agent *a, const char *name, const char *op, struct avm **
     struct avm *v = agent_find(a, name);
     int st = 200;
     if (!v) {
-        *out = agent_error("no VM %s on %s", name, a->server);
+        *out = agent_proto_error("no VM %s on %s", name, a->server);
         st = 404;
     } else if (v->busy) {
-        *out = agent_error("VM %s is busy (%s)", name, v->op);
+        *out = agent_proto_error("VM %s is busy (%s)", name, v->op);
         st = 409;
     } else {
         v->busy = true;
@@ -348,14 +334,6 @@ static int start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
 
 /* ---- requests ---- */
 
-static bool valid_name(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (!n || n > VM_NAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
-        return false;
-    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
 static bool valid_mac(const char *s)
 {
     unsigned b[6];
@@ -393,18 +371,19 @@ static struct avm *parse_vm(struct agent *a, json_t *req, json_t **out)
     const char *gw = json_string_value(json_object_get(req, "gw"));
     json_int_t mem = json_integer_value(json_object_get(req, "memory_mib"));
     json_int_t cpus = json_integer_value(json_object_get(req, "cpus"));
-    if (!valid_name(name))
-        *out = agent_error("name: expected a letter then up to %d letters, digits, '_' or '-'", VM_NAME_MAX - 1);
+    if (!agent_proto_name_ok(name))
+        *out = agent_proto_error("name: expected a letter then up to %d letters, digits, '_' or '-'",
+                                 AGENT_PROTO_NAME_MAX - 1);
     else if (!valid_mac(mac))
-        *out = agent_error("mac: expected xx:xx:xx:xx:xx:xx");
+        *out = agent_proto_error("mac: expected xx:xx:xx:xx:xx:xx");
     else if (!valid_ip(ip, true))
-        *out = agent_error("ip: expected ADDRESS/LENGTH");
+        *out = agent_proto_error("ip: expected ADDRESS/LENGTH");
     else if (!valid_ip(gw, false))
-        *out = agent_error("gw: expected an IPv4 address");
+        *out = agent_proto_error("gw: expected an IPv4 address");
     else if (mem < 32 || mem > 1 << 20)
-        *out = agent_error("memory_mib: expected 32 to 1048576");
+        *out = agent_proto_error("memory_mib: expected 32 to 1048576");
     else if (cpus < 1 || cpus > 64)
-        *out = agent_error("cpus: expected 1 to 64");
+        *out = agent_proto_error("cpus: expected 1 to 64");
     else {
         struct avm *v = xcalloc(1, sizeof *v);
         v->name = xstrdup(name);
@@ -428,11 +407,11 @@ static int admit(struct agent *a, struct avm *v, enum avm_state state, const cha
     int st = 200;
     unsigned used = used_mib(a);
     if (agent_find(a, v->name)) {
-        *out = agent_error("%s already has a VM %s", a->server, v->name);
+        *out = agent_proto_error("%s already has a VM %s", a->server, v->name);
         st = 409;
     } else if (used + v->memory_mib > a->capacity_mib) {
-        *out = agent_error("%s cannot hold %u MiB more: %u of %u MiB in use by its VMs", a->server, v->memory_mib,
-                           used, a->capacity_mib);
+        *out = agent_proto_error("%s cannot hold %u MiB more: %u of %u MiB in use by its VMs", a->server, v->memory_mib,
+                                 used, a->capacity_mib);
         st = 507;
     } else {
         v->state = state;
@@ -534,7 +513,7 @@ int agent_boot(struct agent *a, json_t *req, json_t **out)
     return 200;
 fail:
     LOG_ERR_("boot %s: %s", v->name, err);
-    *out = agent_error("boot of %s on %s failed: %s; nothing is left of it", v->name, a->server, err);
+    *out = agent_proto_error("boot of %s on %s failed: %s; nothing is left of it", v->name, a->server, err);
     free(err);
     json_decref(ph.list);
     vm_teardown(a, v);
@@ -613,7 +592,7 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
 {
     const char *from = json_string_value(json_object_get(req, "from"));
     if (!valid_ip(from, false)) {
-        *out = agent_error("from: expected the source's data address (IPv4)");
+        *out = agent_proto_error("from: expected the source's data address (IPv4)");
         return 400;
     }
     struct avm *v = parse_vm(a, req, out);
@@ -653,7 +632,7 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
 fail:
     qmp_close(q);
     LOG_ERR_("incoming %s: %s", v->name, err);
-    *out = agent_error("%s cannot receive %s: %s", a->server, v->name, err);
+    *out = agent_proto_error("%s cannot receive %s: %s", a->server, v->name, err);
     free(err);
     json_decref(ph.list);
     vm_teardown(a, v);
@@ -885,12 +864,12 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
     json_int_t downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 10;
     bool verify = json_is_true(json_object_get(req, "verify_memory"));
     if (!nbd || strncmp(nbd, "nbd:", 4) || !uri || strncmp(uri, "tcp:", 4)) {
-        *out = agent_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and \"uri\": \"tcp:HOST:PORT\"");
+        *out = agent_proto_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and \"uri\": \"tcp:HOST:PORT\"");
         return 400;
     }
     bool copy = !strcmp(mode, "copy");
     if (!copy && strcmp(mode, "move")) {
-        *out = agent_error("mode: expected \"move\" or \"copy\"");
+        *out = agent_proto_error("mode: expected \"move\" or \"copy\"");
         return 400;
     }
     struct avm *v;
@@ -898,7 +877,7 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
     if (st != 200)
         return st;
     if (v->state != AVM_RUNNING) {
-        *out = agent_error("VM %s is %s, not running", name, avm_state_name(v->state));
+        *out = agent_proto_error("VM %s is %s, not running", name, avm_state_name(v->state));
         give_back(a, v, v->state);
         return 409;
     }
@@ -1020,8 +999,8 @@ fail:
     json_decref(info);
     json_decref(memory);
     LOG_ERR_("%s of %s: %s", copy ? "clone" : "migration", name, err);
-    *out = agent_error("%s: %s; %s %s on %s", copy ? "clone" : "migration", err ? err : "failed", name,
-                       qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running", a->server);
+    *out = agent_proto_error("%s: %s; %s %s on %s", copy ? "clone" : "migration", err ? err : "failed", name,
+                             qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running", a->server);
     free(err);
     json_decref(ph.list);
     give_back(a, v, AVM_RUNNING);
@@ -1090,7 +1069,7 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     if (st != 200)
         return st;
     if (v->state != AVM_INCOMING) {
-        *out = agent_error("VM %s is %s, not incoming", name, avm_state_name(v->state));
+        *out = agent_proto_error("VM %s is %s, not incoming", name, avm_state_name(v->state));
         give_back(a, v, v->state);
         return 409;
     }
@@ -1222,7 +1201,7 @@ fail:
     }
     qmp_close(q);
     LOG_ERR_("finish %s: %s", name, err);
-    *out = agent_error("%s could not start the arrived %s: %s", a->server, name, err);
+    *out = agent_proto_error("%s could not start the arrived %s: %s", a->server, name, err);
     free(err);
     json_decref(ph.list);
     give_back(a, v, v->state);
@@ -1252,7 +1231,7 @@ int agent_resume(struct agent *a, const char *name, json_t **out)
         return 200;
     }
     qmp_close(q);
-    *out = agent_error("cannot resume %s: %s", name, err);
+    *out = agent_proto_error("cannot resume %s: %s", name, err);
     free(err);
     give_back(a, v, v->state);
     return 500;
@@ -1295,7 +1274,7 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     json_int_t timeout_ms = json_integer_value(json_object_get(req, "timeout_ms")) ?: 30000;
     const char *input = json_string_value(json_object_get(req, "input"));
     if (!json_is_array(jargv) || !json_array_size(jargv) || json_array_size(jargv) > 256) {
-        *out = agent_error("argv: expected a non-empty array of strings");
+        *out = agent_proto_error("argv: expected a non-empty array of strings");
         return 400;
     }
     const char **argv = xcalloc(json_array_size(jargv) + 1, sizeof *argv);
@@ -1305,14 +1284,14 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     {
         if (!json_is_string(s)) {
             free(argv);
-            *out = agent_error("argv: expected strings");
+            *out = agent_proto_error("argv: expected strings");
             return 400;
         }
         argv[i] = json_string_value(s);
     }
     if (timeout_ms < 1 || timeout_ms > 3600000) {
         free(argv);
-        *out = agent_error("timeout_ms: expected 1 to 3600000");
+        *out = agent_proto_error("timeout_ms: expected 1 to 3600000");
         return 400;
     }
     /* A command in the guest does not hold the VM: it may be stopped or
@@ -1323,9 +1302,9 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     char *sock = v ? vm_path(v, "qga.sock") : NULL, *err = NULL;
     int st = !v ? 404 : v->state != AVM_RUNNING || v->busy ? 409 : 200;
     if (st == 404)
-        *out = agent_error("no VM %s on %s", name, a->server);
+        *out = agent_proto_error("no VM %s on %s", name, a->server);
     else if (st == 409)
-        *out = agent_error("exec in %s: VM is %s", name, v->busy ? v->op : avm_state_name(v->state));
+        *out = agent_proto_error("exec in %s: VM is %s", name, v->busy ? v->op : avm_state_name(v->state));
     pthread_mutex_unlock(&a->lock);
     if (st != 200) {
         free(sock);
@@ -1340,7 +1319,7 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
         qga_result_free(&r);
         st = 200;
     } else {
-        *out = agent_error("exec in %s: %s", name, err);
+        *out = agent_proto_error("exec in %s: %s", name, err);
         st = 502;
     }
     qmp_close(g);
@@ -1400,7 +1379,7 @@ int agent_get(struct agent *a, const char *name, json_t **out)
     note_arrivals(a);
     pthread_mutex_lock(&a->lock);
     struct avm *v = agent_find(a, name);
-    *out = v ? avm_json(v) : agent_error("no VM %s on %s", name, a->server);
+    *out = v ? avm_json(v) : agent_proto_error("no VM %s on %s", name, a->server);
     pthread_mutex_unlock(&a->lock);
     return v ? 200 : 404;
 }

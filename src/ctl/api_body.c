@@ -67,9 +67,7 @@ static void add_error(json_t *errors, const char *fmt, ...)
 
 bool api_valid_vm_name(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    return n && n <= API_NAME_MAX && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) &&
-           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+    return agent_proto_name_ok(s);
 }
 
 /* A server's name: whether the topology has it is vmctl's to say. */

@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define API_NAME_MAX 12       /* a VM's name: a letter, then letters, digits, '_' or '-' */
+#include "agentproto/agent_proto.h"
+
+#define API_NAME_MAX AGENT_PROTO_NAME_MAX /* a VM's name: agent_proto_name_ok() */
 #define API_SERVER_MAX 63     /* a server's name, as in the topology */
 #define API_MEMORY_MIN 32     /* MiB */
 #define API_MEMORY_MAX 1048576
@@ -60,7 +62,7 @@ int api_parse_clone(const char *body, size_t len, struct api_clone *out, json_t 
 int api_parse_exec(const char *body, size_t len, struct api_exec *out, json_t **errors);
 void api_exec_free(struct api_exec *x);
 
-/* Whether 's' is a VM name (see API_NAME_MAX). */
+/* Whether 's' is a VM name (agent_proto_name_ok()). */
 bool api_valid_vm_name(const char *s);
 
 /* "/api/v1/vms/NAME" or "/api/v1/vms/NAME/ACTION": NAME (API_NAME_MAX at most,

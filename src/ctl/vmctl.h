@@ -30,11 +30,12 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "agentproto/agent_proto.h"
 #include "ctl/api_body.h"
 #include "topo/topo.h"
 
 #define VMCTL_POLL_S 2.0
-#define VMCTL_AGENT_PORT 7070
+#define VMCTL_AGENT_PORT AGENT_PROTO_PORT /* the agents' port unless told otherwise */
 
 struct vmctl;
 
@@ -50,7 +51,8 @@ struct vmctl_hooks {
     const char *(*rewrite)(void *ctx, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6]);
     /* Has the network balance 'vip' over 'count' backends (fewer than two:
      * no balancer); returns the switch's name (static) or NULL.  Blocks. */
-    const char *(*balance)(void *ctx, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count);
+    const char *(*balance)(void *ctx, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6],
+                           size_t count);
     /* A VM with 'ip' and 'mac' moved to 'server' and is about to run there:
      * its traffic goes there from now on (it waits in the new tap until the
      * VM runs instead of reaching the old copy, which never will).  Blocks. */
@@ -58,8 +60,8 @@ struct vmctl_hooks {
 };
 /* 'token' (may be NULL) authenticates minidcd to the agents; 'state_file'
  * (may be NULL: nothing kept) is read now and written on every change. */
-struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port, const char *state_file,
-                           const struct vmctl_hooks *hooks);
+struct vmctl *vmctl_create(const struct topo *t, const char *token, uint16_t agent_port,
+                           const char *state_file, const struct vmctl_hooks *hooks);
 void vmctl_destroy(struct vmctl *v);
 
 /* Starting operations, on requests api_body checked: on success returns 202

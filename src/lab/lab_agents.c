@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lab/lab_priv.h"
+#include "agentproto/agent_proto.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
@@ -140,7 +141,9 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
         if (!accel)
             accel = lab_accel(image);
         char a[16], d[16], mem[16];
-        char *ns = lab_node_ns(ctx, s), *listen = xasprintf("%s:%u", topo_ip_str(s->mgmt, a), LAB_AGENT_PORT),
+        /* On its management address, at the port minidcd asks by default. */
+        char *ns = lab_node_ns(ctx, s),
+             *listen = xasprintf("%s:%u", topo_ip_str(s->mgmt, a), AGENT_PROTO_PORT),
              *dir = agent_file(ctx, s->name, ""), *pid = agent_file(ctx, s->name, ".pid"),
              *log = agent_file(ctx, s->name, ".log");
         snprintf(mem, sizeof mem, "%u", s->memory_mib);

@@ -10,8 +10,6 @@
 /* Names inside the fabric namespace.  Switch names cannot start with '_',
  * so these never collide with a switch's bridge or ports. */
 #define LAB_MGMT_BRIDGE "_mgmt"
-/* Where each server's agent listens on its management address. */
-#define LAB_AGENT_PORT 7070
 
 struct lab_ctx {
     char *name;

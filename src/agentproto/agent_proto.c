@@ -1,0 +1,176 @@
+#include "agentproto/agent_proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+#define VMS_PREFIX "/v1/vms/"
+
+static const struct {
+    const char *method, *path, *action;
+} requests[] = {
+#define AGENT_PROTO_REQ_ROW(name, method, path, action) {method, path, action},
+    AGENT_PROTO_REQUESTS(AGENT_PROTO_REQ_ROW)
+#undef AGENT_PROTO_REQ_ROW
+};
+#define N_REQUESTS (sizeof requests / sizeof *requests)
+
+bool agent_proto_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!n || n > AGENT_PROTO_NAME_MAX ||
+        !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+const char *agent_proto_method(enum agent_proto_req r)
+{
+    return requests[r].method;
+}
+
+char *agent_proto_path(enum agent_proto_req r, const char *vm)
+{
+    if (requests[r].path)
+        return xstrdup(requests[r].path);
+    return xasprintf(VMS_PREFIX "%s%s%s", vm, *requests[r].action ? "/" : "", requests[r].action);
+}
+
+char *agent_proto_remove_path(const char *vm, bool graceful)
+{
+    return xasprintf(VMS_PREFIX "%s%s", vm, graceful ? "?graceful=1" : "");
+}
+
+bool agent_proto_graceful(const char *query)
+{
+    return query && strstr(query, "graceful=1");
+}
+
+/* Splits VMS_PREFIX "NAME[/ACTION]" into NAME and ACTION (cut to fit);
+ * false when NAME is empty or does not fit, or ACTION has a '/'. */
+static bool vm_path(const char *path, char *name, size_t name_size, char *action,
+                    size_t action_size)
+{
+    if (strncmp(path, VMS_PREFIX, strlen(VMS_PREFIX)))
+        return false;
+    const char *p = path + strlen(VMS_PREFIX);
+    const char *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : strlen(p);
+    if (!n || n >= name_size)
+        return false;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    snprintf(action, action_size, "%s", slash ? slash + 1 : "");
+    return !strchr(action, '/');
+}
+
+enum agent_proto_match agent_proto_route(const char *method, const char *path,
+                                         enum agent_proto_req *r, char *name, size_t name_size,
+                                         char *action, size_t action_size)
+{
+    for (size_t i = 0; i < N_REQUESTS; i++)
+        if (requests[i].path && !strcmp(requests[i].method, method) &&
+            !strcmp(requests[i].path, path)) {
+            *r = (enum agent_proto_req)i;
+            return AGENT_PROTO_MATCH;
+        }
+    if (!vm_path(path, name, name_size, action, action_size))
+        return AGENT_PROTO_NO_RESOURCE;
+    for (size_t i = 0; i < N_REQUESTS; i++)
+        if (!requests[i].path && !strcmp(requests[i].method, method) &&
+            !strcmp(requests[i].action, action)) {
+            *r = (enum agent_proto_req)i;
+            return AGENT_PROTO_MATCH;
+        }
+    return AGENT_PROTO_NO_OPERATION;
+}
+
+bool agent_proto_needs_token(const char *path)
+{
+    return strcmp(path, requests[AGENT_PROTO_PROMETHEUS].path) != 0;
+}
+
+/* ---- bodies ---- */
+
+static void set_string(json_t *o, const char *key, const char *value)
+{
+    if (value)
+        json_object_set_new(o, key, json_string(value));
+}
+
+json_t *agent_proto_vm_json(const struct agent_proto_vm *vm)
+{
+    json_t *o = json_object();
+    set_string(o, "name", vm->name);
+    set_string(o, "mac", vm->mac);
+    set_string(o, "ip", vm->ip);
+    set_string(o, "gw", vm->gw);
+    json_object_set_new(o, "memory_mib", json_integer((int)vm->memory_mib));
+    json_object_set_new(o, "cpus", json_integer((int)vm->cpus));
+    return o;
+}
+
+void agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm)
+{
+    vm->name = json_string_value(json_object_get(o, "name"));
+    vm->mac = json_string_value(json_object_get(o, "mac"));
+    vm->ip = json_string_value(json_object_get(o, "ip"));
+    vm->gw = json_string_value(json_object_get(o, "gw"));
+    vm->memory_mib = (unsigned)json_integer_value(json_object_get(o, "memory_mib"));
+    vm->cpus = (unsigned)json_integer_value(json_object_get(o, "cpus"));
+}
+
+json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from)
+{
+    json_t *o = agent_proto_vm_json(vm);
+    set_string(o, "from", from);
+    return o;
+}
+
+json_t *agent_proto_send_json(const struct agent_proto_send *s)
+{
+    json_t *o = json_object();
+    set_string(o, "nbd", s->nbd);
+    set_string(o, "uri", s->uri);
+    json_object_set_new(o, "mode", json_string(s->copy ? "copy" : "move"));
+    json_object_set_new(o, "verify_memory", json_boolean(s->verify_memory));
+    return o;
+}
+
+json_t *agent_proto_finish_json(const struct agent_proto_finish *f)
+{
+    json_t *o = json_pack("{s:b, s:b}", "identity", f->identity, "isolate", f->isolate);
+    set_string(o, "memory_digest", f->memory_digest);
+    return o;
+}
+
+json_t *agent_proto_exec_json(const struct agent_proto_exec *x)
+{
+    json_t *o = json_object();
+    if (x->argv)
+        json_object_set_new(o, "argv", json_deep_copy(x->argv));
+    json_object_set_new(o, "timeout_ms", json_integer((json_int_t)x->timeout_ms));
+    set_string(o, "input", x->input);
+    return o;
+}
+
+/* ---- errors ---- */
+
+json_t *agent_proto_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    json_t *o = json_pack("{s:s}", "error", s);
+    free(s);
+    return o;
+}
+
+const char *agent_proto_error_text(const json_t *answer)
+{
+    return json_string_value(json_object_get(answer, "error"));
+}
