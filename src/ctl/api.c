@@ -1,4 +1,4 @@
-/* minidcd's HTTP/JSON API (read-only for now), versioned under /api/v1:
+/* minidcd's HTTP/JSON API, versioned under /api/v1:
  *   GET /api/v1/status            the controller: uptime, counters
  *   GET /api/v1/switches          switches, ports, connection state
  *   GET /api/v1/links             links found by LLDP
@@ -23,20 +23,27 @@
  * "Authorization: Bearer TOKEN" with the token of --api-token-file; others
  * get 401 and "WWW-Authenticate: Bearer".
  * Errors are JSON too: {"error": "..."} with a 4xx/5xx status. */
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/api.h"
 #include "ctl/api_body.h"
 #include "ctl/api_conns.h"
-#include "ctl/ctl.h"
 #include "ctl/events.h"
+#include "ctl/listen_guard.h"
+#include "ctl/ofconn.h"
 #include "ctl/vmctl.h"
+#include "net/net.h"
 #include "ofp/ofp_print.h"
+#include "topo/topo.h"
 #include "util/log.h"
+#include "util/proc.h"
 #include "util/token.h"
 #include "util/xalloc.h"
 
@@ -45,12 +52,23 @@ LOG_MODULE("api");
 #define API_WAIT_MAX 64
 #define API_WAIT_TIMEOUT 5.0
 
+/* A request waiting for a switch's flow table. */
 struct api_wait {
     struct evhttp_request *req;
     uint64_t dpid;
     uint32_t xid;
     json_t *flows;
     double since;
+};
+
+struct api {
+    struct api_deps d;
+    char token[TOKEN_MAX];
+    struct evhttp *http;
+    struct api_conns *conns; /* bounds on its connections */
+    double started;
+    struct api_wait *waits;
+    size_t n_waits, waits_cap;
 };
 
 static void reply_json(struct evhttp_request *req, int code, json_t *body)
@@ -71,23 +89,23 @@ static void reply_error(struct evhttp_request *req, int code, const char *msg)
     reply_json(req, code, json_pack("{s:s}", "error", msg));
 }
 
-static void get_switches(struct ctl *c, struct evhttp_request *req)
+static void get_switches(struct api *c, struct evhttp_request *req)
 {
-    json_t *arr = net_switches_json(c->net);
+    json_t *arr = net_switches_json(c->d.net);
     size_t i;
     json_t *s;
     json_array_foreach(arr, i, s)
     {
         uint64_t dpid = strtoull(json_string_value(json_object_get(s, "dpid")), NULL, 16);
-        json_object_set_new(s, "connection", ofconn_json(c, dpid));
+        json_object_set_new(s, "connection", ofconns_switch_json(c->d.switches, dpid));
     }
     reply_json(req, 200, json_pack("{s:o}", "switches", arr));
 }
 
-static void get_flows(struct ctl *c, struct evhttp_request *req, const char *name)
+static void get_flows(struct api *c, struct evhttp_request *req, const char *name)
 {
     uint64_t dpid;
-    if (!net_switch_lookup(c->net, name, &dpid)) {
+    if (!net_switch_lookup(c->d.net, name, &dpid)) {
         reply_error(req, 404, "no such switch");
         return;
     }
@@ -97,17 +115,17 @@ static void get_flows(struct ctl *c, struct evhttp_request *req, const char *nam
     }
     struct ofp_msg m;
     ofp_flow_stats_request(&m, 0, 0);
-    uint32_t xid = ctl_send(c, dpid, &m);
+    uint32_t xid = ofconns_send(c->d.switches, dpid, &m);
     if (!xid) {
         reply_error(req, 503, "switch not connected");
         return;
     }
     xgrow(&c->waits, &c->waits_cap, c->n_waits + 1, sizeof *c->waits);
     c->waits[c->n_waits++] =
-        (struct api_wait){.req = req, .dpid = dpid, .xid = xid, .flows = json_array(), .since = ctl_now()};
+        (struct api_wait){.req = req, .dpid = dpid, .xid = xid, .flows = json_array(), .since = proc_now()};
 }
 
-static void finish_wait(struct ctl *c, size_t i, int code, const char *error)
+static void finish_wait(struct api *c, size_t i, int code, const char *error)
 {
     struct api_wait *w = &c->waits[i];
     if (error) {
@@ -115,12 +133,12 @@ static void finish_wait(struct ctl *c, size_t i, int code, const char *error)
         json_decref(w->flows);
     } else {
         reply_json(w->req, 200,
-                   json_pack("{s:s, s:o}", "switch", net_switch_name(c->net, w->dpid), "flows", w->flows));
+                   json_pack("{s:s, s:o}", "switch", net_switch_name(c->d.net, w->dpid), "flows", w->flows));
     }
     c->waits[i] = c->waits[--c->n_waits];
 }
 
-bool api_multipart_reply(struct ctl *c, uint64_t dpid, const struct ofp_msg *m)
+bool api_multipart_reply(struct api *c, uint64_t dpid, const struct ofp_msg *m)
 {
     for (size_t i = 0; i < c->n_waits; i++) {
         struct api_wait *w = &c->waits[i];
@@ -139,7 +157,7 @@ bool api_multipart_reply(struct ctl *c, uint64_t dpid, const struct ofp_msg *m)
     return false;
 }
 
-void api_switch_gone(struct ctl *c, uint64_t dpid)
+void api_switch_gone(struct api *c, uint64_t dpid)
 {
     for (size_t i = 0; i < c->n_waits;)
         if (c->waits[i].dpid == dpid)
@@ -148,9 +166,9 @@ void api_switch_gone(struct ctl *c, uint64_t dpid)
             i++;
 }
 
-static void expire_waits(struct ctl *c)
+static void expire_waits(struct api *c)
 {
-    double now = ctl_now();
+    double now = proc_now();
     for (size_t i = 0; i < c->n_waits;)
         if (now - c->waits[i].since > API_WAIT_TIMEOUT)
             finish_wait(c, i, 504, "the switch did not answer");
@@ -177,7 +195,7 @@ static const char *body_of(struct evhttp_request *req, size_t *len)
 }
 
 /* POST /api/v1/vms/NAME/ACTION: the body checked, then vmctl. */
-static int vm_action(struct ctl *c, struct evhttp_request *req, const char *name, const char *action, json_t **out)
+static int vm_action(struct api *c, struct evhttp_request *req, const char *name, const char *action, json_t **out)
 {
     size_t len;
     const char *body = body_of(req, &len);
@@ -186,15 +204,15 @@ static int vm_action(struct ctl *c, struct evhttp_request *req, const char *name
     if (!strcmp(action, "migrate")) {
         struct api_migrate m;
         if (!api_parse_migrate(body, len, &m, &errors))
-            st = vmctl_migrate(c->vms, name, &m, out);
+            st = vmctl_migrate(c->d.vms, name, &m, out);
     } else if (!strcmp(action, "clone")) {
         struct api_clone cl;
         if (!api_parse_clone(body, len, &cl, &errors))
-            st = vmctl_clone(c->vms, name, &cl, out);
+            st = vmctl_clone(c->d.vms, name, &cl, out);
     } else if (!strcmp(action, "exec")) {
         struct api_exec x;
         if (!api_parse_exec(body, len, &x, &errors)) {
-            st = vmctl_exec(c->vms, name, &x, out);
+            st = vmctl_exec(c->d.vms, name, &x, out);
             api_exec_free(&x);
         }
     } else {
@@ -207,9 +225,9 @@ static int vm_action(struct ctl *c, struct evhttp_request *req, const char *name
 }
 
 /* GET /api/v1/vms/NAME */
-static int vm_get(struct ctl *c, const char *name, json_t **out)
+static int vm_get(struct api *c, const char *name, json_t **out)
 {
-    json_t *all = vmctl_vms_json(c->vms), *v, *found = NULL;
+    json_t *all = vmctl_vms_json(c->d.vms), *v, *found = NULL;
     size_t i;
     json_array_foreach(all, i, v) if (!strcmp(json_string_value(json_object_get(v, "name")), name)) found =
         json_incref(v);
@@ -219,7 +237,7 @@ static int vm_get(struct ctl *c, const char *name, json_t **out)
 }
 
 /* /api/v1/vms... and /api/v1/operations/ID: answered from vmctl. */
-static void vm_request(struct ctl *c, struct evhttp_request *req, const char *path, const char *query)
+static void vm_request(struct api *c, struct evhttp_request *req, const char *path, const char *query)
 {
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
     json_t *out = NULL, *errors = NULL;
@@ -230,13 +248,13 @@ static void vm_request(struct ctl *c, struct evhttp_request *req, const char *pa
         const char *body = body_of(req, &len);
         struct api_boot b;
         if (m == EVHTTP_REQ_GET)
-            st = 200, out = json_pack("{s:o}", "vms", vmctl_vms_json(c->vms));
+            st = 200, out = json_pack("{s:o}", "vms", vmctl_vms_json(c->d.vms));
         else if (m != EVHTTP_REQ_POST)
             st = 405, out = json_pack("{s:s}", "error", "GET or POST");
         else if (api_parse_boot(body, len, &b, &errors))
             st = 400;
         else
-            st = vmctl_boot(c->vms, &b, &out);
+            st = vmctl_boot(c->d.vms, &b, &out);
     } else if (!strncmp(path, "/api/v1/operations/", 19)) {
         unsigned long id;
         if (m != EVHTTP_REQ_GET)
@@ -244,12 +262,12 @@ static void vm_request(struct ctl *c, struct evhttp_request *req, const char *pa
         else if (api_parse_id(path + 19, "operation", 1, &id, &errors))
             st = 400;
         else
-            st = vmctl_operation(c->vms, id, &out);
+            st = vmctl_operation(c->d.vms, id, &out);
     } else if (!api_parse_vm_path(path, name, sizeof name, action, sizeof action)) {
         st = 404, out = json_pack("{s:s}", "error", "no such VM or resource");
     } else if (m == EVHTTP_REQ_DELETE && !*action) {
         bool graceful;
-        st = api_parse_stop_query(query, &graceful, &errors) ? 400 : vmctl_stop(c->vms, name, graceful, &out);
+        st = api_parse_stop_query(query, &graceful, &errors) ? 400 : vmctl_stop(c->d.vms, name, graceful, &out);
     } else if (m == EVHTTP_REQ_POST && *action) {
         st = vm_action(c, req, name, action, &out);
     } else if (m == EVHTTP_REQ_GET && !*action) {
@@ -263,7 +281,7 @@ static void vm_request(struct ctl *c, struct evhttp_request *req, const char *pa
 }
 
 /* GET /api/v1/events[?since=ID], or with Last-Event-ID: ID */
-static void get_events(struct ctl *c, struct evhttp_request *req, const char *query)
+static void get_events(struct api *c, struct evhttp_request *req, const char *query)
 {
     const char *last = evhttp_find_header(evhttp_request_get_input_headers(req), "Last-Event-ID");
     bool replay;
@@ -277,11 +295,11 @@ static void get_events(struct ctl *c, struct evhttp_request *req, const char *qu
     }
     if (last)
         replay = true, since = id;
-    events_subscribe(c->events, req, replay, since);
+    events_subscribe(c->d.events, req, replay, since);
 }
 
 /* Answers an authorized request for 'path' (with 'query', may be NULL). */
-static void route(struct ctl *c, struct evhttp_request *req, const char *path, const char *q)
+static void route(struct api *c, struct evhttp_request *req, const char *path, const char *q)
 {
     if (!strncmp(path, "/api/v1/vms", 11) || !strncmp(path, "/api/v1/operations/", 19)) {
         vm_request(c, req, path, q);
@@ -294,32 +312,32 @@ static void route(struct ctl *c, struct evhttp_request *req, const char *path, c
     if (!strcmp(path, "/api/v1/switches")) {
         get_switches(c, req);
     } else if (!strcmp(path, "/api/v1/links")) {
-        reply_json(req, 200, json_pack("{s:o}", "links", net_links_json(c->net)));
+        reply_json(req, 200, json_pack("{s:o}", "links", net_links_json(c->d.net)));
     } else if (!strcmp(path, "/api/v1/hosts")) {
-        reply_json(req, 200, json_pack("{s:o}", "hosts", net_hosts_json(c->net)));
+        reply_json(req, 200, json_pack("{s:o}", "hosts", net_hosts_json(c->d.net)));
     } else if (!strncmp(path, "/api/v1/flows/", 14) && path[14]) {
         get_flows(c, req, path + 14);
     } else if (!strcmp(path, "/api/v1/events")) {
         get_events(c, req, q);
     } else if (!strcmp(path, "/api/v1/balancers")) {
-        reply_json(req, 200, json_pack("{s:o}", "balancers", net_lbs_json(c->net)));
+        reply_json(req, 200, json_pack("{s:o}", "balancers", net_lbs_json(c->d.net)));
     } else if (!strcmp(path, "/api/v1/rewrites")) {
-        reply_json(req, 200, json_pack("{s:o}", "rewrites", net_nats_json(c->net)));
+        reply_json(req, 200, json_pack("{s:o}", "rewrites", net_nats_json(c->d.net)));
     } else if (!strcmp(path, "/api/v1/servers")) {
-        reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_servers_json(c->vms)));
+        reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_servers_json(c->d.vms)));
     } else if (!strcmp(path, "/api/v1/metrics")) {
-        reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_metrics_json(c->vms)));
+        reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_metrics_json(c->d.vms)));
     } else if (!strcmp(path, "/metrics")) {
-        reply_text(req, vmctl_metrics_prometheus(c->vms));
+        reply_text(req, vmctl_metrics_prometheus(c->d.vms));
     } else if (!strcmp(path, "/api/v1/status")) {
-        const struct net_stats *s = net_get_stats(c->net);
+        const struct net_stats *s = net_get_stats(c->d.net);
         reply_json(req, 200,
-                   json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "topology", c->t->name, "uptime",
-                             ctl_now() - c->started, "packet_ins", (json_int_t)s->packet_ins, "flow_mods",
+                   json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "topology", c->d.t->name, "uptime",
+                             proc_now() - c->started, "packet_ins", (json_int_t)s->packet_ins, "flow_mods",
                              (json_int_t)s->flow_mods, "packet_outs", (json_int_t)s->packet_outs, "hosts_learned",
                              (json_int_t)s->hosts_learned, "host_moves", (json_int_t)s->host_moves, "swept",
-                             (json_int_t)s->swept, "api_connections", api_conns_json(c->api_conns),
-                             "openflow_connections", ofconn_stats_json(c)));
+                             (json_int_t)s->swept, "api_connections", api_conns_json(c->conns),
+                             "openflow_connections", ofconns_stats_json(c->d.switches)));
     } else {
         reply_error(req, 404, "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, servers, vms, metrics)");
     }
@@ -334,10 +352,10 @@ static bool open_path(const char *path)
 }
 
 /* Whether 'req' may go on; answers 401 otherwise. */
-static bool authorized(struct ctl *c, struct evhttp_request *req, const char *path)
+static bool authorized(struct api *c, struct evhttp_request *req, const char *path)
 {
     const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    if (open_path(path) || token_bearer_ok(auth, c->api_token))
+    if (open_path(path) || token_bearer_ok(auth, c->token))
         return true;
     char *host = NULL;
     ev_uint16_t port = 0;
@@ -352,8 +370,8 @@ static bool authorized(struct ctl *c, struct evhttp_request *req, const char *pa
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
-    struct ctl *c = arg;
-    api_conns_request(c->api_conns, req);
+    struct api *c = arg;
+    api_conns_request(c->conns, req);
     expire_waits(c);
     struct evhttp_uri *u = evhttp_uri_parse(evhttp_request_get_uri(req));
     const char *path = u ? evhttp_uri_get_path(u) : NULL;
@@ -365,32 +383,41 @@ static void on_request(struct evhttp_request *req, void *arg)
         evhttp_uri_free(u);
 }
 
-int api_start(struct ctl *c, const char *addr, uint16_t port, size_t max_conns)
+struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t port, size_t max_conns)
 {
-    c->http = evhttp_new(c->base);
-    struct evconnlistener *lev = c->http ? ctl_listen(c, addr, port, NULL, NULL) : NULL;
+    struct api *c = xcalloc(1, sizeof *c);
+    c->d = *deps;
+    snprintf(c->token, sizeof c->token, "%s", deps->token);
+    c->d.token = c->token;
+    c->started = proc_now();
+    c->http = evhttp_new(deps->base);
+    struct evconnlistener *lev = c->http ? listen_tcp(deps->base, addr, port, NULL, NULL) : NULL;
     if (!lev || !evhttp_bind_listener(c->http, lev)) {
+        int e = errno;
         if (lev)
             evconnlistener_free(lev);
-        return -1;
+        if (c->http)
+            evhttp_free(c->http);
+        free(c);
+        errno = e;
+        return NULL;
     }
-    c->api_conns = api_conns_create(c->base, c->http, lev, max_conns, API_REQUEST_S);
+    c->conns = api_conns_create(deps->base, c->http, lev, max_conns, API_REQUEST_S);
     evhttp_set_gencb(c->http, on_request, c);
     evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     evhttp_set_max_body_size(c->http, 1 << 16);
     evhttp_set_timeout(c->http, 10); /* idle reading or writing; api_conns bounds a request's whole time */
-    return 0;
+    return c;
 }
 
-void api_stop(struct ctl *c)
+void api_destroy(struct api *c)
 {
+    if (!c)
+        return;
     while (c->n_waits)
         finish_wait(c, 0, 503, "minidcd is stopping");
     free(c->waits);
-    c->waits = NULL;
-    api_conns_destroy(c->api_conns);
-    c->api_conns = NULL;
-    if (c->http)
-        evhttp_free(c->http);
-    c->http = NULL;
+    api_conns_destroy(c->conns);
+    evhttp_free(c->http);
+    free(c);
 }

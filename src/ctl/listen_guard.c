@@ -1,6 +1,8 @@
 #include "ctl/listen_guard.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "util/log.h"
@@ -24,6 +26,21 @@ struct listen_guard {
     unsigned long errors;
     struct listen_guard *next;
 };
+
+struct evconnlistener *listen_tcp(struct event_base *base, const char *addr, uint16_t port, evconnlistener_cb cb,
+                                  void *arg)
+{
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return evconnlistener_new_bind(base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                   LISTEN_BACKLOG, (struct sockaddr *)&sin, sizeof sin);
+}
 
 /* libevent hands an error callback the listener's own argument (evhttp's,
  * for the API), so guards are found by listener. */

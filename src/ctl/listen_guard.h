@@ -15,12 +15,20 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <jansson.h>
+#include <stdint.h>
 
 enum listen_pause {
     LISTEN_FULL = 1,    /* the owner has as many connections as it takes */
     LISTEN_BATCH = 2,   /* a batch was accepted: let the loop read them first */
     LISTEN_BACKOFF = 4, /* accept() failed: the guard's own */
 };
+
+#define LISTEN_BACKLOG 1024 /* connections the kernel holds before accept() */
+
+/* A TCP listener on IPv4 'addr':'port' calling 'cb' with 'arg' (NULL for
+ * evhttp's, which sets its own), or NULL with errno set. */
+struct evconnlistener *listen_tcp(struct event_base *base, const char *addr, uint16_t port, evconnlistener_cb cb,
+                                  void *arg);
 
 struct listen_guard;
 

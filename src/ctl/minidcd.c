@@ -1,45 +1,66 @@
 /* minidcd: the minidc controller daemon.
  *
- * For now its network half: an OpenFlow controller that makes the lab's
- * switches forward and route (src/net), with a read-only HTTP/JSON API. */
+ * An OpenFlow controller that makes the lab's switches forward and route
+ * (src/net; 1.0 switches get the learning switch of src/l2), the VMs and
+ * the agents that run them (vmctl.h), and the HTTP/JSON API that drives
+ * both (api.h), on one libevent loop.  This file puts them together:
+ *
+ *   switches --ofconn--> dispatch --> net, l2, api
+ *   api --> vmctl --> agents;  vmctl --loop_call--> net (rewrites, balancers)
+ *   net, vmctl --> events --> API subscribers */
 #include <errno.h>
 #include <event2/thread.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "ctl/api.h"
 #include "ctl/api_conns.h"
-#include "ctl/ctl.h"
+#include "ctl/dispatch.h"
 #include "ctl/events.h"
+#include "ctl/minidcd_opts.h"
+#include "ctl/ofconn.h"
 #include "ctl/vmctl.h"
+#include "net/net.h"
+#include "topo/topo.h"
 #include "util/endpoint.h"
 #include "util/log.h"
 #include "util/loop_call.h"
+#include "util/proc.h"
 #include "util/token.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("minidcd");
 
-double ctl_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+struct minidcd {
+    struct minidcd_opts o;
+    struct event_base *base;
+    struct topo *t;
+    struct net *net;
+    struct dispatch *dispatch;
+    struct ofconns *switches;
+    struct api *api;
+    struct vmctl *vms;
+    struct events *events;
+    struct loop_call *calls; /* the VM operations' calls into the network logic */
+    struct event *tick, *sigterm, *sigint;
+    char of_addr[64], api_addr[64];
+    uint16_t of_port, api_port;
+    size_t of_max, api_max;
+};
 
 static void send_cb(void *ctx, uint64_t dpid, const struct ofp_msg *m)
 {
-    ctl_send(ctx, dpid, m);
+    struct minidcd *c = ctx;
+    ofconns_send(c->switches, dpid, m);
 }
 
 static void publish_cb(void *ctx, const char *type, json_t *data)
 {
-    struct ctl *c = ctx;
+    struct minidcd *c = ctx;
     events_publish(c->events, type, data);
 }
 
@@ -61,7 +82,7 @@ struct rewrite_call {
 
 static void do_call(struct loop_call_item *it, void *arg)
 {
-    struct ctl *c = arg;
+    struct minidcd *c = arg;
     struct rewrite_call *q = (struct rewrite_call *)it;
     uint64_t at = 0;
     long sv = q->place ? topo_find(c->t, q->place) : -1;
@@ -75,7 +96,7 @@ static void do_call(struct loop_call_item *it, void *arg)
 }
 
 /* Runs 'call' on the loop and waits; NULL once minidcd is stopping. */
-static const char *run_call(struct ctl *c, struct rewrite_call *call)
+static const char *run_call(struct minidcd *c, struct rewrite_call *call)
 {
     call->item.fn = do_call;
     return loop_call_run(c->calls, &call->item) ? call->at : NULL;
@@ -105,16 +126,16 @@ static void place_cb(void *ctx, uint32_t ip, const uint8_t mac[6], const char *s
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
-    struct ctl *c = arg;
+    struct minidcd *c = arg;
     (void)fd, (void)what;
-    double now = ctl_now();
+    double now = proc_now();
     net_tick(c->net, now);
-    ofconn_tick_all(c, now);
+    ofconns_tick(c->switches, now);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
-    struct ctl *c = arg;
+    struct minidcd *c = arg;
     (void)what;
     LOG_INF("signal %d: stopping", (int)sig);
     event_base_loopbreak(c->base);
@@ -151,249 +172,137 @@ static size_t conns_budget(size_t want)
     return want < fit ? want : fit;
 }
 
-/* Whether 's' is a whole number from 'min' to 'max', into '*out'. */
-static bool whole_number(const char *s, long min, long max, long *out)
+/* The topology, with --rewrite-at applied, and the addresses to listen on
+ * (the topology's unless the options say).  0, or the exit status. */
+static int load(struct minidcd *c)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    *out = v;
-    return *s && !*end && v >= min && v <= max;
-}
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
-               "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
-               "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
-               "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
-               "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n\n"
-               "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
-               "learning switch) that forwards within and routes between the topology's subnets,\n"
-               "and an HTTP/JSON API under /api/v1, whose requests must carry\n"
-               "\"Authorization: Bearer TOKEN\" with the token in --api-token-file (all but\n"
-               "/metrics).  Addresses default to the topology's\n"
-               "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
-               "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
-               "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
-               "It drives the servers' minidc-agents (on their management addresses, port\n"
-               "--agent-port, default 7070, with the token in --agent-token-file) to boot,\n"
-               "migrate, clone and stop VMs, and polls them for metrics.\n"
-               "--state-file keeps what the agents do not know (the address clients use for each\n"
-               "VM, the balanced address it serves); a restarted minidcd reads it and puts the\n"
-               "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
-               "has its address rewritten: on the root switch (the default, as in the paper) or\n"
-               "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
-               "The API serves at most --max-connections at once (default 256, or what the\n"
-               "descriptor limit leaves), the switches' listener as many; a request must\n"
-               "arrive whole within 5 s.\n"
-               "SIGTERM or SIGINT stops it.\n");
-}
-
-int main(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"topology", required_argument, NULL, 't'}, {"openflow", required_argument, NULL, 'o'},
-        {"api", required_argument, NULL, 'a'},      {"pidfile", required_argument, NULL, 'p'},
-        {"log-file", required_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'},
-        {"app", required_argument, NULL, 'A'},
-        {"tls-key", required_argument, NULL, 'K'},  {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-ca", required_argument, NULL, 'R'},
-        {"agent-token-file", required_argument, NULL, 'T'}, {"agent-port", required_argument, NULL, 'P'},
-        {"state-file", required_argument, NULL, 'S'}, {"rewrite-at", required_argument, NULL, 'W'},
-        {"api-token-file", required_argument, NULL, 'k'}, {"max-connections", required_argument, NULL, 'M'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-    };
-    const char *topo_file = NULL, *of = NULL, *api = NULL, *pidfile = NULL, *logfile = NULL;
-    bool app_l2 = false;
-    const char *tls_key = NULL, *tls_cert = NULL, *tls_ca = NULL, *token_file = NULL, *state_file = NULL;
-    const char *rewrite_at = NULL, *api_token_file = NULL;
-    uint16_t agent_port = VMCTL_AGENT_PORT;
-    size_t max_conns = 0; /* 0: API_CONNS_MAX, fitted to the descriptor limit */
-    log_set_program("minidcd");
-    int ch;
-    while ((ch = getopt_long(argc, argv, "t:o:a:p:l:vh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 't':
-            topo_file = optarg;
-            break;
-        case 'o':
-            of = optarg;
-            break;
-        case 'a':
-            api = optarg;
-            break;
-        case 'p':
-            pidfile = optarg;
-            break;
-        case 'l':
-            logfile = optarg;
-            break;
-        case 'v':
-            log_set_level(LOG_DEBUG);
-            break;
-        case 'A':
-            if (strcmp(optarg, "l2") && strcmp(optarg, "net")) {
-                fprintf(stderr, "minidcd: --app is net (the default) or l2\n");
-                return 2;
-            }
-            app_l2 = !strcmp(optarg, "l2");
-            break;
-        case 'K':
-            tls_key = optarg;
-            break;
-        case 'C':
-            tls_cert = optarg;
-            break;
-        case 'R':
-            tls_ca = optarg;
-            break;
-        case 'T':
-            token_file = optarg;
-            break;
-        case 'S':
-            state_file = optarg;
-            break;
-        case 'k':
-            api_token_file = optarg;
-            break;
-        case 'M': {
-            long n;
-            if (!whole_number(optarg, 1, 1000000, &n)) {
-                fprintf(stderr, "minidcd: --max-connections is 1 to 1000000\n");
-                return 2;
-            }
-            max_conns = (size_t)n;
-            break;
-        }
-        case 'W': {
-            enum topo_rewrite_at ra;
-            if (topo_parse_rewrite_at(optarg, &ra) < 0) {
-                fprintf(stderr, "minidcd: --rewrite-at is root or nearest\n");
-                return 2;
-            }
-            rewrite_at = optarg;
-            break;
-        }
-        case 'P': {
-            long p;
-            if (!whole_number(optarg, 1, 65535, &p)) {
-                fprintf(stderr, "minidcd: --agent-port is a port number\n");
-                return 2;
-            }
-            agent_port = (uint16_t)p;
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!topo_file || optind < argc) {
-        usage(stderr);
-        return 2;
-    }
-    if (!api_token_file) {
-        fprintf(stderr, "minidcd: --api-token-file is needed: the API runs VMs and commands in them, so it has no\n"
-                        "open mode (make one with: head -c16 /dev/urandom | od -An -tx1 | tr -d ' \\n' >FILE)\n");
-        return 2;
-    }
-    if ((tls_key || tls_cert || tls_ca) && !(tls_key && tls_cert && tls_ca)) {
-        fprintf(stderr, "minidcd: TLS needs all three: --tls-key, --tls-cert and --tls-ca\n");
-        return 2;
-    }
-    if (logfile && !freopen(logfile, "a", stderr)) {
-        fprintf(stdout, "minidcd: cannot open %s: %s\n", logfile, strerror(errno));
-        return 1;
-    }
-    setvbuf(stderr, NULL, _IOLBF, 0);
     struct diag_list dl;
-    diag_list_init(&dl, topo_file);
-    struct ctl c;
-    memset(&c, 0, sizeof c);
-    c.t = topo_load(topo_file, &dl);
-    if (!c.t) {
+    diag_list_init(&dl, c->o.topology);
+    c->t = topo_load(c->o.topology, &dl);
+    if (!c->t) {
         diag_print(&dl, stderr);
         diag_list_free(&dl);
         return 1;
     }
     diag_list_free(&dl);
-    if (rewrite_at)
-        topo_parse_rewrite_at(rewrite_at, &c.t->rewrite_at);
-    char of_addr[64], api_addr[64], buf[16];
-    uint16_t of_port = c.t->ctl_of_port, api_port = c.t->api_port;
-    snprintf(of_addr, sizeof of_addr, "%s", topo_ip_str(c.t->ctl_addr, buf));
-    snprintf(api_addr, sizeof api_addr, "%s", topo_ip_str(c.t->api_addr, buf));
-    if ((of && !endpoint_split(of, of_addr, sizeof of_addr, &of_port)) ||
-        (api && !endpoint_split(api, api_addr, sizeof api_addr, &api_port))) {
+    if (c->o.rewrite_at)
+        topo_parse_rewrite_at(c->o.rewrite_at, &c->t->rewrite_at);
+    char buf[16];
+    c->of_port = c->t->ctl_of_port, c->api_port = c->t->api_port;
+    snprintf(c->of_addr, sizeof c->of_addr, "%s", topo_ip_str(c->t->ctl_addr, buf));
+    snprintf(c->api_addr, sizeof c->api_addr, "%s", topo_ip_str(c->t->api_addr, buf));
+    if ((c->o.openflow && !endpoint_split(c->o.openflow, c->of_addr, sizeof c->of_addr, &c->of_port)) ||
+        (c->o.api && !endpoint_split(c->o.api, c->api_addr, sizeof c->api_addr, &c->api_port))) {
         fprintf(stderr, "minidcd: an endpoint is ADDRESS:PORT\n");
-        topo_free(c.t);
         return 2;
     }
+    c->api_max = c->o.max_conns ? c->o.max_conns : conns_budget(API_CONNS_MAX);
+    c->of_max = c->o.max_conns ? c->o.max_conns : conns_budget(OFCONN_MAX);
+    return 0;
+}
+
+/* Everything but the listeners, in the order each needs the others. */
+static int build(struct minidcd *c)
+{
+    char agent_token[TOKEN_MAX] = "", api_token[TOKEN_MAX];
+    if ((c->o.agent_token_file && !read_token(c->o.agent_token_file, "agents'", agent_token)) ||
+        !read_token(c->o.api_token_file, "API", api_token))
+        return 1;
+    evthread_use_pthreads(); /* VM operations' threads publish events and call the network logic */
+    c->base = event_base_new();
+    c->events = events_create(c->base);
+    struct net_io io = {.ctx = c, .send = send_cb, .event = publish_cb};
+    c->net = net_create(c->t, &io);
+    c->dispatch = dispatch_create(c->net, c->o.app_l2);
+    struct ofconn_io oio = dispatch_io(c->dispatch);
+    c->switches = ofconns_create(c->base, &oio, c->of_max);
+    c->calls = loop_call_create(c->base, c);
+    struct vmctl_hooks hooks = {
+        .ctx = c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb, .place = place_cb};
+    c->vms = vmctl_create(c->t, agent_token[0] ? agent_token : NULL, c->o.agent_port, c->o.state_file, &hooks);
+    if (c->o.tls_key && ofconns_tls(c->switches, c->o.tls_key, c->o.tls_cert, c->o.tls_ca))
+        return 1;
+    if (ofconns_listen(c->switches, c->of_addr, c->of_port)) {
+        LOG_ERR_("cannot listen for switches on %s:%u: %s", c->of_addr, c->of_port, strerror(errno));
+        return 1;
+    }
+    struct api_deps deps = {.base = c->base, .t = c->t, .net = c->net, .switches = c->switches,
+                            .vms = c->vms, .events = c->events, .token = api_token};
+    c->api = api_create(&deps, c->api_addr, c->api_port, c->api_max);
+    if (!c->api) {
+        LOG_ERR_("cannot serve the API on %s:%u: %s", c->api_addr, c->api_port, strerror(errno));
+        return 1;
+    }
+    dispatch_attach(c->dispatch, c->switches, c->api);
+    return 0;
+}
+
+static void write_pidfile(const char *path)
+{
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (f) {
+        fprintf(f, "%d\n", (int)getpid());
+        fclose(f);
+    }
+}
+
+/* Runs the loop until SIGTERM or SIGINT. */
+static void run(struct minidcd *c)
+{
+    write_pidfile(c->o.pidfile);
+    c->tick = event_new(c->base, -1, EV_PERSIST, on_tick, c);
+    struct timeval tv = {0, 100000};
+    event_add(c->tick, &tv);
+    c->sigterm = evsignal_new(c->base, SIGTERM, on_signal, c);
+    c->sigint = evsignal_new(c->base, SIGINT, on_signal, c);
+    event_add(c->sigterm, NULL);
+    event_add(c->sigint, NULL);
+    LOG_INF("topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1 (at most %zu and %zu "
+            "connections)", c->t->name, ofconns_use_tls(c->switches) ? "ssl:" : "tcp:", c->of_addr, c->of_port,
+            c->api_addr, c->api_port, c->of_max, c->api_max);
+    event_base_dispatch(c->base);
+    if (c->o.pidfile)
+        unlink(c->o.pidfile);
+}
+
+/* Undoes build() and run(), whatever part of them was done. */
+static void teardown(struct minidcd *c)
+{
+    if (c->tick)
+        event_free(c->tick), event_free(c->sigterm), event_free(c->sigint);
+    if (c->calls)
+        loop_call_close(c->calls); /* the VM operations' threads get no more answers */
+    ofconns_destroy(c->switches);
+    api_destroy(c->api);
+    vmctl_destroy(c->vms);
+    loop_call_destroy(c->calls);
+    dispatch_destroy(c->dispatch);
+    events_destroy(c->events);
+    net_destroy(c->net);
+    if (c->base)
+        event_base_free(c->base);
+    topo_free(c->t);
+}
+
+int main(int argc, char **argv)
+{
+    struct minidcd c;
+    memset(&c, 0, sizeof c);
+    log_set_program("minidcd");
+    int rc = minidcd_opts_parse(argc, argv, &c.o, stdout, stderr);
+    if (rc >= 0)
+        return rc;
+    if (c.o.verbose)
+        log_set_level(LOG_DEBUG);
+    if (c.o.log_file && !freopen(c.o.log_file, "a", stderr)) {
+        fprintf(stdout, "minidcd: cannot open %s: %s\n", c.o.log_file, strerror(errno));
+        return 1;
+    }
+    setvbuf(stderr, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
     event_set_log_callback(on_libevent_log);
-    c.app_l2 = app_l2;
-    size_t api_max = max_conns ? max_conns : conns_budget(API_CONNS_MAX);
-    c.of_max_conns = max_conns ? max_conns : conns_budget(CTL_OF_CONNS_MAX);
-    evthread_use_pthreads(); /* VM operations' threads publish events */
-    c.base = event_base_new();
-    c.started = ctl_now();
-    c.events = events_create(c.base);
-    struct net_io io = {.ctx = &c, .send = send_cb, .event = publish_cb};
-    c.net = net_create(c.t, &io);
-    char token[TOKEN_MAX] = "";
-    if ((token_file && !read_token(token_file, "agents'", token)) ||
-        !read_token(api_token_file, "API", c.api_token))
-        return 1;
-    c.calls = loop_call_create(c.base, &c);
-    struct vmctl_hooks hooks = {.ctx = &c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb,
-                                .place = place_cb};
-    c.vms = vmctl_create(c.t, token[0] ? token : NULL, agent_port, state_file, &hooks);
-    int rc = 0;
-    if (tls_key && ofconn_tls(&c, tls_key, tls_cert, tls_ca)) {
-        rc = 1;
-    } else if (ofconn_listen(&c, of_addr, of_port)) {
-        LOG_ERR_("cannot listen for switches on %s:%u: %s", of_addr, of_port, strerror(errno));
-        rc = 1;
-    } else if (api_start(&c, api_addr, api_port, api_max)) {
-        LOG_ERR_("cannot serve the API on %s:%u: %s", api_addr, api_port, strerror(errno));
-        rc = 1;
-    }
-    if (rc == 0) {
-        if (pidfile) {
-            FILE *f = fopen(pidfile, "w");
-            if (f) {
-                fprintf(f, "%d\n", (int)getpid());
-                fclose(f);
-            }
-        }
-        c.tick = event_new(c.base, -1, EV_PERSIST, on_tick, &c);
-        struct timeval tv = {0, 100000};
-        event_add(c.tick, &tv);
-        struct event *sigterm = evsignal_new(c.base, SIGTERM, on_signal, &c);
-        struct event *sigint = evsignal_new(c.base, SIGINT, on_signal, &c);
-        event_add(sigterm, NULL);
-        event_add(sigint, NULL);
-        LOG_INF("topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1 (at most %zu and %zu "
-                "connections)", c.t->name, c.tls ? "ssl:" : "tcp:", of_addr, of_port, api_addr, api_port,
-                c.of_max_conns, api_max);
-        event_base_dispatch(c.base);
-        event_free(sigterm);
-        event_free(sigint);
-        event_free(c.tick);
-        if (pidfile)
-            unlink(pidfile);
-    }
-    loop_call_close(c.calls); /* the VM operations' threads get no more answers */
-    ofconn_close_all(&c);
-    api_stop(&c);
-    vmctl_destroy(c.vms);
-    loop_call_destroy(c.calls);
-    events_destroy(c.events);
-    net_destroy(c.net);
-    event_base_free(c.base);
-    topo_free(c.t);
+    if ((rc = load(&c)) == 0 && (rc = build(&c)) == 0)
+        run(&c);
+    teardown(&c);
     return rc;
 }

@@ -17,9 +17,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ctl/ctl.h"
+#include "ctl/ofconn.h"
 #include "ctl/listen_guard.h"
 #include "ofp/ofp_print.h"
+#include "util/proc.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -27,8 +28,21 @@ LOG_MODULE("ofconn");
 
 enum ofconn_state { OFC_HELLO, OFC_FEATURES, OFC_PORTS, OFC_READY };
 
+struct ofconns {
+    struct event_base *base;
+    struct ofconn_io io;
+    struct evconnlistener *listener;
+    struct listen_guard *guard; /* the listener's pauses and accept errors */
+    SSL_CTX *tls;               /* switches connect over TLS (both sides show certificates) when set */
+    struct ofconn **conns;
+    size_t n_conns, conns_cap;
+    size_t max;               /* connections at once */
+    unsigned long evicted;    /* dropped to make room */
+};
+
 struct ofconn {
-    struct ctl *ctl;
+    struct ofconns *owner;
+    void *sw; /* the io's, for a switch that is up */
     struct bufferevent *bev;
     char peer[64];
     enum ofconn_state state;
@@ -47,18 +61,31 @@ struct ofconn {
     uint64_t rx_msgs, tx_msgs;
 };
 
+static const char *switch_name(const struct ofconn *oc)
+{
+    const struct ofconn_io *io = &oc->owner->io;
+    return oc->dpid && io->name ? io->name(io->ctx, oc->dpid) : "";
+}
+
+/* The connection is over: it is freed at the next tick. */
+static void ofconn_end(struct ofconn *oc)
+{
+    oc->dead = true;
+    bufferevent_disable(oc->bev, EV_READ | EV_WRITE);
+    if (oc->state == OFC_READY) {
+        const struct ofconn_io *io = &oc->owner->io;
+        io->switch_down(io->ctx, oc->sw, oc->dpid);
+        oc->sw = NULL;
+    }
+}
+
 static void ofconn_kill(struct ofconn *oc, const char *why)
 {
     if (oc->dead)
         return;
-    LOG_WRN_RL("%s%s%s: %s; dropping it", oc->peer, oc->dpid ? " " : "",
-                oc->dpid ? net_switch_name(oc->ctl->net, oc->dpid) : "", why);
-    oc->dead = true;
-    bufferevent_disable(oc->bev, EV_READ | EV_WRITE);
-    if (oc->state == OFC_READY) {
-        net_switch_down(oc->ctl->net, oc->dpid);
-        api_switch_gone(oc->ctl, oc->dpid);
-    }
+    const char *name = switch_name(oc);
+    LOG_WRN_RL("%s%s%s: %s; dropping it", oc->peer, *name ? " " : "", name, why);
+    ofconn_end(oc);
 }
 
 static uint32_t ofconn_send(struct ofconn *oc, const struct ofp_msg *m)
@@ -79,7 +106,7 @@ static uint32_t ofconn_send(struct ofconn *oc, const struct ofp_msg *m)
         return 0;
     }
     struct evbuffer *out = bufferevent_get_output(oc->bev);
-    if (evbuffer_get_length(out) + len > CTL_MAX_OUTPUT) {
+    if (evbuffer_get_length(out) + len > OFCONN_MAX_OUTPUT) {
         free(wire);
         ofconn_kill(oc, "too slow: its output queue is full");
         return 0;
@@ -92,17 +119,17 @@ static uint32_t ofconn_send(struct ofconn *oc, const struct ofp_msg *m)
     return copy.xid;
 }
 
-static struct ofconn *find_conn(struct ctl *c, uint64_t dpid)
+static struct ofconn *find_conn(struct ofconns *s, uint64_t dpid)
 {
-    for (size_t i = 0; i < c->n_conns; i++)
-        if (!c->conns[i]->dead && c->conns[i]->state == OFC_READY && c->conns[i]->dpid == dpid)
-            return c->conns[i];
+    for (size_t i = 0; i < s->n_conns; i++)
+        if (!s->conns[i]->dead && s->conns[i]->state == OFC_READY && s->conns[i]->dpid == dpid)
+            return s->conns[i];
     return NULL;
 }
 
-uint32_t ctl_send(struct ctl *c, uint64_t dpid, const struct ofp_msg *m)
+uint32_t ofconns_send(struct ofconns *s, uint64_t dpid, const struct ofp_msg *m)
 {
-    struct ofconn *oc = find_conn(c, dpid);
+    struct ofconn *oc = find_conn(s, dpid);
     return oc ? ofconn_send(oc, m) : 0;
 }
 
@@ -155,18 +182,17 @@ static void handle_hello(struct ofconn *oc, const struct ofp_msg *m, const uint8
 
 static void ports_done(struct ofconn *oc)
 {
-    struct ctl *c = oc->ctl;
+    struct ofconns *s = oc->owner;
     /* A datapath that reconnects replaces its old connection. */
-    for (size_t i = 0; i < c->n_conns; i++) {
-        struct ofconn *o = c->conns[i];
+    for (size_t i = 0; i < s->n_conns; i++) {
+        struct ofconn *o = s->conns[i];
         if (o != oc && !o->dead && o->state == OFC_READY && o->dpid == oc->dpid)
             ofconn_kill(o, "replaced by a new connection of the same datapath");
     }
     oc->state = OFC_READY;
     LOG_INF("%s: datapath %016" PRIx64 " connected (OpenFlow %s)", oc->peer, oc->dpid,
             oc->version == OFP13_VERSION ? "1.3" : "1.0");
-    if (oc->version == OFP13_VERSION && !c->app_l2)
-        net_switch_up(c->net, oc->dpid, oc->ports, oc->n_ports, ctl_now());
+    oc->sw = s->io.switch_up(s->io.ctx, oc->dpid, oc->version, oc->ports, oc->n_ports);
 }
 
 static void handle_features(struct ofconn *oc, const struct ofp_msg *m)
@@ -193,66 +219,9 @@ static void handle_features(struct ofconn *oc, const struct ofp_msg *m)
     oc->state = OFC_PORTS;
 }
 
-/* OpenFlow 1.0 switches get a reactive answer to every packet-in: a flow to
- * where its destination was last seen on that switch, or a flood.  (The
- * classic controller benchmarks speak 1.0; minidc's network logic is 1.3.) */
-struct l2_entry {
-    uint64_t dpid;
-    uint8_t mac[6];
-    uint32_t port;
-};
-static struct l2_entry l2[4096];
-
-static void l2_packet_in(struct ofconn *oc, const struct ofp_msg *m)
-{
-    const uint8_t *f = m->packet_in.data.data;
-    uint32_t in_port;
-    if (!ofp_match_in_port(&m->packet_in.match, &in_port) || m->packet_in.data.len < 14)
-        return;
-    uint32_t h = 2166136261u;
-    for (int i = 6; i < 12; i++)
-        h = (h ^ f[i]) * 16777619u;
-    struct l2_entry *src = &l2[(h ^ (uint32_t)oc->dpid) % 4096];
-    src->dpid = oc->dpid, memcpy(src->mac, f + 6, 6), src->port = in_port;
-    h = 2166136261u;
-    for (int i = 0; i < 6; i++)
-        h = (h ^ f[i]) * 16777619u;
-    struct l2_entry *dst = &l2[(h ^ (uint32_t)oc->dpid) % 4096];
-    bool known = dst->dpid == oc->dpid && !memcmp(dst->mac, f, 6);
-    struct ofp_msg r;
-    memset(&r, 0, sizeof r);
-    if (known) {
-        r.type = OFPT_FLOW_MOD;
-        r.flow_mod.command = OFPFC_ADD;
-        r.flow_mod.idle_timeout = 60;
-        r.flow_mod.priority = 100;
-        r.flow_mod.buffer_id = m->packet_in.buffer_id;
-        r.flow_mod.out_port = OFPP_ANY;
-        r.flow_mod.out_group = OFPG_ANY;
-        ofp_match_add_u32(&r.flow_mod.match, OXM_IN_PORT, in_port);
-        ofp_match_add(&r.flow_mod.match, OXM_ETH_DST, f, 6, NULL);
-        ofp_match_add(&r.flow_mod.match, OXM_ETH_SRC, f + 6, 6, NULL);
-        ofp_action_output(&ofp_instructions_push(&r.flow_mod.instructions, OFPIT_APPLY_ACTIONS)->actions, dst->port);
-    } else {
-        r.type = OFPT_PACKET_OUT;
-        r.packet_out.buffer_id = m->packet_in.buffer_id;
-        r.packet_out.in_port = in_port;
-        ofp_action_output(&r.packet_out.actions, OFPP_FLOOD);
-        if (m->packet_in.buffer_id == OFP_NO_BUFFER) {
-            r.packet_out.data.data = m->packet_in.data.data;
-            r.packet_out.data.len = m->packet_in.data.len;
-        }
-    }
-    ofconn_send(oc, &r);
-    if (known)
-        ofp_instructions_free(&r.flow_mod.instructions);
-    else
-        ofp_actions_free(&r.packet_out.actions);
-}
-
 static void handle_msg(struct ofconn *oc, const struct ofp_msg *m, const uint8_t *raw, size_t len)
 {
-    struct ctl *c = oc->ctl;
+    const struct ofconn_io *io = &oc->owner->io;
     switch (m->type) {
     case OFPT_HELLO:
         if (oc->state == OFC_HELLO)
@@ -268,7 +237,7 @@ static void handle_msg(struct ofconn *oc, const struct ofp_msg *m, const uint8_t
         return;
     case OFPT_ERROR: {
         char *t = ofp_to_text(m);
-        LOG_WRN_RL("%s %s: %s", oc->peer, oc->dpid ? net_switch_name(c->net, oc->dpid) : "", t);
+        LOG_WRN_RL("%s %s: %s", oc->peer, switch_name(oc), t);
         free(t);
         return;
     }
@@ -285,30 +254,20 @@ static void handle_msg(struct ofconn *oc, const struct ofp_msg *m, const uint8_t
                 ports_done(oc);
             return;
         }
-        if (oc->state != OFC_READY || api_multipart_reply(c, oc->dpid, m))
-            return;
-        if (m->mp.mp_type == OFPMP_FLOW)
-            net_flow_stats(c->net, oc->dpid, m->mp.flows, m->mp.n, m->mp.flags & OFPMPF_MORE);
+        if (oc->state == OFC_READY)
+            io->message(io->ctx, oc->sw, oc->dpid, m);
         return;
     case OFPT_BARRIER_REPLY:
         if (m->xid == oc->barrier_xid)
             oc->synced = true;
         return;
     case OFPT_PACKET_IN:
-        if (oc->state != OFC_READY)
-            return;
-        if (oc->version == OFP10_VERSION || c->app_l2)
-            l2_packet_in(oc, m);
-        else
-            net_packet_in(c->net, oc->dpid, m, ctl_now());
-        return;
     case OFPT_PORT_STATUS:
-        if (oc->state == OFC_READY && oc->version == OFP13_VERSION && !c->app_l2)
-            net_port_status(c->net, oc->dpid, m->port_status.reason, &m->port_status.desc);
-        return;
     case OFPT_FLOW_REMOVED:
     case OFPT_GET_CONFIG_REPLY:
     case OFPT_ROLE_REPLY:
+        if (oc->state == OFC_READY)
+            io->message(io->ctx, oc->sw, oc->dpid, m);
         return;
     default:
         /* Legal OpenFlow, but not for a switch to send. */
@@ -338,7 +297,7 @@ static void on_read(struct bufferevent *bev, void *arg)
         uint8_t *raw = evbuffer_pullup(in, (ssize_t)len);
         struct ofp_msg m;
         enum ofp_err e = ofp_decode(raw, len, &m);
-        oc->last_rx = ctl_now();
+        oc->last_rx = proc_now();
         oc->rx_msgs++;
         if (e) {
             char s[40];
@@ -366,7 +325,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct ofconn *oc = arg;
-    if ((what & BEV_EVENT_ERROR) && oc->ctl->tls && !oc->dead) {
+    if ((what & BEV_EVENT_ERROR) && oc->owner->tls && !oc->dead) {
         unsigned long e = bufferevent_get_openssl_error(bev);
         if (e) {
             char buf[256];
@@ -377,17 +336,12 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && !oc->dead) {
         if (oc->state == OFC_READY)
             LOG_INF("%s: datapath %016" PRIx64 " disconnected", oc->peer, oc->dpid);
-        oc->dead = true;
-        bufferevent_disable(oc->bev, EV_READ | EV_WRITE);
-        if (oc->state == OFC_READY) {
-            net_switch_down(oc->ctl->net, oc->dpid);
-            api_switch_gone(oc->ctl, oc->dpid);
-        }
+        ofconn_end(oc);
     }
 }
 
 /* The oldest live connection still in its handshake, or NULL. */
-static struct ofconn *oldest_unready(struct ctl *c)
+static struct ofconn *oldest_unready(struct ofconns *c)
 {
     struct ofconn *o = NULL;
     for (size_t i = 0; i < c->n_conns; i++) {
@@ -398,7 +352,7 @@ static struct ofconn *oldest_unready(struct ctl *c)
     return o;
 }
 
-static size_t live_conns(struct ctl *c)
+static size_t live_conns(struct ofconns *c)
 {
     size_t n = 0;
     for (size_t i = 0; i < c->n_conns; i++)
@@ -409,17 +363,17 @@ static size_t live_conns(struct ctl *c)
 /* Makes room for one more connection: the oldest in its handshake goes.
  * False when every one is a switch that is up, or too many dropped ones
  * still hold their descriptors (they go at the next tick). */
-static bool make_room(struct ctl *c)
+static bool make_room(struct ofconns *c)
 {
-    if (c->n_conns >= c->of_max_conns + c->of_max_conns / 4)
+    if (c->n_conns >= c->max + c->max / 4)
         return false;
-    if (live_conns(c) < c->of_max_conns)
+    if (live_conns(c) < c->max)
         return true;
     struct ofconn *v = oldest_unready(c);
     if (!v)
         return false;
     ofconn_kill(v, "too many connections: the oldest still in its handshake makes way");
-    c->of_evicted++;
+    c->evicted++;
     return true;
 }
 
@@ -427,7 +381,7 @@ static bool make_room(struct ctl *c)
  * (their descriptors at the next tick).  Returns how many. */
 static size_t shed(void *arg)
 {
-    struct ctl *c = arg;
+    struct ofconns *c = arg;
     size_t n = 0, k = 0;
     for (size_t i = 0; i < c->n_conns; i++)
         n += !c->conns[i]->dead && c->conns[i]->state != OFC_READY;
@@ -436,23 +390,23 @@ static size_t shed(void *arg)
         if (!v)
             break;
         ofconn_kill(v, "out of file descriptors: the oldest still in its handshake goes");
-        c->of_evicted++;
+        c->evicted++;
     }
     return k;
 }
 
-json_t *ofconn_stats_json(struct ctl *c)
+json_t *ofconns_stats_json(struct ofconns *c)
 {
-    json_t *o = c->of_guard ? listen_guard_json(c->of_guard) : json_object();
+    json_t *o = c->guard ? listen_guard_json(c->guard) : json_object();
     json_object_set_new(o, "open", json_integer((json_int_t)live_conns(c)));
-    json_object_set_new(o, "max", json_integer((json_int_t)c->of_max_conns));
-    json_object_set_new(o, "evicted", json_integer((json_int_t)c->of_evicted));
+    json_object_set_new(o, "max", json_integer((json_int_t)c->max));
+    json_object_set_new(o, "evicted", json_integer((json_int_t)c->evicted));
     return o;
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
-    struct ctl *c = arg;
+    struct ofconns *c = arg;
     (void)l, (void)salen;
     if (!make_room(c)) {
         LOG_WRN_RL("%zu connections (%zu of them dropped, going), as many as minidcd takes: a new one is refused",
@@ -461,9 +415,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         return;
     }
     struct ofconn *oc = xcalloc(1, sizeof *oc);
-    oc->ctl = c;
+    oc->owner = c;
     oc->next_xid = 1;
-    oc->last_rx = oc->last_echo = oc->accepted = ctl_now();
+    oc->last_rx = oc->last_echo = oc->accepted = proc_now();
     if (sa->sa_family == AF_INET) {
         struct sockaddr_in *sin = (struct sockaddr_in *)sa;
         char a[16];
@@ -505,24 +459,12 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     oc->version = 0;
 }
 
-struct evconnlistener *ctl_listen(struct ctl *c, const char *addr, uint16_t port, evconnlistener_cb cb, void *arg)
+int ofconns_listen(struct ofconns *c, const char *addr, uint16_t port)
 {
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
-        return NULL;
-    return evconnlistener_new_bind(c->base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-                                   CTL_BACKLOG, (struct sockaddr *)&sin, sizeof sin);
-}
-
-int ofconn_listen(struct ctl *c, const char *addr, uint16_t port)
-{
-    c->of_listener = ctl_listen(c, addr, port, on_accept, c);
-    if (!c->of_listener)
+    c->listener = listen_tcp(c->base, addr, port, on_accept, c);
+    if (!c->listener)
         return -1;
-    c->of_guard = listen_guard_create(c->base, c->of_listener, "OpenFlow", shed, c);
+    c->guard = listen_guard_create(c->base, c->listener, "OpenFlow", shed, c);
     return 0;
 }
 
@@ -533,17 +475,17 @@ static void ofconn_free(struct ofconn *oc)
     free(oc);
 }
 
-void ofconn_tick_all(struct ctl *c, double now)
+void ofconns_tick(struct ofconns *c, double now)
 {
     size_t j = 0;
     for (size_t i = 0; i < c->n_conns; i++) {
         struct ofconn *oc = c->conns[i];
         if (!oc->dead) {
-            if (oc->state != OFC_READY && now - oc->accepted > CTL_HANDSHAKE_S)
+            if (oc->state != OFC_READY && now - oc->accepted > OFCONN_HANDSHAKE_S)
                 ofconn_kill(oc, "no handshake in time");
-            else if (now - oc->last_rx > CTL_ECHO_TIMEOUT)
+            else if (now - oc->last_rx > OFCONN_ECHO_TIMEOUT)
                 ofconn_kill(oc, "silent for too long (no echo reply)");
-            else if (now - oc->last_rx > CTL_ECHO_INTERVAL && now - oc->last_echo > CTL_ECHO_INTERVAL) {
+            else if (now - oc->last_rx > OFCONN_ECHO_INTERVAL && now - oc->last_echo > OFCONN_ECHO_INTERVAL) {
                 oc->last_echo = now;
                 send_simple(oc, OFPT_ECHO_REQUEST, 0);
             }
@@ -566,17 +508,17 @@ void ofconn_tick_all(struct ctl *c, double now)
     c->n_conns = j;
 }
 
-json_t *ofconn_json(struct ctl *c, uint64_t dpid)
+json_t *ofconns_switch_json(struct ofconns *c, uint64_t dpid)
 {
     struct ofconn *oc = find_conn(c, dpid);
     if (!oc)
         return json_null();
     return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I}", "peer", oc->peer, "openflow",
-                     oc->version == OFP13_VERSION ? "1.3" : "1.0", "tls", oc->ctl->tls != NULL, "synced",
+                     oc->version == OFP13_VERSION ? "1.3" : "1.0", "tls", c->tls != NULL, "synced",
                      oc->synced, "rx_messages", (json_int_t)oc->rx_msgs, "tx_messages", (json_int_t)oc->tx_msgs);
 }
 
-int ofconn_tls(struct ctl *c, const char *key, const char *cert, const char *ca)
+int ofconns_tls(struct ofconns *c, const char *key, const char *cert, const char *ca)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx)
@@ -603,17 +545,31 @@ int ofconn_tls(struct ctl *c, const char *key, const char *cert, const char *ca)
     return 0;
 }
 
-void ofconn_close_all(struct ctl *c)
+bool ofconns_use_tls(const struct ofconns *c)
 {
+    return c->tls != NULL;
+}
+
+struct ofconns *ofconns_create(struct event_base *base, const struct ofconn_io *io, size_t max)
+{
+    struct ofconns *c = xcalloc(1, sizeof *c);
+    c->base = base;
+    c->io = *io;
+    c->max = max ? max : OFCONN_MAX;
+    return c;
+}
+
+void ofconns_destroy(struct ofconns *c)
+{
+    if (!c)
+        return;
     for (size_t i = 0; i < c->n_conns; i++)
         ofconn_free(c->conns[i]);
-    c->n_conns = 0;
     free(c->conns);
-    c->conns = NULL;
-    listen_guard_destroy(c->of_guard);
-    c->of_guard = NULL;
-    if (c->of_listener)
-        evconnlistener_free(c->of_listener);
+    listen_guard_destroy(c->guard);
+    if (c->listener)
+        evconnlistener_free(c->listener);
     if (c->tls)
         SSL_CTX_free(c->tls);
+    free(c);
 }

@@ -1,0 +1,30 @@
+/* minidcd_opts: minidcd's command line, read and checked (pure: no I/O but
+ * the messages it writes to the stream it is given). */
+#ifndef MINIDC_CTL_MINIDCD_OPTS_H
+#define MINIDC_CTL_MINIDCD_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct minidcd_opts {
+    const char *topology;   /* --topology FILE */
+    const char *openflow;   /* --openflow ADDR:PORT, or NULL: the topology's */
+    const char *api;        /* --api ADDR:PORT, or NULL: the topology's */
+    const char *pidfile, *log_file;
+    bool verbose;
+    bool app_l2;            /* --app l2: the learning switch for every switch */
+    const char *tls_key, *tls_cert, *tls_ca; /* all three or none */
+    const char *agent_token_file, *api_token_file, *state_file;
+    const char *rewrite_at; /* root|nearest, checked, or NULL: the topology's */
+    uint16_t agent_port;
+    size_t max_conns;       /* 0: fitted to the descriptor limit */
+};
+
+/* Reads 'argv' into 'o'.  Returns -1 to go on, or the exit status to end
+ * with: 0 after --help (usage on 'out'), 2 after a usage error (said on
+ * 'err'). */
+int minidcd_opts_parse(int argc, char **argv, struct minidcd_opts *o, FILE *out, FILE *err);
+
+#endif
