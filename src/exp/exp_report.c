@@ -77,10 +77,10 @@ static void plot_links(struct strbuf *sb, const json_t *r, const char *prefix)
 
 /* ---- paper ---- */
 
-static void paper(struct strbuf *sb, const json_t *r)
+/* Table 1: each lifecycle operation's time, against the paper's. */
+static void paper_table1(struct strbuf *sb, const json_t *r, const json_t *cfg, int runs)
 {
-    const json_t *cfg = json_object_get(r, "config"), *life = json_object_get(r, "lifecycle");
-    int runs = (int)json_integer_value(json_object_get(cfg, "runs"));
+    const json_t *life = json_object_get(r, "lifecycle");
     strbuf_puts(sb, "## Table 1: VM lifecycle\n\n");
     if (!life) {
         strbuf_printf(sb, "Not measured: %s.\n\n", exp_str(r, "lifecycle_skipped"));
@@ -121,7 +121,11 @@ static void paper(struct strbuf *sb, const json_t *r)
         strbuf_puts(sb, "\n");
         plot_links(sb, r, "table1");
     }
-    const json_t *cells = json_object_get(r, "throughput");
+}
+
+/* Figure 2: a table per network of the throughput of each route and MSS. */
+static void paper_fig2(struct strbuf *sb, const json_t *cfg, const json_t *cells, int runs)
+{
     strbuf_printf(sb,
                   "## Figure 2: throughput per route and MSS\n\n"
                   "iperf3, %lld s per measurement, TCP MSS set with `-M`; Mbit/s received, median of %d runs, with the "
@@ -160,7 +164,13 @@ static void paper(struct strbuf *sb, const json_t *r)
         }
         strbuf_puts(sb, "\n");
     }
-    /* minidcd against its baselines */
+}
+
+/* minidcd's throughput over each baseline's, per route: the range over MSS. */
+static void paper_ratios(struct strbuf *sb, const json_t *cfg, const json_t *cells)
+{
+    size_t i, j;
+    json_t *route, *mss;
     strbuf_puts(sb, "### minidcd against the baselines (ratio of medians, all MSS)\n\n"
                     "| route | minidcd / standalone | minidcd / linux-bridge |\n|---|---|---|\n");
     json_array_foreach(json_object_get(cfg, "routes"), i, route)
@@ -189,9 +199,12 @@ static void paper(struct strbuf *sb, const json_t *r)
         strbuf_puts(sb, "\n");
     }
     strbuf_puts(sb, "\n");
-    plot_links(sb, r, "fig2");
-    /* noise */
-    size_t n = json_array_size(cells), m = 0;
+}
+
+/* How much the cells vary over the runs. */
+static void paper_noise(struct strbuf *sb, const json_t *cells)
+{
+    size_t i, n = json_array_size(cells), m = 0;
     double *cv = xmalloc((n + 1) * sizeof *cv), worst = 0;
     const json_t *worst_c = NULL, *c;
     json_array_foreach(cells, i, c)
@@ -219,6 +232,17 @@ static void paper(struct strbuf *sb, const json_t *r)
         strbuf_puts(sb, "One run per cell: no spread to report (run with `--runs 3` or more).\n\n");
     }
     free(cv);
+}
+
+static void paper(struct strbuf *sb, const json_t *r)
+{
+    const json_t *cfg = json_object_get(r, "config"), *cells = json_object_get(r, "throughput");
+    int runs = (int)json_integer_value(json_object_get(cfg, "runs"));
+    paper_table1(sb, r, cfg, runs);
+    paper_fig2(sb, cfg, cells, runs);
+    paper_ratios(sb, cfg, cells);
+    plot_links(sb, r, "fig2");
+    paper_noise(sb, cells);
 }
 
 /* ---- scale ---- */
