@@ -215,7 +215,8 @@ static int vm_list(const struct api_target *t, const struct vm_opts *o)
         json_array_foreach(json_object_get(r, "vms"), i, v)
         {
             printf("%-12s %-10s %-18s %-18s %4lld MiB %4lld %s\n", json_string_value(json_object_get(v, "name")),
-                   json_string_value(json_object_get(v, "server")), json_string_value(json_object_get(v, "ip")),
+                   json_string_value(json_object_get(v, "server")),
+                   json_string_value(json_object_get(v, "current_address")),
                    json_string_value(json_object_get(v, "mac")),
                    (long long)json_integer_value(json_object_get(v, "memory_mib")),
                    (long long)json_integer_value(json_object_get(v, "cpus")),
@@ -279,7 +280,8 @@ int cmd_vm(int argc, char **argv)
         json_t *vm = rc ? NULL : find_vm(&t, name);
         if (vm && !o.json)
             printf("%s runs on %s at %s (MAC %s), booted in %.2f s\n", name, o.on,
-                   json_string_value(json_object_get(vm, "ip")), json_string_value(json_object_get(vm, "mac")),
+                   json_string_value(json_object_get(vm, "current_address")),
+                   json_string_value(json_object_get(vm, "mac")),
                    json_real_value(json_object_get(op, "seconds")));
         json_decref(vm);
     } else if (!strcmp(sub, "migrate")) {
@@ -292,7 +294,8 @@ int cmd_vm(int argc, char **argv)
         if (!rc && !o.json) {
             json_t *vm = find_vm(&t, name);
             printf("%s runs on %s at %s, migrated in %.2f s\n", name, o.to,
-                   json_string_value(json_object_get(vm, "ip")), json_real_value(json_object_get(op, "seconds")));
+                   json_string_value(json_object_get(vm, "current_address")),
+                   json_real_value(json_object_get(op, "seconds")));
             print_qemu(op);
             json_decref(vm);
         }
@@ -311,7 +314,8 @@ int cmd_vm(int argc, char **argv)
             json_t *c = json_object_get(json_object_get(op, "result"), "clone");
             printf("%s (clone of %s) runs on %s at %s (MAC %s), cloned in %.2f s\n",
                    json_string_value(json_object_get(c, "name")), name, o.to,
-                   json_string_value(json_object_get(c, "ip")), json_string_value(json_object_get(c, "mac")),
+                   json_string_value(json_object_get(c, "current_address")),
+                   json_string_value(json_object_get(c, "mac")),
                    json_real_value(json_object_get(op, "seconds")));
             print_qemu(op);
             json_t *b = json_object_get(json_object_get(op, "result"), "balancer");
