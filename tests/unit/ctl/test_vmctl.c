@@ -759,11 +759,18 @@ static void test_addresses(void **state)
     /* Across subnets: an address of the destination's; clients keep the
      * first, which the network rewrites to it. */
     size_t net = n_net(x);
-    migrate(x, "a2", "s3");
+    json_int_t mig = migrate(x, "a2", "s3");
     assert_string_equal(vm_field(x, "a2", "current_address"), "10.2.0.2/24");
     assert_string_equal(vm_field(x, "a2", "gateway"), "10.2.0.254");
     assert_string_equal(vm_field(x, "a2", "home_address"), "10.1.0.4");
     assert_string_equal(net_since(x, net), "rewrite 10.1.0.4 10.2.0.2");
+    /* The operation's result says the rewrite as GET /api/v1/rewrites does. */
+    json_t *o = operation(x, mig);
+    json_t *rw = json_object_get(json_object_get(o, "result"), "rewrite");
+    assert_string_equal(json_string_value(json_object_get(rw, "old")), "10.1.0.4");
+    assert_string_equal(json_string_value(json_object_get(rw, "new")), "10.2.0.2");
+    assert_string_equal(json_string_value(json_object_get(rw, "switch")), "sw2");
+    json_decref(o);
     boot(x, "a3", "s1");
     assert_string_equal(vm_field(x, "a3", "current_address"), "10.1.0.5/29");
     /* .3 and .5 run here, .4 is a2's: subnet a is full. */
