@@ -96,7 +96,7 @@ def main():
     try:
         for i in range(o.vms):
             vm(minidc, "boot", "s%d" % i, "--on", SERVERS[(i * 3) % 8], "--quiet")
-        home = {v["name"]: v["ip"].split("/")[0] for v in vms(minidc)}
+        home = {v["name"]: v["home_address"] for v in vms(minidc)}
         client = Client(list(home.values()))
         start = {"time": time.time(), "footprint": footprint()}
         client.start()

@@ -43,6 +43,9 @@ static void vm_usage(FILE *f)
             "the servers' agents do it.  boot gives the VM the next free address of the\n"
             "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
             "MAC within a subnet; its disk (overlay) and memory move over the data network.\n"
+            "Across subnets it gets an address there and keeps its home address (its first)\n"
+            "for clients: the network rewrites it.  list shows each VM's current address;\n"
+            "--json also its home address (current_address, home_address).\n"
             "clone makes an independent copy on SERVER with its own name (default\n"
             "NAME-c1), MAC and address; the source runs on; --balance makes the switch that\n"
             "joins their networks spread the clients of NAME's address over both (more\n"
@@ -215,7 +218,8 @@ static int vm_list(const struct api_target *t, const struct vm_opts *o)
         json_array_foreach(json_object_get(r, "vms"), i, v)
         {
             printf("%-12s %-10s %-18s %-18s %4lld MiB %4lld %s\n", json_string_value(json_object_get(v, "name")),
-                   json_string_value(json_object_get(v, "server")), json_string_value(json_object_get(v, "ip")),
+                   json_string_value(json_object_get(v, "server")),
+                   json_string_value(json_object_get(v, "current_address")),
                    json_string_value(json_object_get(v, "mac")),
                    (long long)json_integer_value(json_object_get(v, "memory_mib")),
                    (long long)json_integer_value(json_object_get(v, "cpus")),
@@ -279,7 +283,8 @@ int cmd_vm(int argc, char **argv)
         json_t *vm = rc ? NULL : find_vm(&t, name);
         if (vm && !o.json)
             printf("%s runs on %s at %s (MAC %s), booted in %.2f s\n", name, o.on,
-                   json_string_value(json_object_get(vm, "ip")), json_string_value(json_object_get(vm, "mac")),
+                   json_string_value(json_object_get(vm, "current_address")),
+                   json_string_value(json_object_get(vm, "mac")),
                    json_real_value(json_object_get(op, "seconds")));
         json_decref(vm);
     } else if (!strcmp(sub, "migrate")) {
@@ -291,8 +296,14 @@ int cmd_vm(int argc, char **argv)
         rc = run_op(&t, "POST", path, body, title, &o, &op);
         if (!rc && !o.json) {
             json_t *vm = find_vm(&t, name);
-            printf("%s runs on %s at %s, migrated in %.2f s\n", name, o.to,
-                   json_string_value(json_object_get(vm, "ip")), json_real_value(json_object_get(op, "seconds")));
+            const char *now = json_string_value(json_object_get(vm, "current_address")),
+                       *home = json_string_value(json_object_get(vm, "home_address"));
+            /* Away from its home subnet: clients keep the home address. */
+            size_t hl = home ? strlen(home) : 0;
+            bool away = now && home && !(!strncmp(now, home, hl) && now[hl] == '/');
+            printf("%s runs on %s at %s%s%s%s, migrated in %.2f s\n", name, o.to, now ?: "?",
+                   away ? " (home address " : "", away ? home : "", away ? ")" : "",
+                   json_real_value(json_object_get(op, "seconds")));
             print_qemu(op);
             json_decref(vm);
         }
@@ -311,7 +322,8 @@ int cmd_vm(int argc, char **argv)
             json_t *c = json_object_get(json_object_get(op, "result"), "clone");
             printf("%s (clone of %s) runs on %s at %s (MAC %s), cloned in %.2f s\n",
                    json_string_value(json_object_get(c, "name")), name, o.to,
-                   json_string_value(json_object_get(c, "ip")), json_string_value(json_object_get(c, "mac")),
+                   json_string_value(json_object_get(c, "current_address")),
+                   json_string_value(json_object_get(c, "mac")),
                    json_real_value(json_object_get(op, "seconds")));
             print_qemu(op);
             json_t *b = json_object_get(json_object_get(op, "result"), "balancer");

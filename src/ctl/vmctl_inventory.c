@@ -134,16 +134,21 @@ struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, uns
     return r;
 }
 
+/* A VM as the API shows it: its current_address is the one it has now,
+ * with its prefix length (ADDR/LEN, as its agent set it in the guest); its
+ * home_address is its first, which it keeps for clients wherever it goes
+ * (the network rewrites it to the current one while the VM is in another
+ * subnet); serves: the balanced address of a replica. */
 json_t *vrec_json(const struct vrec *r)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", r->name, "server",
-                          r->server, "ip", r->ip, "mac", r->mac, "gateway", r->gw, "memory_mib",
+    char h[16];
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", r->name,
+                          "server", r->server, "current_address", r->ip, "home_address",
+                          topo_ip_str(r->home, h), "mac", r->mac, "gateway", r->gw, "memory_mib",
                           (int)r->memory_mib, "cpus", (int)r->cpus, "state",
                           vm_state_name(r->state));
     if (r->op)
         json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
-    char h[16];
-    json_object_set_new(o, "address", json_string(topo_ip_str(r->home, h)));
     if (r->serves)
         json_object_set_new(o, "serves", json_string(topo_ip_str(r->serves, h)));
     if (r->why)

@@ -235,10 +235,11 @@ void *vmctl_migrate_thread(void *arg)
             bool balanced;
             const char *at = vmctl_network_follow(v, NULL, home, new_addr, serves, true, mac,
                                                   &balanced);
-            if (at && !balanced)
+            char n16[16];
+            if (at && !balanced) /* as GET /api/v1/rewrites shows it */
                 op_result(o, "rewrite",
-                          json_pack("{s:s, s:s, s:s}", "old", topo_ip_str(home, a16), "new", nip,
-                                    "switch", at));
+                          json_pack("{s:s, s:s, s:s}", "old", topo_ip_str(home, a16), "new",
+                                    topo_ip_str(new_addr, n16), "switch", at));
         }
         pthread_mutex_lock(&v->lock);
         free(r->server);

@@ -39,7 +39,7 @@ events_pid=$!
 # --- boot ---
 ok "boot vm1 on server8" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm1 --on server8 >'$TEST_TMP/boot.out' 2>&1"
 diag "$(cat "$TEST_TMP/boot.out" | tr '\n' ' ')"
-is "vm1 runs on server8 with the subnet's first free address" "$(field vm1 server) $(field vm1 ip) $(field vm1 state)" \
+is "vm1 runs on server8 with the subnet's first free address" "$(field vm1 server) $(field vm1 current_address) $(field vm1 state)" \
     "server8 198.18.4.1/24 running"
 mac=$(field vm1 mac)
 is "its MAC is minidc's, made from its address" "$mac" "02:6d:c6:12:04:01"
@@ -97,7 +97,7 @@ d = json.load(open('$TEST_TMP/iperf.json'))
 assert 'error' not in d and d['end']['sum_received']['bytes'] > 1000000, d.get('error')
 assert d['intervals'][-1]['sum']['bytes'] > 0"
 ok "and it was answered after the move too" test "$got" -gt "$(cut -d' ' -f1 "$TEST_TMP/after-count" 2>/dev/null || echo 0)" -o "$got" -gt 20
-is "vm1 now runs on server7, same address and MAC" "$(field vm1 server) $(field vm1 ip) $(field vm1 mac)" "server7 198.18.4.1/24 $mac"
+is "vm1 now runs on server7, same address and MAC" "$(field vm1 server) $(field vm1 current_address) $(field vm1 mac)" "server7 198.18.4.1/24 $mac"
 is "the file written before is intact" "$(vm exec vm1 -- sha256sum /data/before | cut -d' ' -f1)" "$sum"
 is "server8 kept nothing of it" "$(vms_on server8)/$(qemus_in server8)" "/0"
 ok "the controller saw the host move to server7's port" bash -c "'$MINIDC' topology --lab $L | grep -q '^198.18.4.1 .*ovs7:2$'"
@@ -106,7 +106,7 @@ ok "the migration reported QEMU's figures" grep -q "downtime" "$TEST_TMP/mig.out
 # --- clone ---
 ok "clone vm1 to server8 as vm2" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm clone vm1 --to server8 --as vm2 >'$TEST_TMP/clone.out' 2>&1"
 diag "$(cat "$TEST_TMP/clone.out" | tr '\n' ' ')"
-is "vm2 has its own address and MAC" "$(field vm2 server) $(field vm2 ip) $(field vm2 mac)" "server8 198.18.4.2/24 02:6d:c6:12:04:02"
+is "vm2 has its own address and MAC" "$(field vm2 server) $(field vm2 current_address) $(field vm2 mac)" "server8 198.18.4.2/24 02:6d:c6:12:04:02"
 ok "vm1 answers with its name" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q '^name=vm1 address=198.18.4.1 '"
 ok "vm2 answers with its own name and address" bash -c "$(declare -f http); L=$L; http internet 198.18.4.2 | grep -q '^name=vm2 address=198.18.4.2 '"
 is "the clone has the source's file" "$(vm exec vm2 -- sha256sum /data/before | cut -d' ' -f1)" "$sum"

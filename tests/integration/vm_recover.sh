@@ -128,7 +128,7 @@ restart_and_settle() {
 check_vm() {
     local case=$1 name=$2 at addr s
     at=$(field "$name" server)
-    addr=$(field "$name" address) # the address clients use (its first, kept across subnets)
+    addr=$(field "$name" home_address) # the address clients use (its first, kept across subnets)
     is "$case: $name listed once, running" "$(listed "$name")" "1 running@$at"
     is "$case: the agent of $at holds it running, no one else holds it" \
         "$(for s in server1 server7 server8; do agent_vms $s | tr ' ' '\n' | grep "^$name:" | sed "s/^/$s:/"; done | tr '\n' ' ')" \
@@ -260,7 +260,7 @@ after_restart G
 start H migrate start server1
 kill_both_at_cleanup H
 after_restart H
-is "H: vm1 is on server1 with an address of net1, home address kept" "$(field vm1 server) $(field vm1 ip) $(field vm1 address)" \
+is "H: vm1 is on server1 with an address of net1, home address kept" "$(field vm1 server) $(field vm1 current_address) $(field vm1 home_address)" \
     "server1 198.51.100.3/24 198.18.4.1"
 ok "H: the Internet host reaches it at its home address" within 10 answers internet 198.18.4.1 vm1 198.51.100.3
 ok "H: a later migration home works" vm migrate vm1 --to server8 -q

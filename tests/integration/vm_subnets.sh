@@ -47,7 +47,7 @@ if [ "$attempts" = 1 ]; then
 else
     diag "the move needed $attempts attempts: $failed requests failed in its gap (not counted)"
 fi
-is "vm1 has an address of net1 now (the paper's 198.51.100.3)" "$(field vm1 server) $(field vm1 ip) $(field vm1 address)" \
+is "vm1 has an address of net1 now (the paper's 198.51.100.3)" "$(field vm1 server) $(field vm1 current_address) $(field vm1 home_address)" \
     "server1 198.51.100.3/24 198.18.4.1"
 ok "the guest itself has it" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm exec vm1 -- ip addr show eth0 | grep -q 'inet 198.51.100.3/24'"
 is "its file is intact" "$(vm exec vm1 -- sha256sum /data/f | cut -d' ' -f1)" "$sum"
@@ -70,7 +70,7 @@ pidf=/run/minidc/labs/$L/minidcd.pid
 lab_kill_minidcd "$L"
 ok "lab up restarts minidcd" bash -c "'$MINIDC' lab up --quiet --name $L '$SRC/examples/fig1.yaml'"
 ok "the restarted minidcd puts the rewrite back on ovs1" rewrite_at ovs1
-is "with its 4 flows there; vm1 keeps 198.18.4.1 for clients" "$(flows ovs1) $(field vm1 address)" "4 198.18.4.1"
+is "with its 4 flows there; vm1 keeps 198.18.4.1 for clients" "$(flows ovs1) $(field vm1 home_address)" "4 198.18.4.1"
 ok "the Internet host reaches vm1 at its old address" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q '^name=vm1 address=198.51.100.3 '"
 
 # --- the rewrite nearest the VM (minidcd --rewrite-at nearest) ---
@@ -100,7 +100,7 @@ ok "the net1 address it had is free again" bash -c "$(declare -f vm); L=$L MINID
 
 ok "migrate home to server7 (net4)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server7 -q >/dev/null"
 is "home: its own address again, and no rewrite left anywhere" \
-    "$(field vm1 ip) $(flows ovs1)$(flows ovs2)$(flows ovs3)$(flows ovs4)$(flows ovs5)$(flows ovs6)$(flows ovs7)" "198.18.4.1/24 0000000"
+    "$(field vm1 current_address) $(flows ovs1)$(flows ovs2)$(flows ovs3)$(flows ovs4)$(flows ovs5)$(flows ovs6)$(flows ovs7)" "198.18.4.1/24 0000000"
 ok "the Internet host reaches it directly" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q 'address=198.18.4.1 '"
 is "its file is intact after three moves" "$(vm exec vm1 -- sha256sum /data/f | cut -d' ' -f1)" "$sum"
 
@@ -118,7 +118,7 @@ is "vm3 still serves 198.18.4.1 in minidcd's list" "$(field vm3 serves)" "198.18
 
 # --- a VM stopped away from home leaves no rewrite behind ---
 ok "boot vmr on server7 (net4)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vmr --on server7 -q >/dev/null"
-vmr_ip=$(field vmr ip)
+vmr_ip=$(field vmr current_address)
 ok "migrate vmr to server2 (net1), then stop it" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vmr --to server2 -q >/dev/null && vm stop vmr -q >/dev/null"
 is "no rewrite of ${vmr_ip%/*} is left" "$(lab_api $L /api/v1/rewrites | grep -c "\"${vmr_ip%/*}\"")" "0"
 ok "the next VM booted on server7 gets that address" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vms --on server7 -q >/dev/null && vm list | grep -q '^vms .*${vmr_ip}'"

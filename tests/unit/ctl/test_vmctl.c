@@ -745,23 +745,34 @@ static void test_addresses(void **state)
 {
     struct fixture *x = *state;
     boot(x, "a1", "s1");
-    assert_string_equal(vm_field(x, "a1", "ip"), "10.1.0.3/29");
+    assert_string_equal(vm_field(x, "a1", "current_address"), "10.1.0.3/29");
     assert_string_equal(vm_field(x, "a1", "gateway"), "10.1.0.6");
     assert_string_equal(vm_field(x, "a1", "mac"), "02:6d:0a:01:00:03");
+    assert_string_equal(vm_field(x, "a1", "home_address"), "10.1.0.3");
+    /* Nothing is shown under the names these had before. */
+    assert_string_equal(vm_field(x, "a1", "ip"), "(none)");
+    assert_string_equal(vm_field(x, "a1", "address"), "(none)");
     boot(x, "a2", "s2");
-    assert_string_equal(vm_field(x, "a2", "ip"), "10.1.0.4/29");
+    assert_string_equal(vm_field(x, "a2", "current_address"), "10.1.0.4/29");
     boot(x, "b1", "s3");
-    assert_string_equal(vm_field(x, "b1", "ip"), "10.2.0.1/24");
+    assert_string_equal(vm_field(x, "b1", "current_address"), "10.2.0.1/24");
     /* Across subnets: an address of the destination's; clients keep the
      * first, which the network rewrites to it. */
     size_t net = n_net(x);
-    migrate(x, "a2", "s3");
-    assert_string_equal(vm_field(x, "a2", "ip"), "10.2.0.2/24");
+    json_int_t mig = migrate(x, "a2", "s3");
+    assert_string_equal(vm_field(x, "a2", "current_address"), "10.2.0.2/24");
     assert_string_equal(vm_field(x, "a2", "gateway"), "10.2.0.254");
-    assert_string_equal(vm_field(x, "a2", "address"), "10.1.0.4");
+    assert_string_equal(vm_field(x, "a2", "home_address"), "10.1.0.4");
     assert_string_equal(net_since(x, net), "rewrite 10.1.0.4 10.2.0.2");
+    /* The operation's result says the rewrite as GET /api/v1/rewrites does. */
+    json_t *o = operation(x, mig);
+    json_t *rw = json_object_get(json_object_get(o, "result"), "rewrite");
+    assert_string_equal(json_string_value(json_object_get(rw, "old")), "10.1.0.4");
+    assert_string_equal(json_string_value(json_object_get(rw, "new")), "10.2.0.2");
+    assert_string_equal(json_string_value(json_object_get(rw, "switch")), "sw2");
+    json_decref(o);
     boot(x, "a3", "s1");
-    assert_string_equal(vm_field(x, "a3", "ip"), "10.1.0.5/29");
+    assert_string_equal(vm_field(x, "a3", "current_address"), "10.1.0.5/29");
     /* .3 and .5 run here, .4 is a2's: subnet a is full. */
     struct api_boot b = {.name = "a4", .server = "s2", .memory_mib = 128, .cpus = 1};
     json_t *out;
@@ -771,11 +782,12 @@ static void test_addresses(void **state)
     assert_null(vm(x, "a4"));
     /* A clone takes an address of its destination's subnet. */
     clone_vm(x, "a3", "s3", "c3", false);
-    assert_string_equal(vm_field(x, "c3", "ip"), "10.2.0.4/24"); /* .3 is s3's */
+    assert_string_equal(vm_field(x, "c3", "current_address"), "10.2.0.4/24"); /* .3 is s3's */
+    assert_string_equal(vm_field(x, "c3", "home_address"), "10.2.0.4");
     json_int_t id = op_id(vmctl_stop(x->v, "a1", false, &out), out);
     assert_string_equal(wait_op(x, id), "vm.destroyed");
     boot(x, "a5", "s2");
-    assert_string_equal(vm_field(x, "a5", "ip"), "10.1.0.3/29");
+    assert_string_equal(vm_field(x, "a5", "current_address"), "10.1.0.3/29");
 }
 
 /* What the state file keeps, read by a minidcd started afterwards: a VM's
@@ -795,6 +807,8 @@ static void test_state_file_round_trip(void **state)
     heal(x);
     json_t *st = state_file(x);
     json_t *vms = json_object_get(st, "vms");
+    /* The state file's keys are its own, unchanged: "address" is the home
+     * address (home_address in the API). */
     assert_string_equal(json_string_value(json_object_get(json_object_get(vms, "vm1"), "address")),
                         "10.1.0.3");
     assert_string_equal(json_string_value(json_object_get(json_object_get(vms, "vm1"), "serves")),
@@ -823,8 +837,8 @@ static void test_state_file_round_trip(void **state)
     assert_vm(x, "vm2", "s1", "running");
     assert_int_equal(transfers_kept(x), 0);
     assert_vm(x, "vm1", "s3", "running");
-    assert_string_equal(vm_field(x, "vm1", "address"), "10.1.0.3");
-    assert_string_equal(vm_field(x, "vm1", "ip"), "10.2.0.1/24");
+    assert_string_equal(vm_field(x, "vm1", "home_address"), "10.1.0.3");
+    assert_string_equal(vm_field(x, "vm1", "current_address"), "10.2.0.1/24");
     assert_string_equal(vm_field(x, "vm1", "serves"), "10.1.0.3");
     assert_string_equal(vm_field(x, "c1", "serves"), "10.1.0.3");
     const char *told = net_since(x, net);
