@@ -8,14 +8,10 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
-need_lab_tools
-for p in qemu-system-x86_64 qemu-img qemu-ga curl ss; do command -v $p >/dev/null || skip_all "needs $p"; done
-G=$(dirname "$MINIDC")/guest
-"$SRC/guest/build" "$G" >"$TEST_TMP/build.log" 2>&1 || skip_all "the guest image does not build: $(tail -1 "$TEST_TMP/build.log")"
+. "$(dirname "$0")/../lib/vm.sh"
+need_vm_tools qemu-ga ss
 
-new_lab L
-ok "lab up" "$MINIDC" lab up --quiet --name "$L" "$SRC/examples/fig1.yaml"
-vm() { "$MINIDC" vm "$1" --lab "$L" "${@:2}"; }
+vm_lab_up
 ok "boot vm1 on server8" vm boot vm1 --on server8 --quiet
 (
     end=$((SECONDS + 240))

@@ -9,15 +9,13 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
-need_lab_tools
-for p in qemu-system-x86_64 qemu-img qemu-ga curl; do command -v $p >/dev/null || skip_all "needs $p"; done
-G=$(dirname "$MINIDC")/guest
-"$SRC/guest/build" "$G" >"$TEST_TMP/build.log" 2>&1 || skip_all "the guest image does not build: $(tail -1 "$TEST_TMP/build.log")"
+. "$(dirname "$0")/../lib/vm.sh"
+need_vm_tools qemu-ga
 
 before=$(machine_footprint)
 new_lab L
+export L
 ok "lab up (with an agent on every server)" "$MINIDC" lab up --quiet --name "$L" "$SRC/examples/fig1.yaml"
-vm() { "$MINIDC" vm "$1" --lab "$L" "${@:2}"; }
 agent_dir() { echo "/run/minidc/labs/$L/agents/$1/vms"; }
 vms_on() { ls "$(agent_dir "$1")" 2>/dev/null | sort | tr '\n' ' '; }
 qemus_in() { # live QEMU processes in a server's namespace
@@ -28,22 +26,18 @@ qemus_in() { # live QEMU processes in a server's namespace
     done
     echo $n
 }
-http() { ip netns exec "$L-$1" curl -s -m 3 "http://$2/"; }
-field() { # field VM KEY: from `vm list --json`
-    vm list --json | python3 -c "import json,sys; v=[x for x in json.load(sys.stdin)['vms'] if x['name']=='$1']; print(v[0]['$2'] if v else '')"
-}
 
 timeout 600 "$MINIDC" events --lab "$L" --json >"$TEST_TMP/events.json" 2>/dev/null &
 events_pid=$!
 
 # --- boot ---
-ok "boot vm1 on server8" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm1 --on server8 >'$TEST_TMP/boot.out' 2>&1"
+ok "boot vm1 on server8" bash -c "vm boot vm1 --on server8 >'$TEST_TMP/boot.out' 2>&1"
 diag "$(cat "$TEST_TMP/boot.out" | tr '\n' ' ')"
 is "vm1 runs on server8 with the subnet's first free address" "$(field vm1 server) $(field vm1 current_address) $(field vm1 state)" \
     "server8 198.18.4.1/24 running"
 mac=$(field vm1 mac)
 is "its MAC is minidc's, made from its address" "$mac" "02:6d:c6:12:04:01"
-ok "vm1 answers HTTP from the Internet host" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q '^name=vm1 address=198.18.4.1 '"
+ok "vm1 answers HTTP from the Internet host" bash -c "http internet 198.18.4.1 | grep -q '^name=vm1 address=198.18.4.1 '"
 sum=$(vm exec vm1 -- sh -c 'dd if=/dev/urandom of=/data/before bs=1k count=2048 2>/dev/null && sync && sha256sum /data/before' | cut -d' ' -f1)
 ok "a 2 MiB file of random bytes is written in the guest" test ${#sum} = 64
 is "exec passes the command's exit status" "$(vm exec vm1 -- sh -c 'exit 3'; echo $?)" "3"
@@ -60,7 +54,7 @@ sleep 0.3
 ip netns exec "$L-internet" timeout 40 iperf3 -c 198.18.4.1 -t 6 -b 20M -i 0.5 -J >"$TEST_TMP/iperf.json" 2>&1 &
 iperf=$!
 sleep 1
-ok "migrate vm1 to server7" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server7 --json >'$TEST_TMP/mig.out' 2>&1"
+ok "migrate vm1 to server7" bash -c "vm migrate vm1 --to server7 --json >'$TEST_TMP/mig.out' 2>&1"
 diag "$(python3 -c "
 import json
 d = json.load(open('$TEST_TMP/mig.out'))
@@ -104,14 +98,14 @@ ok "the controller saw the host move to server7's port" bash -c "'$MINIDC' topol
 ok "the migration reported QEMU's figures" grep -q "downtime" "$TEST_TMP/mig.out"
 
 # --- clone ---
-ok "clone vm1 to server8 as vm2" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm clone vm1 --to server8 --as vm2 >'$TEST_TMP/clone.out' 2>&1"
+ok "clone vm1 to server8 as vm2" bash -c "vm clone vm1 --to server8 --as vm2 >'$TEST_TMP/clone.out' 2>&1"
 diag "$(cat "$TEST_TMP/clone.out" | tr '\n' ' ')"
 is "vm2 has its own address and MAC" "$(field vm2 server) $(field vm2 current_address) $(field vm2 mac)" "server8 198.18.4.2/24 02:6d:c6:12:04:02"
-ok "vm1 answers with its name" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q '^name=vm1 address=198.18.4.1 '"
-ok "vm2 answers with its own name and address" bash -c "$(declare -f http); L=$L; http internet 198.18.4.2 | grep -q '^name=vm2 address=198.18.4.2 '"
+ok "vm1 answers with its name" bash -c "http internet 198.18.4.1 | grep -q '^name=vm1 address=198.18.4.1 '"
+ok "vm2 answers with its own name and address" bash -c "http internet 198.18.4.2 | grep -q '^name=vm2 address=198.18.4.2 '"
 is "the clone has the source's file" "$(vm exec vm2 -- sha256sum /data/before | cut -d' ' -f1)" "$sum"
 vm exec vm2 -- sh -c 'echo clone >/data/only-clone && sync' >/dev/null
-ok "after the clone their disks diverge" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; ! vm exec vm1 -- test -e /data/only-clone && vm exec vm2 -- test -e /data/only-clone"
+ok "after the clone their disks diverge" bash -c "! vm exec vm1 -- test -e /data/only-clone && vm exec vm2 -- test -e /data/only-clone"
 
 # --- metrics ---
 sleep 2.5
@@ -130,7 +124,7 @@ ok "minidcd serves them for Prometheus" bash -c "ip netns exec $L curl -s http:/
 # --- agents killed and restarted ---
 for s in server7 server8; do kill -9 "$(cat /run/minidc/labs/$L/agents/$s.pid)"; done
 sleep 0.3
-ok "VMs run on without their agents" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q name=vm1 && http internet 198.18.4.2 | grep -q name=vm2"
+ok "VMs run on without their agents" bash -c "http internet 198.18.4.1 | grep -q name=vm1 && http internet 198.18.4.2 | grep -q name=vm2"
 ok "lab up restarts the missing agents" bash -c "'$MINIDC' lab up --name $L '$SRC/examples/fig1.yaml' 2>&1 | grep -q 'agents were not running'"
 sleep 2.5
 is "the new agents adopted the VMs: both listed, running" "$(field vm1 state)/$(field vm1 server) $(field vm2 state)/$(field vm2 server)" \
@@ -141,20 +135,20 @@ is "vm1 still runs commands after its agent's restart" "$(vm exec vm1 -- sha256s
 out=$(vm boot big --on server8 --memory 2048 2>&1)
 ok "a VM bigger than the server's memory is refused, saying why" grep -q "MiB" <<<"$out"
 is "and nothing of it is made" "$(vms_on server8)" "vm2 "
-ok "an 800 MiB VM fits on server8" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot big --on server8 --memory 800 -q >/dev/null"
+ok "an 800 MiB VM fits on server8" bash -c "vm boot big --on server8 --memory 800 -q >/dev/null"
 out=$(vm migrate vm1 --to server8 2>&1)
 diag "$out"
 ok "migrating vm1 there is refused (not enough memory), saying why" grep -q "MiB free" <<<"$out"
 is "vm1 still runs on server7, nothing new on server8" "$(field vm1 server) $(field vm1 state) $(vms_on server8)" \
     "server7 running big vm2 "
-ok "stop big" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm stop big -q"
+ok "stop big" bash -c "vm stop big -q"
 
 kill "$(cat /run/minidc/labs/$L/agents/server8.pid)"
 sleep 0.3
 out=$(vm migrate vm1 --to server8 2>&1)
 diag "$out"
 ok "migration to a server whose agent is down fails, saying so" grep -q "unreachable" <<<"$out"
-ok "vm1 answers on" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q name=vm1"
+ok "vm1 answers on" bash -c "http internet 198.18.4.1 | grep -q name=vm1"
 "$MINIDC" lab up --name "$L" "$SRC/examples/fig1.yaml" >/dev/null 2>&1
 sleep 2.5
 
@@ -184,11 +178,11 @@ for what in migrate clone; do
     is "vm1 runs on at server7, listed once, file intact" \
         "$(field vm1 server) $(field vm1 state) $(vm list | grep -c '^vm[13] ') $(vm exec vm1 -- sha256sum /data/before | cut -d' ' -f1)" \
         "server7 running 1 $sum"
-    ok "vm1 answers HTTP" bash -c "$(declare -f http); L=$L; http internet 198.18.4.1 | grep -q name=vm1"
+    ok "vm1 answers HTTP" bash -c "http internet 198.18.4.1 | grep -q name=vm1"
 done
 
 # --- stop: nothing left ---
-ok "stop vm1 and vm2" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm stop vm1 -q && vm stop vm2 --force -q"
+ok "stop vm1 and vm2" bash -c "vm stop vm1 -q && vm stop vm2 --force -q"
 is "no VM listed" "$(vm list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["vms"]))')" "0"
 is "no QEMU, no VM files, no taps on either server" \
     "$(qemus_in server7)$(qemus_in server8) $(vms_on server7)$(vms_on server8) $(ip -n $L-server7 -o link | grep -c ' t-')$(ip -n $L-server8 -o link | grep -c ' t-')" "00  00"

@@ -9,20 +9,15 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
-need_lab_tools
-for p in qemu-system-x86_64 qemu-img curl; do command -v $p >/dev/null || skip_all "needs $p"; done
-G=$(dirname "$MINIDC")/guest
-"$SRC/guest/build" "$G" >"$TEST_TMP/build.log" 2>&1 || skip_all "the guest image does not build"
+. "$(dirname "$0")/../lib/vm.sh"
+need_vm_tools
 
-new_lab L
-ok "lab up" "$MINIDC" lab up --quiet --name "$L" "$SRC/examples/fig1.yaml"
-vm() { "$MINIDC" vm "$1" --lab "$L" "${@:2}"; }
+vm_lab_up
 export OVS_RUNDIR=/run/minidc/labs/$L/ovs
 groups() { ovs-ofctl -O OpenFlow13 dump-groups "$1" 2>/dev/null | grep -c "type=select"; }
 buckets() { ovs-ofctl -O OpenFlow13 dump-groups "$1" 2>/dev/null | grep "type=select" | head -1 | grep -o "bucket=" | wc -l; }
-api() { lab_api "$L" "/api/v1/$1"; }
 
-ok "boot VM1 on server8" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm boot vm1 --on server8 -q >/dev/null"
+ok "boot VM1 on server8" bash -c "vm boot vm1 --on server8 -q >/dev/null"
 # The client: one request every 20 ms, each on a new connection, for the whole scenario.
 ip netns exec "$L-internet" bash -c 'ok=0 fail=0; : >'"$TEST_TMP"'/answers; while [ ! -f '"$TEST_TMP"'/stop ]; do
     t=$(date +%s.%N)
@@ -32,16 +27,16 @@ ip netns exec "$L-internet" bash -c 'ok=0 fail=0; : >'"$TEST_TMP"'/answers; whil
 client=$!
 sleep 1
 date +%s.%N >"$TEST_TMP/mark-a-migrate-start"
-ok "migrate VM1 to server1 (another subnet)" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm migrate vm1 --to server1 --json >'$TEST_TMP/m1'"
+ok "migrate VM1 to server1 (another subnet)" bash -c "vm migrate vm1 --to server1 --json >'$TEST_TMP/m1'"
 date +%s.%N >"$TEST_TMP/mark-a-migrate-end"
-ok "rewrite 198.18.4.1 <-> 198.51.100.3 on ovs1" bash -c "$(declare -f api lab_api); L=$L; api rewrites | grep -q '\"switch\": \"ovs1\"'"
+ok "rewrite 198.18.4.1 <-> 198.51.100.3 on ovs1" bash -c "api rewrites | grep -q '\"switch\": \"ovs1\"'"
 sleep 1
 mark() { date +%s.%N >"$TEST_TMP/mark-$1"; }
 mark clone-start
-ok "clone VM1 back to server8 with a balancer" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm clone vm1 --to server8 --as vm2 --balance --json >'$TEST_TMP/clone' 2>&1"
+ok "clone VM1 back to server8 with a balancer" bash -c "vm clone vm1 --to server8 --as vm2 --balance --json >'$TEST_TMP/clone' 2>&1"
 mark clone-end
 diag "$(tr '\n' ' ' <"$TEST_TMP/clone")"
-ok "the balancer is on ovs1, the switch joining net1 and net4" bash -c "$(declare -f api lab_api); L=$L; api balancers | grep -q '\"switch\": \"ovs1\"'"
+ok "the balancer is on ovs1, the switch joining net1 and net4" bash -c "api balancers | grep -q '\"switch\": \"ovs1\"'"
 # The clone's bucket comes once the network has seen it (right after it starts).
 for _ in $(seq 40); do [ "$(buckets ovs1)" = 2 ] && break; sleep 0.05; done
 is "ovs1 has select groups with two buckets; the rewrite made way" "$(buckets ovs1) $(api rewrites | grep -c '\"old\"')" "2 0"
@@ -53,7 +48,7 @@ diag "answers while balanced: $spread"
 ok "both replicas answered clients of the original address" bash -c "grep -q 'name=vm1' <<<'$spread' && grep -q 'name=vm2' <<<'$spread'"
 ok "from other servers too" bash -c "for h in server2 server3 server7; do ip netns exec $L-\$h curl -s -m 3 http://198.18.4.1/ | grep -q '^name=vm[12] ' || exit 1; done"
 mark stop-start
-ok "stop the replica" bash -c "$(declare -f vm); L=$L MINIDC=$MINIDC; vm stop vm2 -q"
+ok "stop the replica" bash -c "vm stop vm2 -q"
 mark stop-end
 is "the balancer is gone, the rewrite is back" "$(groups ovs1) $(api rewrites | grep -c '\"new\": \"198.51.100.3\"')" "0 1"
 sleep 1

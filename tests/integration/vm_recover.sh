@@ -13,30 +13,24 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
-need_lab_tools
-for p in qemu-system-x86_64 qemu-img curl python3; do command -v $p >/dev/null || skip_all "needs $p"; done
-G=$(dirname "$MINIDC")/guest
-"$SRC/guest/build" "$G" >"$TEST_TMP/build.log" 2>&1 || skip_all "the guest image does not build: $(tail -1 "$TEST_TMP/build.log")"
+. "$(dirname "$0")/../lib/vm.sh"
+need_vm_tools python3
 
 FIG1=$SRC/examples/fig1.yaml
 before=$(machine_footprint)
 new_lab L
+export L
 LD=/run/minidc/labs/$L
 STOPPED=() # agents this test stopped (SIGSTOP): let go whatever happens
 trap 'for p in "${STOPPED[@]}"; do kill -CONT "$p" 2>/dev/null; done; cleanup_labs' EXIT
 ok "lab up" "$MINIDC" lab up --quiet --name "$L" "$FIG1"
 
-vm() { "$MINIDC" vm "$1" --lab "$L" "${@:2}"; }
-field() { # field VM KEY: from `vm list --json`
-    vm list --json | python3 -c "import json,sys; v=[x for x in json.load(sys.stdin)['vms'] if x['name']=='$1']; print(v[0]['$2'] if v else '')"
-}
 listed() { # listed VM: "COUNT STATE@SERVER" of VM in `vm list`
     vm list --json 2>/dev/null | python3 -c "
 import json,sys
 v=[x for x in json.load(sys.stdin)['vms'] if x['name']=='$1']
 print(len(v), ' '.join(x['state']+'@'+x['server'] for x in v))" 2>/dev/null
 }
-http() { ip netns exec "$L-$1" curl -s -m 3 "http://$2/"; }
 answers() { http "$1" "$2" | grep -q "^name=$3 ${4:+address=$4 }"; } # answers FROM ADDRESS VM [ITS_ADDRESS]
 agent_vms() { # agent_vms SERVER: NAME:STATE[:OPERATION] of each VM its agent holds
     ip netns exec "$L" curl -s -m 3 -H "Authorization: Bearer $(cat "$LD/agent.token")" \
