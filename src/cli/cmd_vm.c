@@ -230,6 +230,130 @@ static int vm_list(const struct api_target *t, const struct vm_opts *o)
     return 0;
 }
 
+/* vm boot NAME --on SERVER */
+static int vm_boot(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+{
+    const char *name = ops[0];
+    char title[256];
+    int rc;
+    (void)nops;
+    json_t *body = json_pack("{s:s, s:s, s:i, s:i}", "name", name, "server", o->on, "memory_mib",
+                             (int)(o->memory ? o->memory : 128), "cpus", (int)(o->cpus ? o->cpus : 1));
+    snprintf(title, sizeof title, "boot %s on %s", name, o->on);
+    rc = run_op(t, "POST", "/api/v1/vms", body, title, o, op);
+    json_t *vm = rc ? NULL : find_vm(t, name);
+    if (vm && !o->json)
+        printf("%s runs on %s at %s (MAC %s), booted in %.2f s\n", name, o->on,
+               json_string_value(json_object_get(vm, "current_address")),
+               json_string_value(json_object_get(vm, "mac")),
+               json_real_value(json_object_get(*op, "seconds")));
+    json_decref(vm);
+    return rc;
+}
+
+/* vm migrate NAME --to SERVER */
+static int vm_migrate(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+{
+    const char *name = ops[0];
+    char path[128], title[256];
+    int rc;
+    (void)nops;
+    snprintf(path, sizeof path, "/api/v1/vms/%s/migrate", name);
+    snprintf(title, sizeof title, "migrate %s to %s", name, o->to);
+    json_t *body = json_pack("{s:s}", "to", o->to);
+    if (o->verify)
+        json_object_set_new(body, "verify_memory", json_true());
+    rc = run_op(t, "POST", path, body, title, o, op);
+    if (!rc && !o->json) {
+        json_t *vm = find_vm(t, name);
+        const char *now = json_string_value(json_object_get(vm, "current_address")),
+                   *home = json_string_value(json_object_get(vm, "home_address"));
+        /* Away from its home subnet: clients keep the home address. */
+        size_t hl = home ? strlen(home) : 0;
+        bool away = now && home && !(!strncmp(now, home, hl) && now[hl] == '/');
+        printf("%s runs on %s at %s%s%s%s, migrated in %.2f s\n", name, o->to, now ?: "?",
+               away ? " (home address " : "", away ? home : "", away ? ")" : "",
+               json_real_value(json_object_get(*op, "seconds")));
+        print_qemu(*op);
+        json_decref(vm);
+    }
+    return rc;
+}
+
+/* vm clone NAME --to SERVER [--as NAME] [--balance] */
+static int vm_clone(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+{
+    const char *name = ops[0];
+    char path[128], title[256];
+    int rc;
+    (void)nops;
+    snprintf(path, sizeof path, "/api/v1/vms/%s/clone", name);
+    snprintf(title, sizeof title, "clone %s to %s", name, o->to);
+    json_t *body = json_pack("{s:s}", "to", o->to);
+    if (o->as)
+        json_object_set_new(body, "as", json_string(o->as));
+    if (o->balance)
+        json_object_set_new(body, "balance", json_true());
+    if (o->verify)
+        json_object_set_new(body, "verify_memory", json_true());
+    rc = run_op(t, "POST", path, body, title, o, op);
+    if (!rc && !o->json) {
+        json_t *c = json_object_get(json_object_get(*op, "result"), "clone");
+        printf("%s (clone of %s) runs on %s at %s (MAC %s), cloned in %.2f s\n",
+               json_string_value(json_object_get(c, "name")), name, o->to,
+               json_string_value(json_object_get(c, "current_address")),
+               json_string_value(json_object_get(c, "mac")),
+               json_real_value(json_object_get(*op, "seconds")));
+        print_qemu(*op);
+        json_t *b = json_object_get(json_object_get(*op, "result"), "balancer");
+        if (b)
+            printf("  balancer: clients of %s are spread over the replicas by %s\n",
+                   json_string_value(json_object_get(b, "address")), json_string_value(json_object_get(b, "switch")));
+    }
+    return rc;
+}
+
+/* vm stop NAME */
+static int vm_stop(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+{
+    const char *name = ops[0];
+    char path[128], title[256];
+    int rc;
+    (void)nops;
+    snprintf(path, sizeof path, "/api/v1/vms/%s%s", name, o->force ? "" : "?graceful=1");
+    snprintf(title, sizeof title, "stop %s", name);
+    rc = run_op(t, "DELETE", path, NULL, title, o, op);
+    if (!rc && !o->json)
+        printf("%s stopped and removed\n", name);
+    return rc;
+}
+
+/* vm exec NAME -- COMMAND [ARG...]: its exit status */
+static int vm_exec(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+{
+    const char *name = ops[0];
+    char path[128], title[256];
+    int rc;
+    json_t *args = json_array();
+    for (int i = 1; i < nops; i++)
+        json_array_append_new(args, json_string(ops[i]));
+    json_t *body = json_pack("{s:o, s:I}", "argv", args, "timeout_ms", (json_int_t)(o->timeout ? o->timeout : 30) * 1000);
+    snprintf(path, sizeof path, "/api/v1/vms/%s/exec", name);
+    snprintf(title, sizeof title, "exec in %s", name);
+    struct vm_opts quiet = *o;
+    quiet.quiet = true;
+    rc = run_op(t, "POST", path, body, title, &quiet, op);
+    if (!rc && !o->json) {
+        json_t *r = json_object_get(*op, "result");
+        fputs(json_string_value(json_object_get(r, "stdout")) ?: "", stdout);
+        fputs(json_string_value(json_object_get(r, "stderr")) ?: "", stderr);
+        rc = (int)json_integer_value(json_object_get(r, "exitcode"));
+        if (rc < 0 || rc > 255)
+            rc = 255;
+    }
+    return rc;
+}
+
 int cmd_vm(int argc, char **argv)
 {
     if (argc < 2 || (argv[1][0] == '-' && cmd_wants_help(argc, argv))) {
@@ -272,90 +396,14 @@ int cmd_vm(int argc, char **argv)
         api_target_free(&t);
         return rc;
     }
-    const char *name = ops[0];
-    char path[128], title[256];
+    const struct {
+        const char *name;
+        int (*run)(const struct api_target *, const struct vm_opts *, char **, int, json_t **);
+    } subs[] = {{"boot", vm_boot}, {"migrate", vm_migrate}, {"clone", vm_clone}, {"stop", vm_stop}, {"exec", vm_exec}};
     json_t *op = NULL;
-    if (!strcmp(sub, "boot")) {
-        json_t *body = json_pack("{s:s, s:s, s:i, s:i}", "name", name, "server", o.on, "memory_mib",
-                                 (int)(o.memory ? o.memory : 128), "cpus", (int)(o.cpus ? o.cpus : 1));
-        snprintf(title, sizeof title, "boot %s on %s", name, o.on);
-        rc = run_op(&t, "POST", "/api/v1/vms", body, title, &o, &op);
-        json_t *vm = rc ? NULL : find_vm(&t, name);
-        if (vm && !o.json)
-            printf("%s runs on %s at %s (MAC %s), booted in %.2f s\n", name, o.on,
-                   json_string_value(json_object_get(vm, "current_address")),
-                   json_string_value(json_object_get(vm, "mac")),
-                   json_real_value(json_object_get(op, "seconds")));
-        json_decref(vm);
-    } else if (!strcmp(sub, "migrate")) {
-        snprintf(path, sizeof path, "/api/v1/vms/%s/migrate", name);
-        snprintf(title, sizeof title, "migrate %s to %s", name, o.to);
-        json_t *body = json_pack("{s:s}", "to", o.to);
-        if (o.verify)
-            json_object_set_new(body, "verify_memory", json_true());
-        rc = run_op(&t, "POST", path, body, title, &o, &op);
-        if (!rc && !o.json) {
-            json_t *vm = find_vm(&t, name);
-            const char *now = json_string_value(json_object_get(vm, "current_address")),
-                       *home = json_string_value(json_object_get(vm, "home_address"));
-            /* Away from its home subnet: clients keep the home address. */
-            size_t hl = home ? strlen(home) : 0;
-            bool away = now && home && !(!strncmp(now, home, hl) && now[hl] == '/');
-            printf("%s runs on %s at %s%s%s%s, migrated in %.2f s\n", name, o.to, now ?: "?",
-                   away ? " (home address " : "", away ? home : "", away ? ")" : "",
-                   json_real_value(json_object_get(op, "seconds")));
-            print_qemu(op);
-            json_decref(vm);
-        }
-    } else if (!strcmp(sub, "clone")) {
-        snprintf(path, sizeof path, "/api/v1/vms/%s/clone", name);
-        snprintf(title, sizeof title, "clone %s to %s", name, o.to);
-        json_t *body = json_pack("{s:s}", "to", o.to);
-        if (o.as)
-            json_object_set_new(body, "as", json_string(o.as));
-        if (o.balance)
-            json_object_set_new(body, "balance", json_true());
-        if (o.verify)
-            json_object_set_new(body, "verify_memory", json_true());
-        rc = run_op(&t, "POST", path, body, title, &o, &op);
-        if (!rc && !o.json) {
-            json_t *c = json_object_get(json_object_get(op, "result"), "clone");
-            printf("%s (clone of %s) runs on %s at %s (MAC %s), cloned in %.2f s\n",
-                   json_string_value(json_object_get(c, "name")), name, o.to,
-                   json_string_value(json_object_get(c, "current_address")),
-                   json_string_value(json_object_get(c, "mac")),
-                   json_real_value(json_object_get(op, "seconds")));
-            print_qemu(op);
-            json_t *b = json_object_get(json_object_get(op, "result"), "balancer");
-            if (b)
-                printf("  balancer: clients of %s are spread over the replicas by %s\n",
-                       json_string_value(json_object_get(b, "address")), json_string_value(json_object_get(b, "switch")));
-        }
-    } else if (!strcmp(sub, "stop")) {
-        snprintf(path, sizeof path, "/api/v1/vms/%s%s", name, o.force ? "" : "?graceful=1");
-        snprintf(title, sizeof title, "stop %s", name);
-        rc = run_op(&t, "DELETE", path, NULL, title, &o, &op);
-        if (!rc && !o.json)
-            printf("%s stopped and removed\n", name);
-    } else {
-        json_t *args = json_array();
-        for (int i = 1; i < nops; i++)
-            json_array_append_new(args, json_string(ops[i]));
-        json_t *body = json_pack("{s:o, s:I}", "argv", args, "timeout_ms", (json_int_t)(o.timeout ? o.timeout : 30) * 1000);
-        snprintf(path, sizeof path, "/api/v1/vms/%s/exec", name);
-        snprintf(title, sizeof title, "exec in %s", name);
-        struct vm_opts quiet = o;
-        quiet.quiet = true;
-        rc = run_op(&t, "POST", path, body, title, &quiet, &op);
-        if (!rc && !o.json) {
-            json_t *r = json_object_get(op, "result");
-            fputs(json_string_value(json_object_get(r, "stdout")) ?: "", stdout);
-            fputs(json_string_value(json_object_get(r, "stderr")) ?: "", stderr);
-            rc = (int)json_integer_value(json_object_get(r, "exitcode"));
-            if (rc < 0 || rc > 255)
-                rc = 255;
-        }
-    }
+    for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
+        if (!strcmp(sub, subs[i].name))
+            rc = subs[i].run(&t, &o, ops, nops, &op);
     json_decref(op);
     api_target_free(&t);
     return rc;
