@@ -53,7 +53,9 @@ int api_target_find(struct api_target *t, const char *lab, const char *api, cons
 
 void api_explain_401(const struct api_target *t)
 {
-    fprintf(stderr, "minidc: minidcd %s; give it with --token-file FILE or $%s (a lab's own is found by itself)\n",
+    fprintf(stderr,
+            "minidc: minidcd %s; give it with --token-file FILE or $%s (a lab's own is found by "
+            "itself)\n",
             t->token[0] ? "refused the API token sent" : "wants its API token", API_TOKEN_ENV);
 }
 
@@ -63,12 +65,16 @@ void api_target_free(struct api_target *t)
     t->netns = NULL;
 }
 
-int api_parse(int argc, char **argv, struct api_target *t, bool *json, int *rc, void (*usage)(FILE *))
+int api_parse(int argc, char **argv, struct api_target *t, bool *json, int *rc,
+              void (*usage)(FILE *))
 {
     static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'}, {"api", required_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},      {"help", no_argument, NULL, 'h'},
-        {"token-file", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+        {"lab", required_argument, NULL, 'l'},
+        {"api", required_argument, NULL, 'a'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {"token-file", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0},
     };
     const char *lab = NULL, *api = NULL, *token_file = NULL;
     optind = 1;
@@ -105,12 +111,18 @@ int api_parse(int argc, char **argv, struct api_target *t, bool *json, int *rc, 
     return optind;
 }
 
-int api_call(const struct api_target *t, const char *method, const char *path, json_t *body, json_t **out)
+int api_call(const struct api_target *t, const char *method, const char *path, json_t *body,
+             json_t **out)
 {
     char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
-    struct http_req r = {.netns = t->netns, .addr = t->addr, .port = t->port, .method = method, .path = path,
-                         .token = t->token[0] ? t->token : NULL, .body = b};
+    struct http_req r = {.netns = t->netns,
+                         .addr = t->addr,
+                         .port = t->port,
+                         .method = method,
+                         .path = path,
+                         .token = t->token[0] ? t->token : NULL,
+                         .body = b};
     struct strbuf reply;
     strbuf_init(&reply);
     int st = http_request(&r, &reply, 30000);

@@ -27,7 +27,8 @@ struct api_target {
 
 /* Parses --lab/--api/--token-file/--json (and --help); returns the index of
  * the first operand, or -1 (and the exit status in *rc) when done. */
-int api_parse(int argc, char **argv, struct api_target *t, bool *json, int *rc, void (*usage)(FILE *));
+int api_parse(int argc, char **argv, struct api_target *t, bool *json, int *rc,
+              void (*usage)(FILE *));
 /* Finds the API of lab 'lab' (NULL: the only one up) or at 'api'
  * ("ADDR:PORT"), and the token (from 'token_file' when not NULL); 0 or
  * non-zero after saying why. */
@@ -39,7 +40,8 @@ json_t *api_get(const struct api_target *t, const char *path);
 /* Any method, with a JSON body (taken; may be NULL).  Returns the HTTP
  * status (negative errno when minidcd is unreachable, after printing) and
  * the answer in '*out' (NULL when not JSON). */
-int api_call(const struct api_target *t, const char *method, const char *path, json_t *body, json_t **out);
+int api_call(const struct api_target *t, const char *method, const char *path, json_t *body,
+             json_t **out);
 /* Explains a 401 from minidcd: which token was sent and how to give one. */
 void api_explain_401(const struct api_target *t);
 

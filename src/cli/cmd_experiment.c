@@ -35,7 +35,8 @@ static int parse_long(const char *opt, const char *s, long lo, long hi, long *ou
     char *end;
     long v = strtol(s, &end, 10);
     if (*end || end == s || v < lo || v > hi) {
-        fprintf(stderr, "minidc experiment: %s: expected a number from %ld to %ld, got '%s'\n", opt, lo, hi, s);
+        fprintf(stderr, "minidc experiment: %s: expected a number from %ld to %ld, got '%s'\n", opt,
+                lo, hi, s);
         return -1;
     }
     *out = v;
@@ -45,10 +46,14 @@ static int parse_long(const char *opt, const char *s, long lo, long hi, long *ou
 int cmd_experiment(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'},  {"runs", required_argument, NULL, 'r'},
-        {"seconds", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 'S'}, {"quick", no_argument, NULL, 'k'},
-        {"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
+        {"lab", required_argument, NULL, 'l'},
+        {"runs", required_argument, NULL, 'r'},
+        {"seconds", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 'S'},
+        {"quick", no_argument, NULL, 'k'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct exp_opts o = {.seed = 1};

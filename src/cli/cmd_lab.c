@@ -16,25 +16,26 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: minidc lab up [FILE] [--name NAME] [--standalone | --tls] [--quiet]\n"
-            "       minidc lab down [NAME]\n"
-            "       minidc lab status [NAME] [--json]\n"
-            "       minidc lab exec [--lab NAME] NODE -- COMMAND [ARGS...]\n"
-            "       minidc lab pingall [--lab NAME] [--all] [--json]\n\n"
-            "up       build the emulated data center of topology FILE (default examples/fig1.yaml):\n"
-            "         a private Open vSwitch, one bridge per switch, one network namespace per\n"
-            "         server and host, veth links; --standalone: switches learn on their own\n"
-            "         instead of waiting for a controller; --tls: switches reach the controller over\n"
-            "         TLS with a PKI made for the lab; --name: lab name (default: the topology's)\n"
-            "down     remove everything lab NAME made (namespaces, links, daemons, files)\n"
-            "status   what is up (--json: every node and switch)\n"
-            "exec     run COMMAND inside NODE (a switch name runs it in the fabric, where ovs-vsctl\n"
-            "         and ovs-ofctl reach the lab's switches); node names resolve inside the lab\n"
-            "pingall  ping between every pair of servers and hosts that should reach each other\n"
-            "         (standalone: pairs in one subnet; --all: every pair); a pair that did not\n"
-            "         answer is asked once more after the others\n\n"
-            "NAME defaults to the only lab that is up.  Must be run as root.\n");
+    fprintf(
+        f,
+        "usage: minidc lab up [FILE] [--name NAME] [--standalone | --tls] [--quiet]\n"
+        "       minidc lab down [NAME]\n"
+        "       minidc lab status [NAME] [--json]\n"
+        "       minidc lab exec [--lab NAME] NODE -- COMMAND [ARGS...]\n"
+        "       minidc lab pingall [--lab NAME] [--all] [--json]\n\n"
+        "up       build the emulated data center of topology FILE (default examples/fig1.yaml):\n"
+        "         a private Open vSwitch, one bridge per switch, one network namespace per\n"
+        "         server and host, veth links; --standalone: switches learn on their own\n"
+        "         instead of waiting for a controller; --tls: switches reach the controller over\n"
+        "         TLS with a PKI made for the lab; --name: lab name (default: the topology's)\n"
+        "down     remove everything lab NAME made (namespaces, links, daemons, files)\n"
+        "status   what is up (--json: every node and switch)\n"
+        "exec     run COMMAND inside NODE (a switch name runs it in the fabric, where ovs-vsctl\n"
+        "         and ovs-ofctl reach the lab's switches); node names resolve inside the lab\n"
+        "pingall  ping between every pair of servers and hosts that should reach each other\n"
+        "         (standalone: pairs in one subnet; --all: every pair); a pair that did not\n"
+        "         answer is asked once more after the others\n\n"
+        "NAME defaults to the only lab that is up.  Must be run as root.\n");
 }
 
 /* The default topology: ./examples/fig1.yaml, else next to the program
@@ -59,8 +60,7 @@ static int do_up(int argc, char **argv)
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'}, {"standalone", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
-        {"tls", no_argument, NULL, 't'},
-        {NULL, 0, NULL, 0},
+        {"tls", no_argument, NULL, 't'},        {NULL, 0, NULL, 0},
     };
     struct lab_up_opts o = {0};
     int c;
@@ -88,7 +88,9 @@ static int do_up(int argc, char **argv)
         }
     }
     if (o.tls && o.standalone) {
-        fprintf(stderr, "minidc lab up: --tls is for the controller's connections; --standalone has none\n");
+        fprintf(
+            stderr,
+            "minidc lab up: --tls is for the controller's connections; --standalone has none\n");
         return 2;
     }
     char buf[PATH_MAX + 64];
@@ -110,11 +112,14 @@ struct lab_args {
     int rest; /* index of the first operand left */
 };
 
-static int parse_common(int argc, char **argv, bool positional_name, bool stop_at_operand, struct lab_args *a)
+static int parse_common(int argc, char **argv, bool positional_name, bool stop_at_operand,
+                        struct lab_args *a)
 {
     static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
-        {"all", no_argument, NULL, 'a'},       {"help", no_argument, NULL, 'h'},
+        {"lab", required_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},
+        {"all", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);

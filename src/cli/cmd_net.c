@@ -16,10 +16,11 @@
 
 static void topology_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
-               "       minidc topology check|route|generate ... (see minidc topology check --help)\n\n"
-               "Prints the network as the controller sees it: switches, links found by LLDP,\n"
-               "hosts learned and where they are.  NAME defaults to the only lab that is up.\n");
+    fprintf(f,
+            "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
+            "       minidc topology check|route|generate ... (see minidc topology check --help)\n\n"
+            "Prints the network as the controller sees it: switches, links found by LLDP,\n"
+            "hosts learned and where they are.  NAME defaults to the only lab that is up.\n");
 }
 
 int cmd_topology_show(int argc, char **argv)
@@ -44,24 +45,24 @@ int cmd_topology_show(int argc, char **argv)
         return 1;
     }
     if (json) {
-        json_t *o = json_pack("{s:O, s:O, s:O}", "switches", json_object_get(sw, "switches"), "links",
-                              json_object_get(links, "links"), "hosts", json_object_get(hosts, "hosts"));
+        json_t *o =
+            json_pack("{s:O, s:O, s:O}", "switches", json_object_get(sw, "switches"), "links",
+                      json_object_get(links, "links"), "hosts", json_object_get(hosts, "hosts"));
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         putchar('\n');
         json_decref(o);
     } else {
         size_t i;
         json_t *v;
-        printf("%-10s %-16s %-9s %s\n", "SWITCH", "DATAPATH ID", "STATE", "PORTS (* = link to a switch)");
-        json_array_foreach(json_object_get(sw, "switches"), i, v)
-        {
+        printf("%-10s %-16s %-9s %s\n", "SWITCH", "DATAPATH ID", "STATE",
+               "PORTS (* = link to a switch)");
+        json_array_foreach(json_object_get(sw, "switches"), i, v) {
             printf("%-10s %-16s %-9s", json_string_value(json_object_get(v, "name")),
                    json_string_value(json_object_get(v, "dpid")),
                    json_is_true(json_object_get(v, "connected")) ? "connected" : "down");
             size_t k;
             json_t *p;
-            json_array_foreach(json_object_get(v, "ports"), k, p)
-            {
+            json_array_foreach(json_object_get(v, "ports"), k, p) {
                 printf(" %lld%s%s", json_integer_value(json_object_get(p, "port")),
                        json_is_true(json_object_get(p, "link")) ? "*" : "",
                        json_is_true(json_object_get(p, "up")) ? "" : "(down)");
@@ -69,8 +70,7 @@ int cmd_topology_show(int argc, char **argv)
             putchar('\n');
         }
         printf("\n%-16s %s\n", "LINK FROM", "TO");
-        json_array_foreach(json_object_get(links, "links"), i, v)
-        {
+        json_array_foreach(json_object_get(links, "links"), i, v) {
             char from[48];
             snprintf(from, sizeof from, "%s:%lld", json_string_value(json_object_get(v, "from")),
                      json_integer_value(json_object_get(v, "from_port")));
@@ -78,11 +78,12 @@ int cmd_topology_show(int argc, char **argv)
                    json_integer_value(json_object_get(v, "to_port")));
         }
         printf("\n%-16s %-18s %-10s %s\n", "HOST", "MAC", "SUBNET", "AT");
-        json_array_foreach(json_object_get(hosts, "hosts"), i, v)
-        {
+        json_array_foreach(json_object_get(hosts, "hosts"), i, v) {
             printf("%-16s %-18s %-10s %s:%lld\n", json_string_value(json_object_get(v, "ip")),
-                   json_string_value(json_object_get(v, "mac")), json_string_value(json_object_get(v, "subnet")),
-                   json_string_value(json_object_get(v, "switch")), json_integer_value(json_object_get(v, "port")));
+                   json_string_value(json_object_get(v, "mac")),
+                   json_string_value(json_object_get(v, "subnet")),
+                   json_string_value(json_object_get(v, "switch")),
+                   json_integer_value(json_object_get(v, "port")));
         }
     }
     json_decref(sw), json_decref(links), json_decref(hosts);
@@ -91,24 +92,28 @@ int cmd_topology_show(int argc, char **argv)
 
 static void flows_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
-               "Prints SWITCH's flow table, asked of the switch by minidcd (like ovs-ofctl\n"
-               "dump-flows).  SWITCH is a name from the topology or a datapath id.\n");
+    fprintf(
+        f,
+        "usage: minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
+        "Prints SWITCH's flow table, asked of the switch by minidcd (like ovs-ofctl\n"
+        "dump-flows).  SWITCH is a name from the topology or a datapath id.\n");
 }
 
 static void print_flow(json_t *f)
 {
-    printf("cookie=%s table=%lld priority=%lld n_packets=%lld n_bytes=%lld", json_string_value(json_object_get(f, "cookie")),
-           json_integer_value(json_object_get(f, "table_id")), json_integer_value(json_object_get(f, "priority")),
-           json_integer_value(json_object_get(f, "packet_count")), json_integer_value(json_object_get(f, "byte_count")));
+    printf("cookie=%s table=%lld priority=%lld n_packets=%lld n_bytes=%lld",
+           json_string_value(json_object_get(f, "cookie")),
+           json_integer_value(json_object_get(f, "table_id")),
+           json_integer_value(json_object_get(f, "priority")),
+           json_integer_value(json_object_get(f, "packet_count")),
+           json_integer_value(json_object_get(f, "byte_count")));
     if (json_integer_value(json_object_get(f, "idle_timeout")))
         printf(" idle_timeout=%lld", json_integer_value(json_object_get(f, "idle_timeout")));
     const char *k;
     json_t *v;
     bool first = true;
     printf(" ");
-    json_object_foreach(json_object_get(f, "match"), k, v)
-    {
+    json_object_foreach(json_object_get(f, "match"), k, v) {
         printf("%s%s=%s", first ? "" : ",", k, json_string_value(v));
         first = false;
     }
@@ -118,16 +123,15 @@ static void print_flow(json_t *f)
     size_t i, j;
     json_t *in, *a;
     first = true;
-    json_array_foreach(json_object_get(f, "instructions"), i, in)
-    {
+    json_array_foreach(json_object_get(f, "instructions"), i, in) {
         const char *type = json_string_value(json_object_get(in, "type"));
         if (!strcmp(type, "goto_table")) {
-            printf("%sgoto_table:%lld", first ? "" : ",", json_integer_value(json_object_get(in, "table_id")));
+            printf("%sgoto_table:%lld", first ? "" : ",",
+                   json_integer_value(json_object_get(in, "table_id")));
             first = false;
             continue;
         }
-        json_array_foreach(json_object_get(in, "actions"), j, a)
-        {
+        json_array_foreach(json_object_get(in, "actions"), j, a) {
             printf("%s%s", first ? "" : ",", json_string_value(a));
             first = false;
         }
@@ -160,7 +164,8 @@ int cmd_flows(int argc, char **argv)
     } else {
         size_t i;
         json_t *f;
-        json_array_foreach(json_object_get(o, "flows"), i, f) print_flow(f);
+        json_array_foreach(json_object_get(o, "flows"), i, f)
+            print_flow(f);
     }
     json_decref(o);
     return 0;

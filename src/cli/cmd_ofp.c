@@ -12,11 +12,12 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: minidc ofp-print HEX|- [--json]\n\n"
-               "Decodes the OpenFlow messages (1.3 or 1.0) in HEX, or in hex read from standard input\n"
-               "with '-' (white space and a leading 0x are ignored), and prints each as text or, with\n"
-               "--json, as a JSON object per line.  A malformed message prints the OpenFlow error a\n"
-               "switch or controller would answer with, and the exit status is 1.\n");
+    fprintf(
+        f, "usage: minidc ofp-print HEX|- [--json]\n\n"
+           "Decodes the OpenFlow messages (1.3 or 1.0) in HEX, or in hex read from standard input\n"
+           "with '-' (white space and a leading 0x are ignored), and prints each as text or, with\n"
+           "--json, as a JSON object per line.  A malformed message prints the OpenFlow error a\n"
+           "switch or controller would answer with, and the exit status is 1.\n");
 }
 
 /* Parses hex digits, skipping white space; returns false on anything else. */
@@ -95,8 +96,12 @@ int cmd_ofp_print(int argc, char **argv)
     while (off < len) {
         size_t mlen = ofp_peek_length(bytes + off, len - off);
         if (mlen < OFP_HEADER_LEN || mlen > len - off) {
-            fprintf(stderr, "minidc ofp-print: message %zu at byte %zu: %s (header length %zu, %zu bytes left)\n",
-                    count + 1, off, mlen < OFP_HEADER_LEN && len - off >= OFP_HEADER_LEN ? "length below 8" : "truncated",
+            fprintf(stderr,
+                    "minidc ofp-print: message %zu at byte %zu: %s (header length %zu, %zu bytes "
+                    "left)\n",
+                    count + 1, off,
+                    mlen < OFP_HEADER_LEN && len - off >= OFP_HEADER_LEN ? "length below 8"
+                                                                         : "truncated",
                     mlen, len - off);
             rc = 1;
             break;
@@ -105,11 +110,12 @@ int cmd_ofp_print(int argc, char **argv)
         enum ofp_err e = ofp_decode(bytes + off, mlen, &m);
         if (e) {
             if (json)
-                printf("{\"error\": \"%s\", \"error_type\": %u, \"error_code\": %u, \"offset\": %zu}\n",
+                printf("{\"error\": \"%s\", \"error_type\": %u, \"error_code\": %u, \"offset\": "
+                       "%zu}\n",
                        ofp_err_name(e), ofp_err_type(e), ofp_err_code(e), off);
             else
-                printf("error: %s (type %u, code %u) in message %zu at byte %zu\n", ofp_err_name(e), ofp_err_type(e),
-                       ofp_err_code(e), count + 1, off);
+                printf("error: %s (type %u, code %u) in message %zu at byte %zu\n", ofp_err_name(e),
+                       ofp_err_type(e), ofp_err_code(e), count + 1, off);
             rc = 1;
         } else if (json) {
             json_t *o = ofp_to_json(&m);

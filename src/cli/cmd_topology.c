@@ -10,18 +10,20 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
-               "       minidc topology check FILE [--json]\n"
-               "       minidc topology route FILE NODE NODE\n"
-               "       minidc topology generate tree --depth D --fanout F --servers-per-leaf S [--name NAME]\n\n"
-               "(none)    the network as the controller sees it: switches, links, hosts\n"
-               "check     read FILE, report every problem as FILE:LINE:COLUMN, or summarise it\n"
-               "          (--json: the topology as minidc understood it, derived values included)\n"
-               "route     the switches a packet crosses between two nodes on a shortest path\n"
-               "generate  print a topology file for a tree of switches (like Mininet's --topo tree):\n"
-               "          D levels of switches, each with F children, S servers on each leaf,\n"
-               "          an Internet host on the root\n"
-               "\nThe file format: docs/topology.md.\n");
+    fprintf(f,
+            "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
+            "       minidc topology check FILE [--json]\n"
+            "       minidc topology route FILE NODE NODE\n"
+            "       minidc topology generate tree --depth D --fanout F --servers-per-leaf S "
+            "[--name NAME]\n\n"
+            "(none)    the network as the controller sees it: switches, links, hosts\n"
+            "check     read FILE, report every problem as FILE:LINE:COLUMN, or summarise it\n"
+            "          (--json: the topology as minidc understood it, derived values included)\n"
+            "route     the switches a packet crosses between two nodes on a shortest path\n"
+            "generate  print a topology file for a tree of switches (like Mininet's --topo tree):\n"
+            "          D levels of switches, each with F children, S servers on each leaf,\n"
+            "          an Internet host on the root\n"
+            "\nThe file format: docs/topology.md.\n");
 }
 
 static struct topo *load_or_report(const char *file)
@@ -61,17 +63,18 @@ static json_t *topo_json(const struct topo *t)
     }
     for (size_t i = 0; i < t->n_links; i++) {
         const struct topo_link *l = &t->links[i];
-        json_array_append_new(links, json_pack("{s:s, s:i, s:s, s:i}", "a", t->nodes[l->a].name, "a_port",
-                                               (int)l->a_port, "b", t->nodes[l->b].name, "b_port", (int)l->b_port));
+        json_array_append_new(links, json_pack("{s:s, s:i, s:s, s:i}", "a", t->nodes[l->a].name,
+                                               "a_port", (int)l->a_port, "b", t->nodes[l->b].name,
+                                               "b_port", (int)l->b_port));
     }
     for (size_t i = 0; i < t->n_subnets; i++) {
         const struct topo_subnet *s = &t->subnets[i];
         char *p = NULL;
         if (asprintf(&p, "%s/%d", topo_ip_str(s->prefix.addr, a), s->prefix.len) < 0)
             p = NULL;
-        json_array_append_new(subnets, json_pack("{s:s, s:s, s:s, s:s}", "name", s->name, "prefix", p ? p : "",
-                                                 "gateway", topo_ip_str(s->gateway, b), "switch",
-                                                 t->nodes[s->sw].name));
+        json_array_append_new(subnets, json_pack("{s:s, s:s, s:s, s:s}", "name", s->name, "prefix",
+                                                 p ? p : "", "gateway", topo_ip_str(s->gateway, b),
+                                                 "switch", t->nodes[s->sw].name));
         free(p);
     }
     char *mg = NULL, *ctl = NULL, *api = NULL;
@@ -81,10 +84,11 @@ static json_t *topo_json(const struct topo *t)
         ctl = NULL;
     if (asprintf(&api, "%s:%u", topo_ip_str(t->api_addr, a), t->api_port) < 0)
         api = NULL;
-    json_t *o = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o}", "name", t->name, "controller",
-                          "openflow", ctl ? ctl : "", "api", api ? api : "", "management", "subnet", mg ? mg : "",
-                          "emulated_switches", topo_ip_str(t->emu.switch_mgmt, b), "subnets", subnets, "nodes",
-                          nodes, "links", links);
+    json_t *o =
+        json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o}", "name", t->name, "controller",
+                  "openflow", ctl ? ctl : "", "api", api ? api : "", "management", "subnet",
+                  mg ? mg : "", "emulated_switches", topo_ip_str(t->emu.switch_mgmt, b), "subnets",
+                  subnets, "nodes", nodes, "links", links);
     free(mg), free(ctl), free(api);
     return o;
 }
@@ -120,9 +124,10 @@ static int do_check(int argc, char **argv)
         json_decref(o);
     } else {
         size_t hosts = topo_count(t, TOPO_HOST);
-        printf("%s: topology %s is valid: %zu switches, %zu servers, %zu host%s, %zu links, %zu subnets\n", file,
-               t->name, topo_count(t, TOPO_SWITCH), topo_count(t, TOPO_SERVER), hosts, hosts == 1 ? "" : "s",
-               t->n_links, t->n_subnets);
+        printf("%s: topology %s is valid: %zu switches, %zu servers, %zu host%s, %zu links, %zu "
+               "subnets\n",
+               file, t->name, topo_count(t, TOPO_SWITCH), topo_count(t, TOPO_SERVER), hosts,
+               hosts == 1 ? "" : "s", t->n_links, t->n_subnets);
     }
     topo_free(t);
     return 0;
@@ -140,7 +145,8 @@ static int do_route(int argc, char **argv)
     long a = topo_find(t, argv[2]), b = topo_find(t, argv[3]);
     int rc = 0;
     if (a < 0 || b < 0) {
-        fprintf(stderr, "minidc topology route: no node '%s' in %s\n", a < 0 ? argv[2] : argv[3], argv[1]);
+        fprintf(stderr, "minidc topology route: no node '%s' in %s\n", a < 0 ? argv[2] : argv[3],
+                argv[1]);
         rc = 1;
     } else {
         int n = topo_switches_crossed(t, (size_t)a, (size_t)b);
@@ -153,9 +159,12 @@ static int do_route(int argc, char **argv)
 static int do_generate(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"depth", required_argument, NULL, 'd'},  {"fanout", required_argument, NULL, 'f'},
-        {"servers-per-leaf", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"depth", required_argument, NULL, 'd'},
+        {"fanout", required_argument, NULL, 'f'},
+        {"servers-per-leaf", required_argument, NULL, 's'},
+        {"name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     if (argc < 2 || strcmp(argv[1], "tree")) {
         fprintf(stderr, "minidc topology generate: the one shape is 'tree'\n");
@@ -184,8 +193,10 @@ static int do_generate(int argc, char **argv)
             break;
         case 'n':
             if (!topo_valid_lab_name(optarg)) {
-                fprintf(stderr, "minidc topology generate: '%s' cannot name a lab (a letter, then letters, digits "
-                                "or '_', at most %d characters)\n",
+                fprintf(stderr,
+                        "minidc topology generate: '%s' cannot name a lab (a letter, then letters, "
+                        "digits "
+                        "or '_', at most %d characters)\n",
                         optarg, TOPO_LAB_NAME_MAX);
                 return 2;
             }

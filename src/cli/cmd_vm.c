@@ -61,24 +61,24 @@ static void vm_usage(FILE *f)
 
 static void metrics_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc metrics [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
-               "Prints each server's and each VM's resource use, as minidcd last polled the\n"
-               "agents: CPU, memory, network and disk.  minidcd also serves them for\n"
-               "Prometheus at /metrics.\n");
+    fprintf(f,
+            "usage: minidc metrics [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
+            "Prints each server's and each VM's resource use, as minidcd last polled the\n"
+            "agents: CPU, memory, network and disk.  minidcd also serves them for\n"
+            "Prometheus at /metrics.\n");
 }
 
 static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)(FILE *))
 {
     static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'}, {"api", required_argument, NULL, 'a'},
-        {"on", required_argument, NULL, 'o'},  {"to", required_argument, NULL, 't'},
-        {"as", required_argument, NULL, 's'},  {"memory", required_argument, NULL, 'm'},
-        {"cpus", required_argument, NULL, 'c'}, {"timeout", required_argument, NULL, 'T'},
-        {"json", no_argument, NULL, 'j'},      {"quiet", no_argument, NULL, 'q'},
-        {"force", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
-        {"balance", no_argument, NULL, 'B'},   {"token-file", required_argument, NULL, 'K'},
-        {"verify-memory", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"lab", required_argument, NULL, 'l'},     {"api", required_argument, NULL, 'a'},
+        {"on", required_argument, NULL, 'o'},      {"to", required_argument, NULL, 't'},
+        {"as", required_argument, NULL, 's'},      {"memory", required_argument, NULL, 'm'},
+        {"cpus", required_argument, NULL, 'c'},    {"timeout", required_argument, NULL, 'T'},
+        {"json", no_argument, NULL, 'j'},          {"quiet", no_argument, NULL, 'q'},
+        {"force", no_argument, NULL, 'f'},         {"help", no_argument, NULL, 'h'},
+        {"balance", no_argument, NULL, 'B'},       {"token-file", required_argument, NULL, 'K'},
+        {"verify-memory", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
     };
     optind = 1;
     int c;
@@ -86,31 +86,60 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
     while ((c = getopt_long(argc, argv, "l:a:jqfh", opts, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 'l': o->lab = optarg; break;
-        case 'a': o->api = optarg; break;
-        case 'K': o->token_file = optarg; break;
-        case 'o': o->on = optarg; break;
-        case 't': o->to = optarg; break;
-        case 's': o->as = optarg; break;
+        case 'l':
+            o->lab = optarg;
+            break;
+        case 'a':
+            o->api = optarg;
+            break;
+        case 'K':
+            o->token_file = optarg;
+            break;
+        case 'o':
+            o->on = optarg;
+            break;
+        case 't':
+            o->to = optarg;
+            break;
+        case 's':
+            o->as = optarg;
+            break;
         case 'm':
         case 'c':
         case 'T': {
             long v = strtol(optarg, &end, 10);
             if (*end || v < 1) {
                 fprintf(stderr, "minidc: --%s takes a positive whole number, not '%s'\n",
-                        c == 'm' ? "memory" : c == 'c' ? "cpus" : "timeout", optarg);
+                        c == 'm'   ? "memory"
+                        : c == 'c' ? "cpus"
+                                   : "timeout",
+                        optarg);
                 return -2;
             }
             *(c == 'm' ? &o->memory : c == 'c' ? &o->cpus : &o->timeout) = v;
             break;
         }
-        case 'j': o->json = true; break;
-        case 'q': o->quiet = true; break;
-        case 'f': o->force = true; break;
-        case 'B': o->balance = true; break;
-        case 'V': o->verify = true; break;
-        case 'h': usage(stdout); return -1;
-        default: usage(stderr); return -2;
+        case 'j':
+            o->json = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'f':
+            o->force = true;
+            break;
+        case 'B':
+            o->balance = true;
+            break;
+        case 'V':
+            o->verify = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            usage(stderr);
+            return -2;
         }
     }
     return optind;
@@ -145,8 +174,8 @@ static json_t *follow(const struct api_target *t, json_int_t id, const char *tit
 
 /* Starts an operation with 'method path body' and follows it; 0 when it
  * succeeded, with the final operation in '*op'. */
-static int run_op(const struct api_target *t, const char *method, const char *path, json_t *body, const char *title,
-                  const struct vm_opts *o, json_t **op)
+static int run_op(const struct api_target *t, const char *method, const char *path, json_t *body,
+                  const char *title, const struct vm_opts *o, json_t **op)
 {
     json_t *r;
     *op = NULL;
@@ -187,7 +216,8 @@ static void print_qemu(const json_t *op)
                (long long)json_integer_value(json_object_get(q, "downtime_ms")),
                (double)json_integer_value(json_object_get(q, "ram_bytes")) / 1e6,
                json_is_true(json_object_get(q, "paused_copy"))
-                   ? " (guest paused while its memory was sent: this QEMU loses pages in live migration under TCG)"
+                   ? " (guest paused while its memory was sent: this QEMU loses pages in live "
+                     "migration under TCG)"
                    : "");
     json_t *m = json_object_get(json_object_get(op, "result"), "memory_check");
     if (m)
@@ -212,12 +242,13 @@ static int vm_list(const struct api_target *t, const struct vm_opts *o)
         json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         putchar('\n');
     } else {
-        printf("%-12s %-10s %-18s %-18s %7s %4s %s\n", "VM", "SERVER", "ADDRESS", "MAC", "MEMORY", "CPUS", "STATE");
+        printf("%-12s %-10s %-18s %-18s %7s %4s %s\n", "VM", "SERVER", "ADDRESS", "MAC", "MEMORY",
+               "CPUS", "STATE");
         size_t i;
         json_t *v;
-        json_array_foreach(json_object_get(r, "vms"), i, v)
-        {
-            printf("%-12s %-10s %-18s %-18s %4lld MiB %4lld %s\n", json_string_value(json_object_get(v, "name")),
+        json_array_foreach(json_object_get(r, "vms"), i, v) {
+            printf("%-12s %-10s %-18s %-18s %4lld MiB %4lld %s\n",
+                   json_string_value(json_object_get(v, "name")),
                    json_string_value(json_object_get(v, "server")),
                    json_string_value(json_object_get(v, "current_address")),
                    json_string_value(json_object_get(v, "mac")),
@@ -231,14 +262,16 @@ static int vm_list(const struct api_target *t, const struct vm_opts *o)
 }
 
 /* vm boot NAME --on SERVER */
-static int vm_boot(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+static int vm_boot(const struct api_target *t, const struct vm_opts *o, char **ops, int nops,
+                   json_t **op)
 {
     const char *name = ops[0];
     char title[256];
     int rc;
     (void)nops;
-    json_t *body = json_pack("{s:s, s:s, s:i, s:i}", "name", name, "server", o->on, "memory_mib",
-                             (int)(o->memory ? o->memory : 128), "cpus", (int)(o->cpus ? o->cpus : 1));
+    json_t *body =
+        json_pack("{s:s, s:s, s:i, s:i}", "name", name, "server", o->on, "memory_mib",
+                  (int)(o->memory ? o->memory : 128), "cpus", (int)(o->cpus ? o->cpus : 1));
     snprintf(title, sizeof title, "boot %s on %s", name, o->on);
     rc = run_op(t, "POST", "/api/v1/vms", body, title, o, op);
     json_t *vm = rc ? NULL : find_vm(t, name);
@@ -252,7 +285,8 @@ static int vm_boot(const struct api_target *t, const struct vm_opts *o, char **o
 }
 
 /* vm migrate NAME --to SERVER */
-static int vm_migrate(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+static int vm_migrate(const struct api_target *t, const struct vm_opts *o, char **ops, int nops,
+                      json_t **op)
 {
     const char *name = ops[0];
     char path[128], title[256];
@@ -281,7 +315,8 @@ static int vm_migrate(const struct api_target *t, const struct vm_opts *o, char 
 }
 
 /* vm clone NAME --to SERVER [--as NAME] [--balance] */
-static int vm_clone(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+static int vm_clone(const struct api_target *t, const struct vm_opts *o, char **ops, int nops,
+                    json_t **op)
 {
     const char *name = ops[0];
     char path[128], title[256];
@@ -308,13 +343,15 @@ static int vm_clone(const struct api_target *t, const struct vm_opts *o, char **
         json_t *b = json_object_get(json_object_get(*op, "result"), "balancer");
         if (b)
             printf("  balancer: clients of %s are spread over the replicas by %s\n",
-                   json_string_value(json_object_get(b, "address")), json_string_value(json_object_get(b, "switch")));
+                   json_string_value(json_object_get(b, "address")),
+                   json_string_value(json_object_get(b, "switch")));
     }
     return rc;
 }
 
 /* vm stop NAME */
-static int vm_stop(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+static int vm_stop(const struct api_target *t, const struct vm_opts *o, char **ops, int nops,
+                   json_t **op)
 {
     const char *name = ops[0];
     char path[128], title[256];
@@ -329,7 +366,8 @@ static int vm_stop(const struct api_target *t, const struct vm_opts *o, char **o
 }
 
 /* vm exec NAME -- COMMAND [ARG...]: its exit status */
-static int vm_exec(const struct api_target *t, const struct vm_opts *o, char **ops, int nops, json_t **op)
+static int vm_exec(const struct api_target *t, const struct vm_opts *o, char **ops, int nops,
+                   json_t **op)
 {
     const char *name = ops[0];
     char path[128], title[256];
@@ -337,7 +375,8 @@ static int vm_exec(const struct api_target *t, const struct vm_opts *o, char **o
     json_t *args = json_array();
     for (int i = 1; i < nops; i++)
         json_array_append_new(args, json_string(ops[i]));
-    json_t *body = json_pack("{s:o, s:I}", "argv", args, "timeout_ms", (json_int_t)(o->timeout ? o->timeout : 30) * 1000);
+    json_t *body = json_pack("{s:o, s:I}", "argv", args, "timeout_ms",
+                             (json_int_t)(o->timeout ? o->timeout : 30) * 1000);
     snprintf(path, sizeof path, "/api/v1/vms/%s/exec", name);
     snprintf(title, sizeof title, "exec in %s", name);
     struct vm_opts quiet = *o;
@@ -368,15 +407,19 @@ int cmd_vm(int argc, char **argv)
     char **ops = argv + 1 + first;
     int nops = argc - 1 - first;
     bool is_list = !strcmp(sub, "list");
-    if (!is_list && strcmp(sub, "boot") && strcmp(sub, "migrate") && strcmp(sub, "clone") && strcmp(sub, "stop") &&
-        strcmp(sub, "exec")) {
-        fprintf(stderr, "minidc: vm: unknown subcommand '%s' (boot, list, migrate, clone, stop, exec)\n", sub);
+    if (!is_list && strcmp(sub, "boot") && strcmp(sub, "migrate") && strcmp(sub, "clone") &&
+        strcmp(sub, "stop") && strcmp(sub, "exec")) {
+        fprintf(stderr,
+                "minidc: vm: unknown subcommand '%s' (boot, list, migrate, clone, stop, exec)\n",
+                sub);
         return 2;
     }
     bool is_exec = !strcmp(sub, "exec");
     if ((is_list && nops) || (!is_list && !is_exec && nops != 1) || (is_exec && nops < 2)) {
         fprintf(stderr, "minidc: vm %s: %s\n", sub,
-                is_list ? "takes no operands" : is_exec ? "needs NAME -- COMMAND [ARG...]" : "needs one VM name");
+                is_list   ? "takes no operands"
+                : is_exec ? "needs NAME -- COMMAND [ARG...]"
+                          : "needs one VM name");
         return 2;
     }
     if (!strcmp(sub, "boot") && !o.on) {
@@ -399,7 +442,11 @@ int cmd_vm(int argc, char **argv)
     const struct {
         const char *name;
         int (*run)(const struct api_target *, const struct vm_opts *, char **, int, json_t **);
-    } subs[] = {{"boot", vm_boot}, {"migrate", vm_migrate}, {"clone", vm_clone}, {"stop", vm_stop}, {"exec", vm_exec}};
+    } subs[] = {{"boot", vm_boot},
+                {"migrate", vm_migrate},
+                {"clone", vm_clone},
+                {"stop", vm_stop},
+                {"exec", vm_exec}};
     json_t *op = NULL;
     for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
         if (!strcmp(sub, subs[i].name))
@@ -439,37 +486,38 @@ int cmd_metrics(int argc, char **argv)
     }
     size_t i, k;
     json_t *s, *v;
-    printf("%-10s %6s %10s %12s %12s %12s\n", "SERVER", "CPU%", "VM MEMORY", "MEM AVAIL", "NET RX", "NET TX");
-    json_array_foreach(json_object_get(m, "servers"), i, s)
-    {
+    printf("%-10s %6s %10s %12s %12s %12s\n", "SERVER", "CPU%", "VM MEMORY", "MEM AVAIL", "NET RX",
+           "NET TX");
+    json_array_foreach(json_object_get(m, "servers"), i, s) {
         json_t *sv = json_object_get(s, "server");
         double rx = 0, tx = 0;
         const char *ifn;
         json_t *ifo;
         /* The server's traffic: its uplink to the switch. */
-        json_object_foreach(json_object_get(sv, "interfaces"), ifn, ifo) if (!strcmp(ifn, "eth0"))
-        {
-            rx = num(ifo, "rx_bytes");
-            tx = num(ifo, "tx_bytes");
-        }
+        json_object_foreach(json_object_get(sv, "interfaces"), ifn, ifo)
+            if (!strcmp(ifn, "eth0")) {
+                rx = num(ifo, "rx_bytes");
+                tx = num(ifo, "tx_bytes");
+            }
         char vmmem[32];
-        snprintf(vmmem, sizeof vmmem, "%.0f/%.0f", num(sv, "vm_memory_mib"), num(sv, "vm_capacity_mib"));
-        printf("%-10s %6.1f %10s %9.0f MiB %9.1f MB %9.1f MB\n", json_string_value(json_object_get(sv, "name")),
-               num(sv, "cpu_percent"), vmmem, num(sv, "memory_available_bytes") / 1048576, rx / 1e6, tx / 1e6);
+        snprintf(vmmem, sizeof vmmem, "%.0f/%.0f", num(sv, "vm_memory_mib"),
+                 num(sv, "vm_capacity_mib"));
+        printf("%-10s %6.1f %10s %9.0f MiB %9.1f MB %9.1f MB\n",
+               json_string_value(json_object_get(sv, "name")), num(sv, "cpu_percent"), vmmem,
+               num(sv, "memory_available_bytes") / 1048576, rx / 1e6, tx / 1e6);
     }
-    printf("\n%-12s %-10s %6s %10s %10s %10s %10s %10s %10s\n", "VM", "SERVER", "CPU%", "MEM USED", "MEM TOTAL",
-           "NET RX", "NET TX", "DISK RD", "DISK WR");
-    json_array_foreach(json_object_get(m, "servers"), i, s)
-    {
+    printf("\n%-12s %-10s %6s %10s %10s %10s %10s %10s %10s\n", "VM", "SERVER", "CPU%", "MEM USED",
+           "MEM TOTAL", "NET RX", "NET TX", "DISK RD", "DISK WR");
+    json_array_foreach(json_object_get(m, "servers"), i, s) {
         const char *srv = json_string_value(json_object_get(json_object_get(s, "server"), "name"));
-        json_array_foreach(json_object_get(s, "vms"), k, v)
-        {
+        json_array_foreach(json_object_get(s, "vms"), k, v) {
             json_t *gm = json_object_get(v, "guest_memory"), *n = json_object_get(v, "net"),
                    *d = json_object_get(v, "disk");
             printf("%-12s %-10s %6.1f %6.1f MiB %6.1f MiB %7.2f MB %7.2f MB %7.2f MB %7.2f MB\n",
                    json_string_value(json_object_get(v, "name")), srv, num(v, "cpu_percent"),
-                   num(gm, "used_bytes") / 1048576, num(gm, "total_bytes") / 1048576, num(n, "rx_bytes") / 1e6,
-                   num(n, "tx_bytes") / 1e6, num(d, "read_bytes") / 1e6, num(d, "written_bytes") / 1e6);
+                   num(gm, "used_bytes") / 1048576, num(gm, "total_bytes") / 1048576,
+                   num(n, "rx_bytes") / 1e6, num(n, "tx_bytes") / 1e6, num(d, "read_bytes") / 1e6,
+                   num(d, "written_bytes") / 1e6);
         }
     }
     json_decref(m);
@@ -508,14 +556,15 @@ static void print_event(const struct sse *s, const char *data)
         time_t sec = (time_t)t;
         struct tm tm;
         localtime_r(&sec, &tm);
-        printf("%02d:%02d:%02d.%03d %-6lld %-14s", tm.tm_hour, tm.tm_min, tm.tm_sec, (int)((t - (double)sec) * 1000),
-               (long long)json_integer_value(json_object_get(o, "id")), json_string_value(json_object_get(o, "type")));
+        printf("%02d:%02d:%02d.%03d %-6lld %-14s", tm.tm_hour, tm.tm_min, tm.tm_sec,
+               (int)((t - (double)sec) * 1000),
+               (long long)json_integer_value(json_object_get(o, "id")),
+               json_string_value(json_object_get(o, "type")));
         const char *k;
         json_t *v;
-        json_object_foreach(o, k, v)
-        {
-            if (!strcmp(k, "id") || !strcmp(k, "type") || !strcmp(k, "time") || !strcmp(k, "phases") ||
-                !strcmp(k, "result"))
+        json_object_foreach(o, k, v) {
+            if (!strcmp(k, "id") || !strcmp(k, "type") || !strcmp(k, "time") ||
+                !strcmp(k, "phases") || !strcmp(k, "result"))
                 continue;
             if (json_is_string(v))
                 printf(" %s=%s", k, json_string_value(v));
@@ -526,7 +575,8 @@ static void print_event(const struct sse *s, const char *data)
         }
         json_t *q = json_object_get(json_object_get(o, "result"), "qemu");
         if (q)
-            printf(" downtime_ms=%lld", (long long)json_integer_value(json_object_get(q, "downtime_ms")));
+            printf(" downtime_ms=%lld",
+                   (long long)json_integer_value(json_object_get(q, "downtime_ms")));
         putchar('\n');
     }
     fflush(stdout);
@@ -564,10 +614,14 @@ static int on_sse(void *ctx, const char *data, size_t n)
 int cmd_events(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'},   {"api", required_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},        {"since", required_argument, NULL, 's'},
-        {"count", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-        {"token-file", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+        {"lab", required_argument, NULL, 'l'},
+        {"api", required_argument, NULL, 'a'},
+        {"json", no_argument, NULL, 'j'},
+        {"since", required_argument, NULL, 's'},
+        {"count", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"token-file", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0},
     };
     const char *lab = NULL, *api = NULL, *token_file = NULL;
     struct sse s = {.left = -1};
@@ -578,15 +632,24 @@ int cmd_events(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "l:a:jh", opts, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 'l': lab = optarg; break;
-        case 'a': api = optarg; break;
-        case 'T': token_file = optarg; break;
-        case 'j': s.json = true; break;
+        case 'l':
+            lab = optarg;
+            break;
+        case 'a':
+            api = optarg;
+            break;
+        case 'T':
+            token_file = optarg;
+            break;
+        case 'j':
+            s.json = true;
+            break;
         case 's':
         case 'c': {
             long long v = strtoll(optarg, &end, 10);
             if (*end || v < (c == 'c' ? 1 : 0)) {
-                fprintf(stderr, "minidc: --%s takes a whole number, not '%s'\n", c == 's' ? "since" : "count", optarg);
+                fprintf(stderr, "minidc: --%s takes a whole number, not '%s'\n",
+                        c == 's' ? "since" : "count", optarg);
                 return 2;
             }
             if (c == 's')
@@ -595,8 +658,12 @@ int cmd_events(int argc, char **argv)
                 s.left = (long)v;
             break;
         }
-        case 'h': events_usage(stdout); return 0;
-        default: events_usage(stderr); return 2;
+        case 'h':
+            events_usage(stdout);
+            return 0;
+        default:
+            events_usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {
@@ -612,13 +679,18 @@ int cmd_events(int argc, char **argv)
         snprintf(path, sizeof path, "/api/v1/events?since=%llu", since);
     else
         snprintf(path, sizeof path, "/api/v1/events");
-    struct http_req r = {.netns = t.netns, .addr = t.addr, .port = t.port, .method = "GET", .path = path,
+    struct http_req r = {.netns = t.netns,
+                         .addr = t.addr,
+                         .port = t.port,
+                         .method = "GET",
+                         .path = path,
                          .token = t.token[0] ? t.token : NULL};
     strbuf_init(&s.buf);
     int st = http_stream(&r, on_sse, &s, 5000);
     strbuf_free(&s.buf);
     if (st < 0)
-        fprintf(stderr, "minidc: cannot follow minidcd's events at %s:%u: %s\n", t.addr, t.port, strerror(-st));
+        fprintf(stderr, "minidc: cannot follow minidcd's events at %s:%u: %s\n", t.addr, t.port,
+                strerror(-st));
     else if (st == 401)
         api_explain_401(&t);
     else if (st != 200)

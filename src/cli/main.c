@@ -17,7 +17,8 @@ static const struct command {
     const char *help;
 } commands[] = {
     {"lab", cmd_lab, "build, inspect and remove the emulated data center"},
-    {"topology", cmd_topology, "the network as the controller sees it; check or generate a topology file"},
+    {"topology", cmd_topology,
+     "the network as the controller sees it; check or generate a topology file"},
     {"flows", cmd_flows, "a switch's flow table"},
     {"vm", cmd_vm, "boot, list, migrate, clone, stop VMs; run commands in them"},
     {"metrics", cmd_metrics, "servers' and VMs' CPU, memory, network and disk use"},

@@ -17,14 +17,16 @@
 #include "cli/shell_words.h"
 #include "util/xalloc.h"
 
-static const char *const top_words[] = {"lab", "topology", "flows", "vm", "metrics", "events", "experiment",
-                                        "ofp-print", "help", "exit", "quit", NULL};
+static const char *const top_words[] = {"lab",     "topology", "flows",      "vm",
+                                        "metrics", "events",   "experiment", "ofp-print",
+                                        "help",    "exit",     "quit",       NULL};
 static const char *const vm_words[] = {"boot", "list", "migrate", "clone", "stop", "exec", NULL};
 static const char *const lab_words[] = {"up", "down", "status", "exec", "pingall", NULL};
 static const char *const experiment_words[] = {"list", "paper", "scale", "controller", NULL};
-static const char *const options[] = {"--on", "--to", "--as", "--memory", "--cpus", "--json", "--quiet",
-                                      "--force", "--timeout", "--lab", "--since", "--count", "--balance", "--runs",
-                                      "--seconds", "--out", "--seed", "--quick", "--help", NULL};
+static const char *const options[] = {"--on",    "--to",    "--as",      "--memory",  "--cpus",
+                                      "--json",  "--quiet", "--force",   "--timeout", "--lab",
+                                      "--since", "--count", "--balance", "--runs",    "--seconds",
+                                      "--out",   "--seed",  "--quick",   "--help",    NULL};
 
 /* Candidates for the word being completed, rebuilt at each completion. */
 static char **cands;
@@ -62,10 +64,12 @@ static void names_from_api(void)
             const char *k;
             size_t j;
             if (json_is_array(l))
-                json_array_foreach(l, j, v) if (json_string_value(json_object_get(v, q[i].key)))
-                    cand(json_string_value(json_object_get(v, q[i].key)));
+                json_array_foreach(l, j, v)
+                    if (json_string_value(json_object_get(v, q[i].key)))
+                        cand(json_string_value(json_object_get(v, q[i].key)));
             if (json_is_object(l))
-                json_object_foreach(l, k, v) cand(k);
+                json_object_foreach(l, k, v)
+                    cand(k);
             json_decref(o);
         }
         api_target_free(&t);
@@ -175,15 +179,22 @@ static int run_line(const char *line)
 
 int cmd_shell(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"lab", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': setenv("MINIDC_LAB", optarg, 1); break;
-        case 'h': shell_usage(stdout); return 0;
-        default: shell_usage(stderr); return 2;
+        case 'l':
+            setenv("MINIDC_LAB", optarg, 1);
+            break;
+        case 'h':
+            shell_usage(stdout);
+            return 0;
+        default:
+            shell_usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {

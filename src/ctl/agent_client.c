@@ -45,8 +45,12 @@ static int call(struct http_agents *h, const char *server, enum agent_proto_req 
     topo_ip_str(n->mgmt, addr);
     char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
-    struct http_req req = {.addr = addr, .port = h->port, .method = agent_proto_method(r),
-                           .path = path, .token = h->token, .body = b};
+    struct http_req req = {.addr = addr,
+                           .port = h->port,
+                           .method = agent_proto_method(r),
+                           .path = path,
+                           .token = h->token,
+                           .body = b};
     struct strbuf reply;
     strbuf_init(&reply);
     int st = http_request(&req, &reply, timeout_ms);

@@ -94,8 +94,7 @@ static void get_switches(struct api *c, struct evhttp_request *req)
     json_t *arr = net_switches_json(c->d.net);
     size_t i;
     json_t *s;
-    json_array_foreach(arr, i, s)
-    {
+    json_array_foreach(arr, i, s) {
         uint64_t dpid = strtoull(json_string_value(json_object_get(s, "dpid")), NULL, 16);
         json_object_set_new(s, "connection", ofconns_switch_json(c->d.switches, dpid));
     }
@@ -121,8 +120,8 @@ static void get_flows(struct api *c, struct evhttp_request *req, const char *nam
         return;
     }
     xgrow(&c->waits, &c->waits_cap, c->n_waits + 1, sizeof *c->waits);
-    c->waits[c->n_waits++] =
-        (struct api_wait){.req = req, .dpid = dpid, .xid = xid, .flows = json_array(), .since = proc_now()};
+    c->waits[c->n_waits++] = (struct api_wait){
+        .req = req, .dpid = dpid, .xid = xid, .flows = json_array(), .since = proc_now()};
 }
 
 static void finish_wait(struct api *c, size_t i, int code, const char *error)
@@ -133,7 +132,8 @@ static void finish_wait(struct api *c, size_t i, int code, const char *error)
         json_decref(w->flows);
     } else {
         reply_json(w->req, 200,
-                   json_pack("{s:s, s:o}", "switch", net_switch_name(c->d.net, w->dpid), "flows", w->flows));
+                   json_pack("{s:s, s:o}", "switch", net_switch_name(c->d.net, w->dpid), "flows",
+                             w->flows));
     }
     c->waits[i] = c->waits[--c->n_waits];
 }
@@ -148,7 +148,8 @@ bool api_multipart_reply(struct api *c, uint64_t dpid, const struct ofp_msg *m)
         json_t *flows = json_object_get(o, "flows");
         size_t k;
         json_t *f;
-        json_array_foreach(flows, k, f) json_array_append(w->flows, f);
+        json_array_foreach(flows, k, f)
+            json_array_append(w->flows, f);
         json_decref(o);
         if (!(m->mp.flags & OFPMPF_MORE))
             finish_wait(c, i, 200, NULL);
@@ -181,7 +182,8 @@ static void reply_text(struct evhttp_request *req, char *text)
     struct evbuffer *b = evbuffer_new();
     evbuffer_add(b, text, strlen(text));
     free(text);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; version=0.0.4");
     evhttp_send_reply(req, 200, "OK", b);
     evbuffer_free(b);
 }
@@ -195,7 +197,8 @@ static const char *body_of(struct evhttp_request *req, size_t *len)
 }
 
 /* POST /api/v1/vms/NAME/ACTION: the body checked, then vmctl. */
-static int vm_action(struct api *c, struct evhttp_request *req, const char *name, const char *action, json_t **out)
+static int vm_action(struct api *c, struct evhttp_request *req, const char *name,
+                     const char *action, json_t **out)
 {
     size_t len;
     const char *body = body_of(req, &len);
@@ -216,7 +219,8 @@ static int vm_action(struct api *c, struct evhttp_request *req, const char *name
             api_exec_free(&x);
         }
     } else {
-        *out = json_pack("{s:s}", "error", "no such operation on a VM (migrate, clone, exec, DELETE)");
+        *out =
+            json_pack("{s:s}", "error", "no such operation on a VM (migrate, clone, exec, DELETE)");
         return 404;
     }
     if (errors)
@@ -229,15 +233,17 @@ static int vm_get(struct api *c, const char *name, json_t **out)
 {
     json_t *all = vmctl_vms_json(c->d.vms), *v, *found = NULL;
     size_t i;
-    json_array_foreach(all, i, v) if (!strcmp(json_string_value(json_object_get(v, "name")), name)) found =
-        json_incref(v);
+    json_array_foreach(all, i, v)
+        if (!strcmp(json_string_value(json_object_get(v, "name")), name))
+            found = json_incref(v);
     json_decref(all);
     *out = found ? found : json_pack("{s:s}", "error", "no such VM");
     return found ? 200 : 404;
 }
 
 /* /api/v1/vms... and /api/v1/operations/ID: answered from vmctl. */
-static void vm_request(struct api *c, struct evhttp_request *req, const char *path, const char *query)
+static void vm_request(struct api *c, struct evhttp_request *req, const char *path,
+                       const char *query)
 {
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
     json_t *out = NULL, *errors = NULL;
@@ -267,13 +273,16 @@ static void vm_request(struct api *c, struct evhttp_request *req, const char *pa
         st = 404, out = json_pack("{s:s}", "error", "no such VM or resource");
     } else if (m == EVHTTP_REQ_DELETE && !*action) {
         bool graceful;
-        st = api_parse_stop_query(query, &graceful, &errors) ? 400 : vmctl_stop(c->d.vms, name, graceful, &out);
+        st = api_parse_stop_query(query, &graceful, &errors)
+                 ? 400
+                 : vmctl_stop(c->d.vms, name, graceful, &out);
     } else if (m == EVHTTP_REQ_POST && *action) {
         st = vm_action(c, req, name, action, &out);
     } else if (m == EVHTTP_REQ_GET && !*action) {
         st = vm_get(c, name, &out);
     } else {
-        st = 405, out = json_pack("{s:s}", "error", "GET or DELETE a VM; POST its migrate, clone or exec");
+        st = 405,
+        out = json_pack("{s:s}", "error", "GET or DELETE a VM; POST its migrate, clone or exec");
     }
     if (errors)
         out = api_errors_json(errors);
@@ -332,14 +341,18 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     } else if (!strcmp(path, "/api/v1/status")) {
         const struct net_stats *s = net_get_stats(c->d.net);
         reply_json(req, 200,
-                   json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "topology", c->d.t->name, "uptime",
-                             proc_now() - c->started, "packet_ins", (json_int_t)s->packet_ins, "flow_mods",
-                             (json_int_t)s->flow_mods, "packet_outs", (json_int_t)s->packet_outs, "hosts_learned",
-                             (json_int_t)s->hosts_learned, "host_moves", (json_int_t)s->host_moves, "swept",
-                             (json_int_t)s->swept, "api_connections", api_conns_json(c->conns),
-                             "openflow_connections", ofconns_stats_json(c->d.switches)));
+                   json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "topology",
+                             c->d.t->name, "uptime", proc_now() - c->started, "packet_ins",
+                             (json_int_t)s->packet_ins, "flow_mods", (json_int_t)s->flow_mods,
+                             "packet_outs", (json_int_t)s->packet_outs, "hosts_learned",
+                             (json_int_t)s->hosts_learned, "host_moves", (json_int_t)s->host_moves,
+                             "swept", (json_int_t)s->swept, "api_connections",
+                             api_conns_json(c->conns), "openflow_connections",
+                             ofconns_stats_json(c->d.switches)));
     } else {
-        reply_error(req, 404, "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, servers, vms, metrics)");
+        reply_error(req, 404,
+                    "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, "
+                    "servers, vms, metrics)");
     }
 }
 
@@ -360,11 +373,14 @@ static bool authorized(struct api *c, struct evhttp_request *req, const char *pa
     char *host = NULL;
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
-    LOG_WRN_RL("%s:%u: %s token for %s: 401", host ? host : "?", port, auth ? "a wrong" : "no", path);
+    LOG_WRN_RL("%s:%u: %s token for %s: 401", host ? host : "?", port, auth ? "a wrong" : "no",
+               path);
     evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-                      auth ? "Bearer realm=\"minidcd\", error=\"invalid_token\"" : "Bearer realm=\"minidcd\"");
+                      auth ? "Bearer realm=\"minidcd\", error=\"invalid_token\""
+                           : "Bearer realm=\"minidcd\"");
     reply_error(req, 401,
-                auth ? "wrong API token" : "this API needs \"Authorization: Bearer TOKEN\" (the lab's api.token)");
+                auth ? "wrong API token"
+                     : "this API needs \"Authorization: Bearer TOKEN\" (the lab's api.token)");
     return false;
 }
 
@@ -383,7 +399,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         evhttp_uri_free(u);
 }
 
-struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t port, size_t max_conns)
+struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t port,
+                       size_t max_conns)
 {
     struct api *c = xcalloc(1, sizeof *c);
     c->d = *deps;
@@ -406,7 +423,8 @@ struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t p
     evhttp_set_gencb(c->http, on_request, c);
     evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     evhttp_set_max_body_size(c->http, 1 << 16);
-    evhttp_set_timeout(c->http, 10); /* idle reading or writing; api_conns bounds a request's whole time */
+    evhttp_set_timeout(c->http,
+                       10); /* idle reading or writing; api_conns bounds a request's whole time */
     return c;
 }
 

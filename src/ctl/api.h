@@ -33,7 +33,8 @@ struct api;
 
 /* Serves on 'addr':'port', at most 'max_conns' connections at once; NULL
  * with errno set when it cannot listen. */
-struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t port, size_t max_conns);
+struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t port,
+                       size_t max_conns);
 /* Answers the requests still waiting for a switch (503), then stops. */
 void api_destroy(struct api *api);
 

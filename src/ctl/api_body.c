@@ -81,22 +81,25 @@ static void expected(json_t *errors, const struct field *f)
 {
     switch (f->kind) {
     case F_VM_NAME:
-        add_error(errors, "%s: expected a VM name (a string: a letter, then up to %d letters, digits, '_' or '-')",
+        add_error(errors,
+                  "%s: expected a VM name (a string: a letter, then up to %d letters, digits, '_' "
+                  "or '-')",
                   f->name, API_NAME_MAX - 1);
         break;
     case F_SERVER:
         add_error(errors, "%s: expected a server name (string)", f->name);
         break;
     case F_UINT:
-        add_error(errors, "%s: expected a whole number from %lu to %lu%s%s", f->name, f->min, f->max,
-                  f->unit ? " " : "", f->unit ? f->unit : "");
+        add_error(errors, "%s: expected a whole number from %lu to %lu%s%s", f->name, f->min,
+                  f->max, f->unit ? " " : "", f->unit ? f->unit : "");
         break;
     case F_BOOL:
         add_error(errors, "%s: expected true or false", f->name);
         break;
     case F_ARGV:
         add_error(errors,
-                  "%s: expected the command and its arguments (an array of 1 to %d strings, the first not empty)",
+                  "%s: expected the command and its arguments (an array of 1 to %d strings, the "
+                  "first not empty)",
                   f->name, API_ARGV_MAX);
         break;
     case F_TEXT:
@@ -134,9 +137,12 @@ static bool take(const struct field *f, json_t *v)
     case F_ARGV: {
         size_t n = json_array_size(v), i;
         json_t *a;
-        if (!json_is_array(v) || n < 1 || n > API_ARGV_MAX || !json_string_length(json_array_get(v, 0)))
+        if (!json_is_array(v) || n < 1 || n > API_ARGV_MAX ||
+            !json_string_length(json_array_get(v, 0)))
             return false;
-        json_array_foreach(v, i, a) if (!json_is_string(a)) return false;
+        json_array_foreach(v, i, a)
+            if (!json_is_string(a))
+                return false;
         *(json_t **)f->dst = json_incref(v);
         return true;
     }
@@ -152,8 +158,8 @@ static bool take(const struct field *f, json_t *v)
 /* Parses 'body' as an object of 'fields' (n of them); 0, or -1 with
  * '*errors'.  'what' names the request in the message about an unknown
  * field. */
-static int parse_object(const char *body, size_t len, const struct field *fields, size_t n, const char *what,
-                        json_t **errors)
+static int parse_object(const char *body, size_t len, const struct field *fields, size_t n,
+                        const char *what, json_t **errors)
 {
     json_t *errs = json_array();
     json_t *o;
@@ -165,24 +171,27 @@ static int parse_object(const char *body, size_t len, const struct field *fields
     if (!json_is_object(o)) {
         if (o)
             add_error(errs, "body: expected a JSON object, not %s",
-                      json_is_array(o) ? "an array" : json_is_string(o) ? "a string" : "a number or literal");
+                      json_is_array(o)    ? "an array"
+                      : json_is_string(o) ? "a string"
+                                          : "a number or literal");
         else
-            add_error(errs, "body: expected a JSON object (%s at line %d, column %d)", je.text, je.line, je.column);
+            add_error(errs, "body: expected a JSON object (%s at line %d, column %d)", je.text,
+                      je.line, je.column);
     } else {
         const char *k;
         json_t *v;
-        json_object_foreach(o, k, v)
-        {
+        json_object_foreach(o, k, v) {
             size_t i = 0;
             while (i < n && strcmp(fields[i].name, k))
                 i++;
             if (i == n) {
                 char known[256] = "";
                 for (size_t j = 0; j < n; j++)
-                    snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
-                             fields[j].name);
+                    snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                             j ? ", " : "", fields[j].name);
                 char shown[SHOWN_MAX];
-                add_error(errs, "%s: no such field (%s takes %s)", show_name(k, strlen(k), shown), what, known);
+                add_error(errs, "%s: no such field (%s takes %s)", show_name(k, strlen(k), shown),
+                          what, known);
             } else if (!take(&fields[i], v)) {
                 expected(errs, &fields[i]);
             }
@@ -259,7 +268,8 @@ void api_exec_free(struct api_exec *x)
     x->input = NULL;
 }
 
-bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action, size_t action_size)
+bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action,
+                       size_t action_size)
 {
     static const char prefix[] = "/api/v1/vms/";
     if (strncmp(path, prefix, sizeof prefix - 1))
@@ -274,7 +284,8 @@ bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *act
     return n <= API_NAME_MAX && n < name_size;
 }
 
-int api_parse_id(const char *s, const char *field, unsigned long min, unsigned long *id, json_t **errors)
+int api_parse_id(const char *s, const char *field, unsigned long min, unsigned long *id,
+                 json_t **errors)
 {
     size_t n = strlen(s);
     unsigned long long v = 0;
@@ -283,7 +294,8 @@ int api_parse_id(const char *s, const char *field, unsigned long min, unsigned l
         v = v * 10 + (unsigned)(s[i] - '0');
     if (!ok || v < min || v > API_OP_ID_MAX) {
         *errors = json_array();
-        add_error(*errors, "%s: expected a whole number from %lu to %lu", field, min, API_OP_ID_MAX);
+        add_error(*errors, "%s: expected a whole number from %lu to %lu", field, min,
+                  API_OP_ID_MAX);
         return -1;
     }
     *id = (unsigned long)v;
@@ -292,8 +304,9 @@ int api_parse_id(const char *s, const char *field, unsigned long min, unsigned l
 
 /* Calls 'each' on every "key=value" of 'query' (may be NULL); stops at the
  * first that returns non-zero and returns that. */
-static int each_param(const char *query, int (*each)(const char *key, size_t klen, const char *val, size_t vlen,
-                                                     void *ctx, json_t *errors),
+static int each_param(const char *query,
+                      int (*each)(const char *key, size_t klen, const char *val, size_t vlen,
+                                  void *ctx, json_t *errors),
                       void *ctx, json_t *errors)
 {
     for (const char *p = query; p && *p;) {
@@ -319,7 +332,8 @@ static void unknown_param(json_t *errors, const char *k, size_t klen, const char
     add_error(errors, "%s: no such parameter (%s)", show_name(k, klen, shown), takes);
 }
 
-static int stop_param(const char *k, size_t klen, const char *v, size_t vlen, void *ctx, json_t *errors)
+static int stop_param(const char *k, size_t klen, const char *v, size_t vlen, void *ctx,
+                      json_t *errors)
 {
     bool *graceful = ctx;
     if (!is(k, klen, "graceful")) {
@@ -354,7 +368,8 @@ struct since_ctx {
     uint64_t *since;
 };
 
-static int events_param(const char *k, size_t klen, const char *v, size_t vlen, void *ctx, json_t *errors)
+static int events_param(const char *k, size_t klen, const char *v, size_t vlen, void *ctx,
+                        json_t *errors)
 {
     struct since_ctx *sc = ctx;
     if (!is(k, klen, "since")) {
@@ -395,7 +410,8 @@ json_t *api_errors_json(json_t *errors)
     strbuf_init(&all);
     size_t i;
     json_t *e;
-    json_array_foreach(errors, i, e) strbuf_printf(&all, "%s%s", i ? "; " : "", json_string_value(e));
+    json_array_foreach(errors, i, e)
+        strbuf_printf(&all, "%s%s", i ? "; " : "", json_string_value(e));
     json_t *o = json_pack("{s:s, s:o}", "error", all.s, "errors", errors);
     strbuf_free(&all);
     return o;

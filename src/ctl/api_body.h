@@ -20,8 +20,8 @@
 #include "agentproto/agent_proto.h"
 
 #define API_NAME_MAX AGENT_PROTO_NAME_MAX /* a VM's name: agent_proto_name_ok() */
-#define API_SERVER_MAX 63     /* a server's name, as in the topology */
-#define API_MEMORY_MIN 32     /* MiB */
+#define API_SERVER_MAX 63                 /* a server's name, as in the topology */
+#define API_MEMORY_MIN 32                 /* MiB */
 #define API_MEMORY_MAX 1048576
 #define API_MEMORY_DEFAULT 128
 #define API_CPUS_MAX 64
@@ -69,11 +69,13 @@ bool api_valid_vm_name(const char *s);
  * else no VM can have it: 'name' gets it cut and false is returned) and
  * ACTION ("" when absent) into buffers of 'name_size' and 'action_size'.
  * False when 'path' is not of that form. */
-bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action, size_t action_size);
+bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action,
+                       size_t action_size);
 
 /* An id (operation, event): decimal digits only, 'min' to API_OP_ID_MAX.
  * 0, or -1 with '*errors' (naming 'field'). */
-int api_parse_id(const char *s, const char *field, unsigned long min, unsigned long *id, json_t **errors);
+int api_parse_id(const char *s, const char *field, unsigned long min, unsigned long *id,
+                 json_t **errors);
 /* The query of DELETE /api/v1/vms/NAME: "graceful=1|0|true|false" or
  * nothing.  Other parameters are errors. */
 int api_parse_stop_query(const char *query, bool *graceful, json_t **errors);

@@ -31,8 +31,8 @@ struct api_conns {
     struct event *sweep, *look;
     struct aconn *conns;
     size_t n, cap, max;
-    size_t accepted;  /* since the last look */
-    unsigned batch;   /* accepted since the last yield */
+    size_t accepted; /* since the last look */
+    unsigned batch;  /* accepted since the last yield */
     double request_s;
     unsigned long evicted, timed_out;
 };
@@ -157,7 +157,8 @@ static void evict_to(struct api_conns *ac, size_t keep, const char *why)
         open--, evicted++;
     }
     if (evicted)
-        LOG_WRN_RL("%s: %zu connections without a whole request closed, oldest first", why, evicted);
+        LOG_WRN_RL("%s: %zu connections without a whole request closed, oldest first", why,
+                   evicted);
     ac->evicted += evicted;
 }
 
@@ -252,8 +253,8 @@ void api_conns_request(struct api_conns *ac, struct evhttp_request *req)
     evhttp_request_set_on_complete_cb(req, on_complete, ac);
 }
 
-struct api_conns *api_conns_create(struct event_base *base, struct evhttp *http, struct evconnlistener *lev,
-                                   size_t max, double request_s)
+struct api_conns *api_conns_create(struct event_base *base, struct evhttp *http,
+                                   struct evconnlistener *lev, size_t max, double request_s)
 {
     struct api_conns *ac = xcalloc(1, sizeof *ac);
     ac->base = base;

@@ -28,15 +28,15 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define API_CONNS_MAX 256     /* default bound, lowered to fit the descriptor limit */
+#define API_CONNS_MAX 256 /* default bound, lowered to fit the descriptor limit */
 #define API_CONNS_BATCH 16
-#define API_REQUEST_S 5.0     /* a whole request within this */
+#define API_REQUEST_S 5.0 /* a whole request within this */
 
 struct api_conns;
 
 /* Bounds 'http' (whose listener is 'lev').  Call before it accepts. */
-struct api_conns *api_conns_create(struct event_base *base, struct evhttp *http, struct evconnlistener *lev,
-                                   size_t max, double request_s);
+struct api_conns *api_conns_create(struct event_base *base, struct evhttp *http,
+                                   struct evconnlistener *lev, size_t max, double request_s);
 void api_conns_destroy(struct api_conns *ac);
 /* A whole request arrived on 'req''s connection: it is busy until the reply
  * is sent. */

@@ -57,7 +57,8 @@ void dispatch_destroy(struct dispatch *d)
     free(d);
 }
 
-static void *switch_up(void *ctx, uint64_t dpid, uint8_t version, const struct ofp_port *ports, size_t n_ports)
+static void *switch_up(void *ctx, uint64_t dpid, uint8_t version, const struct ofp_port *ports,
+                       size_t n_ports)
 {
     struct dispatch *d = ctx;
     struct sw *s = xcalloc(1, sizeof *s);
@@ -126,6 +127,9 @@ static const char *switch_name(void *ctx, uint64_t dpid)
 
 struct ofconn_io dispatch_io(struct dispatch *d)
 {
-    return (struct ofconn_io){
-        .ctx = d, .switch_up = switch_up, .switch_down = switch_down, .message = message, .name = switch_name};
+    return (struct ofconn_io){.ctx = d,
+                              .switch_up = switch_up,
+                              .switch_down = switch_down,
+                              .message = message,
+                              .name = switch_name};
 }

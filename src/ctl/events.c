@@ -30,8 +30,8 @@ struct events {
     pthread_mutex_t lock;
     uint64_t next_id;
     struct ev_rec ring[EVENTS_KEPT];
-    size_t head, count;   /* oldest at head */
-    uint64_t delivered;   /* highest id sent to subscribers */
+    size_t head, count;        /* oldest at head */
+    uint64_t delivered;        /* highest id sent to subscribers */
     struct loop_call *deliver; /* publishers wake the loop, which sends */
     struct event *keepalive;
     struct sub **subs;

@@ -27,8 +27,8 @@ struct listen_guard {
     struct listen_guard *next;
 };
 
-struct evconnlistener *listen_tcp(struct event_base *base, const char *addr, uint16_t port, evconnlistener_cb cb,
-                                  void *arg)
+struct evconnlistener *listen_tcp(struct event_base *base, const char *addr, uint16_t port,
+                                  evconnlistener_cb cb, void *arg)
 {
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof sin);
@@ -38,8 +38,9 @@ struct evconnlistener *listen_tcp(struct event_base *base, const char *addr, uin
         errno = EINVAL;
         return NULL;
     }
-    return evconnlistener_new_bind(base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-                                   LISTEN_BACKLOG, (struct sockaddr *)&sin, sizeof sin);
+    return evconnlistener_new_bind(
+        base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+        LISTEN_BACKLOG, (struct sockaddr *)&sin, sizeof sin);
 }
 
 /* libevent hands an error callback the listener's own argument (evhttp's,
@@ -99,23 +100,27 @@ static void on_error(struct evconnlistener *lev, void *arg)
     struct timeval now;
     event_base_gettimeofday_cached(evconnlistener_get_base(lev), &now);
     /* Errors in a row double the pause; after a quiet while it starts over. */
-    double since = (double)(now.tv_sec - g->last_error.tv_sec) + (now.tv_usec - g->last_error.tv_usec) / 1e6;
-    g->delay_ms = since > 5.0 || !g->delay_ms ? BACKOFF_MIN_MS
+    double since =
+        (double)(now.tv_sec - g->last_error.tv_sec) + (now.tv_usec - g->last_error.tv_usec) / 1e6;
+    g->delay_ms = since > 5.0 || !g->delay_ms        ? BACKOFF_MIN_MS
                   : g->delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
                                                      : g->delay_ms * 2;
     g->last_error = now;
-    size_t shed = (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) && g->shed ? g->shed(g->ctx) : 0;
+    size_t shed = (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) && g->shed
+                      ? g->shed(g->ctx)
+                      : 0;
     int ms = shed ? BACKOFF_SHED_MS : g->delay_ms;
     if (shed)
         g->delay_ms = 0; /* progress: the next error without any starts at the minimum */
-    LOG_WRN_RL("%s: accept: %s; %zu connections closed, not accepting for %d ms", g->what, strerror(err), shed, ms);
+    LOG_WRN_RL("%s: accept: %s; %zu connections closed, not accepting for %d ms", g->what,
+               strerror(err), shed, ms);
     listen_guard_pause(g, LISTEN_BACKOFF);
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     event_add(g->backoff, &tv);
 }
 
-struct listen_guard *listen_guard_create(struct event_base *base, struct evconnlistener *lev, const char *what,
-                                         size_t (*shed)(void *ctx), void *ctx)
+struct listen_guard *listen_guard_create(struct event_base *base, struct evconnlistener *lev,
+                                         const char *what, size_t (*shed)(void *ctx), void *ctx)
 {
     struct listen_guard *g = xcalloc(1, sizeof *g);
     g->lev = lev;
@@ -146,5 +151,6 @@ void listen_guard_destroy(struct listen_guard *g)
 
 json_t *listen_guard_json(const struct listen_guard *g)
 {
-    return json_pack("{s:I, s:b}", "accept_errors", (json_int_t)g->errors, "paused", g->paused != 0);
+    return json_pack("{s:I, s:b}", "accept_errors", (json_int_t)g->errors, "paused",
+                     g->paused != 0);
 }

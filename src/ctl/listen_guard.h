@@ -27,8 +27,8 @@ enum listen_pause {
 
 /* A TCP listener on IPv4 'addr':'port' calling 'cb' with 'arg' (NULL for
  * evhttp's, which sets its own), or NULL with errno set. */
-struct evconnlistener *listen_tcp(struct event_base *base, const char *addr, uint16_t port, evconnlistener_cb cb,
-                                  void *arg);
+struct evconnlistener *listen_tcp(struct event_base *base, const char *addr, uint16_t port,
+                                  evconnlistener_cb cb, void *arg);
 
 struct listen_guard;
 
@@ -36,8 +36,8 @@ struct listen_guard;
  * logs ("API", "OpenFlow"); 'shed' (may be NULL) is called with 'ctx' when
  * accept() ran out of descriptors, to close some connections, and returns
  * how many it closed. */
-struct listen_guard *listen_guard_create(struct event_base *base, struct evconnlistener *lev, const char *what,
-                                         size_t (*shed)(void *ctx), void *ctx);
+struct listen_guard *listen_guard_create(struct event_base *base, struct evconnlistener *lev,
+                                         const char *what, size_t (*shed)(void *ctx), void *ctx);
 void listen_guard_destroy(struct listen_guard *g);
 void listen_guard_pause(struct listen_guard *g, enum listen_pause why);
 void listen_guard_resume(struct listen_guard *g, enum listen_pause why);

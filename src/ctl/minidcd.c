@@ -87,7 +87,8 @@ static void do_call(struct loop_call_item *it, void *arg)
     uint64_t at = 0;
     long sv = q->place ? topo_find(c->t, q->place) : -1;
     if (sv >= 0)
-        net_host_place(c->net, q->old_ip, q->mac, c->t->nodes[c->t->nodes[sv].sw].dpid, c->t->nodes[sv].sw_port);
+        net_host_place(c->net, q->old_ip, q->mac, c->t->nodes[c->t->nodes[sv].sw].dpid,
+                       c->t->nodes[sv].sw_port);
     else if (q->balance)
         at = net_lb_set(c->net, q->old_ip, q->ips, (const uint8_t(*)[6])q->macs, q->n_be, 0);
     else if (!q->place)
@@ -109,7 +110,8 @@ static const char *rewrite_cb(void *ctx, uint32_t old_ip, uint32_t new_ip, const
     return run_call(ctx, &call);
 }
 
-static const char *balance_cb(void *ctx, uint32_t vip, const uint32_t *ips, const uint8_t (*macs)[6], size_t count)
+static const char *balance_cb(void *ctx, uint32_t vip, const uint32_t *ips,
+                              const uint8_t (*macs)[6], size_t count)
 {
     struct rewrite_call call = {.old_ip = vip, .balance = true, .n_be = count < 16 ? count : 16};
     memcpy(call.ips, ips, call.n_be * sizeof *ips);
@@ -146,7 +148,8 @@ static bool read_token(const char *path, const char *what, char *buf)
 {
     int rc = token_read_file(path, buf, TOKEN_MAX);
     if (rc < 0)
-        LOG_ERR_("cannot read the %s token from %s: %s", what, path, rc == -EINVAL ? "no token in it" : strerror(-rc));
+        LOG_ERR_("cannot read the %s token from %s: %s", what, path,
+                 rc == -EINVAL ? "no token in it" : strerror(-rc));
     return rc == 0;
 }
 
@@ -191,7 +194,8 @@ static int load(struct minidcd *c)
     c->of_port = c->t->ctl_of_port, c->api_port = c->t->api_port;
     snprintf(c->of_addr, sizeof c->of_addr, "%s", topo_ip_str(c->t->ctl_addr, buf));
     snprintf(c->api_addr, sizeof c->api_addr, "%s", topo_ip_str(c->t->api_addr, buf));
-    if ((c->o.openflow && !endpoint_split(c->o.openflow, c->of_addr, sizeof c->of_addr, &c->of_port)) ||
+    if ((c->o.openflow &&
+         !endpoint_split(c->o.openflow, c->of_addr, sizeof c->of_addr, &c->of_port)) ||
         (c->o.api && !endpoint_split(c->o.api, c->api_addr, sizeof c->api_addr, &c->api_port))) {
         fprintf(stderr, "minidcd: an endpoint is ADDRESS:PORT\n");
         return 2;
@@ -217,17 +221,27 @@ static int build(struct minidcd *c)
     struct ofconn_io oio = dispatch_io(c->dispatch);
     c->switches = ofconns_create(c->base, &oio, c->of_max);
     c->calls = loop_call_create(c->base, c);
-    struct vmctl_hooks hooks = {
-        .ctx = c, .publish = publish_cb, .rewrite = rewrite_cb, .balance = balance_cb, .place = place_cb};
-    c->vms = vmctl_create(c->t, agent_token[0] ? agent_token : NULL, c->o.agent_port, c->o.state_file, &hooks);
+    struct vmctl_hooks hooks = {.ctx = c,
+                                .publish = publish_cb,
+                                .rewrite = rewrite_cb,
+                                .balance = balance_cb,
+                                .place = place_cb};
+    c->vms = vmctl_create(c->t, agent_token[0] ? agent_token : NULL, c->o.agent_port,
+                          c->o.state_file, &hooks);
     if (c->o.tls_key && ofconns_tls(c->switches, c->o.tls_key, c->o.tls_cert, c->o.tls_ca))
         return 1;
     if (ofconns_listen(c->switches, c->of_addr, c->of_port)) {
-        LOG_ERR_("cannot listen for switches on %s:%u: %s", c->of_addr, c->of_port, strerror(errno));
+        LOG_ERR_("cannot listen for switches on %s:%u: %s", c->of_addr, c->of_port,
+                 strerror(errno));
         return 1;
     }
-    struct api_deps deps = {.base = c->base, .t = c->t, .net = c->net, .switches = c->switches,
-                            .vms = c->vms, .events = c->events, .token = api_token};
+    struct api_deps deps = {.base = c->base,
+                            .t = c->t,
+                            .net = c->net,
+                            .switches = c->switches,
+                            .vms = c->vms,
+                            .events = c->events,
+                            .token = api_token};
     c->api = api_create(&deps, c->api_addr, c->api_port, c->api_max);
     if (!c->api) {
         LOG_ERR_("cannot serve the API on %s:%u: %s", c->api_addr, c->api_port, strerror(errno));
@@ -257,9 +271,11 @@ static void run(struct minidcd *c)
     c->sigint = evsignal_new(c->base, SIGINT, on_signal, c);
     event_add(c->sigterm, NULL);
     event_add(c->sigint, NULL);
-    LOG_INF("topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1 (at most %zu and %zu "
-            "connections)", c->t->name, ofconns_use_tls(c->switches) ? "ssl:" : "tcp:", c->of_addr, c->of_port,
-            c->api_addr, c->api_port, c->of_max, c->api_max);
+    LOG_INF(
+        "topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1 (at most %zu and %zu "
+        "connections)",
+        c->t->name, ofconns_use_tls(c->switches) ? "ssl:" : "tcp:", c->of_addr, c->of_port,
+        c->api_addr, c->api_port, c->of_max, c->api_max);
     event_base_dispatch(c->base);
     if (c->o.pidfile)
         unlink(c->o.pidfile);

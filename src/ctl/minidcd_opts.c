@@ -9,31 +9,33 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
-               "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
-               "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
-               "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
-               "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n\n"
-               "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
-               "learning switch) that forwards within and routes between the topology's subnets,\n"
-               "and an HTTP/JSON API under /api/v1, whose requests must carry\n"
-               "\"Authorization: Bearer TOKEN\" with the token in --api-token-file (all but\n"
-               "/metrics).  Addresses default to the topology's\n"
-               "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
-               "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
-               "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
-               "It drives the servers' minidc-agents (on their management addresses, port\n"
-               "--agent-port, default 7070, with the token in --agent-token-file) to boot,\n"
-               "migrate, clone and stop VMs, and polls them for metrics.\n"
-               "--state-file keeps what the agents do not know (the address clients use for each\n"
-               "VM, the balanced address it serves); a restarted minidcd reads it and puts the\n"
-               "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
-               "has its address rewritten: on the root switch (the default, as in the paper) or\n"
-               "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
-               "The API serves at most --max-connections at once (default 256, or what the\n"
-               "descriptor limit leaves), the switches' listener as many; a request must\n"
-               "arrive whole within 5 s.\n"
-               "SIGTERM or SIGINT stops it.\n");
+    fprintf(
+        f,
+        "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
+        "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
+        "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
+        "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
+        "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n\n"
+        "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
+        "learning switch) that forwards within and routes between the topology's subnets,\n"
+        "and an HTTP/JSON API under /api/v1, whose requests must carry\n"
+        "\"Authorization: Bearer TOKEN\" with the token in --api-token-file (all but\n"
+        "/metrics).  Addresses default to the topology's\n"
+        "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
+        "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
+        "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
+        "It drives the servers' minidc-agents (on their management addresses, port\n"
+        "--agent-port, default 7070, with the token in --agent-token-file) to boot,\n"
+        "migrate, clone and stop VMs, and polls them for metrics.\n"
+        "--state-file keeps what the agents do not know (the address clients use for each\n"
+        "VM, the balanced address it serves); a restarted minidcd reads it and puts the\n"
+        "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
+        "has its address rewritten: on the root switch (the default, as in the paper) or\n"
+        "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
+        "The API serves at most --max-connections at once (default 256, or what the\n"
+        "descriptor limit leaves), the switches' listener as many; a request must\n"
+        "arrive whole within 5 s.\n"
+        "SIGTERM or SIGINT stops it.\n");
 }
 
 /* Whether 's' is a whole number from 'min' to 'max', into '*out'. */
@@ -51,18 +53,42 @@ static int take(int ch, const char *arg, struct minidcd_opts *o, FILE *err)
     long n;
     enum topo_rewrite_at ra;
     switch (ch) {
-    case 't': o->topology = arg; break;
-    case 'o': o->openflow = arg; break;
-    case 'a': o->api = arg; break;
-    case 'p': o->pidfile = arg; break;
-    case 'l': o->log_file = arg; break;
-    case 'v': o->verbose = true; break;
-    case 'K': o->tls_key = arg; break;
-    case 'C': o->tls_cert = arg; break;
-    case 'R': o->tls_ca = arg; break;
-    case 'T': o->agent_token_file = arg; break;
-    case 'S': o->state_file = arg; break;
-    case 'k': o->api_token_file = arg; break;
+    case 't':
+        o->topology = arg;
+        break;
+    case 'o':
+        o->openflow = arg;
+        break;
+    case 'a':
+        o->api = arg;
+        break;
+    case 'p':
+        o->pidfile = arg;
+        break;
+    case 'l':
+        o->log_file = arg;
+        break;
+    case 'v':
+        o->verbose = true;
+        break;
+    case 'K':
+        o->tls_key = arg;
+        break;
+    case 'C':
+        o->tls_cert = arg;
+        break;
+    case 'R':
+        o->tls_ca = arg;
+        break;
+    case 'T':
+        o->agent_token_file = arg;
+        break;
+    case 'S':
+        o->state_file = arg;
+        break;
+    case 'k':
+        o->api_token_file = arg;
+        break;
     case 'A':
         if (strcmp(arg, "l2") && strcmp(arg, "net")) {
             fprintf(err, "minidcd: --app is net (the default) or l2\n");
@@ -138,8 +164,10 @@ int minidcd_opts_parse(int argc, char **argv, struct minidcd_opts *o, FILE *out,
         return 2;
     }
     if (!o->api_token_file) {
-        fprintf(err, "minidcd: --api-token-file is needed: the API runs VMs and commands in them, so it has no\n"
-                     "open mode (make one with: head -c16 /dev/urandom | od -An -tx1 | tr -d ' \\n' >FILE)\n");
+        fprintf(err, "minidcd: --api-token-file is needed: the API runs VMs and commands in them, "
+                     "so it has no\n"
+                     "open mode (make one with: head -c16 /dev/urandom | od -An -tx1 | tr -d ' "
+                     "\\n' >FILE)\n");
         return 2;
     }
     if ((o->tls_key || o->tls_cert || o->tls_ca) && !(o->tls_key && o->tls_cert && o->tls_ca)) {

@@ -9,17 +9,17 @@
 #include <stdio.h>
 
 struct minidcd_opts {
-    const char *topology;   /* --topology FILE */
-    const char *openflow;   /* --openflow ADDR:PORT, or NULL: the topology's */
-    const char *api;        /* --api ADDR:PORT, or NULL: the topology's */
+    const char *topology; /* --topology FILE */
+    const char *openflow; /* --openflow ADDR:PORT, or NULL: the topology's */
+    const char *api;      /* --api ADDR:PORT, or NULL: the topology's */
     const char *pidfile, *log_file;
     bool verbose;
-    bool app_l2;            /* --app l2: the learning switch for every switch */
+    bool app_l2;                             /* --app l2: the learning switch for every switch */
     const char *tls_key, *tls_cert, *tls_ca; /* all three or none */
     const char *agent_token_file, *api_token_file, *state_file;
     const char *rewrite_at; /* root|nearest, checked, or NULL: the topology's */
     uint16_t agent_port;
-    size_t max_conns;       /* 0: fitted to the descriptor limit */
+    size_t max_conns; /* 0: fitted to the descriptor limit */
 };
 
 /* Reads 'argv' into 'o'.  Returns -1 to go on, or the exit status to end

@@ -33,11 +33,11 @@ struct ofconns {
     struct ofconn_io io;
     struct evconnlistener *listener;
     struct listen_guard *guard; /* the listener's pauses and accept errors */
-    SSL_CTX *tls;               /* switches connect over TLS (both sides show certificates) when set */
+    SSL_CTX *tls; /* switches connect over TLS (both sides show certificates) when set */
     struct ofconn **conns;
     size_t n_conns, conns_cap;
-    size_t max;               /* connections at once */
-    unsigned long evicted;    /* dropped to make room */
+    size_t max;            /* connections at once */
+    unsigned long evicted; /* dropped to make room */
 };
 
 struct ofconn {
@@ -54,8 +54,8 @@ struct ofconn {
     size_t n_ports;
     double last_rx, last_echo;
     double accepted;
-    bool dead;      /* to be freed at the next tick */
-    bool unsynced;  /* flow changes sent since the last barrier */
+    bool dead;     /* to be freed at the next tick */
+    bool unsynced; /* flow changes sent since the last barrier */
     uint32_t barrier_xid;
     bool synced;
     uint64_t rx_msgs, tx_msgs;
@@ -142,7 +142,8 @@ static void send_simple(struct ofconn *oc, uint8_t type, uint32_t xid)
     ofconn_send(oc, &m);
 }
 
-static void send_error(struct ofconn *oc, enum ofp_err e, const uint8_t *data, size_t len, uint32_t xid)
+static void send_error(struct ofconn *oc, enum ofp_err e, const uint8_t *data, size_t len,
+                       uint32_t xid)
 {
     struct ofp_msg m;
     memset(&m, 0, sizeof m);
@@ -303,7 +304,8 @@ static void on_read(struct bufferevent *bev, void *arg)
             char s[40];
             sample_hex(raw, len, s, sizeof s);
             LOG_WRN_RL("%s: malformed message (%s), first bytes %s", oc->peer, ofp_err_name(e), s);
-            send_error(oc, e, raw, len, (uint32_t)(raw[4] << 24 | raw[5] << 16 | raw[6] << 8 | raw[7]));
+            send_error(oc, e, raw, len,
+                       (uint32_t)(raw[4] << 24 | raw[5] << 16 | raw[6] << 8 | raw[7]));
             evbuffer_drain(in, len);
             /* An unknown type or statistic is answered and tolerated; a broken one is not. */
             if (e != OFPERR_BAD_REQUEST_BAD_TYPE && e != OFPERR_BAD_REQUEST_BAD_MULTIPART)
@@ -404,12 +406,14 @@ json_t *ofconns_stats_json(struct ofconns *c)
     return o;
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg)
 {
     struct ofconns *c = arg;
     (void)l, (void)salen;
     if (!make_room(c)) {
-        LOG_WRN_RL("%zu connections (%zu of them dropped, going), as many as minidcd takes: a new one is refused",
+        LOG_WRN_RL("%zu connections (%zu of them dropped, going), as many as minidcd takes: a new "
+                   "one is refused",
                    c->n_conns, c->n_conns - live_conns(c));
         evutil_closesocket(fd);
         return;
@@ -485,7 +489,8 @@ void ofconns_tick(struct ofconns *c, double now)
                 ofconn_kill(oc, "no handshake in time");
             else if (now - oc->last_rx > OFCONN_ECHO_TIMEOUT)
                 ofconn_kill(oc, "silent for too long (no echo reply)");
-            else if (now - oc->last_rx > OFCONN_ECHO_INTERVAL && now - oc->last_echo > OFCONN_ECHO_INTERVAL) {
+            else if (now - oc->last_rx > OFCONN_ECHO_INTERVAL &&
+                     now - oc->last_echo > OFCONN_ECHO_INTERVAL) {
                 oc->last_echo = now;
                 send_simple(oc, OFPT_ECHO_REQUEST, 0);
             }
@@ -515,7 +520,8 @@ json_t *ofconns_switch_json(struct ofconns *c, uint64_t dpid)
         return json_null();
     return json_pack("{s:s, s:s, s:b, s:b, s:I, s:I}", "peer", oc->peer, "openflow",
                      oc->version == OFP13_VERSION ? "1.3" : "1.0", "tls", c->tls != NULL, "synced",
-                     oc->synced, "rx_messages", (json_int_t)oc->rx_msgs, "tx_messages", (json_int_t)oc->tx_msgs);
+                     oc->synced, "rx_messages", (json_int_t)oc->rx_msgs, "tx_messages",
+                     (json_int_t)oc->tx_msgs);
 }
 
 int ofconns_tls(struct ofconns *c, const char *key, const char *cert, const char *ca)
@@ -527,7 +533,8 @@ int ofconns_tls(struct ofconns *c, const char *key, const char *cert, const char
     const char *what = NULL;
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
         what = cert;
-    else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+    else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+             SSL_CTX_check_private_key(ctx) != 1)
         what = key;
     else if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
         what = ca;

@@ -35,7 +35,8 @@ struct ofconn_io {
     void *ctx;
     /* A switch is through its handshake.  Returns what the io keeps for it
      * (given back with each of its messages; may be NULL). */
-    void *(*switch_up)(void *ctx, uint64_t dpid, uint8_t version, const struct ofp_port *ports, size_t n_ports);
+    void *(*switch_up)(void *ctx, uint64_t dpid, uint8_t version, const struct ofp_port *ports,
+                       size_t n_ports);
     /* It went: disconnected, dropped or replaced by a new connection. */
     void (*switch_down)(void *ctx, void *sw, uint64_t dpid);
     /* A message from a switch that is up, but for the handshake's, echoes,

@@ -12,8 +12,11 @@ enum recover_copy recover_copy_of(const json_t *a)
     static const struct {
         const char *state;
         enum recover_copy copy;
-    } states[] = {{"running", RECOVER_RUNNING}, {"broken", RECOVER_RUNNING}, {"paused", RECOVER_PAUSED},
-                  {"crashed", RECOVER_CRASHED}, {"booting", RECOVER_BUSY}};
+    } states[] = {{"running", RECOVER_RUNNING},
+                  {"broken", RECOVER_RUNNING},
+                  {"paused", RECOVER_PAUSED},
+                  {"crashed", RECOVER_CRASHED},
+                  {"booting", RECOVER_BUSY}};
     for (size_t i = 0; st && i < sizeof states / sizeof *states; i++)
         if (!strcmp(st, states[i].state))
             return states[i].copy;
@@ -25,8 +28,8 @@ enum recover_copy recover_copy_of(const json_t *a)
 
 const char *recover_copy_name(enum recover_copy c)
 {
-    static const char *const names[] = {"absent", "running", "paused", "incoming", "arrived",
-                                        "crashed", "busy", "unknown"};
+    static const char *const names[] = {"absent",  "running", "paused", "incoming",
+                                        "arrived", "crashed", "busy",   "unknown"};
     return (size_t)c < sizeof names / sizeof *names ? names[c] : "?";
 }
 
@@ -45,8 +48,8 @@ const char *recover_act_name(enum recover_act a)
 /* A copy that holds memory or files on its server (something to remove). */
 static bool present(enum recover_copy c)
 {
-    return c == RECOVER_RUNNING || c == RECOVER_PAUSED || c == RECOVER_INCOMING || c == RECOVER_ARRIVED ||
-           c == RECOVER_CRASHED;
+    return c == RECOVER_RUNNING || c == RECOVER_PAUSED || c == RECOVER_INCOMING ||
+           c == RECOVER_ARRIVED || c == RECOVER_CRASHED;
 }
 
 static struct recover_plan plan(enum recover_verdict v, int at, const char *why)
@@ -100,15 +103,17 @@ struct recover_plan recover_transfer_plan(const struct recover_transfer *t)
     if (s == RECOVER_UNKNOWN)
         return plan(RECOVER_WAIT, 0, "the source's agent does not answer");
     if (s == RECOVER_RUNNING || s == RECOVER_PAUSED) {
-        p = plan(RECOVER_UNDO, 0, s == RECOVER_PAUSED ? "the destination's copy never ran: the source runs again"
-                                                      : "the destination's copy never ran: the source runs on");
+        p = plan(RECOVER_UNDO, 0,
+                 s == RECOVER_PAUSED ? "the destination's copy never ran: the source runs again"
+                                     : "the destination's copy never ran: the source runs on");
         p.act[0] = s == RECOVER_PAUSED ? RECOVER_RESUME : RECOVER_LEAVE;
         p.act[1] = present(d) ? RECOVER_DELETE : RECOVER_LEAVE;
         return p;
     }
     /* The source's copy is lost (its QEMU died, or it is gone). */
     if (d == RECOVER_ARRIVED) {
-        p = plan(RECOVER_FINISH, 1, "the source's copy is lost and the destination's has all of the VM: it starts");
+        p = plan(RECOVER_FINISH, 1,
+                 "the source's copy is lost and the destination's has all of the VM: it starts");
         p.act[1] = RECOVER_START;
         p.act[0] = present(s) ? RECOVER_DELETE : RECOVER_LEAVE;
         return p;
@@ -140,23 +145,28 @@ struct recover_plan recover_found_plan(const enum recover_copy *copies, size_t n
     if (count[RECOVER_UNKNOWN])
         return plan(RECOVER_WAIT, 0, "an agent reports a state minidcd does not know");
     if (count[RECOVER_RUNNING] > 1)
-        return plan(RECOVER_CONFLICT, first(copies, n, RECOVER_RUNNING), "it runs in more than one place");
+        return plan(RECOVER_CONFLICT, first(copies, n, RECOVER_RUNNING),
+                    "it runs in more than one place");
     struct recover_plan p;
     int keep;
     if (count[RECOVER_RUNNING]) {
         keep = first(copies, n, RECOVER_RUNNING);
-        p = plan(n == 1 ? RECOVER_NOTHING : RECOVER_FINISH, keep, "a copy runs: the others are removed");
+        p = plan(n == 1 ? RECOVER_NOTHING : RECOVER_FINISH, keep,
+                 "a copy runs: the others are removed");
     } else if (count[RECOVER_PAUSED]) {
         if (!all_heard)
-            return plan(RECOVER_WAIT, 0, "paused, and not every agent answered: a copy may run elsewhere");
+            return plan(RECOVER_WAIT, 0,
+                        "paused, and not every agent answered: a copy may run elsewhere");
         keep = first(copies, n, RECOVER_PAUSED);
         p = plan(RECOVER_UNDO, keep, "paused with no copy running: it runs again");
         p.act[keep] = RECOVER_RESUME;
     } else if (count[RECOVER_ARRIVED] && count[RECOVER_CRASHED]) {
         if (!all_heard)
-            return plan(RECOVER_WAIT, 0, "its QEMU died, and not every agent answered: a copy may run elsewhere");
+            return plan(RECOVER_WAIT, 0,
+                        "its QEMU died, and not every agent answered: a copy may run elsewhere");
         keep = first(copies, n, RECOVER_ARRIVED);
-        p = plan(RECOVER_FINISH, keep, "its QEMU died after its memory had gone: the arrived copy starts");
+        p = plan(RECOVER_FINISH, keep,
+                 "its QEMU died after its memory had gone: the arrived copy starts");
         p.act[keep] = RECOVER_START;
     } else if (count[RECOVER_ARRIVED] || count[RECOVER_INCOMING]) {
         if (!all_heard)

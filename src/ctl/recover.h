@@ -61,9 +61,9 @@ const char *recover_act_name(enum recover_act a);
 
 struct recover_plan {
     enum recover_verdict verdict;
-    const char *why;  /* static text, for the log, the operation and `vm list` */
-    int at;           /* the copy the VM is at afterwards; -1: no copy left */
-    bool clone_kept;  /* a clone's copy runs: the clone is kept (recover_transfer_plan) */
+    const char *why; /* static text, for the log, the operation and `vm list` */
+    int at;          /* the copy the VM is at afterwards; -1: no copy left */
+    bool clone_kept; /* a clone's copy runs: the clone is kept (recover_transfer_plan) */
     enum recover_act act[RECOVER_COPIES_MAX];
 };
 

@@ -57,8 +57,8 @@ int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
     pthread_mutex_lock(&v->lock);
     int st;
     if (vrec_find(v, name)) {
-        *out = agent_proto_error("there is already a VM %s (on %s)", name,
-                                 vrec_find(v, name)->server);
+        *out =
+            agent_proto_error("there is already a VM %s (on %s)", name, vrec_find(v, name)->server);
         st = 409;
     } else {
         struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, VM_BOOTING, out);
@@ -113,8 +113,8 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
         json_t *args = json_pack("{s:b}", "verify_memory", m->verify_memory);
         const struct topo_subnet *dsn = vmctl_server_subnet(v, to);
         if (vmctl_server_subnet(v, r->server) != dsn) {
-            uint32_t a = topo_prefix_contains(dsn->prefix, r->home) ? r->home
-                                                                    : vmctl_alloc_addr(v, dsn);
+            uint32_t a =
+                topo_prefix_contains(dsn->prefix, r->home) ? r->home : vmctl_alloc_addr(v, dsn);
             if (!a) {
                 *out = agent_proto_error("subnet %s has no free address left", dsn->name);
                 json_decref(args);
@@ -263,8 +263,8 @@ int vmctl_exec(struct vmctl *v, const char *vm, const struct api_exec *x, json_t
     struct vrec *r;
     int st = vmctl_hold(v, vm, &r, out);
     if (!st) {
-        json_t *args = json_pack("{s:O, s:I}", "argv", x->argv, "timeout_ms",
-                                 (json_int_t)x->timeout_ms);
+        json_t *args =
+            json_pack("{s:O, s:I}", "argv", x->argv, "timeout_ms", (json_int_t)x->timeout_ms);
         if (x->input)
             json_object_set_new(args, "input", json_string(x->input));
         st = op_start(v, OP_EXEC, r, r->server, args, exec_thread, out);
@@ -314,7 +314,8 @@ json_t *vmctl_metrics_json(struct vmctl *v)
     json_t *arr = json_array();
     const char *k;
     json_t *m;
-    json_object_foreach(v->metrics, k, m) json_array_append(arr, m);
+    json_object_foreach(v->metrics, k, m)
+        json_array_append(arr, m);
     pthread_mutex_unlock(&v->lock);
     return arr;
 }

@@ -142,11 +142,11 @@ struct vrec *vrec_new(struct vmctl *v, const char *name, const char *server, uns
 json_t *vrec_json(const struct vrec *r)
 {
     char h[16];
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", r->name,
-                          "server", r->server, "current_address", r->ip, "home_address",
-                          topo_ip_str(r->home, h), "mac", r->mac, "gateway", r->gw, "memory_mib",
-                          (int)r->memory_mib, "cpus", (int)r->cpus, "state",
-                          vm_state_name(r->state));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "name", r->name, "server",
+                  r->server, "current_address", r->ip, "home_address", topo_ip_str(r->home, h),
+                  "mac", r->mac, "gateway", r->gw, "memory_mib", (int)r->memory_mib, "cpus",
+                  (int)r->cpus, "state", vm_state_name(r->state));
     if (r->op)
         json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
     if (r->serves)
@@ -238,9 +238,9 @@ int vmctl_check_room(struct vmctl *v, const char *server, unsigned mib, char **e
     json_int_t cap = json_integer_value(json_object_get(info, "capacity_mib"));
     json_decref(info);
     if (free_mib < mib) {
-        *err = xasprintf("%s has %lld MiB free for VMs (%lld of %lld in use); %u MiB needed",
-                         server, (long long)free_mib, (long long)(cap - free_mib), (long long)cap,
-                         mib);
+        *err =
+            xasprintf("%s has %lld MiB free for VMs (%lld of %lld in use); %u MiB needed", server,
+                      (long long)free_mib, (long long)(cap - free_mib), (long long)cap, mib);
         return -1;
     }
     return 0;

@@ -51,10 +51,10 @@ const char *op_state_name(enum op_state s)
 
 json_t *op_json(const struct op *o)
 {
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:O, s:f}", "id", (json_int_t)o->id, "kind",
-                          op_kind_name(o->kind), "vm", o->vm, "state", op_state_name(o->state),
-                          "phases", o->phases, "seconds",
-                          (o->ended ? o->ended : proc_now()) - o->started);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:s, s:O, s:f}", "id", (json_int_t)o->id, "kind",
+                  op_kind_name(o->kind), "vm", o->vm, "state", op_state_name(o->state), "phases",
+                  o->phases, "seconds", (o->ended ? o->ended : proc_now()) - o->started);
     if (o->target)
         json_object_set_new(j, "target", json_string(o->target));
     if (o->current)
@@ -73,8 +73,8 @@ void op_phase(struct op *o, const char *name)
     pthread_mutex_lock(&v->lock);
     double now = proc_now();
     if (o->current)
-        json_array_append_new(o->phases, json_pack("{s:s, s:f}", "phase", o->current, "seconds",
-                                                   now - o->phase_t0));
+        json_array_append_new(
+            o->phases, json_pack("{s:s, s:f}", "phase", o->current, "seconds", now - o->phase_t0));
     free(o->current);
     o->current = name ? xstrdup(name) : NULL;
     o->phase_t0 = now;
@@ -151,8 +151,8 @@ void op_free(struct op *o)
 
 /* Starts 'fn' on a new operation for VM record 'r' (which it holds); lock
  * held.  Returns 202 with the operation's id in '*out'. */
-int op_start(struct vmctl *v, enum op_kind kind, struct vrec *r, const char *target,
-             json_t *args, void *(*fn)(void *), json_t **out)
+int op_start(struct vmctl *v, enum op_kind kind, struct vrec *r, const char *target, json_t *args,
+             void *(*fn)(void *), json_t **out)
 {
     struct op *o = xcalloc(1, sizeof *o);
     o->id = ++v->next_op;

@@ -45,8 +45,8 @@ static bool reconcile_transfers(struct vmctl *v, json_t *lists, json_t *taken, d
         json_t *vms[2];
         enum recover_copy c[2] = {copy_on(lists, x->src, x->vm, &vms[0]),
                                   copy_on(lists, x->dst, x->dst_name, &vms[1])};
-        struct recover_transfer t = {.clone = x->clone, .finish_sent = x->finish_sent,
-                                     .src = c[0], .dst = c[1]};
+        struct recover_transfer t = {
+            .clone = x->clone, .finish_sent = x->finish_sent, .src = c[0], .dst = c[1]};
         struct recover_plan p = recover_transfer_plan(&t);
         struct vrec *r = vrec_find(v, x->vm);
         if (!r) {
@@ -78,16 +78,16 @@ static json_t *copies_by_name(json_t *lists, json_t *taken)
     json_t *byname = json_object(), *list, *a;
     const char *server;
     size_t i;
-    json_object_foreach(lists, server, list) json_array_foreach(json_object_get(list, "vms"), i, a)
-    {
-        const char *nm = json_string_value(json_object_get(a, "name"));
-        if (!nm || !json_string_value(json_object_get(a, "ip")) || json_object_get(taken, nm))
-            continue;
-        if (!json_object_get(byname, nm))
-            json_object_set_new(byname, nm, json_array());
-        json_array_append_new(json_object_get(byname, nm),
-                              json_pack("{s:s, s:O}", "server", server, "vm", a));
-    }
+    json_object_foreach(lists, server, list)
+        json_array_foreach(json_object_get(list, "vms"), i, a) {
+            const char *nm = json_string_value(json_object_get(a, "name"));
+            if (!nm || !json_string_value(json_object_get(a, "ip")) || json_object_get(taken, nm))
+                continue;
+            if (!json_object_get(byname, nm))
+                json_object_set_new(byname, nm, json_array());
+            json_array_append_new(json_object_get(byname, nm),
+                                  json_pack("{s:s, s:O}", "server", server, "vm", a));
+        }
     return byname;
 }
 
@@ -108,15 +108,15 @@ static bool reconcile_copies(struct vmctl *v, const char *name, json_t *found, b
         return false;
     struct strbuf where;
     strbuf_init(&where);
-    json_array_foreach(found, i, a) if (n < RECOVER_COPIES_MAX)
-    {
-        servers[n] = json_string_value(json_object_get(a, "server"));
-        names[n] = name;
-        vms[n] = json_object_get(a, "vm");
-        c[n] = recover_copy_of(vms[n]);
-        strbuf_printf(&where, "%s%s %s", n ? ", " : "", servers[n], recover_copy_name(c[n]));
-        n++;
-    }
+    json_array_foreach(found, i, a)
+        if (n < RECOVER_COPIES_MAX) {
+            servers[n] = json_string_value(json_object_get(a, "server"));
+            names[n] = name;
+            vms[n] = json_object_get(a, "vm");
+            c[n] = recover_copy_of(vms[n]);
+            strbuf_printf(&where, "%s%s %s", n ? ", " : "", servers[n], recover_copy_name(c[n]));
+            n++;
+        }
     struct recover_plan p = recover_found_plan(c, n, all_heard);
     size_t at = p.at >= 0 && (size_t)p.at < n ? (size_t)p.at : 0;
     if (!r) {
@@ -163,8 +163,7 @@ static void reconcile(struct vmctl *v, json_t *lists, bool all_heard, double ask
     bool changed = reconcile_transfers(v, lists, taken, now);
     json_t *byname = copies_by_name(lists, taken), *found;
     const char *name;
-    json_object_foreach(byname, name, found)
-    {
+    json_object_foreach(byname, name, found) {
         if (reconcile_copies(v, name, found, all_heard, now))
             changed = true;
     }
@@ -249,9 +248,9 @@ void vmctl_poll_once(struct vmctl *v)
             all_heard = false;
             if (was_up || !was)
                 LOG_WRN("%s", err);
-            json_object_set_new(v->agents, n->name,
-                                json_pack("{s:s, s:b, s:s}", "server", n->name, "reachable", 0,
-                                          "error", err));
+            json_object_set_new(
+                v->agents, n->name,
+                json_pack("{s:s, s:b, s:s}", "server", n->name, "reachable", 0, "error", err));
             json_object_del(v->metrics, n->name);
         }
         pthread_mutex_unlock(&v->lock);

@@ -34,7 +34,7 @@
     X(VM_MIGRATING, "migrating")                                                                   \
     X(VM_CLONING, "cloning")                                                                       \
     X(VM_STOPPING, "stopping")                                                                     \
-    X(VM_RECOVERING, "recovering") /* a transfer cut short, or copies no transfer explains */     \
+    X(VM_RECOVERING, "recovering") /* a transfer cut short, or copies no transfer explains */      \
     X(VM_CRASHED, "crashed")       /* its QEMU is gone, as its agent says */
 
 enum vm_state {
@@ -77,18 +77,18 @@ const char *op_state_name(enum op_state s);
 
 struct vrec {
     char *name, *server, *mac, *ip, *gw; /* ip: ADDR/LEN */
-    uint32_t addr;      /* its address now */
-    uint32_t home;      /* the address clients use: its first (kept across subnets) */
-    uint32_t next;      /* reserved for a move across subnets under way */
-    uint32_t serves;    /* a replica behind a balancer of this address (0: none) */
+    uint32_t addr;                       /* its address now */
+    uint32_t home;   /* the address clients use: its first (kept across subnets) */
+    uint32_t next;   /* reserved for a move across subnets under way */
+    uint32_t serves; /* a replica behind a balancer of this address (0: none) */
     unsigned memory_mib, cpus;
     enum vm_state state;
-    unsigned long op;   /* the operation holding it, 0 when none */
+    unsigned long op; /* the operation holding it, 0 when none */
     /* found after a restart at another address or serving one: the network
      * needs telling */
     bool restored;
-    char *why;          /* recovering: what it waits for, or what is done (NULL otherwise) */
-    double retry;       /* recovering: a recovery that failed is tried again from then */
+    char *why;    /* recovering: what it waits for, or what is done (NULL otherwise) */
+    double retry; /* recovering: a recovery that failed is tried again from then */
 };
 
 /* A transfer under way, or left half-done for the poller to finish or undo
@@ -96,11 +96,11 @@ struct vrec {
  * transfer asks any agent until it ends, so that a minidcd started after
  * this one died knows which copies are whose. */
 struct xrec {
-    unsigned long op;           /* the operation doing it; 0: left to the poller */
+    unsigned long op; /* the operation doing it; 0: left to the poller */
     char *vm, *src, *dst, *dst_name;
     bool clone, balance;
-    bool finish_sent;           /* the destination may have been told to start its copy */
-    uint32_t addr;              /* a move across subnets: the destination's address (0: none) */
+    bool finish_sent; /* the destination may have been told to start its copy */
+    uint32_t addr;    /* a move across subnets: the destination's address (0: none) */
     /* the VM at the source, and as the destination makes it (vrec_spec) */
     json_t *src_spec, *dst_spec;
     char *phase;
@@ -136,11 +136,11 @@ struct vmctl {
     unsigned long next_op;
     size_t ops_running; /* those that may change the inventory (not exec) */
     size_t threads;     /* operations under way, all kinds */
-    double changed; /* last time an operation changed the inventory */
-    json_t *metrics; /* server name -> the agent's metrics */
-    json_t *agents;  /* server name -> {"reachable", "error", ...info} */
+    double changed;     /* last time an operation changed the inventory */
+    json_t *metrics;    /* server name -> the agent's metrics */
+    json_t *agents;     /* server name -> {"reachable", "error", ...info} */
     char *state_file;
-    json_t *saved; /* the state file as read at start: VM name -> {mac, address, serves} */
+    json_t *saved;       /* the state file as read at start: VM name -> {mac, address, serves} */
     struct xrec **xrecs; /* transfers under way or left half-done */
     size_t n_xrecs, cap_xrecs;
     pthread_t poller;

@@ -45,8 +45,7 @@ static char *recover_steps(struct op *o, json_t *copies, bool identity, json_t *
     for (size_t k = 0; k < sizeof order / sizeof *order && !err; k++) {
         size_t i;
         json_t *c;
-        json_array_foreach(copies, i, c)
-        {
+        json_array_foreach(copies, i, c) {
             const char *server = json_string_value(json_object_get(c, "server"));
             const char *name = json_string_value(json_object_get(c, "name"));
             if (err || strcmp(json_string_value(json_object_get(c, "do")) ?: "",
@@ -181,10 +180,10 @@ void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_
         strbuf_printf(&what, "%s%s %s on %s", i ? ", " : "", recover_act_name(p->act[i]), names[i],
                       servers[i]);
     }
-    json_t *args = json_pack("{s:s, s:s, s:o, s:I, s:b, s:b}", "action",
-                             recover_verdict_name(p->verdict), "why", p->why, "copies", cs, "at",
-                             (json_int_t)p->at, "identity", identity, "was_away",
-                             x && x->addr && p->at == 1);
+    json_t *args =
+        json_pack("{s:s, s:s, s:o, s:I, s:b, s:b}", "action", recover_verdict_name(p->verdict),
+                  "why", p->why, "copies", cs, "at", (json_int_t)p->at, "identity", identity,
+                  "was_away", x && x->addr && p->at == 1);
     if (x) {
         json_object_set_new(args, "transfer", xrec_json(x));
         if (x->clone)
@@ -194,8 +193,8 @@ void vmctl_start_recovery(struct vmctl *v, struct vrec *r, const struct recover_
     }
     json_t *out = NULL;
     r->state = VM_RECOVERING;
-    int st = op_start(v, OP_RECOVER, r, p->at >= 0 ? servers[p->at] : NULL, args, recover_thread,
-                      &out);
+    int st =
+        op_start(v, OP_RECOVER, r, p->at >= 0 ? servers[p->at] : NULL, args, recover_thread, &out);
     json_decref(out);
     if (st == 202) {
         struct vrec *c = x && x->clone ? vrec_find(v, x->dst_name) : NULL;

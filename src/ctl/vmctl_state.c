@@ -14,11 +14,11 @@
 LOG_MODULE("vm");
 json_t *xrec_json(const struct xrec *x)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:O, s:O}", "vm", x->vm, "kind",
-                          x->clone ? "clone" : "move", "from", x->src, "to", x->dst, "as",
-                          x->dst_name, "phase", x->phase ? x->phase : "", "finish_sent",
-                          x->finish_sent, "balance", x->balance, "source", x->src_spec,
-                          "destination", x->dst_spec);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:O, s:O}", "vm", x->vm, "kind",
+                  x->clone ? "clone" : "move", "from", x->src, "to", x->dst, "as", x->dst_name,
+                  "phase", x->phase ? x->phase : "", "finish_sent", x->finish_sent, "balance",
+                  x->balance, "source", x->src_spec, "destination", x->dst_spec);
     char a[16];
     if (x->addr)
         json_object_set_new(o, "address", json_string(topo_ip_str(x->addr, a)));
@@ -138,8 +138,7 @@ void vmctl_load_state(struct vmctl *v)
      * shows as recovering until the agents have told what to do. */
     size_t i;
     json_t *o;
-    json_array_foreach(json_object_get(st, "transfers"), i, o)
-    {
+    json_array_foreach(json_object_get(st, "transfers"), i, o) {
         struct xrec *x = xrec_load(v, o);
         if (!x) {
             LOG_WRN("%s: transfer %zu is not one of this topology's: ignored", v->state_file, i);
@@ -148,7 +147,8 @@ void vmctl_load_state(struct vmctl *v)
         xgrow(&v->xrecs, &v->cap_xrecs, v->n_xrecs + 1, sizeof *v->xrecs);
         v->xrecs[v->n_xrecs++] = x;
         LOG_WRN("a %s of %s from %s to %s was under way (%s): it is finished or undone once the "
-                "agents answer", x->clone ? "clone" : "migration", x->vm, x->src, x->dst,
+                "agents answer",
+                x->clone ? "clone" : "migration", x->vm, x->src, x->dst,
                 *x->phase ? x->phase : "before it began");
         struct vrec *r = vrec_find(v, x->vm);
         if (!r)

@@ -11,7 +11,7 @@
 
 LOG_MODULE("vm");
 struct transfer {
-    char *src_server, *vm;      /* the source */
+    char *src_server, *vm; /* the source */
     char *dst_server, *dst_name;
     json_t *dst_spec;
     bool copy;
@@ -19,7 +19,7 @@ struct transfer {
      * subnets) */
     bool identity;
     bool verify_memory; /* compare the guest's memory on both sides, page by page, before it runs */
-    bool unsettled; /* failed, and how far its undo went is not known: left to the poller */
+    bool unsettled;     /* failed, and how far its undo went is not known: left to the poller */
 };
 
 /* Records transfer 'x' of operation 'o' in the state file, before it asks
@@ -106,7 +106,8 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     op_phase(o, x->copy ? "copy" : "migrate");
     struct agent_proto_send sreq = {.nbd = json_string_value(json_object_get(prep, "nbd")),
                                     .uri = json_string_value(json_object_get(prep, "uri")),
-                                    .copy = x->copy, .verify_memory = x->verify_memory};
+                                    .copy = x->copy,
+                                    .verify_memory = x->verify_memory};
     rc = v->client.send(v->client.ctx, x->src_server, x->vm, &sreq, &sent, err);
     json_decref(prep);
     if (rc < 0) {
@@ -137,8 +138,9 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     }
     op_phase(o, "start");
     xrec_finish_sent(o);
-    struct agent_proto_finish freq = {.identity = x->identity, .isolate = x->identity,
-                                        .memory_digest = json_string_value(digest)};
+    struct agent_proto_finish freq = {.identity = x->identity,
+                                      .isolate = x->identity,
+                                      .memory_digest = json_string_value(digest)};
     rc = v->client.finish(v->client.ctx, x->dst_server, x->dst_name, &freq, &fin, err);
     json_decref(digest);
     if (rc < 0) {
@@ -148,8 +150,10 @@ static int transfer(struct op *o, struct transfer *x, char **err)
         int del = remove_copy(v, x->dst_server, x->dst_name);
         if (rc == AGENT_NO_ANSWER && del != 0 && del != AGENT_NO_VM) {
             x->unsettled = true;
-            err_append(err, "; whether the copy on %s runs is not known: %s %s until its agent "
-                       "answers", x->dst_server,
+            err_append(err,
+                       "; whether the copy on %s runs is not known: %s %s until its agent "
+                       "answers",
+                       x->dst_server,
                        x->copy ? "the clone is recovered" : "the source stays paused",
                        x->copy ? "" : "there");
             return -1;
@@ -157,8 +161,10 @@ static int transfer(struct op *o, struct transfer *x, char **err)
         if (!x->copy) {
             char *e2 = NULL;
             if (v->client.resume(v->client.ctx, x->src_server, x->vm, &e2) < 0) {
-                err_append(err, "; and resuming %s on %s failed too: %s (it is recovered when "
-                           "its agent can)", x->vm, x->src_server, e2);
+                err_append(err,
+                           "; and resuming %s on %s failed too: %s (it is recovered when "
+                           "its agent can)",
+                           x->vm, x->src_server, e2);
                 x->unsettled = true;
             }
             free(e2);
@@ -199,8 +205,10 @@ void *vmctl_migrate_thread(void *arg)
     struct vmctl *v = o->v;
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o);
-    struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name),
-                         .dst_server = xstrdup(o->target), .dst_name = xstrdup(r->name),
+    struct transfer x = {.src_server = xstrdup(r->server),
+                         .vm = xstrdup(r->name),
+                         .dst_server = xstrdup(o->target),
+                         .dst_name = xstrdup(r->name),
                          .dst_spec = vrec_spec(r),
                          .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
     /* Across subnets the VM takes an address of the destination's subnet
@@ -233,8 +241,8 @@ void *vmctl_migrate_thread(void *arg)
             r->addr = new_addr;
             pthread_mutex_unlock(&v->lock);
             bool balanced;
-            const char *at = vmctl_network_follow(v, NULL, home, new_addr, serves, true, mac,
-                                                  &balanced);
+            const char *at =
+                vmctl_network_follow(v, NULL, home, new_addr, serves, true, mac, &balanced);
             char n16[16];
             if (at && !balanced) /* as GET /api/v1/rewrites shows it */
                 op_result(o, "rewrite",
@@ -261,16 +269,19 @@ void *vmctl_migrate_thread(void *arg)
         if (v->client.remove(v->client.ctx, x.src_server, x.vm, false, 30000, &e2) < 0) {
             LOG_WRN("%s runs on %s but its old copy on %s could not be removed: %s", x.vm,
                     x.dst_server, x.src_server, e2);
-            op_result(o, "warning", json_sprintf("the old copy on %s could not be removed: %s",
-                                                 x.src_server, e2));
+            op_result(
+                o, "warning",
+                json_sprintf("the old copy on %s could not be removed: %s", x.src_server, e2));
         }
         free(e2);
     } else {
         pthread_mutex_lock(&v->lock);
         r->next = 0;
         if (x.unsettled) {
-            vrec_why(r, "migration %s -> %s failed halfway: waiting for the agents to tell "
-                     "where it runs", x.src_server, x.dst_server);
+            vrec_why(r,
+                     "migration %s -> %s failed halfway: waiting for the agents to tell "
+                     "where it runs",
+                     x.src_server, x.dst_server);
             o->handover = true;
         }
         pthread_mutex_unlock(&v->lock);
@@ -289,9 +300,13 @@ void *vmctl_clone_thread(void *arg)
     bool balance = json_is_true(json_object_get(o->args, "balance"));
     pthread_mutex_lock(&v->lock);
     struct vrec *r = op_vm(o), *c = vrec_find(v, as);
-    struct transfer x = {.src_server = xstrdup(r->server), .vm = xstrdup(r->name),
-                         .dst_server = xstrdup(o->target), .dst_name = xstrdup(as),
-                         .dst_spec = vrec_spec(c), .copy = true, .identity = true,
+    struct transfer x = {.src_server = xstrdup(r->server),
+                         .vm = xstrdup(r->name),
+                         .dst_server = xstrdup(o->target),
+                         .dst_name = xstrdup(as),
+                         .dst_spec = vrec_spec(c),
+                         .copy = true,
+                         .identity = true,
                          .verify_memory = json_is_true(json_object_get(o->args, "verify_memory"))};
     xrec_add(v, o, &x, vrec_spec(r), 0, balance);
     pthread_mutex_unlock(&v->lock);

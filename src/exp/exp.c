@@ -22,10 +22,14 @@ static const struct {
     const char *name, *summary;
     int (*run)(struct exp *e);
 } kinds[] = {
-    {"paper", "the paper's Table 1 (VM boot, clone, migrate times) and Figure 2 (iperf3 per route and MSS)",
+    {"paper",
+     "the paper's Table 1 (VM boot, clone, migrate times) and Figure 2 (iperf3 per route and MSS)",
      exp_paper},
-    {"scale", "lab size 8 to 64 servers: lab up time, controller memory, flows, all-pairs reachability", exp_scale},
-    {"controller", "OpenFlow controller throughput and latency: minidcd against ovs-testcontroller", exp_controller},
+    {"scale",
+     "lab size 8 to 64 servers: lab up time, controller memory, flows, all-pairs reachability",
+     exp_scale},
+    {"controller", "OpenFlow controller throughput and latency: minidcd against ovs-testcontroller",
+     exp_controller},
 };
 
 void exp_list(FILE *f)
@@ -54,16 +58,17 @@ void exp_record(struct exp *e, const char *const argv[])
         memmove(line, line + dl, strlen(line + dl) + 1);
     size_t i;
     json_t *c;
-    json_array_foreach(cmds, i, c) if (!strcmp(json_string_value(c), line))
-    {
-        free(line);
-        return;
-    }
+    json_array_foreach(cmds, i, c)
+        if (!strcmp(json_string_value(c), line)) {
+            free(line);
+            return;
+        }
     json_array_append_new(cmds, json_string(line));
     free(line);
 }
 
-int exp_sh(struct exp *e, struct strbuf *out, int timeout_ms, bool quiet_fail, const char *const argv[])
+int exp_sh(struct exp *e, struct strbuf *out, int timeout_ms, bool quiet_fail,
+           const char *const argv[])
 {
     if (exp_interrupted)
         return -EINTR;
@@ -74,8 +79,9 @@ int exp_sh(struct exp *e, struct strbuf *out, int timeout_ms, bool quiet_fail, c
     int st = proc_run(argv, &po);
     if (st != 0 && !quiet_fail && !exp_interrupted) {
         char *line = proc_argv_string(argv);
-        fprintf(stderr, "minidc experiment: `%s` %s %d%s%s\n", line, st < 0 ? "could not run:" : "exited with", st,
-                err.len ? ":\n" : "", err.len ? err.s : "");
+        fprintf(stderr, "minidc experiment: `%s` %s %d%s%s\n", line,
+                st < 0 ? "could not run:" : "exited with", st, err.len ? ":\n" : "",
+                err.len ? err.s : "");
         free(line);
     }
     strbuf_free(&err);
@@ -97,8 +103,14 @@ int exp_minidc(struct exp *e, struct strbuf *out, int timeout_ms, const char *co
 
 int exp_lab_up(struct exp *e, const char *name, const char *file, bool standalone)
 {
-    const char *args[] = {"lab", "up", "--quiet", "--name", name, standalone ? "--standalone" : file,
-                          standalone ? file : NULL, NULL};
+    const char *args[] = {"lab",
+                          "up",
+                          "--quiet",
+                          "--name",
+                          name,
+                          standalone ? "--standalone" : file,
+                          standalone ? file : NULL,
+                          NULL};
     return exp_minidc(e, NULL, 600000, args);
 }
 
@@ -217,10 +229,11 @@ json_t *exp_machine(void)
     uname(&u);
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    const char *qemu[] = {"qemu-system-x86_64", "--version", NULL}, *ovs[] = {"ovs-vswitchd", "--version", NULL},
+    const char *qemu[] = {"qemu-system-x86_64", "--version", NULL},
+               *ovs[] = {"ovs-vswitchd", "--version", NULL},
                *iperf[] = {"iperf3", "--version", NULL}, *gp[] = {"gnuplot", "--version", NULL};
-    char *cpu = cpuinfo_model(), *q = first_line(qemu), *o = first_line(ovs), *ip = first_line(iperf),
-         *g = first_line(gp);
+    char *cpu = cpuinfo_model(), *q = first_line(qemu), *o = first_line(ovs),
+         *ip = first_line(iperf), *g = first_line(gp);
     char *kernel = xasprintf("%s %s %s", u.sysname, u.release, u.machine);
     /* The lab's cached probe: "KERNEL MTIME ACCEL". */
     FILE *f = fopen("/run/minidc/accel", "r");
@@ -234,10 +247,11 @@ json_t *exp_machine(void)
         }
         fclose(f);
     }
-    json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "host", host, "kernel", kernel, "cpu",
-                          cpu, "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "memory_mib",
-                          (json_int_t)meminfo_mib(), "qemu", q, "openvswitch", o, "iperf3", ip, "gnuplot", g,
-                          "accel", accel);
+    json_t *m =
+        json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "host", host, "kernel",
+                  kernel, "cpu", cpu, "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
+                  "memory_mib", (json_int_t)meminfo_mib(), "qemu", q, "openvswitch", o, "iperf3",
+                  ip, "gnuplot", g, "accel", accel);
     free(cpu), free(q), free(o), free(ip), free(g), free(kernel);
     return m;
 }
@@ -298,7 +312,8 @@ static int write_outputs(json_t *r, const char *dir, bool quiet)
         rc = 1;
     }
     if (rc == 0 && !quiet)
-        fprintf(stderr, "wrote %s, %s and %zu plots\n", rp, jp, json_array_size(json_object_get(r, "plots")) * 2);
+        fprintf(stderr, "wrote %s, %s and %zu plots\n", rp, jp,
+                json_array_size(json_object_get(r, "plots")) * 2);
     free(md), free(rp), free(jp);
     return rc;
 }
@@ -309,7 +324,8 @@ int exp_rewrite_report(const char *dir, bool quiet)
     json_error_t je;
     json_t *r = json_load_file(jp, 0, &je);
     if (!r || !exp_exists(json_string_value(json_object_get(r, "experiment")) ?: "")) {
-        fprintf(stderr, "minidc experiment: %s: %s\n", jp, r ? "not the results of an experiment" : je.text);
+        fprintf(stderr, "minidc experiment: %s: %s\n", jp,
+                r ? "not the results of an experiment" : je.text);
         json_decref(r);
         free(jp);
         return 1;
@@ -326,7 +342,9 @@ int exp_main(const char *name, const struct exp_opts *opts)
     while (k < sizeof kinds / sizeof *kinds && strcmp(kinds[k].name, name))
         k++;
     if (k == sizeof kinds / sizeof *kinds) {
-        fprintf(stderr, "minidc experiment: no experiment '%s'; `minidc experiment list` shows them\n", name);
+        fprintf(stderr,
+                "minidc experiment: no experiment '%s'; `minidc experiment list` shows them\n",
+                name);
         return 2;
     }
     if (geteuid() != 0) {
@@ -350,8 +368,9 @@ int exp_main(const char *name, const struct exp_opts *opts)
         free(out), free(started), free(e.self);
         return 1;
     }
-    e.r = json_pack("{s:s, s:s, s:s, s:I, s:b, s:[], s:{}}", "experiment", name, "minidc_version", MINIDC_VERSION,
-                    "started", started, "seed", (json_int_t)e.rng, "quick", opts->quick, "commands", "config");
+    e.r = json_pack("{s:s, s:s, s:s, s:I, s:b, s:[], s:{}}", "experiment", name, "minidc_version",
+                    MINIDC_VERSION, "started", started, "seed", (json_int_t)e.rng, "quick",
+                    opts->quick, "commands", "config");
     free(started);
     json_object_set_new(e.r, "machine", exp_machine());
     struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
@@ -360,12 +379,14 @@ int exp_main(const char *name, const struct exp_opts *opts)
     sigaction(SIGTERM, &sa, &old_term);
     e.t0 = proc_now();
     if (!opts->quiet)
-        fprintf(stderr, "minidc experiment %s%s: writing to %s\n", name, opts->quick ? " (quick)" : "", out);
+        fprintf(stderr, "minidc experiment %s%s: writing to %s\n", name,
+                opts->quick ? " (quick)" : "", out);
     int rc = kinds[k].run(&e);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (exp_interrupted) {
-        fprintf(stderr, "minidc experiment: interrupted; what it made is removed, nothing written\n");
+        fprintf(stderr,
+                "minidc experiment: interrupted; what it made is removed, nothing written\n");
         rc = 130;
     }
     if (rc == 0) {

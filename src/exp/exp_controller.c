@@ -60,7 +60,9 @@ int exp_controller(struct exp *e)
     json_object_set_new(cfg, "seconds", json_integer(secs));
     json_object_set_new(cfg, "switches", json_integer(switches));
     json_object_set_new(cfg, "topology_for_minidcd", json_string(e->o.lab_file));
-    json_object_set_new(cfg, "order", json_string("each run measures every cell once, in an order drawn from the seed"));
+    json_object_set_new(
+        cfg, "order",
+        json_string("each run measures every cell once, in an order drawn from the seed"));
     json_t *rows = json_array();
     json_object_set_new(e->r, "controller", rows);
     int rc = 0, saved = -1;
@@ -71,15 +73,18 @@ int exp_controller(struct exp *e)
      * machine. */
     int ns = netns_enter_private(&saved);
     if (ns < 0) {
-        fprintf(stderr, "minidc experiment: cannot make a network namespace of its own: %s\n", strerror(-ns));
+        fprintf(stderr, "minidc experiment: cannot make a network namespace of its own: %s\n",
+                strerror(-ns));
         rc = 1;
     }
-    if (rc == 0 && ((mkdir(dir, 0700) < 0 && access(dir, W_OK) != 0) || token_make_file(token) < 0)) {
+    if (rc == 0 &&
+        ((mkdir(dir, 0700) < 0 && access(dir, W_OK) != 0) || token_make_file(token) < 0)) {
         fprintf(stderr, "minidc experiment: cannot make %s or its API token\n", dir);
         rc = 1;
     }
-    const char *dargv[] = {minidcd, "--topology", e->o.lab_file, "--openflow", MINIDCD_OF, "--api", MINIDCD_API,
-                           tokopt, "--app", "l2", "--log-file", log, NULL};
+    const char *dargv[] = {minidcd,      "--topology", e->o.lab_file, "--openflow", MINIDCD_OF,
+                           "--api",      MINIDCD_API,  tokopt,        "--app",      "l2",
+                           "--log-file", log,          NULL};
     const char *oargv[] = {"env", rundir, "ovs-testcontroller", otc_listen, "--no-chdir", NULL};
     if (rc == 0) {
         exp_record(e, dargv);
@@ -90,7 +95,8 @@ int exp_controller(struct exp *e)
             fprintf(stderr, "minidc experiment: minidcd did not start (see %s)\n", log);
             rc = 1;
         } else if (o < 0 || !listening(OTC_PORT, o)) {
-            fprintf(stderr, "minidc experiment: ovs-testcontroller did not start (is openvswitch-testcontroller "
+            fprintf(stderr, "minidc experiment: ovs-testcontroller did not start (is "
+                            "openvswitch-testcontroller "
                             "installed?)\n");
             rc = 1;
         }
@@ -111,8 +117,8 @@ int exp_controller(struct exp *e)
             const char *mode = modes[i / 4], *of = ofs[i / 2 % 2], *ctl = ctls[i % 2];
             char target[32];
             snprintf(target, sizeof target, "127.0.0.1:%d", i % 2 ? OTC_PORT : 26653);
-            const char *argv[] = {ofbench, "--json", "--mode", mode, "--of", of, "--switches", sw, "--duration", du,
-                                  target, NULL};
+            const char *argv[] = {ofbench,      "--json", "--mode",     mode, "--of", of,
+                                  "--switches", sw,       "--duration", du,   target, NULL};
             json_t *out = exp_sh_json(e, (secs + 30) * 1000, argv);
             json_t *ps = json_object_get(out, "per_second");
             if (!json_is_number(ps)) {
@@ -123,15 +129,18 @@ int exp_controller(struct exp *e)
             }
             json_t *row = NULL, *r2;
             size_t j;
-            json_array_foreach(rows, j, r2) if (!strcmp(json_string_value(json_object_get(r2, "controller")), ctl) &&
-                                                !strcmp(json_string_value(json_object_get(r2, "mode")), mode) &&
-                                                !strcmp(json_string_value(json_object_get(r2, "of")), of)) row = r2;
+            json_array_foreach(rows, j, r2)
+                if (!strcmp(json_string_value(json_object_get(r2, "controller")), ctl) &&
+                    !strcmp(json_string_value(json_object_get(r2, "mode")), mode) &&
+                    !strcmp(json_string_value(json_object_get(r2, "of")), of))
+                    row = r2;
             if (!row) {
-                row = json_pack("{s:s, s:s, s:s, s:i, s:[]}", "controller", ctl, "mode", mode, "of", of, "switches",
-                                switches, "per_second");
+                row = json_pack("{s:s, s:s, s:s, s:i, s:[]}", "controller", ctl, "mode", mode, "of",
+                                of, "switches", switches, "per_second");
                 json_array_append_new(rows, row);
             }
-            json_array_append_new(json_object_get(row, "per_second"), json_real(json_number_value(ps)));
+            json_array_append_new(json_object_get(row, "per_second"),
+                                  json_real(json_number_value(ps)));
             exp_progress(e, true, "run %d: %-18s %-10s OpenFlow %s: %.0f/s", run + 1, ctl, mode, of,
                          json_number_value(ps));
             json_decref(out);
@@ -153,6 +162,7 @@ int exp_controller(struct exp *e)
     free(pid);
     if (rc == 0)
         rmdir(dir);
-    free(ofbench), free(minidcd), free(dir), free(log), free(rundir), free(otc_listen), free(token), free(tokopt);
+    free(ofbench), free(minidcd), free(dir), free(log), free(rundir), free(otc_listen), free(token),
+        free(tokopt);
     return rc ? 1 : 0;
 }

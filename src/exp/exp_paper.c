@@ -61,8 +61,10 @@ static int crossed(const struct topo *t, size_t a, size_t b)
  * first server to the first machine at each distance. */
 static size_t pick_routes(const struct topo *t, struct route *r)
 {
-    static const char *const paper[][2] = {
-        {"server1", "server2"}, {"internet", "server1"}, {"server1", "server3"}, {"server1", "server8"}};
+    static const char *const paper[][2] = {{"server1", "server2"},
+                                           {"internet", "server1"},
+                                           {"server1", "server3"},
+                                           {"server1", "server8"}};
     size_t n = 0;
     for (size_t i = 0; i < 4; i++) {
         long a = topo_find(t, paper[i][0]), b = topo_find(t, paper[i][1]);
@@ -123,8 +125,10 @@ static int flat_addresses(struct paper *p)
         char ns[64], addr[32];
         snprintf(ns, sizeof ns, "%s-%s", p->slab, p->t->nodes[i].name);
         snprintf(addr, sizeof addr, FLAT_PREFIX "%d/24", machine_no(p->t, i));
-        const char *argv[] = {"ip", "-n", ns, "addr", "add", addr, "dev",
-                              p->t->nodes[i].kind == TOPO_SERVER ? "br0" : "eth0", NULL};
+        const char *argv[] = {
+            "ip",  "-n", ns,    "addr",
+            "add", addr, "dev", p->t->nodes[i].kind == TOPO_SERVER ? "br0" : "eth0",
+            NULL};
         if (sh(p->e, argv))
             return -1;
     }
@@ -140,7 +144,8 @@ static int make_chain(struct paper *p, int k)
     snprintf(a, sizeof a, "%s-a%d", p->chain, k);
     snprintf(z, sizeof z, "%s-z%d", p->chain, k);
     p->chain_made[k] = true;
-    const char *nsadd[][4] = {{"ip", "netns", "add", sw}, {"ip", "netns", "add", a}, {"ip", "netns", "add", z}};
+    const char *nsadd[][4] = {
+        {"ip", "netns", "add", sw}, {"ip", "netns", "add", a}, {"ip", "netns", "add", z}};
     for (int i = 0; i < 3; i++) {
         const char *argv[] = {nsadd[i][0], nsadd[i][1], nsadd[i][2], nsadd[i][3], NULL};
         if (sh(p->e, argv))
@@ -149,8 +154,8 @@ static int make_chain(struct paper *p, int k)
     for (int b = 1; b <= k; b++) {
         char br[16];
         snprintf(br, sizeof br, "br%d", b);
-        const char *add[] = {"ip", "-n", sw, "link", "add", br, "type", "bridge", "stp_state", "0", "forward_delay",
-                             "0", NULL};
+        const char *add[] = {"ip",     "-n",        sw,  "link",          "add", br,  "type",
+                             "bridge", "stp_state", "0", "forward_delay", "0",   NULL};
         const char *up[] = {"ip", "-n", sw, "link", "set", br, "up", NULL};
         if (sh(p->e, add) || sh(p->e, up))
             return -1;
@@ -170,8 +175,8 @@ static int make_chain(struct paper *p, int k)
     }
     v[nv++] = (struct veth){z, "eth0", sw, "pz", 0, k};
     for (int i = 0; i < nv; i++) {
-        const char *add[] = {"ip", "-n", v[i].ns_a, "link", "add", v[i].if_a, "type", "veth", "peer", "name",
-                             v[i].if_b, "netns", v[i].ns_b, NULL};
+        const char *add[] = {"ip",   "-n",   v[i].ns_a, "link",    "add",   v[i].if_a, "type",
+                             "veth", "peer", "name",    v[i].if_b, "netns", v[i].ns_b, NULL};
         if (sh(p->e, add))
             return -1;
         for (int end = 0; end < 2; end++) {
@@ -182,7 +187,9 @@ static int make_chain(struct paper *p, int k)
             const char *master[] = {"ip", "-n", ns, "link", "set", ifn, "master", brn, NULL};
             const char *up[] = {"ip", "-n", ns, "link", "set", ifn, "up", NULL};
             if (netns_tx_checksum_off(ns, &ifn, 1) < 0) {
-                fprintf(stderr, "minidc experiment: cannot turn TX checksum offload off on %s in %s\n", ifn, ns);
+                fprintf(stderr,
+                        "minidc experiment: cannot turn TX checksum offload off on %s in %s\n", ifn,
+                        ns);
                 return -1;
             }
             if ((br && sh(p->e, master)) || sh(p->e, up))
@@ -223,10 +230,12 @@ static void remove_chains(struct paper *p)
 
 /* One iperf3 run: server in 'srv_ns', client in 'cli_ns' to 'addr'.  The
  * received rate in '*bps'; 0 or -1 after saying why. */
-static int iperf(struct paper *p, const char *srv_ns, const char *cli_ns, const char *addr, int mss, double *bps)
+static int iperf(struct paper *p, const char *srv_ns, const char *cli_ns, const char *addr, int mss,
+                 double *bps)
 {
     struct exp *e = p->e;
-    const char *srv[] = {"ip", "netns", "exec", srv_ns, "iperf3", "-s", "-1", "-p", IPERF_PORT, NULL};
+    const char *srv[] = {"ip", "netns", "exec", srv_ns,     "iperf3",
+                         "-s", "-1",    "-p",   IPERF_PORT, NULL};
     exp_record(e, srv);
     pid_t pid = proc_spawn(srv);
     if (pid < 0) {
@@ -236,8 +245,8 @@ static int iperf(struct paper *p, const char *srv_ns, const char *cli_ns, const 
     char secs[16], m[16];
     snprintf(secs, sizeof secs, "%d", p->seconds);
     snprintf(m, sizeof m, "%d", mss);
-    const char *cli[] = {"ip", "netns", "exec", cli_ns, "iperf3", "-c", addr, "-p", IPERF_PORT, "-t", secs,
-                         "-M", m, "-J", NULL};
+    const char *cli[] = {"ip",       "netns", "exec", cli_ns, "iperf3", "-c", addr, "-p",
+                         IPERF_PORT, "-t",    secs,   "-M",   m,        "-J", NULL};
     int rc = -1;
     char *why = NULL;
     for (int attempt = 0; attempt < 40 && rc < 0 && !exp_interrupted; attempt++) {
@@ -246,7 +255,8 @@ static int iperf(struct paper *p, const char *srv_ns, const char *cli_ns, const 
         exp_sh(e, &out, (p->seconds + 20) * 1000, true, cli);
         json_t *o = json_loads(out.s ? out.s : "", 0, NULL);
         const char *err = json_string_value(json_object_get(o, "error"));
-        json_t *rx = json_object_get(json_object_get(json_object_get(o, "end"), "sum_received"), "bits_per_second");
+        json_t *rx = json_object_get(json_object_get(json_object_get(o, "end"), "sum_received"),
+                                     "bits_per_second");
         free(why);
         why = xstrdup(err ? err : o ? "no result" : "no JSON from iperf3");
         if (!err && json_is_number(rx)) {
@@ -262,7 +272,8 @@ static int iperf(struct paper *p, const char *srv_ns, const char *cli_ns, const 
     }
     proc_terminate(pid, 1000);
     if (rc < 0 && !exp_interrupted)
-        fprintf(stderr, "minidc experiment: iperf3 from %s to %s (MSS %d): %s\n", cli_ns, addr, mss, why);
+        fprintf(stderr, "minidc experiment: iperf3 from %s to %s (MSS %d): %s\n", cli_ns, addr, mss,
+                why);
     free(why);
     return rc;
 }
@@ -271,13 +282,15 @@ static json_t *cell(json_t *cells, enum mode mode, const struct paper *p, size_t
 {
     size_t i;
     json_t *c;
-    json_array_foreach(cells, i, c) if (!strcmp(json_string_value(json_object_get(c, "mode")), mode_names[mode]) &&
-                                        json_integer_value(json_object_get(c, "route")) == (json_int_t)route + 1 &&
-                                        json_integer_value(json_object_get(c, "mss")) == mss) return c;
+    json_array_foreach(cells, i, c)
+        if (!strcmp(json_string_value(json_object_get(c, "mode")), mode_names[mode]) &&
+            json_integer_value(json_object_get(c, "route")) == (json_int_t)route + 1 &&
+            json_integer_value(json_object_get(c, "mss")) == mss)
+            return c;
     const struct route *r = &p->routes[route];
-    c = json_pack("{s:s, s:I, s:s, s:s, s:i, s:i, s:[]}", "mode", mode_names[mode], "route", (json_int_t)route + 1,
-                  "from", p->t->nodes[r->a].name, "to", p->t->nodes[r->b].name, "switches", r->switches, "mss", mss,
-                  "bps");
+    c = json_pack("{s:s, s:I, s:s, s:s, s:i, s:i, s:[]}", "mode", mode_names[mode], "route",
+                  (json_int_t)route + 1, "from", p->t->nodes[r->a].name, "to",
+                  p->t->nodes[r->b].name, "switches", r->switches, "mss", mss, "bps");
     json_array_append_new(cells, c);
     return c;
 }
@@ -327,10 +340,14 @@ static int throughput(struct paper *p)
             double bps = 0;
             rc = measure(p, mode, route, mss, &bps);
             if (rc == 0) {
-                json_array_append_new(json_object_get(cell(cells, mode, p, route, mss), "bps"), json_real(bps));
-                exp_progress(e, true, "run %d: %-12s route %zu (%s -> %s, %d switches) MSS %4d: %7.1f Mbit/s",
-                             run + 1, mode_names[mode], route + 1, p->t->nodes[p->routes[route].a].name,
-                             p->t->nodes[p->routes[route].b].name, p->routes[route].switches, mss, bps / 1e6);
+                json_array_append_new(json_object_get(cell(cells, mode, p, route, mss), "bps"),
+                                      json_real(bps));
+                exp_progress(
+                    e, true,
+                    "run %d: %-12s route %zu (%s -> %s, %d switches) MSS %4d: %7.1f Mbit/s",
+                    run + 1, mode_names[mode], route + 1, p->t->nodes[p->routes[route].a].name,
+                    p->t->nodes[p->routes[route].b].name, p->routes[route].switches, mss,
+                    bps / 1e6);
             }
         }
     }
@@ -394,14 +411,16 @@ static void sample(json_t *life, const char *op, const json_t *o)
         l = json_pack("{s:[], s:[], s:[]}", "seconds", "downtime_ms", "attempts");
         json_object_set_new(life, op, l);
     }
-    json_array_append_new(json_object_get(l, "seconds"), json_real(json_number_value(json_object_get(o, "seconds"))));
+    json_array_append_new(json_object_get(l, "seconds"),
+                          json_real(json_number_value(json_object_get(o, "seconds"))));
     json_t *res = json_object_get(o, "result");
     json_t *q = json_object_get(res, "qemu");
     if (q)
         json_array_append_new(json_object_get(l, "downtime_ms"),
                               json_integer(json_integer_value(json_object_get(q, "downtime_ms"))));
     json_t *att = json_object_get(res, "attempts");
-    json_array_append_new(json_object_get(l, "attempts"), json_integer(att ? json_integer_value(att) : 1));
+    json_array_append_new(json_object_get(l, "attempts"),
+                          json_integer(att ? json_integer_value(att) : 1));
 }
 
 static int lifecycle(struct paper *p)
@@ -409,13 +428,17 @@ static int lifecycle(struct paper *p)
     struct exp *e = p->e;
     size_t a, b, c;
     if (!lifecycle_servers(p->t, &a, &b, &c)) {
-        exp_progress(e, false, "lifecycle: the topology has no two servers in one subnet and one in another: skipped");
-        json_object_set_new(e->r, "lifecycle_skipped", json_string("no two servers in one subnet and one in another"));
+        exp_progress(
+            e, false,
+            "lifecycle: the topology has no two servers in one subnet and one in another: skipped");
+        json_object_set_new(e->r, "lifecycle_skipped",
+                            json_string("no two servers in one subnet and one in another"));
         return 0;
     }
     const char *A = p->t->nodes[a].name, *B = p->t->nodes[b].name, *C = p->t->nodes[c].name;
-    json_object_set_new(json_object_get(e->r, "config"), "lifecycle_servers",
-                        json_pack("{s:s, s:s, s:s}", "boot", A, "same_subnet", B, "other_subnet", C));
+    json_object_set_new(
+        json_object_get(e->r, "config"), "lifecycle_servers",
+        json_pack("{s:s, s:s, s:s}", "boot", A, "same_subnet", B, "other_subnet", C));
     json_t *life = json_object();
     json_object_set_new(e->r, "lifecycle", life);
     for (int run = 0; run < p->runs; run++) {
@@ -424,13 +447,15 @@ static int lifecycle(struct paper *p)
         if (vm_op(p, &o, boot))
             return -1;
         sample(life, "boot", o);
-        exp_progress(e, true, "run %d: boot on %s: %.2f s", run + 1, A, json_number_value(json_object_get(o, "seconds")));
+        exp_progress(e, true, "run %d: boot on %s: %.2f s", run + 1, A,
+                     json_number_value(json_object_get(o, "seconds")));
         json_decref(o);
         const char *clone[] = {"clone", "xv", "--to", B, "--as", "xvc", NULL};
         if (vm_op(p, &o, clone))
             return -1;
         sample(life, "clone", o);
-        exp_progress(e, true, "run %d: clone to %s: %.2f s", run + 1, B, json_number_value(json_object_get(o, "seconds")));
+        exp_progress(e, true, "run %d: clone to %s: %.2f s", run + 1, B,
+                     json_number_value(json_object_get(o, "seconds")));
         json_decref(o);
         const char *stopc[] = {"stop", "xvc", "--force", NULL};
         if (vm_op(p, &o, stopc))
@@ -501,13 +526,16 @@ int exp_paper(struct exp *e)
     snprintf(p.slab, sizeof p.slab, "xs%s", e->tag);
     snprintf(p.chain, sizeof p.chain, "xb%s", e->tag);
     char *text = read_text(p.file);
-    json_object_set_new(e->r, "topology", json_pack("{s:s, s:s, s:s?}", "file", p.file, "name", p.t->name, "text", text));
+    json_object_set_new(
+        e->r, "topology",
+        json_pack("{s:s, s:s, s:s?}", "file", p.file, "name", p.t->name, "text", text));
     free(text);
     json_t *routes = json_array(), *mss = json_array(), *modes = json_array();
     for (size_t i = 0; i < p.n_routes; i++)
-        json_array_append_new(routes, json_pack("{s:I, s:s, s:s, s:i}", "route", (json_int_t)i + 1, "from",
-                                                p.t->nodes[p.routes[i].a].name, "to", p.t->nodes[p.routes[i].b].name,
-                                                "switches", p.routes[i].switches));
+        json_array_append_new(routes, json_pack("{s:I, s:s, s:s, s:i}", "route", (json_int_t)i + 1,
+                                                "from", p.t->nodes[p.routes[i].a].name, "to",
+                                                p.t->nodes[p.routes[i].b].name, "switches",
+                                                p.routes[i].switches));
     for (int i = 0; i < N_MSS; i++)
         json_array_append_new(mss, json_integer(mss_all[i]));
     for (int i = 0; i < N_MODES; i++)
@@ -519,9 +547,12 @@ int exp_paper(struct exp *e)
     json_object_set_new(cfg, "routes", routes);
     json_object_set_new(cfg, "mss", mss);
     json_object_set_new(cfg, "modes", modes);
-    json_object_set_new(cfg, "order", json_string("each run measures every cell once, in an order drawn from the seed"));
+    json_object_set_new(
+        cfg, "order",
+        json_string("each run measures every cell once, in an order drawn from the seed"));
     size_t a, b, c;
-    e->steps = p.runs * (int)(N_MODES * p.n_routes * N_MSS) + (lifecycle_servers(p.t, &a, &b, &c) ? p.runs * 4 : 0);
+    e->steps = p.runs * (int)(N_MODES * p.n_routes * N_MSS) +
+               (lifecycle_servers(p.t, &a, &b, &c) ? p.runs * 4 : 0);
 
     int rc = 0;
     exp_progress(e, false, "lab %s (minidcd) from %s", p.lab, p.file);

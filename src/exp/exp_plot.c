@@ -29,8 +29,8 @@ static void value(struct strbuf *sb, double v)
 
 /* A clustered bar chart of NAME.dat: a group per row (label in column 1),
  * a bar per further column, titled 'columns'. */
-static char *histogram(const char *name, const char *title, const char *ylabel, const char *const *columns,
-                       size_t n_columns, bool logscale)
+static char *histogram(const char *name, const char *title, const char *ylabel,
+                       const char *const *columns, size_t n_columns, bool logscale)
 {
     struct strbuf sb;
     strbuf_init(&sb);
@@ -41,7 +41,8 @@ static char *histogram(const char *name, const char *title, const char *ylabel, 
                   "set style data histograms\nset style histogram clustered gap 1\n"
                   "set style fill solid 0.85 border -1\nset boxwidth 0.9\nset grid ytics\n"
                   "set key outside right top\nset xtics nomirror\nset yrange [%s:*]\n%s",
-                  name, name, title, ylabel, logscale ? "*" : "0", logscale ? "set logscale y\n" : "");
+                  name, name, title, ylabel, logscale ? "*" : "0",
+                  logscale ? "set logscale y\n" : "");
     strbuf_printf(&sb, "plot '%s.dat' using 2:xtic(1) title \"%s\"", name, columns[0]);
     for (size_t i = 1; i < n_columns; i++)
         strbuf_printf(&sb, ", '' using %zu title \"%s\"", i + 2, columns[i]);
@@ -49,18 +50,21 @@ static char *histogram(const char *name, const char *title, const char *ylabel, 
     return strbuf_steal(&sb);
 }
 
-static void add(json_t *specs, const char *name, const char *title, struct strbuf *data, char *script)
+static void add(json_t *specs, const char *name, const char *title, struct strbuf *data,
+                char *script)
 {
-    json_array_append_new(specs, json_pack("{s:s, s:s, s:s, s:s}", "name", name, "title", title, "data",
-                                           data->s ? data->s : "", "script", script));
+    json_array_append_new(specs, json_pack("{s:s, s:s, s:s, s:s}", "name", name, "title", title,
+                                           "data", data->s ? data->s : "", "script", script));
     strbuf_free(data);
     free(script);
 }
 
 static void route_label(struct strbuf *sb, const json_t *route)
 {
-    strbuf_printf(sb, "%lld: %s-%s (%lld)", (long long)json_integer_value(json_object_get(route, "route")),
-                  exp_str(route, "from"), exp_str(route, "to"), (long long)json_integer_value(json_object_get(route, "switches")));
+    strbuf_printf(sb, "%lld: %s-%s (%lld)",
+                  (long long)json_integer_value(json_object_get(route, "route")),
+                  exp_str(route, "from"), exp_str(route, "to"),
+                  (long long)json_integer_value(json_object_get(route, "switches")));
 }
 
 static void paper_specs(const json_t *r, json_t *specs)
@@ -73,45 +77,54 @@ static void paper_specs(const json_t *r, json_t *specs)
     const char *cols[8];
     char colbuf[8][16];
     size_t nc = 0;
-    json_array_foreach(mss, j, m) if (nc < 8)
-    {
-        snprintf(colbuf[nc], sizeof colbuf[nc], "MSS %lld", (long long)json_integer_value(m));
-        cols[nc] = colbuf[nc];
-        nc++;
-    }
+    json_array_foreach(mss, j, m)
+        if (nc < 8) {
+            snprintf(colbuf[nc], sizeof colbuf[nc], "MSS %lld", (long long)json_integer_value(m));
+            cols[nc] = colbuf[nc];
+            nc++;
+        }
     struct strbuf d;
     strbuf_init(&d);
-    json_array_foreach(routes, i, route)
-    {
+    json_array_foreach(routes, i, route) {
         route_label(&d, route);
-        json_array_foreach(mss, j, m) value(&d, median_of(json_object_get(
-                                                   exp_cell(cells, "minidcd", json_integer_value(json_object_get(route, "route")),
-                                                             json_integer_value(m)),
-                                                   "bps")) / 1e6);
+        json_array_foreach(mss, j, m)
+            value(&d, median_of(json_object_get(
+                          exp_cell(cells, "minidcd",
+                                   json_integer_value(json_object_get(route, "route")),
+                                   json_integer_value(m)),
+                          "bps")) /
+                          1e6);
         strbuf_puts(&d, "\n");
     }
-    add(specs, "fig2-throughput", "Figure 2: iperf3 throughput through minidcd per route (switches) and TCP MSS", &d,
-        histogram("fig2-throughput", "iperf3 through minidcd, by route (switches crossed) and TCP MSS", "Mbit/s", cols,
+    add(specs, "fig2-throughput",
+        "Figure 2: iperf3 throughput through minidcd per route (switches) and TCP MSS", &d,
+        histogram("fig2-throughput",
+                  "iperf3 through minidcd, by route (switches crossed) and TCP MSS", "Mbit/s", cols,
                   nc, false));
     /* The same routes through the three networks, at the largest MSS. */
     json_int_t big = json_integer_value(json_array_get(mss, json_array_size(mss) - 1));
     const json_t *modes = json_object_get(cfg, "modes");
     const char *mcols[4];
     size_t nm = 0;
-    json_array_foreach(modes, j, m) if (nm < 4) mcols[nm++] = json_string_value(m);
+    json_array_foreach(modes, j, m)
+        if (nm < 4)
+            mcols[nm++] = json_string_value(m);
     strbuf_init(&d);
-    json_array_foreach(routes, i, route)
-    {
+    json_array_foreach(routes, i, route) {
         route_label(&d, route);
-        json_array_foreach(modes, j, m) value(&d, median_of(json_object_get(
-                                                    exp_cell(cells, json_string_value(m),
-                                                              json_integer_value(json_object_get(route, "route")), big),
-                                                    "bps")) / 1e6);
+        json_array_foreach(modes, j, m)
+            value(&d, median_of(json_object_get(
+                          exp_cell(cells, json_string_value(m),
+                                   json_integer_value(json_object_get(route, "route")), big),
+                          "bps")) /
+                          1e6);
         strbuf_puts(&d, "\n");
     }
     char title[128];
-    snprintf(title, sizeof title, "iperf3 at MSS %lld: minidcd, standalone switches, Linux bridges", (long long)big);
-    add(specs, "fig2-baselines", title, &d, histogram("fig2-baselines", title, "Mbit/s", mcols, nm, false));
+    snprintf(title, sizeof title, "iperf3 at MSS %lld: minidcd, standalone switches, Linux bridges",
+             (long long)big);
+    add(specs, "fig2-baselines", title, &d,
+        histogram("fig2-baselines", title, "Mbit/s", mcols, nm, false));
     /* Table 1 beside the paper's */
     const json_t *life = json_object_get(r, "lifecycle");
     if (life) {
@@ -134,8 +147,8 @@ static void paper_specs(const json_t *r, json_t *specs)
         }
         static const char *const lcols[] = {"minidc (this machine)", "paper (Raspberry Pi 3)"};
         add(specs, "table1-lifecycle", "Table 1: VM lifecycle times, minidc beside the paper", &d,
-            histogram("table1-lifecycle", "VM lifecycle: median time of each operation", "seconds (log scale)", lcols,
-                      2, true));
+            histogram("table1-lifecycle", "VM lifecycle: median time of each operation",
+                      "seconds (log scale)", lcols, 2, true));
     }
 }
 
@@ -146,14 +159,15 @@ static void scale_specs(const json_t *r, json_t *specs)
     strbuf_init(&d);
     size_t i, j;
     json_t *sz, *row;
-    static const char *const keys[] = {"lab_up_s", "pingall_s", "lab_down_s", "controller_rss_mib", "flows_total"};
-    json_array_foreach(json_object_get(json_object_get(r, "config"), "servers"), i, sz)
-    {
+    static const char *const keys[] = {"lab_up_s", "pingall_s", "lab_down_s", "controller_rss_mib",
+                                       "flows_total"};
+    json_array_foreach(json_object_get(json_object_get(r, "config"), "servers"), i, sz) {
         strbuf_printf(&d, "%lld", (long long)json_integer_value(sz));
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
             json_t *v = json_array();
-            json_array_foreach(rows, j, row) if (json_integer_value(json_object_get(row, "servers")) ==
-                                                 json_integer_value(sz)) json_array_append(v, json_object_get(row, keys[k]));
+            json_array_foreach(rows, j, row)
+                if (json_integer_value(json_object_get(row, "servers")) == json_integer_value(sz))
+                    json_array_append(v, json_object_get(row, keys[k]));
             value(&d, median_of(v));
             json_decref(v);
         }
@@ -164,7 +178,8 @@ static void scale_specs(const json_t *r, json_t *specs)
         "set datafile separator \"\\t\"\nset datafile missing \"?\"\n"
         "set title \"Lab size: times (left), minidcd memory and flows (right)\"\n"
         "set xlabel \"servers\"\nset ylabel \"seconds\"\nset y2label \"MiB / hundreds of flows\"\n"
-        "set ytics nomirror\nset y2tics\nset grid\nset key outside right top\nset yrange [0:*]\nset y2range [0:*]\n"
+        "set ytics nomirror\nset y2tics\nset grid\nset key outside right top\nset yrange "
+        "[0:*]\nset y2range [0:*]\n"
         "plot 'scale.dat' using 1:2 with linespoints title \"lab up\", "
         "'' using 1:3 with linespoints title \"all pairs reached\", "
         "'' using 1:4 with linespoints title \"lab down\", "
@@ -187,16 +202,18 @@ static void controller_specs(const json_t *r, json_t *specs)
                 double v = -1;
                 size_t i;
                 json_t *row;
-                json_array_foreach(rows, i, row) if (!strcmp(exp_str(row, "mode"), modes[m]) &&
-                                                     !strcmp(exp_str(row, "of"), ofs[o]) &&
-                                                     !strcmp(exp_str(row, "controller"), ctls[c])) v =
-                    median_of(json_object_get(row, "per_second"));
+                json_array_foreach(rows, i, row)
+                    if (!strcmp(exp_str(row, "mode"), modes[m]) &&
+                        !strcmp(exp_str(row, "of"), ofs[o]) &&
+                        !strcmp(exp_str(row, "controller"), ctls[c]))
+                        v = median_of(json_object_get(row, "per_second"));
                 value(&d, v);
             }
             strbuf_puts(&d, "\n");
         }
     add(specs, "controller", "OpenFlow controller: minidcd against ovs-testcontroller", &d,
-        histogram("controller", "ofbench: responses per second", "responses/s (log scale)", ctls, 2, true));
+        histogram("controller", "ofbench: responses per second", "responses/s (log scale)", ctls, 2,
+                  true));
 }
 
 json_t *exp_plot_specs(const json_t *r)
@@ -232,26 +249,27 @@ int exp_plots(json_t *r, const char *dir, bool quiet)
     size_t i;
     json_t *s;
     int rc = 0;
-    json_array_foreach(specs, i, s)
-    {
+    json_array_foreach(specs, i, s) {
         const char *name = exp_str(s, "name");
-        if (write_text(dir, name, "dat", exp_str(s, "data")) || write_text(dir, name, "gp", exp_str(s, "script"))) {
+        if (write_text(dir, name, "dat", exp_str(s, "data")) ||
+            write_text(dir, name, "gp", exp_str(s, "script"))) {
             rc = -1;
             break;
         }
         static const char *const terms[][2] = {{"png", "pngcairo size 1000,560 font 'sans,10'"},
                                                {"svg", "svg size 1000,560 dynamic font 'sans,10'"}};
         for (int t = 0; t < 2 && rc == 0; t++) {
-            char *cmd = xasprintf("cd '%s'; set terminal %s; set output '%s.%s'; load '%s.gp'", dir, terms[t][1], name,
-                                  terms[t][0], name);
+            char *cmd = xasprintf("cd '%s'; set terminal %s; set output '%s.%s'; load '%s.gp'", dir,
+                                  terms[t][1], name, terms[t][0], name);
             const char *argv[] = {"gnuplot", "-e", cmd, NULL};
             struct strbuf err;
             strbuf_init(&err);
             struct proc_opts po = {.err = &err, .timeout_ms = 60000};
             int st = proc_run(argv, &po);
             if (st != 0) {
-                fprintf(stderr, "minidc experiment: gnuplot could not draw %s.%s (%s%d)%s%s\n", name, terms[t][0],
-                        st < 0 ? "not installed? " : "exit ", st, err.len ? ":\n" : "", err.len ? err.s : "");
+                fprintf(stderr, "minidc experiment: gnuplot could not draw %s.%s (%s%d)%s%s\n",
+                        name, terms[t][0], st < 0 ? "not installed? " : "exit ", st,
+                        err.len ? ":\n" : "", err.len ? err.s : "");
                 rc = -1;
             }
             strbuf_free(&err);
@@ -259,9 +277,10 @@ int exp_plots(json_t *r, const char *dir, bool quiet)
         }
         if (rc)
             break;
-        json_array_append_new(plots, json_pack("{s:s, s:s, s:s+, s:s+, s:s+, s:s+}", "name", name, "title",
-                                               exp_str(s, "title"), "png", name, ".png", "svg", name, ".svg", "script",
-                                               name, ".gp", "data", name, ".dat"));
+        json_array_append_new(plots,
+                              json_pack("{s:s, s:s, s:s+, s:s+, s:s+, s:s+}", "name", name, "title",
+                                        exp_str(s, "title"), "png", name, ".png", "svg", name,
+                                        ".svg", "script", name, ".gp", "data", name, ".dat"));
         if (!quiet)
             fprintf(stderr, "plot %s/%s.png and .svg\n", dir, name);
     }

@@ -11,12 +11,12 @@
 struct exp {
     struct exp_opts o;
     const char *name;
-    char *self;       /* this minidc, to run its subcommands */
-    json_t *r;        /* results.json, filled as the experiment goes */
+    char *self; /* this minidc, to run its subcommands */
+    json_t *r;  /* results.json, filled as the experiment goes */
     double t0;
-    int step, steps;  /* progress */
+    int step, steps; /* progress */
     unsigned long rng;
-    char tag[8];      /* names this run's labs and namespaces apart: "12345" */
+    char tag[8]; /* names this run's labs and namespaces apart: "12345" */
 };
 
 extern volatile sig_atomic_t exp_interrupted;
@@ -26,7 +26,8 @@ void exp_record(struct exp *e, const char *const argv[]);
 /* Runs 'argv' (recorded in results' "commands" the first time it is seen),
  * stdout into 'out' when not NULL.  Returns its exit status; on failure (or
  * interrupt) the caller is told why on stderr unless 'quiet_fail'. */
-int exp_sh(struct exp *e, struct strbuf *out, int timeout_ms, bool quiet_fail, const char *const argv[]);
+int exp_sh(struct exp *e, struct strbuf *out, int timeout_ms, bool quiet_fail,
+           const char *const argv[]);
 /* The same for "minidc ARGS..." (this minidc). */
 int exp_minidc(struct exp *e, struct strbuf *out, int timeout_ms, const char *const args[]);
 /* Runs a command and parses what it printed as JSON (NULL on failure). */
@@ -39,7 +40,8 @@ void exp_lab_down(struct exp *e, const char *name);
 
 /* A progress line: "[elapsed] [step/steps] message" (counts a step when
  * 'step' is true). */
-void exp_progress(struct exp *e, bool step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void exp_progress(struct exp *e, bool step, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Deterministic pseudo-random numbers from the seed. */
 unsigned long exp_rand(struct exp *e);
 void exp_shuffle(struct exp *e, size_t *v, size_t n);

@@ -24,16 +24,24 @@ static void header(struct strbuf *sb, const json_t *r)
     const json_t *m = json_object_get(r, "machine");
     strbuf_printf(sb, "# minidc experiment `%s`\n\n", exp_str(r, "experiment"));
     strbuf_printf(sb,
-                  "Run from %s to %s (%.0f s)%s by minidc %s. Every raw sample is in `results.json`; the plots are "
+                  "Run from %s to %s (%.0f s)%s by minidc %s. Every raw sample is in "
+                  "`results.json`; the plots are "
                   "made by the gnuplot scripts beside them (`NAME.gp` reading `NAME.dat`).\n\n",
-                  exp_str(r, "started"), exp_str(r, "finished"), json_number_value(json_object_get(r, "seconds")),
-                  json_is_true(json_object_get(r, "quick")) ? ", the quick version" : "", exp_str(r, "minidc_version"));
+                  exp_str(r, "started"), exp_str(r, "finished"),
+                  json_number_value(json_object_get(r, "seconds")),
+                  json_is_true(json_object_get(r, "quick")) ? ", the quick version" : "",
+                  exp_str(r, "minidc_version"));
     strbuf_puts(sb, "## Machine\n\n| | |\n|---|---|\n");
-    static const char *const keys[][2] = {{"host", "host"},           {"kernel", "kernel"},
-                                          {"cpu", "CPU"},             {"cpus", "CPUs"},
-                                          {"memory_mib", "memory (MiB)"}, {"qemu", "QEMU"},
-                                          {"accel", "QEMU accelerator"}, {"openvswitch", "Open vSwitch"},
-                                          {"iperf3", "iperf3"},       {"gnuplot", "gnuplot"}};
+    static const char *const keys[][2] = {{"host", "host"},
+                                          {"kernel", "kernel"},
+                                          {"cpu", "CPU"},
+                                          {"cpus", "CPUs"},
+                                          {"memory_mib", "memory (MiB)"},
+                                          {"qemu", "QEMU"},
+                                          {"accel", "QEMU accelerator"},
+                                          {"openvswitch", "Open vSwitch"},
+                                          {"iperf3", "iperf3"},
+                                          {"gnuplot", "gnuplot"}};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         json_t *v = json_object_get(m, keys[i][0]);
         if (json_is_string(v))
@@ -45,8 +53,7 @@ static void header(struct strbuf *sb, const json_t *r)
                   (long long)json_integer_value(json_object_get(r, "seed")));
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)json_object_get(r, "config"), k, v)
-    {
+    json_object_foreach((json_t *)json_object_get(r, "config"), k, v) {
         char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         strbuf_printf(sb, "- %s: `%s`\n", k, s);
         free(s);
@@ -58,12 +65,14 @@ static void footer(struct strbuf *sb, const json_t *r)
 {
     const json_t *topo = json_object_get(r, "topology");
     if (json_is_string(json_object_get(topo, "text")))
-        strbuf_printf(sb, "## Topology\n\n`%s` (%s):\n\n```yaml\n%s```\n\n", exp_str(topo, "file"), exp_str(topo, "name"),
-                      exp_str(topo, "text"));
-    strbuf_puts(sb, "## Commands\n\nEach distinct command the experiment ran, in order (`minidc` is this minidc):\n\n```\n");
+        strbuf_printf(sb, "## Topology\n\n`%s` (%s):\n\n```yaml\n%s```\n\n", exp_str(topo, "file"),
+                      exp_str(topo, "name"), exp_str(topo, "text"));
+    strbuf_puts(sb, "## Commands\n\nEach distinct command the experiment ran, in order (`minidc` "
+                    "is this minidc):\n\n```\n");
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(r, "commands"), i, c) strbuf_printf(sb, "%s\n", json_string_value(c));
+    json_array_foreach(json_object_get(r, "commands"), i, c)
+        strbuf_printf(sb, "%s\n", json_string_value(c));
     strbuf_puts(sb, "```\n");
 }
 
@@ -71,8 +80,10 @@ static void plot_links(struct strbuf *sb, const json_t *r, const char *prefix)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(r, "plots"), i, p) if (!strncmp(exp_str(p, "name"), prefix, strlen(prefix)))
-        strbuf_printf(sb, "![%s](%s.svg)\n\n([PNG](%s.png))\n\n", exp_str(p, "title"), exp_str(p, "name"), exp_str(p, "name"));
+    json_array_foreach(json_object_get(r, "plots"), i, p)
+        if (!strncmp(exp_str(p, "name"), prefix, strlen(prefix)))
+            strbuf_printf(sb, "![%s](%s.svg)\n\n([PNG](%s.png))\n\n", exp_str(p, "title"),
+                          exp_str(p, "name"), exp_str(p, "name"));
 }
 
 /* ---- paper ---- */
@@ -87,11 +98,16 @@ static void paper_table1(struct strbuf *sb, const json_t *r, const json_t *cfg, 
     } else {
         const json_t *ls = json_object_get(cfg, "lifecycle_servers");
         strbuf_printf(sb,
-                      "Each operation's own time through minidcd (`minidc vm ... --json`: from the request to the "
-                      "VM running), %d runs: boot on %s, clone to %s, migrate to %s (same subnet), then to %s "
-                      "(another subnet). 128 MiB VMs. The paper's figures are its Raspberry Pi 3 boards (Table 1).\n\n",
-                      runs, exp_str(ls, "boot"), exp_str(ls, "same_subnet"), exp_str(ls, "same_subnet"), exp_str(ls, "other_subnet"));
-        strbuf_puts(sb, "| operation | median | min - max | CV | runs | QEMU downtime (median) | paper (Raspberry Pi 3) |\n"
+                      "Each operation's own time through minidcd (`minidc vm ... --json`: from the "
+                      "request to the "
+                      "VM running), %d runs: boot on %s, clone to %s, migrate to %s (same subnet), "
+                      "then to %s "
+                      "(another subnet). 128 MiB VMs. The paper's figures are its Raspberry Pi 3 "
+                      "boards (Table 1).\n\n",
+                      runs, exp_str(ls, "boot"), exp_str(ls, "same_subnet"),
+                      exp_str(ls, "same_subnet"), exp_str(ls, "other_subnet"));
+        strbuf_puts(sb, "| operation | median | min - max | CV | runs | QEMU downtime (median) | "
+                        "paper (Raspberry Pi 3) |\n"
                         "|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < sizeof lifecycle_ops / sizeof *lifecycle_ops; i++) {
             const json_t *l = json_object_get(life, lifecycle_ops[i].op);
@@ -100,8 +116,8 @@ static void paper_table1(struct strbuf *sb, const json_t *r, const json_t *cfg, 
             struct exp_stats s, d;
             exp_stats_json(json_object_get(l, "seconds"), &s);
             exp_stats_json(json_object_get(l, "downtime_ms"), &d);
-            strbuf_printf(sb, "| %s | %.2f s | %.2f - %.2f s | %.1f%% | %zu |", lifecycle_ops[i].label, s.median, s.min,
-                          s.max, 100 * s.cv, s.n);
+            strbuf_printf(sb, "| %s | %.2f s | %.2f - %.2f s | %.1f%% | %zu |",
+                          lifecycle_ops[i].label, s.median, s.min, s.max, 100 * s.cv, s.n);
             if (d.n)
                 strbuf_printf(sb, " %.0f ms |", d.median);
             else
@@ -113,10 +129,13 @@ static void paper_table1(struct strbuf *sb, const json_t *r, const json_t *cfg, 
             size_t k;
             json_t *a;
             json_int_t retried = 0;
-            json_array_foreach(json_object_get(l, "attempts"), k, a) retried += json_integer_value(a) > 1;
+            json_array_foreach(json_object_get(l, "attempts"), k, a)
+                retried += json_integer_value(a) > 1;
             if (retried)
-                strbuf_printf(sb, "|  | (%lld of the runs needed another attempt, see docs/vms.md) | | | | | |\n",
-                              (long long)retried);
+                strbuf_printf(
+                    sb,
+                    "|  | (%lld of the runs needed another attempt, see docs/vms.md) | | | | | |\n",
+                    (long long)retried);
         }
         strbuf_puts(sb, "\n");
         plot_links(sb, r, "table1");
@@ -128,31 +147,36 @@ static void paper_fig2(struct strbuf *sb, const json_t *cfg, const json_t *cells
 {
     strbuf_printf(sb,
                   "## Figure 2: throughput per route and MSS\n\n"
-                  "iperf3, %lld s per measurement, TCP MSS set with `-M`; Mbit/s received, median of %d runs, with the "
-                  "coefficient of variation in brackets. Each run measures every cell once, in an order drawn from "
-                  "the seed. Three networks: **minidcd** (the lab, routed by minidcd's flows), **standalone** (the "
-                  "same switches learning on their own, every machine also on one flat subnet, so layer 2 only), "
-                  "**linux-bridge** (a chain of as many plain Linux bridges, veth with the same offload settings).\n\n",
+                  "iperf3, %lld s per measurement, TCP MSS set with `-M`; Mbit/s received, median "
+                  "of %d runs, with the "
+                  "coefficient of variation in brackets. Each run measures every cell once, in an "
+                  "order drawn from "
+                  "the seed. Three networks: **minidcd** (the lab, routed by minidcd's flows), "
+                  "**standalone** (the "
+                  "same switches learning on their own, every machine also on one flat subnet, so "
+                  "layer 2 only), "
+                  "**linux-bridge** (a chain of as many plain Linux bridges, veth with the same "
+                  "offload settings).\n\n",
                   (long long)json_integer_value(json_object_get(cfg, "iperf3_seconds")), runs);
     size_t i, j, k;
     json_t *route, *mss, *mode;
-    json_array_foreach(json_object_get(cfg, "modes"), k, mode)
-    {
+    json_array_foreach(json_object_get(cfg, "modes"), k, mode) {
         strbuf_printf(sb, "### %s\n\n| route | switches |", json_string_value(mode));
-        json_array_foreach(json_object_get(cfg, "mss"), j, mss) strbuf_printf(sb, " MSS %lld |",
-                                                                            (long long)json_integer_value(mss));
+        json_array_foreach(json_object_get(cfg, "mss"), j, mss)
+            strbuf_printf(sb, " MSS %lld |", (long long)json_integer_value(mss));
         strbuf_puts(sb, "\n|---|---|");
-        json_array_foreach(json_object_get(cfg, "mss"), j, mss) strbuf_puts(sb, "---|");
+        json_array_foreach(json_object_get(cfg, "mss"), j, mss)
+            strbuf_puts(sb, "---|");
         strbuf_puts(sb, "\n");
-        json_array_foreach(json_object_get(cfg, "routes"), i, route)
-        {
-            strbuf_printf(sb, "| %lld: %s - %s | %lld |", (long long)json_integer_value(json_object_get(route, "route")),
+        json_array_foreach(json_object_get(cfg, "routes"), i, route) {
+            strbuf_printf(sb, "| %lld: %s - %s | %lld |",
+                          (long long)json_integer_value(json_object_get(route, "route")),
                           exp_str(route, "from"), exp_str(route, "to"),
                           (long long)json_integer_value(json_object_get(route, "switches")));
-            json_array_foreach(json_object_get(cfg, "mss"), j, mss)
-            {
+            json_array_foreach(json_object_get(cfg, "mss"), j, mss) {
                 const json_t *c = exp_cell(cells, json_string_value(mode),
-                                            json_integer_value(json_object_get(route, "route")), json_integer_value(mss));
+                                           json_integer_value(json_object_get(route, "route")),
+                                           json_integer_value(mss));
                 struct exp_stats s;
                 exp_stats_json(json_object_get(c, "bps"), &s);
                 if (s.n)
@@ -173,16 +197,20 @@ static void paper_ratios(struct strbuf *sb, const json_t *cfg, const json_t *cel
     json_t *route, *mss;
     strbuf_puts(sb, "### minidcd against the baselines (ratio of medians, all MSS)\n\n"
                     "| route | minidcd / standalone | minidcd / linux-bridge |\n|---|---|---|\n");
-    json_array_foreach(json_object_get(cfg, "routes"), i, route)
-    {
+    json_array_foreach(json_object_get(cfg, "routes"), i, route) {
         json_int_t rn = json_integer_value(json_object_get(route, "route"));
         double lo[2] = {1e9, 1e9}, hi[2] = {0, 0};
-        json_array_foreach(json_object_get(cfg, "mss"), j, mss)
-        {
+        json_array_foreach(json_object_get(cfg, "mss"), j, mss) {
             struct exp_stats c, b[2];
-            exp_stats_json(json_object_get(exp_cell(cells, "minidcd", rn, json_integer_value(mss)), "bps"), &c);
-            exp_stats_json(json_object_get(exp_cell(cells, "standalone", rn, json_integer_value(mss)), "bps"), &b[0]);
-            exp_stats_json(json_object_get(exp_cell(cells, "linux-bridge", rn, json_integer_value(mss)), "bps"), &b[1]);
+            exp_stats_json(
+                json_object_get(exp_cell(cells, "minidcd", rn, json_integer_value(mss)), "bps"),
+                &c);
+            exp_stats_json(
+                json_object_get(exp_cell(cells, "standalone", rn, json_integer_value(mss)), "bps"),
+                &b[0]);
+            exp_stats_json(json_object_get(
+                               exp_cell(cells, "linux-bridge", rn, json_integer_value(mss)), "bps"),
+                           &b[1]);
             for (int x = 0; x < 2; x++)
                 if (c.n && b[x].n && b[x].median > 0) {
                     double q = c.median / b[x].median;
@@ -190,7 +218,8 @@ static void paper_ratios(struct strbuf *sb, const json_t *cfg, const json_t *cel
                     hi[x] = q > hi[x] ? q : hi[x];
                 }
         }
-        strbuf_printf(sb, "| %lld: %s - %s |", (long long)rn, exp_str(route, "from"), exp_str(route, "to"));
+        strbuf_printf(sb, "| %lld: %s - %s |", (long long)rn, exp_str(route, "from"),
+                      exp_str(route, "to"));
         for (int x = 0; x < 2; x++)
             if (hi[x] > 0)
                 strbuf_printf(sb, " %.2f - %.2f |", lo[x], hi[x]);
@@ -207,8 +236,7 @@ static void paper_noise(struct strbuf *sb, const json_t *cells)
     size_t i, n = json_array_size(cells), m = 0;
     double *cv = xmalloc((n + 1) * sizeof *cv), worst = 0;
     const json_t *worst_c = NULL, *c;
-    json_array_foreach(cells, i, c)
-    {
+    json_array_foreach(cells, i, c) {
         struct exp_stats s;
         exp_stats_json(json_object_get(c, "bps"), &s);
         if (s.n < 2)
@@ -222,9 +250,12 @@ static void paper_noise(struct strbuf *sb, const json_t *cells)
         struct exp_stats s;
         exp_stats(cv, m, &s);
         strbuf_printf(sb,
-                      "Throughput: the coefficient of variation of a cell over the runs is %.1f%% in the median "
-                      "cell, %.1f%% at most (%s, route %lld, MSS %lld). Two runs of this experiment are expected to "
-                      "agree within about twice that; differences between cells smaller than that are noise.\n\n",
+                      "Throughput: the coefficient of variation of a cell over the runs is %.1f%% "
+                      "in the median "
+                      "cell, %.1f%% at most (%s, route %lld, MSS %lld). Two runs of this "
+                      "experiment are expected to "
+                      "agree within about twice that; differences between cells smaller than that "
+                      "are noise.\n\n",
                       100 * s.median, 100 * worst, exp_str(worst_c, "mode"),
                       (long long)json_integer_value(json_object_get(worst_c, "route")),
                       (long long)json_integer_value(json_object_get(worst_c, "mss")));
@@ -250,43 +281,54 @@ static void paper(struct strbuf *sb, const json_t *r)
 static void scale(struct strbuf *sb, const json_t *r)
 {
     const json_t *rows = json_object_get(r, "scale");
-    strbuf_puts(sb, "## Lab size\n\n"
-                    "Trees of switches (depth 3, fanout 2) with the servers shared over the four leaves and an "
-                    "Internet host on the root, each brought up with minidcd and its agents (`minidc lab up`), every "
-                    "ordered pair of machines pinged (`minidc lab pingall`), the flows counted on every switch, and "
-                    "torn down. Medians over the runs (CV of lab up in brackets). A pair that does not answer its one "
-                    "ping is asked again after the others: the pairs answered the first time are given too (the "
-                    "others lost a packet in the userspace datapath under the load of the pings).\n\n"
-                    "| servers | switches | lab up | all pairs reached | pairs answered, all runs (first try) | minidcd memory | flows (all switches) | "
-                    "largest flow table | lab down |\n|---|---|---|---|---|---|---|---|---|\n");
+    strbuf_puts(
+        sb,
+        "## Lab size\n\n"
+        "Trees of switches (depth 3, fanout 2) with the servers shared over the four leaves and an "
+        "Internet host on the root, each brought up with minidcd and its agents (`minidc lab up`), "
+        "every "
+        "ordered pair of machines pinged (`minidc lab pingall`), the flows counted on every "
+        "switch, and "
+        "torn down. Medians over the runs (CV of lab up in brackets). A pair that does not answer "
+        "its one "
+        "ping is asked again after the others: the pairs answered the first time are given too "
+        "(the "
+        "others lost a packet in the userspace datapath under the load of the pings).\n\n"
+        "| servers | switches | lab up | all pairs reached | pairs answered, all runs (first try) "
+        "| minidcd memory | flows (all switches) | "
+        "largest flow table | lab down |\n|---|---|---|---|---|---|---|---|---|\n");
     size_t i, j;
     json_t *sz, *row;
-    json_array_foreach(json_object_get(json_object_get(r, "config"), "servers"), i, sz)
-    {
-        static const char *const keys[] = {"lab_up_s", "pingall_s", "controller_rss_mib", "flows_total",
-                                           "flows_largest_switch", "lab_down_s"};
+    json_array_foreach(json_object_get(json_object_get(r, "config"), "servers"), i, sz) {
+        static const char *const keys[] = {
+            "lab_up_s",  "pingall_s", "controller_rss_mib", "flows_total", "flows_largest_switch",
+            "lab_down_s"};
         struct exp_stats s[6];
         json_int_t sw = 0, pairs = 0, answered = 0, first = 0, servers = 0;
         for (int k = 0; k < 6; k++) {
             json_t *v = json_array();
-            json_array_foreach(rows, j, row) if (json_integer_value(json_object_get(row, "servers")) ==
-                                                 json_integer_value(sz)) json_array_append(v, json_object_get(row, keys[k]));
+            json_array_foreach(rows, j, row)
+                if (json_integer_value(json_object_get(row, "servers")) == json_integer_value(sz))
+                    json_array_append(v, json_object_get(row, keys[k]));
             exp_stats_json(v, &s[k]);
             json_decref(v);
         }
-        json_array_foreach(rows, j, row) if (json_integer_value(json_object_get(row, "servers")) == json_integer_value(sz))
-        {
-            servers = json_integer_value(sz);
-            sw = json_integer_value(json_object_get(row, "switches"));
-            pairs += json_integer_value(json_object_get(row, "pairs"));
-            answered += json_integer_value(json_object_get(row, "answered"));
-            first += json_integer_value(json_object_get(row, "answered_first_try"));
-        }
+        json_array_foreach(rows, j, row)
+            if (json_integer_value(json_object_get(row, "servers")) == json_integer_value(sz)) {
+                servers = json_integer_value(sz);
+                sw = json_integer_value(json_object_get(row, "switches"));
+                pairs += json_integer_value(json_object_get(row, "pairs"));
+                answered += json_integer_value(json_object_get(row, "answered"));
+                first += json_integer_value(json_object_get(row, "answered_first_try"));
+            }
         if (!servers)
             continue;
-        strbuf_printf(sb, "| %lld | %lld | %.1f s (%.0f%%) | %.1f s | %lld of %lld (%lld) | %.1f MiB | %.0f | %.0f | %.1f s |\n",
-                      (long long)servers, (long long)sw, s[0].median, 100 * s[0].cv, s[1].median, (long long)answered,
-                      (long long)pairs, (long long)first, s[2].median, s[3].median, s[4].median, s[5].median);
+        strbuf_printf(sb,
+                      "| %lld | %lld | %.1f s (%.0f%%) | %.1f s | %lld of %lld (%lld) | %.1f MiB | "
+                      "%.0f | %.0f | %.1f s |\n",
+                      (long long)servers, (long long)sw, s[0].median, 100 * s[0].cv, s[1].median,
+                      (long long)answered, (long long)pairs, (long long)first, s[2].median,
+                      s[3].median, s[4].median, s[5].median);
     }
     strbuf_puts(sb, "\n");
     plot_links(sb, r, "scale");
@@ -297,28 +339,35 @@ static void scale(struct strbuf *sb, const json_t *r)
 static void controller(struct strbuf *sb, const json_t *r)
 {
     const json_t *cfg = json_object_get(r, "config"), *rows = json_object_get(r, "controller");
-    strbuf_printf(sb,
-                  "## OpenFlow controller\n\n"
-                  "ofbench (bench/ofbench: cbench's method) with %lld emulated switches, %lld s per measurement, "
-                  "against minidcd's reactive learning switch (`--app l2`) and Open vSwitch's ovs-testcontroller. "
-                  "throughput: responses per second with many packet-ins in flight; latency: one at a time "
-                  "(responses per second, so 1/latency). Medians of %lld runs (CV in brackets).\n\n"
-                  "| mode | OpenFlow | minidcd | ovs-testcontroller | minidcd / ovs-testcontroller |\n|---|---|---|---|---|\n",
-                  (long long)json_integer_value(json_object_get(cfg, "switches")),
-                  (long long)json_integer_value(json_object_get(cfg, "seconds")),
-                  (long long)json_integer_value(json_object_get(cfg, "runs")));
+    strbuf_printf(
+        sb,
+        "## OpenFlow controller\n\n"
+        "ofbench (bench/ofbench: cbench's method) with %lld emulated switches, %lld s per "
+        "measurement, "
+        "against minidcd's reactive learning switch (`--app l2`) and Open vSwitch's "
+        "ovs-testcontroller. "
+        "throughput: responses per second with many packet-ins in flight; latency: one at a time "
+        "(responses per second, so 1/latency). Medians of %lld runs (CV in brackets).\n\n"
+        "| mode | OpenFlow | minidcd | ovs-testcontroller | minidcd / ovs-testcontroller "
+        "|\n|---|---|---|---|---|\n",
+        (long long)json_integer_value(json_object_get(cfg, "switches")),
+        (long long)json_integer_value(json_object_get(cfg, "seconds")),
+        (long long)json_integer_value(json_object_get(cfg, "runs")));
     static const char *const modes[] = {"throughput", "latency"}, *const ofs[] = {"1.0", "1.3"};
     for (int m = 0; m < 2; m++)
         for (int o = 0; o < 2; o++) {
             struct exp_stats s[2] = {{0}};
             size_t i;
             json_t *row;
-            json_array_foreach(rows, i, row) if (!strcmp(exp_str(row, "mode"), modes[m]) && !strcmp(exp_str(row, "of"), ofs[o]))
-                exp_stats_json(json_object_get(row, "per_second"), &s[strcmp(exp_str(row, "controller"), "minidcd") != 0]);
+            json_array_foreach(rows, i, row)
+                if (!strcmp(exp_str(row, "mode"), modes[m]) && !strcmp(exp_str(row, "of"), ofs[o]))
+                    exp_stats_json(json_object_get(row, "per_second"),
+                                   &s[strcmp(exp_str(row, "controller"), "minidcd") != 0]);
             if (!s[0].n || !s[1].n)
                 continue;
-            strbuf_printf(sb, "| %s | %s | %.0f/s (%.0f%%) | %.0f/s (%.0f%%) | %.2f |\n", modes[m], ofs[o], s[0].median,
-                          100 * s[0].cv, s[1].median, 100 * s[1].cv, s[1].median > 0 ? s[0].median / s[1].median : 0);
+            strbuf_printf(sb, "| %s | %s | %.0f/s (%.0f%%) | %.0f/s (%.0f%%) | %.2f |\n", modes[m],
+                          ofs[o], s[0].median, 100 * s[0].cv, s[1].median, 100 * s[1].cv,
+                          s[1].median > 0 ? s[0].median / s[1].median : 0);
         }
     strbuf_puts(sb, "\n");
     plot_links(sb, r, "controller");

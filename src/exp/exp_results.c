@@ -13,8 +13,10 @@ const json_t *exp_cell(const json_t *cells, const char *mode, json_int_t route, 
 {
     size_t i;
     json_t *c;
-    json_array_foreach(cells, i, c) if (!strcmp(exp_str(c, "mode"), mode) &&
-                                        json_integer_value(json_object_get(c, "route")) == route &&
-                                        json_integer_value(json_object_get(c, "mss")) == mss) return c;
+    json_array_foreach(cells, i, c)
+        if (!strcmp(exp_str(c, "mode"), mode) &&
+            json_integer_value(json_object_get(c, "route")) == route &&
+            json_integer_value(json_object_get(c, "mss")) == mss)
+            return c;
     return NULL;
 }

@@ -34,8 +34,16 @@ static double controller_rss(const char *lab)
 /* The flows on each of the lab's switches: total and largest table. */
 static int count_flows(struct exp *e, const char *lab, const char *sw, long *total, long *largest)
 {
-    const char *args[] = {"lab", "exec", "--lab", lab, sw, "--", "sh", "-c",
-                          "for b in $(ovs-vsctl list-br); do ovs-ofctl -O OpenFlow13 dump-flows $b | grep -c cookie=; done",
+    const char *args[] = {"lab",
+                          "exec",
+                          "--lab",
+                          lab,
+                          sw,
+                          "--",
+                          "sh",
+                          "-c",
+                          "for b in $(ovs-vsctl list-br); do ovs-ofctl -O OpenFlow13 dump-flows $b "
+                          "| grep -c cookie=; done",
                           NULL};
     struct strbuf out;
     strbuf_init(&out);
@@ -72,7 +80,8 @@ int exp_scale(struct exp *e)
     int rc = 0;
     for (int run = 0; run < runs && rc == 0; run++)
         for (size_t i = 0; i < n_sizes && rc == 0; i++) {
-            struct topo_gen_tree g = {.depth = 3, .fanout = 2, .per_leaf = sizes[i] / 4, .name = "scale"};
+            struct topo_gen_tree g = {
+                .depth = 3, .fanout = 2, .per_leaf = sizes[i] / 4, .name = "scale"};
             char *err = NULL, *yaml = topo_gen_tree(&g, &err);
             if (!yaml) {
                 fprintf(stderr, "minidc experiment: %s\n", err);
@@ -85,7 +94,9 @@ int exp_scale(struct exp *e)
             struct topo *gt = topo_load_string("generated", yaml, &dl);
             diag_list_free(&dl);
             if (!gt) {
-                fprintf(stderr, "minidc experiment: the generated topology of %d servers does not load\n", sizes[i]);
+                fprintf(stderr,
+                        "minidc experiment: the generated topology of %d servers does not load\n",
+                        sizes[i]);
                 free(yaml);
                 rc = 1;
                 break;
@@ -141,17 +152,23 @@ int exp_scale(struct exp *e)
             json_int_t first = json_integer_value(json_object_get(ping, "first_try"));
             json_t *missed = json_array(), *pr;
             size_t pi;
-            json_array_foreach(json_object_get(ping, "pairs"), pi, pr) if (!json_is_true(json_object_get(pr, "reached")))
-                json_array_append_new(missed, json_pack("[O, O]", json_object_get(pr, "from"), json_object_get(pr, "to")));
+            json_array_foreach(json_object_get(ping, "pairs"), pi, pr)
+                if (!json_is_true(json_object_get(pr, "reached")))
+                    json_array_append_new(missed, json_pack("[O, O]", json_object_get(pr, "from"),
+                                                            json_object_get(pr, "to")));
             json_decref(ping);
-            json_array_append_new(rows, json_pack("{s:i, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:o, s:f, s:I, s:I, s:f}", "servers",
-                                                  n_srv, "switches", n_sw, "run", run + 1, "lab_up_s", up,
-                                                  "pingall_s", reach, "pairs", pairs, "answered", got, "answered_first_try", first, "unanswered", missed,
-                                                  "controller_rss_mib", rss, "flows_total", (json_int_t)flows,
-                                                  "flows_largest_switch", (json_int_t)largest, "lab_down_s", down));
+            json_array_append_new(
+                rows, json_pack("{s:i, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:o, s:f, s:I, s:I, s:f}",
+                                "servers", n_srv, "switches", n_sw, "run", run + 1, "lab_up_s", up,
+                                "pingall_s", reach, "pairs", pairs, "answered", got,
+                                "answered_first_try", first, "unanswered", missed,
+                                "controller_rss_mib", rss, "flows_total", (json_int_t)flows,
+                                "flows_largest_switch", (json_int_t)largest, "lab_down_s", down));
             exp_progress(e, true,
-                         "run %d: %d servers: up %.1f s, %lld/%lld pairs in %.1f s, minidcd %.1f MiB, %ld flows, down %.1f s",
-                         run + 1, sizes[i], up, (long long)got, (long long)pairs, reach, rss, flows, down);
+                         "run %d: %d servers: up %.1f s, %lld/%lld pairs in %.1f s, minidcd %.1f "
+                         "MiB, %ld flows, down %.1f s",
+                         run + 1, sizes[i], up, (long long)got, (long long)pairs, reach, rss, flows,
+                         down);
         }
     return rc ? 1 : 0;
 }

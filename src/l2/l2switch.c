@@ -56,8 +56,9 @@ bool l2_packet_in(struct l2_table *t, const struct ofp_msg *pin, struct ofp_msg 
         ofp_match_add_u32(&r->flow_mod.match, OXM_IN_PORT, in_port);
         ofp_match_add(&r->flow_mod.match, OXM_ETH_DST, dst_mac, 6, NULL);
         ofp_match_add(&r->flow_mod.match, OXM_ETH_SRC, src_mac, 6, NULL);
-        ofp_action_output(&ofp_instructions_push(&r->flow_mod.instructions, OFPIT_APPLY_ACTIONS)->actions,
-                          dst->port);
+        ofp_action_output(
+            &ofp_instructions_push(&r->flow_mod.instructions, OFPIT_APPLY_ACTIONS)->actions,
+            dst->port);
     } else {
         r->type = OFPT_PACKET_OUT;
         r->packet_out.buffer_id = pin->packet_in.buffer_id;

@@ -21,11 +21,11 @@
 #include <stdbool.h>
 
 struct lab_up_opts {
-    const char *file;  /* topology file */
-    const char *name;  /* lab name; NULL: the topology's name */
-    bool standalone;   /* fail_mode=standalone, no controller */
-    bool tls;          /* switches reach the controller over TLS, with a lab PKI */
-    bool quiet;        /* no progress lines */
+    const char *file; /* topology file */
+    const char *name; /* lab name; NULL: the topology's name */
+    bool standalone;  /* fail_mode=standalone, no controller */
+    bool tls;         /* switches reach the controller over TLS, with a lab PKI */
+    bool quiet;       /* no progress lines */
 };
 
 int lab_up(const struct lab_up_opts *opts);
@@ -44,7 +44,8 @@ int lab_pingall(const char *name, bool all_pairs, bool json);
 /* Where lab 'name''s controller API listens: namespace (caller frees),
  * address (16 bytes) and port, and the file of the token its requests carry
  * (caller frees).  0, or non-zero after saying why. */
-int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port, char **token_file);
+int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port,
+                     char **token_file);
 
 /* The lab name to use when none is given: $MINIDC_LAB, else the only lab
  * that is up, else NULL (with a message) when there are none or several. */

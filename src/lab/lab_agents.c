@@ -71,7 +71,8 @@ static const char *lab_accel(const char *image_dir)
     const char *env = getenv("MINIDC_ACCEL");
     if (env && (!strcmp(env, "kvm") || !strcmp(env, "tcg")))
         return env;
-    char *kernel = xasprintf("%s/vmlinuz", image_dir), *cache = xasprintf("%s/accel", lab_run_root());
+    char *kernel = xasprintf("%s/vmlinuz", image_dir),
+         *cache = xasprintf("%s/accel", lab_run_root());
     struct stat st;
     const char *accel = "tcg";
     if (stat(kernel, &st) == 0) {
@@ -126,7 +127,8 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
     free(agents);
     if (lab_make_token(ctx))
         return -1;
-    char *bin = proc_sibling("minidc-agent"), *image = lab_guest_dir(), *token = lab_token_path(ctx);
+    char *bin = proc_sibling("minidc-agent"), *image = lab_guest_dir(),
+         *token = lab_token_path(ctx);
     const char *accel = NULL;
     size_t n = 0, started = 0;
     pid_t *children = xcalloc(t->n_nodes, sizeof *children);
@@ -147,10 +149,32 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
              *dir = agent_file(ctx, s->name, ""), *pid = agent_file(ctx, s->name, ".pid"),
              *log = agent_file(ctx, s->name, ".log");
         snprintf(mem, sizeof mem, "%u", s->memory_mib);
-        const char *argv[] = {"ip", "netns", "exec", ns, bin, "--server", s->name, "--listen", listen, "--dir", dir,
-                              "--image-dir", image, "--data-addr", topo_ip_str(s->addr, d), "--token-file", token,
-                              "--accel", accel, "--pidfile", pid, "--log-file", log,
-                              s->memory_mib ? "--memory" : NULL, mem, NULL};
+        const char *argv[] = {"ip",
+                              "netns",
+                              "exec",
+                              ns,
+                              bin,
+                              "--server",
+                              s->name,
+                              "--listen",
+                              listen,
+                              "--dir",
+                              dir,
+                              "--image-dir",
+                              image,
+                              "--data-addr",
+                              topo_ip_str(s->addr, d),
+                              "--token-file",
+                              token,
+                              "--accel",
+                              accel,
+                              "--pidfile",
+                              pid,
+                              "--log-file",
+                              log,
+                              s->memory_mib ? "--memory" : NULL,
+                              mem,
+                              NULL};
         unlink(pid);
         children[i] = proc_spawn(argv);
         if (children[i] < 0) {
@@ -168,7 +192,8 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
         const char *name = t->nodes[i].name;
         while (!lab_agent_running(ctx, name)) {
             if (!proc_alive(children[i]) || proc_now() > end) {
-                LOG_ERR_("the agent of %s did not start; see %s/agents/%s.log", name, ctx->dir, name);
+                LOG_ERR_("the agent of %s did not start; see %s/agents/%s.log", name, ctx->dir,
+                         name);
                 rc = -1;
                 break;
             }
@@ -176,8 +201,9 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
         }
     }
     if (!rc && detail)
-        *detail = xasprintf("%zu of %zu started, %s, guest image %s%s", started, n, accel ? accel : "-", image,
-                            access(image, F_OK) ? " (missing: run guest/build)" : "");
+        *detail =
+            xasprintf("%zu of %zu started, %s, guest image %s%s", started, n, accel ? accel : "-",
+                      image, access(image, F_OK) ? " (missing: run guest/build)" : "");
     free(children);
     free(bin), free(image), free(token);
     return rc;

@@ -46,8 +46,9 @@ static void names_from_state(const struct lab_ctx *ctx, const char *key, struct 
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(ctx->state, key), i, v) if (json_is_string(v))
-        names_add(out, json_string_value(v));
+    json_array_foreach(json_object_get(ctx->state, key), i, v)
+        if (json_is_string(v))
+            names_add(out, json_string_value(v));
 }
 
 /* The lab's namespaces, nodes before the fabric (whose daemons go last). */
@@ -189,12 +190,16 @@ int lab_down(const char *name, bool quiet)
     int rc = lab_teardown(&ctx);
     if (!quiet) {
         if (rc == 0)
-            fprintf(stderr, "minidc: lab %s is down (%.2f s): no namespace, link, process or file of it remains\n",
+            fprintf(stderr,
+                    "minidc: lab %s is down (%.2f s): no namespace, link, process or file of it "
+                    "remains\n",
                     name, proc_now() - t0);
         else
-            fprintf(stderr, "minidc: lab %s: some parts could not be removed (above); run `minidc lab down %s` "
-                            "again\n",
-                    name, name);
+            fprintf(
+                stderr,
+                "minidc: lab %s: some parts could not be removed (above); run `minidc lab down %s` "
+                "again\n",
+                name, name);
     }
     lab_ctx_close(&ctx);
     return rc ? 1 : 0;

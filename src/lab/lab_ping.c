@@ -94,9 +94,10 @@ int lab_pingall(const char *name, bool all_pairs, bool json)
         }
     if (!json)
         printf("*** Ping: testing reachability of %zu pairs (%s)\n", n,
-               same_subnet_only ? "standalone switches: pairs in the same subnet; routing between subnets is "
-                                  "the controller's"
-                                : "every pair");
+               same_subnet_only
+                   ? "standalone switches: pairs in the same subnet; routing between subnets is "
+                     "the controller's"
+                   : "every pair");
     double t0 = proc_now();
     size_t first = ping_pass(&ctx, pairs, n, false);
     size_t received = first + (first < n ? ping_pass(&ctx, pairs, n, true) : 0);
@@ -104,12 +105,14 @@ int lab_pingall(const char *name, bool all_pairs, bool json)
     if (json) {
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:b}", "from", t->nodes[pairs[i].from].name, "to",
-                                                 t->nodes[pairs[i].to].name, "reached", pairs[i].reached, "asked_twice",
-                                                 pairs[i].again));
-        json_t *o = json_pack("{s:s, s:b, s:i, s:i, s:i, s:o, s:f}", "lab", name, "same_subnet_only",
-                              same_subnet_only, "sent", (int)n, "received", (int)received, "first_try", (int)first,
-                              "pairs", arr, "seconds", took);
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:b}", "from",
+                                                 t->nodes[pairs[i].from].name, "to",
+                                                 t->nodes[pairs[i].to].name, "reached",
+                                                 pairs[i].reached, "asked_twice", pairs[i].again));
+        json_t *o =
+            json_pack("{s:s, s:b, s:i, s:i, s:i, s:o, s:f}", "lab", name, "same_subnet_only",
+                      same_subnet_only, "sent", (int)n, "received", (int)received, "first_try",
+                      (int)first, "pairs", arr, "seconds", took);
         json_dumpf(o, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(o);
@@ -122,8 +125,8 @@ int lab_pingall(const char *name, bool all_pairs, bool json)
                 printf(" %s", pairs[i].reached ? t->nodes[pairs[i].to].name : "X");
             putchar('\n');
         }
-        printf("*** Results: %.0f%% dropped (%zu/%zu received) in %.2f s", n ? 100.0 * (double)(n - received) / (double)n : 0.0,
-               received, n, took);
+        printf("*** Results: %.0f%% dropped (%zu/%zu received) in %.2f s",
+               n ? 100.0 * (double)(n - received) / (double)n : 0.0, received, n, took);
         if (first < n)
             printf("; %zu answered only when asked again", received - first);
         putchar('\n');

@@ -42,7 +42,10 @@ int lab_run_steps(struct lab_ctx *ctx, const struct lab_step *steps, size_t n)
          * error messages never break a progress line in two. */
         if (!ctx->quiet)
             fprintf(stderr, "[%zu/%zu] %-34s %-24s %6.2f s\n", i + 1, n, s->what,
-                    rc ? "FAILED" : detail ? detail : "done", proc_now() - t0);
+                    rc       ? "FAILED"
+                    : detail ? detail
+                             : "done",
+                    proc_now() - t0);
         free(detail);
         if (rc != 0)
             return -1;

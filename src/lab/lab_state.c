@@ -25,8 +25,9 @@ int lab_ctx_open(struct lab_ctx *ctx, const char *name)
 {
     memset(ctx, 0, sizeof *ctx);
     if (!topo_valid_lab_name(name)) {
-        LOG_ERR_("'%s' is not a lab name (a letter, then letters, digits or '_', at most %d characters)",
-                 name ? name : "", TOPO_LAB_NAME_MAX);
+        LOG_ERR_(
+            "'%s' is not a lab name (a letter, then letters, digits or '_', at most %d characters)",
+            name ? name : "", TOPO_LAB_NAME_MAX);
         return -1;
     }
     ctx->name = xstrdup(name);
@@ -115,7 +116,9 @@ int lab_state_record(struct lab_ctx *ctx, const char *key, const char *value)
     }
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) if (!strcmp(json_string_value(v), value)) return 0;
+    json_array_foreach(arr, i, v)
+        if (!strcmp(json_string_value(v), value))
+            return 0;
     json_array_append_new(arr, json_string(value));
     return lab_state_save(ctx);
 }

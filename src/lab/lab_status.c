@@ -32,9 +32,10 @@ static json_t *status_json(const struct lab_ctx *ctx)
     const char *phase = lab_state_str(ctx, "phase");
     const char *mode = lab_state_str(ctx, "mode");
     const char *file = lab_state_str(ctx, "file");
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "name", ctx->name, "phase", phase ? phase : "unknown",
-                          "mode", mode ? mode : "unknown", "file", file ? file : "", "fabric_namespace", ctx->name,
-                          "fabric_present", netns_exists(ctx->name));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "name", ctx->name, "phase",
+                          phase ? phase : "unknown", "mode", mode ? mode : "unknown", "file",
+                          file ? file : "", "fabric_namespace", ctx->name, "fabric_present",
+                          netns_exists(ctx->name));
     json_t *daemons = json_array();
     json_array_append_new(daemons, daemon_json(ctx, "ovsdb-server"));
     json_array_append_new(daemons, daemon_json(ctx, "ovs-vswitchd"));
@@ -44,7 +45,8 @@ static json_t *status_json(const struct lab_ctx *ctx)
         if (ctx->t->nodes[i].kind == TOPO_SERVER) {
             char *name = xasprintf("agents/%s", ctx->t->nodes[i].name);
             json_t *d = daemon_json(ctx, name);
-            json_object_set_new(d, "name", json_sprintf("minidc-agent (%s)", ctx->t->nodes[i].name));
+            json_object_set_new(d, "name",
+                                json_sprintf("minidc-agent (%s)", ctx->t->nodes[i].name));
             json_array_append_new(daemons, d);
             free(name);
         }
@@ -64,8 +66,9 @@ static json_t *status_json(const struct lab_ctx *ctx)
         if (n->kind == TOPO_SWITCH) {
             char dpid[17];
             snprintf(dpid, sizeof dpid, "%016llx", (unsigned long long)n->dpid);
-            json_array_append_new(sws, json_pack("{s:s, s:s, s:s, s:i}", "name", n->name, "dpid", dpid,
-                                                 "namespace", ctx->name, "ports", (int)n->next_port));
+            json_array_append_new(sws,
+                                  json_pack("{s:s, s:s, s:s, s:i}", "name", n->name, "dpid", dpid,
+                                            "namespace", ctx->name, "ports", (int)n->next_port));
             continue;
         }
         const struct topo_subnet *sn = &t->subnets[n->subnet];
@@ -74,10 +77,11 @@ static json_t *status_json(const struct lab_ctx *ctx)
         char *da = xasprintf("%s/%d", topo_ip_str(n->addr, a), sn->prefix.len);
         json_array_append_new(addrs, json_string(da));
         free(da);
-        json_t *nj = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:b}", "name", n->name, "kind",
-                               topo_kind_name(n->kind), "namespace", ns, "addresses", addrs, "subnet", sn->name,
-                               "gateway", topo_ip_str(sn->gateway, b), "switch", t->nodes[n->sw].name, "port",
-                               (int)n->sw_port, "present", netns_exists(ns));
+        json_t *nj =
+            json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:b}", "name", n->name, "kind",
+                      topo_kind_name(n->kind), "namespace", ns, "addresses", addrs, "subnet",
+                      sn->name, "gateway", topo_ip_str(sn->gateway, b), "switch",
+                      t->nodes[n->sw].name, "port", (int)n->sw_port, "present", netns_exists(ns));
         if (n->kind == TOPO_SERVER) {
             char *m = xasprintf("%s/%d", topo_ip_str(n->mgmt, a), t->mgmt.len);
             json_object_set_new(nj, "management", json_string(m));
@@ -99,34 +103,36 @@ static const char *s_(json_t *o, const char *k)
 
 static void print_text(json_t *o)
 {
-    printf("lab %s: %s, %s switches, from %s\n", s_(o, "name"), s_(o, "phase"), s_(o, "mode"), s_(o, "file"));
+    printf("lab %s: %s, %s switches, from %s\n", s_(o, "name"), s_(o, "phase"), s_(o, "mode"),
+           s_(o, "file"));
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(o, "daemons"), i, v)
-    {
-        printf("  %-13s pid %-7lld %s\n", s_(v, "name"), json_integer_value(json_object_get(v, "pid")),
+    json_array_foreach(json_object_get(o, "daemons"), i, v) {
+        printf("  %-13s pid %-7lld %s\n", s_(v, "name"),
+               json_integer_value(json_object_get(v, "pid")),
                json_is_true(json_object_get(v, "running")) ? "running" : "NOT RUNNING");
     }
     if (!json_object_get(o, "switches")) {
         printf("  (topology unreadable: only namespaces and daemons are known)\n");
         return;
     }
-    printf("  controller %s, management %s (in namespace %s)\n\n", s_(o, "controller"), s_(o, "management"),
-           s_(o, "fabric_namespace"));
+    printf("  controller %s, management %s (in namespace %s)\n\n", s_(o, "controller"),
+           s_(o, "management"), s_(o, "fabric_namespace"));
     printf("%-10s %-16s %-10s %s\n", "SWITCH", "DATAPATH ID", "NAMESPACE", "PORTS");
-    json_array_foreach(json_object_get(o, "switches"), i, v)
-    {
+    json_array_foreach(json_object_get(o, "switches"), i, v) {
         printf("%-10s %-16s %-10s %lld\n", s_(v, "name"), s_(v, "dpid"), s_(v, "namespace"),
                json_integer_value(json_object_get(v, "ports")));
     }
-    printf("\n%-12s %-7s %-20s %-18s %-14s %-10s %s\n", "NODE", "KIND", "NAMESPACE", "ADDRESS", "MANAGEMENT",
-           "SWITCH", "STATE");
-    json_array_foreach(json_object_get(o, "nodes"), i, v)
-    {
+    printf("\n%-12s %-7s %-20s %-18s %-14s %-10s %s\n", "NODE", "KIND", "NAMESPACE", "ADDRESS",
+           "MANAGEMENT", "SWITCH", "STATE");
+    json_array_foreach(json_object_get(o, "nodes"), i, v) {
         char sw[48];
-        snprintf(sw, sizeof sw, "%s:%lld", s_(v, "switch"), json_integer_value(json_object_get(v, "port")));
-        printf("%-12s %-7s %-20s %-18s %-14s %-10s %s\n", s_(v, "name"), s_(v, "kind"), s_(v, "namespace"),
-               json_string_value(json_array_get(json_object_get(v, "addresses"), 0)), s_(v, "management"), sw,
+        snprintf(sw, sizeof sw, "%s:%lld", s_(v, "switch"),
+                 json_integer_value(json_object_get(v, "port")));
+        printf("%-12s %-7s %-20s %-18s %-14s %-10s %s\n", s_(v, "name"), s_(v, "kind"),
+               s_(v, "namespace"),
+               json_string_value(json_array_get(json_object_get(v, "addresses"), 0)),
+               s_(v, "management"), sw,
                json_is_true(json_object_get(v, "present")) ? "up" : "MISSING");
     }
 }
@@ -169,8 +175,7 @@ int lab_status(const char *name, bool json)
     } else {
         size_t i;
         json_t *v;
-        json_array_foreach(all, i, v)
-        {
+        json_array_foreach(all, i, v) {
             if (i)
                 putchar('\n');
             print_text(v);
@@ -238,7 +243,8 @@ int lab_exec(const char *name, const char *node, char *const argv[])
     return 127;
 }
 
-int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port, char **token_file)
+int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port,
+                     char **token_file)
 {
     struct lab_ctx ctx;
     if (lab_ctx_open(&ctx, name))

@@ -100,18 +100,24 @@ static int step_pki(struct lab_ctx *ctx, char **detail)
     }
     char *cakey = xasprintf("%s/ca.key", dir), *ca = xasprintf("%s/ca.pem", dir),
          *casubj = xasprintf("/CN=minidc lab %s CA", ctx->name);
-    const char *mkca[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                          "-nodes", "-keyout", cakey, "-out", ca, "-days", "365", "-subj", casubj, NULL};
+    const char *mkca[] = {
+        "openssl", "req",     "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+        "-nodes",  "-keyout", cakey,   "-out",    ca,   "-days",    "365",
+        "-subj",   casubj,    NULL};
     int rc = proc_run_logged("lab", mkca, NULL);
     static const char *const who[] = {"controller", "switch"};
     for (size_t i = 0; i < 2 && !rc; i++) {
         char *key = xasprintf("%s/%s.key", dir, who[i]), *csr = xasprintf("%s/%s.csr", dir, who[i]),
-             *pem = xasprintf("%s/%s.pem", dir, who[i]), *subj = xasprintf("/CN=minidc lab %s %s", ctx->name, who[i]),
+             *pem = xasprintf("%s/%s.pem", dir, who[i]),
+             *subj = xasprintf("/CN=minidc lab %s %s", ctx->name, who[i]),
              *serial = xasprintf("%s/ca.srl", dir);
-        const char *mkreq[] = {"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                               "-nodes", "-keyout", key, "-out", csr, "-subj", subj, NULL};
-        const char *sign[] = {"openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", cakey, "-CAserial",
-                              serial, "-CAcreateserial", "-out", pem, "-days", "365", NULL};
+        const char *mkreq[] = {
+            "openssl", "req",     "-newkey", "ec",   "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes",  "-keyout", key,       "-out", csr,        "-subj",
+            subj,      NULL};
+        const char *sign[] = {"openssl", "x509",   "-req",  "-in",       csr,    "-CA",
+                              ca,        "-CAkey", cakey,   "-CAserial", serial, "-CAcreateserial",
+                              "-out",    pem,      "-days", "365",       NULL};
         rc = proc_run_logged("lab", mkreq, NULL);
         if (!rc)
             rc = proc_run_logged("lab", sign, NULL);
@@ -177,25 +183,29 @@ static int start_ovs(struct lab_ctx *ctx, bool fresh, char **detail)
          *a_dblog = xasprintf("--log-file=%s/ovsdb-server.log", d),
          *a_vslog = xasprintf("--log-file=%s/ovs-vswitchd.log", d),
          *a_dbctl = xasprintf("--unixctl=%s/ovsdb-server.ctl", d),
-         *a_vsctl = xasprintf("--unixctl=%s/ovs-vswitchd.ctl", d), *conn = xasprintf("unix:%s/db.sock", d),
-         *a_db = xasprintf("--db=%s", conn);
+         *a_vsctl = xasprintf("--unixctl=%s/ovs-vswitchd.ctl", d),
+         *conn = xasprintf("unix:%s/db.sock", d), *a_db = xasprintf("--db=%s", conn);
     lab_ovs_env(ctx);
     int rc = 0;
     const char *create[] = {"ovsdb-tool", "create", db, MINIDC_OVS_SCHEMA, NULL};
     if (!rc && fresh)
         rc = proc_run_logged("lab", create, NULL);
-    const char *dbsrv[] = {"ovsdb-server", db, sock, a_dbpid, a_dblog, a_dbctl, "--detach", "--no-chdir", NULL};
+    const char *dbsrv[] = {"ovsdb-server", db,         sock,         a_dbpid, a_dblog,
+                           a_dbctl,        "--detach", "--no-chdir", NULL};
     if (!rc && !proc_alive(proc_read_pidfile(dbpid)))
         rc = start_daemon(ctx, dbsrv, dbpid);
     const char *init[] = {"ovs-vsctl", a_db, "--no-wait", "init", NULL};
     if (!rc && fresh)
         rc = proc_run_logged("lab", init, NULL);
-    const char *vswitchd[] = {"ovs-vswitchd", conn, a_vspid, a_vslog, a_vsctl, "--detach", "--no-chdir", NULL};
+    const char *vswitchd[] = {"ovs-vswitchd", conn,       a_vspid,      a_vslog,
+                              a_vsctl,        "--detach", "--no-chdir", NULL};
     if (!rc && !proc_alive(proc_read_pidfile(vspid)))
         rc = start_daemon(ctx, vswitchd, vspid);
     if (!rc && detail)
-        *detail = xasprintf("pids %d, %d", (int)proc_read_pidfile(dbpid), (int)proc_read_pidfile(vspid));
-    free(db), free(sock), free(dbpid), free(vspid), free(a_dbpid), free(a_vspid), free(a_dblog), free(a_vslog);
+        *detail =
+            xasprintf("pids %d, %d", (int)proc_read_pidfile(dbpid), (int)proc_read_pidfile(vspid));
+    free(db), free(sock), free(dbpid), free(vspid), free(a_dbpid), free(a_vspid), free(a_dblog),
+        free(a_vslog);
     free(a_dbctl), free(a_vsctl), free(conn), free(a_db);
     return rc;
 }
@@ -217,14 +227,19 @@ static int connected_switches(struct lab_ctx *ctx)
     strbuf_init(&body);
     char a[16];
     int n = -1;
-    struct http_req r = {.netns = ctx->name, .addr = topo_ip_str(ctx->t->api_addr, a), .port = ctx->t->api_port,
-                         .method = "GET", .path = "/api/v1/switches", .token = token};
+    struct http_req r = {.netns = ctx->name,
+                         .addr = topo_ip_str(ctx->t->api_addr, a),
+                         .port = ctx->t->api_port,
+                         .method = "GET",
+                         .path = "/api/v1/switches",
+                         .token = token};
     if (http_request(&r, &body, 2000) == 200) {
         json_t *o = json_loads(body.s, 0, NULL);
         size_t i;
         json_t *s;
         n = 0;
-        json_array_foreach(json_object_get(o, "switches"), i, s) n += json_is_true(json_object_get(s, "connected"));
+        json_array_foreach(json_object_get(o, "switches"), i, s)
+            n += json_is_true(json_object_get(s, "connected"));
         json_decref(o);
     }
     strbuf_free(&body);
@@ -253,8 +268,8 @@ static int wait_switches(struct lab_ctx *ctx, char **detail)
         usleep(20000);
     }
     if (got < (int)want) {
-        LOG_ERR_("only %d of %zu switches connected to minidcd within 15 s; see %s/minidcd.log", got, want,
-                 ctx->dir);
+        LOG_ERR_("only %d of %zu switches connected to minidcd within 15 s; see %s/minidcd.log",
+                 got, want, ctx->dir);
         return -1;
     }
     if (detail)
@@ -270,18 +285,21 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
     char *bin = proc_sibling("minidcd"), *topo = xasprintf("%s/topology.yaml", ctx->dir),
          *pid = xasprintf("%s/minidcd.pid", ctx->dir), *log = xasprintf("%s/minidcd.log", ctx->dir);
     char *key = xasprintf("--tls-key=%s/pki/controller.key", ctx->dir),
-         *cert = xasprintf("--tls-cert=%s/pki/controller.pem", ctx->dir), *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir);
+         *cert = xasprintf("--tls-cert=%s/pki/controller.pem", ctx->dir),
+         *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir);
     bool tls = tls_mode(ctx);
     char *token = lab_token_path(ctx), *tokopt = xasprintf("--agent-token-file=%s", token);
-    char *api_token = lab_api_token_path(ctx), *apiopt = xasprintf("--api-token-file=%s", api_token);
+    char *api_token = lab_api_token_path(ctx),
+         *apiopt = xasprintf("--api-token-file=%s", api_token);
     char *stopt = xasprintf("--state-file=%s/minidcd.state.json", ctx->dir);
-    const char *argv[] = {"ip", "netns", "exec", ctx->name, bin, "--topology", topo, "--pidfile", pid, "--log-file",
-                          log, tokopt, apiopt, stopt, tls ? key : NULL, cert, ca, NULL};
+    const char *argv[] = {
+        "ip",         "netns", "exec", ctx->name, bin,   "--topology",     topo, "--pidfile", pid,
+        "--log-file", log,     tokopt, apiopt,    stopt, tls ? key : NULL, cert, ca,          NULL};
     free(token), free(api_token);
     unlink(pid);
     if (lab_make_token(ctx) || lab_make_api_token(ctx)) {
-        free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt), free(apiopt),
-            free(stopt);
+        free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt),
+            free(apiopt), free(stopt);
         return -1;
     }
     pid_t child = proc_spawn(argv);
@@ -296,8 +314,8 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
     }
     if (rc == 0 && detail)
         *detail = xasprintf("pid %d%s", (int)proc_read_pidfile(pid), tls ? ", TLS" : "");
-    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt), free(apiopt),
-        free(stopt);
+    free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt),
+        free(apiopt), free(stopt);
     return rc;
 }
 
@@ -327,7 +345,7 @@ static int step_connected(struct lab_ctx *ctx, char **detail)
 
 /* The interfaces whose TX checksum offload must go: every veth end. */
 struct ifaces {
-    char **ns;   /* namespace of each (NULL: root) */
+    char **ns; /* namespace of each (NULL: root) */
     char **name;
     size_t n, cap;
 };
@@ -432,7 +450,8 @@ static int step_offload(struct lab_ctx *ctx, char **detail)
     /* One namespace switch per run of interfaces in the same namespace. */
     for (size_t i = 0; i < f.n && rc == 0;) {
         size_t j = i;
-        while (j < f.n && ((!f.ns[i] && !f.ns[j]) || (f.ns[i] && f.ns[j] && !strcmp(f.ns[i], f.ns[j]))))
+        while (j < f.n &&
+               ((!f.ns[i] && !f.ns[j]) || (f.ns[i] && f.ns[j] && !strcmp(f.ns[i], f.ns[j]))))
             j++;
         rc = netns_tx_checksum_off(f.ns[i], (const char *const *)f.name + i, j - i);
         if (rc)
@@ -456,7 +475,8 @@ static int step_addresses(struct lab_ctx *ctx, char **detail)
      * switches' and the controller's addresses (the controller runs here). */
     strbuf_printf(&cmds, "link set lo up\nlink set %s up\naddr add %s/%d dev %s\n", LAB_MGMT_BRIDGE,
                   topo_ip_str(t->emu.switch_mgmt, a), t->mgmt.len, LAB_MGMT_BRIDGE);
-    strbuf_printf(&cmds, "addr add %s/%d dev %s\n", topo_ip_str(t->ctl_addr, a), t->mgmt.len, LAB_MGMT_BRIDGE);
+    strbuf_printf(&cmds, "addr add %s/%d dev %s\n", topo_ip_str(t->ctl_addr, a), t->mgmt.len,
+                  LAB_MGMT_BRIDGE);
     for (size_t i = 0; i < t->n_links; i++) {
         const struct topo_link *l = &t->links[i];
         for (int e = 0; e < 2; e++) {
@@ -483,10 +503,11 @@ static int step_addresses(struct lab_ctx *ctx, char **detail)
          * bridge otherwise takes its ports' lowest MAC, which changes as VM
          * taps come and go, and the network would lose the server. */
         if (n->kind == TOPO_SERVER)
-            strbuf_printf(&cmds,
-                          "link add br0 address 02:53:%02x:%02x:%02x:%02x type bridge forward_delay 0\n"
-                          "link set eth0 master br0\nlink set br0 up\n",
-                          n->addr >> 24, (n->addr >> 16) & 0xff, (n->addr >> 8) & 0xff, n->addr & 0xff);
+            strbuf_printf(
+                &cmds,
+                "link add br0 address 02:53:%02x:%02x:%02x:%02x type bridge forward_delay 0\n"
+                "link set eth0 master br0\nlink set br0 up\n",
+                n->addr >> 24, (n->addr >> 16) & 0xff, (n->addr >> 8) & 0xff, n->addr & 0xff);
         /* rto_min 5ms on the data routes, as data centers tune TCP for their
          * short round trips: the userspace datapath drops packets in bursts,
          * and Linux's default 200 ms minimum retransmission timeout turned
@@ -498,11 +519,12 @@ static int step_addresses(struct lab_ctx *ctx, char **detail)
                       "route change %s/%d dev %s proto kernel scope link src %s rto_min 5ms\n"
                       "route add default via %s dev %s rto_min 5ms\n",
                       topo_ip_str(n->addr, a), sn->prefix.len, dev,
-                      topo_ip_str(sn->prefix.addr & topo_prefix_mask(sn->prefix.len), net), sn->prefix.len, dev,
-                      topo_ip_str(n->addr, a), topo_ip_str(sn->gateway, b), dev);
+                      topo_ip_str(sn->prefix.addr & topo_prefix_mask(sn->prefix.len), net),
+                      sn->prefix.len, dev, topo_ip_str(n->addr, a), topo_ip_str(sn->gateway, b),
+                      dev);
         if (n->kind == TOPO_SERVER)
-            strbuf_printf(&cmds, "link set mgmt0 up\naddr add %s/%d dev mgmt0\n", topo_ip_str(n->mgmt, a),
-                          t->mgmt.len);
+            strbuf_printf(&cmds, "link set mgmt0 up\naddr add %s/%d dev mgmt0\n",
+                          topo_ip_str(n->mgmt, a), t->mgmt.len);
         char *ns = lab_node_ns(ctx, n);
         rc = ip_batch(ns, cmds.s);
         free(ns);
@@ -528,7 +550,8 @@ static int step_switches(struct lab_ctx *ctx, char **detail)
     ARG("--db=unix:%s/db.sock", ctx->ovs_dir);
     ARG("--timeout=30");
     if (!standalone && tls_mode(ctx)) {
-        ARG("--"), ARG("set-ssl"), ARG("%s/pki/switch.key", ctx->dir), ARG("%s/pki/switch.pem", ctx->dir);
+        ARG("--"), ARG("set-ssl"), ARG("%s/pki/switch.key", ctx->dir),
+            ARG("%s/pki/switch.pem", ctx->dir);
         ARG("%s/pki/ca.pem", ctx->dir);
     }
     size_t ports = 0;
@@ -548,7 +571,8 @@ static int step_switches(struct lab_ctx *ctx, char **detail)
                 ARG("%s:%s:%u", tls_mode(ctx) ? "ssl" : "tcp", ctl, t->ctl_of_port);
             /* Out-of-band: the switch reaches the controller over the
              * management network, never through its own flows. */
-            ARG("--"), ARG("set"), ARG("controller"), ARG("%s", sw->name), ARG("connection_mode=out-of-band");
+            ARG("--"), ARG("set"), ARG("controller"), ARG("%s", sw->name),
+                ARG("connection_mode=out-of-band");
             /* Reconnect within a second when the controller comes back. */
             ARG("max_backoff=1000");
         }
@@ -592,7 +616,8 @@ static int step_hosts(struct lab_ctx *ctx, char **detail)
             strbuf_printf(&hosts, "%s\t%s\n", topo_ip_str(t->nodes[i].addr, a), t->nodes[i].name);
     for (size_t i = 0; i < t->n_nodes; i++)
         if (t->nodes[i].kind == TOPO_SERVER)
-            strbuf_printf(&hosts, "%s\t%s-mgmt\n", topo_ip_str(t->nodes[i].mgmt, a), t->nodes[i].name);
+            strbuf_printf(&hosts, "%s\t%s-mgmt\n", topo_ip_str(t->nodes[i].mgmt, a),
+                          t->nodes[i].name);
     int rc = 0;
     size_t n = 0;
     if (mkdir("/etc/netns", 0755) == 0) {
@@ -630,7 +655,8 @@ static bool program_exists(const char *name)
     const char *path = getenv("PATH");
     char *copy = xstrdup(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
     bool found = false;
-    for (char *save, *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+    for (char *save, *dir = strtok_r(copy, ":", &save); dir && !found;
+         dir = strtok_r(NULL, ":", &save)) {
         char *p = xasprintf("%s/%s", dir, name);
         found = access(p, X_OK) == 0;
         free(p);
@@ -648,7 +674,8 @@ static int preflight(struct lab_ctx *ctx)
         LOG_ERR_("the lab makes namespaces and interfaces: run it as root");
         return -1;
     }
-    static const char *const progs[] = {"ip", "ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl"};
+    static const char *const progs[] = {"ip", "ovsdb-tool", "ovsdb-server", "ovs-vswitchd",
+                                        "ovs-vsctl"};
     for (size_t i = 0; i < sizeof progs / sizeof *progs; i++)
         if (!program_exists(progs[i])) {
             LOG_ERR_("%s is not installed (apt-get install %s)", progs[i],
@@ -656,7 +683,8 @@ static int preflight(struct lab_ctx *ctx)
             problems++;
         }
     if (access(MINIDC_OVS_SCHEMA, R_OK) != 0) {
-        LOG_ERR_("Open vSwitch's schema %s is missing (apt-get install openvswitch-common)", MINIDC_OVS_SCHEMA);
+        LOG_ERR_("Open vSwitch's schema %s is missing (apt-get install openvswitch-common)",
+                 MINIDC_OVS_SCHEMA);
         problems++;
     }
     const struct topo *t = ctx->t;
@@ -665,7 +693,8 @@ static int preflight(struct lab_ctx *ctx)
             continue;
         char *ns = i < 0 ? xstrdup(ctx->name) : lab_node_ns(ctx, &t->nodes[i]);
         if (netns_exists(ns)) {
-            LOG_ERR_("network namespace %s exists already and is not this lab's; remove it or name the lab "
+            LOG_ERR_("network namespace %s exists already and is not this lab's; remove it or name "
+                     "the lab "
                      "apart (--name)",
                      ns);
             problems++;
@@ -683,21 +712,24 @@ static int lab_repair(struct lab_ctx *ctx, const struct lab_up_opts *opts)
 {
     const char *phase = lab_state_str(ctx, "phase");
     if (!phase || strcmp(phase, "up") || !ctx->t || !netns_exists(ctx->name)) {
-        LOG_ERR_("lab %s exists but is not whole (phase %s); run `minidc lab down %s` first", ctx->name,
-                 phase ? phase : "unknown", ctx->name);
+        LOG_ERR_("lab %s exists but is not whole (phase %s); run `minidc lab down %s` first",
+                 ctx->name, phase ? phase : "unknown", ctx->name);
         return 1;
     }
     const char *mode = lab_state_str(ctx, "mode");
     bool standalone = mode && !strcmp(mode, "standalone");
     if (standalone != opts->standalone)
-        fprintf(stderr, "minidc: lab %s is up in %s mode; keeping it (lab down, then up, to change)\n", ctx->name,
-                standalone ? "standalone" : "controller");
-    char *p1 = xasprintf("%s/ovsdb-server.pid", ctx->ovs_dir), *p2 = xasprintf("%s/ovs-vswitchd.pid", ctx->ovs_dir);
+        fprintf(stderr,
+                "minidc: lab %s is up in %s mode; keeping it (lab down, then up, to change)\n",
+                ctx->name, standalone ? "standalone" : "controller");
+    char *p1 = xasprintf("%s/ovsdb-server.pid", ctx->ovs_dir),
+         *p2 = xasprintf("%s/ovs-vswitchd.pid", ctx->ovs_dir);
     bool ovs_up = proc_alive(proc_read_pidfile(p1)) && proc_alive(proc_read_pidfile(p2));
     free(p1), free(p2);
     int started = 0;
     if (!ovs_up) {
-        fprintf(stderr, "minidc: lab %s: Open vSwitch daemons were down; starting them\n", ctx->name);
+        fprintf(stderr, "minidc: lab %s: Open vSwitch daemons were down; starting them\n",
+                ctx->name);
         if (start_ovs(ctx, false, NULL))
             return 1;
         started++;
@@ -710,17 +742,19 @@ static int lab_repair(struct lab_ctx *ctx, const struct lab_up_opts *opts)
     }
     size_t agents_down = 0;
     for (size_t i = 0; i < ctx->t->n_nodes; i++)
-        agents_down += ctx->t->nodes[i].kind == TOPO_SERVER && !lab_agent_running(ctx, ctx->t->nodes[i].name);
+        agents_down +=
+            ctx->t->nodes[i].kind == TOPO_SERVER && !lab_agent_running(ctx, ctx->t->nodes[i].name);
     if (agents_down) {
-        fprintf(stderr, "minidc: lab %s: %zu agent%s not running; starting %s\n", ctx->name, agents_down,
-                agents_down == 1 ? " was" : "s were", agents_down == 1 ? "it" : "them");
+        fprintf(stderr, "minidc: lab %s: %zu agent%s not running; starting %s\n", ctx->name,
+                agents_down, agents_down == 1 ? " was" : "s were",
+                agents_down == 1 ? "it" : "them");
         if (lab_start_agents(ctx, NULL))
             return 1;
         started++;
     }
     if (!started)
-        fprintf(stderr, "minidc: lab %s is already up (minidc lab status %s); nothing to do\n", ctx->name,
-                ctx->name);
+        fprintf(stderr, "minidc: lab %s is already up (minidc lab status %s); nothing to do\n",
+                ctx->name, ctx->name);
     return 0;
 }
 
@@ -731,8 +765,8 @@ int lab_up(const struct lab_up_opts *opts)
     struct topo *t = topo_load(opts->file, &dl);
     if (!t) {
         diag_print(&dl, stderr);
-        fprintf(stderr, "minidc: lab: %zu problem%s in %s; nothing was changed\n", dl.n, dl.n == 1 ? "" : "s",
-                opts->file);
+        fprintf(stderr, "minidc: lab: %zu problem%s in %s; nothing was changed\n", dl.n,
+                dl.n == 1 ? "" : "s", opts->file);
         diag_list_free(&dl);
         return 1;
     }
@@ -779,10 +813,12 @@ int lab_up(const struct lab_up_opts *opts)
     };
     double t0 = proc_now();
     if (!ctx.quiet)
-        fprintf(stderr, "minidc: lab %s: %zu switches, %zu servers, %zu host%s, %zu links from %s (%s)\n", name,
-                topo_count(t, TOPO_SWITCH), topo_count(t, TOPO_SERVER), topo_count(t, TOPO_HOST),
-                topo_count(t, TOPO_HOST) == 1 ? "" : "s", t->n_links,
-                opts->file, opts->standalone ? "standalone switches" : "switches wait for the controller");
+        fprintf(stderr,
+                "minidc: lab %s: %zu switches, %zu servers, %zu host%s, %zu links from %s (%s)\n",
+                name, topo_count(t, TOPO_SWITCH), topo_count(t, TOPO_SERVER),
+                topo_count(t, TOPO_HOST), topo_count(t, TOPO_HOST) == 1 ? "" : "s", t->n_links,
+                opts->file,
+                opts->standalone ? "standalone switches" : "switches wait for the controller");
     int rc = lab_run_steps(&ctx, steps, sizeof steps / sizeof *steps);
     if (rc == 0)
         rc = lab_state_set(&ctx, "phase", "up");
@@ -797,11 +833,15 @@ int lab_up(const struct lab_up_opts *opts)
     if (!ctx.quiet) {
         char a[16];
         if (opts->standalone)
-            fprintf(stderr, "minidc: lab %s is up in %.2f s; switches learn MAC addresses on their own\n", name,
-                    proc_now() - t0);
+            fprintf(stderr,
+                    "minidc: lab %s is up in %.2f s; switches learn MAC addresses on their own\n",
+                    name, proc_now() - t0);
         else
-            fprintf(stderr, "minidc: lab %s is up in %.2f s; switches connect to the controller at %s:%s:%u\n",
-                    name, proc_now() - t0, opts->tls ? "ssl" : "tcp", topo_ip_str(t->ctl_addr, a), t->ctl_of_port);
+            fprintf(
+                stderr,
+                "minidc: lab %s is up in %.2f s; switches connect to the controller at %s:%s:%u\n",
+                name, proc_now() - t0, opts->tls ? "ssl" : "tcp", topo_ip_str(t->ctl_addr, a),
+                t->ctl_of_port);
     }
     lab_ctx_close(&ctx);
     return 0;

@@ -59,7 +59,8 @@
 #define NET_COOKIE_MARK 0x6d00000000000000ull
 #define NET_COOKIE_MARK_MASK 0xff00000000000000ull
 #define NET_COOKIE_OWNER_MASK 0xffff000000000000ull
-#define NET_COOKIE(owner, id) (NET_COOKIE_MARK | (unsigned long long)(owner) << 48 | (unsigned long long)(id))
+#define NET_COOKIE(owner, id)                                                                      \
+    (NET_COOKIE_MARK | (unsigned long long)(owner) << 48 | (unsigned long long)(id))
 
 enum net_owner {
     NET_OWNER_BASE = 1,  /* the fixed flows of every switch */

@@ -62,9 +62,9 @@ void net_learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6]
                 net_switch_name(n, h->dpid), h->port, net_switch_name(n, dpid), port,
                 pkt_mac_str(mac, mb));
         net_emit(n, "host.moved",
-                 json_pack("{s:s, s:s, s:s, s:i, s:s, s:i}", "ip", ib, "mac", mb,
-                           "from", net_switch_name(n, h->dpid), "from_port", (int)h->port,
-                           "to", net_switch_name(n, dpid), "to_port", (int)port));
+                 json_pack("{s:s, s:s, s:s, s:i, s:s, s:i}", "ip", ib, "mac", mb, "from",
+                           net_switch_name(n, h->dpid), "from_port", (int)h->port, "to",
+                           net_switch_name(n, dpid), "to_port", (int)port));
         net_delete_everywhere(n, NET_COOKIE(NET_OWNER_HOST, ip));
         n->stats.host_moves++;
     } else {
@@ -74,8 +74,9 @@ void net_learn(struct net *n, uint64_t dpid, uint32_t port, const uint8_t mac[6]
         n->stats.hosts_learned++;
         LOG_INF("host %s (%s) at %s:%u", topo_ip_str(ip, ib), pkt_mac_str(mac, mb),
                 net_switch_name(n, dpid), port);
-        net_emit(n, "host.learned", json_pack("{s:s, s:s, s:s, s:i}", "ip", ib, "mac", mb, "switch",
-                                              net_switch_name(n, dpid), "port", (int)port));
+        net_emit(n, "host.learned",
+                 json_pack("{s:s, s:s, s:s, s:i}", "ip", ib, "mac", mb, "switch",
+                           net_switch_name(n, dpid), "port", (int)port));
     }
     memcpy(h->mac, mac, 6);
     h->dpid = dpid;

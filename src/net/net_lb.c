@@ -262,8 +262,8 @@ static json_t *lb_json(const struct net *n, const struct net_lb *b)
     for (size_t k = 0; k < b->n_be; k++)
         json_array_append_new(be, json_pack("{s:s, s:s}", "ip", topo_ip_str(b->be[k].ip, ib), "mac",
                                             pkt_mac_str(b->be[k].mac, mb)));
-    return json_pack("{s:s, s:s, s:o}", "address", topo_ip_str(b->vip, v),
-                     "switch", net_switch_name(n, b->at), "backends", be);
+    return json_pack("{s:s, s:s, s:o}", "address", topo_ip_str(b->vip, v), "switch",
+                     net_switch_name(n, b->at), "backends", be);
 }
 
 /* Removes balancer 'i': its flows everywhere, its groups at its switch. */

@@ -15,9 +15,8 @@ LOG_MODULE("net");
 
 static json_t *link_json(const struct net *n, const struct net_link *l)
 {
-    return json_pack("{s:s, s:i, s:s, s:i}", "from", net_switch_name(n, l->a),
-                     "from_port", (int)l->a_port, "to", net_switch_name(n, l->b),
-                     "to_port", (int)l->b_port);
+    return json_pack("{s:s, s:i, s:s, s:i}", "from", net_switch_name(n, l->a), "from_port",
+                     (int)l->a_port, "to", net_switch_name(n, l->b), "to_port", (int)l->b_port);
 }
 
 void net_install_flood(struct net *n)

@@ -100,9 +100,9 @@ uint64_t net_rewrite_switch(const struct net *n, uint32_t new_ip)
 static json_t *nat_json(const struct net *n, const struct net_nat *x)
 {
     char o[16], w[16], mb[18];
-    return json_pack("{s:s, s:s, s:s, s:s}", "old", topo_ip_str(x->old_ip, o),
-                     "new", topo_ip_str(x->new_ip, w), "mac", pkt_mac_str(x->mac, mb),
-                     "switch", net_switch_name(n, x->at));
+    return json_pack("{s:s, s:s, s:s, s:s}", "old", topo_ip_str(x->old_ip, o), "new",
+                     topo_ip_str(x->new_ip, w), "mac", pkt_mac_str(x->mac, mb), "switch",
+                     net_switch_name(n, x->at));
 }
 
 uint64_t net_nat_set(struct net *n, uint32_t old_ip, uint32_t new_ip, const uint8_t mac[6],

@@ -66,10 +66,10 @@ json_t *net_switches_json(const struct net *n)
             const struct net_port *pt = &s->ports[p];
             if (pt->no >= OFPP_MAX)
                 continue;
-            json_array_append_new(ports, json_pack("{s:I, s:s, s:b, s:b}",
-                                                   "port", (json_int_t)pt->no, "name", pt->name,
-                                                   "up", pt->up,
-                                                   "link", net_is_link_port(n, s->dpid, pt->no)));
+            json_array_append_new(ports,
+                                  json_pack("{s:I, s:s, s:b, s:b}", "port", (json_int_t)pt->no,
+                                            "name", pt->name, "up", pt->up, "link",
+                                            net_is_link_port(n, s->dpid, pt->no)));
         }
         json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}", "name", s->name, "dpid", dp,
                                              "connected", s->connected, "ports", ports));
@@ -82,12 +82,11 @@ json_t *net_links_json(const struct net *n)
     json_t *arr = json_array();
     for (size_t i = 0; i < n->n_links; i++) {
         const struct net_link *l = &n->links[i];
-        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:I, s:f}",
-                                             "from", net_switch_name(n, l->a),
-                                             "from_port", (json_int_t)l->a_port,
-                                             "to", net_switch_name(n, l->b),
-                                             "to_port", (json_int_t)l->b_port,
-                                             "age", n->now > l->seen ? n->now - l->seen : 0.0));
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:I, s:f}", "from",
+                                             net_switch_name(n, l->a), "from_port",
+                                             (json_int_t)l->a_port, "to", net_switch_name(n, l->b),
+                                             "to_port", (json_int_t)l->b_port, "age",
+                                             n->now > l->seen ? n->now - l->seen : 0.0));
     }
     return sorted(arr, cmp_by_from);
 }
@@ -99,13 +98,11 @@ json_t *net_hosts_json(const struct net *n)
         const struct net_host *h = &n->hosts[i];
         char ip[16], mac[18];
         const struct topo_subnet *sn = net_subnet_of(n, h->ip);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:f}",
-                                             "ip", topo_ip_str(h->ip, ip),
-                                             "mac", pkt_mac_str(h->mac, mac),
-                                             "switch", net_switch_name(n, h->dpid),
-                                             "port", (json_int_t)h->port,
-                                             "subnet", sn ? sn->name : "",
-                                             "age", n->now > h->seen ? n->now - h->seen : 0.0));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:f}", "ip", topo_ip_str(h->ip, ip), "mac",
+                           pkt_mac_str(h->mac, mac), "switch", net_switch_name(n, h->dpid), "port",
+                           (json_int_t)h->port, "subnet", sn ? sn->name : "", "age",
+                           n->now > h->seen ? n->now - h->seen : 0.0));
     }
     return sorted(arr, cmp_by_place);
 }

@@ -23,7 +23,8 @@ static void wr16(uint8_t *p, uint16_t v)
 
 static void wr32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+    p[3] = (uint8_t)v;
 }
 
 /* LLDP TLVs: type (7 bits) and length (9 bits), then the value. */
@@ -84,7 +85,8 @@ bool pkt_parse(const uint8_t *f, size_t len, struct pkt *k)
         k->arp_tpa = rd32(p + 24);
         return true;
     case ETH_TYPE_IPV4: {
-        if (left < 20 || (p[0] >> 4) != 4 || (size_t)(p[0] & 15) * 4 < 20 || (size_t)(p[0] & 15) * 4 > left)
+        if (left < 20 || (p[0] >> 4) != 4 || (size_t)(p[0] & 15) * 4 < 20 ||
+            (size_t)(p[0] & 15) * 4 > left)
             return false;
         k->ip_ttl = p[8];
         k->ip_proto = p[9];
@@ -99,8 +101,8 @@ bool pkt_parse(const uint8_t *f, size_t len, struct pkt *k)
     return true;
 }
 
-uint8_t *pkt_build_arp(uint16_t op, const uint8_t sha[6], uint32_t spa, const uint8_t *tha, uint32_t tpa,
-                       const uint8_t eth_dst[6], size_t *len)
+uint8_t *pkt_build_arp(uint16_t op, const uint8_t sha[6], uint32_t spa, const uint8_t *tha,
+                       uint32_t tpa, const uint8_t eth_dst[6], size_t *len)
 {
     static const uint8_t zero[6], bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     uint8_t *f = xcalloc(1, 60);

@@ -37,8 +37,8 @@ bool pkt_parse(const uint8_t *frame, size_t len, struct pkt *p);
 
 /* Builds an ARP frame (60 bytes, padded); caller frees.  For a request,
  * 'tha' may be NULL (zeros) and the frame goes to broadcast. */
-uint8_t *pkt_build_arp(uint16_t op, const uint8_t sha[6], uint32_t spa, const uint8_t *tha, uint32_t tpa,
-                       const uint8_t eth_dst[6], size_t *len);
+uint8_t *pkt_build_arp(uint16_t op, const uint8_t sha[6], uint32_t spa, const uint8_t *tha,
+                       uint32_t tpa, const uint8_t eth_dst[6], size_t *len);
 
 /* Builds minidcd's LLDP probe for port 'port' of switch 'dpid'; caller frees. */
 uint8_t *pkt_build_lldp(uint64_t dpid, uint32_t port, const uint8_t src[6], size_t *len);

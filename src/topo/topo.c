@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void topo_free(struct topo *t)
 {
     if (!t)

@@ -49,15 +49,15 @@ struct topo_node {
     unsigned next_port;
     /* servers and hosts */
     uint32_t addr;
-    size_t subnet;     /* index into subnets[] */
-    uint32_t mgmt;     /* management address (servers); 0 when none */
+    size_t subnet;       /* index into subnets[] */
+    uint32_t mgmt;       /* management address (servers); 0 when none */
     unsigned memory_mib; /* memory its VMs may use (servers); 0: what the machine has */
-    size_t sw;         /* the switch it hangs on */
-    unsigned sw_port;  /* that switch's port number towards it */
+    size_t sw;           /* the switch it hangs on */
+    unsigned sw_port;    /* that switch's port number towards it */
 };
 
 struct topo_link {
-    size_t a, b;            /* node indices, as written */
+    size_t a, b;             /* node indices, as written */
     unsigned a_port, b_port; /* switch port numbers; 0 on a server or host end */
     struct diag_pos pos;
 };
@@ -91,9 +91,9 @@ struct topo {
     struct topo_link *links;
     size_t n_links;
     struct topo_prefix mgmt;
-    uint32_t ctl_addr;   /* controller: address switches connect to */
+    uint32_t ctl_addr; /* controller: address switches connect to */
     uint16_t ctl_of_port;
-    uint32_t api_addr;   /* controller: HTTP API */
+    uint32_t api_addr; /* controller: HTTP API */
     uint16_t api_port;
     enum topo_rewrite_at rewrite_at;
     struct topo_emu emu;
@@ -109,7 +109,8 @@ struct topo *topo_load(const char *path, struct diag_list *diags);
 /* Same from the 'len' bytes at 'data' in memory (any bytes: a NUL is
  * reported like the file's would be); 'name' is the file name to report.  The
  * caller keeps 'data'. */
-struct topo *topo_load_buffer(const char *name, const void *data, size_t len, struct diag_list *diags);
+struct topo *topo_load_buffer(const char *name, const void *data, size_t len,
+                              struct diag_list *diags);
 /* Same from a C string. */
 struct topo *topo_load_string(const char *name, const char *text, struct diag_list *diags);
 void topo_free(struct topo *t);

@@ -55,10 +55,12 @@ const char *topo_rewrite_at_name(enum topo_rewrite_at at)
 
 bool topo_valid_lab_name(const char *s)
 {
-    if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) || strlen(s) > TOPO_LAB_NAME_MAX)
+    if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) ||
+        strlen(s) > TOPO_LAB_NAME_MAX)
         return false;
     for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_'))
             return false;
     return true;
 }
@@ -71,7 +73,8 @@ static size_t check_names(struct topo *t, struct diag_list *d)
     if (t->name && !topo_valid_lab_name(t->name)) {
         bool written = t->where.name.line != 0;
         diag_add(d, t->where.name,
-                 "topology name '%s'%s cannot name a lab (expected a letter, then letters, digits or '_', at most "
+                 "topology name '%s'%s cannot name a lab (expected a letter, then letters, digits "
+                 "or '_', at most "
                  "%d characters%s)",
                  t->name, written ? "" : " (the file's name)", TOPO_LAB_NAME_MAX,
                  written ? "" : "; set one with a 'name:' key");
@@ -84,8 +87,8 @@ static size_t check_names(struct topo *t, struct diag_list *d)
     for (size_t i = 0; i < t->n_nodes; i++) {
         size_t j = first[i];
         if (j != i) {
-            diag_add(d, t->nodes[i].pos, "duplicate name '%s' (already a %s at line %d)", t->nodes[i].name,
-                     topo_kind_name(t->nodes[j].kind), t->nodes[j].pos.line);
+            diag_add(d, t->nodes[i].pos, "duplicate name '%s' (already a %s at line %d)",
+                     t->nodes[i].name, topo_kind_name(t->nodes[j].kind), t->nodes[j].pos.line);
             n++;
         }
     }
@@ -97,8 +100,8 @@ static size_t check_names(struct topo *t, struct diag_list *d)
     for (size_t i = 0; i < t->n_subnets; i++) {
         size_t j = first[i];
         if (j != i) {
-            diag_add(d, t->subnets[i].pos, "duplicate subnet name '%s' (already at line %d)", t->subnets[i].name,
-                     t->subnets[j].pos.line);
+            diag_add(d, t->subnets[i].pos, "duplicate subnet name '%s' (already at line %d)",
+                     t->subnets[i].name, t->subnets[j].pos.line);
             n++;
         }
     }
@@ -135,7 +138,8 @@ static struct topo_key *subnets_by_prefix(const struct topo *t)
 {
     struct topo_key *keys = new_keys(t->n_subnets);
     for (size_t i = 0; i < t->n_subnets; i++)
-        keys[i] = (struct topo_key){.num = prefix_num(t->subnets[i].prefix.addr, t->subnets[i].prefix.len), .item = i};
+        keys[i] = (struct topo_key){
+            .num = prefix_num(t->subnets[i].prefix.addr, t->subnets[i].prefix.len), .item = i};
     topo_keys_sort(keys, t->n_subnets);
     return keys;
 }
@@ -150,17 +154,20 @@ static int cmp_size(const void *a, const void *b)
  * order, and returns how many.  Two prefixes overlap when one holds the
  * other: the shorter ones holding i are found by length, the longer ones
  * inside i as a range of network addresses. */
-static size_t overlapping_before(const struct topo *t, const struct topo_key *keys, size_t i, size_t *out)
+static size_t overlapping_before(const struct topo *t, const struct topo_key *keys, size_t i,
+                                 size_t *out)
 {
     struct topo_prefix p = t->subnets[i].prefix;
     size_t n = t->n_subnets, k = 0;
     for (int len = 0; len <= p.len; len++) {
         uint64_t num = prefix_num(p.addr, len);
-        for (size_t q = topo_keys_lower(keys, n, num, NULL); q < n && keys[q].num == num && keys[q].item < i; q++)
+        for (size_t q = topo_keys_lower(keys, n, num, NULL);
+             q < n && keys[q].num == num && keys[q].item < i; q++)
             out[k++] = keys[q].item;
     }
     uint32_t net = p.addr & topo_prefix_mask(p.len), last = net | ~topo_prefix_mask(p.len);
-    for (size_t q = topo_keys_lower(keys, n, (uint64_t)net << 8, NULL); q < n && keys[q].num <= ((uint64_t)last << 8 | 0xff); q++)
+    for (size_t q = topo_keys_lower(keys, n, (uint64_t)net << 8, NULL);
+         q < n && keys[q].num <= ((uint64_t)last << 8 | 0xff); q++)
         if ((int)(keys[q].num & 0xff) > p.len && keys[q].item < i)
             out[k++] = keys[q].item;
     qsort(out, k, sizeof *out, cmp_size);
@@ -180,15 +187,18 @@ static size_t check_subnets(struct topo *t, struct diag_list *d)
             size_t j = before[k];
             diag_add(d, s->pos, "subnet %s (%s/%d) overlaps subnet %s (%s/%d, line %d)", s->name,
                      topo_ip_str(s->prefix.addr, b1), s->prefix.len, t->subnets[j].name,
-                     topo_ip_str(t->subnets[j].prefix.addr, b2), t->subnets[j].prefix.len, t->subnets[j].pos.line);
+                     topo_ip_str(t->subnets[j].prefix.addr, b2), t->subnets[j].prefix.len,
+                     t->subnets[j].pos.line);
             n++;
         }
         if (t->mgmt.len && prefixes_overlap(s->prefix, t->mgmt)) {
             diag_add(d, s->pos, "subnet %s (%s/%d) overlaps the management network %s/%d", s->name,
-                     topo_ip_str(s->prefix.addr, b1), s->prefix.len, topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
+                     topo_ip_str(s->prefix.addr, b1), s->prefix.len, topo_ip_str(t->mgmt.addr, b2),
+                     t->mgmt.len);
             n++;
         }
-        if (!topo_prefix_contains(s->prefix, s->gateway) || is_edge_address(s->prefix, s->gateway)) {
+        if (!topo_prefix_contains(s->prefix, s->gateway) ||
+            is_edge_address(s->prefix, s->gateway)) {
             diag_add(d, s->pos, "subnet %s: gateway %s is not a host address of %s/%d", s->name,
                      topo_ip_str(s->gateway, b1), topo_ip_str(s->prefix.addr, b2), s->prefix.len);
             n++;
@@ -208,8 +218,9 @@ static size_t check_links(struct topo *t, struct diag_list *d)
     for (size_t i = 0; i < t->n_links; i++) {
         const struct topo_link *l = &t->links[i];
         if (l->a != NONE && l->b != NONE)
-            keys[n_keys++] = (struct topo_key){
-                .num = (uint64_t)(l->a < l->b ? l->a : l->b) << 32 | (l->a < l->b ? l->b : l->a), .item = i};
+            keys[n_keys++] = (struct topo_key){.num = (uint64_t)(l->a < l->b ? l->a : l->b) << 32 |
+                                                      (l->a < l->b ? l->b : l->a),
+                                               .item = i};
     }
     size_t *first = first_equal(keys, n_keys, t->n_links);
     for (size_t i = 0; i < t->n_links; i++) {
@@ -223,14 +234,15 @@ static size_t check_links(struct topo *t, struct diag_list *d)
             continue;
         }
         if (a->kind != TOPO_SWITCH && b->kind != TOPO_SWITCH) {
-            diag_add(d, l->pos, "link between %s '%s' and %s '%s': every link needs a switch on one end",
+            diag_add(d, l->pos,
+                     "link between %s '%s' and %s '%s': every link needs a switch on one end",
                      topo_kind_name(a->kind), a->name, topo_kind_name(b->kind), b->name);
             n++;
             continue;
         }
         if (first[i] != i) {
-            diag_add(d, l->pos, "duplicate link between '%s' and '%s' (already at line %d)", a->name, b->name,
-                     t->links[first[i]].pos.line);
+            diag_add(d, l->pos, "duplicate link between '%s' and '%s' (already at line %d)",
+                     a->name, b->name, t->links[first[i]].pos.line);
             n++;
             continue;
         }
@@ -238,8 +250,10 @@ static size_t check_links(struct topo *t, struct diag_list *d)
         for (int e = 0; e < 2; e++) {
             struct topo_node *m = e ? b : a;
             if (m->kind != TOPO_SWITCH && m->sw != NONE) {
-                diag_add(d, l->pos, "%s '%s' is already linked to switch '%s'; a %s hangs on one switch",
-                         topo_kind_name(m->kind), m->name, t->nodes[m->sw].name, topo_kind_name(m->kind));
+                diag_add(d, l->pos,
+                         "%s '%s' is already linked to switch '%s'; a %s hangs on one switch",
+                         topo_kind_name(m->kind), m->name, t->nodes[m->sw].name,
+                         topo_kind_name(m->kind));
                 n++;
                 goto next;
             }
@@ -307,7 +321,8 @@ static size_t check_machines(struct topo *t, struct diag_list *d)
         if (m->kind == TOPO_SWITCH)
             continue;
         if (!mentioned[i]) {
-            diag_add(d, m->pos, "%s '%s' is not linked to any switch (add a link like [SWITCH, %s])",
+            diag_add(d, m->pos,
+                     "%s '%s' is not linked to any switch (add a link like [SWITCH, %s])",
                      topo_kind_name(m->kind), m->name, m->name);
             n++;
         }
@@ -315,28 +330,31 @@ static size_t check_machines(struct topo *t, struct diag_list *d)
             continue; /* the address itself was rejected by the reader */
         m->subnet = subnet_of(t, by_prefix, m->addr);
         if (m->subnet == NONE) {
-            diag_add(d, m->pos, "%s '%s': address %s is in no subnet of this topology", topo_kind_name(m->kind),
-                     m->name, topo_ip_str(m->addr, b1));
+            diag_add(d, m->pos, "%s '%s': address %s is in no subnet of this topology",
+                     topo_kind_name(m->kind), m->name, topo_ip_str(m->addr, b1));
             n++;
             continue;
         }
         struct topo_subnet *sn = &t->subnets[m->subnet];
         if (is_edge_address(sn->prefix, m->addr) || m->addr == sn->gateway) {
-            diag_add(d, m->pos, "%s '%s': address %s is the %s of subnet %s", topo_kind_name(m->kind), m->name,
-                     topo_ip_str(m->addr, b1), m->addr == sn->gateway ? "gateway" : "network or broadcast address",
-                     sn->name);
+            diag_add(d, m->pos, "%s '%s': address %s is the %s of subnet %s",
+                     topo_kind_name(m->kind), m->name, topo_ip_str(m->addr, b1),
+                     m->addr == sn->gateway ? "gateway" : "network or broadcast address", sn->name);
             n++;
         }
         if (first[i] != i) {
             const struct topo_node *o = &t->nodes[first[i]];
-            diag_add(d, m->pos, "%s '%s': address %s is already used by '%s' (line %d)", topo_kind_name(m->kind),
-                     m->name, topo_ip_str(m->addr, b1), o->name, o->pos.line);
+            diag_add(d, m->pos, "%s '%s': address %s is already used by '%s' (line %d)",
+                     topo_kind_name(m->kind), m->name, topo_ip_str(m->addr, b1), o->name,
+                     o->pos.line);
             n++;
         }
         if (m->sw != NONE && sn->sw != NONE && m->sw != sn->sw) {
-            diag_add(d, m->pos, "%s '%s' is in subnet %s (%s/%d, served by switch '%s') but linked to switch '%s'",
-                     topo_kind_name(m->kind), m->name, sn->name, topo_ip_str(sn->prefix.addr, b2), sn->prefix.len,
-                     t->nodes[sn->sw].name, t->nodes[m->sw].name);
+            diag_add(
+                d, m->pos,
+                "%s '%s' is in subnet %s (%s/%d, served by switch '%s') but linked to switch '%s'",
+                topo_kind_name(m->kind), m->name, sn->name, topo_ip_str(sn->prefix.addr, b2),
+                sn->prefix.len, t->nodes[sn->sw].name, t->nodes[m->sw].name);
             n++;
         }
     }
@@ -404,8 +422,10 @@ static size_t check_management(struct topo *t, struct diag_list *d)
     if (t->mgmt.len == 0 || t->ctl_addr == 0)
         return 0; /* missing or rejected: reported by the reader */
     if (!topo_prefix_contains(t->mgmt, t->ctl_addr) || is_edge_address(t->mgmt, t->ctl_addr)) {
-        diag_add(d, t->where.ctl, "controller openflow address %s is not a host address of the management network %s/%d",
-                 topo_ip_str(t->ctl_addr, b1), topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
+        diag_add(
+            d, t->where.ctl,
+            "controller openflow address %s is not a host address of the management network %s/%d",
+            topo_ip_str(t->ctl_addr, b1), topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
         n++;
     }
     struct topo_key *keys = new_keys(t->n_nodes);
@@ -419,17 +439,18 @@ static size_t check_management(struct topo *t, struct diag_list *d)
         if (m->kind != TOPO_SERVER || !m->mgmt)
             continue;
         if (!topo_prefix_contains(t->mgmt, m->mgmt) || is_edge_address(t->mgmt, m->mgmt)) {
-            diag_add(d, m->pos, "server '%s': management address %s is not a host address of %s/%d", m->name,
-                     topo_ip_str(m->mgmt, b1), topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
+            diag_add(d, m->pos, "server '%s': management address %s is not a host address of %s/%d",
+                     m->name, topo_ip_str(m->mgmt, b1), topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
             n++;
         } else if (m->mgmt == t->ctl_addr || m->mgmt == t->emu.switch_mgmt) {
-            diag_add(d, m->pos, "server '%s': management address %s is the %s's", m->name, topo_ip_str(m->mgmt, b1),
+            diag_add(d, m->pos, "server '%s': management address %s is the %s's", m->name,
+                     topo_ip_str(m->mgmt, b1),
                      m->mgmt == t->ctl_addr ? "controller" : "emulated switches");
             n++;
         }
         if (first[i] != i) {
-            diag_add(d, m->pos, "server '%s': management address %s is already used by '%s'", m->name,
-                     topo_ip_str(m->mgmt, b1), t->nodes[first[i]].name);
+            diag_add(d, m->pos, "server '%s': management address %s is already used by '%s'",
+                     m->name, topo_ip_str(m->mgmt, b1), t->nodes[first[i]].name);
             n++;
         }
     }
@@ -437,9 +458,11 @@ static size_t check_management(struct topo *t, struct diag_list *d)
     if (n)
         return n;
     uint32_t m = topo_prefix_mask(t->mgmt.len);
-    if (t->emu.switch_mgmt && (!topo_prefix_contains(t->mgmt, t->emu.switch_mgmt) ||
-                               is_edge_address(t->mgmt, t->emu.switch_mgmt) || t->emu.switch_mgmt == t->ctl_addr)) {
-        diag_add(d, t->where.switch_mgmt, "emulation switch-management %s is not a free host address of %s/%d",
+    if (t->emu.switch_mgmt &&
+        (!topo_prefix_contains(t->mgmt, t->emu.switch_mgmt) ||
+         is_edge_address(t->mgmt, t->emu.switch_mgmt) || t->emu.switch_mgmt == t->ctl_addr)) {
+        diag_add(d, t->where.switch_mgmt,
+                 "emulation switch-management %s is not a free host address of %s/%d",
                  topo_ip_str(t->emu.switch_mgmt, b1), topo_ip_str(t->mgmt.addr, b2), t->mgmt.len);
         return 1;
     }
@@ -463,7 +486,8 @@ static size_t check_connected(struct topo *t, struct diag_list *d)
             continue;
         if (dist[i] < 0) {
             diag_add(d, t->nodes[i].pos,
-                     "switch '%s' is not connected to switch '%s' (the switches must form one connected network)",
+                     "switch '%s' is not connected to switch '%s' (the switches must form one "
+                     "connected network)",
                      t->nodes[i].name, t->nodes[first].name);
             n++;
         }
@@ -496,8 +520,8 @@ static size_t check_dpids(struct topo *t, struct diag_list *d)
         size_t q = topo_keys_lower(keys, n_keys, t->nodes[i].dpid, NULL);
         for (; q < at[i]; q++) {
             const struct topo_node *o = &t->nodes[keys[q].item];
-            diag_add(d, t->nodes[i].pos, "switch '%s' has the datapath id %016llx of switch '%s'", t->nodes[i].name,
-                     (unsigned long long)t->nodes[i].dpid, o->name);
+            diag_add(d, t->nodes[i].pos, "switch '%s' has the datapath id %016llx of switch '%s'",
+                     t->nodes[i].name, (unsigned long long)t->nodes[i].dpid, o->name);
             n++;
         }
     }

@@ -12,7 +12,8 @@
 char *topo_gen_tree(const struct topo_gen_tree *p, char **err)
 {
     *err = NULL;
-    if (p->depth < 1 || p->depth > 8 || p->fanout < 1 || p->fanout > 64 || p->per_leaf < 0 || p->per_leaf > 250) {
+    if (p->depth < 1 || p->depth > 8 || p->fanout < 1 || p->fanout > 64 || p->per_leaf < 0 ||
+        p->per_leaf > 250) {
         *err = xasprintf("out of range: --depth 1..8, --fanout 1..64, --servers-per-leaf 0..250");
         return NULL;
     }
@@ -25,8 +26,9 @@ char *topo_gen_tree(const struct topo_gen_tree *p, char **err)
             break;
     }
     if (leaves > GEN_MAX_SUBNETS || switches > 9999) {
-        *err = xasprintf("a tree of depth %d and fanout %d has %ld leaf switches; at most %d fit (one /24 each)",
-                         p->depth, p->fanout, leaves, GEN_MAX_SUBNETS);
+        *err = xasprintf(
+            "a tree of depth %d and fanout %d has %ld leaf switches; at most %d fit (one /24 each)",
+            p->depth, p->fanout, leaves, GEN_MAX_SUBNETS);
         return NULL;
     }
     long servers = leaves * p->per_leaf;
@@ -34,19 +36,24 @@ char *topo_gen_tree(const struct topo_gen_tree *p, char **err)
     const char *name = p->name ? p->name : "tree";
     struct strbuf sb;
     strbuf_init(&sb);
-    strbuf_printf(&sb,
-                  "# A tree of %d switch levels, fanout %d, %d servers per leaf switch: %ld switches, %ld servers.\n"
-                  "# Made by: minidc topology generate tree --depth %d --fanout %d --servers-per-leaf %d\n",
-                  p->depth, p->fanout, p->per_leaf, switches, servers, p->depth, p->fanout, p->per_leaf);
+    strbuf_printf(
+        &sb,
+        "# A tree of %d switch levels, fanout %d, %d servers per leaf switch: %ld switches, %ld "
+        "servers.\n"
+        "# Made by: minidc topology generate tree --depth %d --fanout %d --servers-per-leaf %d\n",
+        p->depth, p->fanout, p->per_leaf, switches, servers, p->depth, p->fanout, p->per_leaf);
     strbuf_printf(&sb, "name: %s\n", name);
     const char *ctl = big ? "100.64.255.254" : "192.0.2.254";
     strbuf_printf(&sb, "controller:\n  openflow: %s:6653\n  api: %s:8080\n", ctl, ctl);
     strbuf_printf(&sb, "management:\n  subnet: %s\n", big ? "100.64.0.0/16" : "192.0.2.0/24");
 
     long first_leaf = switches - leaves + 1; /* switches are s1..sN in breadth-first order */
-    strbuf_puts(&sb, "subnets:\n  - {name: internet, prefix: 203.0.113.0/24, gateway: 203.0.113.254, switch: s1}\n");
+    strbuf_puts(&sb, "subnets:\n  - {name: internet, prefix: 203.0.113.0/24, gateway: "
+                     "203.0.113.254, switch: s1}\n");
     for (long k = 0; k < leaves; k++)
-        strbuf_printf(&sb, "  - {name: net%ld, prefix: 198.%ld.%ld.0/24, gateway: 198.%ld.%ld.254, switch: s%ld}\n",
+        strbuf_printf(&sb,
+                      "  - {name: net%ld, prefix: 198.%ld.%ld.0/24, gateway: 198.%ld.%ld.254, "
+                      "switch: s%ld}\n",
                       k + 1, 18 + k / 256, k % 256, 18 + k / 256, k % 256, first_leaf + k);
 
     strbuf_puts(&sb, "switches:\n");
@@ -58,7 +65,8 @@ char *topo_gen_tree(const struct topo_gen_tree *p, char **err)
         long id = 1;
         for (long k = 0; k < leaves; k++)
             for (int j = 1; j <= p->per_leaf; j++, id++)
-                strbuf_printf(&sb, "  - {name: server%ld, address: 198.%ld.%ld.%d}\n", id, 18 + k / 256, k % 256, j);
+                strbuf_printf(&sb, "  - {name: server%ld, address: 198.%ld.%ld.%d}\n", id,
+                              18 + k / 256, k % 256, j);
     }
     strbuf_puts(&sb, "hosts:\n  - {name: internet, address: 203.0.113.1}\n");
 

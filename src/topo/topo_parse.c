@@ -123,7 +123,8 @@ static const char *type_name(struct fy_node *n)
 
 /* Returns the scalar text of 'n' (NUL-terminated, owned by the document) or
  * NULL after reporting what was expected. */
-static const char *want_scalar(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what)
+static const char *want_scalar(struct reader *r, struct fy_node *n, struct diag_pos at,
+                               const char *what)
 {
     if (n && fy_node_get_type(n) == FYNT_SCALAR) {
         const char *s = fy_node_get_scalar0(n);
@@ -140,16 +141,17 @@ struct keyspec {
     bool required;
 };
 
-static bool read_mapping(struct reader *r, struct fy_node *map, struct diag_pos at, const char *what,
-                         const struct keyspec *keys, size_t n_keys, struct fy_node **vals,
-                         struct diag_pos *key_pos)
+static bool read_mapping(struct reader *r, struct fy_node *map, struct diag_pos at,
+                         const char *what, const struct keyspec *keys, size_t n_keys,
+                         struct fy_node **vals, struct diag_pos *key_pos)
 {
     for (size_t i = 0; i < n_keys; i++) {
         vals[i] = NULL;
         key_pos[i] = at;
     }
     if (!map || fy_node_get_type(map) != FYNT_MAPPING) {
-        diag_add(r->diags, pos_or(map, at), "%s: expected a mapping, found %s", what, type_name(map));
+        diag_add(r->diags, pos_or(map, at), "%s: expected a mapping, found %s", what,
+                 type_name(map));
         return false;
     }
     void *it = NULL;
@@ -167,8 +169,8 @@ static bool read_mapping(struct reader *r, struct fy_node *map, struct diag_pos 
                 strncat(expected, j ? ", " : "", sizeof expected - strlen(expected) - 1);
                 strncat(expected, keys[j].key, sizeof expected - strlen(expected) - 1);
             }
-            diag_add(r->diags, pos_of(k), "unknown key '%s' in %s (expected one of: %s)", ks ? ks : "?", what,
-                     expected);
+            diag_add(r->diags, pos_of(k), "unknown key '%s' in %s (expected one of: %s)",
+                     ks ? ks : "?", what, expected);
             continue;
         }
         vals[i] = fy_node_pair_value(pair);
@@ -198,13 +200,15 @@ static bool parse_ipv4(const char *s, uint32_t *out)
     return true;
 }
 
-static bool want_ipv4(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, uint32_t *out)
+static bool want_ipv4(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                      uint32_t *out)
 {
     const char *s = want_scalar(r, n, at, what);
     if (!s)
         return false;
     if (!parse_ipv4(s, out)) {
-        diag_add(r->diags, pos_of(n), "%s: '%s' is not an IPv4 address (expected a.b.c.d)", what, s);
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not an IPv4 address (expected a.b.c.d)", what,
+                 s);
         return false;
     }
     return true;
@@ -212,7 +216,8 @@ static bool want_ipv4(struct reader *r, struct fy_node *n, struct diag_pos at, c
 
 /* An address a machine, switch or controller has: not 0.0.0.0, which is also
  * how the model says "none" (not written, or rejected). */
-static bool want_host(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, uint32_t *out)
+static bool want_host(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                      uint32_t *out)
 {
     uint32_t a;
     if (!want_ipv4(r, n, at, what, &a))
@@ -226,8 +231,8 @@ static bool want_host(struct reader *r, struct fy_node *n, struct diag_pos at, c
 }
 
 /* A whole number of MiB from 'lo' to 'hi'. */
-static bool want_mib(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, unsigned lo,
-                     unsigned hi, unsigned *out)
+static bool want_mib(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                     unsigned lo, unsigned hi, unsigned *out)
 {
     const char *s = want_scalar(r, n, at, what);
     if (!s)
@@ -236,7 +241,8 @@ static bool want_mib(struct reader *r, struct fy_node *n, struct diag_pos at, co
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     if (errno || *end || end == s || v < lo || v > hi) {
-        diag_add(r->diags, pos_of(n), "%s: '%s' is not a number of MiB from %u to %u", what, s, lo, hi);
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not a number of MiB from %u to %u", what, s, lo,
+                 hi);
         return false;
     }
     *out = (unsigned)v;
@@ -261,7 +267,8 @@ static bool want_prefix(struct reader *r, struct fy_node *n, struct diag_pos at,
     errno = 0;
     long len = strtol(slash + 1, &end, 10);
     if (!parse_ipv4(addr, &out->addr) || *end || end == slash + 1 || len < 1 || len > 30) {
-        diag_add(r->diags, pos_of(n), "%s: '%s' is not a prefix (expected a.b.c.d/len, len 1 to 30)", what, s);
+        diag_add(r->diags, pos_of(n),
+                 "%s: '%s' is not a prefix (expected a.b.c.d/len, len 1 to 30)", what, s);
         return false;
     }
     out->len = (int)len;
@@ -275,8 +282,8 @@ static bool want_prefix(struct reader *r, struct fy_node *n, struct diag_pos at,
 }
 
 /* "a.b.c.d:port"; with 'host', not 0.0.0.0 (see want_host()). */
-static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, bool host,
-                          uint32_t *addr, uint16_t *port)
+static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                          bool host, uint32_t *addr, uint16_t *port)
 {
     const char *s = want_scalar(r, n, at, what);
     if (!s)
@@ -284,7 +291,8 @@ static bool want_endpoint(struct reader *r, struct fy_node *n, struct diag_pos a
     char a[32];
     uint32_t ip;
     if (!endpoint_split(s, a, sizeof a, port) || !parse_ipv4(a, &ip)) {
-        diag_add(r->diags, pos_of(n), "%s: '%s' is not an endpoint (expected a.b.c.d:port)", what, s);
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not an endpoint (expected a.b.c.d:port)", what,
+                 s);
         return false;
     }
     if (host && ip == 0) {
@@ -301,34 +309,39 @@ static bool valid_name(const char *s)
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
         return false;
     for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-              *p == '_'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
             return false;
     return true;
 }
 
-static char *want_name(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what, size_t max)
+static char *want_name(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                       size_t max)
 {
     const char *s = want_scalar(r, n, at, what);
     if (!s)
         return NULL;
     if (!valid_name(s)) {
-        diag_add(r->diags, pos_of(n),
-                 "%s: '%s' is not a valid name (expected a letter, then letters, digits, '-' or '_')", what, s);
+        diag_add(
+            r->diags, pos_of(n),
+            "%s: '%s' is not a valid name (expected a letter, then letters, digits, '-' or '_')",
+            what, s);
         return NULL;
     }
     if (strlen(s) > max) {
-        diag_add(r->diags, pos_of(n), "%s: name '%s' is %zu characters long, at most %zu fit%s", what, s,
-                 strlen(s), max,
-                 max == TOPO_SWITCH_NAME_MAX ? " (switch names become Linux interface names, 15 characters "
-                                               "with a port suffix)"
-                                             : "");
+        diag_add(r->diags, pos_of(n), "%s: name '%s' is %zu characters long, at most %zu fit%s",
+                 what, s, strlen(s), max,
+                 max == TOPO_SWITCH_NAME_MAX
+                     ? " (switch names become Linux interface names, 15 characters "
+                       "with a port suffix)"
+                     : "");
         return NULL;
     }
     return xstrdup(s);
 }
 
-static struct fy_node *want_sequence(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what)
+static struct fy_node *want_sequence(struct reader *r, struct fy_node *n, struct diag_pos at,
+                                     const char *what)
 {
     if (n && fy_node_get_type(n) == FYNT_SEQUENCE)
         return n;
@@ -375,8 +388,8 @@ static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos
             /* strtoull() alone also takes a sign, "0x" and leading blanks. */
             bool digits = s && strspn(s, "0123456789abcdefABCDEF") == strlen(s) && strlen(s) <= 16;
             if (s && (errno || *end || end == s || d == 0 || !digits)) {
-                diag_add(r->diags, pos_of(v[1]), "dpid: '%s' is not a datapath id (expected 1 to 16 hex digits)",
-                         s);
+                diag_add(r->diags, pos_of(v[1]),
+                         "dpid: '%s' is not a datapath id (expected 1 to 16 hex digits)", s);
             } else if (s) {
                 nd->dpid = d;
                 nd->dpid_given = true;
@@ -388,8 +401,8 @@ static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos
 static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos at, size_t *cap,
                           enum topo_kind kind)
 {
-    static const struct keyspec server_keys[] = {{"name", true}, {"address", true}, {"management", false},
-                                                   {"memory", false}};
+    static const struct keyspec server_keys[] = {
+        {"name", true}, {"address", true}, {"management", false}, {"memory", false}};
     static const struct keyspec host_keys[] = {{"name", true}, {"address", true}};
     bool server = kind == TOPO_SERVER;
     const char *what = server ? "a server" : "a host";
@@ -400,10 +413,12 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
     while ((item = fy_node_sequence_iterate(seq, &it))) {
         struct fy_node *v[4];
         struct diag_pos kp[4];
-        if (!read_mapping(r, item, pos_of(item), what, server ? server_keys : host_keys, server ? 4 : 2, v, kp))
+        if (!read_mapping(r, item, pos_of(item), what, server ? server_keys : host_keys,
+                          server ? 4 : 2, v, kp))
             continue;
         saw_name(r, v[0]);
-        char *name = want_name(r, v[0], kp[0], server ? "server name" : "host name", TOPO_NODE_NAME_MAX);
+        char *name =
+            want_name(r, v[0], kp[0], server ? "server name" : "host name", TOPO_NODE_NAME_MAX);
         if (!name)
             continue;
         struct topo_node *nd = add_node(r->t, cap, kind, name, pos_of(v[0]));
@@ -415,9 +430,11 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
     }
 }
 
-static void read_subnets(struct reader *r, struct fy_node *seq, struct diag_pos at, char ***sw_names)
+static void read_subnets(struct reader *r, struct fy_node *seq, struct diag_pos at,
+                         char ***sw_names)
 {
-    static const struct keyspec keys[] = {{"name", true}, {"prefix", true}, {"gateway", true}, {"switch", true}};
+    static const struct keyspec keys[] = {
+        {"name", true}, {"prefix", true}, {"gateway", true}, {"switch", true}};
     struct topo *t = r->t;
     if (!want_sequence(r, seq, at, "subnets"))
         return;
@@ -444,7 +461,8 @@ static void read_subnets(struct reader *r, struct fy_node *seq, struct diag_pos 
         xgrow(sw_names, &names_cap, t->n_subnets + 1, sizeof **sw_names);
         /* The switch is resolved in topo_check() once all switches are read;
          * keep the name and its position for the message meanwhile. */
-        (*sw_names)[t->n_subnets] = xasprintf("%d:%d:%s", pos_of(v[3]).line, pos_of(v[3]).column, swn);
+        (*sw_names)[t->n_subnets] =
+            xasprintf("%d:%d:%s", pos_of(v[3]).line, pos_of(v[3]).column, swn);
         t->subnets[t->n_subnets++] = sn;
     }
 }
@@ -460,7 +478,8 @@ static void read_links(struct reader *r, struct fy_node *seq, struct diag_pos at
     while ((item = fy_node_sequence_iterate(seq, &it))) {
         struct diag_pos ipos = pos_of(item);
         if (fy_node_get_type(item) != FYNT_SEQUENCE || fy_node_sequence_item_count(item) != 2) {
-            diag_add(r->diags, ipos, "a link: expected a list of two node names, like [ovs1, server1]");
+            diag_add(r->diags, ipos,
+                     "a link: expected a list of two node names, like [ovs1, server1]");
             continue;
         }
         void *it2 = NULL;
@@ -497,7 +516,8 @@ static size_t resolve(struct reader *r, const char *ref, const char *what)
     if (i < 0 && was_seen(r, name))
         return (size_t)-1;
     if (i < 0) {
-        diag_add(r->diags, pos, "%s '%s' is not a switch, server or host of this topology", what, name);
+        diag_add(r->diags, pos, "%s '%s' is not a switch, server or host of this topology", what,
+                 name);
         return (size_t)-1;
     }
     return (size_t)i;
@@ -511,13 +531,15 @@ static void read_controller(struct reader *r, struct fy_node *map, struct diag_p
     read_mapping(r, map, at, "controller", keys, 3, v, kp);
     if (v[0]) {
         r->t->where.ctl = pos_or(v[0], kp[0]);
-        want_endpoint(r, v[0], kp[0], "controller openflow", true, &r->t->ctl_addr, &r->t->ctl_of_port);
+        want_endpoint(r, v[0], kp[0], "controller openflow", true, &r->t->ctl_addr,
+                      &r->t->ctl_of_port);
     }
     if (v[1])
         want_endpoint(r, v[1], kp[1], "controller api", false, &r->t->api_addr, &r->t->api_port);
     const char *ra = v[2] ? want_scalar(r, v[2], kp[2], "controller rewrite-at") : NULL;
     if (ra && topo_parse_rewrite_at(ra, &r->t->rewrite_at) < 0)
-        diag_add(r->diags, pos_of(v[2]), "controller rewrite-at: expected root or nearest, got '%s'", ra);
+        diag_add(r->diags, pos_of(v[2]),
+                 "controller rewrite-at: expected root or nearest, got '%s'", ra);
 }
 
 static void read_emulation(struct reader *r, struct fy_node *map, struct diag_pos at)
@@ -543,13 +565,26 @@ static void collect_parse_errors(struct fy_diag *fyd, struct diag_list *diags)
     }
 }
 
-static struct topo *read_document(struct fy_document *fyd, const char *file, struct diag_list *diags)
+static struct topo *read_document(struct fy_document *fyd, const char *file,
+                                  struct diag_list *diags)
 {
     static const struct keyspec keys[] = {
-        {"name", false},     {"controller", true}, {"management", true}, {"subnets", true}, {"switches", true},
-        {"servers", false},  {"hosts", false},     {"links", true},      {"emulation", false},
+        {"name", false},   {"controller", true}, {"management", true},
+        {"subnets", true}, {"switches", true},   {"servers", false},
+        {"hosts", false},  {"links", true},      {"emulation", false},
     };
-    enum { K_NAME, K_CTL, K_MGMT, K_SUBNETS, K_SWITCHES, K_SERVERS, K_HOSTS, K_LINKS, K_EMU, K_COUNT };
+    enum {
+        K_NAME,
+        K_CTL,
+        K_MGMT,
+        K_SUBNETS,
+        K_SWITCHES,
+        K_SERVERS,
+        K_HOSTS,
+        K_LINKS,
+        K_EMU,
+        K_COUNT
+    };
     struct topo *t = xcalloc(1, sizeof *t);
     struct reader r = {.diags = diags, .t = t};
     t->file = xstrdup(file);
@@ -558,7 +593,8 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
     struct fy_node *v[K_COUNT];
     struct diag_pos kp[K_COUNT];
     if (!root) {
-        diag_add(diags, top, "the file is empty (expected a topology mapping; see docs/topology.md)");
+        diag_add(diags, top,
+                 "the file is empty (expected a topology mapping; see docs/topology.md)");
         topo_free(t);
         return NULL;
     }
@@ -604,11 +640,11 @@ static struct topo *read_document(struct fy_document *fyd, const char *file, str
         if (s < 0 && was_seen(&r, name))
             ;
         else if (s < 0)
-            diag_add(diags, pos, "subnet %s: switch '%s' is not a switch of this topology", t->subnets[i].name,
-                     name);
+            diag_add(diags, pos, "subnet %s: switch '%s' is not a switch of this topology",
+                     t->subnets[i].name, name);
         else if (t->nodes[s].kind != TOPO_SWITCH)
-            diag_add(diags, pos, "subnet %s: '%s' is a %s; a subnet is served by a switch", t->subnets[i].name,
-                     name, topo_kind_name(t->nodes[s].kind));
+            diag_add(diags, pos, "subnet %s: '%s' is a %s; a subnet is served by a switch",
+                     t->subnets[i].name, name, topo_kind_name(t->nodes[s].kind));
         else
             t->subnets[i].sw = (size_t)s;
         free(sw_names[i]);
@@ -643,9 +679,11 @@ static size_t report_aliases(struct fy_node *n, const char *text, struct diag_li
         const struct fy_mark *m = fy_token_start_mark(fy_node_get_scalar_token(n));
         if (m && m->input_pos > 0 && text[m->input_pos - 1] == '*' && pos.column > 1)
             pos.column--;
-        diag_add(diags, pos, "YAML alias '*%.*s': aliases are not supported in a topology file (write the value out "
-                             "in full)",
-                 (int)len, name ? name : "");
+        diag_add(
+            diags, pos,
+            "YAML alias '*%.*s': aliases are not supported in a topology file (write the value out "
+            "in full)",
+            (int)len, name ? name : "");
         return 1;
     }
     void *it = NULL;
@@ -667,9 +705,11 @@ static void report_second_document(struct fy_document *fyd, struct diag_list *di
 {
     struct fy_document_state *st = fy_document_get_document_state(fyd);
     const struct fy_mark *m = st ? fy_document_state_start_mark(st) : NULL;
-    struct diag_pos pos = m ? (struct diag_pos){m->line + 1, m->column + 1} : (struct diag_pos){0, 0};
+    struct diag_pos pos =
+        m ? (struct diag_pos){m->line + 1, m->column + 1} : (struct diag_pos){0, 0};
     diag_add(diags, pos,
-             "a second YAML document starts here: a topology file holds one document (remove the '---' or the "
+             "a second YAML document starts here: a topology file holds one document (remove the "
+             "'---' or the "
              "'...' before it, or split the file)");
 }
 
@@ -681,7 +721,8 @@ static struct topo *load(const char *file, const char *text, size_t len, struct 
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
     struct fy_diag *fydiag = fy_diag_create(&dcfg);
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE, .diag = fydiag};
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE,
+                               .diag = fydiag};
     struct fy_parser *fyp = fydiag ? fy_parser_create(&cfg) : NULL;
     if (!fyp || fy_parser_set_string(fyp, text, len) != 0) {
         fprintf(stderr, "minidc: cannot start the YAML reader (out of memory?)\n");
@@ -695,7 +736,8 @@ static struct topo *load(const char *file, const char *text, size_t len, struct 
         collect_parse_errors(fydiag, diags);
         if (diags->n == before)
             diag_add(diags, (struct diag_pos){1, 1},
-                     "the file holds no YAML document (expected a topology mapping; see docs/topology.md)");
+                     "the file holds no YAML document (expected a topology mapping; see "
+                     "docs/topology.md)");
     } else {
         struct fy_document *more = fy_parse_load_document(fyp);
         if (more) {
@@ -748,7 +790,8 @@ static char *read_file(const char *path, size_t *len, struct diag_list *diags)
         size_t got = fread(data + n, 1, cap - n, f);
         n += got;
         if (n > TOPO_FILE_MAX) {
-            diag_add(diags, (struct diag_pos){0, 0}, "the file is larger than %u MiB, more than a topology file may be",
+            diag_add(diags, (struct diag_pos){0, 0},
+                     "the file is larger than %u MiB, more than a topology file may be",
                      TOPO_FILE_MAX >> 20);
             break;
         }
@@ -778,7 +821,8 @@ struct topo *topo_load(const char *path, struct diag_list *diags)
     return t;
 }
 
-struct topo *topo_load_buffer(const char *name, const void *data, size_t len, struct diag_list *diags)
+struct topo *topo_load_buffer(const char *name, const void *data, size_t len,
+                              struct diag_list *diags)
 {
     return load(name, data, len, diags);
 }

@@ -72,12 +72,13 @@ bool topo_text_check(const char *data, size_t len, struct diag_list *diags)
             return false;
         }
         if (c == 0) {
-            diag_add(diags, topo_text_pos(data, len, i), "a NUL byte: a topology file is text (is this the right file?)");
+            diag_add(diags, topo_text_pos(data, len, i),
+                     "a NUL byte: a topology file is text (is this the right file?)");
             return false;
         }
         if (!printable(c)) {
-            diag_add(diags, topo_text_pos(data, len, i), "character U+%04X (a control character) is not allowed in YAML",
-                     (unsigned)c);
+            diag_add(diags, topo_text_pos(data, len, i),
+                     "character U+%04X (a control character) is not allowed in YAML", (unsigned)c);
             return false;
         }
         i += n;

@@ -11,7 +11,8 @@ char *base64_encode(const void *data, size_t n)
     char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
     const unsigned char *s = data;
     for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? s[i + 2] : 0);
         *o++ = tbl[v >> 18 & 63];
         *o++ = tbl[v >> 12 & 63];
         *o++ = i + 1 < n ? tbl[v >> 6 & 63] : '=';

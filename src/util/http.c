@@ -64,8 +64,8 @@ static int connect_to(const struct http_req *hr, double deadline, int *rc)
     return fd;
 }
 
-int http_get(const char *netns, const char *addr, uint16_t port, const char *path, struct strbuf *body,
-             int timeout_ms)
+int http_get(const char *netns, const char *addr, uint16_t port, const char *path,
+             struct strbuf *body, int timeout_ms)
 {
     struct http_req r = {.netns = netns, .addr = addr, .port = port, .method = "GET", .path = path};
     return http_request(&r, body, timeout_ms);
@@ -80,13 +80,13 @@ int http_request(const struct http_req *hr, struct strbuf *body, int timeout_ms)
         return fd;
     struct strbuf req;
     strbuf_init(&req);
-    strbuf_printf(&req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: application/json\r\n", hr->method, hr->path,
-                  hr->addr, hr->port);
+    strbuf_printf(&req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: application/json\r\n", hr->method,
+                  hr->path, hr->addr, hr->port);
     if (hr->token)
         strbuf_printf(&req, "Authorization: Bearer %s\r\n", hr->token);
     if (hr->body)
-        strbuf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(hr->body),
-                      hr->body);
+        strbuf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                      strlen(hr->body), hr->body);
     else
         strbuf_puts(&req, "\r\n");
     size_t n = req.len;
@@ -133,8 +133,8 @@ int http_request(const struct http_req *hr, struct strbuf *body, int timeout_ms)
     return rc;
 }
 
-int http_stream(const struct http_req *hr, int (*on_body)(void *ctx, const char *data, size_t n), void *ctx,
-                int connect_timeout_ms)
+int http_stream(const struct http_req *hr, int (*on_body)(void *ctx, const char *data, size_t n),
+                void *ctx, int connect_timeout_ms)
 {
     double deadline = proc_now() + connect_timeout_ms / 1000.0;
     int rc;
@@ -144,9 +144,10 @@ int http_stream(const struct http_req *hr, int (*on_body)(void *ctx, const char 
     if (!rc) {
         struct strbuf req;
         strbuf_init(&req);
-        strbuf_printf(&req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
-                      hr->method, hr->path, hr->addr, hr->port, hr->token ? "Authorization: Bearer " : "",
-                      hr->token ? hr->token : "", hr->token ? "\r\n" : "");
+        strbuf_printf(
+            &req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
+            hr->method, hr->path, hr->addr, hr->port, hr->token ? "Authorization: Bearer " : "",
+            hr->token ? hr->token : "", hr->token ? "\r\n" : "");
         if (send(fd, req.s, req.len, MSG_NOSIGNAL) != (ssize_t)req.len)
             rc = -EIO;
         strbuf_free(&req);

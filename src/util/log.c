@@ -9,12 +9,24 @@ static enum log_level min_level = LOG_INFO;
 static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {
-    [LOG_DEBUG] = "debug", [LOG_INFO] = "info", [LOG_WARN] = "warning", [LOG_ERR] = "error",
+    [LOG_DEBUG] = "debug",
+    [LOG_INFO] = "info",
+    [LOG_WARN] = "warning",
+    [LOG_ERR] = "error",
 };
 
-void log_set_program(const char *name) { program = name; }
-void log_set_level(enum log_level level) { min_level = level; }
-enum log_level log_get_level(void) { return min_level; }
+void log_set_program(const char *name)
+{
+    program = name;
+}
+void log_set_level(enum log_level level)
+{
+    min_level = level;
+}
+enum log_level log_get_level(void)
+{
+    return min_level;
+}
 
 void log_vmsg(const char *module, enum log_level level, const char *fmt, va_list ap)
 {

@@ -45,10 +45,10 @@ void log_msg_rl(struct log_rl *rl, const char *module, enum log_level level, con
 #define LOG_INF(...) log_msg(log_module_, LOG_INFO, __VA_ARGS__)
 #define LOG_WRN(...) log_msg(log_module_, LOG_WARN, __VA_ARGS__)
 #define LOG_ERR_(...) log_msg(log_module_, LOG_ERR, __VA_ARGS__)
-#define LOG_RL_(level, ...)                                                                                            \
-    do {                                                                                                               \
-        static struct log_rl log_rl_;                                                                                  \
-        log_msg_rl(&log_rl_, log_module_, level, __VA_ARGS__);                                                         \
+#define LOG_RL_(level, ...)                                                                        \
+    do {                                                                                           \
+        static struct log_rl log_rl_;                                                              \
+        log_msg_rl(&log_rl_, log_module_, level, __VA_ARGS__);                                     \
     } while (0)
 #define LOG_INF_RL(...) LOG_RL_(LOG_INFO, __VA_ARGS__)
 #define LOG_WRN_RL(...) LOG_RL_(LOG_WARN, __VA_ARGS__)

@@ -7,7 +7,7 @@
 
 struct loop_call {
     pthread_mutex_t lock;
-    pthread_cond_t cond;               /* an item's 'fn' has run, or closed */
+    pthread_cond_t cond;                /* an item's 'fn' has run, or closed */
     struct loop_call_item *head, *tail; /* queued, oldest first */
     struct event *wake;
     void *arg;

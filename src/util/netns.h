@@ -25,7 +25,6 @@ int netns_enter_private(int *saved);
  * through Open vSwitch's userspace datapath stalls on veth pairs. */
 int netns_tx_checksum_off(const char *ns, const char *const *ifnames, size_t n);
 
-
 /* Fills 'pids' (caller frees) with the processes whose network namespace is
  * 'name'; returns how many, or a negative errno. */
 long netns_pids(const char *name, int **pids);

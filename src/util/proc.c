@@ -246,8 +246,9 @@ char *proc_argv_string(const char *const argv[])
         const char *a = argv[i];
         if (i)
             strbuf_puts(&sb, " ");
-        if (*a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%") ==
-                      strlen(a)) {
+        if (*a &&
+            strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%") ==
+                strlen(a)) {
             strbuf_puts(&sb, a);
         } else {
             strbuf_puts(&sb, "'");

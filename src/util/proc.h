@@ -12,10 +12,10 @@
 struct strbuf;
 
 struct proc_opts {
-    const char *input;   /* written to the child's stdin, then closed; NULL: /dev/null */
-    struct strbuf *out;  /* receives stdout; NULL: discarded */
-    struct strbuf *err;  /* receives stderr; NULL: discarded */
-    int timeout_ms;      /* child is killed (SIGKILL) after this long; 0: no limit */
+    const char *input;  /* written to the child's stdin, then closed; NULL: /dev/null */
+    struct strbuf *out; /* receives stdout; NULL: discarded */
+    struct strbuf *err; /* receives stderr; NULL: discarded */
+    int timeout_ms;     /* child is killed (SIGKILL) after this long; 0: no limit */
 };
 
 /* Runs argv[0] (looked up in PATH) with 'argv' (NULL-terminated). */

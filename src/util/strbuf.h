@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 struct strbuf {
-    char *s;      /* NUL-terminated; never NULL after strbuf_init() */
+    char *s; /* NUL-terminated; never NULL after strbuf_init() */
     size_t len;
     size_t cap;
 };

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TOKEN_LEN 32      /* 16 random bytes, in hex */
-#define TOKEN_MAX 256     /* longest token read from a file (with its NUL) */
+#define TOKEN_LEN 32  /* 16 random bytes, in hex */
+#define TOKEN_MAX 256 /* longest token read from a file (with its NUL) */
 
 /* Writes a new random token to 'path' (mode 0600), unless 'path' already
  * holds one. */

@@ -14,7 +14,7 @@
 #define MEMCHECK_PAGE 4096
 
 struct memdigest {
-    uint64_t *hash;   /* one a page */
+    uint64_t *hash; /* one a page */
     size_t n, cap;
 };
 

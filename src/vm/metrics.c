@@ -10,22 +10,39 @@
 #include "util/strbuf.h"
 
 enum fam {
-    F_CPU, F_MEM_TOTAL, F_MEM_AVAIL, F_VM_MEM, F_NET, F_VM_CPU_S, F_VM_CPU, F_VM_MEMORY, F_VM_NET, F_VM_DISK, F_N
+    F_CPU,
+    F_MEM_TOTAL,
+    F_MEM_AVAIL,
+    F_VM_MEM,
+    F_NET,
+    F_VM_CPU_S,
+    F_VM_CPU,
+    F_VM_MEMORY,
+    F_VM_NET,
+    F_VM_DISK,
+    F_N
 };
 
 static const struct {
     const char *name, *type, *help;
 } fams[F_N] = {
-    [F_CPU] = {"minidc_server_cpu_percent", "gauge", "CPU in use on the server, percent of all CPUs"},
+    [F_CPU] = {"minidc_server_cpu_percent", "gauge",
+               "CPU in use on the server, percent of all CPUs"},
     [F_MEM_TOTAL] = {"minidc_server_memory_total_bytes", "gauge", "Memory of the server"},
-    [F_MEM_AVAIL] = {"minidc_server_memory_available_bytes", "gauge", "Memory available on the server"},
-    [F_VM_MEM] = {"minidc_server_vm_memory_bytes", "gauge", "Memory given to VMs (used) and the most VMs may have"},
-    [F_NET] = {"minidc_server_network_bytes_total", "counter", "Bytes through each interface of the server"},
+    [F_MEM_AVAIL] = {"minidc_server_memory_available_bytes", "gauge",
+                     "Memory available on the server"},
+    [F_VM_MEM] = {"minidc_server_vm_memory_bytes", "gauge",
+                  "Memory given to VMs (used) and the most VMs may have"},
+    [F_NET] = {"minidc_server_network_bytes_total", "counter",
+               "Bytes through each interface of the server"},
     [F_VM_CPU_S] = {"minidc_vm_cpu_seconds_total", "counter", "CPU time of the VM's QEMU threads"},
-    [F_VM_CPU] = {"minidc_vm_cpu_percent", "gauge", "CPU of the VM's QEMU threads, percent of one CPU"},
-    [F_VM_MEMORY] = {"minidc_vm_memory_bytes", "gauge", "Guest memory (balloon statistics) and QEMU's resident memory"},
+    [F_VM_CPU] = {"minidc_vm_cpu_percent", "gauge",
+                  "CPU of the VM's QEMU threads, percent of one CPU"},
+    [F_VM_MEMORY] = {"minidc_vm_memory_bytes", "gauge",
+                     "Guest memory (balloon statistics) and QEMU's resident memory"},
     [F_VM_NET] = {"minidc_vm_network_bytes_total", "counter", "Bytes the VM received and sent"},
-    [F_VM_DISK] = {"minidc_vm_disk_bytes_total", "counter", "Bytes the VM read from and wrote to its disk"},
+    [F_VM_DISK] = {"minidc_vm_disk_bytes_total", "counter",
+                   "Bytes the VM read from and wrote to its disk"},
 };
 
 static double num(const json_t *o, const char *key)
@@ -54,8 +71,7 @@ static void server_lines(struct strbuf *f, const json_t *m)
     line(f, F_VM_MEM, l, num(s, "vm_capacity_mib") * 1048576, 0);
     const char *ifname;
     json_t *ifo;
-    json_object_foreach((json_t *)json_object_get(s, "interfaces"), ifname, ifo)
-    {
+    json_object_foreach((json_t *)json_object_get(s, "interfaces"), ifname, ifo) {
         snprintf(l, sizeof l, "server=\"%s\",interface=\"%s\",direction=\"rx\"", srv, ifname);
         line(f, F_NET, l, num(ifo, "rx_bytes"), 0);
         snprintf(l, sizeof l, "server=\"%s\",interface=\"%s\",direction=\"tx\"", srv, ifname);
@@ -63,8 +79,7 @@ static void server_lines(struct strbuf *f, const json_t *m)
     }
     size_t i;
     json_t *v;
-    json_array_foreach(vms, i, v)
-    {
+    json_array_foreach(vms, i, v) {
         const char *vn = json_string_value(json_object_get(v, "name")) ?: "?";
         char base[160];
         snprintf(base, sizeof base, "server=\"%s\",vm=\"%s\"", srv, vn);
@@ -108,12 +123,13 @@ char *metrics_prometheus(const json_t *servers)
         strbuf_init(&f[i]);
     size_t i;
     json_t *m;
-    json_array_foreach(servers, i, m) server_lines(f, m);
+    json_array_foreach(servers, i, m)
+        server_lines(f, m);
     strbuf_init(&out);
     for (int k = 0; k < F_N; k++) {
         if (f[k].len)
-            strbuf_printf(&out, "# HELP %s %s\n# TYPE %s %s\n%s", fams[k].name, fams[k].help, fams[k].name,
-                          fams[k].type, f[k].s);
+            strbuf_printf(&out, "# HELP %s %s\n# TYPE %s %s\n%s", fams[k].name, fams[k].help,
+                          fams[k].name, fams[k].type, f[k].s);
         strbuf_free(&f[k]);
     }
     return strbuf_steal(&out);

@@ -128,8 +128,8 @@ char **qemu_argv(const struct vm_spec *s)
     add(&a, "-initrd");
     addf(&a, "%s/initrd.img", s->image_dir);
     add(&a, "-append");
-    addf(&a, "console=%s quiet minidc.name=%s minidc.ip=%s minidc.gw=%s", arm ? "ttyAMA0" : "ttyS0", s->name, s->ip,
-         s->gw);
+    addf(&a, "console=%s quiet minidc.name=%s minidc.ip=%s minidc.gw=%s", arm ? "ttyAMA0" : "ttyS0",
+         s->name, s->ip, s->gw);
     add(&a, "-blockdev");
     addf(&a, "driver=qcow2,node-name=disk0,file.driver=file,file.filename=%s/disk.qcow2", s->dir);
     add(&a, "-device");
@@ -147,7 +147,8 @@ char **qemu_argv(const struct vm_spec *s)
     add(&a, "-device");
     add(&a, "virtio-serial-pci,id=vser0");
     add(&a, "-device");
-    add(&a, "virtserialport,chardev=qga,name=org.qemu.guest_agent.0,id=qga0"); /* an id: VSERPORT_CHANGE */
+    add(&a, "virtserialport,chardev=qga,name=org.qemu.guest_agent.0,id=qga0"); /* an id:
+                                                                                  VSERPORT_CHANGE */
     add(&a, "-device");
     add(&a, "virtio-balloon-pci,id=balloon0");
     add(&a, "-serial");
@@ -184,9 +185,25 @@ bool qemu_kvm_works(const char *image_dir, int timeout_ms)
     if (access("/dev/kvm", R_OK | W_OK) != 0)
         return false;
     char *kernel = xasprintf("%s/vmlinuz", image_dir);
-    const char *argv[] = {qemu_binary(), "-accel", "kvm", "-machine", is_arm64() ? "virt,gic-version=max" : "q35",
-                          "-cpu", "host", "-nodefaults", "-no-user-config", "-m", "128", "-display", "none",
-                          "-no-reboot", "-serial", "stdio", "-kernel", kernel, "-append",
+    const char *argv[] = {qemu_binary(),
+                          "-accel",
+                          "kvm",
+                          "-machine",
+                          is_arm64() ? "virt,gic-version=max" : "q35",
+                          "-cpu",
+                          "host",
+                          "-nodefaults",
+                          "-no-user-config",
+                          "-m",
+                          "128",
+                          "-display",
+                          "none",
+                          "-no-reboot",
+                          "-serial",
+                          "stdio",
+                          "-kernel",
+                          kernel,
+                          "-append",
                           is_arm64() ? "console=ttyAMA0 panic=-1 root=/dev/nonexistent"
                                      : "console=ttyS0 panic=-1 root=/dev/nonexistent",
                           NULL};

@@ -14,16 +14,17 @@
 
 struct vm_spec {
     const char *name;
-    const char *mac;       /* 02:6d:... */
-    const char *ip;        /* ADDR/LEN */
+    const char *mac; /* 02:6d:... */
+    const char *ip;  /* ADDR/LEN */
     const char *gw;
     unsigned memory_mib;
     unsigned cpus;
-    const char *dir;       /* the VM's files: disk.qcow2, qmp.sock, qga.sock, console.log, qemu.log, qemu.pid */
+    const char
+        *dir; /* the VM's files: disk.qcow2, qmp.sock, qga.sock, console.log, qemu.log, qemu.pid */
     const char *image_dir; /* vmlinuz, initrd.img, base.qcow2 */
     const char *tap;
-    const char *accel;     /* "kvm" or "tcg" */
-    bool incoming;         /* wait for a migration (-incoming defer), paused (-S) */
+    const char *accel; /* "kvm" or "tcg" */
+    bool incoming;     /* wait for a migration (-incoming defer), paused (-S) */
 };
 
 /* The QEMU system emulator for this host ("qemu-system-x86_64"), or the

@@ -229,7 +229,9 @@ int qga_sync(struct qmp *q, int timeout_ms, char **err)
      * answers nobody reads would be left in the guest's port.  The questions carry a string "id"
      * too, which the agent echoes: answers to the others, coming later, are
      * then never taken for the answer to a command (qmp_call matches ids). */
-    unsigned base = ((unsigned)getpid() << 16) ^ (unsigned)((uint64_t)(proc_now() * 1e6) & 0xffffffu), asked = 0;
+    unsigned base =
+                 ((unsigned)getpid() << 16) ^ (unsigned)((uint64_t)(proc_now() * 1e6) & 0xffffffu),
+             asked = 0;
     double next_ask = 0;
     bool delimited = false;
     for (;;) {
@@ -237,7 +239,8 @@ int qga_sync(struct qmp *q, int timeout_ms, char **err)
         if (now >= next_ask) {
             char msg[160];
             int n = snprintf(msg, sizeof msg,
-                             "%s{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%u},\"id\":\"sync\"}\n",
+                             "%s{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%u},"
+                             "\"id\":\"sync\"}\n",
                              asked ? "" : "\xff", base + asked);
             asked++;
             if (send_all(q, msg, (size_t)n, deadline, err) < 0)
@@ -282,7 +285,8 @@ int qga_sync(struct qmp *q, int timeout_ms, char **err)
         if (r > 0) {
             strbuf_add(&q->in, buf, (size_t)r);
         } else if (r == 0 || (r < 0 && errno != EAGAIN)) {
-            return fail(err, "the guest agent does not answer (%s)", r == 0 ? "connection closed" : strerror(errno));
+            return fail(err, "the guest agent does not answer (%s)",
+                        r == 0 ? "connection closed" : strerror(errno));
         }
     }
 }
@@ -363,8 +367,8 @@ json_t *qmp_wait_event(struct qmp *q, const char *name, int timeout_ms, char **e
     }
 }
 
-int qga_exec(struct qmp *q, const char *const argv[], const char *input, int timeout_ms, struct qga_result *r,
-             char **err)
+int qga_exec(struct qmp *q, const char *const argv[], const char *input, int timeout_ms,
+             struct qga_result *r, char **err)
 {
     double deadline = proc_now() + timeout_ms / 1000.0;
     memset(r, 0, sizeof *r);

@@ -32,7 +32,8 @@ json_t *qmp_parse_line(const char *s, size_t n);
 
 /* Runs 'cmd' with 'args' (taken; may be NULL).  On success '*ret' (when not
  * NULL) gets the "return" value (caller decrefs). */
-int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char **err, int timeout_ms);
+int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char **err,
+             int timeout_ms);
 
 /* Waits for the next event 'name' (arriving from now on); returns its
  * "data" (caller decrefs), or NULL on timeout or error. */
@@ -42,11 +43,11 @@ json_t *qmp_wait_event(struct qmp *q, const char *name, int timeout_ms, char **e
  * code and what it wrote (caller frees).  'input' goes to its stdin (NULL:
  * nothing). */
 struct qga_result {
-    int exitcode;   /* -1 when killed by a signal */
+    int exitcode; /* -1 when killed by a signal */
     char *out, *err;
 };
-int qga_exec(struct qmp *q, const char *const argv[], const char *input, int timeout_ms, struct qga_result *r,
-             char **err);
+int qga_exec(struct qmp *q, const char *const argv[], const char *input, int timeout_ms,
+             struct qga_result *r, char **err);
 void qga_result_free(struct qga_result *r);
 
 #endif

@@ -18,7 +18,9 @@ static void check_errors(json_t *errors)
         abort();
     size_t i;
     json_t *e;
-    json_array_foreach(errors, i, e) if (!json_string_length(e)) abort();
+    json_array_foreach(errors, i, e)
+        if (!json_string_length(e))
+            abort();
     json_t *reply = api_errors_json(errors);
     if (!json_string_value(json_object_get(reply, "error")))
         abort();
@@ -38,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct api_boot b;
     if (api_parse_boot(body, size, &b, &errors) == 0) {
         server_ok(b.server);
-        if (!api_valid_vm_name(b.name) || b.memory_mib < API_MEMORY_MIN || b.memory_mib > API_MEMORY_MAX ||
-            b.cpus < 1 || b.cpus > API_CPUS_MAX)
+        if (!api_valid_vm_name(b.name) || b.memory_mib < API_MEMORY_MIN ||
+            b.memory_mib > API_MEMORY_MAX || b.cpus < 1 || b.cpus > API_CPUS_MAX)
             abort();
     } else {
         check_errors(errors);
@@ -59,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct api_exec x;
     if (api_parse_exec(body, size, &x, &errors) == 0) {
-        if (!json_array_size(x.argv) || json_array_size(x.argv) > API_ARGV_MAX || x.timeout_ms < 1 ||
-            x.timeout_ms > API_TIMEOUT_MAX)
+        if (!json_array_size(x.argv) || json_array_size(x.argv) > API_ARGV_MAX ||
+            x.timeout_ms < 1 || x.timeout_ms > API_TIMEOUT_MAX)
             abort();
         api_exec_free(&x);
     } else {

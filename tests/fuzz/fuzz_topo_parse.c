@@ -32,13 +32,16 @@ static void check_whole(const struct topo *t)
             promise(n->next_port <= TOPO_PORT_MAX, "ports in range");
             continue;
         }
-        promise(n->sw < t->n_nodes && t->nodes[n->sw].kind == TOPO_SWITCH, "every machine hangs on a switch");
+        promise(n->sw < t->n_nodes && t->nodes[n->sw].kind == TOPO_SWITCH,
+                "every machine hangs on a switch");
         promise(n->subnet < t->n_subnets, "every machine is in a subnet");
-        promise(n->sw_port >= 1 && n->sw_port <= t->nodes[n->sw].next_port, "a machine's port is its switch's");
+        promise(n->sw_port >= 1 && n->sw_port <= t->nodes[n->sw].next_port,
+                "a machine's port is its switch's");
         promise(n->kind != TOPO_SERVER || n->mgmt != 0, "every server has a management address");
     }
     for (size_t i = 0; i < t->n_links; i++)
-        promise(t->links[i].a < t->n_nodes && t->links[i].b < t->n_nodes, "every link's ends are known");
+        promise(t->links[i].a < t->n_nodes && t->links[i].b < t->n_nodes,
+                "every link's ends are known");
     for (size_t i = 0; i < t->n_subnets; i++)
         promise(t->subnets[i].sw < t->n_nodes && t->nodes[t->subnets[i].sw].kind == TOPO_SWITCH,
                 "every subnet is served by a switch");
@@ -70,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < dl.n; i++) {
         const struct diag *d = &dl.items[i];
         promise(d->msg != NULL, "a problem says something");
-        promise(d->pos.line >= 0 && (size_t)d->pos.line <= lines, "a problem's line is in the file");
+        promise(d->pos.line >= 0 && (size_t)d->pos.line <= lines,
+                "a problem's line is in the file");
         promise(d->pos.line == 0 || (d->pos.column >= 1 && (size_t)d->pos.column <= size + 1),
                 "a problem's column is on its line");
     }

@@ -30,7 +30,8 @@ static void check(const char *line, const char *const *want)
 static void test_plain(void **state)
 {
     (void)state;
-    check("vm boot vm1 --on server8", (const char *[]){"vm", "boot", "vm1", "--on", "server8", NULL});
+    check("vm boot vm1 --on server8",
+          (const char *[]){"vm", "boot", "vm1", "--on", "server8", NULL});
     check("  \tvm   list \n", (const char *[]){"vm", "list", NULL});
     check("", (const char *[]){NULL});
 }

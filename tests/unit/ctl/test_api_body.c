@@ -19,8 +19,9 @@ static char *joined(json_t *errors)
     buf[0] = '\0';
     size_t i;
     json_t *e;
-    json_array_foreach(errors, i, e) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " | " : "",
-                                              json_string_value(e));
+    json_array_foreach(errors, i, e)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " | " : "",
+                 json_string_value(e));
     json_decref(errors);
     return buf;
 }
@@ -32,17 +33,23 @@ static void test_boot(void **state)
     (void)state;
     struct api_boot b;
     json_t *e = NULL;
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"server8\"}"), &b, &e), 0);
+    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"server8\"}"), &b, &e),
+                     0);
     assert_string_equal(b.name, "vm1");
     assert_string_equal(b.server, "server8");
     assert_int_equal(b.memory_mib, API_MEMORY_DEFAULT);
     assert_int_equal(b.cpus, 1);
     assert_int_equal(
-        api_parse_boot(BODY("{\"name\": \"a_1-B\", \"server\": \"s\", \"memory_mib\": 32, \"cpus\": 64}"), &b, &e), 0);
+        api_parse_boot(
+            BODY("{\"name\": \"a_1-B\", \"server\": \"s\", \"memory_mib\": 32, \"cpus\": 64}"), &b,
+            &e),
+        0);
     assert_int_equal(b.memory_mib, 32);
     assert_int_equal(b.cpus, 64);
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 1048576}"), &b, &e),
-                     0);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 1048576}"), &b,
+                       &e),
+        0);
 }
 
 static void test_boot_errors(void **state)
@@ -50,36 +57,53 @@ static void test_boot_errors(void **state)
     (void)state;
     struct api_boot b;
     json_t *e = NULL;
-    assert_int_equal(api_parse_boot(BODY("{\"name\": 5, \"server\": 7, \"memory_mib\": \"128\", \"cpus\": 1.5}"), &b, &e),
-                     -1);
-    assert_string_equal(joined(e),
-                        "name: expected a VM name (a string: a letter, then up to 11 letters, digits, '_' or '-') | "
-                        "server: expected a server name (string) | "
-                        "memory_mib: expected a whole number from 32 to 1048576 (MiB) | "
-                        "cpus: expected a whole number from 1 to 64");
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": 5, \"server\": 7, \"memory_mib\": \"128\", \"cpus\": 1.5}"),
+                       &b, &e),
+        -1);
+    assert_string_equal(joined(e), "name: expected a VM name (a string: a letter, then up to 11 "
+                                   "letters, digits, '_' or '-') | "
+                                   "server: expected a server name (string) | "
+                                   "memory_mib: expected a whole number from 32 to 1048576 (MiB) | "
+                                   "cpus: expected a whole number from 1 to 64");
     assert_int_equal(api_parse_boot(BODY("{}"), &b, &e), -1);
-    assert_string_equal(joined(e), "name: missing (boot needs it) | server: missing (boot needs it)");
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 31}"), &b, &e), -1);
+    assert_string_equal(joined(e),
+                        "name: missing (boot needs it) | server: missing (boot needs it)");
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 31}"), &b, &e),
+        -1);
     assert_string_equal(joined(e), "memory_mib: expected a whole number from 32 to 1048576 (MiB)");
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": -1}"), &b, &e), -1);
-    json_decref(e);
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": 0}"), &b, &e), -1);
-    json_decref(e);
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": 65}"), &b, &e), -1);
-    json_decref(e);
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": true}"), &b, &e), -1);
-    json_decref(e);
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 1e3}"), &b, &e), -1);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": -1}"), &b, &e),
+        -1);
     json_decref(e);
     assert_int_equal(
-        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 99999999999999999999}"), &b, &e), -1);
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": 0}"), &b, &e), -1);
+    json_decref(e);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": 65}"), &b, &e), -1);
+    json_decref(e);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": true}"), &b, &e), -1);
+    json_decref(e);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 1e3}"), &b, &e),
+        -1);
+    json_decref(e);
+    assert_int_equal(
+        api_parse_boot(
+            BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 99999999999999999999}"),
+            &b, &e),
+        -1);
     json_decref(e);
     /* Names: a letter first, 12 at most, no other characters. */
     assert_int_equal(api_parse_boot(BODY("{\"name\": \"1vm\", \"server\": \"s\"}"), &b, &e), -1);
     json_decref(e);
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"abcdefghijklm\", \"server\": \"s\"}"), &b, &e), -1);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"abcdefghijklm\", \"server\": \"s\"}"), &b, &e), -1);
     json_decref(e);
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"abcdefghijkl\", \"server\": \"s\"}"), &b, &e), 0);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"abcdefghijkl\", \"server\": \"s\"}"), &b, &e), 0);
     assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm/1\", \"server\": \"s\"}"), &b, &e), -1);
     json_decref(e);
     assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"\"}"), &b, &e), -1);
@@ -92,8 +116,11 @@ static void test_unknown_and_bad_bodies(void **state)
     struct api_boot b;
     struct api_migrate m;
     json_t *e = NULL;
-    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memroy_mib\": 256}"), &b, &e), -1);
-    assert_string_equal(joined(e), "memroy_mib: no such field (boot takes name, server, memory_mib, cpus)");
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memroy_mib\": 256}"), &b, &e),
+        -1);
+    assert_string_equal(joined(e),
+                        "memroy_mib: no such field (boot takes name, server, memory_mib, cpus)");
     assert_int_equal(api_parse_migrate(BODY("[]"), &m, &e), -1);
     assert_string_equal(joined(e), "body: expected a JSON object, not an array");
     assert_int_equal(api_parse_migrate(BODY("\"x\""), &m, &e), -1);
@@ -129,13 +156,17 @@ static void test_migrate_clone(void **state)
     assert_int_equal(api_parse_clone(BODY("{\"to\": \"server8\"}"), &c, &e), 0);
     assert_string_equal(c.as, "");
     assert_false(c.balance);
-    assert_int_equal(api_parse_clone(BODY("{\"to\": \"server8\", \"as\": \"vm2\", \"balance\": true}"), &c, &e), 0);
+    assert_int_equal(
+        api_parse_clone(BODY("{\"to\": \"server8\", \"as\": \"vm2\", \"balance\": true}"), &c, &e),
+        0);
     assert_string_equal(c.as, "vm2");
     assert_true(c.balance);
-    assert_int_equal(api_parse_clone(BODY("{\"to\": \"server8\", \"as\": 5, \"balance\": 1}"), &c, &e), -1);
-    assert_string_equal(joined(e),
-                        "as: expected a VM name (a string: a letter, then up to 11 letters, digits, '_' or '-') | "
-                        "balance: expected true or false");
+    assert_int_equal(
+        api_parse_clone(BODY("{\"to\": \"server8\", \"as\": 5, \"balance\": 1}"), &c, &e), -1);
+    assert_string_equal(
+        joined(e),
+        "as: expected a VM name (a string: a letter, then up to 11 letters, digits, '_' or '-') | "
+        "balance: expected true or false");
     assert_int_equal(api_parse_clone(BODY("{\"to\": \"server8\", \"as\": null}"), &c, &e), -1);
     json_decref(e);
 }
@@ -150,16 +181,25 @@ static void test_exec(void **state)
     assert_null(x.input);
     assert_int_equal(x.timeout_ms, API_TIMEOUT_DEFAULT);
     api_exec_free(&x);
-    assert_int_equal(api_parse_exec(BODY("{\"argv\": [\"cat\"], \"input\": \"hi\", \"timeout_ms\": 3600000}"), &x, &e), 0);
+    assert_int_equal(
+        api_parse_exec(BODY("{\"argv\": [\"cat\"], \"input\": \"hi\", \"timeout_ms\": 3600000}"),
+                       &x, &e),
+        0);
     assert_string_equal(x.input, "hi");
     assert_int_equal(x.timeout_ms, 3600000);
     api_exec_free(&x);
     api_exec_free(&x); /* twice: a no-op */
     const char *bad[] = {
-        "{\"argv\": []}",         "{\"argv\": [\"\"]}",          "{\"argv\": \"id\"}",
-        "{\"argv\": [\"id\", 1]}", "{\"argv\": [[\"id\"]]}",     "{\"argv\": [\"id\"], \"timeout_ms\": 0}",
-        "{\"argv\": [\"id\"], \"timeout_ms\": 3600001}",           "{\"argv\": [\"id\"], \"input\": 3}",
-        "{\"argv\": [\"id\"], \"timeout_ms\": \"5\"}",             "{\"argv\": [\"id\"], \"user\": \"root\"}",
+        "{\"argv\": []}",
+        "{\"argv\": [\"\"]}",
+        "{\"argv\": \"id\"}",
+        "{\"argv\": [\"id\", 1]}",
+        "{\"argv\": [[\"id\"]]}",
+        "{\"argv\": [\"id\"], \"timeout_ms\": 0}",
+        "{\"argv\": [\"id\"], \"timeout_ms\": 3600001}",
+        "{\"argv\": [\"id\"], \"input\": 3}",
+        "{\"argv\": [\"id\"], \"timeout_ms\": \"5\"}",
+        "{\"argv\": [\"id\"], \"user\": \"root\"}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         memset(&x, 0, sizeof x);
@@ -169,9 +209,10 @@ static void test_exec(void **state)
         json_decref(e);
     }
     /* Several wrong fields: one message each, the good one kept out. */
-    assert_int_equal(api_parse_exec(BODY("{\"argv\": [\"id\"], \"input\": 3, \"timeout_ms\": -5}"), &x, &e), -1);
-    assert_string_equal(joined(e),
-                        "input: expected a string | timeout_ms: expected a whole number from 1 to 3600000 (milliseconds)");
+    assert_int_equal(
+        api_parse_exec(BODY("{\"argv\": [\"id\"], \"input\": 3, \"timeout_ms\": -5}"), &x, &e), -1);
+    assert_string_equal(joined(e), "input: expected a string | timeout_ms: expected a whole number "
+                                   "from 1 to 3600000 (milliseconds)");
     /* The limit on argv's length. */
     char big[API_ARGV_MAX * 6 + 64];
     strcpy(big, "{\"argv\": [");
@@ -189,12 +230,16 @@ static void test_paths_and_ids(void **state)
     assert_true(api_parse_vm_path("/api/v1/vms/vm1", name, sizeof name, action, sizeof action));
     assert_string_equal(name, "vm1");
     assert_string_equal(action, "");
-    assert_true(api_parse_vm_path("/api/v1/vms/vm1/exec", name, sizeof name, action, sizeof action));
+    assert_true(
+        api_parse_vm_path("/api/v1/vms/vm1/exec", name, sizeof name, action, sizeof action));
     assert_string_equal(action, "exec");
     assert_false(api_parse_vm_path("/api/v1/vms/", name, sizeof name, action, sizeof action));
-    assert_false(api_parse_vm_path("/api/v1/vms/vm1/exec/x", name, sizeof name, action, sizeof action));
-    assert_false(api_parse_vm_path("/api/v1/vms/abcdefghijklmnop", name, sizeof name, action, sizeof action));
-    assert_false(api_parse_vm_path("/api/v1/vms/vm1/abcdefghijklmnopq", name, sizeof name, action, sizeof action));
+    assert_false(
+        api_parse_vm_path("/api/v1/vms/vm1/exec/x", name, sizeof name, action, sizeof action));
+    assert_false(api_parse_vm_path("/api/v1/vms/abcdefghijklmnop", name, sizeof name, action,
+                                   sizeof action));
+    assert_false(api_parse_vm_path("/api/v1/vms/vm1/abcdefghijklmnopq", name, sizeof name, action,
+                                   sizeof action));
     assert_false(api_parse_vm_path("/api/v1/vmsx", name, sizeof name, action, sizeof action));
 
     unsigned long id;
@@ -202,7 +247,8 @@ static void test_paths_and_ids(void **state)
     assert_int_equal(api_parse_id("17", "operation", 1, &id, &e), 0);
     assert_int_equal(id, 17);
     assert_int_equal(api_parse_id("4294967295", "operation", 1, &id, &e), 0);
-    const char *bad[] = {"", "0", "-1", "+1", " 1", "1x", "4294967296", "99999999999999999999", "0x10"};
+    const char *bad[] = {"",    "0", "-1", "+1", " 1", "1x", "4294967296", "99999999999999999999",
+                         "0x10"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(api_parse_id(bad[i], "operation", 1, &id, &e), -1);
         assert_string_equal(joined(e), "operation: expected a whole number from 1 to 4294967295");
@@ -228,8 +274,11 @@ static void test_queries(void **state)
     assert_string_equal(joined(e), "xgraceful: no such parameter (DELETE takes graceful)");
     /* Found by fuzz_api_body: a name that is not UTF-8 still makes a message. */
     assert_int_equal(api_parse_stop_query("{\"name\"E: {\xb5, \" \"vm\"n", &g, &e), -1);
-    assert_string_equal(joined(e), "{\"name\"E:\\x20{\\xb5,\\x20\"\\x20\"vm\"n: no such parameter (DELETE takes graceful)");
-    assert_int_equal(api_parse_migrate(BODY("{\"to\": \"\xb5\"}"), &(struct api_migrate){0}, &e), -1);
+    assert_string_equal(
+        joined(e),
+        "{\"name\"E:\\x20{\\xb5,\\x20\"\\x20\"vm\"n: no such parameter (DELETE takes graceful)");
+    assert_int_equal(api_parse_migrate(BODY("{\"to\": \"\xb5\"}"), &(struct api_migrate){0}, &e),
+                     -1);
     assert_non_null(strstr(joined(e), "body: expected a JSON object ("));
     assert_int_equal(api_parse_events_query(NULL, &replay, &since, &e), 0);
     assert_false(replay);
@@ -261,10 +310,14 @@ static void test_errors_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_boot),          cmocka_unit_test(test_boot_errors),
-        cmocka_unit_test(test_unknown_and_bad_bodies), cmocka_unit_test(test_migrate_clone),
-        cmocka_unit_test(test_exec),          cmocka_unit_test(test_paths_and_ids),
-        cmocka_unit_test(test_queries),       cmocka_unit_test(test_errors_json),
+        cmocka_unit_test(test_boot),
+        cmocka_unit_test(test_boot_errors),
+        cmocka_unit_test(test_unknown_and_bad_bodies),
+        cmocka_unit_test(test_migrate_clone),
+        cmocka_unit_test(test_exec),
+        cmocka_unit_test(test_paths_and_ids),
+        cmocka_unit_test(test_queries),
+        cmocka_unit_test(test_errors_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

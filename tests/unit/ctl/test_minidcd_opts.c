@@ -36,7 +36,8 @@ static void test_defaults_and_values(void **state)
 {
     (void)state;
     struct minidcd_opts o;
-    assert_int_equal(parse(&o, out, err, "--topology", "t.yaml", "--api-token-file", "k", NULL), -1);
+    assert_int_equal(parse(&o, out, err, "--topology", "t.yaml", "--api-token-file", "k", NULL),
+                     -1);
     assert_string_equal(o.topology, "t.yaml");
     assert_string_equal(o.api_token_file, "k");
     assert_int_equal(o.agent_port, 7070);
@@ -44,9 +45,10 @@ static void test_defaults_and_values(void **state)
     assert_false(o.app_l2);
     assert_null(o.openflow);
     assert_null(o.rewrite_at);
-    assert_int_equal(parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k", "--app", "l2", "--agent-port",
-                           "7171", "--max-connections", "9", "--rewrite-at", "nearest", "--openflow", "1.2.3.4:6653",
-                           "-v", "--tls-key", "a", "--tls-cert", "b", "--tls-ca", "c", NULL),
+    assert_int_equal(parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k", "--app", "l2",
+                           "--agent-port", "7171", "--max-connections", "9", "--rewrite-at",
+                           "nearest", "--openflow", "1.2.3.4:6653", "-v", "--tls-key", "a",
+                           "--tls-cert", "b", "--tls-ca", "c", NULL),
                      -1);
     assert_true(o.app_l2);
     assert_true(o.verbose);
@@ -84,7 +86,9 @@ static void test_refused(void **state)
         {"--tls-key", "only-one", "TLS needs all three"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        assert_int_equal(parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k", bad[i].a, bad[i].b, NULL), 2);
+        assert_int_equal(
+            parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k", bad[i].a, bad[i].b, NULL),
+            2);
         if (!strstr(err, bad[i].says))
             fail_msg("%s %s: said \"%s\", not \"%s\"", bad[i].a, bad[i].b, err, bad[i].says);
     }
@@ -92,7 +96,8 @@ static void test_refused(void **state)
     assert_non_null(strstr(err, "--api-token-file is needed"));
     assert_int_equal(parse(&o, out, err, "--api-token-file", "k", NULL), 2);
     assert_non_null(strstr(err, "usage: minidcd"));
-    assert_int_equal(parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k", "stray", NULL), 2);
+    assert_int_equal(parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k", "stray", NULL),
+                     2);
     assert_non_null(strstr(err, "usage: minidcd"));
 }
 

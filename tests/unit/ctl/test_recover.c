@@ -38,7 +38,8 @@ static void test_copy_of(void **state)
     assert_int_equal(of("{\"state\": \"incoming\", \"arrived\": true}"), RECOVER_ARRIVED);
     assert_int_equal(of("{\"state\": \"booting\"}"), RECOVER_BUSY);
     /* Whatever its state, a copy an operation holds is busy. */
-    assert_int_equal(of("{\"state\": \"incoming\", \"arrived\": true, \"operation\": \"finish\"}"), RECOVER_BUSY);
+    assert_int_equal(of("{\"state\": \"incoming\", \"arrived\": true, \"operation\": \"finish\"}"),
+                     RECOVER_BUSY);
     assert_int_equal(of("{\"state\": \"running\", \"operation\": \"migrate\"}"), RECOVER_BUSY);
     assert_int_equal(of("{\"state\": \"sleeping\"}"), RECOVER_UNKNOWN);
     assert_int_equal(of("{}"), RECOVER_UNKNOWN);
@@ -56,15 +57,15 @@ static struct recover_plan clone(enum recover_copy s, enum recover_copy d, bool 
     return recover_transfer_plan(&t);
 }
 
-#define ASSERT_PLAN(p, verdict_, at_, act0, act1)                                                                  \
-    do {                                                                                                           \
-        struct recover_plan p_ = (p);                                                                              \
-        assert_string_equal(recover_verdict_name(p_.verdict), recover_verdict_name(verdict_));                     \
-        if ((verdict_) != RECOVER_WAIT) {                                                                          \
-            assert_int_equal(p_.at, at_);                                                                          \
-            assert_string_equal(recover_act_name(p_.act[0]), recover_act_name(act0));                              \
-            assert_string_equal(recover_act_name(p_.act[1]), recover_act_name(act1));                              \
-        }                                                                                                          \
+#define ASSERT_PLAN(p, verdict_, at_, act0, act1)                                                  \
+    do {                                                                                           \
+        struct recover_plan p_ = (p);                                                              \
+        assert_string_equal(recover_verdict_name(p_.verdict), recover_verdict_name(verdict_));     \
+        if ((verdict_) != RECOVER_WAIT) {                                                          \
+            assert_int_equal(p_.at, at_);                                                          \
+            assert_string_equal(recover_act_name(p_.act[0]), recover_act_name(act0));              \
+            assert_string_equal(recover_act_name(p_.act[1]), recover_act_name(act1));              \
+        }                                                                                          \
     } while (0)
 
 static void test_move(void **state)
@@ -72,58 +73,86 @@ static void test_move(void **state)
     (void)state;
     /* minidcd died while the memory went: the source's agent finished its
      * half (paused), the destination has all of it, never told to start. */
-    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_ARRIVED, false), RECOVER_UNDO, 0, RECOVER_RESUME, RECOVER_DELETE);
+    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_ARRIVED, false), RECOVER_UNDO, 0, RECOVER_RESUME,
+                RECOVER_DELETE);
     /* Its send failed and was rolled back. */
-    ASSERT_PLAN(move(RECOVER_RUNNING, RECOVER_INCOMING, false), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_DELETE);
-    ASSERT_PLAN(move(RECOVER_RUNNING, RECOVER_CRASHED, false), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_DELETE);
+    ASSERT_PLAN(move(RECOVER_RUNNING, RECOVER_INCOMING, false), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
+    ASSERT_PLAN(move(RECOVER_RUNNING, RECOVER_CRASHED, false), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
     /* Killed before anything was made. */
-    ASSERT_PLAN(move(RECOVER_RUNNING, RECOVER_ABSENT, false), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_RUNNING, RECOVER_ABSENT, false), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
     /* The destination started its copy: finished. */
-    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_RUNNING, true), RECOVER_FINISH, 1, RECOVER_DELETE, RECOVER_LEAVE);
-    ASSERT_PLAN(move(RECOVER_ABSENT, RECOVER_RUNNING, true), RECOVER_FINISH, 1, RECOVER_LEAVE, RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_RUNNING, true), RECOVER_FINISH, 1, RECOVER_DELETE,
+                RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_ABSENT, RECOVER_RUNNING, true), RECOVER_FINISH, 1, RECOVER_LEAVE,
+                RECOVER_LEAVE);
     /* ... even with the source's agent silent: its copy is left for later. */
-    ASSERT_PLAN(move(RECOVER_UNKNOWN, RECOVER_RUNNING, true), RECOVER_FINISH, 1, RECOVER_LEAVE, RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_UNKNOWN, RECOVER_RUNNING, true), RECOVER_FINISH, 1, RECOVER_LEAVE,
+                RECOVER_LEAVE);
     /* Told to start, and it did not (its agent refused or it was removed). */
-    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_ARRIVED, true), RECOVER_UNDO, 0, RECOVER_RESUME, RECOVER_DELETE);
-    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_ABSENT, true), RECOVER_UNDO, 0, RECOVER_RESUME, RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_ARRIVED, true), RECOVER_UNDO, 0, RECOVER_RESUME,
+                RECOVER_DELETE);
+    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_ABSENT, true), RECOVER_UNDO, 0, RECOVER_RESUME,
+                RECOVER_LEAVE);
     /* Told to start, its agent silent: it may run; the source waits. */
-    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_UNKNOWN, true), RECOVER_WAIT, 0, RECOVER_LEAVE, RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_UNKNOWN, true), RECOVER_WAIT, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
     /* Never told to start: whatever its agent does, it cannot run. */
-    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_UNKNOWN, false), RECOVER_UNDO, 0, RECOVER_RESUME, RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_UNKNOWN, false), RECOVER_UNDO, 0, RECOVER_RESUME,
+                RECOVER_LEAVE);
     /* The source's agent silent, the destination not running: wait. */
-    ASSERT_PLAN(move(RECOVER_UNKNOWN, RECOVER_ARRIVED, false), RECOVER_WAIT, 0, RECOVER_LEAVE, RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_UNKNOWN, RECOVER_ARRIVED, false), RECOVER_WAIT, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
     /* Agents at work: wait, whatever else. */
-    ASSERT_PLAN(move(RECOVER_BUSY, RECOVER_INCOMING, false), RECOVER_WAIT, 0, RECOVER_LEAVE, RECOVER_LEAVE);
-    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_BUSY, true), RECOVER_WAIT, 0, RECOVER_LEAVE, RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_BUSY, RECOVER_INCOMING, false), RECOVER_WAIT, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
+    ASSERT_PLAN(move(RECOVER_PAUSED, RECOVER_BUSY, true), RECOVER_WAIT, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
     /* The source's QEMU died after its memory had all gone: the arrived
      * copy is the VM now. */
-    ASSERT_PLAN(move(RECOVER_CRASHED, RECOVER_ARRIVED, false), RECOVER_FINISH, 1, RECOVER_DELETE, RECOVER_START);
-    ASSERT_PLAN(move(RECOVER_ABSENT, RECOVER_ARRIVED, true), RECOVER_FINISH, 1, RECOVER_LEAVE, RECOVER_START);
+    ASSERT_PLAN(move(RECOVER_CRASHED, RECOVER_ARRIVED, false), RECOVER_FINISH, 1, RECOVER_DELETE,
+                RECOVER_START);
+    ASSERT_PLAN(move(RECOVER_ABSENT, RECOVER_ARRIVED, true), RECOVER_FINISH, 1, RECOVER_LEAVE,
+                RECOVER_START);
     /* ... before: nothing whole is left; the crashed source stays listed. */
-    ASSERT_PLAN(move(RECOVER_CRASHED, RECOVER_INCOMING, false), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_DELETE);
-    ASSERT_PLAN(move(RECOVER_ABSENT, RECOVER_INCOMING, false), RECOVER_UNDO, -1, RECOVER_LEAVE, RECOVER_DELETE);
+    ASSERT_PLAN(move(RECOVER_CRASHED, RECOVER_INCOMING, false), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
+    ASSERT_PLAN(move(RECOVER_ABSENT, RECOVER_INCOMING, false), RECOVER_UNDO, -1, RECOVER_LEAVE,
+                RECOVER_DELETE);
 }
 
 static void test_clone(void **state)
 {
     (void)state;
     /* Killed while it copied: the clone's copy goes, the source runs on. */
-    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_ARRIVED, false), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_DELETE);
-    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_INCOMING, false), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_DELETE);
+    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_ARRIVED, false), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
+    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_INCOMING, false), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
     /* ... with the source paused at the switch-over (its agent died). */
-    ASSERT_PLAN(clone(RECOVER_PAUSED, RECOVER_INCOMING, false), RECOVER_UNDO, 0, RECOVER_RESUME, RECOVER_DELETE);
-    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_ARRIVED, true), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_DELETE);
-    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_ABSENT, false), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_LEAVE);
+    ASSERT_PLAN(clone(RECOVER_PAUSED, RECOVER_INCOMING, false), RECOVER_UNDO, 0, RECOVER_RESUME,
+                RECOVER_DELETE);
+    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_ARRIVED, true), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
+    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_ABSENT, false), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
     /* The clone runs (it took its identity): kept. */
     struct recover_plan p = clone(RECOVER_RUNNING, RECOVER_RUNNING, true);
     ASSERT_PLAN(p, RECOVER_FINISH, 0, RECOVER_LEAVE, RECOVER_LEAVE);
     assert_true(p.clone_kept);
     assert_false(clone(RECOVER_RUNNING, RECOVER_ARRIVED, true).clone_kept);
-    ASSERT_PLAN(clone(RECOVER_PAUSED, RECOVER_RUNNING, true), RECOVER_FINISH, 0, RECOVER_RESUME, RECOVER_LEAVE);
-    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_UNKNOWN, true), RECOVER_WAIT, 0, RECOVER_LEAVE, RECOVER_LEAVE);
-    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_UNKNOWN, false), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_LEAVE);
-    ASSERT_PLAN(clone(RECOVER_UNKNOWN, RECOVER_RUNNING, true), RECOVER_WAIT, 0, RECOVER_LEAVE, RECOVER_LEAVE);
-    ASSERT_PLAN(clone(RECOVER_BUSY, RECOVER_INCOMING, false), RECOVER_WAIT, 0, RECOVER_LEAVE, RECOVER_LEAVE);
+    ASSERT_PLAN(clone(RECOVER_PAUSED, RECOVER_RUNNING, true), RECOVER_FINISH, 0, RECOVER_RESUME,
+                RECOVER_LEAVE);
+    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_UNKNOWN, true), RECOVER_WAIT, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
+    ASSERT_PLAN(clone(RECOVER_RUNNING, RECOVER_UNKNOWN, false), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
+    ASSERT_PLAN(clone(RECOVER_UNKNOWN, RECOVER_RUNNING, true), RECOVER_WAIT, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
+    ASSERT_PLAN(clone(RECOVER_BUSY, RECOVER_INCOMING, false), RECOVER_WAIT, 0, RECOVER_LEAVE,
+                RECOVER_LEAVE);
 }
 
 static bool whole(enum recover_copy c)
@@ -132,12 +161,12 @@ static bool whole(enum recover_copy c)
 }
 
 /* A failed check names the combination it failed on. */
-#define CHECK(c)                                                                                                   \
-    do {                                                                                                           \
-        if (!(c)) {                                                                                                \
-            print_error("%s: %s\n", what, #c);                                                                     \
-            fail();                                                                                                \
-        }                                                                                                          \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            print_error("%s: %s\n", what, #c);                                                     \
+            fail();                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* Every combination, moves and clones, told to start or not. */
@@ -148,12 +177,13 @@ static void test_never(void **state)
         for (int sent = 0; sent < 2; sent++)
             for (int s = 0; s < N_COPY; s++)
                 for (int d = 0; d < N_COPY; d++) {
-                    struct recover_transfer t = {.clone = kind, .finish_sent = sent, .src = s, .dst = d};
+                    struct recover_transfer t = {
+                        .clone = kind, .finish_sent = sent, .src = s, .dst = d};
                     struct recover_plan p = recover_transfer_plan(&t);
                     char what[96];
                     snprintf(what, sizeof what, "%s%s src %s dst %s: %s", kind ? "clone" : "move",
-                             sent ? " (finish sent)" : "", recover_copy_name(s), recover_copy_name(d),
-                             recover_verdict_name(p.verdict));
+                             sent ? " (finish sent)" : "", recover_copy_name(s),
+                             recover_copy_name(d), recover_verdict_name(p.verdict));
                     bool busy = s == RECOVER_BUSY || d == RECOVER_BUSY;
                     /* An agent at work: nothing is done. */
                     if (busy)
@@ -218,24 +248,31 @@ static void test_found(void **state)
     ASSERT_PLAN(found(true, 1, RECOVER_RUNNING), RECOVER_NOTHING, 0, RECOVER_LEAVE, RECOVER_LEAVE);
     assert_int_equal(found(true, 1, RECOVER_CRASHED).verdict, RECOVER_NOTHING);
     /* A paused copy beside a running one (its move's cleanup never came). */
-    ASSERT_PLAN(found(true, 2, RECOVER_PAUSED, RECOVER_RUNNING), RECOVER_FINISH, 1, RECOVER_DELETE, RECOVER_LEAVE);
-    ASSERT_PLAN(found(false, 2, RECOVER_RUNNING, RECOVER_PAUSED), RECOVER_FINISH, 0, RECOVER_LEAVE, RECOVER_DELETE);
+    ASSERT_PLAN(found(true, 2, RECOVER_PAUSED, RECOVER_RUNNING), RECOVER_FINISH, 1, RECOVER_DELETE,
+                RECOVER_LEAVE);
+    ASSERT_PLAN(found(false, 2, RECOVER_RUNNING, RECOVER_PAUSED), RECOVER_FINISH, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
     /* A paused copy alone (the state file lost): it runs again, once every
      * agent answered. */
     ASSERT_PLAN(found(true, 1, RECOVER_PAUSED), RECOVER_UNDO, 0, RECOVER_RESUME, RECOVER_LEAVE);
     assert_int_equal(found(false, 1, RECOVER_PAUSED).verdict, RECOVER_WAIT);
-    ASSERT_PLAN(found(true, 2, RECOVER_ARRIVED, RECOVER_PAUSED), RECOVER_UNDO, 1, RECOVER_DELETE, RECOVER_RESUME);
-    ASSERT_PLAN(found(true, 2, RECOVER_PAUSED, RECOVER_INCOMING), RECOVER_UNDO, 0, RECOVER_RESUME, RECOVER_DELETE);
+    ASSERT_PLAN(found(true, 2, RECOVER_ARRIVED, RECOVER_PAUSED), RECOVER_UNDO, 1, RECOVER_DELETE,
+                RECOVER_RESUME);
+    ASSERT_PLAN(found(true, 2, RECOVER_PAUSED, RECOVER_INCOMING), RECOVER_UNDO, 0, RECOVER_RESUME,
+                RECOVER_DELETE);
     /* An arrival beside the running source. */
-    ASSERT_PLAN(found(false, 2, RECOVER_RUNNING, RECOVER_ARRIVED), RECOVER_FINISH, 0, RECOVER_LEAVE, RECOVER_DELETE);
+    ASSERT_PLAN(found(false, 2, RECOVER_RUNNING, RECOVER_ARRIVED), RECOVER_FINISH, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
     /* An arrival alone: removed, never started (it may be a clone's). */
     ASSERT_PLAN(found(true, 1, RECOVER_ARRIVED), RECOVER_UNDO, -1, RECOVER_DELETE, RECOVER_LEAVE);
     ASSERT_PLAN(found(true, 1, RECOVER_INCOMING), RECOVER_UNDO, -1, RECOVER_DELETE, RECOVER_LEAVE);
     assert_int_equal(found(false, 1, RECOVER_ARRIVED).verdict, RECOVER_WAIT);
     /* The source's QEMU died after its memory had gone. */
-    ASSERT_PLAN(found(true, 2, RECOVER_CRASHED, RECOVER_ARRIVED), RECOVER_FINISH, 1, RECOVER_DELETE, RECOVER_START);
+    ASSERT_PLAN(found(true, 2, RECOVER_CRASHED, RECOVER_ARRIVED), RECOVER_FINISH, 1, RECOVER_DELETE,
+                RECOVER_START);
     assert_int_equal(found(false, 2, RECOVER_CRASHED, RECOVER_ARRIVED).verdict, RECOVER_WAIT);
-    ASSERT_PLAN(found(true, 2, RECOVER_CRASHED, RECOVER_INCOMING), RECOVER_UNDO, 0, RECOVER_LEAVE, RECOVER_DELETE);
+    ASSERT_PLAN(found(true, 2, RECOVER_CRASHED, RECOVER_INCOMING), RECOVER_UNDO, 0, RECOVER_LEAVE,
+                RECOVER_DELETE);
     /* Two running: no one can tell which; nothing is done. */
     struct recover_plan p = found(true, 2, RECOVER_RUNNING, RECOVER_RUNNING);
     assert_int_equal(p.verdict, RECOVER_CONFLICT);
@@ -266,9 +303,11 @@ static void test_found_never(void **state)
                 enum recover_copy c[2] = {a, b};
                 struct recover_plan p = recover_found_plan(c, 2, heard);
                 char what[96];
-                snprintf(what, sizeof what, "found %s and %s%s: %s", recover_copy_name(a), recover_copy_name(b),
-                         heard ? "" : " (not all heard)", recover_verdict_name(p.verdict));
-                if (p.verdict == RECOVER_WAIT || p.verdict == RECOVER_CONFLICT || p.verdict == RECOVER_NOTHING) {
+                snprintf(what, sizeof what, "found %s and %s%s: %s", recover_copy_name(a),
+                         recover_copy_name(b), heard ? "" : " (not all heard)",
+                         recover_verdict_name(p.verdict));
+                if (p.verdict == RECOVER_WAIT || p.verdict == RECOVER_CONFLICT ||
+                    p.verdict == RECOVER_NOTHING) {
                     for (int i = 0; i < 2; i++)
                         if (p.verdict != RECOVER_NOTHING)
                             CHECK(p.act[i] == RECOVER_LEAVE);
@@ -276,7 +315,8 @@ static void test_found_never(void **state)
                 }
                 int runs = 0;
                 for (int i = 0; i < 2; i++) {
-                    bool r = (c[i] == RECOVER_RUNNING || p.act[i] == RECOVER_RESUME || p.act[i] == RECOVER_START) &&
+                    bool r = (c[i] == RECOVER_RUNNING || p.act[i] == RECOVER_RESUME ||
+                              p.act[i] == RECOVER_START) &&
                              p.act[i] != RECOVER_DELETE;
                     runs += r;
                     if (p.act[i] == RECOVER_RESUME || p.act[i] == RECOVER_START)
@@ -293,8 +333,9 @@ static void test_found_never(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_copy_of), cmocka_unit_test(test_move),  cmocka_unit_test(test_clone),
-        cmocka_unit_test(test_never),   cmocka_unit_test(test_found), cmocka_unit_test(test_found_never),
+        cmocka_unit_test(test_copy_of), cmocka_unit_test(test_move),
+        cmocka_unit_test(test_clone),   cmocka_unit_test(test_never),
+        cmocka_unit_test(test_found),   cmocka_unit_test(test_found_never),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

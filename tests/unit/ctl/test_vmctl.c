@@ -85,8 +85,7 @@ static json_t *held_vm(struct fake *f, const char *server, const char *vm, size_
 {
     json_t *a;
     size_t i;
-    json_array_foreach(json_object_get(f->held, server), i, a)
-    {
+    json_array_foreach(json_object_get(f->held, server), i, a) {
         if (strcmp(json_string_value(json_object_get(a, "name")), vm))
             continue;
         if (index)
@@ -151,8 +150,10 @@ static int fake_info(void *ctx, const char *server, int timeout_ms, json_t **out
     bool apply;
     pthread_mutex_lock(&f->lock);
     int rc = begin(f, AGENT_PROTO_INFO, server, NULL, &apply, err);
-    return answer(f, rc, json_pack("{s:s, s:i, s:i}", "server", server, "free_mib", 1024,
-                                   "capacity_mib", 1024), out);
+    return answer(
+        f, rc,
+        json_pack("{s:s, s:i, s:i}", "server", server, "free_mib", 1024, "capacity_mib", 1024),
+        out);
 }
 
 static int fake_list(void *ctx, const char *server, int timeout_ms, json_t **out, char **err)
@@ -211,8 +212,10 @@ static int fake_prepare(void *ctx, const char *server, const struct agent_proto_
     int rc = begin(f, AGENT_PROTO_PREPARE, server, vm->name, &apply, err);
     if (apply)
         hold(f, server, vm, "incoming");
-    return answer(f, rc, json_pack("{s:s, s:s}", "nbd", "nbd:10.9.9.9:7100:exportname=disk0",
-                                   "uri", "tcp:10.9.9.9:7101"), out);
+    return answer(f, rc,
+                  json_pack("{s:s, s:s}", "nbd", "nbd:10.9.9.9:7100:exportname=disk0", "uri",
+                            "tcp:10.9.9.9:7101"),
+                  out);
 }
 
 static int fake_send(void *ctx, const char *server, const char *vm,
@@ -250,8 +253,8 @@ static int fake_resume(void *ctx, const char *server, const char *vm, char **err
     return answer(f, rc, NULL, NULL);
 }
 
-static int fake_remove(void *ctx, const char *server, const char *vm, bool graceful,
-                       int timeout_ms, char **err)
+static int fake_remove(void *ctx, const char *server, const char *vm, bool graceful, int timeout_ms,
+                       char **err)
 {
     struct fake *f = ctx;
     bool apply;
@@ -374,12 +377,21 @@ static int setup(void **state)
     assert_non_null(x->t);
     fake_init(&x->f);
     x->agents = (struct agent_client){
-        .ctx = &x->f, .info = fake_info, .list = fake_list, .metrics = fake_metrics,
-        .get = fake_get, .boot = fake_boot, .prepare = fake_prepare, .send = fake_send,
-        .finish = fake_finish, .resume = fake_resume, .remove = fake_remove, .exec = fake_exec,
+        .ctx = &x->f,
+        .info = fake_info,
+        .list = fake_list,
+        .metrics = fake_metrics,
+        .get = fake_get,
+        .boot = fake_boot,
+        .prepare = fake_prepare,
+        .send = fake_send,
+        .finish = fake_finish,
+        .resume = fake_resume,
+        .remove = fake_remove,
+        .exec = fake_exec,
     };
-    x->hooks = (struct vmctl_hooks){.ctx = &x->f, .publish = publish, .rewrite = rewrite,
-                                    .balance = balance, .place = place};
+    x->hooks = (struct vmctl_hooks){
+        .ctx = &x->f, .publish = publish, .rewrite = rewrite, .balance = balance, .place = place};
     snprintf(x->dir, sizeof x->dir, "/tmp/test_vmctl.XXXXXX");
     assert_non_null(mkdtemp(x->dir));
     snprintf(x->state_file, sizeof x->state_file, "%s/state.json", x->dir);
@@ -453,7 +465,7 @@ static json_int_t migrate(struct fixture *x, const char *vm, const char *to)
 }
 
 static json_int_t clone_vm(struct fixture *x, const char *vm, const char *to, const char *as,
-                        bool balance)
+                           bool balance)
 {
     struct api_clone c = {.balance = balance};
     snprintf(c.to, sizeof c.to, "%s", to);
@@ -485,8 +497,9 @@ static json_t *vm(struct fixture *x, const char *name)
 {
     json_t *all = vmctl_vms_json(x->v), *a, *found = NULL;
     size_t i;
-    json_array_foreach(all, i, a) if (!strcmp(json_string_value(json_object_get(a, "name")), name))
-        found = json_incref(a);
+    json_array_foreach(all, i, a)
+        if (!strcmp(json_string_value(json_object_get(a, "name")), name))
+            found = json_incref(a);
     json_decref(all);
     return found;
 }
@@ -553,7 +566,7 @@ static const char *net_since(struct fixture *x, size_t from)
 }
 
 static void agent_fails(struct fixture *x, enum agent_proto_req r, int rc, const char *server,
-                 const char *message, bool done)
+                        const char *message, bool done)
 {
     pthread_mutex_lock(&x->f.lock);
     x->f.rules[r] = (struct rule){.rc = rc, .server = server, .message = message, .done = done};
@@ -679,8 +692,9 @@ static void test_resume_fails_too(void **state)
     agent_fails(x, AGENT_PROTO_FINISH, AGENT_REFUSED, "s2", "memory differs: 3 pages", false);
     agent_fails(x, AGENT_PROTO_RESUME, AGENT_REFUSED, NULL, "no QMP", false);
     json_int_t id = migrate(x, "vm1", "s2");
-    assert_failed_with(x, id, "memory differs: 3 pages; and resuming vm1 on s1 failed too: no QMP "
-                              "(it is recovered when its agent can)");
+    assert_failed_with(x, id,
+                       "memory differs: 3 pages; and resuming vm1 on s1 failed too: no QMP "
+                       "(it is recovered when its agent can)");
     assert_vm(x, "vm1", "s1", "recovering");
     assert_string_equal(vm_field(x, "vm1", "recovery"), "migration s1 -> s2 failed halfway: "
                                                         "waiting for the agents to tell where it "
@@ -723,8 +737,9 @@ static void test_start_unanswered(void **state)
     size_t from = n_calls(x);
     json_int_t id = migrate(x, "vm1", "s2");
     assert_null(strstr(calls_since(x, from), "resume"));
-    assert_failed_with(x, id, "the agent of s2 did not answer; whether the copy on s2 runs is not "
-                              "known: the source stays paused there until its agent answers");
+    assert_failed_with(x, id,
+                       "the agent of s2 did not answer; whether the copy on s2 runs is not "
+                       "known: the source stays paused there until its agent answers");
     assert_vm(x, "vm1", "s1", "recovering");
     heal(x);
     from = n_calls(x);

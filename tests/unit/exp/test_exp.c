@@ -39,39 +39,49 @@ static void test_stats(void **state)
  * throughput 10*route + mss/100 (Mbit/s) and a second run 10% higher. */
 static json_t *paper_results(void)
 {
-    json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:b, s:[], s:{s:s, s:s}}", "experiment", "paper",
-                          "minidc_version", "0.1.0", "started", "2026-11-26T00:00:00Z", "finished",
-                          "2026-11-26T00:10:00Z", "seconds", 600.0, "seed", (json_int_t)7, "quick", 0, "commands",
-                          "machine", "cpu", "test cpu", "qemu", "QEMU 7.2");
+    json_t *r =
+        json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:b, s:[], s:{s:s, s:s}}", "experiment", "paper",
+                  "minidc_version", "0.1.0", "started", "2026-11-26T00:00:00Z", "finished",
+                  "2026-11-26T00:10:00Z", "seconds", 600.0, "seed", (json_int_t)7, "quick", 0,
+                  "commands", "machine", "cpu", "test cpu", "qemu", "QEMU 7.2");
     json_t *routes = json_array(), *mss = json_pack("[i, i, i, i, i]", 128, 256, 512, 1024, 1400);
-    const char *ends[4][2] = {{"server1", "server2"}, {"internet", "server1"}, {"server1", "server3"}, {"server1", "server8"}};
+    const char *ends[4][2] = {{"server1", "server2"},
+                              {"internet", "server1"},
+                              {"server1", "server3"},
+                              {"server1", "server8"}};
     int sw[4] = {1, 3, 3, 5};
     for (int i = 0; i < 4; i++)
-        json_array_append_new(routes, json_pack("{s:i, s:s, s:s, s:i}", "route", i + 1, "from", ends[i][0], "to",
-                                                ends[i][1], "switches", sw[i]));
+        json_array_append_new(routes, json_pack("{s:i, s:s, s:s, s:i}", "route", i + 1, "from",
+                                                ends[i][0], "to", ends[i][1], "switches", sw[i]));
     json_object_set_new(r, "config",
-                        json_pack("{s:i, s:i, s:o, s:o, s:[s, s, s], s:{s:s, s:s, s:s}}", "runs", 2, "iperf3_seconds",
-                                  2, "routes", routes, "mss", mss, "modes", "minidcd", "standalone", "linux-bridge",
-                                  "lifecycle_servers", "boot", "server8", "same_subnet", "server7", "other_subnet",
+                        json_pack("{s:i, s:i, s:o, s:o, s:[s, s, s], s:{s:s, s:s, s:s}}", "runs", 2,
+                                  "iperf3_seconds", 2, "routes", routes, "mss", mss, "modes",
+                                  "minidcd", "standalone", "linux-bridge", "lifecycle_servers",
+                                  "boot", "server8", "same_subnet", "server7", "other_subnet",
                                   "server1"));
     json_t *cells = json_array();
     const char *modes[] = {"minidcd", "standalone", "linux-bridge"};
     for (int m = 0; m < 3; m++)
         for (int i = 0; i < 4; i++)
             for (size_t k = 0; k < 5; k++) {
-                double v = (10.0 * (i + 1) + (double)json_integer_value(json_array_get(mss, k)) / 100) * 1e6;
-                json_array_append_new(cells, json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:[f, f]}", "mode", modes[m],
-                                                       "route", i + 1, "from", ends[i][0], "to", ends[i][1],
-                                                       "switches", sw[i], "mss",
-                                                       json_integer_value(json_array_get(mss, k)), "bps", v, v * 1.1));
+                double v =
+                    (10.0 * (i + 1) + (double)json_integer_value(json_array_get(mss, k)) / 100) *
+                    1e6;
+                json_array_append_new(
+                    cells,
+                    json_pack("{s:s, s:i, s:s, s:s, s:i, s:I, s:[f, f]}", "mode", modes[m], "route",
+                              i + 1, "from", ends[i][0], "to", ends[i][1], "switches", sw[i], "mss",
+                              json_integer_value(json_array_get(mss, k)), "bps", v, v * 1.1));
             }
     json_object_set_new(r, "throughput", cells);
-    json_object_set_new(r, "lifecycle",
-                        json_pack("{s:{s:[f, f], s:[], s:[i, i]}, s:{s:[f, f], s:[i, i], s:[i, i]}}", "boot",
-                                  "seconds", 2.5, 2.7, "downtime_ms", "attempts", 1, 1, "migrate_same_subnet",
-                                  "seconds", 1.0, 1.2, "downtime_ms", 20, 30, "attempts", 1, 2));
-    json_object_set_new(r, "topology", json_pack("{s:s, s:s, s:s}", "file", "fig1.yaml", "name", "fig1", "text",
-                                                 "name: fig1\n"));
+    json_object_set_new(
+        r, "lifecycle",
+        json_pack("{s:{s:[f, f], s:[], s:[i, i]}, s:{s:[f, f], s:[i, i], s:[i, i]}}", "boot",
+                  "seconds", 2.5, 2.7, "downtime_ms", "attempts", 1, 1, "migrate_same_subnet",
+                  "seconds", 1.0, 1.2, "downtime_ms", 20, 30, "attempts", 1, 2));
+    json_object_set_new(
+        r, "topology",
+        json_pack("{s:s, s:s, s:s}", "file", "fig1.yaml", "name", "fig1", "text", "name: fig1\n"));
     return r;
 }
 
@@ -79,12 +89,14 @@ static void test_paper_report(void **state)
 {
     (void)state;
     json_t *r = paper_results();
-    json_object_set_new(r, "plots", json_pack("[{s:s, s:s}]", "name", "fig2-throughput", "title", "Figure 2"));
+    json_object_set_new(r, "plots",
+                        json_pack("[{s:s, s:s}]", "name", "fig2-throughput", "title", "Figure 2"));
     char *md = exp_report_md(r);
     /* Every route and every MSS, in each of the three networks. */
     assert_non_null(strstr(md, "| 1: server1 - server2 | 1 |"));
     assert_non_null(strstr(md, "| 4: server1 - server8 | 5 |"));
-    assert_non_null(strstr(md, "| route | switches | MSS 128 | MSS 256 | MSS 512 | MSS 1024 | MSS 1400 |"));
+    assert_non_null(
+        strstr(md, "| route | switches | MSS 128 | MSS 256 | MSS 512 | MSS 1024 | MSS 1400 |"));
     assert_non_null(strstr(md, "### linux-bridge"));
     /* Route 2: MSS 128 21.28 and 23.408 Mbit/s: median 22, CV 7%. */
     assert_non_null(strstr(md, "| 2: internet - server1 | 3 | 22 (7%) | 24 (7%) | 26 (7%) |"));
@@ -132,25 +144,30 @@ static void test_paper_plots(void **state)
 static void test_other_reports(void **state)
 {
     (void)state;
-    json_t *r = json_pack("{s:s, s:{s:[i, i], s:i}, s:[{s:i, s:i, s:f, s:f, s:i, s:i, s:f, s:i, s:i, s:f},"
-                          "{s:i, s:i, s:f, s:f, s:i, s:i, s:f, s:i, s:i, s:f, s:i}], s:[]}",
-                          "experiment", "scale", "config", "servers", 8, 16, "runs", 1, "scale", "servers", 8,
-                          "switches", 7, "lab_up_s", 1.5, "pingall_s", 0.5, "pairs", 72, "answered", 72,
-                          "controller_rss_mib", 4.5, "flows_total", 180, "flows_largest_switch", 26, "lab_down_s",
-                          0.3, "servers", 16, "switches", 7, "lab_up_s", 2.5, "pingall_s", 1.5, "pairs", 272,
-                          "answered", 272, "controller_rss_mib", 5.0, "flows_total", 300, "flows_largest_switch", 42,
-                          "lab_down_s", 0.4, "answered_first_try", 270, "commands");
+    json_t *r = json_pack(
+        "{s:s, s:{s:[i, i], s:i}, s:[{s:i, s:i, s:f, s:f, s:i, s:i, s:f, s:i, s:i, s:f},"
+        "{s:i, s:i, s:f, s:f, s:i, s:i, s:f, s:i, s:i, s:f, s:i}], s:[]}",
+        "experiment", "scale", "config", "servers", 8, 16, "runs", 1, "scale", "servers", 8,
+        "switches", 7, "lab_up_s", 1.5, "pingall_s", 0.5, "pairs", 72, "answered", 72,
+        "controller_rss_mib", 4.5, "flows_total", 180, "flows_largest_switch", 26, "lab_down_s",
+        0.3, "servers", 16, "switches", 7, "lab_up_s", 2.5, "pingall_s", 1.5, "pairs", 272,
+        "answered", 272, "controller_rss_mib", 5.0, "flows_total", 300, "flows_largest_switch", 42,
+        "lab_down_s", 0.4, "answered_first_try", 270, "commands");
     char *md = exp_report_md(r);
-    assert_non_null(strstr(md, "| 16 | 7 | 2.5 s (0%) | 1.5 s | 272 of 272 (270) | 5.0 MiB | 300 | 42 | 0.4 s |"));
+    assert_non_null(strstr(
+        md, "| 16 | 7 | 2.5 s (0%) | 1.5 s | 272 of 272 (270) | 5.0 MiB | 300 | 42 | 0.4 s |"));
     free(md);
     json_t *specs = exp_plot_specs(r);
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(specs, 0), "data")), "8\t1.5\t0.5\t0.3\t4.5\t180\n"));
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(specs, 0), "data")),
+                           "8\t1.5\t0.5\t0.3\t4.5\t180\n"));
     json_decref(specs);
     json_decref(r);
-    r = json_pack("{s:s, s:{s:i, s:i, s:i}, s:[{s:s, s:s, s:s, s:[f]}, {s:s, s:s, s:s, s:[f]}], s:[]}", "experiment",
-                  "controller", "config", "switches", 4, "seconds", 1, "runs", 1, "controller", "controller", "minidcd",
-                  "mode", "latency", "of", "1.3", "per_second", 40000.0, "controller", "ovs-testcontroller", "mode",
-                  "latency", "of", "1.3", "per_second", 80000.0, "commands");
+    r = json_pack(
+        "{s:s, s:{s:i, s:i, s:i}, s:[{s:s, s:s, s:s, s:[f]}, {s:s, s:s, s:s, s:[f]}], s:[]}",
+        "experiment", "controller", "config", "switches", 4, "seconds", 1, "runs", 1, "controller",
+        "controller", "minidcd", "mode", "latency", "of", "1.3", "per_second", 40000.0,
+        "controller", "ovs-testcontroller", "mode", "latency", "of", "1.3", "per_second", 80000.0,
+        "commands");
     md = exp_report_md(r);
     assert_non_null(strstr(md, "| latency | 1.3 | 40000/s (0%) | 80000/s (0%) | 0.50 |"));
     free(md);

@@ -14,7 +14,8 @@
 static const uint8_t A[6] = {2, 0, 0, 0, 0, 0xa}, B[6] = {2, 0, 0, 0, 0, 0xb};
 
 /* A packet-in on 'port' of a frame from 'src' to 'dst', in 'frame'. */
-static void pin(struct ofp_msg *m, uint8_t *frame, uint32_t port, const uint8_t *dst, const uint8_t *src)
+static void pin(struct ofp_msg *m, uint8_t *frame, uint32_t port, const uint8_t *dst,
+                const uint8_t *src)
 {
     memset(m, 0, sizeof *m);
     memset(frame, 0, 60);

@@ -156,7 +156,8 @@ static void test_base_flows_on_connect(void **state)
     size_t routed = 0;
     for (size_t i = 0; i < n_log; i++) {
         const struct ofp_msg *m = &log_[i].m;
-        if (m->type == OFPT_FLOW_MOD && m->flow_mod.cookie == NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED)) {
+        if (m->type == OFPT_FLOW_MOD &&
+            m->flow_mod.cookie == NET_COOKIE(NET_OWNER_BASE, NET_BASE_ROUTED)) {
             routed++;
             assert_int_equal(m->flow_mod.priority, NET_PRIO_ROUTED);
             assert_int_equal(m->flow_mod.instructions.i[1].table_id, NET_TABLE_ROUTED);
@@ -236,7 +237,8 @@ static void test_a_move_is_not_a_duplicate(void **state)
     for (size_t i = 0; i < n_log; i++) {
         const struct ofp_msg *m = &log_[i].m;
         if (m->type == OFPT_FLOW_MOD && m->flow_mod.command == OFPFC_DELETE &&
-            m->flow_mod.cookie == NET_COOKIE(NET_OWNER_HOST, 0xc6120201) && m->flow_mod.cookie_mask == ~0ull)
+            m->flow_mod.cookie == NET_COOKIE(NET_OWNER_HOST, 0xc6120201) &&
+            m->flow_mod.cookie_mask == ~0ull)
             deletes++;
     }
     assert_int_equal(deletes, 2);
@@ -245,11 +247,11 @@ static void test_a_move_is_not_a_duplicate(void **state)
     json_t *hosts = net_hosts_json(net);
     size_t i, n = 0;
     json_t *h;
-    json_array_foreach(hosts, i, h) if (!strcmp(json_string_value(json_object_get(h, "ip")), "198.18.2.1"))
-    {
-        n++;
-        assert_int_equal(json_integer_value(json_object_get(h, "port")), 3);
-    }
+    json_array_foreach(hosts, i, h)
+        if (!strcmp(json_string_value(json_object_get(h, "ip")), "198.18.2.1")) {
+            n++;
+            assert_int_equal(json_integer_value(json_object_get(h, "port")), 3);
+        }
     assert_int_equal(n, 1);
     json_decref(hosts);
 }

@@ -69,7 +69,8 @@ static void test_ipv4_and_vlan(void **state)
     (void)state;
     uint8_t f[64] = {0};
     memcpy(f, mac_b, 6), memcpy(f + 6, mac_a, 6);
-    f[12] = 0x81, f[13] = 0x00, f[14] = 0, f[15] = 10, f[16] = 0x08, f[17] = 0x00; /* VLAN 10, IPv4 */
+    f[12] = 0x81, f[13] = 0x00, f[14] = 0, f[15] = 10, f[16] = 0x08,
+    f[17] = 0x00; /* VLAN 10, IPv4 */
     uint8_t *ip = f + 18;
     ip[0] = 0x45, ip[8] = 64, ip[9] = 6;
     ip[12] = 198, ip[13] = 51, ip[14] = 100, ip[15] = 1;

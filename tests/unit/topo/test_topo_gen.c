@@ -94,7 +94,8 @@ static void test_sixty_four_servers(void **state)
 static void test_out_of_range(void **state)
 {
     (void)state;
-    static const int bad[][3] = {{0, 2, 2}, {2, 0, 2}, {2, 2, -1}, {2, 2, 251}, {9, 2, 2}, {5, 8, 1}};
+    static const int bad[][3] = {{0, 2, 2},   {2, 0, 2}, {2, 2, -1},
+                                 {2, 2, 251}, {9, 2, 2}, {5, 8, 1}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct topo_gen_tree p = {.depth = bad[i][0], .fanout = bad[i][1], .per_leaf = bad[i][2]};
         char *err = NULL;

@@ -76,7 +76,8 @@ static void ref_links_make(const struct topo *t, struct ref_links *r)
     free(at);
 }
 
-static void ref_crossed_by_lists(const struct topo *t, const struct ref_links *r, size_t a, int *dist)
+static void ref_crossed_by_lists(const struct topo *t, const struct ref_links *r, size_t a,
+                                 int *dist)
 {
     size_t *queue = xmalloc(t->n_nodes * sizeof *queue);
     for (size_t i = 0; i < t->n_nodes; i++)
@@ -167,7 +168,8 @@ static size_t rnd(size_t n)
  * random islands, 'extra' more links between switches (loops), and 'n_srv'
  * servers each on a random switch; switches in a random order (the first is
  * anywhere in the tree), links too. */
-static struct topo *random_topo(uint64_t seed, size_t n_sw, size_t extra, size_t n_srv, bool connected)
+static struct topo *random_topo(uint64_t seed, size_t n_sw, size_t extra, size_t n_srv,
+                                bool connected)
 {
     rng_state = seed;
     size_t n = 0, cap = n_sw + extra + n_srv;
@@ -251,7 +253,9 @@ static char *big_tree_yaml(size_t n_sw, size_t fanout, size_t per_leaf, size_t c
     size_t leaves = 0;
     for (size_t i = 1; i <= n_sw; i++)
         if ((i - 1) * fanout + 2 > n_sw) {
-            strbuf_printf(&sb, "  - {name: n%zu, prefix: 10.%zu.%zu.0/24, gateway: 10.%zu.%zu.254, switch: s%zu}\n",
+            strbuf_printf(&sb,
+                          "  - {name: n%zu, prefix: 10.%zu.%zu.0/24, gateway: 10.%zu.%zu.254, "
+                          "switch: s%zu}\n",
                           i, leaves / 256, leaves % 256, leaves / 256, leaves % 256, i);
             leaves++;
         }
@@ -338,7 +342,8 @@ static void test_fig1(void **state)
 static void test_generated_trees(void **state)
 {
     (void)state;
-    static const int shapes[][3] = {{1, 1, 1}, {2, 2, 2}, {3, 3, 1}, {4, 2, 3}, {5, 3, 0}, {8, 2, 1}, {3, 8, 2}};
+    static const int shapes[][3] = {{1, 1, 1}, {2, 2, 2}, {3, 3, 1}, {4, 2, 3},
+                                    {5, 3, 0}, {8, 2, 1}, {3, 8, 2}};
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
         struct topo *t = generated(shapes[i][0], shapes[i][1], shapes[i][2]);
         expect_as_before(t, 0);
@@ -421,7 +426,8 @@ static void test_connectivity_errors(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= 30; seed++) {
-        struct topo *g = random_topo(seed, 2 + (size_t)(seed * 5 % 60), (size_t)(seed % 4), 0, seed % 2);
+        struct topo *g =
+            random_topo(seed, 2 + (size_t)(seed * 5 % 60), (size_t)(seed % 4), 0, seed % 2);
         struct strbuf sb;
         strbuf_init(&sb);
         strbuf_puts(&sb, "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}\n"
@@ -440,7 +446,8 @@ static void test_connectivity_errors(void **state)
                 g->links[l].a = g->links[l].b = 0; /* a self link the reference ignores */
                 continue;
             }
-            strbuf_printf(&sb, "  - [%s, %s]\n", g->nodes[g->links[l].a].name, g->nodes[g->links[l].b].name);
+            strbuf_printf(&sb, "  - [%s, %s]\n", g->nodes[g->links[l].a].name,
+                          g->nodes[g->links[l].b].name);
             n_links++;
         }
         if (!n_links)
@@ -458,8 +465,8 @@ static void test_connectivity_errors(void **state)
             char *msg = xasprintf("switch '%s' is not connected to switch 's1'", g->nodes[i].name);
             bool found = false;
             for (size_t k = 0; k < dl.n; k++)
-                found |= !strncmp(dl.items[k].msg, msg, strlen(msg)) && dl.items[k].pos.line == (int)i + 5 &&
-                         dl.items[k].pos.column == 12;
+                found |= !strncmp(dl.items[k].msg, msg, strlen(msg)) &&
+                         dl.items[k].pos.line == (int)i + 5 && dl.items[k].pos.column == 12;
             if (!found)
                 diag_print(&dl, stderr);
             assert_true(found);

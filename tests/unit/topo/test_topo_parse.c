@@ -17,24 +17,24 @@
 
 /* A small valid topology; tests replace one line of it (1-based). */
 static const char *const base[] = {
-    "name: t",                                                                  /* 1 */
-    "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}",          /* 2 */
-    "management: {subnet: 192.0.2.0/24}",                                       /* 3 */
-    "subnets:",                                                                 /* 4 */
+    "name: t",                                                                 /* 1 */
+    "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}",         /* 2 */
+    "management: {subnet: 192.0.2.0/24}",                                      /* 3 */
+    "subnets:",                                                                /* 4 */
     "  - {name: a, prefix: 198.18.1.0/24, gateway: 198.18.1.254, switch: s2}", /* 5 */
     "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.2.254, switch: s3}", /* 6 */
-    "switches:",                                                                /* 7 */
-    "  - {name: s1}",                                                           /* 8 */
-    "  - {name: s2}",                                                           /* 9 */
-    "  - {name: s3}",                                                           /* 10 */
-    "servers:",                                                                 /* 11 */
-    "  - {name: h1, address: 198.18.1.1}",                                      /* 12 */
-    "  - {name: h2, address: 198.18.2.1}",                                      /* 13 */
-    "links:",                                                                   /* 14 */
-    "  - [s1, s2]",                                                             /* 15 */
-    "  - [s1, s3]",                                                             /* 16 */
-    "  - [s2, h1]",                                                             /* 17 */
-    "  - [s3, h2]",                                                             /* 18 */
+    "switches:",                                                               /* 7 */
+    "  - {name: s1}",                                                          /* 8 */
+    "  - {name: s2}",                                                          /* 9 */
+    "  - {name: s3}",                                                          /* 10 */
+    "servers:",                                                                /* 11 */
+    "  - {name: h1, address: 198.18.1.1}",                                     /* 12 */
+    "  - {name: h2, address: 198.18.2.1}",                                     /* 13 */
+    "links:",                                                                  /* 14 */
+    "  - [s1, s2]",                                                            /* 15 */
+    "  - [s1, s3]",                                                            /* 16 */
+    "  - [s2, h1]",                                                            /* 17 */
+    "  - [s3, h2]",                                                            /* 18 */
 };
 #define BASE_LINES (sizeof base / sizeof *base)
 
@@ -69,7 +69,8 @@ static void expect_problem(const char *text, int line, int column, const char *n
     struct topo *t = load(text, &dl);
     bool found = false;
     for (size_t i = 0; i < dl.n; i++)
-        if (dl.items[i].pos.line == line && dl.items[i].pos.column == column && strstr(dl.items[i].msg, needle))
+        if (dl.items[i].pos.line == line && dl.items[i].pos.column == column &&
+            strstr(dl.items[i].msg, needle))
             found = true;
     if (!found || t) {
         fprintf(stderr, "expected a problem at %d:%d with '%s'; got:\n", line, column, needle);
@@ -81,7 +82,8 @@ static void expect_problem(const char *text, int line, int column, const char *n
     diag_list_free(&dl);
 }
 
-static void expect_variant_problem(int line, const char *text, int at_line, int at_col, const char *needle)
+static void expect_variant_problem(int line, const char *text, int at_line, int at_col,
+                                   const char *needle)
 {
     char *s = variant(line, text, 0, NULL);
     expect_problem(s, at_line, at_col, needle);
@@ -134,8 +136,9 @@ static void test_fig1(void **state)
         const char *a, *b;
         int switches;
     } routes[] = {
-        {"server1", "server2", 1}, {"server1", "server3", 3}, {"internet", "server1", 3}, {"server1", "server8", 5},
-        {"server8", "server1", 5}, {"ovs1", "ovs1", 1},       {"ovs4", "ovs7", 5},
+        {"server1", "server2", 1}, {"server1", "server3", 3}, {"internet", "server1", 3},
+        {"server1", "server8", 5}, {"server8", "server1", 5}, {"ovs1", "ovs1", 1},
+        {"ovs4", "ovs7", 5},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         long a = topo_find(t, routes[i].a), b = topo_find(t, routes[i].b);
@@ -145,7 +148,8 @@ static void test_fig1(void **state)
     /* Server1's subnet is the paper's. */
     long s1 = topo_find(t, "server1");
     char buf[16];
-    assert_string_equal(topo_ip_str(t->subnets[t->nodes[s1].subnet].prefix.addr, buf), "198.51.100.0");
+    assert_string_equal(topo_ip_str(t->subnets[t->nodes[s1].subnet].prefix.addr, buf),
+                        "198.51.100.0");
     /* Datapath ids: derived from the name, stable, distinct. */
     for (size_t i = 0; i < t->n_nodes; i++) {
         if (t->nodes[i].kind != TOPO_SWITCH)
@@ -164,35 +168,41 @@ static void test_fig1(void **state)
 static void test_unknown_key(void **state)
 {
     (void)state;
-    expect_variant_problem(12, "  - {name: h1, adress: 198.18.1.1}", 12, 16, "unknown key 'adress'");
+    expect_variant_problem(12, "  - {name: h1, adress: 198.18.1.1}", 12, 16,
+                           "unknown key 'adress'");
     expect_variant_problem(1, "nmae: t", 1, 1, "unknown key 'nmae'");
 }
 
 static void test_duplicate_name(void **state)
 {
     (void)state;
-    expect_variant_problem(13, "  - {name: s2, address: 198.18.2.1}", 13, 12, "duplicate name 's2'");
+    expect_variant_problem(13, "  - {name: s2, address: 198.18.2.1}", 13, 12,
+                           "duplicate name 's2'");
 }
 
 static void test_link_to_unknown_node(void **state)
 {
     (void)state;
-    expect_variant_problem(18, "  - [s3, h3]", 18, 10, "link end 'h3' is not a switch, server or host");
+    expect_variant_problem(18, "  - [s3, h3]", 18, 10,
+                           "link end 'h3' is not a switch, server or host");
 }
 
 static void test_overlapping_subnets(void **state)
 {
     (void)state;
-    expect_variant_problem(6, "  - {name: b, prefix: 198.18.0.0/16, gateway: 198.18.2.254, switch: s3}", 6, 12,
-                           "overlaps subnet a");
-    expect_variant_problem(6, "  - {name: b, prefix: 192.0.2.128/25, gateway: 192.0.2.129, switch: s3}", 6, 12,
-                           "overlaps the management network");
+    expect_variant_problem(
+        6, "  - {name: b, prefix: 198.18.0.0/16, gateway: 198.18.2.254, switch: s3}", 6, 12,
+        "overlaps subnet a");
+    expect_variant_problem(
+        6, "  - {name: b, prefix: 192.0.2.128/25, gateway: 192.0.2.129, switch: s3}", 6, 12,
+        "overlaps the management network");
 }
 
 static void test_server_on_two_switches(void **state)
 {
     (void)state;
-    expect_variant_problem(18, "  - [s3, h2]\n  - [s3, h1]", 19, 6, "already linked to switch 's2'");
+    expect_variant_problem(18, "  - [s3, h2]\n  - [s3, h1]", 19, 6,
+                           "already linked to switch 's2'");
 }
 
 static void test_subnet_without_switch(void **state)
@@ -200,8 +210,9 @@ static void test_subnet_without_switch(void **state)
     (void)state;
     expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.2.254}", 6, 6,
                            "missing required key 'switch'");
-    expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.2.254, switch: h2}", 6, 69,
-                           "a subnet is served by a switch");
+    expect_variant_problem(
+        6, "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.2.254, switch: h2}", 6, 69,
+        "a subnet is served by a switch");
 }
 
 static void test_not_connected_graph(void **state)
@@ -214,7 +225,8 @@ static void test_not_connected_graph(void **state)
     assert_null(t);
     diag_list_free(&dl);
     free(s);
-    expect_variant_problem(16, "  # s3 is not linked", 10, 12, "switch 's3' is not connected to switch 's1'");
+    expect_variant_problem(16, "  # s3 is not linked", 10, 12,
+                           "switch 's3' is not connected to switch 's1'");
 }
 
 static void test_name_too_long(void **state)
@@ -250,23 +262,30 @@ static void test_addresses(void **state)
 {
     (void)state;
     expect_variant_problem(13, "  - {name: h2, address: 198.18.3.1}", 13, 12, "is in no subnet");
-    expect_variant_problem(13, "  - {name: h2, address: 198.18.1.1}", 13, 12, "already used by 'h1'");
+    expect_variant_problem(13, "  - {name: h2, address: 198.18.1.1}", 13, 12,
+                           "already used by 'h1'");
     expect_variant_problem(13, "  - {name: h2, address: 198.18.2.254}", 13, 12, "is the gateway");
-    expect_variant_problem(13, "  - {name: h2, address: 198.18.2.256}", 13, 25, "not an IPv4 address");
+    expect_variant_problem(13, "  - {name: h2, address: 198.18.2.256}", 13, 25,
+                           "not an IPv4 address");
     /* 0.0.0.0 is no one's address (it was taken for "none": a server without
      * a subnet passed, and crashed 'topology check --json'). */
-    expect_variant_problem(13, "  - {name: h2, address: 0.0.0.0}", 13, 25, "address: 0.0.0.0 is not a host address");
+    expect_variant_problem(13, "  - {name: h2, address: 0.0.0.0}", 13, 25,
+                           "address: 0.0.0.0 is not a host address");
     expect_variant_problem(13, "  - {name: h2, address: 198.18.2.1, management: 0.0.0.0}", 13, 49,
                            "management: 0.0.0.0 is not a host address");
     expect_variant_problem(2, "controller: {openflow: 0.0.0.0:6653, api: 192.0.2.254:8080}", 2, 24,
                            "controller openflow: 0.0.0.0 is not a host address");
-    expect_variant_problem(1, "name: t\nemulation: {switch-management: 0.0.0.0}", 2, 32, "emulation switch-management: 0.0.0.0 is not a host address");
-    expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.1/24, gateway: 198.18.2.254, switch: s3}", 6, 23,
-                           "host bits set");
-    expect_variant_problem(6, "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.9.254, switch: s3}", 6, 12,
-                           "gateway 198.18.9.254 is not a host address");
+    expect_variant_problem(1, "name: t\nemulation: {switch-management: 0.0.0.0}", 2, 32,
+                           "emulation switch-management: 0.0.0.0 is not a host address");
+    expect_variant_problem(
+        6, "  - {name: b, prefix: 198.18.2.1/24, gateway: 198.18.2.254, switch: s3}", 6, 23,
+        "host bits set");
+    expect_variant_problem(
+        6, "  - {name: b, prefix: 198.18.2.0/24, gateway: 198.18.9.254, switch: s3}", 6, 12,
+        "gateway 198.18.9.254 is not a host address");
     /* A server inside another switch's subnet. */
-    expect_variant_problem(18, "  - [s1, h2]", 13, 12, "served by switch 's3') but linked to switch 's1'");
+    expect_variant_problem(18, "  - [s1, h2]", 13, 12,
+                           "served by switch 's3') but linked to switch 's1'");
 }
 
 static void test_types(void **state)
@@ -289,7 +308,9 @@ static void test_rewrite_at(void **state)
     topo_free(t);
     diag_list_free(&dl);
     free(s);
-    s = variant(2, "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080, rewrite-at: nearest}", 0, NULL);
+    s = variant(
+        2, "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080, rewrite-at: nearest}",
+        0, NULL);
     t = load(s, &dl);
     assert_non_null(t);
     assert_int_equal(t->rewrite_at, TOPO_REWRITE_NEAREST);
@@ -297,8 +318,9 @@ static void test_rewrite_at(void **state)
     topo_free(t);
     diag_list_free(&dl);
     free(s);
-    expect_variant_problem(2, "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080, rewrite-at: edge}", 2,
-                           77, "expected root or nearest, got 'edge'");
+    expect_variant_problem(
+        2, "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080, rewrite-at: edge}", 2,
+        77, "expected root or nearest, got 'edge'");
 }
 
 static void test_every_problem_reported(void **state)
@@ -339,14 +361,17 @@ static void test_empty_and_missing(void **state)
 static void test_dpid_given(void **state)
 {
     (void)state;
-    char *s = variant(8, "  - {name: s1, dpid: '0000000000000abc'}", 9, "  - {name: s2, dpid: 'abc'}");
+    char *s =
+        variant(8, "  - {name: s1, dpid: '0000000000000abc'}", 9, "  - {name: s2, dpid: 'abc'}");
     expect_problem(s, 9, 12, "has the datapath id 0000000000000abc of switch 's1'");
     free(s);
     /* Hex digits only: no sign, no 0x, at most 16. */
-    static const char *const bad[] = {"'-1'", "'0x1f'", "'+7'", "'00000000000000001'", "'0'", "' 1'"};
+    static const char *const bad[] = {"'-1'", "'0x1f'", "'+7'", "'00000000000000001'",
+                                      "'0'",  "' 1'"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *line = xasprintf("  - {name: s2, dpid: %s}", bad[i]);
-        expect_variant_problem(9, line, 9, 23, "is not a datapath id (expected 1 to 16 hex digits)");
+        expect_variant_problem(9, line, 9, 23,
+                               "is not a datapath id (expected 1 to 16 hex digits)");
         free(line);
     }
 }
@@ -414,17 +439,21 @@ static void test_repeats_as_before(void **state)
         "t.yaml:12:12: error: switch 's3' has the datapath id 0000000000000007 of switch 's1'\n"
         "t.yaml:12:12: error: switch 's3' has the datapath id 0000000000000007 of switch 's2'\n"
         "t.yaml:13:12: error: duplicate name 's1' (already a switch at line 10)\n"
-        "t.yaml:15:12: error: server 'h1' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "t.yaml:15:12: error: server 'h1' is in subnet a (198.18.0.0/15, served by switch 's3') "
+        "but linked to switch "
         "'s1'\n"
         "t.yaml:16:12: error: server 'h2': address 198.19.1.1 is already used by 'h1' (line 15)\n"
-        "t.yaml:16:12: error: server 'h2' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "t.yaml:16:12: error: server 'h2' is in subnet a (198.18.0.0/15, served by switch 's3') "
+        "but linked to switch "
         "'s1'\n"
         "t.yaml:16:12: error: server 'h2': management address 192.0.2.9 is already used by 'h1'\n"
         "t.yaml:17:12: error: server 'h3': address 198.19.1.1 is already used by 'h1' (line 15)\n"
-        "t.yaml:17:12: error: server 'h3' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "t.yaml:17:12: error: server 'h3' is in subnet a (198.18.0.0/15, served by switch 's3') "
+        "but linked to switch "
         "'s1'\n"
         "t.yaml:17:12: error: server 'h3': management address 192.0.2.9 is already used by 'h1'\n"
-        "t.yaml:18:12: error: server 'h4' is in subnet a (198.18.0.0/15, served by switch 's3') but linked to switch "
+        "t.yaml:18:12: error: server 'h4' is in subnet a (198.18.0.0/15, served by switch 's3') "
+        "but linked to switch "
         "'s2'\n"
         "t.yaml:21:6: error: duplicate link between 's2' and 's1' (already at line 20)\n"
         "t.yaml:22:6: error: duplicate link between 's1' and 's2' (already at line 20)\n";
@@ -438,19 +467,20 @@ static void test_management_filled_in(void **state)
     (void)state;
     /* Around the controller's address and those written in the file: the
      * emulated switches take the highest free one, servers the lowest. */
-    static const char text[] = "name: t\n"
-                               "controller: {openflow: 192.0.2.2:6653, api: 192.0.2.2:8080}\n"
-                               "management: {subnet: 192.0.2.0/28}\n"
-                               "subnets: [{name: a, prefix: 198.18.1.0/24, gateway: 198.18.1.254, switch: s1}]\n"
-                               "switches: [{name: s1}]\n"
-                               "servers:\n"
-                               "  - {name: h1, address: 198.18.1.1, management: 192.0.2.1}\n"
-                               "  - {name: h2, address: 198.18.1.2}\n"
-                               "  - {name: h3, address: 198.18.1.3, management: 192.0.2.4}\n"
-                               "  - {name: h4, address: 198.18.1.4}\n"
-                               "  - {name: h5, address: 198.18.1.5, management: 192.0.2.14}\n"
-                               "  - {name: h6, address: 198.18.1.6}\n"
-                               "links: [[s1, h1], [s1, h2], [s1, h3], [s1, h4], [s1, h5], [s1, h6]]\n";
+    static const char text[] =
+        "name: t\n"
+        "controller: {openflow: 192.0.2.2:6653, api: 192.0.2.2:8080}\n"
+        "management: {subnet: 192.0.2.0/28}\n"
+        "subnets: [{name: a, prefix: 198.18.1.0/24, gateway: 198.18.1.254, switch: s1}]\n"
+        "switches: [{name: s1}]\n"
+        "servers:\n"
+        "  - {name: h1, address: 198.18.1.1, management: 192.0.2.1}\n"
+        "  - {name: h2, address: 198.18.1.2}\n"
+        "  - {name: h3, address: 198.18.1.3, management: 192.0.2.4}\n"
+        "  - {name: h4, address: 198.18.1.4}\n"
+        "  - {name: h5, address: 198.18.1.5, management: 192.0.2.14}\n"
+        "  - {name: h6, address: 198.18.1.6}\n"
+        "links: [[s1, h1], [s1, h2], [s1, h3], [s1, h4], [s1, h5], [s1, h6]]\n";
     static const unsigned want[] = {1, 3, 4, 5, 14, 6};
     struct diag_list dl;
     struct topo *t = load(text, &dl);
@@ -461,13 +491,14 @@ static void test_management_filled_in(void **state)
     topo_free(t);
     diag_list_free(&dl);
     /* Full: nine addresses were left, the tenth server without one finds none. */
-    char *more = xasprintf("%.*s  - {name: h7, address: 198.18.1.7}\n  - {name: h8, address: 198.18.1.8}\n"
-                           "  - {name: h9, address: 198.18.1.9}\n  - {name: h10, address: 198.18.1.10}\n"
-                           "  - {name: h11, address: 198.18.1.11}\n  - {name: h12, address: 198.18.1.12}\n"
-                           "  - {name: h13, address: 198.18.1.13}\n"
-                           "links: [[s1, h1], [s1, h2], [s1, h3], [s1, h4], [s1, h5], [s1, h6], [s1, h7], [s1, h8], "
-                           "[s1, h9], [s1, h10], [s1, h11], [s1, h12], [s1, h13]]\n",
-                           (int)(strstr(text, "links:") - text), text);
+    char *more = xasprintf(
+        "%.*s  - {name: h7, address: 198.18.1.7}\n  - {name: h8, address: 198.18.1.8}\n"
+        "  - {name: h9, address: 198.18.1.9}\n  - {name: h10, address: 198.18.1.10}\n"
+        "  - {name: h11, address: 198.18.1.11}\n  - {name: h12, address: 198.18.1.12}\n"
+        "  - {name: h13, address: 198.18.1.13}\n"
+        "links: [[s1, h1], [s1, h2], [s1, h3], [s1, h4], [s1, h5], [s1, h6], [s1, h7], [s1, h8], "
+        "[s1, h9], [s1, h10], [s1, h11], [s1, h12], [s1, h13]]\n",
+        (int)(strstr(text, "links:") - text), text);
     expect_problem(more, 19, 12, "server 'h13': no management address left in 192.0.2.0/28");
     free(more);
 }
@@ -491,7 +522,8 @@ static struct topo *load_file_bytes(const char *bytes, size_t len, struct diag_l
 
 /* Asserts that the bytes are refused with exactly one problem, at LINE:COLUMN
  * and mentioning 'needle'. */
-static void expect_bytes_problem(const char *bytes, size_t len, int line, int column, const char *needle)
+static void expect_bytes_problem(const char *bytes, size_t len, int line, int column,
+                                 const char *needle)
 {
     struct diag_list dl;
     struct topo *t = load_file_bytes(bytes, len, &dl);
@@ -526,7 +558,8 @@ static void test_aliases(void **state)
     s = variant(8, "  - &sw {name: s1}", 10, "  - {<<: *sw, name: s3}");
     expect_problem(s, 10, 10, "YAML alias '*sw'");
     free(s);
-    expect_variant_problem(13, "  - {name: h2, address: *nowhere}", 13, 25, "YAML alias '*nowhere'");
+    expect_variant_problem(13, "  - {name: h2, address: *nowhere}", 13, 25,
+                           "YAML alias '*nowhere'");
     expect_variant_problem(13, "  - {*k : h2, address: 198.18.2.1}", 13, 6, "YAML alias '*k'");
     /* An anchor alone changes nothing. */
     s = variant(8, "  - &sw {name: s1}", 0, NULL);
@@ -588,7 +621,10 @@ static void test_nul_and_encoding(void **state)
     free(tail);
     /* Not UTF-8, a control character, columns counted in characters (as
      * libfyaml counts them), CRLF and CR line ends. */
-    char *bad = variant(9, "  - {name: \xff" "2}", 0, NULL);
+    char *bad = variant(9,
+                        "  - {name: \xff"
+                        "2}",
+                        0, NULL);
     expect_bytes_problem(bad, strlen(bad), 9, 12, "not UTF-8");
     free(bad);
     bad = variant(9, "  - {name: s\xc3\xa9\xe2\x82}", 0, NULL);
@@ -633,11 +669,13 @@ static void test_positions_of_values(void **state)
 {
     (void)state;
     /* Faults found by the checks, at the value at fault rather than 1:1. */
-    expect_variant_problem(2, "controller: {openflow: 10.0.0.1:6653, api: 192.0.2.254:8080}", 2, 24,
-                           "controller openflow address 10.0.0.1 is not a host address of the management network");
-    expect_variant_problem(2, "controller:\n  openflow: 192.0.2.255:6653\n  api: 192.0.2.254:8080", 3, 13,
-                           "controller openflow address 192.0.2.255 is not a host address");
-    expect_variant_problem(1, "name: t\nemulation: {switch-management: 192.0.3.1}", 2, 32, "emulation switch-management 192.0.3.1 is not a free host address");
+    expect_variant_problem(
+        2, "controller: {openflow: 10.0.0.1:6653, api: 192.0.2.254:8080}", 2, 24,
+        "controller openflow address 10.0.0.1 is not a host address of the management network");
+    expect_variant_problem(2, "controller:\n  openflow: 192.0.2.255:6653\n  api: 192.0.2.254:8080",
+                           3, 13, "controller openflow address 192.0.2.255 is not a host address");
+    expect_variant_problem(1, "name: t\nemulation: {switch-management: 192.0.3.1}", 2, 32,
+                           "emulation switch-management 192.0.3.1 is not a free host address");
     expect_variant_problem(1, "name: a-b", 1, 7, "topology name 'a-b' cannot name a lab");
     /* A name taken from the file's name has no place in the file. */
     char *noname = variant(1, "# no name", 0, NULL);
@@ -646,7 +684,8 @@ static void test_positions_of_values(void **state)
     assert_null(topo_load_string("my-topo.yaml", noname, &dl));
     assert_int_equal(dl.n, 1);
     assert_int_equal(dl.items[0].pos.line, 0);
-    assert_non_null(strstr(dl.items[0].msg, "topology name 'my-topo' (the file's name) cannot name a lab"));
+    assert_non_null(
+        strstr(dl.items[0].msg, "topology name 'my-topo' (the file's name) cannot name a lab"));
     diag_list_free(&dl);
     free(noname);
     expect_problem("controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}\n"

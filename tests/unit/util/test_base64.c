@@ -13,8 +13,12 @@
 static void test_vectors(void **state)
 {
     (void)state;
-    static const char *const v[][2] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                       {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+    static const char *const v[][2] = {{"", ""},
+                                       {"f", "Zg=="},
+                                       {"fo", "Zm8="},
+                                       {"foo", "Zm9v"},
+                                       {"foob", "Zm9vYg=="},
+                                       {"fooba", "Zm9vYmE="},
                                        {"foobar", "Zm9vYmFy"}};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         char *e = base64_encode(v[i][0], strlen(v[i][0]));

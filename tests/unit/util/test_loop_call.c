@@ -162,7 +162,12 @@ static void test_close(void **state)
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
     bool queued = false;
-    struct waiter x = {.w = &w, .r.item.fn = on_rec, .r.thread = 0, .r.seq = 2, .lock = &lock, .cond = &cond,
+    struct waiter x = {.w = &w,
+                       .r.item.fn = on_rec,
+                       .r.thread = 0,
+                       .r.seq = 2,
+                       .lock = &lock,
+                       .cond = &cond,
                        .queued = &queued};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, wait_one, &x), 0);

@@ -12,8 +12,16 @@
 #include "vm/qemu.h"
 
 static const struct vm_spec spec = {
-    .name = "vm1", .mac = "02:6d:c6:12:04:01", .ip = "198.18.4.1/24", .gw = "198.18.4.254",
-    .memory_mib = 256, .cpus = 2, .dir = "/run/vms/vm1", .image_dir = "/img", .tap = "t-vm1", .accel = "tcg",
+    .name = "vm1",
+    .mac = "02:6d:c6:12:04:01",
+    .ip = "198.18.4.1/24",
+    .gw = "198.18.4.254",
+    .memory_mib = 256,
+    .cpus = 2,
+    .dir = "/run/vms/vm1",
+    .image_dir = "/img",
+    .tap = "t-vm1",
+    .accel = "tcg",
 };
 
 /* The value that follows option 'opt' (the n-th occurrence), or NULL. */
@@ -85,11 +93,13 @@ static void test_version(void **state)
 {
     (void)state;
     int ma, mi, mc;
-    assert_true(qemu_parse_version("QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\n"
-                                   "Copyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n",
-                                   &ma, &mi, &mc));
+    assert_true(qemu_parse_version(
+        "QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\n"
+        "Copyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n",
+        &ma, &mi, &mc));
     assert_int_equal(ma, 10), assert_int_equal(mi, 0), assert_int_equal(mc, 2);
-    assert_true(qemu_parse_version("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)", &ma, &mi, &mc));
+    assert_true(qemu_parse_version("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)",
+                                   &ma, &mi, &mc));
     assert_int_equal(ma, 7), assert_int_equal(mi, 2), assert_int_equal(mc, 22);
     assert_true(qemu_parse_version("QEMU emulator version 9.0", &ma, &mi, &mc));
     assert_int_equal(mc, 0);

@@ -29,8 +29,9 @@ static int start_qemu(void **state)
     snprintf(pidfile, sizeof pidfile, "%s/qemu.pid", dir);
     char qmp[300];
     snprintf(qmp, sizeof qmp, "unix:%s,server=on,wait=off", sock);
-    const char *argv[] = {qemu_binary(), "-machine", "none", "-nodefaults", "-display", "none", "-qmp", qmp,
-                          "-daemonize", "-pidfile", pidfile, NULL};
+    const char *argv[] = {qemu_binary(), "-machine", "none",  "-nodefaults",
+                          "-display",    "none",     "-qmp",  qmp,
+                          "-daemonize",  "-pidfile", pidfile, NULL};
     return proc_run(argv, &(struct proc_opts){.timeout_ms = 20000}) == 0 ? 0 : -1;
 }
 
@@ -58,7 +59,8 @@ static void test_call(void **state)
     assert_non_null(json_object_get(ret, "status"));
     json_decref(ret);
     /* Arguments go through; a second call on the same session works. */
-    assert_int_equal(qmp_call(q, "qom-list", json_pack("{s:s}", "path", "/machine"), &ret, &err, 5000), 0);
+    assert_int_equal(
+        qmp_call(q, "qom-list", json_pack("{s:s}", "path", "/machine"), &ret, &err, 5000), 0);
     assert_true(json_is_array(ret));
     json_decref(ret);
     qmp_close(q);
@@ -115,9 +117,10 @@ static void test_qga_timeout(void **state)
 static void test_parse_big_integers(void **state)
 {
     (void)state;
-    const char *line = "{\"return\": {\"stats\": {\"stat-oom-kills\": 18446744073709551615, "
-                       "\"stat-total-memory\": 97062912, \"max\": 9223372036854775807, \"neg\": -5, "
-                       "\"s\": \"18446744073709551615\", \"r\": 1.5e3}}}\n";
+    const char *line =
+        "{\"return\": {\"stats\": {\"stat-oom-kills\": 18446744073709551615, "
+        "\"stat-total-memory\": 97062912, \"max\": 9223372036854775807, \"neg\": -5, "
+        "\"s\": \"18446744073709551615\", \"r\": 1.5e3}}}\n";
     json_t *o = qmp_parse_line(line, strlen(line));
     assert_non_null(o);
     json_t *st = json_object_get(json_object_get(o, "return"), "stats");
