@@ -9,6 +9,7 @@
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 
 LOG_MODULE("vm");
 /* The copy of VM 'name' on 'server' in the agents' 'lists' (server -> its
@@ -202,11 +203,31 @@ static void restore_network(struct vmctl *v)
         uint32_t home = r->home, addr = r->addr, serves = r->serves;
         uint8_t mac[6];
         vmctl_parse_mac(r->mac, mac);
-        /* Every replica of the address is handled by one rebalance. */
+        /* Every replica of the address is handled by one rebalance.  The
+         * network of a restarted minidcd knows only the hosts it has seen
+         * send: each VM is placed where its agent runs it first, or a
+         * silent replica would get no bucket. */
+        struct {
+            uint32_t addr;
+            uint8_t mac[6];
+            char *server;
+        } at_[16];
+        size_t n_at = 0;
         for (size_t i = 0; i < v->n_vms; i++)
-            if (v->vms[i] == r || (serves && v->vms[i]->serves == serves))
+            if (v->vms[i] == r || (serves && v->vms[i]->serves == serves)) {
                 v->vms[i]->restored = false;
+                if (n_at < 16) {
+                    at_[n_at].addr = v->vms[i]->addr;
+                    vmctl_parse_mac(v->vms[i]->mac, at_[n_at].mac);
+                    at_[n_at++].server = xstrdup(v->vms[i]->server);
+                }
+            }
         pthread_mutex_unlock(&v->lock);
+        for (size_t i = 0; i < n_at; i++) {
+            if (v->hooks.place)
+                v->hooks.place(v->hooks.ctx, at_[i].addr, at_[i].mac, at_[i].server);
+            free(at_[i].server);
+        }
         char h[16], a[16];
         bool balanced;
         const char *at = vmctl_network_follow(v, NULL, home, addr, serves, false, mac, &balanced);
