@@ -31,7 +31,7 @@
 
 LOG_MODULE("vm");
 
-#define QMP_TIMEOUT_MS 5000
+#define AGENT_QMP_TIMEOUT_MS 5000
 #define READY_TIMEOUT_S 90.0
 #define MIRROR_JOB "minidc-mirror"
 
@@ -46,14 +46,14 @@ const char *avm_state_name(enum avm_state s)
     return "?";
 }
 
-static bool qemu_gone(pid_t pid);
+static bool agent_qemu_gone(pid_t pid);
 
 json_t *avm_json(const struct avm *v)
 {
     /* A QEMU that died under a VM leaves its disk: the VM shows as crashed
      * until someone destroys it (an arrival's QEMU ends so when its
      * migration fails). */
-    bool crashed = !v->busy && v->state != AVM_BOOTING && qemu_gone(v->pid);
+    bool crashed = !v->busy && v->state != AVM_BOOTING && agent_qemu_gone(v->pid);
     /* A VM whose disk or devices QEMU marked broken runs on, but is not
      * well: it shows as broken, with what QEMU said. */
     const char *state = crashed ? "crashed" : v->problem && v->state == AVM_RUNNING ? "broken" : avm_state_name(v->state);
@@ -114,7 +114,7 @@ static unsigned used_mib(const struct agent *a)
 
 /* Takes VM 'name' for operation 'op' (marks it busy); on failure fills '*out'
  * and returns the status. */
-static int take(struct agent *a, const char *name, const char *op, struct avm **vp, json_t **out)
+static int agent_take(struct agent *a, const char *name, const char *op, struct avm **vp, json_t **out)
 {
     pthread_mutex_lock(&a->lock);
     struct avm *v = agent_find(a, name);
@@ -134,7 +134,7 @@ static int take(struct agent *a, const char *name, const char *op, struct avm **
     return st;
 }
 
-static void give_back(struct agent *a, struct avm *v, enum avm_state state)
+static void agent_give_back(struct agent *a, struct avm *v, enum avm_state state)
 {
     pthread_mutex_lock(&a->lock);
     v->busy = false;
@@ -145,42 +145,42 @@ static void give_back(struct agent *a, struct avm *v, enum avm_state state)
 
 /* ---- phases: what an operation did and how long each step took ---- */
 
-struct phases {
+struct agent_phases {
     json_t *list;
     double t0, last;
 };
 
-static void phases_start(struct phases *p)
+static void agent_phases_start(struct agent_phases *p)
 {
     p->list = json_array();
     p->t0 = p->last = proc_now();
 }
 
-static void phase_done(struct phases *p, const char *name)
+static void agent_phase_done(struct agent_phases *p, const char *name)
 {
     double now = proc_now();
     json_array_append_new(p->list, json_pack("{s:s, s:f}", "phase", name, "seconds", now - p->last));
     p->last = now;
 }
 
-static json_t *phases_json(struct phases *p)
+static json_t *agent_phases_json(struct agent_phases *p)
 {
     return json_pack("{s:o, s:f}", "phases", p->list, "seconds", proc_now() - p->t0);
 }
 
 /* ---- files ---- */
 
-static char *vm_path(const struct avm *v, const char *file)
+static char *avm_path(const struct avm *v, const char *file)
 {
     return xasprintf("%s/%s", v->dir, file);
 }
 
-static int save_vm(const struct avm *v)
+static int avm_save(const struct avm *v)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}", "name", v->name, "mac", v->mac, "ip", v->ip,
                           "gw", v->gw, "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus, "tap", v->tap,
                           "incoming", v->incoming);
-    char *tmp = vm_path(v, "vm.json.tmp"), *path = vm_path(v, "vm.json");
+    char *tmp = avm_path(v, "vm.json.tmp"), *path = avm_path(v, "vm.json");
     int rc = json_dump_file(o, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     if (rc < 0)
         LOG_ERR_("cannot write %s: %s", path, strerror(errno));
@@ -190,7 +190,7 @@ static int save_vm(const struct avm *v)
     return rc;
 }
 
-static void remove_files(const char *dir)
+static void avm_remove_files(const char *dir)
 {
     static const char *const files[] = {"disk.qcow2", "qmp.sock", "qga.sock",    "console.log", "qemu.log",
                                         "qemu.pid",   "vm.json",  "vm.json.tmp", "memory.dump"};
@@ -224,17 +224,17 @@ char *agent_log_tail(const char *dir, const char *file)
 
 /* ---- QEMU ---- */
 
-static bool qemu_gone(pid_t pid)
+static bool agent_qemu_gone(pid_t pid)
 {
     return pid <= 0 || !proc_alive(pid);
 }
 
 /* Stops the VM's QEMU: quit over QMP, then signals. */
-static void kill_qemu(struct avm *v)
+static void avm_kill_qemu(struct avm *v)
 {
-    if (qemu_gone(v->pid))
+    if (agent_qemu_gone(v->pid))
         return;
-    char *sock = vm_path(v, "qmp.sock"), *err = NULL;
+    char *sock = avm_path(v, "qmp.sock"), *err = NULL;
     struct qmp *q = qmp_open(sock, 2000, &err);
     free(sock);
     if (q) {
@@ -242,43 +242,43 @@ static void kill_qemu(struct avm *v)
         qmp_close(q);
     }
     free(err);
-    for (int i = 0; i < 100 && !qemu_gone(v->pid); i++)
+    for (int i = 0; i < 100 && !agent_qemu_gone(v->pid); i++)
         usleep(20000);
-    if (!qemu_gone(v->pid))
+    if (!agent_qemu_gone(v->pid))
         proc_terminate(v->pid, 2000);
 }
 
-static void admit_peer(struct avm *v, bool on);
+static void agent_firewall_admit_peer(struct avm *v, bool on);
 
-static void vm_teardown(struct agent *a, struct avm *v)
+static void agent_teardown(struct agent *a, struct avm *v)
 {
-    kill_qemu(v);
-    admit_peer(v, false);
+    avm_kill_qemu(v);
+    agent_firewall_admit_peer(v, false);
     /* QEMU made the tap; it goes with QEMU.  One left by a crash goes here. */
     const char *argv[] = {"ip", "link", "del", v->tap, NULL};
     char path[64];
     snprintf(path, sizeof path, "/sys/class/net/%s", v->tap);
     if (access(path, F_OK) == 0)
         proc_run(argv, &(struct proc_opts){0});
-    remove_files(v->dir);
+    avm_remove_files(v->dir);
     remove_from_list(a, v);
 }
 
-static struct qmp *vm_qmp(const struct avm *v, char **err)
+static struct qmp *avm_qmp(const struct avm *v, char **err)
 {
-    char *sock = vm_path(v, "qmp.sock");
-    struct qmp *q = qmp_open(sock, QMP_TIMEOUT_MS, err);
+    char *sock = avm_path(v, "qmp.sock");
+    struct qmp *q = qmp_open(sock, AGENT_QMP_TIMEOUT_MS, err);
     free(sock);
     return q;
 }
 
-static int start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
+static int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
 {
     if (mkdir(v->dir, 0700) < 0 && errno != EEXIST) {
         *err = xasprintf("cannot make %s: %s", v->dir, strerror(errno));
         return -1;
     }
-    char *base = xasprintf("%s/base.qcow2", a->image_dir), *disk = vm_path(v, "disk.qcow2");
+    char *base = xasprintf("%s/base.qcow2", a->image_dir), *disk = avm_path(v, "disk.qcow2");
     const char *img[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", disk, NULL};
     struct strbuf e;
     strbuf_init(&e);
@@ -313,14 +313,14 @@ static int start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
         return -1;
     }
     strbuf_free(&e);
-    char *pidfile = vm_path(v, "qemu.pid");
+    char *pidfile = avm_path(v, "qemu.pid");
     pid_t pid = proc_read_pidfile(pidfile);
     free(pidfile);
     pthread_mutex_lock(&a->lock);
     v->pid = pid;
     v->incoming = incoming;
     pthread_mutex_unlock(&a->lock);
-    if (save_vm(v) < 0) {
+    if (avm_save(v) < 0) {
         *err = xasprintf("cannot record the VM in %s", v->dir);
         return -1;
     }
@@ -342,7 +342,7 @@ static bool valid_mac(const char *s)
            strlen(s) == 17;
 }
 
-static bool valid_ip(const char *s, bool with_len)
+static bool agent_valid_ip(const char *s, bool with_len)
 {
     char buf[32];
     if (!s || strlen(s) >= sizeof buf)
@@ -363,7 +363,7 @@ static bool valid_ip(const char *s, bool with_len)
 }
 
 /* Reads a VM description from a request; NULL with '*out' set when invalid. */
-static struct avm *parse_vm(struct agent *a, json_t *req, json_t **out)
+static struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
 {
     const char *name = json_string_value(json_object_get(req, "name"));
     const char *mac = json_string_value(json_object_get(req, "mac"));
@@ -376,9 +376,9 @@ static struct avm *parse_vm(struct agent *a, json_t *req, json_t **out)
                                  AGENT_PROTO_NAME_MAX - 1);
     else if (!valid_mac(mac))
         *out = agent_proto_error("mac: expected xx:xx:xx:xx:xx:xx");
-    else if (!valid_ip(ip, true))
+    else if (!agent_valid_ip(ip, true))
         *out = agent_proto_error("ip: expected ADDRESS/LENGTH");
-    else if (!valid_ip(gw, false))
+    else if (!agent_valid_ip(gw, false))
         *out = agent_proto_error("gw: expected an IPv4 address");
     else if (mem < 32 || mem > 1 << 20)
         *out = agent_proto_error("memory_mib: expected 32 to 1048576");
@@ -401,7 +401,7 @@ static struct avm *parse_vm(struct agent *a, json_t *req, json_t **out)
 }
 
 /* Adds a new VM to the list, busy, if the name is free and the memory fits. */
-static int admit(struct agent *a, struct avm *v, enum avm_state state, const char *op, json_t **out)
+static int agent_admit(struct agent *a, struct avm *v, enum avm_state state, const char *op, json_t **out)
 {
     pthread_mutex_lock(&a->lock);
     int st = 200;
@@ -437,12 +437,12 @@ static char *ip_only(const char *cidr)
  * The guest's agent opening its port is a QMP event (VSERPORT_CHANGE): only
  * then is the agent asked, once (questions sent before it runs would pile up
  * answers in the port). */
-static int wait_ready(struct avm *v, struct phases *ph, char **err)
+static int wait_ready(struct avm *v, struct agent_phases *ph, char **err)
 {
     double deadline = proc_now() + READY_TIMEOUT_S;
-    struct qmp *q = vm_qmp(v, err);
+    struct qmp *q = avm_qmp(v, err);
     json_t *ev = NULL;
-    while (q && !ev && proc_now() < deadline && !qemu_gone(v->pid)) {
+    while (q && !ev && proc_now() < deadline && !agent_qemu_gone(v->pid)) {
         free(*err);
         *err = NULL;
         ev = qmp_wait_event(q, "VSERPORT_CHANGE", 1000, err);
@@ -451,9 +451,9 @@ static int wait_ready(struct avm *v, struct phases *ph, char **err)
     }
     qmp_close(q);
     json_decref(ev);
-    char *sock = vm_path(v, "qga.sock");
+    char *sock = avm_path(v, "qga.sock");
     struct qmp *g = NULL;
-    while (!g && proc_now() < deadline && !qemu_gone(v->pid)) {
+    while (!g && proc_now() < deadline && !agent_qemu_gone(v->pid)) {
         free(*err);
         *err = NULL;
         g = qga_open(sock, 5000, err);
@@ -463,12 +463,12 @@ static int wait_ready(struct avm *v, struct phases *ph, char **err)
         char *tail = agent_log_tail(v->dir, "console.log");
         free(*err);
         *err = xasprintf("the guest agent did not answer within %.0f s (QEMU %s; console: %s)", READY_TIMEOUT_S,
-                         qemu_gone(v->pid) ? "exited" : "running", tail);
+                         agent_qemu_gone(v->pid) ? "exited" : "running", tail);
         free(tail);
         return -1;
     }
     qmp_close(g);
-    phase_done(ph, "guest-agent");
+    agent_phase_done(ph, "guest-agent");
     char *addr = ip_only(v->ip);
     int st = -1;
     while (proc_now() < deadline) {
@@ -485,30 +485,30 @@ static int wait_ready(struct avm *v, struct phases *ph, char **err)
         *err = xasprintf("the guest's HTTP service at %s did not answer", v->ip);
         return -1;
     }
-    phase_done(ph, "http");
+    agent_phase_done(ph, "http");
     return 0;
 }
 
 int agent_boot(struct agent *a, json_t *req, json_t **out)
 {
-    struct avm *v = parse_vm(a, req, out);
+    struct avm *v = agent_parse_vm(a, req, out);
     if (!v)
         return 400;
-    int st = admit(a, v, AVM_BOOTING, "boot", out);
+    int st = agent_admit(a, v, AVM_BOOTING, "boot", out);
     if (st != 200)
         return st;
-    struct phases ph;
-    phases_start(&ph);
+    struct agent_phases ph;
+    agent_phases_start(&ph);
     char *err = NULL;
-    if (start_qemu(a, v, false, &err) < 0)
+    if (agent_start_qemu(a, v, false, &err) < 0)
         goto fail;
-    phase_done(&ph, "qemu");
+    agent_phase_done(&ph, "qemu");
     if (wait_ready(v, &ph, &err) < 0)
         goto fail;
-    give_back(a, v, AVM_RUNNING);
+    agent_give_back(a, v, AVM_RUNNING);
     LOG_INF("booted %s (%s, %s) in %.2f s", v->name, v->ip, v->mac, proc_now() - ph.t0);
     pthread_mutex_lock(&a->lock);
-    *out = json_pack("{s:o, s:o}", "vm", avm_json(v), "timing", phases_json(&ph));
+    *out = json_pack("{s:o, s:o}", "vm", avm_json(v), "timing", agent_phases_json(&ph));
     pthread_mutex_unlock(&a->lock);
     return 200;
 fail:
@@ -516,7 +516,7 @@ fail:
     *out = agent_proto_error("boot of %s on %s failed: %s; nothing is left of it", v->name, a->server, err);
     free(err);
     json_decref(ph.list);
-    vm_teardown(a, v);
+    agent_teardown(a, v);
     return 500;
 }
 
@@ -540,7 +540,7 @@ static bool reserve_ports(struct agent *a, struct avm *v, unsigned after)
 }
 
 /* Lets the source reach the VM's transfer ports, or no longer. */
-static void admit_peer(struct avm *v, bool on)
+static void agent_firewall_admit_peer(struct avm *v, bool on)
 {
     for (int i = 0; i < 2 && v->peer; i++)
         if (v->ports[i]) {
@@ -568,16 +568,16 @@ static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char *
         int rc = qmp_call(q, "nbd-server-start",
                           json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data", "host", a->data_addr,
                                     "port", nport),
-                          NULL, err, QMP_TIMEOUT_MS);
+                          NULL, err, AGENT_QMP_TIMEOUT_MS);
         bool nbd = rc == 0;
         if (rc == 0)
-            rc = qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, err, QMP_TIMEOUT_MS);
+            rc = qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, err, AGENT_QMP_TIMEOUT_MS);
         free(uri);
         if (rc == 0)
             return 0;
         if (nbd) {
             char *e2 = NULL;
-            qmp_call(q, "nbd-server-stop", NULL, NULL, &e2, QMP_TIMEOUT_MS);
+            qmp_call(q, "nbd-server-stop", NULL, NULL, &e2, AGENT_QMP_TIMEOUT_MS);
             free(e2);
         }
         if (!strstr(*err, "in use"))
@@ -591,41 +591,41 @@ static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char *
 int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
 {
     const char *from = json_string_value(json_object_get(req, "from"));
-    if (!valid_ip(from, false)) {
+    if (!agent_valid_ip(from, false)) {
         *out = agent_proto_error("from: expected the source's data address (IPv4)");
         return 400;
     }
-    struct avm *v = parse_vm(a, req, out);
+    struct avm *v = agent_parse_vm(a, req, out);
     if (!v)
         return 400;
     v->peer = xstrdup(from);
-    int st = admit(a, v, AVM_INCOMING, "incoming", out);
+    int st = agent_admit(a, v, AVM_INCOMING, "incoming", out);
     if (st != 200)
         return st;
-    struct phases ph;
-    phases_start(&ph);
+    struct agent_phases ph;
+    agent_phases_start(&ph);
     char *err = NULL;
     struct qmp *q = NULL;
-    if (start_qemu(a, v, true, &err) < 0)
+    if (agent_start_qemu(a, v, true, &err) < 0)
         goto fail;
-    phase_done(&ph, "qemu");
-    if (!(q = vm_qmp(v, &err)))
+    agent_phase_done(&ph, "qemu");
+    if (!(q = avm_qmp(v, &err)))
         goto fail;
     /* Only the source may reach the ports, from before they listen. */
-    admit_peer(v, false);
+    agent_firewall_admit_peer(v, false);
     if (listen_incoming(a, v, q, &err) < 0 ||
         qmp_call(q, "block-export-add",
                  json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0", "node-name", "disk0", "writable",
                            1, "name", "disk0"),
-                 NULL, &err, QMP_TIMEOUT_MS) < 0)
+                 NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
         goto fail;
-    admit_peer(v, true);
+    agent_firewall_admit_peer(v, true);
     qmp_close(q);
-    phase_done(&ph, "listen");
-    give_back(a, v, AVM_INCOMING);
+    agent_phase_done(&ph, "listen");
+    agent_give_back(a, v, AVM_INCOMING);
     char *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
     char *nbd = xasprintf("nbd:%s:%u:exportname=disk0", a->data_addr, v->ports[0]);
-    *out = json_pack("{s:s, s:s, s:o}", "nbd", nbd, "uri", uri, "timing", phases_json(&ph));
+    *out = json_pack("{s:s, s:s, s:o}", "nbd", nbd, "uri", uri, "timing", agent_phases_json(&ph));
     free(nbd);
     free(uri);
     return 200;
@@ -635,7 +635,7 @@ fail:
     *out = agent_proto_error("%s cannot receive %s: %s", a->server, v->name, err);
     free(err);
     json_decref(ph.list);
-    vm_teardown(a, v);
+    agent_teardown(a, v);
     return 500;
 }
 
@@ -653,7 +653,7 @@ static int wait_job(struct qmp *q, bool want_ready, double timeout_s, double sta
     json_int_t last = -1;
     for (;;) {
         json_t *jobs;
-        if (qmp_call(q, "query-block-jobs", NULL, &jobs, err, QMP_TIMEOUT_MS) < 0)
+        if (qmp_call(q, "query-block-jobs", NULL, &jobs, err, AGENT_QMP_TIMEOUT_MS) < 0)
             return -1;
         json_t *job = NULL, *j;
         size_t i;
@@ -695,14 +695,14 @@ static int wait_job(struct qmp *q, bool want_ready, double timeout_s, double sta
  * fails on failed/cancelled, and when no byte of memory moves for 'stall_s'
  * (0: no such limit) while it is active, with '*stalled' set.  '*info' gets
  * the last answer. */
-static int wait_migration(struct qmp *q, const char *until, double timeout_s, double stall_s, bool *stalled,
+static int agent_wait_migration(struct qmp *q, const char *until, double timeout_s, double stall_s, bool *stalled,
                           json_t **info, char **err)
 {
     double deadline = proc_now() + timeout_s, moved = proc_now();
     json_int_t last = -1;
     for (;;) {
         json_t *r;
-        if (qmp_call(q, "query-migrate", NULL, &r, err, QMP_TIMEOUT_MS) < 0)
+        if (qmp_call(q, "query-migrate", NULL, &r, err, AGENT_QMP_TIMEOUT_MS) < 0)
             return -1;
         const char *st = json_string_value(json_object_get(r, "status")) ?: "none";
         char want[64];
@@ -794,11 +794,11 @@ static int probe_nbd(const char *nbd, int ms, char **err)
 
 /* Dumps the RAM of the paused guest (QMP pmemsave, range by range, into
  * the VM's directory) and makes its digest; the dump is removed. */
-static int memory_digest(const struct avm *v, struct qmp *q, struct memdigest *d, char **err)
+static int avm_memory_digest(const struct avm *v, struct qmp *q, struct memdigest *d, char **err)
 {
     struct qemu_ram_range r[2];
     int n = qemu_ram_ranges(v->memory_mib, r), rc = 0;
-    char *path = vm_path(v, "memory.dump");
+    char *path = avm_path(v, "memory.dump");
     memdigest_init(d);
     for (int i = 0; i < n && !rc; i++) {
         unlink(path);
@@ -836,22 +836,22 @@ static int memory_digest(const struct avm *v, struct qmp *q, struct memdigest *d
 static void send_rollback(struct qmp *q, bool mirror_started)
 {
     char *e = NULL;
-    qmp_call(q, "migrate_cancel", NULL, NULL, &e, QMP_TIMEOUT_MS);
+    qmp_call(q, "migrate_cancel", NULL, NULL, &e, AGENT_QMP_TIMEOUT_MS);
     free(e), e = NULL;
     if (mirror_started) {
         qmp_call(q, "block-job-cancel", json_pack("{s:s, s:b}", "device", MIRROR_JOB, "force", 1), NULL, &e,
-                 QMP_TIMEOUT_MS);
+                 AGENT_QMP_TIMEOUT_MS);
         free(e), e = NULL;
         wait_job(q, false, 10, 0, NULL, &e);
         free(e), e = NULL;
     }
     json_t *caps = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
-    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL, &e, QMP_TIMEOUT_MS);
+    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL, &e, AGENT_QMP_TIMEOUT_MS);
     free(e), e = NULL;
     json_t *st = NULL;
-    if (qmp_call(q, "query-status", NULL, &st, &e, QMP_TIMEOUT_MS) == 0 &&
+    if (qmp_call(q, "query-status", NULL, &st, &e, AGENT_QMP_TIMEOUT_MS) == 0 &&
         !json_is_true(json_object_get(st, "running")))
-        qmp_call(q, "cont", NULL, NULL, &e, QMP_TIMEOUT_MS);
+        qmp_call(q, "cont", NULL, NULL, &e, AGENT_QMP_TIMEOUT_MS);
     json_decref(st);
     free(e);
 }
@@ -873,16 +873,16 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
         return 400;
     }
     struct avm *v;
-    int st = take(a, name, copy ? "clone" : "migrate", &v, out);
+    int st = agent_take(a, name, copy ? "clone" : "migrate", &v, out);
     if (st != 200)
         return st;
     if (v->state != AVM_RUNNING) {
         *out = agent_proto_error("VM %s is %s, not running", name, avm_state_name(v->state));
-        give_back(a, v, v->state);
+        agent_give_back(a, v, v->state);
         return 409;
     }
-    struct phases ph;
-    phases_start(&ph);
+    struct agent_phases ph;
+    agent_phases_start(&ph);
     char *err = NULL;
     json_t *info = NULL, *memory = NULL;
     bool mirror = false, stalled = false;
@@ -892,59 +892,59 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
      * guest moved in the middle of one was seen to come out with an agent
      * that no longer answers (about one move in ten here).  Connected, it
      * waits in poll() for input instead. */
-    char *gsock = vm_path(v, "qga.sock"), *gerr = NULL;
+    char *gsock = avm_path(v, "qga.sock"), *gerr = NULL;
     struct qmp *hold = qga_connect(gsock, &gerr);
     free(gsock);
     free(gerr);
-    if (probe_nbd(nbd, 3000, &err) < 0 || !(q = vm_qmp(v, &err)))
+    if (probe_nbd(nbd, 3000, &err) < 0 || !(q = avm_qmp(v, &err)))
         goto fail;
     /* 1. the overlay's top layer, mirrored to the destination's export until
      *    both are in step (writes keep being mirrored after). */
     if (qmp_call(q, "drive-mirror",
                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "job-id", MIRROR_JOB, "device", "disk0", "target", nbd,
                            "format", "raw", "sync", "top", "mode", "existing"),
-                 NULL, &err, QMP_TIMEOUT_MS) < 0)
+                 NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
         goto fail;
     mirror = true;
     if (wait_job(q, true, 120, STALL_S, &stalled, &err) < 0)
         goto fail;
-    phase_done(&ph, "disk");
+    agent_phase_done(&ph, "disk");
     /* 2. memory, pausing before the switch-over so that the disk copy can be
      *    completed while the VM stands still. */
     json_t *caps = json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}]", "capability", "pause-before-switchover",
                              "state", 1, "capability", "auto-converge", "state", 1, "capability", "events", "state",
                              0);
     if (qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL, &err,
-                 QMP_TIMEOUT_MS) < 0 ||
+                 AGENT_QMP_TIMEOUT_MS) < 0 ||
         qmp_call(q, "migrate-set-parameters",
                  json_pack("{s:I, s:I}", "max-bandwidth", (json_int_t)10 << 30, "downtime-limit", downtime_ms), NULL,
-                 &err, QMP_TIMEOUT_MS) < 0)
+                 &err, AGENT_QMP_TIMEOUT_MS) < 0)
         goto fail;
     if (!a->live_migration) {
         /* A QEMU before 9.0 under TCG loses the guest's writes while it
          * migrates live (docs/vms.md): the guest stands still instead while
          * its memory goes over. */
-        if (qmp_call(q, "stop", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0)
+        if (qmp_call(q, "stop", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
             goto fail;
-        phase_done(&ph, "pause");
+        agent_phase_done(&ph, "pause");
     }
-    if (qmp_call(q, "migrate", json_pack("{s:s}", "uri", uri), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
-        wait_migration(q, "pre-switchover", 120, STALL_S, &stalled, &info, &err) < 0)
+    if (qmp_call(q, "migrate", json_pack("{s:s}", "uri", uri), NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0 ||
+        agent_wait_migration(q, "pre-switchover", 120, STALL_S, &stalled, &info, &err) < 0)
         goto fail;
     json_decref(info), info = NULL;
-    phase_done(&ph, "memory");
+    agent_phase_done(&ph, "memory");
     /* 3. the VM is paused: the mirror's last writes land, then the device
      *    state goes over. */
-    if (qmp_call(q, "block-job-cancel", json_pack("{s:s}", "device", MIRROR_JOB), NULL, &err, QMP_TIMEOUT_MS) < 0 ||
+    if (qmp_call(q, "block-job-cancel", json_pack("{s:s}", "device", MIRROR_JOB), NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0 ||
         wait_job(q, false, 30, STALL_S, &stalled, &err) < 0)
         goto fail;
     mirror = false;
-    phase_done(&ph, "disk-sync");
-    if (qmp_call(q, "migrate-continue", json_pack("{s:s}", "state", "pre-switchover"), NULL, &err, QMP_TIMEOUT_MS) <
+    agent_phase_done(&ph, "disk-sync");
+    if (qmp_call(q, "migrate-continue", json_pack("{s:s}", "state", "pre-switchover"), NULL, &err, AGENT_QMP_TIMEOUT_MS) <
             0 ||
-        wait_migration(q, "completed", 30, STALL_S, &stalled, &info, &err) < 0)
+        agent_wait_migration(q, "completed", 30, STALL_S, &stalled, &info, &err) < 0)
         goto fail;
-    phase_done(&ph, "device-state");
+    agent_phase_done(&ph, "device-state");
     json_t *ram = json_object_get(info, "ram");
     json_t *qemu = json_pack("{s:I, s:I, s:I, s:I}", "total_ms", json_integer_value(json_object_get(info, "total-time")),
                              "downtime_ms", json_integer_value(json_object_get(info, "downtime")), "setup_ms",
@@ -959,7 +959,7 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
          * the migration completed). */
         struct memdigest d;
         double t0 = proc_now();
-        if (memory_digest(v, q, &d, &err) < 0) {
+        if (avm_memory_digest(v, q, &d, &err) < 0) {
             json_decref(qemu);
             goto fail;
         }
@@ -967,24 +967,24 @@ int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
         memory = json_pack("{s:I, s:s, s:f}", "pages", (json_int_t)d.n, "digest", text, "seconds", proc_now() - t0);
         free(text);
         memdigest_free(&d);
-        phase_done(&ph, "memory-digest");
+        agent_phase_done(&ph, "memory-digest");
     }
     char *e2 = NULL;
     json_t *caps_off = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
-    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_off), NULL, &e2, QMP_TIMEOUT_MS);
+    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_off), NULL, &e2, AGENT_QMP_TIMEOUT_MS);
     free(e2), e2 = NULL;
     if (copy) {
         /* A clone: the source goes on (QEMU takes its images back). */
-        if (qmp_call(q, "cont", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0) {
+        if (qmp_call(q, "cont", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0) {
             json_decref(qemu);
             goto fail;
         }
-        phase_done(&ph, "resume");
+        agent_phase_done(&ph, "resume");
     }
     qmp_close(q);
     qmp_close(hold);
-    give_back(a, v, copy ? AVM_RUNNING : AVM_PAUSED);
-    *out = json_pack("{s:o, s:o}", "qemu", qemu, "timing", phases_json(&ph));
+    agent_give_back(a, v, copy ? AVM_RUNNING : AVM_PAUSED);
+    *out = json_pack("{s:o, s:o}", "qemu", qemu, "timing", agent_phases_json(&ph));
     if (memory)
         json_object_set_new(*out, "memory", memory);
     return 200;
@@ -1000,10 +1000,10 @@ fail:
     json_decref(memory);
     LOG_ERR_("%s of %s: %s", copy ? "clone" : "migration", name, err);
     *out = agent_proto_error("%s: %s; %s %s on %s", copy ? "clone" : "migration", err ? err : "failed", name,
-                             qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running", a->server);
+                             agent_qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running", a->server);
     free(err);
     json_decref(ph.list);
-    give_back(a, v, AVM_RUNNING);
+    agent_give_back(a, v, AVM_RUNNING);
     return 502;
 }
 
@@ -1022,7 +1022,7 @@ static int agent_sync_or_replug(struct avm *v, struct qmp *q, struct qmp **g, in
     free(e), e = NULL;
     qmp_close(*g);
     *g = NULL;
-    if (qmp_call(q, "device_del", json_pack("{s:s}", "id", "qga0"), NULL, err, QMP_TIMEOUT_MS) < 0)
+    if (qmp_call(q, "device_del", json_pack("{s:s}", "id", "qga0"), NULL, err, AGENT_QMP_TIMEOUT_MS) < 0)
         return -1;
     json_t *ev = qmp_wait_event(q, "DEVICE_DELETED", 3000, &e);
     json_decref(ev);
@@ -1030,9 +1030,9 @@ static int agent_sync_or_replug(struct avm *v, struct qmp *q, struct qmp **g, in
     if (qmp_call(q, "device_add",
                  json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtserialport", "chardev", "qga", "name",
                            "org.qemu.guest_agent.0", "id", "qga0"),
-                 NULL, err, QMP_TIMEOUT_MS) < 0)
+                 NULL, err, AGENT_QMP_TIMEOUT_MS) < 0)
         return -1;
-    char *sock = vm_path(v, "qga.sock");
+    char *sock = avm_path(v, "qga.sock");
     *g = qga_open(sock, timeout_ms, err);
     free(sock);
     return *g ? 0 : -1;
@@ -1065,22 +1065,22 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
      * network never saw it at its new place with the old identity. */
     bool isolate = identity && !json_is_false(json_object_get(req, "isolate"));
     struct avm *v;
-    int st = take(a, name, "finish", &v, out);
+    int st = agent_take(a, name, "finish", &v, out);
     if (st != 200)
         return st;
     if (v->state != AVM_INCOMING) {
         *out = agent_proto_error("VM %s is %s, not incoming", name, avm_state_name(v->state));
-        give_back(a, v, v->state);
+        agent_give_back(a, v, v->state);
         return 409;
     }
-    struct phases ph;
-    phases_start(&ph);
+    struct agent_phases ph;
+    agent_phases_start(&ph);
     char *err = NULL;
     json_t *info = NULL;
-    struct qmp *q = vm_qmp(v, &err);
+    struct qmp *q = avm_qmp(v, &err);
     json_t *check = NULL;
     bool resumed = false;
-    if (!q || wait_migration(q, "completed", 30, 0, NULL, &info, &err) < 0)
+    if (!q || agent_wait_migration(q, "completed", 30, 0, NULL, &info, &err) < 0)
         goto fail;
     json_decref(info);
     const char *want = json_string_value(json_object_get(req, "memory_digest"));
@@ -1093,7 +1093,7 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
             err = xstrdup("memory_digest: not a digest");
             goto fail;
         }
-        if (memory_digest(v, q, &here, &err) < 0) {
+        if (avm_memory_digest(v, q, &here, &err) < 0) {
             memdigest_free(&src);
             goto fail;
         }
@@ -1112,37 +1112,37 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
                             diff, (size_t)json_integer_value(json_object_get(check, "pages")), first);
             goto fail;
         }
-        phase_done(&ph, "memory-check");
+        agent_phase_done(&ph, "memory-check");
     }
     /* The source has completed its mirror; its NBD connection may linger a
      * moment: "hard" drops it. */
     if (qmp_call(q, "block-export-del", json_pack("{s:s, s:s}", "id", "exp0", "mode", "hard"), NULL, &err,
-                 QMP_TIMEOUT_MS) < 0 ||
-        qmp_call(q, "nbd-server-stop", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0)
+                 AGENT_QMP_TIMEOUT_MS) < 0 ||
+        qmp_call(q, "nbd-server-stop", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
         goto fail;
-    admit_peer(v, false);
+    agent_firewall_admit_peer(v, false);
     pthread_mutex_lock(&a->lock);
     v->ports[0] = v->ports[1] = 0;
     pthread_mutex_unlock(&a->lock);
     /* A clone must not speak with its source's identity: its link stays down
      * until it has its own. */
     if (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 0), NULL, &err,
-                            QMP_TIMEOUT_MS) < 0)
+                            AGENT_QMP_TIMEOUT_MS) < 0)
         goto fail;
     /* The guest agent's channel is connected before the VM runs again: a
      * connection made just after `cont` was seen here to be missed by the
      * guest now and then (about one move in ten), its agent never
      * answering on the new host. */
-    char *sock = vm_path(v, "qga.sock"), *gerr = NULL;
+    char *sock = avm_path(v, "qga.sock"), *gerr = NULL;
     struct qmp *g = qga_connect(sock, &gerr);
     free(sock);
-    if (qmp_call(q, "cont", NULL, NULL, &err, QMP_TIMEOUT_MS) < 0) {
+    if (qmp_call(q, "cont", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0) {
         qmp_close(g);
         free(gerr);
         goto fail;
     }
     resumed = true;
-    phase_done(&ph, "resume");
+    agent_phase_done(&ph, "resume");
     if (!identity) {
         /* The guest must answer on the new host.  Now and then (QEMU 7.2,
          * TCG; more often on a loaded machine) a moved guest comes out
@@ -1155,7 +1155,7 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
             free(gerr);
             goto fail;
         }
-        phase_done(&ph, "guest-agent");
+        agent_phase_done(&ph, "guest-agent");
     }
     free(gerr);
     if (identity) {
@@ -1163,27 +1163,27 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
         qmp_close(g);
         g = NULL;
         if (rc < 0 || (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 1), NULL, &err,
-                                           QMP_TIMEOUT_MS) < 0))
+                                           AGENT_QMP_TIMEOUT_MS) < 0))
             goto fail;
         /* Its link was down when the guest took the address: the guest
          * tells the network where it is now. */
         char *e2 = NULL;
         if (isolate && qmp_call(q, "announce-self",
                                 json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5, "step", 100),
-                                NULL, &e2, QMP_TIMEOUT_MS) < 0)
+                                NULL, &e2, AGENT_QMP_TIMEOUT_MS) < 0)
             LOG_WRN("%s: announce-self: %s", name, e2);
         free(e2);
-        phase_done(&ph, "identity");
+        agent_phase_done(&ph, "identity");
     }
     qmp_close(g);
     qmp_close(q);
     pthread_mutex_lock(&a->lock);
     v->incoming = false;
     pthread_mutex_unlock(&a->lock);
-    save_vm(v);
-    give_back(a, v, AVM_RUNNING);
+    avm_save(v);
+    agent_give_back(a, v, AVM_RUNNING);
     LOG_INF("%s arrived (%s)", v->name, v->ip);
-    *out = json_pack("{s:o}", "timing", phases_json(&ph));
+    *out = json_pack("{s:o}", "timing", agent_phases_json(&ph));
     if (check)
         json_object_set_new(*out, "memory_check", check);
     return 200;
@@ -1193,9 +1193,9 @@ fail:
         /* A copy that stays "incoming" never runs: whoever reads this
          * agent's word (minidcd, resuming the source) relies on it. */
         char *e2 = NULL;
-        if (qmp_call(q, "stop", NULL, NULL, &e2, QMP_TIMEOUT_MS) < 0) {
+        if (qmp_call(q, "stop", NULL, NULL, &e2, AGENT_QMP_TIMEOUT_MS) < 0) {
             LOG_ERR_("finish %s: cannot stop the copy that failed to start (%s): removing it", name, e2);
-            kill_qemu(v);
+            avm_kill_qemu(v);
         }
         free(e2);
     }
@@ -1204,48 +1204,48 @@ fail:
     *out = agent_proto_error("%s could not start the arrived %s: %s", a->server, name, err);
     free(err);
     json_decref(ph.list);
-    give_back(a, v, v->state);
+    agent_give_back(a, v, v->state);
     return 500;
 }
 
 int agent_resume(struct agent *a, const char *name, json_t **out)
 {
     struct avm *v;
-    int st = take(a, name, "resume", &v, out);
+    int st = agent_take(a, name, "resume", &v, out);
     if (st != 200)
         return st;
     char *err = NULL;
-    struct qmp *q = vm_qmp(v, &err);
-    if (q && qmp_call(q, "cont", NULL, NULL, &err, QMP_TIMEOUT_MS) == 0) {
+    struct qmp *q = avm_qmp(v, &err);
+    if (q && qmp_call(q, "cont", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) == 0) {
         /* The network may have seen the VM elsewhere meanwhile: it says
          * where it is again (gratuitous ARP / RARP, as after a migration). */
         char *e2 = NULL;
         if (qmp_call(q, "announce-self",
                      json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5, "step", 100), NULL,
-                     &e2, QMP_TIMEOUT_MS) < 0)
+                     &e2, AGENT_QMP_TIMEOUT_MS) < 0)
             LOG_WRN("%s: announce-self: %s", name, e2);
         free(e2);
         qmp_close(q);
-        give_back(a, v, AVM_RUNNING);
+        agent_give_back(a, v, AVM_RUNNING);
         *out = json_pack("{s:s}", "state", "running");
         return 200;
     }
     qmp_close(q);
     *out = agent_proto_error("cannot resume %s: %s", name, err);
     free(err);
-    give_back(a, v, v->state);
+    agent_give_back(a, v, v->state);
     return 500;
 }
 
 int agent_destroy(struct agent *a, const char *name, bool graceful, json_t **out)
 {
     struct avm *v;
-    int st = take(a, name, "destroy", &v, out);
+    int st = agent_take(a, name, "destroy", &v, out);
     if (st != 200)
         return st;
     if (graceful && v->state == AVM_RUNNING) {
         /* Let the guest write its buffers out before QEMU goes. */
-        char *sock = vm_path(v, "qga.sock"), *err = NULL;
+        char *sock = avm_path(v, "qga.sock"), *err = NULL;
         struct qmp *g = qga_open(sock, 3000, &err);
         free(sock);
         if (g) {
@@ -1261,7 +1261,7 @@ int agent_destroy(struct agent *a, const char *name, bool graceful, json_t **out
     }
     double t0 = proc_now();
     char *vname = xstrdup(v->name);
-    vm_teardown(a, v);
+    agent_teardown(a, v);
     LOG_INF("%s destroyed", vname);
     *out = json_pack("{s:s, s:f}", "destroyed", vname, "seconds", proc_now() - t0);
     free(vname);
@@ -1299,7 +1299,7 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
      * agent's channel is the VM's own; what exec needs of it is copied. */
     pthread_mutex_lock(&a->lock);
     struct avm *v = agent_find(a, name);
-    char *sock = v ? vm_path(v, "qga.sock") : NULL, *err = NULL;
+    char *sock = v ? avm_path(v, "qga.sock") : NULL, *err = NULL;
     int st = !v ? 404 : v->state != AVM_RUNNING || v->busy ? 409 : 200;
     if (st == 404)
         *out = agent_proto_error("no VM %s on %s", name, a->server);
@@ -1338,9 +1338,9 @@ static void note_arrivals(struct agent *a)
     pthread_mutex_lock(&a->lock);
     for (size_t i = 0; i < a->n_vms && n < 64; i++) {
         struct avm *v = a->vms[i];
-        if (v->state == AVM_INCOMING && !v->busy && !v->arrived && !qemu_gone(v->pid)) {
+        if (v->state == AVM_INCOMING && !v->busy && !v->arrived && !agent_qemu_gone(v->pid)) {
             names[n] = xstrdup(v->name);
-            socks[n++] = vm_path(v, "qmp.sock");
+            socks[n++] = avm_path(v, "qmp.sock");
         }
     }
     pthread_mutex_unlock(&a->lock);
@@ -1402,16 +1402,16 @@ int agent_info(struct agent *a, json_t **out)
  * the guest paused, waiting for an agent that is gone.  It is put back as
  * it was, running: no destination can have all of it.  A migration that
  * completed leaves the source paused, for minidcd to decide. */
-static void settle_cut_send(struct avm *v, struct qmp *q)
+static void agent_settle_cut_send(struct avm *v, struct qmp *q)
 {
     json_t *m = NULL, *jobs = NULL, *j;
     char *e = NULL;
-    qmp_call(q, "query-migrate", NULL, &m, &e, QMP_TIMEOUT_MS);
+    qmp_call(q, "query-migrate", NULL, &m, &e, AGENT_QMP_TIMEOUT_MS);
     free(e), e = NULL;
     const char *st = json_string_value(json_object_get(m, "status")) ?: "none";
     bool mirror = false;
     size_t i;
-    if (qmp_call(q, "query-block-jobs", NULL, &jobs, &e, QMP_TIMEOUT_MS) == 0)
+    if (qmp_call(q, "query-block-jobs", NULL, &jobs, &e, AGENT_QMP_TIMEOUT_MS) == 0)
         json_array_foreach(jobs, i, j) mirror |= !strcmp(json_string_value(json_object_get(j, "device")) ?: "",
                                                          MIRROR_JOB);
     free(e), e = NULL;
@@ -1419,7 +1419,7 @@ static void settle_cut_send(struct avm *v, struct qmp *q)
     /* "failed" and "cancelled" leave a guest paused for the copy (a QEMU
      * before 9.0) paused: it runs again too. */
     json_t *status = NULL;
-    bool running = qmp_call(q, "query-status", NULL, &status, &e, QMP_TIMEOUT_MS) == 0 &&
+    bool running = qmp_call(q, "query-status", NULL, &status, &e, AGENT_QMP_TIMEOUT_MS) == 0 &&
                    json_is_true(json_object_get(status, "running"));
     free(e), e = NULL;
     json_decref(status);
@@ -1439,7 +1439,7 @@ static void adopt_one(struct agent *a, char *dir)
 {
     char *path = xasprintf("%s/vm.json", dir), *err = NULL;
     json_t *o = json_load_file(path, 0, NULL), *bad = NULL;
-    struct avm *v = o ? parse_vm(a, o, &bad) : NULL;
+    struct avm *v = o ? agent_parse_vm(a, o, &bad) : NULL;
     if (v)
         v->incoming = json_is_true(json_object_get(o, "incoming"));
     json_decref(bad);
@@ -1447,29 +1447,29 @@ static void adopt_one(struct agent *a, char *dir)
     free(path);
     if (!v) {
         LOG_WRN("%s: no usable vm.json: removing it", dir);
-        remove_files(dir);
+        avm_remove_files(dir);
         free(dir);
         return;
     }
     free(v->dir);
     v->dir = dir;
-    char *pidfile = vm_path(v, "qemu.pid");
+    char *pidfile = avm_path(v, "qemu.pid");
     v->pid = proc_read_pidfile(pidfile);
     free(pidfile);
-    struct qmp *q = qemu_gone(v->pid) ? NULL : vm_qmp(v, &err);
+    struct qmp *q = agent_qemu_gone(v->pid) ? NULL : avm_qmp(v, &err);
     json_t *status = NULL;
     const char *s = "";
     if (q && !v->incoming)
-        settle_cut_send(v, q);
-    if (q && qmp_call(q, "query-status", NULL, &status, &err, QMP_TIMEOUT_MS) == 0)
+        agent_settle_cut_send(v, q);
+    if (q && qmp_call(q, "query-status", NULL, &status, &err, AGENT_QMP_TIMEOUT_MS) == 0)
         s = json_string_value(json_object_get(status, "status")) ?: "";
     qmp_close(q);
     if (v->incoming) {
         /* An arrival the agent's end cut short: its source still has the
          * VM (minidcd resumes it); this half-made copy only holds memory. */
         LOG_WRN("%s: an arrival cut short (%s): removing it", v->name, *s ? s : "its QEMU is gone");
-        kill_qemu(v);
-        remove_files(v->dir);
+        avm_kill_qemu(v);
+        avm_remove_files(v->dir);
         avm_free(v);
     } else if (!strcmp(s, "running") || !strcmp(s, "paused") || !strcmp(s, "postmigrate")) {
         /* A source paused by a migration that the agent's end cut short
@@ -1484,8 +1484,8 @@ static void adopt_one(struct agent *a, char *dir)
         /* Gone, or an arrival the agent's end cut short: not wanted. */
         LOG_WRN("%s: %s: removing what is left of it", v->name,
                 *s ? s : err ? err : "its QEMU is gone");
-        kill_qemu(v);
-        remove_files(v->dir);
+        avm_kill_qemu(v);
+        avm_remove_files(v->dir);
         avm_free(v);
     }
     json_decref(status);
