@@ -69,3 +69,15 @@ void agent_firewall_revoke(const char *addr, unsigned port)
 {
     peer("delete", addr, port);
 }
+
+/* Lets the source reach the VM's transfer ports, or no longer. */
+void agent_firewall_admit_peer(struct avm *v, bool on)
+{
+    for (int i = 0; i < 2 && v->peer; i++)
+        if (v->ports[i]) {
+            if (on)
+                agent_firewall_admit(v->peer, v->ports[i]);
+            else
+                agent_firewall_revoke(v->peer, v->ports[i]);
+        }
+}
