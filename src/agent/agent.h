@@ -162,6 +162,9 @@ void avm_remove_files(const char *dir);
 bool agent_qemu_gone(pid_t pid);
 void avm_kill_qemu(struct avm *v);
 struct qmp *avm_qmp(const struct avm *v, char **err);
+/* Has the guest tell the network where it is (gratuitous ARP / RARP, as
+ * after a migration), over QMP session 'q'; a failure is only logged. */
+void avm_announce(const struct avm *v, struct qmp *q);
 /* Makes the VM's overlay, starts its QEMU (waiting for a migration when
  * 'incoming'), records it in vm.json and puts its tap in the bridge. */
 int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err);

@@ -174,6 +174,131 @@ static int set_identity(struct avm *v, struct qmp *q, struct qmp **g, char **err
     return rc;
 }
 
+/* A finish under way (agent_finish_incoming), for the steps that follow and
+ * for the undoing of a failed one. */
+struct finish {
+    struct agent *a;
+    struct avm *v;
+    struct qmp *q;      /* QMP on the arrived VM */
+    struct agent_phases ph;
+    json_t *check;      /* the memory check's figures, for the reply */
+    bool resumed;       /* it ran: a failure stops it again */
+    char *err;
+};
+
+/* What arrived, page by page, against what left ('want', the source's
+ * digest): a copy that lost or garbled a page is never run. */
+static int finish_check_memory(struct finish *f, const char *want)
+{
+    struct memdigest src, here;
+    double t0 = proc_now();
+    if (memdigest_decode(want, &src) < 0) {
+        f->err = xstrdup("memory_digest: not a digest");
+        return -1;
+    }
+    if (avm_memory_digest(f->v, f->q, &here, &f->err) < 0) {
+        memdigest_free(&src);
+        return -1;
+    }
+    /* MINIDC_FAULT=agent:memory-differs: one page arrives garbled (the
+     * test of what a lost page does). */
+    const char *fault = getenv("MINIDC_FAULT");
+    if (fault && !strcmp(fault, "agent:memory-differs") && here.n)
+        here.hash[here.n / 2] ^= 1;
+    size_t first, diff = memdigest_diff(&src, &here, &first);
+    f->check = json_pack("{s:I, s:I, s:f}", "pages", (json_int_t)here.n,
+                         "differing", (json_int_t)diff, "seconds", proc_now() - t0);
+    memdigest_free(&src), memdigest_free(&here);
+    if (diff) {
+        f->err = xasprintf("%zu of %zu pages of guest memory differ from the source's (the "
+                           "first at guest page %zu): the arrived copy is not used",
+                           diff, (size_t)json_integer_value(json_object_get(f->check, "pages")),
+                           first);
+        return -1;
+    }
+    agent_phase_done(&f->ph, "memory-check");
+    return 0;
+}
+
+/* The source has completed its mirror: the disk's export goes, and with it
+ * the source's admission to the transfer ports.  Its NBD connection may
+ * linger a moment: "hard" drops it. */
+static int finish_close_export(struct finish *f)
+{
+    if (qmp_call(f->q, "block-export-del", json_pack("{s:s, s:s}", "id", "exp0", "mode", "hard"),
+                 NULL, &f->err, AGENT_QMP_TIMEOUT_MS) < 0 ||
+        qmp_call(f->q, "nbd-server-stop", NULL, NULL, &f->err, AGENT_QMP_TIMEOUT_MS) < 0)
+        return -1;
+    agent_firewall_admit_peer(f->v, false);
+    pthread_mutex_lock(&f->a->lock);
+    f->v->ports[0] = f->v->ports[1] = 0;
+    pthread_mutex_unlock(&f->a->lock);
+    return 0;
+}
+
+/* The VM's link up or down. */
+static int finish_set_link(struct finish *f, bool up)
+{
+    return qmp_call(f->q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", up), NULL,
+                    &f->err, AGENT_QMP_TIMEOUT_MS);
+}
+
+/* Runs the VM, its guest agent's channel '*g' connected first (a
+ * connection's error in '*gerr'): a connection made just after `cont` was
+ * seen here to be missed by the guest now and then (about one move in ten),
+ * its agent never answering on the new host.  On failure '*g' is closed
+ * and '*gerr' freed. */
+static int finish_resume(struct finish *f, struct qmp **g, char **gerr)
+{
+    char *sock = avm_path(f->v, "qga.sock");
+    *g = qga_connect(sock, gerr);
+    free(sock);
+    if (qmp_call(f->q, "cont", NULL, NULL, &f->err, AGENT_QMP_TIMEOUT_MS) < 0) {
+        qmp_close(*g);
+        free(*gerr);
+        return -1;
+    }
+    f->resumed = true;
+    agent_phase_done(&f->ph, "resume");
+    return 0;
+}
+
+/* The guest must answer on the new host.  Now and then (QEMU 7.2, TCG; more
+ * often on a loaded machine) a moved guest comes out spinning, its CPU busy,
+ * answering nothing: its agent, its network.  That is a failed start: the
+ * caller removes this copy and resumes the source, which is intact, and may
+ * try again.  On failure '*g' is closed (NULL). */
+static int finish_guest_answers(struct finish *f, struct qmp **g, char **gerr)
+{
+    if (agent_sync_or_replug(f->v, f->q, g, 5000, gerr) < 0) {
+        qmp_close(*g);
+        *g = NULL;
+        f->err = xasprintf("the guest does not answer on %s (its agent: %s)", f->a->server,
+                           *gerr ? *gerr : "silent");
+        return -1;
+    }
+    agent_phase_done(&f->ph, "guest-agent");
+    return 0;
+}
+
+/* The VM takes the name, MAC and address it was prepared with, on guest
+ * agent session '*g' (closed here: NULL); an isolated one then comes on the
+ * network. */
+static int finish_identity(struct finish *f, struct qmp **g, bool isolate)
+{
+    int rc = set_identity(f->v, f->q, g, &f->err);
+    qmp_close(*g);
+    *g = NULL;
+    if (rc < 0 || (isolate && finish_set_link(f, true) < 0))
+        return -1;
+    /* Its link was down when the guest took the address: the guest
+     * tells the network where it is now. */
+    if (isolate)
+        avm_announce(f->v, f->q);
+    agent_phase_done(&f->ph, "identity");
+    return 0;
+}
+
 int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t **out)
 {
     bool identity = json_is_true(json_object_get(req, "identity"));
@@ -181,146 +306,69 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
      * kept off the network until it has it: should the step fail, the
      * network never saw it at its new place with the old identity. */
     bool isolate = identity && !json_is_false(json_object_get(req, "isolate"));
-    struct avm *v;
-    int st = agent_take(a, name, "finish", &v, out);
+    struct finish f = {.a = a};
+    int st = agent_take(a, name, "finish", &f.v, out);
     if (st != 200)
         return st;
+    struct avm *v = f.v;
     if (v->state != AVM_INCOMING) {
         *out = agent_proto_error("VM %s is %s, not incoming", name, avm_state_name(v->state));
         agent_give_back(a, v, v->state);
         return 409;
     }
-    struct agent_phases ph;
-    agent_phases_start(&ph);
-    char *err = NULL;
+    agent_phases_start(&f.ph);
     json_t *info = NULL;
-    struct qmp *q = avm_qmp(v, &err);
-    json_t *check = NULL;
-    bool resumed = false;
-    if (!q || agent_wait_migration(q, "completed", 30, 0, NULL, &info, &err) < 0)
+    f.q = avm_qmp(v, &f.err);
+    if (!f.q || agent_wait_migration(f.q, "completed", 30, 0, NULL, &info, &f.err) < 0)
         goto fail;
     json_decref(info);
     const char *want = json_string_value(json_object_get(req, "memory_digest"));
-    if (want) {
-        /* What arrived, page by page, against what left: a copy that lost
-         * or garbled a page is never run. */
-        struct memdigest src, here;
-        double t0 = proc_now();
-        if (memdigest_decode(want, &src) < 0) {
-            err = xstrdup("memory_digest: not a digest");
-            goto fail;
-        }
-        if (avm_memory_digest(v, q, &here, &err) < 0) {
-            memdigest_free(&src);
-            goto fail;
-        }
-        /* MINIDC_FAULT=agent:memory-differs: one page arrives garbled (the
-         * test of what a lost page does). */
-        const char *fault = getenv("MINIDC_FAULT");
-        if (fault && !strcmp(fault, "agent:memory-differs") && here.n)
-            here.hash[here.n / 2] ^= 1;
-        size_t first, diff = memdigest_diff(&src, &here, &first);
-        check = json_pack("{s:I, s:I, s:f}", "pages", (json_int_t)here.n, "differing", (json_int_t)diff, "seconds",
-                          proc_now() - t0);
-        memdigest_free(&src), memdigest_free(&here);
-        if (diff) {
-            err = xasprintf("%zu of %zu pages of guest memory differ from the source's (the first at guest page "
-                            "%zu): the arrived copy is not used",
-                            diff, (size_t)json_integer_value(json_object_get(check, "pages")), first);
-            goto fail;
-        }
-        agent_phase_done(&ph, "memory-check");
-    }
-    /* The source has completed its mirror; its NBD connection may linger a
-     * moment: "hard" drops it. */
-    if (qmp_call(q, "block-export-del", json_pack("{s:s, s:s}", "id", "exp0", "mode", "hard"), NULL, &err,
-                 AGENT_QMP_TIMEOUT_MS) < 0 ||
-        qmp_call(q, "nbd-server-stop", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
+    if ((want && finish_check_memory(&f, want) < 0) || finish_close_export(&f) < 0)
         goto fail;
-    agent_firewall_admit_peer(v, false);
-    pthread_mutex_lock(&a->lock);
-    v->ports[0] = v->ports[1] = 0;
-    pthread_mutex_unlock(&a->lock);
     /* A clone must not speak with its source's identity: its link stays down
      * until it has its own. */
-    if (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 0), NULL, &err,
-                            AGENT_QMP_TIMEOUT_MS) < 0)
+    if (isolate && finish_set_link(&f, false) < 0)
         goto fail;
-    /* The guest agent's channel is connected before the VM runs again: a
-     * connection made just after `cont` was seen here to be missed by the
-     * guest now and then (about one move in ten), its agent never
-     * answering on the new host. */
-    char *sock = avm_path(v, "qga.sock"), *gerr = NULL;
-    struct qmp *g = qga_connect(sock, &gerr);
-    free(sock);
-    if (qmp_call(q, "cont", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0) {
-        qmp_close(g);
-        free(gerr);
+    struct qmp *g = NULL;
+    char *gerr = NULL;
+    if (finish_resume(&f, &g, &gerr) < 0)
         goto fail;
-    }
-    resumed = true;
-    agent_phase_done(&ph, "resume");
-    if (!identity) {
-        /* The guest must answer on the new host.  Now and then (QEMU 7.2,
-         * TCG; more often on a loaded machine) a moved guest comes out
-         * spinning, its CPU busy, answering nothing: its agent, its network.
-         * That is a failed start: the caller removes this copy and resumes
-         * the source, which is intact, and may try again. */
-        if (agent_sync_or_replug(v, q, &g, 5000, &gerr) < 0) {
-            qmp_close(g);
-            err = xasprintf("the guest does not answer on %s (its agent: %s)", a->server, gerr ? gerr : "silent");
-            free(gerr);
-            goto fail;
-        }
-        agent_phase_done(&ph, "guest-agent");
-    }
+    int rc = identity ? 0 : finish_guest_answers(&f, &g, &gerr);
     free(gerr);
-    if (identity) {
-        int rc = set_identity(v, q, &g, &err);
-        qmp_close(g);
-        g = NULL;
-        if (rc < 0 || (isolate && qmp_call(q, "set_link", json_pack("{s:s, s:b}", "name", "n0", "up", 1), NULL, &err,
-                                           AGENT_QMP_TIMEOUT_MS) < 0))
-            goto fail;
-        /* Its link was down when the guest took the address: the guest
-         * tells the network where it is now. */
-        char *e2 = NULL;
-        if (isolate && qmp_call(q, "announce-self",
-                                json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5, "step", 100),
-                                NULL, &e2, AGENT_QMP_TIMEOUT_MS) < 0)
-            LOG_WRN("%s: announce-self: %s", name, e2);
-        free(e2);
-        agent_phase_done(&ph, "identity");
-    }
+    if (rc == 0 && identity)
+        rc = finish_identity(&f, &g, isolate);
     qmp_close(g);
-    qmp_close(q);
+    if (rc < 0)
+        goto fail;
+    qmp_close(f.q);
     pthread_mutex_lock(&a->lock);
     v->incoming = false;
     pthread_mutex_unlock(&a->lock);
     avm_save(v);
     agent_give_back(a, v, AVM_RUNNING);
     LOG_INF("%s arrived (%s)", v->name, v->ip);
-    *out = json_pack("{s:o}", "timing", agent_phases_json(&ph));
-    if (check)
-        json_object_set_new(*out, "memory_check", check);
+    *out = json_pack("{s:o}", "timing", agent_phases_json(&f.ph));
+    if (f.check)
+        json_object_set_new(*out, "memory_check", f.check);
     return 200;
 fail:
-    json_decref(check);
-    if (resumed) {
+    json_decref(f.check);
+    if (f.resumed) {
         /* A copy that stays "incoming" never runs: whoever reads this
          * agent's word (minidcd, resuming the source) relies on it. */
         char *e2 = NULL;
-        if (qmp_call(q, "stop", NULL, NULL, &e2, AGENT_QMP_TIMEOUT_MS) < 0) {
-            LOG_ERR_("finish %s: cannot stop the copy that failed to start (%s): removing it", name, e2);
+        if (qmp_call(f.q, "stop", NULL, NULL, &e2, AGENT_QMP_TIMEOUT_MS) < 0) {
+            LOG_ERR_("finish %s: cannot stop the copy that failed to start (%s): removing it",
+                     name, e2);
             avm_kill_qemu(v);
         }
         free(e2);
     }
-    qmp_close(q);
-    LOG_ERR_("finish %s: %s", name, err);
-    *out = agent_proto_error("%s could not start the arrived %s: %s", a->server, name, err);
-    free(err);
-    json_decref(ph.list);
+    qmp_close(f.q);
+    LOG_ERR_("finish %s: %s", name, f.err);
+    *out = agent_proto_error("%s could not start the arrived %s: %s", a->server, name, f.err);
+    free(f.err);
+    json_decref(f.ph.list);
     agent_give_back(a, v, v->state);
     return 500;
 }

@@ -156,153 +156,222 @@ static void send_rollback(struct qmp *q, bool mirror_started)
     free(e);
 }
 
-int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
+/* A send under way (agent_send): what it was asked, and how far it got, for
+ * the steps that follow and for the rollback. */
+struct send {
+    struct agent *a;
+    struct avm *v;
+    const char *nbd, *uri; /* borrowed from the request */
+    json_int_t downtime_ms;
+    bool copy;             /* a clone: the source goes on */
+    bool verify;           /* the memory's digest goes back with the reply */
+    struct qmp *q;         /* QMP on the source */
+    struct qmp *hold;      /* the guest agent's channel, held open while the VM moves */
+    struct agent_phases ph;
+    bool mirror;           /* the disk mirror runs: the rollback cancels it */
+    bool stalled;          /* no byte moved for STALL_S: the connections are cut */
+    char *err;
+};
+
+/* Reads the request into 's'; 400 with '*out' when it is not a send. */
+static int send_read(json_t *req, struct send *s, json_t **out)
 {
-    const char *nbd = json_string_value(json_object_get(req, "nbd"));
-    const char *uri = json_string_value(json_object_get(req, "uri"));
+    s->nbd = json_string_value(json_object_get(req, "nbd"));
+    s->uri = json_string_value(json_object_get(req, "uri"));
     const char *mode = json_string_value(json_object_get(req, "mode")) ?: "move";
-    json_int_t downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 10;
-    bool verify = json_is_true(json_object_get(req, "verify_memory"));
-    if (!nbd || strncmp(nbd, "nbd:", 4) || !uri || strncmp(uri, "tcp:", 4)) {
-        *out = agent_proto_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and \"uri\": \"tcp:HOST:PORT\"");
+    s->downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 10;
+    s->verify = json_is_true(json_object_get(req, "verify_memory"));
+    if (!s->nbd || strncmp(s->nbd, "nbd:", 4) || !s->uri || strncmp(s->uri, "tcp:", 4)) {
+        *out = agent_proto_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and "
+                                 "\"uri\": \"tcp:HOST:PORT\"");
         return 400;
     }
-    bool copy = !strcmp(mode, "copy");
-    if (!copy && strcmp(mode, "move")) {
+    s->copy = !strcmp(mode, "copy");
+    if (!s->copy && strcmp(mode, "move")) {
         *out = agent_proto_error("mode: expected \"move\" or \"copy\"");
         return 400;
     }
-    struct avm *v;
-    int st = agent_take(a, name, copy ? "clone" : "migrate", &v, out);
+    return 200;
+}
+
+/* 1. The overlay's top layer, mirrored to the destination's export until
+ *    both are in step (writes keep being mirrored after). */
+static int send_disk(struct send *s)
+{
+    if (qmp_call(s->q, "drive-mirror",
+                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "job-id", MIRROR_JOB,
+                           "device", "disk0", "target", s->nbd, "format", "raw",
+                           "sync", "top", "mode", "existing"),
+                 NULL, &s->err, AGENT_QMP_TIMEOUT_MS) < 0)
+        return -1;
+    s->mirror = true;
+    if (wait_job(s->q, true, 120, STALL_S, &s->stalled, &s->err) < 0)
+        return -1;
+    agent_phase_done(&s->ph, "disk");
+    return 0;
+}
+
+/* 2. Memory, pausing before the switch-over so that the disk copy can be
+ *    completed while the VM stands still. */
+static int send_memory(struct send *s)
+{
+    json_t *caps = json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}]",
+                             "capability", "pause-before-switchover", "state", 1,
+                             "capability", "auto-converge", "state", 1,
+                             "capability", "events", "state", 0);
+    if (qmp_call(s->q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps),
+                 NULL, &s->err, AGENT_QMP_TIMEOUT_MS) < 0 ||
+        qmp_call(s->q, "migrate-set-parameters",
+                 json_pack("{s:I, s:I}", "max-bandwidth", (json_int_t)10 << 30,
+                           "downtime-limit", s->downtime_ms),
+                 NULL, &s->err, AGENT_QMP_TIMEOUT_MS) < 0)
+        return -1;
+    if (!s->a->live_migration) {
+        /* A QEMU before 9.0 under TCG loses the guest's writes while it
+         * migrates live (docs/vms.md): the guest stands still instead while
+         * its memory goes over. */
+        if (qmp_call(s->q, "stop", NULL, NULL, &s->err, AGENT_QMP_TIMEOUT_MS) < 0)
+            return -1;
+        agent_phase_done(&s->ph, "pause");
+    }
+    json_t *info = NULL;
+    if (qmp_call(s->q, "migrate", json_pack("{s:s}", "uri", s->uri), NULL, &s->err,
+                 AGENT_QMP_TIMEOUT_MS) < 0 ||
+        agent_wait_migration(s->q, "pre-switchover", 120, STALL_S, &s->stalled, &info,
+                             &s->err) < 0)
+        return -1;
+    json_decref(info);
+    agent_phase_done(&s->ph, "memory");
+    return 0;
+}
+
+/* 3. The VM is paused: the mirror's last writes land, then the device
+ *    state goes over.  '*info' gets query-migrate's last answer. */
+static int send_switch_over(struct send *s, json_t **info)
+{
+    if (qmp_call(s->q, "block-job-cancel", json_pack("{s:s}", "device", MIRROR_JOB), NULL,
+                 &s->err, AGENT_QMP_TIMEOUT_MS) < 0 ||
+        wait_job(s->q, false, 30, STALL_S, &s->stalled, &s->err) < 0)
+        return -1;
+    s->mirror = false;
+    agent_phase_done(&s->ph, "disk-sync");
+    if (qmp_call(s->q, "migrate-continue", json_pack("{s:s}", "state", "pre-switchover"), NULL,
+                 &s->err, AGENT_QMP_TIMEOUT_MS) < 0 ||
+        agent_wait_migration(s->q, "completed", 30, STALL_S, &s->stalled, info, &s->err) < 0)
+        return -1;
+    agent_phase_done(&s->ph, "device-state");
+    return 0;
+}
+
+/* What QEMU says of the migration ('info': query-migrate's answer), for the
+ * reply's "qemu". */
+static json_t *send_figures(const struct agent *a, const json_t *info)
+{
+    json_t *ram = json_object_get(info, "ram");
+    json_t *qemu = json_pack("{s:I, s:I, s:I, s:I}",
+                             "total_ms", json_integer_value(json_object_get(info, "total-time")),
+                             "downtime_ms", json_integer_value(json_object_get(info, "downtime")),
+                             "setup_ms", json_integer_value(json_object_get(info, "setup-time")),
+                             "ram_bytes", json_integer_value(json_object_get(ram, "transferred")));
+    if (!a->live_migration)
+        json_object_set_new(qemu, "paused_copy", json_true());
+    return qemu;
+}
+
+/* The memory as it left, page by page, for the destination to compare with
+ * what arrived (the guest is paused: the source once the migration
+ * completed): the reply's "memory", NULL on failure. */
+static json_t *send_digest(struct send *s)
+{
+    struct memdigest d;
+    double t0 = proc_now();
+    if (avm_memory_digest(s->v, s->q, &d, &s->err) < 0)
+        return NULL;
+    char *text = memdigest_encode(&d);
+    json_t *memory = json_pack("{s:I, s:s, s:f}", "pages", (json_int_t)d.n, "digest", text,
+                               "seconds", proc_now() - t0);
+    free(text);
+    memdigest_free(&d);
+    agent_phase_done(&s->ph, "memory-digest");
+    return memory;
+}
+
+/* After the switch-over: no pause before the next one; a clone's source
+ * goes on (QEMU takes its images back). */
+static int send_end(struct send *s)
+{
+    char *e2 = NULL;
+    json_t *caps_off = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover",
+                                 "state", 0);
+    qmp_call(s->q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_off),
+             NULL, &e2, AGENT_QMP_TIMEOUT_MS);
+    free(e2);
+    if (!s->copy)
+        return 0;
+    if (qmp_call(s->q, "cont", NULL, NULL, &s->err, AGENT_QMP_TIMEOUT_MS) < 0)
+        return -1;
+    agent_phase_done(&s->ph, "resume");
+    return 0;
+}
+
+int agent_send(struct agent *a, const char *name, json_t *req, json_t **out)
+{
+    struct send s = {.a = a};
+    int st = send_read(req, &s, out);
     if (st != 200)
         return st;
+    st = agent_take(a, name, s.copy ? "clone" : "migrate", &s.v, out);
+    if (st != 200)
+        return st;
+    struct avm *v = s.v;
     if (v->state != AVM_RUNNING) {
         *out = agent_proto_error("VM %s is %s, not running", name, avm_state_name(v->state));
         agent_give_back(a, v, v->state);
         return 409;
     }
-    struct agent_phases ph;
-    agent_phases_start(&ph);
-    char *err = NULL;
-    json_t *info = NULL, *memory = NULL;
-    bool mirror = false, stalled = false;
-    struct qmp *q = NULL;
+    agent_phases_start(&s.ph);
+    json_t *info = NULL, *qemu = NULL, *memory = NULL;
     /* The guest agent's channel is held open while the VM moves: with no
      * one on the host side, qemu-ga polls its port with 100 ms sleeps, and a
      * guest moved in the middle of one was seen to come out with an agent
      * that no longer answers (about one move in ten here).  Connected, it
      * waits in poll() for input instead. */
     char *gsock = avm_path(v, "qga.sock"), *gerr = NULL;
-    struct qmp *hold = qga_connect(gsock, &gerr);
+    s.hold = qga_connect(gsock, &gerr);
     free(gsock);
     free(gerr);
-    if (probe_nbd(nbd, 3000, &err) < 0 || !(q = avm_qmp(v, &err)))
+    if (probe_nbd(s.nbd, 3000, &s.err) < 0 || !(s.q = avm_qmp(v, &s.err)))
         goto fail;
-    /* 1. the overlay's top layer, mirrored to the destination's export until
-     *    both are in step (writes keep being mirrored after). */
-    if (qmp_call(q, "drive-mirror",
-                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "job-id", MIRROR_JOB, "device", "disk0", "target", nbd,
-                           "format", "raw", "sync", "top", "mode", "existing"),
-                 NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
+    if (send_disk(&s) < 0 || send_memory(&s) < 0 || send_switch_over(&s, &info) < 0)
         goto fail;
-    mirror = true;
-    if (wait_job(q, true, 120, STALL_S, &stalled, &err) < 0)
+    qemu = send_figures(a, info);
+    json_decref(info);
+    if ((s.verify && !(memory = send_digest(&s))) || send_end(&s) < 0)
         goto fail;
-    agent_phase_done(&ph, "disk");
-    /* 2. memory, pausing before the switch-over so that the disk copy can be
-     *    completed while the VM stands still. */
-    json_t *caps = json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}]", "capability", "pause-before-switchover",
-                             "state", 1, "capability", "auto-converge", "state", 1, "capability", "events", "state",
-                             0);
-    if (qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL, &err,
-                 AGENT_QMP_TIMEOUT_MS) < 0 ||
-        qmp_call(q, "migrate-set-parameters",
-                 json_pack("{s:I, s:I}", "max-bandwidth", (json_int_t)10 << 30, "downtime-limit", downtime_ms), NULL,
-                 &err, AGENT_QMP_TIMEOUT_MS) < 0)
-        goto fail;
-    if (!a->live_migration) {
-        /* A QEMU before 9.0 under TCG loses the guest's writes while it
-         * migrates live (docs/vms.md): the guest stands still instead while
-         * its memory goes over. */
-        if (qmp_call(q, "stop", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
-            goto fail;
-        agent_phase_done(&ph, "pause");
-    }
-    if (qmp_call(q, "migrate", json_pack("{s:s}", "uri", uri), NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0 ||
-        agent_wait_migration(q, "pre-switchover", 120, STALL_S, &stalled, &info, &err) < 0)
-        goto fail;
-    json_decref(info), info = NULL;
-    agent_phase_done(&ph, "memory");
-    /* 3. the VM is paused: the mirror's last writes land, then the device
-     *    state goes over. */
-    if (qmp_call(q, "block-job-cancel", json_pack("{s:s}", "device", MIRROR_JOB), NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0 ||
-        wait_job(q, false, 30, STALL_S, &stalled, &err) < 0)
-        goto fail;
-    mirror = false;
-    agent_phase_done(&ph, "disk-sync");
-    if (qmp_call(q, "migrate-continue", json_pack("{s:s}", "state", "pre-switchover"), NULL, &err, AGENT_QMP_TIMEOUT_MS) <
-            0 ||
-        agent_wait_migration(q, "completed", 30, STALL_S, &stalled, &info, &err) < 0)
-        goto fail;
-    agent_phase_done(&ph, "device-state");
-    json_t *ram = json_object_get(info, "ram");
-    json_t *qemu = json_pack("{s:I, s:I, s:I, s:I}", "total_ms", json_integer_value(json_object_get(info, "total-time")),
-                             "downtime_ms", json_integer_value(json_object_get(info, "downtime")), "setup_ms",
-                             json_integer_value(json_object_get(info, "setup-time")), "ram_bytes",
-                             json_integer_value(json_object_get(ram, "transferred")));
-    json_decref(info), info = NULL;
-    if (!a->live_migration)
-        json_object_set_new(qemu, "paused_copy", json_true());
-    if (verify) {
-        /* The memory as it left, page by page, for the destination to
-         * compare with what arrived (the guest is paused: the source once
-         * the migration completed). */
-        struct memdigest d;
-        double t0 = proc_now();
-        if (avm_memory_digest(v, q, &d, &err) < 0) {
-            json_decref(qemu);
-            goto fail;
-        }
-        char *text = memdigest_encode(&d);
-        memory = json_pack("{s:I, s:s, s:f}", "pages", (json_int_t)d.n, "digest", text, "seconds", proc_now() - t0);
-        free(text);
-        memdigest_free(&d);
-        agent_phase_done(&ph, "memory-digest");
-    }
-    char *e2 = NULL;
-    json_t *caps_off = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
-    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_off), NULL, &e2, AGENT_QMP_TIMEOUT_MS);
-    free(e2), e2 = NULL;
-    if (copy) {
-        /* A clone: the source goes on (QEMU takes its images back). */
-        if (qmp_call(q, "cont", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0) {
-            json_decref(qemu);
-            goto fail;
-        }
-        agent_phase_done(&ph, "resume");
-    }
-    qmp_close(q);
-    qmp_close(hold);
-    agent_give_back(a, v, copy ? AVM_RUNNING : AVM_PAUSED);
-    *out = json_pack("{s:o, s:o}", "qemu", qemu, "timing", agent_phases_json(&ph));
+    qmp_close(s.q);
+    qmp_close(s.hold);
+    agent_give_back(a, v, s.copy ? AVM_RUNNING : AVM_PAUSED);
+    *out = json_pack("{s:o, s:o}", "qemu", qemu, "timing", agent_phases_json(&s.ph));
     if (memory)
         json_object_set_new(*out, "memory", memory);
     return 200;
 fail:
-    if (stalled)
-        cut_transfer(nbd, uri);
-    if (q) {
-        send_rollback(q, mirror);
-        qmp_close(q);
+    json_decref(qemu);
+    if (s.stalled)
+        cut_transfer(s.nbd, s.uri);
+    if (s.q) {
+        send_rollback(s.q, s.mirror);
+        qmp_close(s.q);
     }
-    qmp_close(hold);
-    json_decref(info);
+    qmp_close(s.hold);
     json_decref(memory);
-    LOG_ERR_("%s of %s: %s", copy ? "clone" : "migration", name, err);
-    *out = agent_proto_error("%s: %s; %s %s on %s", copy ? "clone" : "migration", err ? err : "failed", name,
-                             agent_qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running", a->server);
-    free(err);
-    json_decref(ph.list);
+    LOG_ERR_("%s of %s: %s", s.copy ? "clone" : "migration", name, s.err);
+    *out = agent_proto_error("%s: %s; %s %s on %s", s.copy ? "clone" : "migration",
+                             s.err ? s.err : "failed", name,
+                             agent_qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running",
+                             a->server);
+    free(s.err);
+    json_decref(s.ph.list);
     agent_give_back(a, v, AVM_RUNNING);
     return 502;
 }
@@ -317,13 +386,8 @@ int agent_resume(struct agent *a, const char *name, json_t **out)
     struct qmp *q = avm_qmp(v, &err);
     if (q && qmp_call(q, "cont", NULL, NULL, &err, AGENT_QMP_TIMEOUT_MS) == 0) {
         /* The network may have seen the VM elsewhere meanwhile: it says
-         * where it is again (gratuitous ARP / RARP, as after a migration). */
-        char *e2 = NULL;
-        if (qmp_call(q, "announce-self",
-                     json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5, "step", 100), NULL,
-                     &e2, AGENT_QMP_TIMEOUT_MS) < 0)
-            LOG_WRN("%s: announce-self: %s", name, e2);
-        free(e2);
+         * where it is again. */
+        avm_announce(v, q);
         qmp_close(q);
         agent_give_back(a, v, AVM_RUNNING);
         *out = json_pack("{s:s}", "state", "running");

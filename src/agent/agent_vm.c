@@ -254,6 +254,17 @@ struct qmp *avm_qmp(const struct avm *v, char **err)
     return q;
 }
 
+void avm_announce(const struct avm *v, struct qmp *q)
+{
+    char *err = NULL;
+    if (qmp_call(q, "announce-self",
+                 json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5,
+                           "step", 100),
+                 NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
+        LOG_WRN("%s: announce-self: %s", v->name, err);
+    free(err);
+}
+
 int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
 {
     if (mkdir(v->dir, 0700) < 0 && errno != EEXIST) {
