@@ -43,7 +43,8 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     if (st == 404)
         *out = agent_proto_error("no VM %s on %s", name, a->server);
     else if (st == 409)
-        *out = agent_proto_error("exec in %s: VM is %s", name, v->busy ? v->op : avm_state_name(v->state));
+        *out = agent_proto_error("exec in %s: VM is %s", name,
+                                 v->busy ? v->op : avm_state_name(v->state));
     pthread_mutex_unlock(&a->lock);
     if (st != 200) {
         free(sock);
@@ -54,7 +55,8 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     free(sock);
     struct qga_result r;
     if (g && qga_exec(g, argv, input, (int)timeout_ms, &r, &err) == 0) {
-        *out = json_pack("{s:i, s:s, s:s}", "exitcode", r.exitcode, "stdout", r.out, "stderr", r.err);
+        *out = json_pack("{s:i, s:s, s:s}", "exitcode", r.exitcode, "stdout", r.out,
+                         "stderr", r.err);
         qga_result_free(&r);
         st = 200;
     } else {

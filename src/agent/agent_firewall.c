@@ -33,12 +33,14 @@ int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err)
                             "  chain input {\n"
                             "    type filter hook input priority filter; policy accept;\n"
                             "    iifname \"%s\" ip daddr %s drop\n"
-                            "    ip daddr %s tcp dport %u-%u ip saddr . tcp dport @transfer_peers accept\n"
+                            "    ip daddr %s tcp dport %u-%u"
+                            " ip saddr . tcp dport @transfer_peers accept\n"
                             "    ip daddr %s tcp dport %u-%u drop\n"
                             "  }\n"
                             "}\n",
-                            a->bridge, mgmt_addr, a->data_addr, AGENT_TRANSFER_PORT_MIN, AGENT_TRANSFER_PORT_MAX,
-                            a->data_addr, AGENT_TRANSFER_PORT_MIN, AGENT_TRANSFER_PORT_MAX);
+                            a->bridge, mgmt_addr, a->data_addr, AGENT_TRANSFER_PORT_MIN,
+                            AGENT_TRANSFER_PORT_MAX, a->data_addr, AGENT_TRANSFER_PORT_MIN,
+                            AGENT_TRANSFER_PORT_MAX);
     const char *argv[] = {"nft", "-f", "-", NULL};
     struct strbuf e;
     strbuf_init(&e);
@@ -46,7 +48,8 @@ int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err)
     free(rules);
     if (rc != 0) {
         e.s[strcspn(e.s, "\n")] = '\0';
-        *err = rc < 0 ? xstrdup("cannot run nft (Debian package nftables)") : xasprintf("nft: %s", e.s);
+        *err = rc < 0 ? xstrdup("cannot run nft (Debian package nftables)")
+                      : xasprintf("nft: %s", e.s);
     }
     strbuf_free(&e);
     return rc == 0 ? 0 : -1;

@@ -44,19 +44,20 @@ static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char *
     unsigned after = AGENT_TRANSFER_PORT_MIN - 1;
     for (;;) {
         if (!reserve_ports(a, v, after)) {
-            *err = xasprintf("no free transfer port left on %s (%u-%u)", a->data_addr, AGENT_TRANSFER_PORT_MIN,
-                             AGENT_TRANSFER_PORT_MAX);
+            *err = xasprintf("no free transfer port left on %s (%u-%u)", a->data_addr,
+                             AGENT_TRANSFER_PORT_MIN, AGENT_TRANSFER_PORT_MAX);
             return -1;
         }
         char nport[8], *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
         snprintf(nport, sizeof nport, "%u", v->ports[0]);
         int rc = qmp_call(q, "nbd-server-start",
-                          json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data", "host", a->data_addr,
-                                    "port", nport),
+                          json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet",
+                                    "data", "host", a->data_addr, "port", nport),
                           NULL, err, AGENT_QMP_TIMEOUT_MS);
         bool nbd = rc == 0;
         if (rc == 0)
-            rc = qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, err, AGENT_QMP_TIMEOUT_MS);
+            rc = qmp_call(q, "migrate-incoming", json_pack("{s:s}", "uri", uri), NULL, err,
+                          AGENT_QMP_TIMEOUT_MS);
         free(uri);
         if (rc == 0)
             return 0;
@@ -67,7 +68,8 @@ static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char *
         }
         if (!strstr(*err, "in use"))
             return -1;
-        LOG_WRN("%s: a transfer port of %u and %u is in use: trying the next", v->name, v->ports[0], v->ports[1]);
+        LOG_WRN("%s: a transfer port of %u and %u is in use: trying the next", v->name,
+                v->ports[0], v->ports[1]);
         after = v->ports[1];
         free(*err), *err = NULL;
     }
@@ -100,8 +102,8 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
     agent_firewall_admit_peer(v, false);
     if (listen_incoming(a, v, q, &err) < 0 ||
         qmp_call(q, "block-export-add",
-                 json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0", "node-name", "disk0", "writable",
-                           1, "name", "disk0"),
+                 json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0",
+                           "node-name", "disk0", "writable", 1, "name", "disk0"),
                  NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
         goto fail;
     agent_firewall_admit_peer(v, true);
@@ -130,23 +132,26 @@ fail:
  * guest now and then (about one move in ten here, QEMU 7.2) no longer hears
  * its port, and only a new port brings its agent back (the guest's init
  * restarts qemu-ga on it).  '*g' may be replaced. */
-static int agent_sync_or_replug(struct avm *v, struct qmp *q, struct qmp **g, int timeout_ms, char **err)
+static int agent_sync_or_replug(struct avm *v, struct qmp *q, struct qmp **g, int timeout_ms,
+                                char **err)
 {
     char *e = NULL;
     if (*g && qga_sync(*g, 2000, &e) == 0)
         return 0;
-    LOG_WRN("%s: guest agent silent (%s): plugging its port again", v->name, e ? e : "no connection");
+    LOG_WRN("%s: guest agent silent (%s): plugging its port again", v->name,
+            e ? e : "no connection");
     free(e), e = NULL;
     qmp_close(*g);
     *g = NULL;
-    if (qmp_call(q, "device_del", json_pack("{s:s}", "id", "qga0"), NULL, err, AGENT_QMP_TIMEOUT_MS) < 0)
+    if (qmp_call(q, "device_del", json_pack("{s:s}", "id", "qga0"), NULL, err,
+                 AGENT_QMP_TIMEOUT_MS) < 0)
         return -1;
     json_t *ev = qmp_wait_event(q, "DEVICE_DELETED", 3000, &e);
     json_decref(ev);
     free(e), e = NULL;
     if (qmp_call(q, "device_add",
-                 json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtserialport", "chardev", "qga", "name",
-                           "org.qemu.guest_agent.0", "id", "qga0"),
+                 json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtserialport",
+                           "chardev", "qga", "name", "org.qemu.guest_agent.0", "id", "qga0"),
                  NULL, err, AGENT_QMP_TIMEOUT_MS) < 0)
         return -1;
     char *sock = avm_path(v, "qga.sock");

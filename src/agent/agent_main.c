@@ -143,7 +143,8 @@ static bool authorized(struct agent *a, struct evhttp_request *req, const char *
 {
     if (!a->token || !agent_proto_needs_token(path))
         return true;
-    return token_bearer_ok(evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"), a->token);
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    return token_bearer_ok(auth, a->token);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)

@@ -34,7 +34,8 @@ LOG_MODULE("vm");
 /* Polls the block job until it is ready ('want_ready') or gone; fails when
  * the job ends otherwise, or its offset stands still for 'stall_s' (0: no
  * such limit) with '*stalled' set. */
-static int wait_job(struct qmp *q, bool want_ready, double timeout_s, double stall_s, bool *stalled, char **err)
+static int wait_job(struct qmp *q, bool want_ready, double timeout_s, double stall_s, bool *stalled,
+                    char **err)
 {
     double deadline = proc_now() + timeout_s, moved = proc_now();
     json_int_t last = -1;
@@ -44,8 +45,9 @@ static int wait_job(struct qmp *q, bool want_ready, double timeout_s, double sta
             return -1;
         json_t *job = NULL, *j;
         size_t i;
-        json_array_foreach(jobs, i, j) if (!strcmp(json_string_value(json_object_get(j, "device")) ?: "",
-                                                   MIRROR_JOB)) job = j;
+        json_array_foreach(jobs, i, j)
+            if (!strcmp(json_string_value(json_object_get(j, "device")) ?: "", MIRROR_JOB))
+                job = j;
         bool ready = job && json_is_true(json_object_get(job, "ready"));
         const char *io = job ? json_string_value(json_object_get(job, "io-status")) : NULL;
         bool failed = io && strcmp(io, "ok");
@@ -65,13 +67,15 @@ static int wait_job(struct qmp *q, bool want_ready, double timeout_s, double sta
         if (offset != last)
             moved = now, last = offset;
         if (stall_s > 0 && now - moved > stall_s) {
-            *err = xasprintf("the disk copy made no progress for %.0f s (destination unreachable?)", stall_s);
+            *err = xasprintf("the disk copy made no progress for %.0f s (destination unreachable?)",
+                             stall_s);
             if (stalled)
                 *stalled = true;
             return -1;
         }
         if (now > deadline) {
-            *err = xasprintf("the disk copy did not %s within %.0f s", want_ready ? "catch up" : "finish", timeout_s);
+            *err = xasprintf("the disk copy did not %s within %.0f s",
+                             want_ready ? "catch up" : "finish", timeout_s);
             return -1;
         }
         usleep(5000);
@@ -87,7 +91,8 @@ static void cut_transfer(const char *nbd, const char *uri)
 {
     char host[64], filter[256];
     int nport, mport;
-    if (sscanf(nbd, "nbd:%63[^:]:%d", host, &nport) != 2 || sscanf(uri, "tcp:%*[^:]:%d", &mport) != 1)
+    if (sscanf(nbd, "nbd:%63[^:]:%d", host, &nport) != 2 ||
+        sscanf(uri, "tcp:%*[^:]:%d", &mport) != 1)
         return;
     snprintf(filter, sizeof filter, "( dport = :%d or dport = :%d )", nport, mport);
     const char *argv[] = {"ss", "-K", "-t", "dst", host, filter, NULL};
@@ -139,14 +144,15 @@ static void send_rollback(struct qmp *q, bool mirror_started)
     qmp_call(q, "migrate_cancel", NULL, NULL, &e, AGENT_QMP_TIMEOUT_MS);
     free(e), e = NULL;
     if (mirror_started) {
-        qmp_call(q, "block-job-cancel", json_pack("{s:s, s:b}", "device", MIRROR_JOB, "force", 1), NULL, &e,
-                 AGENT_QMP_TIMEOUT_MS);
+        qmp_call(q, "block-job-cancel", json_pack("{s:s, s:b}", "device", MIRROR_JOB, "force", 1),
+                 NULL, &e, AGENT_QMP_TIMEOUT_MS);
         free(e), e = NULL;
         wait_job(q, false, 10, 0, NULL, &e);
         free(e), e = NULL;
     }
     json_t *caps = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
-    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL, &e, AGENT_QMP_TIMEOUT_MS);
+    qmp_call(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL, &e,
+             AGENT_QMP_TIMEOUT_MS);
     free(e), e = NULL;
     json_t *st = NULL;
     if (qmp_call(q, "query-status", NULL, &st, &e, AGENT_QMP_TIMEOUT_MS) == 0 &&
@@ -415,8 +421,8 @@ void agent_settle_cut_send(struct avm *v, struct qmp *q)
     bool mirror = false;
     size_t i;
     if (qmp_call(q, "query-block-jobs", NULL, &jobs, &e, AGENT_QMP_TIMEOUT_MS) == 0)
-        json_array_foreach(jobs, i, j) mirror |= !strcmp(json_string_value(json_object_get(j, "device")) ?: "",
-                                                         MIRROR_JOB);
+        json_array_foreach(jobs, i, j)
+            mirror |= !strcmp(json_string_value(json_object_get(j, "device")) ?: "", MIRROR_JOB);
     free(e), e = NULL;
     json_decref(jobs);
     /* "failed" and "cancelled" leave a guest paused for the copy (a QEMU
@@ -429,8 +435,8 @@ void agent_settle_cut_send(struct avm *v, struct qmp *q)
     bool ended = !strcmp(st, "failed") || !strcmp(st, "cancelled");
     bool cut = (strcmp(st, "none") && strcmp(st, "completed") && !ended) || (ended && !running);
     if (cut || mirror) {
-        LOG_WRN("%s: a send cut short by the agent's end (migration %s%s): cancelled, the VM runs on here", v->name,
-                st, mirror ? ", disk mirror under way" : "");
+        LOG_WRN("%s: a send cut short by the agent's end (migration %s%s): cancelled, the VM "
+                "runs on here", v->name, st, mirror ? ", disk mirror under way" : "");
         send_rollback(q, mirror);
     }
     json_decref(m);

@@ -21,8 +21,8 @@
  * fails on failed/cancelled, and when no byte of memory moves for 'stall_s'
  * (0: no such limit) while it is active, with '*stalled' set.  '*info' gets
  * the last answer. */
-int agent_wait_migration(struct qmp *q, const char *until, double timeout_s, double stall_s, bool *stalled,
-                          json_t **info, char **err)
+int agent_wait_migration(struct qmp *q, const char *until, double timeout_s, double stall_s,
+                         bool *stalled, json_t **info, char **err)
 {
     double deadline = proc_now() + timeout_s, moved = proc_now();
     json_int_t last = -1;
@@ -40,19 +40,21 @@ int agent_wait_migration(struct qmp *q, const char *until, double timeout_s, dou
             return 0;
         }
         if (!strcmp(st, "failed") || !strcmp(st, "cancelled")) {
-            *err = xasprintf("the memory migration %s: %s", st,
-                             json_string_value(json_object_get(r, "error-desc")) ?: "no reason given");
+            const char *why = json_string_value(json_object_get(r, "error-desc"));
+            *err = xasprintf("the memory migration %s: %s", st, why ?: "no reason given");
             json_decref(r);
             return -1;
         }
-        json_int_t sent = json_integer_value(json_object_get(json_object_get(r, "ram"), "transferred"));
+        json_int_t sent =
+            json_integer_value(json_object_get(json_object_get(r, "ram"), "transferred"));
         bool active = !strcmp(st, "active");
         json_decref(r);
         double now = proc_now();
         if (sent != last || !active)
             moved = now, last = sent;
         if (stall_s > 0 && now - moved > stall_s) {
-            *err = xasprintf("the memory migration made no progress for %.0f s (destination unreachable?)", stall_s);
+            *err = xasprintf("the memory migration made no progress for %.0f s (destination "
+                             "unreachable?)", stall_s);
             if (stalled)
                 *stalled = true;
             return -1;
@@ -76,8 +78,8 @@ int avm_memory_digest(const struct avm *v, struct qmp *q, struct memdigest *d, c
     for (int i = 0; i < n && !rc; i++) {
         unlink(path);
         if (qmp_call(q, "pmemsave",
-                     json_pack("{s:I, s:I, s:s}", "val", (json_int_t)r[i].start, "size", (json_int_t)r[i].size,
-                               "filename", path),
+                     json_pack("{s:I, s:I, s:s}", "val", (json_int_t)r[i].start, "size",
+                               (json_int_t)r[i].size, "filename", path),
                      NULL, err, 120000) < 0) {
             rc = -1;
             break;
@@ -88,7 +90,8 @@ int avm_memory_digest(const struct avm *v, struct qmp *q, struct memdigest *d, c
         if (fd >= 0 && fstat(fd, &st) == 0 && (unsigned long long)st.st_size == r[i].size)
             m = mmap(NULL, r[i].size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m == MAP_FAILED) {
-            *err = xasprintf("cannot read the memory dump %s: %s", path, fd < 0 ? strerror(errno) : "short or unmappable");
+            *err = xasprintf("cannot read the memory dump %s: %s", path,
+                             fd < 0 ? strerror(errno) : "short or unmappable");
             rc = -1;
         } else {
             memdigest_add(d, m, r[i].size);

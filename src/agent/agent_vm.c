@@ -45,10 +45,13 @@ json_t *avm_json(const struct avm *v)
     bool crashed = !v->busy && v->state != AVM_BOOTING && agent_qemu_gone(v->pid);
     /* A VM whose disk or devices QEMU marked broken runs on, but is not
      * well: it shows as broken, with what QEMU said. */
-    const char *state = crashed ? "crashed" : v->problem && v->state == AVM_RUNNING ? "broken" : avm_state_name(v->state);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "name", v->name, "mac", v->mac, "ip",
-                          v->ip, "gw", v->gw, "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus, "state",
-                          state, "pid", (int)v->pid, "tap", v->tap);
+    const char *state = crashed ? "crashed"
+                        : v->problem && v->state == AVM_RUNNING ? "broken"
+                        : avm_state_name(v->state);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "name", v->name,
+                          "mac", v->mac, "ip", v->ip, "gw", v->gw,
+                          "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus,
+                          "state", state, "pid", (int)v->pid, "tap", v->tap);
     if (v->problem)
         json_object_set_new(o, "problem", json_string(v->problem));
     if (v->busy)
@@ -143,7 +146,8 @@ void agent_phases_start(struct agent_phases *p)
 void agent_phase_done(struct agent_phases *p, const char *name)
 {
     double now = proc_now();
-    json_array_append_new(p->list, json_pack("{s:s, s:f}", "phase", name, "seconds", now - p->last));
+    json_array_append_new(p->list,
+                          json_pack("{s:s, s:f}", "phase", name, "seconds", now - p->last));
     p->last = now;
 }
 
@@ -161,9 +165,10 @@ char *avm_path(const struct avm *v, const char *file)
 
 int avm_save(const struct avm *v)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}", "name", v->name, "mac", v->mac, "ip", v->ip,
-                          "gw", v->gw, "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus, "tap", v->tap,
-                          "incoming", v->incoming);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}", "name", v->name,
+                          "mac", v->mac, "ip", v->ip, "gw", v->gw,
+                          "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus,
+                          "tap", v->tap, "incoming", v->incoming);
     char *tmp = avm_path(v, "vm.json.tmp"), *path = avm_path(v, "vm.json");
     int rc = json_dump_file(o, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     if (rc < 0)
@@ -176,8 +181,9 @@ int avm_save(const struct avm *v)
 
 void avm_remove_files(const char *dir)
 {
-    static const char *const files[] = {"disk.qcow2", "qmp.sock", "qga.sock",    "console.log", "qemu.log",
-                                        "qemu.pid",   "vm.json",  "vm.json.tmp", "memory.dump"};
+    static const char *const files[] = {"disk.qcow2", "qmp.sock", "qga.sock", "console.log",
+                                        "qemu.log", "qemu.pid", "vm.json", "vm.json.tmp",
+                                        "memory.dump"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char *p = xasprintf("%s/%s", dir, files[i]);
         unlink(p);
@@ -272,7 +278,8 @@ int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
         return -1;
     }
     char *base = xasprintf("%s/base.qcow2", a->image_dir), *disk = avm_path(v, "disk.qcow2");
-    const char *img[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", disk, NULL};
+    const char *img[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2",
+                         disk, NULL};
     struct strbuf e;
     strbuf_init(&e);
     int rc = proc_run(img, &(struct proc_opts){.err = &e, .timeout_ms = 30000});
@@ -283,9 +290,10 @@ int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
         strbuf_free(&e);
         return -1;
     }
-    struct vm_spec s = {.name = v->name, .mac = v->mac, .ip = v->ip, .gw = v->gw, .memory_mib = v->memory_mib,
-                        .cpus = v->cpus, .dir = v->dir, .image_dir = a->image_dir, .tap = v->tap,
-                        .accel = a->accel, .incoming = incoming};
+    struct vm_spec s = {.name = v->name, .mac = v->mac, .ip = v->ip, .gw = v->gw,
+                        .memory_mib = v->memory_mib, .cpus = v->cpus, .dir = v->dir,
+                        .image_dir = a->image_dir, .tap = v->tap, .accel = a->accel,
+                        .incoming = incoming};
     char **argv = qemu_argv(&s);
     strbuf_reset(&e);
     rc = proc_run((const char *const *)argv, &(struct proc_opts){.err = &e, .timeout_ms = 30000});
@@ -300,8 +308,8 @@ int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
         free(tail);
         e.s[strcspn(e.s, "\n")] = '\0';
         *err = e.len ? xasprintf("QEMU did not start: %s", e.s)
-                     : xasprintf("QEMU did not start (%s %d, no message)", rc > 128 ? "signal" : "exit status",
-                                 rc > 128 ? rc - 128 : rc);
+                     : xasprintf("QEMU did not start (%s %d, no message)",
+                                 rc > 128 ? "signal" : "exit status", rc > 128 ? rc - 128 : rc);
         strbuf_free(&e);
         return -1;
     }
@@ -331,7 +339,9 @@ static bool valid_mac(const char *s)
 {
     unsigned b[6];
     char end;
-    return s && sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) == 6 &&
+    return s &&
+           sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+                  &end) == 6 &&
            strlen(s) == 17;
 }
 
@@ -365,8 +375,8 @@ struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
     json_int_t mem = json_integer_value(json_object_get(req, "memory_mib"));
     json_int_t cpus = json_integer_value(json_object_get(req, "cpus"));
     if (!agent_proto_name_ok(name))
-        *out = agent_proto_error("name: expected a letter then up to %d letters, digits, '_' or '-'",
-                                 AGENT_PROTO_NAME_MAX - 1);
+        *out = agent_proto_error("name: expected a letter then up to %d letters, digits, '_' "
+                                 "or '-'", AGENT_PROTO_NAME_MAX - 1);
     else if (!valid_mac(mac))
         *out = agent_proto_error("mac: expected xx:xx:xx:xx:xx:xx");
     else if (!agent_valid_ip(ip, true))
@@ -403,8 +413,8 @@ int agent_admit(struct agent *a, struct avm *v, enum avm_state state, const char
         *out = agent_proto_error("%s already has a VM %s", a->server, v->name);
         st = 409;
     } else if (used + v->memory_mib > a->capacity_mib) {
-        *out = agent_proto_error("%s cannot hold %u MiB more: %u of %u MiB in use by its VMs", a->server, v->memory_mib,
-                                 used, a->capacity_mib);
+        *out = agent_proto_error("%s cannot hold %u MiB more: %u of %u MiB in use by its VMs",
+                                 a->server, v->memory_mib, used, a->capacity_mib);
         st = 507;
     } else {
         v->state = state;
@@ -455,8 +465,8 @@ static int wait_ready(struct avm *v, struct agent_phases *ph, char **err)
     if (!g) {
         char *tail = agent_log_tail(v->dir, "console.log");
         free(*err);
-        *err = xasprintf("the guest agent did not answer within %.0f s (QEMU %s; console: %s)", READY_TIMEOUT_S,
-                         agent_qemu_gone(v->pid) ? "exited" : "running", tail);
+        *err = xasprintf("the guest agent did not answer within %.0f s (QEMU %s; console: %s)",
+                         READY_TIMEOUT_S, agent_qemu_gone(v->pid) ? "exited" : "running", tail);
         free(tail);
         return -1;
     }
@@ -506,7 +516,8 @@ int agent_boot(struct agent *a, json_t *req, json_t **out)
     return 200;
 fail:
     LOG_ERR_("boot %s: %s", v->name, err);
-    *out = agent_proto_error("boot of %s on %s failed: %s; nothing is left of it", v->name, a->server, err);
+    *out = agent_proto_error("boot of %s on %s failed: %s; nothing is left of it", v->name,
+                             a->server, err);
     free(err);
     json_decref(ph.list);
     agent_teardown(a, v);
@@ -604,11 +615,12 @@ int agent_info(struct agent *a, json_t **out)
 {
     pthread_mutex_lock(&a->lock);
     unsigned used = used_mib(a);
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "server", a->server, "qemu",
-                     qemu_binary(), "qemu_version", a->qemu_version, "accel", a->accel, "migration",
-                     a->live_migration ? "live" : "paused", "data_addr", a->data_addr, "capacity_mib",
-                     (int)a->capacity_mib, "used_mib", (int)used, "free_mib", (int)(a->capacity_mib - used), "vms",
-                     (int)a->n_vms);
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "server", a->server,
+                     "qemu", qemu_binary(), "qemu_version", a->qemu_version, "accel", a->accel,
+                     "migration", a->live_migration ? "live" : "paused",
+                     "data_addr", a->data_addr, "capacity_mib", (int)a->capacity_mib,
+                     "used_mib", (int)used, "free_mib", (int)(a->capacity_mib - used),
+                     "vms", (int)a->n_vms);
     pthread_mutex_unlock(&a->lock);
     return 200;
 }
