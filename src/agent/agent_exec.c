@@ -9,11 +9,12 @@
 
 int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
 {
-    json_t *jargv = json_object_get(req, "argv");
-    json_int_t timeout_ms = json_integer_value(json_object_get(req, "timeout_ms")) ?: 30000;
-    const char *input = json_string_value(json_object_get(req, "input"));
+    json_t *jargv = json_object_get(req, AGENT_PROTO_EXEC_ARGV);
+    json_int_t timeout_ms =
+        json_integer_value(json_object_get(req, AGENT_PROTO_EXEC_TIMEOUT_MS)) ?: 30000;
+    const char *input = json_string_value(json_object_get(req, AGENT_PROTO_EXEC_INPUT));
     if (!json_is_array(jargv) || !json_array_size(jargv) || json_array_size(jargv) > 256) {
-        *out = agent_proto_error("argv: expected a non-empty array of strings");
+        *out = agent_proto_error(AGENT_PROTO_EXEC_ARGV ": expected a non-empty array of strings");
         return 400;
     }
     const char **argv = xcalloc(json_array_size(jargv) + 1, sizeof *argv);
@@ -23,14 +24,14 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     {
         if (!json_is_string(s)) {
             free(argv);
-            *out = agent_proto_error("argv: expected strings");
+            *out = agent_proto_error(AGENT_PROTO_EXEC_ARGV ": expected strings");
             return 400;
         }
         argv[i] = json_string_value(s);
     }
     if (timeout_ms < 1 || timeout_ms > 3600000) {
         free(argv);
-        *out = agent_proto_error("timeout_ms: expected 1 to 3600000");
+        *out = agent_proto_error(AGENT_PROTO_EXEC_TIMEOUT_MS ": expected 1 to 3600000");
         return 400;
     }
     /* A command in the guest does not hold the VM: it may be stopped or

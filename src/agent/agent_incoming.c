@@ -77,9 +77,10 @@ static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char *
 
 int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
 {
-    const char *from = json_string_value(json_object_get(req, "from"));
+    const char *from = json_string_value(json_object_get(req, AGENT_PROTO_INCOMING_FROM));
     if (!agent_valid_ip(from, false)) {
-        *out = agent_proto_error("from: expected the source's data address (IPv4)");
+        *out = agent_proto_error(AGENT_PROTO_INCOMING_FROM
+                                 ": expected the source's data address (IPv4)");
         return 400;
     }
     struct avm *v = agent_parse_vm(a, req, out);
@@ -198,7 +199,7 @@ static int finish_check_memory(struct finish *f, const char *want)
     struct memdigest src, here;
     double t0 = proc_now();
     if (memdigest_decode(want, &src) < 0) {
-        f->err = xstrdup("memory_digest: not a digest");
+        f->err = xstrdup(AGENT_PROTO_FINISH_MEMORY_DIGEST ": not a digest");
         return -1;
     }
     if (avm_memory_digest(f->v, f->q, &here, &f->err) < 0) {
@@ -306,11 +307,11 @@ static int finish_identity(struct finish *f, struct qmp **g, bool isolate)
 
 int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t **out)
 {
-    bool identity = json_is_true(json_object_get(req, "identity"));
+    bool identity = json_is_true(json_object_get(req, AGENT_PROTO_FINISH_IDENTITY));
     /* A VM that takes a new identity (a clone, a move to another subnet) is
      * kept off the network until it has it: should the step fail, the
      * network never saw it at its new place with the old identity. */
-    bool isolate = identity && !json_is_false(json_object_get(req, "isolate"));
+    bool isolate = identity && !json_is_false(json_object_get(req, AGENT_PROTO_FINISH_ISOLATE));
     struct finish f = {.a = a};
     int st = agent_take(a, name, "finish", &f.v, out);
     if (st != 200)
@@ -327,7 +328,7 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     if (!f.q || agent_wait_migration(f.q, "completed", 30, 0, NULL, &info, &f.err) < 0)
         goto fail;
     json_decref(info);
-    const char *want = json_string_value(json_object_get(req, "memory_digest"));
+    const char *want = json_string_value(json_object_get(req, AGENT_PROTO_FINISH_MEMORY_DIGEST));
     if ((want && finish_check_memory(&f, want) < 0) || finish_close_export(&f) < 0)
         goto fail;
     /* A clone must not speak with its source's identity: its link stays down

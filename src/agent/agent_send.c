@@ -182,19 +182,23 @@ struct send {
 /* Reads the request into 's'; 400 with '*out' when it is not a send. */
 static int send_read(json_t *req, struct send *s, json_t **out)
 {
-    s->nbd = json_string_value(json_object_get(req, "nbd"));
-    s->uri = json_string_value(json_object_get(req, "uri"));
-    const char *mode = json_string_value(json_object_get(req, "mode")) ?: "move";
-    s->downtime_ms = json_integer_value(json_object_get(req, "downtime_limit_ms")) ?: 10;
-    s->verify = json_is_true(json_object_get(req, "verify_memory"));
+    s->nbd = json_string_value(json_object_get(req, AGENT_PROTO_SEND_NBD));
+    s->uri = json_string_value(json_object_get(req, AGENT_PROTO_SEND_URI));
+    const char *mode =
+        json_string_value(json_object_get(req, AGENT_PROTO_SEND_MODE)) ?: AGENT_PROTO_SEND_MOVE;
+    s->downtime_ms =
+        json_integer_value(json_object_get(req, AGENT_PROTO_SEND_DOWNTIME_LIMIT_MS)) ?: 10;
+    s->verify = json_is_true(json_object_get(req, AGENT_PROTO_SEND_VERIFY_MEMORY));
     if (!s->nbd || strncmp(s->nbd, "nbd:", 4) || !s->uri || strncmp(s->uri, "tcp:", 4)) {
-        *out = agent_proto_error("expected \"nbd\": \"nbd:HOST:PORT:exportname=NAME\" and "
-                                 "\"uri\": \"tcp:HOST:PORT\"");
+        *out = agent_proto_error("expected \"" AGENT_PROTO_SEND_NBD
+                                 "\": \"nbd:HOST:PORT:exportname=NAME\" and \"" AGENT_PROTO_SEND_URI
+                                 "\": \"tcp:HOST:PORT\"");
         return 400;
     }
-    s->copy = !strcmp(mode, "copy");
-    if (!s->copy && strcmp(mode, "move")) {
-        *out = agent_proto_error("mode: expected \"move\" or \"copy\"");
+    s->copy = !strcmp(mode, AGENT_PROTO_SEND_COPY);
+    if (!s->copy && strcmp(mode, AGENT_PROTO_SEND_MOVE)) {
+        *out = agent_proto_error(AGENT_PROTO_SEND_MODE ": expected \"" AGENT_PROTO_SEND_MOVE
+                                 "\" or \"" AGENT_PROTO_SEND_COPY "\"");
         return 400;
     }
     return 200;

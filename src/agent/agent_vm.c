@@ -48,9 +48,11 @@ json_t *avm_json(const struct avm *v)
     const char *state = crashed ? "crashed"
                         : v->problem && v->state == AVM_RUNNING ? "broken"
                         : avm_state_name(v->state);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", "name", v->name,
-                          "mac", v->mac, "ip", v->ip, "gw", v->gw,
-                          "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus,
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}",
+                          AGENT_PROTO_VM_NAME, v->name, AGENT_PROTO_VM_MAC, v->mac,
+                          AGENT_PROTO_VM_IP, v->ip, AGENT_PROTO_VM_GW, v->gw,
+                          AGENT_PROTO_VM_MEMORY_MIB, (int)v->memory_mib,
+                          AGENT_PROTO_VM_CPUS, (int)v->cpus,
                           "state", state, "pid", (int)v->pid, "tap", v->tap);
     if (v->problem)
         json_object_set_new(o, "problem", json_string(v->problem));
@@ -165,9 +167,11 @@ char *avm_path(const struct avm *v, const char *file)
 
 int avm_save(const struct avm *v)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}", "name", v->name,
-                          "mac", v->mac, "ip", v->ip, "gw", v->gw,
-                          "memory_mib", (int)v->memory_mib, "cpus", (int)v->cpus,
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}",
+                          AGENT_PROTO_VM_NAME, v->name, AGENT_PROTO_VM_MAC, v->mac,
+                          AGENT_PROTO_VM_IP, v->ip, AGENT_PROTO_VM_GW, v->gw,
+                          AGENT_PROTO_VM_MEMORY_MIB, (int)v->memory_mib,
+                          AGENT_PROTO_VM_CPUS, (int)v->cpus,
                           "tap", v->tap, "incoming", v->incoming);
     char *tmp = avm_path(v, "vm.json.tmp"), *path = avm_path(v, "vm.json");
     int rc = json_dump_file(o, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
@@ -368,25 +372,25 @@ bool agent_valid_ip(const char *s, bool with_len)
 /* Reads a VM description from a request; NULL with '*out' set when invalid. */
 struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
 {
-    const char *name = json_string_value(json_object_get(req, "name"));
-    const char *mac = json_string_value(json_object_get(req, "mac"));
-    const char *ip = json_string_value(json_object_get(req, "ip"));
-    const char *gw = json_string_value(json_object_get(req, "gw"));
-    json_int_t mem = json_integer_value(json_object_get(req, "memory_mib"));
-    json_int_t cpus = json_integer_value(json_object_get(req, "cpus"));
+    const char *name = json_string_value(json_object_get(req, AGENT_PROTO_VM_NAME));
+    const char *mac = json_string_value(json_object_get(req, AGENT_PROTO_VM_MAC));
+    const char *ip = json_string_value(json_object_get(req, AGENT_PROTO_VM_IP));
+    const char *gw = json_string_value(json_object_get(req, AGENT_PROTO_VM_GW));
+    json_int_t mem = json_integer_value(json_object_get(req, AGENT_PROTO_VM_MEMORY_MIB));
+    json_int_t cpus = json_integer_value(json_object_get(req, AGENT_PROTO_VM_CPUS));
     if (!agent_proto_name_ok(name))
-        *out = agent_proto_error("name: expected a letter then up to %d letters, digits, '_' "
-                                 "or '-'", AGENT_PROTO_NAME_MAX - 1);
+        *out = agent_proto_error(AGENT_PROTO_VM_NAME ": expected a letter then up to %d letters, "
+                                 "digits, '_' or '-'", AGENT_PROTO_NAME_MAX - 1);
     else if (!valid_mac(mac))
-        *out = agent_proto_error("mac: expected xx:xx:xx:xx:xx:xx");
+        *out = agent_proto_error(AGENT_PROTO_VM_MAC ": expected xx:xx:xx:xx:xx:xx");
     else if (!agent_valid_ip(ip, true))
-        *out = agent_proto_error("ip: expected ADDRESS/LENGTH");
+        *out = agent_proto_error(AGENT_PROTO_VM_IP ": expected ADDRESS/LENGTH");
     else if (!agent_valid_ip(gw, false))
-        *out = agent_proto_error("gw: expected an IPv4 address");
+        *out = agent_proto_error(AGENT_PROTO_VM_GW ": expected an IPv4 address");
     else if (mem < 32 || mem > 1 << 20)
-        *out = agent_proto_error("memory_mib: expected 32 to 1048576");
+        *out = agent_proto_error(AGENT_PROTO_VM_MEMORY_MIB ": expected 32 to 1048576");
     else if (cpus < 1 || cpus > 64)
-        *out = agent_proto_error("cpus: expected 1 to 64");
+        *out = agent_proto_error(AGENT_PROTO_VM_CPUS ": expected 1 to 64");
     else {
         struct avm *v = xcalloc(1, sizeof *v);
         v->name = xstrdup(name);
