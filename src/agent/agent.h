@@ -2,10 +2,12 @@
  *
  * Each VM is its own QEMU process (daemonized, so VMs outlive the agent) with
  * its files in DIR/vms/NAME/: disk.qcow2 (overlay over the shared base),
- * qmp.sock, qga.sock, console.log, qemu.pid and vm.json (what the agent needs
- * to adopt it again after a restart).  The agent serves an HTTP/JSON API on
- * the management network (agentproto/agent_proto.h); each request runs in a
- * thread of its own, and a VM is busy while an operation holds it. */
+ * qmp.sock, qga.sock, console.log, qemu.log (QEMU's own messages), qemu.pid,
+ * vm.json (what the agent needs to adopt it again after a restart) and,
+ * while its memory's digest is made, memory.dump.  The agent serves an
+ * HTTP/JSON API on the management network (agentproto/agent_proto.h); each
+ * request runs in a thread of its own, and a VM is busy while an operation
+ * holds it. */
 #ifndef MINIDC_AGENT_AGENT_H
 #define MINIDC_AGENT_AGENT_H
 

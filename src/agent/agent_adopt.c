@@ -53,8 +53,9 @@ static void adopt_one(struct agent *a, char *dir)
         avm_remove_files(v->dir);
         avm_free(v);
     } else if (!strcmp(s, "running") || !strcmp(s, "paused") || !strcmp(s, "postmigrate")) {
-        /* A source paused by a migration that the agent's end cut short
-         * stays paused: minidcd knows whether its destination took over. */
+        /* A source whose migration completed stays paused (a send cut
+         * short before that runs again: agent_settle_cut_send): minidcd
+         * knows whether its destination took over. */
         v->state = strcmp(s, "running") ? AVM_PAUSED : AVM_RUNNING;
         pthread_mutex_lock(&a->lock);
         xgrow(&a->vms, &a->cap_vms, a->n_vms + 1, sizeof *a->vms);
@@ -62,7 +63,7 @@ static void adopt_one(struct agent *a, char *dir)
         pthread_mutex_unlock(&a->lock);
         LOG_INF("adopted %s (pid %d, %s)", v->name, (int)v->pid, s);
     } else {
-        /* Gone, or an arrival the agent's end cut short: not wanted. */
+        /* Its QEMU gone, or in no state a VM is adopted in: not wanted. */
         LOG_WRN("%s: %s: removing what is left of it", v->name,
                 *s ? s : err ? err : "its QEMU is gone");
         avm_kill_qemu(v);

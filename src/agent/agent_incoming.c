@@ -127,7 +127,6 @@ fail:
     return 500;
 }
 
-/* Runs minidc-identity in the guest (new name, MAC, address). */
 /* Syncs with the guest agent on '*g'; when it does not answer in 2 s,
  * unplugs and plugs its port again (QMP on 'q'): after a live migration the
  * guest now and then (about one move in ten here, QEMU 7.2) no longer hears
@@ -331,8 +330,8 @@ int agent_finish_incoming(struct agent *a, const char *name, json_t *req, json_t
     const char *want = json_string_value(json_object_get(req, AGENT_PROTO_FINISH_MEMORY_DIGEST));
     if ((want && finish_check_memory(&f, want) < 0) || finish_close_export(&f) < 0)
         goto fail;
-    /* A clone must not speak with its source's identity: its link stays down
-     * until it has its own. */
+    /* A VM that takes a new identity must not speak with its old one: its
+     * link stays down until it has the new one. */
     if (isolate && finish_set_link(&f, false) < 0)
         goto fail;
     struct qmp *g = NULL;
