@@ -33,12 +33,14 @@ int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err)
                             "  chain input {\n"
                             "    type filter hook input priority filter; policy accept;\n"
                             "    iifname \"%s\" ip daddr %s drop\n"
-                            "    ip daddr %s tcp dport %u-%u ip saddr . tcp dport @transfer_peers accept\n"
+                            "    ip daddr %s tcp dport %u-%u"
+                            " ip saddr . tcp dport @transfer_peers accept\n"
                             "    ip daddr %s tcp dport %u-%u drop\n"
                             "  }\n"
                             "}\n",
-                            a->bridge, mgmt_addr, a->data_addr, AGENT_TRANSFER_PORT_MIN, AGENT_TRANSFER_PORT_MAX,
-                            a->data_addr, AGENT_TRANSFER_PORT_MIN, AGENT_TRANSFER_PORT_MAX);
+                            a->bridge, mgmt_addr, a->data_addr, AGENT_TRANSFER_PORT_MIN,
+                            AGENT_TRANSFER_PORT_MAX, a->data_addr, AGENT_TRANSFER_PORT_MIN,
+                            AGENT_TRANSFER_PORT_MAX);
     const char *argv[] = {"nft", "-f", "-", NULL};
     struct strbuf e;
     strbuf_init(&e);
@@ -46,7 +48,8 @@ int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err)
     free(rules);
     if (rc != 0) {
         e.s[strcspn(e.s, "\n")] = '\0';
-        *err = rc < 0 ? xstrdup("cannot run nft (Debian package nftables)") : xasprintf("nft: %s", e.s);
+        *err = rc < 0 ? xstrdup("cannot run nft (Debian package nftables)")
+                      : xasprintf("nft: %s", e.s);
     }
     strbuf_free(&e);
     return rc == 0 ? 0 : -1;
@@ -68,4 +71,16 @@ int agent_firewall_admit(const char *addr, unsigned port)
 void agent_firewall_revoke(const char *addr, unsigned port)
 {
     peer("delete", addr, port);
+}
+
+/* Lets the source reach the VM's transfer ports, or no longer. */
+void agent_firewall_admit_peer(struct avm *v, bool on)
+{
+    for (int i = 0; i < 2 && v->peer; i++)
+        if (v->ports[i]) {
+            if (on)
+                agent_firewall_admit(v->peer, v->ports[i]);
+            else
+                agent_firewall_revoke(v->peer, v->ports[i]);
+        }
 }

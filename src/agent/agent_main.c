@@ -143,7 +143,8 @@ static bool authorized(struct agent *a, struct evhttp_request *req, const char *
 {
     if (!a->token || !agent_proto_needs_token(path))
         return true;
-    return token_bearer_ok(evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"), a->token);
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    return token_bearer_ok(auth, a->token);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -230,7 +231,16 @@ static void usage(FILE *f)
             "SIGTERM or SIGINT stops it.\n");
 }
 
-int main(int argc, char **argv)
+/* What the command line says besides the agent's own fields. */
+struct options {
+    const char *listen, *token_file, *pidfile, *logfile;
+    long memory; /* MiB; 0: the memory available now */
+    bool no_firewall;
+};
+
+/* Reads the command line into 'a' and 'o': -1 when the agent is to run,
+ * else the exit status (--help, a wrong option). */
+static int read_options(int argc, char **argv, struct agent *a, struct options *o)
 {
     static const struct option opts[] = {
         {"server", required_argument, NULL, 's'},   {"listen", required_argument, NULL, 'L'},
@@ -242,25 +252,20 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},           {"no-firewall", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
-    struct agent a = {.bridge = "br0", .accel = "auto"};
-    const char *listen = NULL, *token_file = NULL, *pidfile = NULL, *logfile = NULL;
-    long memory = 0;
-    bool no_firewall = false;
-    log_set_program("minidc-agent");
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (ch) {
-        case 's': a.server = optarg; break;
-        case 'L': listen = optarg; break;
-        case 'd': a.dir = optarg; break;
-        case 'i': a.image_dir = optarg; break;
-        case 'b': a.bridge = optarg; break;
-        case 'D': a.data_addr = optarg; break;
-        case 'T': token_file = optarg; break;
+        case 's': a->server = optarg; break;
+        case 'L': o->listen = optarg; break;
+        case 'd': a->dir = optarg; break;
+        case 'i': a->image_dir = optarg; break;
+        case 'b': a->bridge = optarg; break;
+        case 'D': a->data_addr = optarg; break;
+        case 'T': o->token_file = optarg; break;
         case 'm': {
             char *end;
-            memory = strtol(optarg, &end, 10);
-            if (*end || memory < 32) {
+            o->memory = strtol(optarg, &end, 10);
+            if (*end || o->memory < 32) {
                 fprintf(stderr, "minidc-agent: --memory is a number of MiB, at least 32\n");
                 return 2;
             }
@@ -271,66 +276,50 @@ int main(int argc, char **argv)
                 fprintf(stderr, "minidc-agent: --accel is auto, kvm or tcg\n");
                 return 2;
             }
-            a.accel = optarg;
+            a->accel = optarg;
             break;
-        case 'p': pidfile = optarg; break;
-        case 'l': logfile = optarg; break;
+        case 'p': o->pidfile = optarg; break;
+        case 'l': o->logfile = optarg; break;
         case 'v': log_set_level(LOG_DEBUG); break;
-        case 'F': no_firewall = true; break;
+        case 'F': o->no_firewall = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (!a.server || !listen || !a.dir || !a.image_dir || !a.data_addr || optind < argc) {
+    if (!a->server || !o->listen || !a->dir || !a->image_dir || !a->data_addr || optind < argc) {
         usage(stderr);
         return 2;
     }
-    char addr[64];
-    uint16_t port;
-    if (!endpoint_split(listen, addr, sizeof addr, &port)) {
-        fprintf(stderr, "minidc-agent: --listen is ADDRESS:PORT\n");
-        return 2;
-    }
-    char token[TOKEN_MAX];
-    if (token_file) {
-        if (token_read_file(token_file, token, sizeof token) < 0) {
-            fprintf(stderr, "minidc-agent: cannot read a token from %s\n", token_file);
-            return 1;
-        }
-        a.token = xstrdup(token);
-    }
-    if (logfile && !freopen(logfile, "a", stderr)) {
-        fprintf(stdout, "minidc-agent: cannot open %s: %s\n", logfile, strerror(errno));
-        return 1;
-    }
-    setvbuf(stderr, NULL, _IOLBF, 0);
-    char *vms = xasprintf("%s/vms", a.dir);
-    if ((mkdir(a.dir, 0700) < 0 && errno != EEXIST) || (mkdir(vms, 0700) < 0 && errno != EEXIST)) {
-        LOG_ERR_("cannot make %s: %s", vms, strerror(errno));
-        return 1;
-    }
-    free(vms);
-    if (!strcmp(a.accel, "auto"))
-        a.accel = qemu_kvm_works(a.image_dir, 3000) ? "kvm" : "tcg";
+    return -1;
+}
+
+/* The accelerator (--accel auto: KVM when a guest kernel boots under it),
+ * QEMU's version, and whether its migrations may be live. */
+static void choose_qemu(struct agent *a)
+{
+    if (!strcmp(a->accel, "auto"))
+        a->accel = qemu_kvm_works(a->image_dir, 3000) ? "kvm" : "tcg";
     int qmaj = 0, qmin = 0, qmic = 0;
     if (qemu_version(&qmaj, &qmin, &qmic))
-        snprintf(a.qemu_version, sizeof a.qemu_version, "%d.%d.%d", qmaj, qmin, qmic);
-    a.live_migration = strcmp(a.accel, "tcg") || qemu_tcg_live_migration_safe(qmaj, qmin);
+        snprintf(a->qemu_version, sizeof a->qemu_version, "%d.%d.%d", qmaj, qmin, qmic);
+    a->live_migration = strcmp(a->accel, "tcg") || qemu_tcg_live_migration_safe(qmaj, qmin);
     /* MINIDC_MIGRATION=live|paused overrides that (to measure, e.g. how an
      * old QEMU loses pages: bench/memcheck). */
     const char *mode = getenv("MINIDC_MIGRATION");
     if (mode && (!strcmp(mode, "live") || !strcmp(mode, "paused")))
-        a.live_migration = !strcmp(mode, "live");
-    if (!a.live_migration)
-        LOG_WRN("QEMU %s under TCG loses guest memory in live migration (fixed in QEMU 9.0): VMs are paused "
-                "while their memory is sent (scripts/install-deps installs a QEMU with the fix)",
-                *a.qemu_version ? a.qemu_version : "of unknown version");
-    a.capacity_mib = memory ? (unsigned)memory : 0;
-    if (!a.capacity_mib) {
-        long pages = sysconf(_SC_AVPHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-        a.capacity_mib = (unsigned)((double)pages * (double)psize / 1048576.0);
-    }
-    pthread_mutex_init(&a.lock, NULL);
+        a->live_migration = !strcmp(mode, "live");
+    if (!a->live_migration)
+        LOG_WRN("QEMU %s under TCG loses guest memory in live migration (fixed in QEMU 9.0): "
+                "VMs are paused while their memory is sent (scripts/install-deps installs a "
+                "QEMU with the fix)",
+                *a->qemu_version ? a->qemu_version : "of unknown version");
+}
+
+/* Serves the API on 'addr':'port' until SIGTERM or SIGINT, after the
+ * firewall and the VMs an earlier agent left; the exit status. */
+static int serve(struct agent *a, const char *addr, uint16_t port, const struct options *o)
+{
+    pthread_mutex_init(&a->lock, NULL);
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
     struct event_base *base = event_base_new();
@@ -338,22 +327,22 @@ int main(int argc, char **argv)
     struct evhttp *http = evhttp_new(base);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     evhttp_set_max_body_size(http, BODY_MAX);
-    evhttp_set_gencb(http, on_request, &a);
+    evhttp_set_gencb(http, on_request, a);
     if (evhttp_bind_socket(http, addr, port) < 0) {
         LOG_ERR_("cannot listen on %s:%u: %s", addr, port, strerror(errno));
         return 1;
     }
     char *ferr = NULL;
-    if (!no_firewall && agent_firewall_init(&a, addr, &ferr) < 0) {
-        LOG_ERR_("cannot set up the firewall that keeps the agent and the transfer ports from strangers: %s "
-                 "(--no-firewall runs without it)", ferr);
+    if (!o->no_firewall && agent_firewall_init(a, addr, &ferr) < 0) {
+        LOG_ERR_("cannot set up the firewall that keeps the agent and the transfer ports from "
+                 "strangers: %s (--no-firewall runs without it)", ferr);
         free(ferr);
         return 1;
     }
-    a.firewall = !no_firewall;
-    agent_adopt(&a);
-    if (pidfile) {
-        FILE *f = fopen(pidfile, "w");
+    a->firewall = !o->no_firewall;
+    agent_adopt(a);
+    if (o->pidfile) {
+        FILE *f = fopen(o->pidfile, "w");
         if (f) {
             fprintf(f, "%d\n", (int)getpid());
             fclose(f);
@@ -363,12 +352,12 @@ int main(int argc, char **argv)
     struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
-    LOG_INF("server %s: API on http://%s:%u/v1, QEMU %s, %s, %s migration, %u MiB for VMs, %zu VM(s) adopted",
-            a.server, addr, port, a.qemu_version, a.accel, a.live_migration ? "live" : "paused", a.capacity_mib,
-            a.n_vms);
+    LOG_INF("server %s: API on http://%s:%u/v1, QEMU %s, %s, %s migration, %u MiB for VMs, "
+            "%zu VM(s) adopted", a->server, addr, port, a->qemu_version, a->accel,
+            a->live_migration ? "live" : "paused", a->capacity_mib, a->n_vms);
     event_base_dispatch(base);
-    if (pidfile)
-        unlink(pidfile);
+    if (o->pidfile)
+        unlink(o->pidfile);
     event_free(sigterm);
     event_free(sigint);
     /* Jobs still running find the loop gone and free themselves; their
@@ -378,6 +367,49 @@ int main(int argc, char **argv)
     evhttp_free(http);
     loop_call_destroy(answers);
     event_base_free(base);
-    free(a.token);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct agent a = {.bridge = "br0", .accel = "auto"};
+    struct options o = {0};
+    log_set_program("minidc-agent");
+    int rc = read_options(argc, argv, &a, &o);
+    if (rc >= 0)
+        return rc;
+    char addr[64];
+    uint16_t port;
+    if (!endpoint_split(o.listen, addr, sizeof addr, &port)) {
+        fprintf(stderr, "minidc-agent: --listen is ADDRESS:PORT\n");
+        return 2;
+    }
+    char token[TOKEN_MAX];
+    if (o.token_file) {
+        if (token_read_file(o.token_file, token, sizeof token) < 0) {
+            fprintf(stderr, "minidc-agent: cannot read a token from %s\n", o.token_file);
+            return 1;
+        }
+        a.token = xstrdup(token);
+    }
+    if (o.logfile && !freopen(o.logfile, "a", stderr)) {
+        fprintf(stdout, "minidc-agent: cannot open %s: %s\n", o.logfile, strerror(errno));
+        return 1;
+    }
+    setvbuf(stderr, NULL, _IOLBF, 0);
+    char *vms = xasprintf("%s/vms", a.dir);
+    if ((mkdir(a.dir, 0700) < 0 && errno != EEXIST) || (mkdir(vms, 0700) < 0 && errno != EEXIST)) {
+        LOG_ERR_("cannot make %s: %s", vms, strerror(errno));
+        return 1;
+    }
+    free(vms);
+    choose_qemu(&a);
+    a.capacity_mib = o.memory ? (unsigned)o.memory : 0;
+    if (!a.capacity_mib) {
+        long pages = sysconf(_SC_AVPHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+        a.capacity_mib = (unsigned)((double)pages * (double)psize / 1048576.0);
+    }
+    rc = serve(&a, addr, port, &o);
+    free(a.token);
+    return rc;
 }

@@ -28,8 +28,8 @@ static double server_cpu_percent(void)
     unsigned long long v[10] = {0};
     if (!f)
         return 0;
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-                   &v[5], &v[6], &v[7], &v[8], &v[9]);
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
     fclose(f);
     if (n < 4)
         return 0;
@@ -75,10 +75,10 @@ static json_t *net_dev(void)
         *colon = '\0';
         char *name = line + strspn(line, " ");
         unsigned long long rx, rxp, tx, txp, skip;
-        if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &rx, &rxp, &skip, &skip, &skip,
-                   &skip, &skip, &skip, &tx, &txp) == 10)
-            json_object_set_new(o, name, json_pack("{s:I, s:I}", "rx_bytes", (json_int_t)rx, "tx_bytes",
-                                                   (json_int_t)tx));
+        if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &rx, &rxp, &skip,
+                   &skip, &skip, &skip, &skip, &skip, &tx, &txp) == 10)
+            json_object_set_new(o, name, json_pack("{s:I, s:I}", "rx_bytes", (json_int_t)rx,
+                                                   "tx_bytes", (json_int_t)tx));
     }
     if (f)
         fclose(f);
@@ -100,7 +100,8 @@ static int proc_usage(pid_t pid, double *cpu_s, long long *rss)
     unsigned long long ut, st;
     long long rss_pages;
     /* After "pid (comm)": state is field 3; utime 14, stime 15, rss 24. */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %*u %*u %lld",
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
+                            " %*d %*d %*d %*d %*d %*d %*u %*u %lld",
                      &ut, &st, &rss_pages) != 3)
         return -1;
     long hz = sysconf(_SC_CLK_TCK);
@@ -136,7 +137,9 @@ static char *qemu_problem(struct qmp *q, const char *dir)
         {
             const char *path = json_string_value(json_object_get(b, "path"));
             json_t *st = NULL;
-            if (path && qmp_call(q, "x-query-virtio-status", json_pack("{s:s}", "path", path), &st, &err, 1000) == 0 &&
+            if (path &&
+                qmp_call(q, "x-query-virtio-status", json_pack("{s:s}", "path", path), &st,
+                         &err, 1000) == 0 &&
                 json_is_true(json_object_get(st, "broken")))
                 strbuf_printf(&p, "%s%s marked broken by QEMU", p.len ? "; " : "",
                               json_string_value(json_object_get(b, "name")) ?: path);
@@ -175,8 +178,9 @@ static void qemu_figures(const char *dir, json_t *o, char **problem)
                        "guest-stats-polling-interval", "value", 2),
              NULL, &err, 1000);
     free(err), err = NULL;
-    if (qmp_call(q, "qom-get", json_pack("{s:s, s:s}", "path", "/machine/peripheral/balloon0", "property",
-                                         "guest-stats"),
+    if (qmp_call(q, "qom-get",
+                 json_pack("{s:s, s:s}", "path", "/machine/peripheral/balloon0",
+                           "property", "guest-stats"),
                  &r, &err, 1000) == 0) {
         json_t *st = json_object_get(r, "stats");
         json_int_t total = json_integer_value(json_object_get(st, "stat-total-memory"));
@@ -184,8 +188,9 @@ static void qemu_figures(const char *dir, json_t *o, char **problem)
         json_int_t free_ = json_integer_value(json_object_get(st, "stat-free-memory"));
         if (total > 0)
             json_object_set_new(o, "guest_memory",
-                                json_pack("{s:I, s:I, s:I, s:I}", "total_bytes", total, "free_bytes", free_,
-                                          "available_bytes", avail, "used_bytes", total - avail));
+                                json_pack("{s:I, s:I, s:I, s:I}", "total_bytes", total,
+                                          "free_bytes", free_, "available_bytes", avail,
+                                          "used_bytes", total - avail));
     }
     json_decref(r), r = NULL;
     free(err), err = NULL;
@@ -199,7 +204,8 @@ static void qemu_figures(const char *dir, json_t *o, char **problem)
             rd += json_integer_value(json_object_get(s, "rd_bytes"));
             wr += json_integer_value(json_object_get(s, "wr_bytes"));
         }
-        json_object_set_new(o, "disk", json_pack("{s:I, s:I}", "read_bytes", rd, "written_bytes", wr));
+        json_object_set_new(o, "disk",
+                            json_pack("{s:I, s:I}", "read_bytes", rd, "written_bytes", wr));
     }
     json_decref(r);
     free(err);
@@ -210,10 +216,12 @@ json_t *agent_metrics_json(struct agent *a)
 {
     double now = proc_now();
     json_t *ifs = net_dev();
-    json_t *server = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:O}", "name", a->server, "cpu_percent",
-                               server_cpu_percent(), "memory_total_bytes", (json_int_t)meminfo("MemTotal"),
-                               "memory_available_bytes", (json_int_t)meminfo("MemAvailable"), "vm_capacity_mib",
-                               (int)a->capacity_mib, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "interfaces", ifs);
+    json_t *server = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:O}", "name", a->server,
+                               "cpu_percent", server_cpu_percent(),
+                               "memory_total_bytes", (json_int_t)meminfo("MemTotal"),
+                               "memory_available_bytes", (json_int_t)meminfo("MemAvailable"),
+                               "vm_capacity_mib", (int)a->capacity_mib,
+                               "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "interfaces", ifs);
     double load[3];
     if (getloadavg(load, 3) == 3)
         json_object_set_new(server, "load", json_pack("[f, f, f]", load[0], load[1], load[2]));
@@ -258,8 +266,10 @@ json_t *agent_metrics_json(struct agent *a)
         /* The tap's receive is the VM's send. */
         json_t *tap = json_object_get(ifs, vs[i].tap);
         if (tap)
-            json_object_set_new(o, "net", json_pack("{s:O, s:O}", "rx_bytes", json_object_get(tap, "tx_bytes"),
-                                                    "tx_bytes", json_object_get(tap, "rx_bytes")));
+            json_object_set_new(o, "net",
+                                json_pack("{s:O, s:O}",
+                                          "rx_bytes", json_object_get(tap, "tx_bytes"),
+                                          "tx_bytes", json_object_get(tap, "rx_bytes")));
         if (!vs[i].busy) {
             char *problem;
             qemu_figures(vs[i].dir, o, &problem);

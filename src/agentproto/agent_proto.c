@@ -104,46 +104,48 @@ static void set_string(json_t *o, const char *key, const char *value)
 json_t *agent_proto_vm_json(const struct agent_proto_vm *vm)
 {
     json_t *o = json_object();
-    set_string(o, "name", vm->name);
-    set_string(o, "mac", vm->mac);
-    set_string(o, "ip", vm->ip);
-    set_string(o, "gw", vm->gw);
-    json_object_set_new(o, "memory_mib", json_integer((int)vm->memory_mib));
-    json_object_set_new(o, "cpus", json_integer((int)vm->cpus));
+    set_string(o, AGENT_PROTO_VM_NAME, vm->name);
+    set_string(o, AGENT_PROTO_VM_MAC, vm->mac);
+    set_string(o, AGENT_PROTO_VM_IP, vm->ip);
+    set_string(o, AGENT_PROTO_VM_GW, vm->gw);
+    json_object_set_new(o, AGENT_PROTO_VM_MEMORY_MIB, json_integer((int)vm->memory_mib));
+    json_object_set_new(o, AGENT_PROTO_VM_CPUS, json_integer((int)vm->cpus));
     return o;
 }
 
 void agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm)
 {
-    vm->name = json_string_value(json_object_get(o, "name"));
-    vm->mac = json_string_value(json_object_get(o, "mac"));
-    vm->ip = json_string_value(json_object_get(o, "ip"));
-    vm->gw = json_string_value(json_object_get(o, "gw"));
-    vm->memory_mib = (unsigned)json_integer_value(json_object_get(o, "memory_mib"));
-    vm->cpus = (unsigned)json_integer_value(json_object_get(o, "cpus"));
+    vm->name = json_string_value(json_object_get(o, AGENT_PROTO_VM_NAME));
+    vm->mac = json_string_value(json_object_get(o, AGENT_PROTO_VM_MAC));
+    vm->ip = json_string_value(json_object_get(o, AGENT_PROTO_VM_IP));
+    vm->gw = json_string_value(json_object_get(o, AGENT_PROTO_VM_GW));
+    vm->memory_mib = (unsigned)json_integer_value(json_object_get(o, AGENT_PROTO_VM_MEMORY_MIB));
+    vm->cpus = (unsigned)json_integer_value(json_object_get(o, AGENT_PROTO_VM_CPUS));
 }
 
 json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from)
 {
     json_t *o = agent_proto_vm_json(vm);
-    set_string(o, "from", from);
+    set_string(o, AGENT_PROTO_INCOMING_FROM, from);
     return o;
 }
 
 json_t *agent_proto_send_json(const struct agent_proto_send *s)
 {
     json_t *o = json_object();
-    set_string(o, "nbd", s->nbd);
-    set_string(o, "uri", s->uri);
-    json_object_set_new(o, "mode", json_string(s->copy ? "copy" : "move"));
-    json_object_set_new(o, "verify_memory", json_boolean(s->verify_memory));
+    set_string(o, AGENT_PROTO_SEND_NBD, s->nbd);
+    set_string(o, AGENT_PROTO_SEND_URI, s->uri);
+    json_object_set_new(o, AGENT_PROTO_SEND_MODE,
+                        json_string(s->copy ? AGENT_PROTO_SEND_COPY : AGENT_PROTO_SEND_MOVE));
+    json_object_set_new(o, AGENT_PROTO_SEND_VERIFY_MEMORY, json_boolean(s->verify_memory));
     return o;
 }
 
 json_t *agent_proto_finish_json(const struct agent_proto_finish *f)
 {
-    json_t *o = json_pack("{s:b, s:b}", "identity", f->identity, "isolate", f->isolate);
-    set_string(o, "memory_digest", f->memory_digest);
+    json_t *o = json_pack("{s:b, s:b}", AGENT_PROTO_FINISH_IDENTITY, f->identity,
+                          AGENT_PROTO_FINISH_ISOLATE, f->isolate);
+    set_string(o, AGENT_PROTO_FINISH_MEMORY_DIGEST, f->memory_digest);
     return o;
 }
 
@@ -151,9 +153,9 @@ json_t *agent_proto_exec_json(const struct agent_proto_exec *x)
 {
     json_t *o = json_object();
     if (x->argv)
-        json_object_set_new(o, "argv", json_deep_copy(x->argv));
-    json_object_set_new(o, "timeout_ms", json_integer((json_int_t)x->timeout_ms));
-    set_string(o, "input", x->input);
+        json_object_set_new(o, AGENT_PROTO_EXEC_ARGV, json_deep_copy(x->argv));
+    json_object_set_new(o, AGENT_PROTO_EXEC_TIMEOUT_MS, json_integer((json_int_t)x->timeout_ms));
+    set_string(o, AGENT_PROTO_EXEC_INPUT, x->input);
     return o;
 }
 

@@ -94,7 +94,9 @@ enum agent_proto_match agent_proto_route(const char *method, const char *path,
  * that Prometheus can scrape it). */
 bool agent_proto_needs_token(const char *path);
 
-/* Request bodies.  Strings are borrowed; a NULL one is left out. */
+/* Request bodies.  Strings are borrowed; a NULL one is left out.  Each
+ * body's keys are named below it, for the agent that reads them (and the
+ * messages that name them) to spell them as the encoders here do. */
 
 /* A VM as the agents make it (POST /v1/vms) and describe it (GET /v1/vms:
  * also its state and more, which agent_proto_vm_read() leaves). */
@@ -104,6 +106,12 @@ struct agent_proto_vm {
     const char *gw;
     unsigned memory_mib, cpus;
 };
+#define AGENT_PROTO_VM_NAME "name"
+#define AGENT_PROTO_VM_MAC "mac"
+#define AGENT_PROTO_VM_IP "ip"
+#define AGENT_PROTO_VM_GW "gw"
+#define AGENT_PROTO_VM_MEMORY_MIB "memory_mib"
+#define AGENT_PROTO_VM_CPUS "cpus"
 json_t *agent_proto_vm_json(const struct agent_proto_vm *vm);
 /* Fills '*vm' from 'o' (borrowed: valid while 'o' is); what 'o' lacks is
  * NULL or 0. */
@@ -111,6 +119,7 @@ void agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm);
 /* POST /v1/incoming: the VM as the destination makes it, and 'from', the
  * source's data address. */
 json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from);
+#define AGENT_PROTO_INCOMING_FROM "from"
 
 /* POST /v1/vms/NAME/send: where the destination waits for the disk and the
  * memory (from its POST /v1/incoming answer). */
@@ -119,6 +128,16 @@ struct agent_proto_send {
     bool copy;          /* a clone: the source runs on (else a move: it stays paused) */
     bool verify_memory; /* the source's page digest comes back as memory.digest */
 };
+#define AGENT_PROTO_SEND_NBD "nbd"
+#define AGENT_PROTO_SEND_URI "uri"
+#define AGENT_PROTO_SEND_MODE "mode" /* AGENT_PROTO_SEND_MOVE or AGENT_PROTO_SEND_COPY */
+#define AGENT_PROTO_SEND_MOVE "move"
+#define AGENT_PROTO_SEND_COPY "copy"
+#define AGENT_PROTO_SEND_VERIFY_MEMORY "verify_memory"
+/* How long the guest may stand still at the switch-over (QEMU's
+ * downtime-limit): the agent reads it, 10 ms when absent; minidcd does not
+ * send it. */
+#define AGENT_PROTO_SEND_DOWNTIME_LIMIT_MS "downtime_limit_ms"
 json_t *agent_proto_send_json(const struct agent_proto_send *s);
 
 /* POST /v1/vms/NAME/finish */
@@ -127,6 +146,9 @@ struct agent_proto_finish {
     bool isolate;              /* its link down until it runs */
     const char *memory_digest; /* the source's: started only if its memory matches */
 };
+#define AGENT_PROTO_FINISH_IDENTITY "identity"
+#define AGENT_PROTO_FINISH_ISOLATE "isolate"
+#define AGENT_PROTO_FINISH_MEMORY_DIGEST "memory_digest"
 json_t *agent_proto_finish_json(const struct agent_proto_finish *f);
 
 /* POST /v1/vms/NAME/exec */
@@ -135,6 +157,9 @@ struct agent_proto_exec {
     const char *input;  /* standard input */
     unsigned timeout_ms;
 };
+#define AGENT_PROTO_EXEC_ARGV "argv"
+#define AGENT_PROTO_EXEC_INPUT "input"
+#define AGENT_PROTO_EXEC_TIMEOUT_MS "timeout_ms"
 json_t *agent_proto_exec_json(const struct agent_proto_exec *x);
 
 /* The body of an error: {"error": MESSAGE}. */
