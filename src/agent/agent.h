@@ -20,7 +20,7 @@
 struct qmp;
 
 enum avm_state {
-    AVM_BOOTING,  /* QEMU started, guest not ready yet */
+    AVM_BOOTING, /* QEMU started, guest not ready yet */
     AVM_RUNNING,
     AVM_INCOMING, /* waiting for a migration or clone */
     AVM_PAUSED,   /* paused by an operation (migration sent, not yet committed) */
@@ -32,36 +32,36 @@ struct avm {
     char *dir, *tap;
     pid_t pid;
     enum avm_state state;
-    bool busy;           /* an operation holds it */
-    const char *op;      /* which, for messages */
+    bool busy;      /* an operation holds it */
+    const char *op; /* which, for messages */
     double created;
-    bool incoming;       /* arrived, not yet started: an agent that finds it at
-                          * start removes it (the transfer was cut short) */
-    bool arrived;        /* incoming, and all of the VM is here (its incoming
-                          * migration completed): it could be started */
-    char *problem;       /* what QEMU reported broken (a device, the disk); NULL: none */
-    char *peer;          /* incoming: the source's data address, admitted to... */
-    unsigned ports[2];   /* ...its NBD and migration ports (0: none) */
+    bool incoming;     /* arrived, not yet started: an agent that finds it at
+                        * start removes it (the transfer was cut short) */
+    bool arrived;      /* incoming, and all of the VM is here (its incoming
+                        * migration completed): it could be started */
+    char *problem;     /* what QEMU reported broken (a device, the disk); NULL: none */
+    char *peer;        /* incoming: the source's data address, admitted to... */
+    unsigned ports[2]; /* ...its NBD and migration ports (0: none) */
     /* metrics: previous sample, for rates */
     double cpu_prev_s, cpu_prev_t, cpu_pct;
 };
 
 struct agent {
-    char *server;        /* this server's name */
-    char *dir;           /* state directory */
-    char *image_dir;     /* guest image: vmlinuz, initrd.img, base.qcow2 */
-    char *bridge;        /* the server's bridge VMs' taps join */
-    char *data_addr;     /* this server's address on the data network (migrations) */
-    char *token;         /* shared with minidcd; NULL: no authentication */
-    char *accel;         /* "kvm" or "tcg" */
+    char *server;          /* this server's name */
+    char *dir;             /* state directory */
+    char *image_dir;       /* guest image: vmlinuz, initrd.img, base.qcow2 */
+    char *bridge;          /* the server's bridge VMs' taps join */
+    char *data_addr;       /* this server's address on the data network (migrations) */
+    char *token;           /* shared with minidcd; NULL: no authentication */
+    char *accel;           /* "kvm" or "tcg" */
     char qemu_version[16]; /* "10.0.2"; "" when unknown */
-    bool live_migration; /* false: the guest is paused while its memory is sent
-                          * (TCG with a QEMU before 9.0 loses pages otherwise) */
+    bool live_migration;   /* false: the guest is paused while its memory is sent
+                            * (TCG with a QEMU before 9.0 loses pages otherwise) */
     unsigned capacity_mib; /* memory VMs may use */
     pthread_mutex_t lock;  /* guards vms[] and every avm's fields */
     struct avm **vms;
     size_t n_vms, cap_vms;
-    bool firewall;       /* agent_firewall_init() succeeded */
+    bool firewall; /* agent_firewall_init() succeeded */
 };
 
 /* The ports a destination opens for transfers (NBD and incoming migration),
@@ -142,8 +142,7 @@ struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out);
 /* Lists 'v' (taken: freed on failure), busy with 'op', in 'state'; fails
  * with the status and '*out' when its name is taken or its memory does not
  * fit. */
-int agent_admit(struct agent *a, struct avm *v, enum avm_state state, const char *op,
-                json_t **out);
+int agent_admit(struct agent *a, struct avm *v, enum avm_state state, const char *op, json_t **out);
 /* An IPv4 address, with "/LENGTH" when 'with_len' and only then. */
 bool agent_valid_ip(const char *s, bool with_len);
 

@@ -65,7 +65,9 @@ static void adopt_one(struct agent *a, char *dir)
     } else {
         /* Its QEMU gone, or in no state a VM is adopted in: not wanted. */
         LOG_WRN("%s: %s: removing what is left of it", v->name,
-                *s ? s : err ? err : "its QEMU is gone");
+                *s    ? s
+                : err ? err
+                      : "its QEMU is gone");
         avm_kill_qemu(v);
         avm_remove_files(v->dir);
         avm_free(v);

@@ -20,8 +20,7 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     const char **argv = xcalloc(json_array_size(jargv) + 1, sizeof *argv);
     size_t i;
     json_t *s;
-    json_array_foreach(jargv, i, s)
-    {
+    json_array_foreach(jargv, i, s) {
         if (!json_is_string(s)) {
             free(argv);
             *out = agent_proto_error(AGENT_PROTO_EXEC_ARGV ": expected strings");
@@ -56,8 +55,8 @@ int agent_exec(struct agent *a, const char *name, json_t *req, json_t **out)
     free(sock);
     struct qga_result r;
     if (g && qga_exec(g, argv, input, (int)timeout_ms, &r, &err) == 0) {
-        *out = json_pack("{s:i, s:s, s:s}", "exitcode", r.exitcode, "stdout", r.out,
-                         "stderr", r.err);
+        *out =
+            json_pack("{s:i, s:s, s:s}", "exitcode", r.exitcode, "stdout", r.out, "stderr", r.err);
         qga_result_free(&r);
         st = 200;
     } else {

@@ -51,8 +51,8 @@ static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char *
         char nport[8], *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
         snprintf(nport, sizeof nport, "%u", v->ports[0]);
         int rc = qmp_call(q, "nbd-server-start",
-                          json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet",
-                                    "data", "host", a->data_addr, "port", nport),
+                          json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data",
+                                    "host", a->data_addr, "port", nport),
                           NULL, err, AGENT_QMP_TIMEOUT_MS);
         bool nbd = rc == 0;
         if (rc == 0)
@@ -68,8 +68,8 @@ static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char *
         }
         if (!strstr(*err, "in use"))
             return -1;
-        LOG_WRN("%s: a transfer port of %u and %u is in use: trying the next", v->name,
-                v->ports[0], v->ports[1]);
+        LOG_WRN("%s: a transfer port of %u and %u is in use: trying the next", v->name, v->ports[0],
+                v->ports[1]);
         after = v->ports[1];
         free(*err), *err = NULL;
     }
@@ -103,8 +103,8 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
     agent_firewall_admit_peer(v, false);
     if (listen_incoming(a, v, q, &err) < 0 ||
         qmp_call(q, "block-export-add",
-                 json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0",
-                           "node-name", "disk0", "writable", 1, "name", "disk0"),
+                 json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0", "node-name",
+                           "disk0", "writable", 1, "name", "disk0"),
                  NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
         goto fail;
     agent_firewall_admit_peer(v, true);
@@ -150,8 +150,8 @@ static int agent_sync_or_replug(struct avm *v, struct qmp *q, struct qmp **g, in
     json_decref(ev);
     free(e), e = NULL;
     if (qmp_call(q, "device_add",
-                 json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtserialport",
-                           "chardev", "qga", "name", "org.qemu.guest_agent.0", "id", "qga0"),
+                 json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtserialport", "chardev", "qga",
+                           "name", "org.qemu.guest_agent.0", "id", "qga0"),
                  NULL, err, AGENT_QMP_TIMEOUT_MS) < 0)
         return -1;
     char *sock = avm_path(v, "qga.sock");
@@ -170,12 +170,13 @@ static int set_identity(struct avm *v, struct qmp *q, struct qmp **g, char **err
     const char *argv[] = {"/sbin/minidc-identity", v->name, v->mac, v->ip, v->gw, NULL};
     struct qga_result r;
     int rc = qga_exec(gg, argv, NULL, 10000, &r, err);
-    if (rc == 0 && r.exitcode != 0) {
+    if (rc < 0)
+        return -1;
+    if (r.exitcode != 0) {
         *err = xasprintf("minidc-identity exited %d: %s", r.exitcode, r.err);
         rc = -1;
     }
-    if (rc == 0)
-        qga_result_free(&r);
+    qga_result_free(&r);
     return rc;
 }
 
@@ -184,10 +185,10 @@ static int set_identity(struct avm *v, struct qmp *q, struct qmp **g, char **err
 struct finish {
     struct agent *a;
     struct avm *v;
-    struct qmp *q;      /* QMP on the arrived VM */
+    struct qmp *q; /* QMP on the arrived VM */
     struct agent_phases ph;
-    json_t *check;      /* the memory check's figures, for the reply */
-    bool resumed;       /* it ran: a failure stops it again */
+    json_t *check; /* the memory check's figures, for the reply */
+    bool resumed;  /* it ran: a failure stops it again */
     char *err;
 };
 
@@ -211,14 +212,14 @@ static int finish_check_memory(struct finish *f, const char *want)
     if (fault && !strcmp(fault, "agent:memory-differs") && here.n)
         here.hash[here.n / 2] ^= 1;
     size_t first, diff = memdigest_diff(&src, &here, &first);
-    f->check = json_pack("{s:I, s:I, s:f}", "pages", (json_int_t)here.n,
-                         "differing", (json_int_t)diff, "seconds", proc_now() - t0);
+    f->check = json_pack("{s:I, s:I, s:f}", "pages", (json_int_t)here.n, "differing",
+                         (json_int_t)diff, "seconds", proc_now() - t0);
     memdigest_free(&src), memdigest_free(&here);
     if (diff) {
-        f->err = xasprintf("%zu of %zu pages of guest memory differ from the source's (the "
-                           "first at guest page %zu): the arrived copy is not used",
-                           diff, (size_t)json_integer_value(json_object_get(f->check, "pages")),
-                           first);
+        f->err =
+            xasprintf("%zu of %zu pages of guest memory differ from the source's (the "
+                      "first at guest page %zu): the arrived copy is not used",
+                      diff, (size_t)json_integer_value(json_object_get(f->check, "pages")), first);
         return -1;
     }
     agent_phase_done(&f->ph, "memory-check");
@@ -363,8 +364,8 @@ fail:
          * agent's word (minidcd, resuming the source) relies on it. */
         char *e2 = NULL;
         if (qmp_call(f.q, "stop", NULL, NULL, &e2, AGENT_QMP_TIMEOUT_MS) < 0) {
-            LOG_ERR_("finish %s: cannot stop the copy that failed to start (%s): removing it",
-                     name, e2);
+            LOG_ERR_("finish %s: cannot stop the copy that failed to start (%s): removing it", name,
+                     e2);
             avm_kill_qemu(v);
         }
         free(e2);

@@ -42,8 +42,8 @@ struct job {
     char *path, *query;
     json_t *body;
     int status;
-    json_t *out;  /* JSON reply */
-    char *text;   /* or a text one (Prometheus) */
+    json_t *out; /* JSON reply */
+    char *text;  /* or a text one (Prometheus) */
 };
 
 static struct loop_call *answers;
@@ -52,10 +52,14 @@ static struct loop_call *answers;
 static const char *method_name(enum evhttp_cmd_type m)
 {
     switch (m) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    default: return "";
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    default:
+        return "";
     }
 }
 
@@ -76,20 +80,42 @@ static void route(struct job *j)
         return;
     }
     switch (r) {
-    case AGENT_PROTO_INFO: j->status = agent_info(a, &j->out); break;
-    case AGENT_PROTO_LIST: j->status = agent_list(a, &j->out); break;
-    case AGENT_PROTO_BOOT: j->status = agent_boot(a, j->body, &j->out); break;
-    case AGENT_PROTO_PREPARE: j->status = agent_prepare_incoming(a, j->body, &j->out); break;
-    case AGENT_PROTO_METRICS: j->out = agent_metrics_json(a), j->status = 200; break;
-    case AGENT_PROTO_PROMETHEUS: j->text = agent_metrics_prometheus(a), j->status = 200; break;
-    case AGENT_PROTO_GET: j->status = agent_get(a, name, &j->out); break;
+    case AGENT_PROTO_INFO:
+        j->status = agent_info(a, &j->out);
+        break;
+    case AGENT_PROTO_LIST:
+        j->status = agent_list(a, &j->out);
+        break;
+    case AGENT_PROTO_BOOT:
+        j->status = agent_boot(a, j->body, &j->out);
+        break;
+    case AGENT_PROTO_PREPARE:
+        j->status = agent_prepare_incoming(a, j->body, &j->out);
+        break;
+    case AGENT_PROTO_METRICS:
+        j->out = agent_metrics_json(a), j->status = 200;
+        break;
+    case AGENT_PROTO_PROMETHEUS:
+        j->text = agent_metrics_prometheus(a), j->status = 200;
+        break;
+    case AGENT_PROTO_GET:
+        j->status = agent_get(a, name, &j->out);
+        break;
     case AGENT_PROTO_REMOVE:
         j->status = agent_destroy(a, name, agent_proto_graceful(j->query), &j->out);
         break;
-    case AGENT_PROTO_SEND: j->status = agent_send(a, name, j->body, &j->out); break;
-    case AGENT_PROTO_FINISH: j->status = agent_finish_incoming(a, name, j->body, &j->out); break;
-    case AGENT_PROTO_RESUME: j->status = agent_resume(a, name, &j->out); break;
-    case AGENT_PROTO_EXEC: j->status = agent_exec(a, name, j->body, &j->out); break;
+    case AGENT_PROTO_SEND:
+        j->status = agent_send(a, name, j->body, &j->out);
+        break;
+    case AGENT_PROTO_FINISH:
+        j->status = agent_finish_incoming(a, name, j->body, &j->out);
+        break;
+    case AGENT_PROTO_RESUME:
+        j->status = agent_resume(a, name, &j->out);
+        break;
+    case AGENT_PROTO_EXEC:
+        j->status = agent_exec(a, name, j->body, &j->out);
+        break;
     }
 }
 
@@ -213,22 +239,21 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: minidc-agent --server NAME --listen ADDR:PORT --dir DIR --image-dir DIR\n"
-            "                    --data-addr ADDR [--bridge BR] [--token-file FILE]\n"
-            "                    [--memory MIB] [--accel auto|kvm|tcg] [--pidfile FILE]\n"
-            "                    [--log-file FILE] [--no-firewall] [--verbose]\n\n"
-            "Runs this server's VMs for minidcd: each VM is a QEMU process booted from the\n"
-            "shared base image in --image-dir (vmlinuz, initrd.img, base.qcow2; see guest/)\n"
-            "with its own overlay under --dir, its tap in --bridge (default br0).  Live\n"
-            "migrations and clones go over --data-addr, this server's data network address.\n"
-            "--memory is what VMs may use together (default: the memory available now).\n"
-            "--accel auto uses KVM when a guest kernel boots under it, else TCG.  Requests\n"
-            "carry the token of --token-file.  VMs outlive the agent; a new agent adopts\n"
-            "them.  Its firewall (nftables) keeps its address from the data network\n"
-            "(--bridge) and lets only each transfer's source reach the ports that\n"
-            "transfer opens (TCP 7100-7163 on --data-addr); --no-firewall: none.\n"
-            "SIGTERM or SIGINT stops it.\n");
+    fprintf(f, "usage: minidc-agent --server NAME --listen ADDR:PORT --dir DIR --image-dir DIR\n"
+               "                    --data-addr ADDR [--bridge BR] [--token-file FILE]\n"
+               "                    [--memory MIB] [--accel auto|kvm|tcg] [--pidfile FILE]\n"
+               "                    [--log-file FILE] [--no-firewall] [--verbose]\n\n"
+               "Runs this server's VMs for minidcd: each VM is a QEMU process booted from the\n"
+               "shared base image in --image-dir (vmlinuz, initrd.img, base.qcow2; see guest/)\n"
+               "with its own overlay under --dir, its tap in --bridge (default br0).  Live\n"
+               "migrations and clones go over --data-addr, this server's data network address.\n"
+               "--memory is what VMs may use together (default: the memory available now).\n"
+               "--accel auto uses KVM when a guest kernel boots under it, else TCG.  Requests\n"
+               "carry the token of --token-file.  VMs outlive the agent; a new agent adopts\n"
+               "them.  Its firewall (nftables) keeps its address from the data network\n"
+               "(--bridge) and lets only each transfer's source reach the ports that\n"
+               "transfer opens (TCP 7100-7163 on --data-addr); --no-firewall: none.\n"
+               "SIGTERM or SIGINT stops it.\n");
 }
 
 /* What the command line says besides the agent's own fields. */
@@ -243,25 +268,46 @@ struct options {
 static int read_options(int argc, char **argv, struct agent *a, struct options *o)
 {
     static const struct option opts[] = {
-        {"server", required_argument, NULL, 's'},   {"listen", required_argument, NULL, 'L'},
-        {"dir", required_argument, NULL, 'd'},      {"image-dir", required_argument, NULL, 'i'},
-        {"bridge", required_argument, NULL, 'b'},   {"data-addr", required_argument, NULL, 'D'},
-        {"token-file", required_argument, NULL, 'T'}, {"memory", required_argument, NULL, 'm'},
-        {"accel", required_argument, NULL, 'A'},    {"pidfile", required_argument, NULL, 'p'},
-        {"log-file", required_argument, NULL, 'l'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},           {"no-firewall", no_argument, NULL, 'F'},
+        {"server", required_argument, NULL, 's'},
+        {"listen", required_argument, NULL, 'L'},
+        {"dir", required_argument, NULL, 'd'},
+        {"image-dir", required_argument, NULL, 'i'},
+        {"bridge", required_argument, NULL, 'b'},
+        {"data-addr", required_argument, NULL, 'D'},
+        {"token-file", required_argument, NULL, 'T'},
+        {"memory", required_argument, NULL, 'm'},
+        {"accel", required_argument, NULL, 'A'},
+        {"pidfile", required_argument, NULL, 'p'},
+        {"log-file", required_argument, NULL, 'l'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"no-firewall", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (ch) {
-        case 's': a->server = optarg; break;
-        case 'L': o->listen = optarg; break;
-        case 'd': a->dir = optarg; break;
-        case 'i': a->image_dir = optarg; break;
-        case 'b': a->bridge = optarg; break;
-        case 'D': a->data_addr = optarg; break;
-        case 'T': o->token_file = optarg; break;
+        case 's':
+            a->server = optarg;
+            break;
+        case 'L':
+            o->listen = optarg;
+            break;
+        case 'd':
+            a->dir = optarg;
+            break;
+        case 'i':
+            a->image_dir = optarg;
+            break;
+        case 'b':
+            a->bridge = optarg;
+            break;
+        case 'D':
+            a->data_addr = optarg;
+            break;
+        case 'T':
+            o->token_file = optarg;
+            break;
         case 'm': {
             char *end;
             o->memory = strtol(optarg, &end, 10);
@@ -278,12 +324,24 @@ static int read_options(int argc, char **argv, struct agent *a, struct options *
             }
             a->accel = optarg;
             break;
-        case 'p': o->pidfile = optarg; break;
-        case 'l': o->logfile = optarg; break;
-        case 'v': log_set_level(LOG_DEBUG); break;
-        case 'F': o->no_firewall = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'p':
+            o->pidfile = optarg;
+            break;
+        case 'l':
+            o->logfile = optarg;
+            break;
+        case 'v':
+            log_set_level(LOG_DEBUG);
+            break;
+        case 'F':
+            o->no_firewall = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!a->server || !o->listen || !a->dir || !a->image_dir || !a->data_addr || optind < argc) {
@@ -335,7 +393,8 @@ static int serve(struct agent *a, const char *addr, uint16_t port, const struct 
     char *ferr = NULL;
     if (!o->no_firewall && agent_firewall_init(a, addr, &ferr) < 0) {
         LOG_ERR_("cannot set up the firewall that keeps the agent and the transfer ports from "
-                 "strangers: %s (--no-firewall runs without it)", ferr);
+                 "strangers: %s (--no-firewall runs without it)",
+                 ferr);
         free(ferr);
         return 1;
     }
@@ -353,8 +412,9 @@ static int serve(struct agent *a, const char *addr, uint16_t port, const struct 
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
     LOG_INF("server %s: API on http://%s:%u/v1, QEMU %s, %s, %s migration, %u MiB for VMs, "
-            "%zu VM(s) adopted", a->server, addr, port, a->qemu_version, a->accel,
-            a->live_migration ? "live" : "paused", a->capacity_mib, a->n_vms);
+            "%zu VM(s) adopted",
+            a->server, addr, port, a->qemu_version, a->accel, a->live_migration ? "live" : "paused",
+            a->capacity_mib, a->n_vms);
     event_base_dispatch(base);
     if (o->pidfile)
         unlink(o->pidfile);

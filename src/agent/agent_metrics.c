@@ -77,8 +77,9 @@ static json_t *net_dev(void)
         unsigned long long rx, rxp, tx, txp, skip;
         if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &rx, &rxp, &skip,
                    &skip, &skip, &skip, &skip, &skip, &tx, &txp) == 10)
-            json_object_set_new(o, name, json_pack("{s:I, s:I}", "rx_bytes", (json_int_t)rx,
-                                                   "tx_bytes", (json_int_t)tx));
+            json_object_set_new(
+                o, name,
+                json_pack("{s:I, s:I}", "rx_bytes", (json_int_t)rx, "tx_bytes", (json_int_t)tx));
     }
     if (f)
         fclose(f);
@@ -100,8 +101,9 @@ static int proc_usage(pid_t pid, double *cpu_s, long long *rss)
     unsigned long long ut, st;
     long long rss_pages;
     /* After "pid (comm)": state is field 3; utime 14, stime 15, rss 24. */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
-                            " %*d %*d %*d %*d %*d %*d %*u %*u %lld",
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
+                     " %*d %*d %*d %*d %*d %*d %*u %*u %lld",
                      &ut, &st, &rss_pages) != 3)
         return -1;
     long hz = sysconf(_SC_CLK_TCK);
@@ -123,8 +125,7 @@ static char *qemu_problem(struct qmp *q, const char *dir)
     size_t i;
     json_t *b;
     if (qmp_call(q, "query-block", NULL, &r, &err, 1000) == 0)
-        json_array_foreach(r, i, b)
-        {
+        json_array_foreach(r, i, b) {
             const char *io = json_string_value(json_object_get(b, "io-status"));
             if (io && strcmp(io, "ok"))
                 strbuf_printf(&p, "%sdisk %s: I/O status %s", p.len ? "; " : "",
@@ -133,13 +134,12 @@ static char *qemu_problem(struct qmp *q, const char *dir)
     json_decref(r), r = NULL;
     free(err), err = NULL;
     if (qmp_call(q, "x-query-virtio", NULL, &r, &err, 1000) == 0)
-        json_array_foreach(r, i, b)
-        {
+        json_array_foreach(r, i, b) {
             const char *path = json_string_value(json_object_get(b, "path"));
             json_t *st = NULL;
             if (path &&
-                qmp_call(q, "x-query-virtio-status", json_pack("{s:s}", "path", path), &st,
-                         &err, 1000) == 0 &&
+                qmp_call(q, "x-query-virtio-status", json_pack("{s:s}", "path", path), &st, &err,
+                         1000) == 0 &&
                 json_is_true(json_object_get(st, "broken")))
                 strbuf_printf(&p, "%s%s marked broken by QEMU", p.len ? "; " : "",
                               json_string_value(json_object_get(b, "name")) ?: path);
@@ -179,8 +179,8 @@ static void qemu_figures(const char *dir, json_t *o, char **problem)
              NULL, &err, 1000);
     free(err), err = NULL;
     if (qmp_call(q, "qom-get",
-                 json_pack("{s:s, s:s}", "path", "/machine/peripheral/balloon0",
-                           "property", "guest-stats"),
+                 json_pack("{s:s, s:s}", "path", "/machine/peripheral/balloon0", "property",
+                           "guest-stats"),
                  &r, &err, 1000) == 0) {
         json_t *st = json_object_get(r, "stats");
         json_int_t total = json_integer_value(json_object_get(st, "stat-total-memory"));
@@ -198,8 +198,7 @@ static void qemu_figures(const char *dir, json_t *o, char **problem)
         json_int_t rd = 0, wr = 0;
         size_t i;
         json_t *b;
-        json_array_foreach(r, i, b)
-        {
+        json_array_foreach(r, i, b) {
             json_t *s = json_object_get(b, "stats");
             rd += json_integer_value(json_object_get(s, "rd_bytes"));
             wr += json_integer_value(json_object_get(s, "wr_bytes"));
@@ -216,12 +215,11 @@ json_t *agent_metrics_json(struct agent *a)
 {
     double now = proc_now();
     json_t *ifs = net_dev();
-    json_t *server = json_pack("{s:s, s:f, s:I, s:I, s:i, s:i, s:O}", "name", a->server,
-                               "cpu_percent", server_cpu_percent(),
-                               "memory_total_bytes", (json_int_t)meminfo("MemTotal"),
-                               "memory_available_bytes", (json_int_t)meminfo("MemAvailable"),
-                               "vm_capacity_mib", (int)a->capacity_mib,
-                               "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "interfaces", ifs);
+    json_t *server = json_pack(
+        "{s:s, s:f, s:I, s:I, s:i, s:i, s:O}", "name", a->server, "cpu_percent",
+        server_cpu_percent(), "memory_total_bytes", (json_int_t)meminfo("MemTotal"),
+        "memory_available_bytes", (json_int_t)meminfo("MemAvailable"), "vm_capacity_mib",
+        (int)a->capacity_mib, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "interfaces", ifs);
     double load[3];
     if (getloadavg(load, 3) == 3)
         json_object_set_new(server, "load", json_pack("[f, f, f]", load[0], load[1], load[2]));
@@ -231,15 +229,19 @@ json_t *agent_metrics_json(struct agent *a)
         pid_t pid;
         bool busy;
         unsigned mem;
-    } *vs;
+    } * vs;
     pthread_mutex_lock(&a->lock);
     size_t n = a->n_vms;
     vs = xcalloc(n + 1, sizeof *vs);
     unsigned used = 0;
     for (size_t i = 0; i < n; i++) {
         struct avm *v = a->vms[i];
-        vs[i] = (struct snap){xstrdup(v->name), xstrdup(v->dir), xstrdup(v->tap), v->pid,
-                              v->busy || v->state != AVM_RUNNING, v->memory_mib};
+        vs[i] = (struct snap){xstrdup(v->name),
+                              xstrdup(v->dir),
+                              xstrdup(v->tap),
+                              v->pid,
+                              v->busy || v->state != AVM_RUNNING,
+                              v->memory_mib};
         used += v->memory_mib;
     }
     pthread_mutex_unlock(&a->lock);
@@ -267,9 +269,9 @@ json_t *agent_metrics_json(struct agent *a)
         json_t *tap = json_object_get(ifs, vs[i].tap);
         if (tap)
             json_object_set_new(o, "net",
-                                json_pack("{s:O, s:O}",
-                                          "rx_bytes", json_object_get(tap, "tx_bytes"),
-                                          "tx_bytes", json_object_get(tap, "rx_bytes")));
+                                json_pack("{s:O, s:O}", "rx_bytes",
+                                          json_object_get(tap, "tx_bytes"), "tx_bytes",
+                                          json_object_get(tap, "rx_bytes")));
         if (!vs[i].busy) {
             char *problem;
             qemu_figures(vs[i].dir, o, &problem);
@@ -293,6 +295,7 @@ json_t *agent_metrics_json(struct agent *a)
         free(vs[i].tap);
     }
     free(vs);
+    json_decref(ifs); /* the server's and the VMs' figures hold what they need of it */
     return json_pack("{s:o, s:o}", "server", server, "vms", vms);
 }
 

@@ -124,9 +124,9 @@ static int probe_nbd(const char *nbd, int ms, char **err)
             struct pollfd p = {.fd = fd, .events = POLLOUT};
             int e = 0;
             socklen_t len = sizeof e;
-            rc = poll(&p, 1, ms) <= 0 ? -ETIMEDOUT
+            rc = poll(&p, 1, ms) <= 0                                 ? -ETIMEDOUT
                  : getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0 ? -errno
-                                                                         : -e;
+                                                                      : -e;
         }
     }
     if (fd >= 0)
@@ -169,13 +169,13 @@ struct send {
     struct avm *v;
     const char *nbd, *uri; /* borrowed from the request */
     json_int_t downtime_ms;
-    bool copy;             /* a clone: the source goes on */
-    bool verify;           /* the memory's digest goes back with the reply */
-    struct qmp *q;         /* QMP on the source */
-    struct qmp *hold;      /* the guest agent's channel, held open while the VM moves */
+    bool copy;        /* a clone: the source goes on */
+    bool verify;      /* the memory's digest goes back with the reply */
+    struct qmp *q;    /* QMP on the source */
+    struct qmp *hold; /* the guest agent's channel, held open while the VM moves */
     struct agent_phases ph;
-    bool mirror;           /* the disk mirror runs: the rollback cancels it */
-    bool stalled;          /* no byte moved for STALL_S: the connections are cut */
+    bool mirror;  /* the disk mirror runs: the rollback cancels it */
+    bool stalled; /* no byte moved for STALL_S: the connections are cut */
     char *err;
 };
 
@@ -198,7 +198,7 @@ static int send_read(json_t *req, struct send *s, json_t **out)
     s->copy = !strcmp(mode, AGENT_PROTO_SEND_COPY);
     if (!s->copy && strcmp(mode, AGENT_PROTO_SEND_MOVE)) {
         *out = agent_proto_error(AGENT_PROTO_SEND_MODE ": expected \"" AGENT_PROTO_SEND_MOVE
-                                 "\" or \"" AGENT_PROTO_SEND_COPY "\"");
+                                                       "\" or \"" AGENT_PROTO_SEND_COPY "\"");
         return 400;
     }
     return 200;
@@ -209,9 +209,9 @@ static int send_read(json_t *req, struct send *s, json_t **out)
 static int send_disk(struct send *s)
 {
     if (qmp_call(s->q, "drive-mirror",
-                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "job-id", MIRROR_JOB,
-                           "device", "disk0", "target", s->nbd, "format", "raw",
-                           "sync", "top", "mode", "existing"),
+                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "job-id", MIRROR_JOB, "device",
+                           "disk0", "target", s->nbd, "format", "raw", "sync", "top", "mode",
+                           "existing"),
                  NULL, &s->err, AGENT_QMP_TIMEOUT_MS) < 0)
         return -1;
     s->mirror = true;
@@ -225,15 +225,14 @@ static int send_disk(struct send *s)
  *    completed while the VM stands still. */
 static int send_memory(struct send *s)
 {
-    json_t *caps = json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}]",
-                             "capability", "pause-before-switchover", "state", 1,
-                             "capability", "auto-converge", "state", 1,
-                             "capability", "events", "state", 0);
-    if (qmp_call(s->q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps),
-                 NULL, &s->err, AGENT_QMP_TIMEOUT_MS) < 0 ||
+    json_t *caps = json_pack("[{s:s, s:b}, {s:s, s:b}, {s:s, s:b}]", "capability",
+                             "pause-before-switchover", "state", 1, "capability", "auto-converge",
+                             "state", 1, "capability", "events", "state", 0);
+    if (qmp_call(s->q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps), NULL,
+                 &s->err, AGENT_QMP_TIMEOUT_MS) < 0 ||
         qmp_call(s->q, "migrate-set-parameters",
-                 json_pack("{s:I, s:I}", "max-bandwidth", (json_int_t)10 << 30,
-                           "downtime-limit", s->downtime_ms),
+                 json_pack("{s:I, s:I}", "max-bandwidth", (json_int_t)10 << 30, "downtime-limit",
+                           s->downtime_ms),
                  NULL, &s->err, AGENT_QMP_TIMEOUT_MS) < 0)
         return -1;
     if (!s->a->live_migration) {
@@ -247,8 +246,7 @@ static int send_memory(struct send *s)
     json_t *info = NULL;
     if (qmp_call(s->q, "migrate", json_pack("{s:s}", "uri", s->uri), NULL, &s->err,
                  AGENT_QMP_TIMEOUT_MS) < 0 ||
-        agent_wait_migration(s->q, "pre-switchover", 120, STALL_S, &s->stalled, &info,
-                             &s->err) < 0)
+        agent_wait_migration(s->q, "pre-switchover", 120, STALL_S, &s->stalled, &info, &s->err) < 0)
         return -1;
     json_decref(info);
     agent_phase_done(&s->ph, "memory");
@@ -259,8 +257,8 @@ static int send_memory(struct send *s)
  *    state goes over.  '*info' gets query-migrate's last answer. */
 static int send_switch_over(struct send *s, json_t **info)
 {
-    if (qmp_call(s->q, "block-job-cancel", json_pack("{s:s}", "device", MIRROR_JOB), NULL,
-                 &s->err, AGENT_QMP_TIMEOUT_MS) < 0 ||
+    if (qmp_call(s->q, "block-job-cancel", json_pack("{s:s}", "device", MIRROR_JOB), NULL, &s->err,
+                 AGENT_QMP_TIMEOUT_MS) < 0 ||
         wait_job(s->q, false, 30, STALL_S, &s->stalled, &s->err) < 0)
         return -1;
     s->mirror = false;
@@ -278,11 +276,11 @@ static int send_switch_over(struct send *s, json_t **info)
 static json_t *send_figures(const struct agent *a, const json_t *info)
 {
     json_t *ram = json_object_get(info, "ram");
-    json_t *qemu = json_pack("{s:I, s:I, s:I, s:I}",
-                             "total_ms", json_integer_value(json_object_get(info, "total-time")),
-                             "downtime_ms", json_integer_value(json_object_get(info, "downtime")),
-                             "setup_ms", json_integer_value(json_object_get(info, "setup-time")),
-                             "ram_bytes", json_integer_value(json_object_get(ram, "transferred")));
+    json_t *qemu = json_pack("{s:I, s:I, s:I, s:I}", "total_ms",
+                             json_integer_value(json_object_get(info, "total-time")), "downtime_ms",
+                             json_integer_value(json_object_get(info, "downtime")), "setup_ms",
+                             json_integer_value(json_object_get(info, "setup-time")), "ram_bytes",
+                             json_integer_value(json_object_get(ram, "transferred")));
     if (!a->live_migration)
         json_object_set_new(qemu, "paused_copy", json_true());
     return qemu;
@@ -311,10 +309,10 @@ static json_t *send_digest(struct send *s)
 static int send_end(struct send *s)
 {
     char *e2 = NULL;
-    json_t *caps_off = json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover",
-                                 "state", 0);
-    qmp_call(s->q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_off),
-             NULL, &e2, AGENT_QMP_TIMEOUT_MS);
+    json_t *caps_off =
+        json_pack("[{s:s, s:b}]", "capability", "pause-before-switchover", "state", 0);
+    qmp_call(s->q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_off), NULL,
+             &e2, AGENT_QMP_TIMEOUT_MS);
     free(e2);
     if (!s->copy)
         return 0;
@@ -376,10 +374,9 @@ fail:
     qmp_close(s.hold);
     json_decref(memory);
     LOG_ERR_("%s of %s: %s", s.copy ? "clone" : "migration", name, s.err);
-    *out = agent_proto_error("%s: %s; %s %s on %s", s.copy ? "clone" : "migration",
-                             s.err ? s.err : "failed", name,
-                             agent_qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running",
-                             a->server);
+    *out = agent_proto_error(
+        "%s: %s; %s %s on %s", s.copy ? "clone" : "migration", s.err ? s.err : "failed", name,
+        agent_qemu_gone(v->pid) ? "is gone: its QEMU ended" : "keeps running", a->server);
     free(s.err);
     json_decref(s.ph.list);
     agent_give_back(a, v, AVM_RUNNING);
@@ -440,7 +437,8 @@ void agent_settle_cut_send(struct avm *v, struct qmp *q)
     bool cut = (strcmp(st, "none") && strcmp(st, "completed") && !ended) || (ended && !running);
     if (cut || mirror) {
         LOG_WRN("%s: a send cut short by the agent's end (migration %s%s): cancelled, the VM "
-                "runs on here", v->name, st, mirror ? ", disk mirror under way" : "");
+                "runs on here",
+                v->name, st, mirror ? ", disk mirror under way" : "");
         send_rollback(q, mirror);
     }
     json_decref(m);

@@ -54,7 +54,8 @@ int agent_wait_migration(struct qmp *q, const char *until, double timeout_s, dou
             moved = now, last = sent;
         if (stall_s > 0 && now - moved > stall_s) {
             *err = xasprintf("the memory migration made no progress for %.0f s (destination "
-                             "unreachable?)", stall_s);
+                             "unreachable?)",
+                             stall_s);
             if (stalled)
                 *stalled = true;
             return -1;

@@ -29,10 +29,14 @@ LOG_MODULE("vm");
 const char *avm_state_name(enum avm_state s)
 {
     switch (s) {
-    case AVM_BOOTING: return "booting";
-    case AVM_RUNNING: return "running";
-    case AVM_INCOMING: return "incoming";
-    case AVM_PAUSED: return "paused";
+    case AVM_BOOTING:
+        return "booting";
+    case AVM_RUNNING:
+        return "running";
+    case AVM_INCOMING:
+        return "incoming";
+    case AVM_PAUSED:
+        return "paused";
     }
     return "?";
 }
@@ -45,15 +49,14 @@ json_t *avm_json(const struct avm *v)
     bool crashed = !v->busy && v->state != AVM_BOOTING && agent_qemu_gone(v->pid);
     /* A VM whose disk or devices QEMU marked broken runs on, but is not
      * well: it shows as broken, with what QEMU said. */
-    const char *state = crashed ? "crashed"
+    const char *state = crashed                                 ? "crashed"
                         : v->problem && v->state == AVM_RUNNING ? "broken"
-                        : avm_state_name(v->state);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}",
-                          AGENT_PROTO_VM_NAME, v->name, AGENT_PROTO_VM_MAC, v->mac,
-                          AGENT_PROTO_VM_IP, v->ip, AGENT_PROTO_VM_GW, v->gw,
-                          AGENT_PROTO_VM_MEMORY_MIB, (int)v->memory_mib,
-                          AGENT_PROTO_VM_CPUS, (int)v->cpus,
-                          "state", state, "pid", (int)v->pid, "tap", v->tap);
+                                                                : avm_state_name(v->state);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s}", AGENT_PROTO_VM_NAME, v->name,
+                  AGENT_PROTO_VM_MAC, v->mac, AGENT_PROTO_VM_IP, v->ip, AGENT_PROTO_VM_GW, v->gw,
+                  AGENT_PROTO_VM_MEMORY_MIB, (int)v->memory_mib, AGENT_PROTO_VM_CPUS, (int)v->cpus,
+                  "state", state, "pid", (int)v->pid, "tap", v->tap);
     if (v->problem)
         json_object_set_new(o, "problem", json_string(v->problem));
     if (v->busy)
@@ -167,12 +170,10 @@ char *avm_path(const struct avm *v, const char *file)
 
 int avm_save(const struct avm *v)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}",
-                          AGENT_PROTO_VM_NAME, v->name, AGENT_PROTO_VM_MAC, v->mac,
-                          AGENT_PROTO_VM_IP, v->ip, AGENT_PROTO_VM_GW, v->gw,
-                          AGENT_PROTO_VM_MEMORY_MIB, (int)v->memory_mib,
-                          AGENT_PROTO_VM_CPUS, (int)v->cpus,
-                          "tap", v->tap, "incoming", v->incoming);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}", AGENT_PROTO_VM_NAME, v->name,
+                          AGENT_PROTO_VM_MAC, v->mac, AGENT_PROTO_VM_IP, v->ip, AGENT_PROTO_VM_GW,
+                          v->gw, AGENT_PROTO_VM_MEMORY_MIB, (int)v->memory_mib, AGENT_PROTO_VM_CPUS,
+                          (int)v->cpus, "tap", v->tap, "incoming", v->incoming);
     char *tmp = avm_path(v, "vm.json.tmp"), *path = avm_path(v, "vm.json");
     int rc = json_dump_file(o, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     if (rc < 0)
@@ -185,9 +186,9 @@ int avm_save(const struct avm *v)
 
 void avm_remove_files(const char *dir)
 {
-    static const char *const files[] = {"disk.qcow2", "qmp.sock", "qga.sock", "console.log",
-                                        "qemu.log", "qemu.pid", "vm.json", "vm.json.tmp",
-                                        "memory.dump"};
+    static const char *const files[] = {"disk.qcow2",  "qmp.sock",    "qga.sock",
+                                        "console.log", "qemu.log",    "qemu.pid",
+                                        "vm.json",     "vm.json.tmp", "memory.dump"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char *p = xasprintf("%s/%s", dir, files[i]);
         unlink(p);
@@ -267,10 +268,10 @@ struct qmp *avm_qmp(const struct avm *v, char **err)
 void avm_announce(const struct avm *v, struct qmp *q)
 {
     char *err = NULL;
-    if (qmp_call(q, "announce-self",
-                 json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5,
-                           "step", 100),
-                 NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
+    if (qmp_call(
+            q, "announce-self",
+            json_pack("{s:i, s:i, s:i, s:i}", "initial", 50, "max", 550, "rounds", 5, "step", 100),
+            NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
         LOG_WRN("%s: announce-self: %s", v->name, err);
     free(err);
 }
@@ -282,8 +283,8 @@ int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
         return -1;
     }
     char *base = xasprintf("%s/base.qcow2", a->image_dir), *disk = avm_path(v, "disk.qcow2");
-    const char *img[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2",
-                         disk, NULL};
+    const char *img[] = {"qemu-img", "create", "-q",    "-f", "qcow2", "-b",
+                         base,       "-F",     "qcow2", disk, NULL};
     struct strbuf e;
     strbuf_init(&e);
     int rc = proc_run(img, &(struct proc_opts){.err = &e, .timeout_ms = 30000});
@@ -294,9 +295,16 @@ int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
         strbuf_free(&e);
         return -1;
     }
-    struct vm_spec s = {.name = v->name, .mac = v->mac, .ip = v->ip, .gw = v->gw,
-                        .memory_mib = v->memory_mib, .cpus = v->cpus, .dir = v->dir,
-                        .image_dir = a->image_dir, .tap = v->tap, .accel = a->accel,
+    struct vm_spec s = {.name = v->name,
+                        .mac = v->mac,
+                        .ip = v->ip,
+                        .gw = v->gw,
+                        .memory_mib = v->memory_mib,
+                        .cpus = v->cpus,
+                        .dir = v->dir,
+                        .image_dir = a->image_dir,
+                        .tap = v->tap,
+                        .accel = a->accel,
                         .incoming = incoming};
     char **argv = qemu_argv(&s);
     strbuf_reset(&e);
@@ -344,8 +352,8 @@ static bool valid_mac(const char *s)
     unsigned b[6];
     char end;
     return s &&
-           sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                  &end) == 6 &&
+           sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) ==
+               6 &&
            strlen(s) == 17;
 }
 
@@ -380,7 +388,8 @@ struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
     json_int_t cpus = json_integer_value(json_object_get(req, AGENT_PROTO_VM_CPUS));
     if (!agent_proto_name_ok(name))
         *out = agent_proto_error(AGENT_PROTO_VM_NAME ": expected a letter then up to %d letters, "
-                                 "digits, '_' or '-'", AGENT_PROTO_NAME_MAX - 1);
+                                                     "digits, '_' or '-'",
+                                 AGENT_PROTO_NAME_MAX - 1);
     else if (!valid_mac(mac))
         *out = agent_proto_error(AGENT_PROTO_VM_MAC ": expected xx:xx:xx:xx:xx:xx");
     else if (!agent_valid_ip(ip, true))
@@ -621,10 +630,9 @@ int agent_info(struct agent *a, json_t **out)
     unsigned used = used_mib(a);
     *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "server", a->server,
                      "qemu", qemu_binary(), "qemu_version", a->qemu_version, "accel", a->accel,
-                     "migration", a->live_migration ? "live" : "paused",
-                     "data_addr", a->data_addr, "capacity_mib", (int)a->capacity_mib,
-                     "used_mib", (int)used, "free_mib", (int)(a->capacity_mib - used),
-                     "vms", (int)a->n_vms);
+                     "migration", a->live_migration ? "live" : "paused", "data_addr", a->data_addr,
+                     "capacity_mib", (int)a->capacity_mib, "used_mib", (int)used, "free_mib",
+                     (int)(a->capacity_mib - used), "vms", (int)a->n_vms);
     pthread_mutex_unlock(&a->lock);
     return 200;
 }

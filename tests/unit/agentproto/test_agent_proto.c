@@ -40,10 +40,18 @@ static void test_paths_route_back(void **state)
 {
     (void)state;
     static const char *const want[] = {
-        "GET /v1/info",      "GET /v1/vms",           "POST /v1/vms",
-        "POST /v1/incoming", "GET /v1/metrics",       "GET /metrics",
-        "GET /v1/vms/vm1",   "DELETE /v1/vms/vm1",    "POST /v1/vms/vm1/send",
-        "POST /v1/vms/vm1/finish", "POST /v1/vms/vm1/resume", "POST /v1/vms/vm1/exec",
+        "GET /v1/info",
+        "GET /v1/vms",
+        "POST /v1/vms",
+        "POST /v1/incoming",
+        "GET /v1/metrics",
+        "GET /metrics",
+        "GET /v1/vms/vm1",
+        "DELETE /v1/vms/vm1",
+        "POST /v1/vms/vm1/send",
+        "POST /v1/vms/vm1/finish",
+        "POST /v1/vms/vm1/resume",
+        "POST /v1/vms/vm1/exec",
     };
     for (int i = AGENT_PROTO_INFO; i <= AGENT_PROTO_EXEC; i++) {
         char *path = agent_proto_path((enum agent_proto_req)i, "vm1");
@@ -121,8 +129,12 @@ static void assert_json(json_t *o, const char *want)
 static void test_bodies(void **state)
 {
     (void)state;
-    struct agent_proto_vm vm = {.name = "vm1", .mac = "02:6d:0a:00:00:05", .ip = "10.0.0.5/24",
-                                .gw = "10.0.0.1", .memory_mib = 128, .cpus = 2};
+    struct agent_proto_vm vm = {.name = "vm1",
+                                .mac = "02:6d:0a:00:00:05",
+                                .ip = "10.0.0.5/24",
+                                .gw = "10.0.0.1",
+                                .memory_mib = 128,
+                                .cpus = 2};
     json_t *o = agent_proto_vm_json(&vm);
     struct agent_proto_vm back;
     agent_proto_vm_read(o, &back);
@@ -140,8 +152,8 @@ static void test_bodies(void **state)
     assert_json(agent_proto_incoming_json(&vm, "192.0.2.1"),
                 "{\"cpus\":2,\"from\":\"192.0.2.1\",\"gw\":\"10.0.0.1\",\"ip\":\"10.0.0.5/24\","
                 "\"mac\":\"02:6d:0a:00:00:05\",\"memory_mib\":128,\"name\":\"vm1\"}");
-    struct agent_proto_send s = {.nbd = "nbd:a:1:exportname=x", .uri = "tcp:a:2",
-                                 .verify_memory = true};
+    struct agent_proto_send s = {
+        .nbd = "nbd:a:1:exportname=x", .uri = "tcp:a:2", .verify_memory = true};
     assert_json(agent_proto_send_json(&s), "{\"mode\":\"move\",\"nbd\":\"nbd:a:1:exportname=x\","
                                            "\"uri\":\"tcp:a:2\",\"verify_memory\":true}");
     s.copy = true;
