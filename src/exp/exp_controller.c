@@ -43,6 +43,52 @@ static bool listening(int port, pid_t pid)
     return false;
 }
 
+/* The row of 'rows' for controller 'ctl' in 'mode' over OpenFlow 'of', made
+ * when there is none. */
+static json_t *row_for(json_t *rows, const char *ctl, const char *mode, const char *of,
+                       int switches)
+{
+    json_t *r;
+    size_t j;
+    json_array_foreach(rows, j, r)
+        if (!strcmp(json_string_value(json_object_get(r, "controller")), ctl) &&
+            !strcmp(json_string_value(json_object_get(r, "mode")), mode) &&
+            !strcmp(json_string_value(json_object_get(r, "of")), of))
+            return r;
+    r = json_pack("{s:s, s:s, s:s, s:i, s:[]}", "controller", ctl, "mode", mode, "of", of,
+                  "switches", switches, "per_second");
+    json_array_append_new(rows, r);
+    return r;
+}
+
+/* One cell of one run: ofbench against the controller at 'port'
+ * (what[] = mode, OpenFlow version, controller); its figure joins the
+ * cell's row.  -1 when ofbench gave none. */
+static int measure(struct exp *e, json_t *rows, const char *ofbench, const char *what[3], int port,
+                   int switches, int secs, int run)
+{
+    const char *mode = what[0], *of = what[1], *ctl = what[2];
+    char target[32], sw[16], du[16];
+    snprintf(target, sizeof target, "127.0.0.1:%d", port);
+    snprintf(sw, sizeof sw, "%d", switches);
+    snprintf(du, sizeof du, "%d", secs);
+    const char *argv[] = {ofbench,      "--json", "--mode",     mode, "--of", of,
+                          "--switches", sw,       "--duration", du,   target, NULL};
+    json_t *out = exp_sh_json(e, (secs + 30) * 1000, argv);
+    json_t *ps = json_object_get(out, "per_second");
+    if (!json_is_number(ps)) {
+        fprintf(stderr, "minidc experiment: ofbench against %s gave no figure\n", ctl);
+        json_decref(out);
+        return -1;
+    }
+    json_array_append_new(json_object_get(row_for(rows, ctl, mode, of, switches), "per_second"),
+                          json_real(json_number_value(ps)));
+    exp_progress(e, true, "run %d: %-18s %-10s OpenFlow %s: %.0f/s", run + 1, ctl, mode, of,
+                 json_number_value(ps));
+    json_decref(out);
+    return 0;
+}
+
 int exp_controller(struct exp *e)
 {
     int runs = e->o.runs ? e->o.runs : e->o.quick ? 1 : 5;
@@ -105,9 +151,6 @@ int exp_controller(struct exp *e)
                              *const ctls[] = {"minidcd", "ovs-testcontroller"};
     size_t order[8];
     e->steps = runs * 8;
-    char sw[16], du[16];
-    snprintf(sw, sizeof sw, "%d", switches);
-    snprintf(du, sizeof du, "%d", secs);
     for (int run = 0; run < runs && rc == 0; run++) {
         for (size_t i = 0; i < 8; i++)
             order[i] = i;
@@ -115,35 +158,9 @@ int exp_controller(struct exp *e)
         for (size_t k = 0; k < 8 && rc == 0; k++) {
             size_t i = order[k];
             const char *mode = modes[i / 4], *of = ofs[i / 2 % 2], *ctl = ctls[i % 2];
-            char target[32];
-            snprintf(target, sizeof target, "127.0.0.1:%d", i % 2 ? OTC_PORT : 26653);
-            const char *argv[] = {ofbench,      "--json", "--mode",     mode, "--of", of,
-                                  "--switches", sw,       "--duration", du,   target, NULL};
-            json_t *out = exp_sh_json(e, (secs + 30) * 1000, argv);
-            json_t *ps = json_object_get(out, "per_second");
-            if (!json_is_number(ps)) {
-                fprintf(stderr, "minidc experiment: ofbench against %s gave no figure\n", ctl);
-                json_decref(out);
+            if (measure(e, rows, ofbench, (const char *[]){mode, of, ctl}, i % 2 ? OTC_PORT : 26653,
+                        switches, secs, run) < 0)
                 rc = 1;
-                break;
-            }
-            json_t *row = NULL, *r2;
-            size_t j;
-            json_array_foreach(rows, j, r2)
-                if (!strcmp(json_string_value(json_object_get(r2, "controller")), ctl) &&
-                    !strcmp(json_string_value(json_object_get(r2, "mode")), mode) &&
-                    !strcmp(json_string_value(json_object_get(r2, "of")), of))
-                    row = r2;
-            if (!row) {
-                row = json_pack("{s:s, s:s, s:s, s:i, s:[]}", "controller", ctl, "mode", mode, "of",
-                                of, "switches", switches, "per_second");
-                json_array_append_new(rows, row);
-            }
-            json_array_append_new(json_object_get(row, "per_second"),
-                                  json_real(json_number_value(ps)));
-            exp_progress(e, true, "run %d: %-18s %-10s OpenFlow %s: %.0f/s", run + 1, ctl, mode, of,
-                         json_number_value(ps));
-            json_decref(out);
         }
     }
     if (d > 0)
