@@ -47,3 +47,36 @@ api() { lab_api "$L" "/api/v1/$1" "${@:2}"; }
 
 export MINIDC SRC TEST_TMP
 export -f vm field http api lab_api
+
+# failed_outside_switch_over OP_JSON T_START T_END FAILURES: how many of the
+# failed requests in FAILURES (lines "T0 T1": sent at T0, given up at T1)
+# did not overlap the switch-over of the move across subnets whose
+# `vm migrate --json` output is OP_JSON, run from T_START to T_END (epoch
+# seconds).  The switch-over runs from the end of the memory copy to the end
+# of the move: the guest drops its old address there, and what is sent
+# until the rewrite is in is lost (docs/vms.md, "What clients see").  Each
+# failed request is reported.
+failed_outside_switch_over() {
+    python3 - "$@" <<'PY'
+import json, sys
+op, t_start, t_end, failures = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+ph = json.load(open(op))["phases"]
+names = [p["phase"] for p in ph]
+switch = t_start + sum(p["seconds"] for p in ph[:names.index("start")]) if "start" in names else t_end
+outside = 0
+try:
+    lines = open(failures).read().split("\n")
+except OSError:
+    lines = []
+for l in lines:
+    if not l.strip():
+        continue
+    t0, t1 = map(float, l.split()[:2])
+    under_way = t0 <= t_end + 0.2 and t1 >= switch - 0.2
+    outside += not under_way
+    print("# a failed request from %.2f s to %.2f s of the move (switch-over from %.2f s): %s" %
+          (t0 - t_start, t1 - t_start, switch - t_start, "under way at the switch-over" if under_way else "OUTSIDE IT"),
+          file=sys.stderr)
+print(outside)
+PY
+}
