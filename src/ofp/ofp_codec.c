@@ -13,49 +13,6 @@
 #include "ofp/ofp_wire.h"
 #include "util/xalloc.h"
 
-/* ---- buffers ---- */
-
-void ofp_out_put(struct ofp_out *o, const void *p, size_t n)
-{
-    if (!n)
-        return; /* 'p' may be NULL then (an empty echo or error body) */
-    xgrow(&o->d, &o->cap, o->len + n, 1);
-    memcpy(o->d + o->len, p, n);
-    o->len += n;
-}
-
-void ofp_out_zeros(struct ofp_out *o, size_t n)
-{
-    xgrow(&o->d, &o->cap, o->len + n, 1);
-    memset(o->d + o->len, 0, n);
-    o->len += n;
-}
-
-void ofp_out_pad8(struct ofp_out *o, size_t start)
-{
-    size_t n = (o->len - start) % 8;
-    if (n)
-        ofp_out_zeros(o, 8 - n);
-}
-
-void ofp_out_patch16(struct ofp_out *o, size_t at, uint16_t v)
-{
-    uint16_t be = htons(v);
-    memcpy(o->d + at, &be, 2);
-}
-
-static void put16(struct ofp_out *o, uint16_t v)
-{
-    v = htons(v);
-    ofp_out_put(o, &v, 2);
-}
-
-static void put32(struct ofp_out *o, uint32_t v)
-{
-    v = htonl(v);
-    ofp_out_put(o, &v, 4);
-}
-
 /* ---- errors and names ---- */
 
 const char *ofp_err_name(enum ofp_err e)
@@ -165,8 +122,8 @@ static enum ofp_err decode_match13(struct ofp_cur *c, struct ofp_match *m)
 static void encode_match13(struct ofp_out *o, const struct ofp_match *m)
 {
     size_t start = o->len;
-    put16(o, 1);
-    put16(o, 0);
+    ofp_out_put16(o, 1);
+    ofp_out_put16(o, 0);
     for (size_t i = 0; i < m->n; i++)
         encode_oxm(o, &m->f[i]);
     ofp_out_patch16(o, start + 2, (uint16_t)(o->len - start));
@@ -491,20 +448,20 @@ static void encode_actions13(struct ofp_out *o, const struct ofp_actions *as)
     for (size_t i = 0; i < as->n; i++) {
         const struct ofp_action *a = &as->a[i];
         size_t start = o->len;
-        put16(o, a->type);
-        put16(o, 0);
+        ofp_out_put16(o, a->type);
+        ofp_out_put16(o, 0);
         switch (a->type) {
         case OFPAT_OUTPUT:
-            put32(o, a->port);
-            put16(o, a->max_len);
+            ofp_out_put32(o, a->port);
+            ofp_out_put16(o, a->max_len);
             ofp_out_zeros(o, 6);
             break;
         case OFPAT_GROUP:
         case OFPAT_SET_QUEUE:
-            put32(o, a->arg);
+            ofp_out_put32(o, a->arg);
             break;
         case OFPAT_PUSH_VLAN:
-            put16(o, (uint16_t)a->arg);
+            ofp_out_put16(o, (uint16_t)a->arg);
             ofp_out_zeros(o, 2);
             break;
         case OFPAT_SET_MPLS_TTL:
@@ -604,11 +561,11 @@ static bool encode_actions10(struct ofp_out *o, const struct ofp_actions *as)
             uint16_t p10;
             if (!port13to10(a->port, &p10))
                 return false;
-            put16(o, OFPAT10_OUTPUT), put16(o, 8), put16(o, p10), put16(o, a->max_len);
+            ofp_out_put16(o, OFPAT10_OUTPUT), ofp_out_put16(o, 8), ofp_out_put16(o, p10), ofp_out_put16(o, a->max_len);
             continue;
         }
         if (a->type == OFPAT_POP_VLAN) {
-            put16(o, OFPAT10_STRIP_VLAN), put16(o, 8), ofp_out_zeros(o, 4);
+            ofp_out_put16(o, OFPAT10_STRIP_VLAN), ofp_out_put16(o, 8), ofp_out_zeros(o, 4);
             continue;
         }
         if (a->type != OFPAT_SET_FIELD || a->field.oxm_class != OXM_CLASS_BASIC)
@@ -620,8 +577,8 @@ static bool encode_actions10(struct ofp_out *o, const struct ofp_actions *as)
         if (j == sizeof set10 / sizeof *set10)
             return false;
         size_t start = o->len;
-        put16(o, set10[j].type10);
-        put16(o, set10[j].len == 6 ? 16 : 8);
+        ofp_out_put16(o, set10[j].type10);
+        ofp_out_put16(o, set10[j].len == 6 ? 16 : 8);
         uint8_t v[6];
         memcpy(v, a->field.value, set10[j].len);
         if (set10[j].type10 == OFPAT10_SET_NW_TOS)
@@ -667,12 +624,6 @@ static uint64_t get64(const uint8_t *p)
     uint64_t v;
     memcpy(&v, p, 8);
     return be64toh(v);
-}
-
-static void put64(struct ofp_out *o, uint64_t v)
-{
-    v = htobe64(v);
-    ofp_out_put(o, &v, 8);
 }
 
 static enum ofp_err decode_instructions(struct ofp_cur *c, struct ofp_instructions *out)
@@ -728,8 +679,8 @@ static void encode_instructions(struct ofp_out *o, const struct ofp_instructions
     for (size_t i = 0; i < ins->n; i++) {
         const struct ofp_instruction *in = &ins->i[i];
         size_t start = o->len;
-        put16(o, in->type);
-        put16(o, 0);
+        ofp_out_put16(o, in->type);
+        ofp_out_put16(o, 0);
         switch (in->type) {
         case OFPIT_GOTO_TABLE: {
             uint8_t t[4] = {in->table_id, 0, 0, 0};
@@ -737,12 +688,12 @@ static void encode_instructions(struct ofp_out *o, const struct ofp_instructions
             break;
         }
         case OFPIT_METER:
-            put32(o, in->meter_id);
+            ofp_out_put32(o, in->meter_id);
             break;
         case OFPIT_WRITE_METADATA:
             ofp_out_zeros(o, 4);
-            put64(o, in->metadata);
-            put64(o, in->metadata_mask);
+            ofp_out_put64(o, in->metadata);
+            ofp_out_put64(o, in->metadata_mask);
             break;
         default:
             ofp_out_zeros(o, 4);
@@ -855,14 +806,6 @@ static void encode_buckets(struct ofp_out *o, const struct ofp_bucket *b, size_t
     }
 }
 
-static void bytes_take(struct ofp_bytes *b, struct ofp_cur *c)
-{
-    b->len = c->left;
-    b->data = b->len ? xmalloc(b->len) : NULL;
-    if (b->len)
-        memcpy(b->data, ofp_cur_pull(c, b->len), b->len);
-}
-
 static void copy_str(char *dst, const char *src, size_t n)
 {
     memcpy(dst, src, n);
@@ -935,22 +878,6 @@ static enum ofp_err decode_hello(struct ofp_cur *c, struct ofp_msg *m)
     return 0;
 }
 
-/* Takes the next entry of a list whose entries start with their length (16
- * bits, network order): its first 'fixed' bytes into 'w', the rest of it as
- * 'body'.  BAD_LEN when the entry is shorter than 'fixed' or runs past 'c'. */
-static enum ofp_err pull_entry(struct ofp_cur *c, void *w, size_t fixed, struct ofp_cur *body)
-{
-    struct ofp_cur peek = *c;
-    if (!ofp_cur_pull_into(&peek, w, fixed))
-        return OFPERR_BAD_REQUEST_BAD_LEN;
-    const uint8_t *p = w;
-    size_t len = (size_t)p[0] << 8 | p[1];
-    if (len < fixed || !ofp_cur_sub(c, len, body))
-        return OFPERR_BAD_REQUEST_BAD_LEN;
-    ofp_cur_pull(body, fixed);
-    return 0;
-}
-
 /* A new zeroed entry at the end of the reply's flows. */
 static struct ofp_flow_stats *push_flow(struct ofp_multipart *mp)
 {
@@ -965,7 +892,7 @@ static enum ofp_err decode_flow_stats13(struct ofp_cur *c, struct ofp_multipart 
     while (c->left > 0) {
         struct ofpw13_flow_stats w;
         struct ofp_cur body;
-        if (pull_entry(c, &w, sizeof w, &body))
+        if (!ofp_cur_pull_entry(c, &w, sizeof w, &body))
             return OFPERR_BAD_REQUEST_BAD_LEN;
         struct ofp_flow_stats *f = push_flow(mp);
         f->table_id = w.table_id;
@@ -1072,7 +999,7 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
         while (c->left) {
             struct ofpw13_group_stats g;
             struct ofp_cur body;
-            if (pull_entry(c, &g, sizeof g, &body) || body.left % 16)
+            if (!ofp_cur_pull_entry(c, &g, sizeof g, &body) || body.left % 16)
                 return OFPERR_BAD_REQUEST_BAD_LEN;
             mp->groups = xrealloc(mp->groups, (mp->n + 1) * sizeof *mp->groups);
             struct ofp_group_stats *s = &mp->groups[mp->n++];
@@ -1096,7 +1023,7 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
         while (c->left) {
             struct ofpw13_group_desc g;
             struct ofp_cur body;
-            if (pull_entry(c, &g, sizeof g, &body))
+            if (!ofp_cur_pull_entry(c, &g, sizeof g, &body))
                 return OFPERR_BAD_REQUEST_BAD_LEN;
             mp->group_descs = xrealloc(mp->group_descs, (mp->n + 1) * sizeof *mp->group_descs);
             struct ofp_group_desc *d = &mp->group_descs[mp->n++];
@@ -1134,12 +1061,12 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
         if (!OFP_PULL(c, &e))
             return OFPERR_BAD_REQUEST_BAD_LEN;
         m->error.type = ntohs(e.type), m->error.code = ntohs(e.code);
-        bytes_take(&m->error.data, c);
+        ofp_cur_take_bytes(c, &m->error.data);
         return 0;
     }
     case OFPT_ECHO_REQUEST:
     case OFPT_ECHO_REPLY:
-        bytes_take(&m->echo, c);
+        ofp_cur_take_bytes(c, &m->echo);
         return 0;
     case OFPT_FEATURES_REQUEST:
     case OFPT_GET_CONFIG_REQUEST:
@@ -1175,7 +1102,7 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
             return e;
         if (!ofp_cur_pull(c, 2))
             return OFPERR_BAD_REQUEST_BAD_LEN;
-        bytes_take(&m->packet_in.data, c);
+        ofp_cur_take_bytes(c, &m->packet_in.data);
         return 0;
     }
     case OFPT_FLOW_REMOVED: {
@@ -1208,7 +1135,7 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
         enum ofp_err e = decode_actions13(&acts, &m->packet_out.actions);
         if (e)
             return e;
-        bytes_take(&m->packet_out.data, c);
+        ofp_cur_take_bytes(c, &m->packet_out.data);
         return 0;
     }
     case OFPT_FLOW_MOD: {
@@ -1256,7 +1183,7 @@ static enum ofp_err decode_flow_stats10(struct ofp_cur *c, struct ofp_multipart 
     while (c->left > 0) {
         struct ofpw10_flow_stats w;
         struct ofp_cur body;
-        if (pull_entry(c, &w, sizeof w, &body))
+        if (!ofp_cur_pull_entry(c, &w, sizeof w, &body))
             return OFPERR_BAD_REQUEST_BAD_LEN;
         struct ofp_flow_stats *f = push_flow(mp);
         f->table_id = w.table_id;
@@ -1376,7 +1303,7 @@ static enum ofp_err decode10(struct ofp_cur *c, struct ofp_msg *m)
         m->packet_in.buffer_id = ntohl(p.buffer_id), m->packet_in.total_len = ntohs(p.total_len);
         m->packet_in.reason = p.reason;
         ofp_match_add_u32(&m->packet_in.match, OXM_IN_PORT, port10to13(ntohs(p.in_port)));
-        bytes_take(&m->packet_in.data, c);
+        ofp_cur_take_bytes(c, &m->packet_in.data);
         return 0;
     }
     case OFPT_PORT_STATUS: {
@@ -1398,7 +1325,7 @@ static enum ofp_err decode10(struct ofp_cur *c, struct ofp_msg *m)
         enum ofp_err e = decode_actions10(&acts, &m->packet_out.actions);
         if (e)
             return e;
-        bytes_take(&m->packet_out.data, c);
+        ofp_cur_take_bytes(c, &m->packet_out.data);
         return 0;
     }
     case OFPT_FLOW_MOD: {
@@ -1472,8 +1399,8 @@ static void encode_multipart13(struct ofp_out *o, const struct ofp_msg *m)
 {
     const struct ofp_multipart *mp = &m->mp;
     bool req = m->type == OFPT_MULTIPART_REQUEST;
-    put16(o, mp->mp_type);
-    put16(o, mp->flags);
+    ofp_out_put16(o, mp->mp_type);
+    ofp_out_put16(o, mp->flags);
     ofp_out_zeros(o, 4);
     switch (mp->mp_type) {
     case OFPMP_DESC:
@@ -1526,7 +1453,7 @@ static void encode_multipart13(struct ofp_out *o, const struct ofp_msg *m)
         break;
     case OFPMP_PORT_STATS:
         if (req) {
-            put32(o, mp->port_no);
+            ofp_out_put32(o, mp->port_no);
             ofp_out_zeros(o, 4);
         }
         for (size_t i = 0; !req && i < mp->n; i++) {
@@ -1546,7 +1473,7 @@ static void encode_multipart13(struct ofp_out *o, const struct ofp_msg *m)
         break;
     case OFPMP_GROUP:
         if (req) {
-            put32(o, mp->group_id);
+            ofp_out_put32(o, mp->group_id);
             ofp_out_zeros(o, 4);
         }
         for (size_t i = 0; !req && i < mp->n; i++) {
@@ -1559,8 +1486,8 @@ static void encode_multipart13(struct ofp_out *o, const struct ofp_msg *m)
             w.duration_sec = htonl(s->duration_sec), w.duration_nsec = htonl(s->duration_nsec);
             ofp_out_put(o, &w, sizeof w);
             for (size_t b = 0; b < s->n_buckets; b++) {
-                put64(o, s->bucket_counters[b][0]);
-                put64(o, s->bucket_counters[b][1]);
+                ofp_out_put64(o, s->bucket_counters[b][0]);
+                ofp_out_put64(o, s->bucket_counters[b][1]);
             }
         }
         break;
@@ -1568,10 +1495,10 @@ static void encode_multipart13(struct ofp_out *o, const struct ofp_msg *m)
         for (size_t i = 0; !req && i < mp->n; i++) {
             const struct ofp_group_desc *d = &mp->group_descs[i];
             size_t start = o->len;
-            put16(o, 0);
+            ofp_out_put16(o, 0);
             uint8_t t[2] = {d->type, 0};
             ofp_out_put(o, t, 2);
-            put32(o, d->group_id);
+            ofp_out_put32(o, d->group_id);
             encode_buckets(o, d->buckets, d->n_buckets);
             ofp_out_patch16(o, start, (uint16_t)(o->len - start));
         }
@@ -1588,11 +1515,11 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
     switch (m->type) {
     case OFPT_HELLO:
         if (m->hello.bitmap) {
-            put16(o, 1), put16(o, 8), put32(o, m->hello.bitmap);
+            ofp_out_put16(o, 1), ofp_out_put16(o, 8), ofp_out_put32(o, m->hello.bitmap);
         }
         return true;
     case OFPT_ERROR:
-        put16(o, m->error.type), put16(o, m->error.code);
+        ofp_out_put16(o, m->error.type), ofp_out_put16(o, m->error.code);
         ofp_out_put(o, m->error.data.data, m->error.data.len);
         return true;
     case OFPT_ECHO_REQUEST:
@@ -1615,7 +1542,7 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
     }
     case OFPT_GET_CONFIG_REPLY:
     case OFPT_SET_CONFIG:
-        put16(o, m->config.flags), put16(o, m->config.miss_send_len);
+        ofp_out_put16(o, m->config.flags), ofp_out_put16(o, m->config.miss_send_len);
         return true;
     case OFPT_PACKET_IN: {
         struct ofpw13_packet_in p;
@@ -1673,12 +1600,12 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
         return true;
     }
     case OFPT_GROUP_MOD:
-        put16(o, m->group_mod.command);
+        ofp_out_put16(o, m->group_mod.command);
         {
             uint8_t t[2] = {m->group_mod.type, 0};
             ofp_out_put(o, t, 2);
         }
-        put32(o, m->group_mod.group_id);
+        ofp_out_put32(o, m->group_mod.group_id);
         encode_buckets(o, m->group_mod.buckets, m->group_mod.n_buckets);
         return true;
     case OFPT_MULTIPART_REQUEST:
@@ -1687,9 +1614,9 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
         return true;
     case OFPT_ROLE_REQUEST:
     case OFPT_ROLE_REPLY:
-        put32(o, m->role.role);
+        ofp_out_put32(o, m->role.role);
         ofp_out_zeros(o, 4);
-        put64(o, m->role.generation_id);
+        ofp_out_put64(o, m->role.generation_id);
         return true;
     }
     return false;
@@ -1707,10 +1634,10 @@ static bool encode_flow_stats10(struct ofp_out *o, const struct ofp_multipart *m
         ofp_out_put(o, head, sizeof head);
         if (!encode_match10(o, &f->match))
             return false;
-        put32(o, f->duration_sec), put32(o, f->duration_nsec);
-        put16(o, f->priority), put16(o, f->idle_timeout), put16(o, f->hard_timeout);
+        ofp_out_put32(o, f->duration_sec), ofp_out_put32(o, f->duration_nsec);
+        ofp_out_put16(o, f->priority), ofp_out_put16(o, f->idle_timeout), ofp_out_put16(o, f->hard_timeout);
         ofp_out_zeros(o, 6);
-        put64(o, f->cookie), put64(o, f->packet_count), put64(o, f->byte_count);
+        ofp_out_put64(o, f->cookie), ofp_out_put64(o, f->packet_count), ofp_out_put64(o, f->byte_count);
         if (in->n == 1 && !encode_actions10(o, &in->i[0].actions))
             return false;
         if (o->len - start > UINT16_MAX)
@@ -1814,7 +1741,7 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
     case OFPT_MULTIPART_REPLY: {
         const struct ofp_multipart *mp = &m->mp;
         bool req = m->type == OFPT_MULTIPART_REQUEST;
-        put16(o, mp->mp_type), put16(o, mp->flags);
+        ofp_out_put16(o, mp->mp_type), ofp_out_put16(o, mp->flags);
         if (mp->mp_type == OFPST10_DESC) {
             if (!req)
                 encode_desc(o, mp);
@@ -1826,13 +1753,13 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
                 return false;
             uint8_t t[2] = {mp->table_id, 0};
             ofp_out_put(o, t, 2);
-            put16(o, out10);
+            ofp_out_put16(o, out10);
             return true;
         }
         if (mp->mp_type == OFPST10_FLOW)
             return encode_flow_stats10(o, mp);
         if (mp->mp_type == OFPST10_AGGREGATE) {
-            put64(o, mp->packet_count), put64(o, mp->byte_count), put32(o, mp->flow_count);
+            ofp_out_put64(o, mp->packet_count), ofp_out_put64(o, mp->byte_count), ofp_out_put32(o, mp->flow_count);
             ofp_out_zeros(o, 4);
             return true;
         }
