@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ofp/ofp.h"
-#include "ofp/ofp_buf.h"
-#include "ofp/ofp_wire.h"
+#include "ofp/ofp_priv.h"
 #include "util/xalloc.h"
 
 /* ---- errors and names ---- */
@@ -39,565 +37,6 @@ uint16_t ofp_err_code(enum ofp_err e)
     return (uint16_t)((uint32_t)e & 0xffff);
 }
 
-/* Value lengths of the OpenFlow-basic OXM fields (0: unknown here). */
-static const uint8_t oxm_len[] = {
-    [OXM_IN_PORT] = 4,  [1] = 4,           [OXM_METADATA] = 8, [OXM_ETH_DST] = 6, [OXM_ETH_SRC] = 6,
-    [OXM_ETH_TYPE] = 2, [OXM_VLAN_VID] = 2, [OXM_VLAN_PCP] = 1, [OXM_IP_DSCP] = 1, [OXM_IP_ECN] = 1,
-    [OXM_IP_PROTO] = 1, [OXM_IPV4_SRC] = 4, [OXM_IPV4_DST] = 4, [OXM_TCP_SRC] = 2, [OXM_TCP_DST] = 2,
-    [OXM_UDP_SRC] = 2,  [OXM_UDP_DST] = 2,  [17] = 2,           [18] = 2,          [OXM_ICMPV4_TYPE] = 1,
-    [OXM_ICMPV4_CODE] = 1, [OXM_ARP_OP] = 2, [OXM_ARP_SPA] = 4, [OXM_ARP_TPA] = 4, [OXM_ARP_SHA] = 6,
-    [OXM_ARP_THA] = 6,  [26] = 16,          [27] = 16,          [28] = 4,          [29] = 1,
-    [30] = 1,           [31] = 16,          [32] = 6,           [33] = 6,          [34] = 4,
-    [35] = 1,           [36] = 1,           [37] = 3,           [38] = 8,          [39] = 2,
-};
-
-/* ---- matches ---- */
-
-static enum ofp_err decode_oxm(struct ofp_cur *c, struct ofp_oxm *f)
-{
-    const uint8_t *h = ofp_cur_pull(c, 4);
-    if (!h)
-        return OFPERR_BAD_MATCH_BAD_LEN;
-    f->oxm_class = (uint16_t)(h[0] << 8 | h[1]);
-    f->field = h[2] >> 1;
-    f->hasmask = h[2] & 1;
-    uint8_t len = h[3];
-    if (f->hasmask && (len & 1))
-        return OFPERR_BAD_MATCH_BAD_LEN;
-    f->len = f->hasmask ? len / 2 : len;
-    if (f->len == 0 || f->len > OFP_OXM_MAX_LEN)
-        return OFPERR_BAD_MATCH_BAD_LEN;
-    if (f->oxm_class == OXM_CLASS_BASIC && f->field < sizeof oxm_len && oxm_len[f->field] &&
-        oxm_len[f->field] != f->len)
-        return OFPERR_BAD_MATCH_BAD_LEN;
-    const uint8_t *v = ofp_cur_pull(c, len);
-    if (!v)
-        return OFPERR_BAD_MATCH_BAD_LEN;
-    memcpy(f->value, v, f->len);
-    if (f->hasmask)
-        memcpy(f->mask, v + f->len, f->len);
-    return 0;
-}
-
-static void encode_oxm(struct ofp_out *o, const struct ofp_oxm *f)
-{
-    uint8_t h[4] = {(uint8_t)(f->oxm_class >> 8), (uint8_t)f->oxm_class, (uint8_t)(f->field << 1 | f->hasmask),
-                    (uint8_t)(f->hasmask ? 2 * f->len : f->len)};
-    ofp_out_put(o, h, 4);
-    ofp_out_put(o, f->value, f->len);
-    if (f->hasmask)
-        ofp_out_put(o, f->mask, f->len);
-}
-
-static enum ofp_err decode_match13(struct ofp_cur *c, struct ofp_match *m)
-{
-    struct ofpw13_match_header h;
-    m->n = 0;
-    if (!OFP_PULL(c, &h))
-        return OFPERR_BAD_MATCH_BAD_LEN;
-    if (ntohs(h.type) != 1)
-        return OFPERR_BAD_MATCH_BAD_TYPE;
-    size_t len = ntohs(h.length);
-    if (len < 4)
-        return OFPERR_BAD_MATCH_BAD_LEN;
-    struct ofp_cur fields;
-    size_t padded = (len + 7) / 8 * 8;
-    if (!ofp_cur_sub(c, len - 4, &fields) || !ofp_cur_pull(c, padded - len))
-        return OFPERR_BAD_MATCH_BAD_LEN;
-    while (fields.left > 0) {
-        if (m->n == OFP_MATCH_MAX)
-            return OFPERR_BAD_MATCH_BAD_LEN;
-        struct ofp_oxm *f = &m->f[m->n];
-        enum ofp_err e = decode_oxm(&fields, f);
-        if (e)
-            return e;
-        for (size_t i = 0; i < m->n; i++)
-            if (m->f[i].oxm_class == f->oxm_class && m->f[i].field == f->field)
-                return OFPERR_BAD_MATCH_DUP_FIELD;
-        m->n++;
-    }
-    return 0;
-}
-
-static void encode_match13(struct ofp_out *o, const struct ofp_match *m)
-{
-    size_t start = o->len;
-    ofp_out_put16(o, 1);
-    ofp_out_put16(o, 0);
-    for (size_t i = 0; i < m->n; i++)
-        encode_oxm(o, &m->f[i]);
-    ofp_out_patch16(o, start + 2, (uint16_t)(o->len - start));
-    ofp_out_pad8(o, start);
-}
-
-void ofp_match_add(struct ofp_match *m, uint8_t field, const void *value, size_t len, const void *mask)
-{
-    if (m->n == OFP_MATCH_MAX || len > OFP_OXM_MAX_LEN)
-        abort(); /* a programming error: the builder is only used with fixed fields */
-    struct ofp_oxm *f = &m->f[m->n++];
-    memset(f, 0, sizeof *f);
-    f->oxm_class = OXM_CLASS_BASIC;
-    f->field = field;
-    f->len = (uint8_t)len;
-    memcpy(f->value, value, len);
-    if (mask) {
-        f->hasmask = true;
-        memcpy(f->mask, mask, len);
-    }
-}
-
-void ofp_match_add_u8(struct ofp_match *m, uint8_t field, uint8_t v)
-{
-    ofp_match_add(m, field, &v, 1, NULL);
-}
-
-void ofp_match_add_u16(struct ofp_match *m, uint8_t field, uint16_t v)
-{
-    v = htons(v);
-    ofp_match_add(m, field, &v, 2, NULL);
-}
-
-void ofp_match_add_u32(struct ofp_match *m, uint8_t field, uint32_t v)
-{
-    v = htonl(v);
-    ofp_match_add(m, field, &v, 4, NULL);
-}
-
-const struct ofp_oxm *ofp_match_find(const struct ofp_match *m, uint8_t field)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (m->f[i].oxm_class == OXM_CLASS_BASIC && m->f[i].field == field)
-            return &m->f[i];
-    return NULL;
-}
-
-bool ofp_match_in_port(const struct ofp_match *m, uint32_t *port)
-{
-    const struct ofp_oxm *f = ofp_match_find(m, OXM_IN_PORT);
-    if (!f)
-        return false;
-    uint32_t be;
-    memcpy(&be, f->value, 4);
-    *port = ntohl(be);
-    return true;
-}
-
-/* OpenFlow 1.0 matches become OXM fields; wildcarded fields are left out. */
-#define OFPFW10_IN_PORT (1u << 0)
-#define OFPFW10_DL_VLAN (1u << 1)
-#define OFPFW10_DL_SRC (1u << 2)
-#define OFPFW10_DL_DST (1u << 3)
-#define OFPFW10_DL_TYPE (1u << 4)
-#define OFPFW10_NW_PROTO (1u << 5)
-#define OFPFW10_TP_SRC (1u << 6)
-#define OFPFW10_TP_DST (1u << 7)
-#define OFPFW10_NW_SRC_SHIFT 8
-#define OFPFW10_NW_DST_SHIFT 14
-#define OFPFW10_DL_VLAN_PCP (1u << 20)
-#define OFPFW10_NW_TOS (1u << 21)
-#define OFPFW10_ALL ((1u << 22) - 1)
-
-static uint32_t port10to13(uint16_t p)
-{
-    return p >= 0xff00 ? 0xffff0000u | p : p;
-}
-
-static bool port13to10(uint32_t p, uint16_t *out)
-{
-    if (p >= 0xffffff00u)
-        *out = (uint16_t)p;
-    else if (p < 0xff00)
-        *out = (uint16_t)p;
-    else
-        return false;
-    return true;
-}
-
-static void match10_nw(struct ofp_match *m, uint8_t field, uint32_t addr, uint32_t wild_bits)
-{
-    /* 1.0 wildcards the low 'n' bits of the address (n >= 32: all). */
-    uint32_t n = wild_bits >= 32 ? 32 : wild_bits;
-    if (n == 32)
-        return;
-    uint32_t mask = n ? htonl(~((1u << n) - 1)) : 0xffffffffu;
-    ofp_match_add(m, field, &addr, 4, n ? &mask : NULL);
-}
-
-static void decode_match10(const struct ofpw10_match *w, struct ofp_match *m)
-{
-    uint32_t wc = ntohl(w->wildcards);
-    m->n = 0;
-    if (!(wc & OFPFW10_IN_PORT))
-        ofp_match_add_u32(m, OXM_IN_PORT, port10to13(ntohs(w->in_port)));
-    if (!(wc & OFPFW10_DL_SRC))
-        ofp_match_add(m, OXM_ETH_SRC, w->dl_src, 6, NULL);
-    if (!(wc & OFPFW10_DL_DST))
-        ofp_match_add(m, OXM_ETH_DST, w->dl_dst, 6, NULL);
-    if (!(wc & OFPFW10_DL_VLAN))
-        ofp_match_add_u16(m, OXM_VLAN_VID, ntohs(w->dl_vlan));
-    if (!(wc & OFPFW10_DL_VLAN_PCP))
-        ofp_match_add_u8(m, OXM_VLAN_PCP, w->dl_vlan_pcp);
-    if (!(wc & OFPFW10_DL_TYPE))
-        ofp_match_add_u16(m, OXM_ETH_TYPE, ntohs(w->dl_type));
-    if (!(wc & OFPFW10_NW_TOS))
-        ofp_match_add_u8(m, OXM_IP_DSCP, w->nw_tos >> 2);
-    if (!(wc & OFPFW10_NW_PROTO))
-        ofp_match_add_u8(m, OXM_IP_PROTO, w->nw_proto);
-    match10_nw(m, OXM_IPV4_SRC, w->nw_src, (wc >> OFPFW10_NW_SRC_SHIFT) & 63);
-    match10_nw(m, OXM_IPV4_DST, w->nw_dst, (wc >> OFPFW10_NW_DST_SHIFT) & 63);
-    if (!(wc & OFPFW10_TP_SRC))
-        ofp_match_add_u16(m, OXM_TCP_SRC, ntohs(w->tp_src));
-    if (!(wc & OFPFW10_TP_DST))
-        ofp_match_add_u16(m, OXM_TCP_DST, ntohs(w->tp_dst));
-}
-
-static uint16_t be16_of(const struct ofp_oxm *f)
-{
-    return (uint16_t)(f->value[0] << 8 | f->value[1]);
-}
-
-static bool encode_match10(struct ofp_out *o, const struct ofp_match *m)
-{
-    struct ofpw10_match w;
-    memset(&w, 0, sizeof w);
-    /* Every field wildcarded; an address wildcards 32 bits (as Open vSwitch
-     * writes it, so that its messages round-trip exactly). */
-    uint32_t wc = (OFPFW10_ALL & ~(63u << OFPFW10_NW_SRC_SHIFT) & ~(63u << OFPFW10_NW_DST_SHIFT)) |
-                  32u << OFPFW10_NW_SRC_SHIFT | 32u << OFPFW10_NW_DST_SHIFT;
-    for (size_t i = 0; i < m->n; i++) {
-        const struct ofp_oxm *f = &m->f[i];
-        if (f->oxm_class != OXM_CLASS_BASIC)
-            return false;
-        if (f->hasmask && f->field != OXM_IPV4_SRC && f->field != OXM_IPV4_DST)
-            return false;
-        switch (f->field) {
-        case OXM_IN_PORT: {
-            uint32_t p;
-            memcpy(&p, f->value, 4);
-            uint16_t p10;
-            if (!port13to10(ntohl(p), &p10))
-                return false;
-            w.in_port = htons(p10);
-            wc &= ~OFPFW10_IN_PORT;
-            break;
-        }
-        case OXM_ETH_SRC:
-            memcpy(w.dl_src, f->value, 6), wc &= ~OFPFW10_DL_SRC;
-            break;
-        case OXM_ETH_DST:
-            memcpy(w.dl_dst, f->value, 6), wc &= ~OFPFW10_DL_DST;
-            break;
-        case OXM_VLAN_VID:
-            w.dl_vlan = htons(be16_of(f)), wc &= ~OFPFW10_DL_VLAN;
-            break;
-        case OXM_VLAN_PCP:
-            w.dl_vlan_pcp = f->value[0], wc &= ~OFPFW10_DL_VLAN_PCP;
-            break;
-        case OXM_ETH_TYPE:
-            w.dl_type = htons(be16_of(f)), wc &= ~OFPFW10_DL_TYPE;
-            break;
-        case OXM_IP_DSCP:
-            w.nw_tos = (uint8_t)(f->value[0] << 2), wc &= ~OFPFW10_NW_TOS;
-            break;
-        case OXM_IP_PROTO:
-            w.nw_proto = f->value[0], wc &= ~OFPFW10_NW_PROTO;
-            break;
-        case OXM_IPV4_SRC:
-        case OXM_IPV4_DST: {
-            uint32_t mask = 0xffffffffu;
-            if (f->hasmask)
-                memcpy(&mask, f->mask, 4);
-            mask = ntohl(mask);
-            int wild = 0;
-            while (wild < 32 && !(mask & (1u << wild)))
-                wild++;
-            if (wild < 32 && (uint32_t)(mask | ((1u << wild) - 1)) != 0xffffffffu)
-                return false; /* not a prefix */
-            int shift = f->field == OXM_IPV4_SRC ? OFPFW10_NW_SRC_SHIFT : OFPFW10_NW_DST_SHIFT;
-            wc = (wc & ~(63u << shift)) | ((uint32_t)wild << shift);
-            memcpy(f->field == OXM_IPV4_SRC ? &w.nw_src : &w.nw_dst, f->value, 4);
-            break;
-        }
-        case OXM_TCP_SRC:
-            w.tp_src = htons(be16_of(f)), wc &= ~OFPFW10_TP_SRC;
-            break;
-        case OXM_TCP_DST:
-            w.tp_dst = htons(be16_of(f)), wc &= ~OFPFW10_TP_DST;
-            break;
-        default:
-            return false;
-        }
-    }
-    w.wildcards = htonl(wc);
-    ofp_out_put(o, &w, sizeof w);
-    return true;
-}
-
-/* ---- actions and instructions ---- */
-
-struct ofp_action *ofp_actions_push(struct ofp_actions *a, uint16_t type)
-{
-    a->a = xrealloc(a->a, (a->n + 1) * sizeof *a->a);
-    struct ofp_action *x = &a->a[a->n++];
-    memset(x, 0, sizeof *x);
-    x->type = type;
-    return x;
-}
-
-void ofp_action_output(struct ofp_actions *a, uint32_t port)
-{
-    struct ofp_action *x = ofp_actions_push(a, OFPAT_OUTPUT);
-    x->port = port;
-    x->max_len = port == OFPP_CONTROLLER ? OFPCML_NO_BUFFER : 0;
-}
-
-void ofp_action_set_field(struct ofp_actions *a, uint8_t field, const void *value, size_t len)
-{
-    struct ofp_action *x = ofp_actions_push(a, OFPAT_SET_FIELD);
-    x->field.oxm_class = OXM_CLASS_BASIC;
-    x->field.field = field;
-    x->field.len = (uint8_t)len;
-    memcpy(x->field.value, value, len);
-}
-
-void ofp_actions_free(struct ofp_actions *a)
-{
-    free(a->a);
-    a->a = NULL;
-    a->n = 0;
-}
-
-/* Takes the next type-length item (an action or an instruction: 16-bit type
- * and length, the length a multiple of 8 covering the header) from 'c';
- * 'body' gets what follows its 4-byte header. */
-static enum ofp_err pull_tlv(struct ofp_cur *c, uint16_t *type, size_t *len, struct ofp_cur *body,
-                             enum ofp_err bad_len)
-{
-    struct ofpw_action_header h; /* same layout as an instruction header */
-    struct ofp_cur peek = *c;
-    if (!OFP_PULL(&peek, &h))
-        return bad_len;
-    *len = ntohs(h.len);
-    *type = ntohs(h.type);
-    if (*len < 8 || *len % 8 || !ofp_cur_sub(c, *len, body))
-        return bad_len;
-    ofp_cur_pull(body, 4);
-    return 0;
-}
-
-static enum ofp_err decode_actions13(struct ofp_cur *c, struct ofp_actions *out)
-{
-    out->n = 0;
-    out->a = NULL;
-    while (c->left > 0) {
-        uint16_t type;
-        size_t len;
-        struct ofp_cur body;
-        enum ofp_err e = pull_tlv(c, &type, &len, &body, OFPERR_BAD_ACTION_BAD_LEN);
-        if (e)
-            return e;
-        struct ofp_action *a = ofp_actions_push(out, type);
-        const uint8_t *p = body.p;
-        switch (type) {
-        case OFPAT_OUTPUT:
-            if (len != 16)
-                return OFPERR_BAD_ACTION_BAD_LEN;
-            a->port = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-            a->max_len = (uint16_t)(p[4] << 8 | p[5]);
-            break;
-        case OFPAT_GROUP:
-        case OFPAT_SET_QUEUE:
-        case OFPAT_SET_MPLS_TTL:
-        case OFPAT_SET_NW_TTL:
-        case OFPAT_PUSH_VLAN:
-            if (len != 8)
-                return OFPERR_BAD_ACTION_BAD_LEN;
-            if (type == OFPAT_GROUP || type == OFPAT_SET_QUEUE)
-                a->arg = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-            else if (type == OFPAT_PUSH_VLAN)
-                a->arg = (uint32_t)(p[0] << 8 | p[1]);
-            else
-                a->arg = p[0];
-            break;
-        case OFPAT_COPY_TTL_OUT:
-        case OFPAT_COPY_TTL_IN:
-        case OFPAT_DEC_MPLS_TTL:
-        case OFPAT_POP_VLAN:
-        case OFPAT_DEC_NW_TTL:
-            if (len != 8)
-                return OFPERR_BAD_ACTION_BAD_LEN;
-            break;
-        case OFPAT_SET_FIELD: {
-            e = decode_oxm(&body, &a->field);
-            if (e || a->field.hasmask)
-                return e ? OFPERR_BAD_ACTION_BAD_LEN : OFPERR_BAD_ACTION_BAD_ARGUMENT;
-            /* The rest is padding to 8 bytes, and nothing more. */
-            if (len != (size_t)(4 + 4 + a->field.len + 7) / 8 * 8)
-                return OFPERR_BAD_ACTION_BAD_LEN;
-            break;
-        }
-        default:
-            return OFPERR_BAD_ACTION_BAD_TYPE;
-        }
-    }
-    return 0;
-}
-
-static void encode_actions13(struct ofp_out *o, const struct ofp_actions *as)
-{
-    for (size_t i = 0; i < as->n; i++) {
-        const struct ofp_action *a = &as->a[i];
-        size_t start = o->len;
-        ofp_out_put16(o, a->type);
-        ofp_out_put16(o, 0);
-        switch (a->type) {
-        case OFPAT_OUTPUT:
-            ofp_out_put32(o, a->port);
-            ofp_out_put16(o, a->max_len);
-            ofp_out_zeros(o, 6);
-            break;
-        case OFPAT_GROUP:
-        case OFPAT_SET_QUEUE:
-            ofp_out_put32(o, a->arg);
-            break;
-        case OFPAT_PUSH_VLAN:
-            ofp_out_put16(o, (uint16_t)a->arg);
-            ofp_out_zeros(o, 2);
-            break;
-        case OFPAT_SET_MPLS_TTL:
-        case OFPAT_SET_NW_TTL: {
-            uint8_t t[4] = {(uint8_t)a->arg, 0, 0, 0};
-            ofp_out_put(o, t, 4);
-            break;
-        }
-        case OFPAT_SET_FIELD:
-            encode_oxm(o, &a->field);
-            break;
-        default:
-            ofp_out_zeros(o, 4);
-            break;
-        }
-        ofp_out_pad8(o, start);
-        ofp_out_patch16(o, start + 2, (uint16_t)(o->len - start));
-    }
-}
-
-/* 1.0 action types. */
-enum {
-    OFPAT10_OUTPUT = 0,
-    OFPAT10_SET_VLAN_VID = 1,
-    OFPAT10_SET_VLAN_PCP = 2,
-    OFPAT10_STRIP_VLAN = 3,
-    OFPAT10_SET_DL_SRC = 4,
-    OFPAT10_SET_DL_DST = 5,
-    OFPAT10_SET_NW_SRC = 6,
-    OFPAT10_SET_NW_DST = 7,
-    OFPAT10_SET_NW_TOS = 8,
-    OFPAT10_SET_TP_SRC = 9,
-    OFPAT10_SET_TP_DST = 10,
-};
-
-static const struct {
-    uint16_t type10;
-    uint8_t field;
-    uint8_t len;
-} set10[] = {
-    {OFPAT10_SET_VLAN_VID, OXM_VLAN_VID, 2}, {OFPAT10_SET_VLAN_PCP, OXM_VLAN_PCP, 1},
-    {OFPAT10_SET_DL_SRC, OXM_ETH_SRC, 6},    {OFPAT10_SET_DL_DST, OXM_ETH_DST, 6},
-    {OFPAT10_SET_NW_SRC, OXM_IPV4_SRC, 4},   {OFPAT10_SET_NW_DST, OXM_IPV4_DST, 4},
-    {OFPAT10_SET_NW_TOS, OXM_IP_DSCP, 1},    {OFPAT10_SET_TP_SRC, OXM_TCP_SRC, 2},
-    {OFPAT10_SET_TP_DST, OXM_TCP_DST, 2},
-};
-
-static enum ofp_err decode_actions10(struct ofp_cur *c, struct ofp_actions *out)
-{
-    out->n = 0;
-    out->a = NULL;
-    while (c->left > 0) {
-        uint16_t type;
-        size_t len;
-        struct ofp_cur body;
-        enum ofp_err e = pull_tlv(c, &type, &len, &body, OFPERR_BAD_ACTION_BAD_LEN);
-        if (e)
-            return e;
-        const uint8_t *p = body.p;
-        if (type == OFPAT10_OUTPUT) {
-            if (len != 8)
-                return OFPERR_BAD_ACTION_BAD_LEN;
-            struct ofp_action *a = ofp_actions_push(out, OFPAT_OUTPUT);
-            a->port = port10to13((uint16_t)(p[0] << 8 | p[1]));
-            a->max_len = (uint16_t)(p[2] << 8 | p[3]);
-            continue;
-        }
-        if (type == OFPAT10_STRIP_VLAN) {
-            if (len != 8)
-                return OFPERR_BAD_ACTION_BAD_LEN;
-            ofp_actions_push(out, OFPAT_POP_VLAN);
-            continue;
-        }
-        size_t i;
-        for (i = 0; i < sizeof set10 / sizeof *set10; i++)
-            if (set10[i].type10 == type)
-                break;
-        if (i == sizeof set10 / sizeof *set10)
-            return OFPERR_BAD_ACTION_BAD_TYPE;
-        size_t want = set10[i].len == 6 ? 16 : 8;
-        if (len != want)
-            return OFPERR_BAD_ACTION_BAD_LEN;
-        uint8_t v[6];
-        memcpy(v, p, set10[i].len);
-        if (type == OFPAT10_SET_NW_TOS)
-            v[0] >>= 2;
-        ofp_action_set_field(out, set10[i].field, v, set10[i].len);
-    }
-    return 0;
-}
-
-static bool encode_actions10(struct ofp_out *o, const struct ofp_actions *as)
-{
-    for (size_t i = 0; i < as->n; i++) {
-        const struct ofp_action *a = &as->a[i];
-        if (a->type == OFPAT_OUTPUT) {
-            uint16_t p10;
-            if (!port13to10(a->port, &p10))
-                return false;
-            ofp_out_put16(o, OFPAT10_OUTPUT), ofp_out_put16(o, 8), ofp_out_put16(o, p10), ofp_out_put16(o, a->max_len);
-            continue;
-        }
-        if (a->type == OFPAT_POP_VLAN) {
-            ofp_out_put16(o, OFPAT10_STRIP_VLAN), ofp_out_put16(o, 8), ofp_out_zeros(o, 4);
-            continue;
-        }
-        if (a->type != OFPAT_SET_FIELD || a->field.oxm_class != OXM_CLASS_BASIC)
-            return false;
-        size_t j;
-        for (j = 0; j < sizeof set10 / sizeof *set10; j++)
-            if (set10[j].field == a->field.field)
-                break;
-        if (j == sizeof set10 / sizeof *set10)
-            return false;
-        size_t start = o->len;
-        ofp_out_put16(o, set10[j].type10);
-        ofp_out_put16(o, set10[j].len == 6 ? 16 : 8);
-        uint8_t v[6];
-        memcpy(v, a->field.value, set10[j].len);
-        if (set10[j].type10 == OFPAT10_SET_NW_TOS)
-            v[0] = (uint8_t)(v[0] << 2);
-        ofp_out_put(o, v, set10[j].len);
-        ofp_out_pad8(o, start);
-    }
-    return true;
-}
-
-struct ofp_instruction *ofp_instructions_push(struct ofp_instructions *in, uint16_t type)
-{
-    in->i = xrealloc(in->i, (in->n + 1) * sizeof *in->i);
-    struct ofp_instruction *x = &in->i[in->n++];
-    memset(x, 0, sizeof *x);
-    x->type = type;
-    return x;
-}
-
 void ofp_flow_stats_request(struct ofp_msg *m, uint64_t cookie, uint64_t cookie_mask)
 {
     memset(m, 0, sizeof *m);
@@ -610,152 +49,7 @@ void ofp_flow_stats_request(struct ofp_msg *m, uint64_t cookie, uint64_t cookie_
     m->mp.cookie_mask = cookie_mask;
 }
 
-void ofp_instructions_free(struct ofp_instructions *in)
-{
-    for (size_t i = 0; i < in->n; i++)
-        ofp_actions_free(&in->i[i].actions);
-    free(in->i);
-    in->i = NULL;
-    in->n = 0;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return be64toh(v);
-}
-
-static enum ofp_err decode_instructions(struct ofp_cur *c, struct ofp_instructions *out)
-{
-    out->n = 0;
-    out->i = NULL;
-    while (c->left > 0) {
-        uint16_t type;
-        size_t len;
-        struct ofp_cur body;
-        enum ofp_err e = pull_tlv(c, &type, &len, &body, OFPERR_BAD_INSTRUCTION_BAD_LEN);
-        if (e)
-            return e;
-        struct ofp_instruction *in = ofp_instructions_push(out, type);
-        const uint8_t *p = body.p;
-        switch (type) {
-        case OFPIT_GOTO_TABLE:
-            if (len != 8)
-                return OFPERR_BAD_INSTRUCTION_BAD_LEN;
-            in->table_id = p[0];
-            break;
-        case OFPIT_METER:
-            if (len != 8)
-                return OFPERR_BAD_INSTRUCTION_BAD_LEN;
-            in->meter_id = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-            break;
-        case OFPIT_WRITE_METADATA:
-            if (len != 24)
-                return OFPERR_BAD_INSTRUCTION_BAD_LEN;
-            in->metadata = get64(p + 4);
-            in->metadata_mask = get64(p + 12);
-            break;
-        case OFPIT_WRITE_ACTIONS:
-        case OFPIT_APPLY_ACTIONS:
-        case OFPIT_CLEAR_ACTIONS: {
-            ofp_cur_pull(&body, 4);
-            if (type == OFPIT_CLEAR_ACTIONS && body.left)
-                return OFPERR_BAD_INSTRUCTION_BAD_LEN;
-            e = decode_actions13(&body, &in->actions);
-            if (e)
-                return e;
-            break;
-        }
-        default:
-            return OFPERR_BAD_INSTRUCTION_UNKNOWN_INST;
-        }
-    }
-    return 0;
-}
-
-static void encode_instructions(struct ofp_out *o, const struct ofp_instructions *ins)
-{
-    for (size_t i = 0; i < ins->n; i++) {
-        const struct ofp_instruction *in = &ins->i[i];
-        size_t start = o->len;
-        ofp_out_put16(o, in->type);
-        ofp_out_put16(o, 0);
-        switch (in->type) {
-        case OFPIT_GOTO_TABLE: {
-            uint8_t t[4] = {in->table_id, 0, 0, 0};
-            ofp_out_put(o, t, 4);
-            break;
-        }
-        case OFPIT_METER:
-            ofp_out_put32(o, in->meter_id);
-            break;
-        case OFPIT_WRITE_METADATA:
-            ofp_out_zeros(o, 4);
-            ofp_out_put64(o, in->metadata);
-            ofp_out_put64(o, in->metadata_mask);
-            break;
-        default:
-            ofp_out_zeros(o, 4);
-            encode_actions13(o, &in->actions);
-            break;
-        }
-        ofp_out_patch16(o, start + 2, (uint16_t)(o->len - start));
-    }
-}
-
-/* ---- ports and buckets ---- */
-
-static void decode_port13(const struct ofpw13_port *w, struct ofp_port *p)
-{
-    p->port_no = ntohl(w->port_no);
-    memcpy(p->hw_addr, w->hw_addr, 6);
-    memcpy(p->name, w->name, 16);
-    p->name[16] = '\0';
-    p->config = ntohl(w->config), p->state = ntohl(w->state), p->curr = ntohl(w->curr);
-    p->advertised = ntohl(w->advertised), p->supported = ntohl(w->supported), p->peer = ntohl(w->peer);
-    p->curr_speed = ntohl(w->curr_speed), p->max_speed = ntohl(w->max_speed);
-}
-
-static void encode_port13(struct ofp_out *o, const struct ofp_port *p)
-{
-    struct ofpw13_port w;
-    memset(&w, 0, sizeof w);
-    w.port_no = htonl(p->port_no);
-    memcpy(w.hw_addr, p->hw_addr, 6);
-    memcpy(w.name, p->name, strnlen(p->name, sizeof w.name));
-    w.config = htonl(p->config), w.state = htonl(p->state), w.curr = htonl(p->curr);
-    w.advertised = htonl(p->advertised), w.supported = htonl(p->supported), w.peer = htonl(p->peer);
-    w.curr_speed = htonl(p->curr_speed), w.max_speed = htonl(p->max_speed);
-    ofp_out_put(o, &w, sizeof w);
-}
-
-static void decode_port10(const struct ofpw10_port *w, struct ofp_port *p)
-{
-    memset(p, 0, sizeof *p);
-    p->port_no = port10to13(ntohs(w->port_no));
-    memcpy(p->hw_addr, w->hw_addr, 6);
-    memcpy(p->name, w->name, 16);
-    p->name[16] = '\0';
-    p->config = ntohl(w->config), p->state = ntohl(w->state), p->curr = ntohl(w->curr);
-    p->advertised = ntohl(w->advertised), p->supported = ntohl(w->supported), p->peer = ntohl(w->peer);
-}
-
-static bool encode_port10(struct ofp_out *o, const struct ofp_port *p)
-{
-    struct ofpw10_port w;
-    memset(&w, 0, sizeof w);
-    uint16_t p10;
-    if (!port13to10(p->port_no, &p10))
-        return false;
-    w.port_no = htons(p10);
-    memcpy(w.hw_addr, p->hw_addr, 6);
-    memcpy(w.name, p->name, strnlen(p->name, sizeof w.name));
-    w.config = htonl(p->config), w.state = htonl(p->state), w.curr = htonl(p->curr);
-    w.advertised = htonl(p->advertised), w.supported = htonl(p->supported), w.peer = htonl(p->peer);
-    ofp_out_put(o, &w, sizeof w);
-    return true;
-}
+/* ---- buckets ---- */
 
 static void buckets_free(struct ofp_bucket *b, size_t n)
 {
@@ -784,7 +78,7 @@ static enum ofp_err decode_buckets(struct ofp_cur *c, struct ofp_bucket **out, s
         b->weight = ntohs(w.weight);
         b->watch_port = ntohl(w.watch_port);
         b->watch_group = ntohl(w.watch_group);
-        enum ofp_err e = decode_actions13(&body, &b->actions);
+        enum ofp_err e = ofp_actions_decode13(&body, &b->actions);
         if (e)
             return e;
     }
@@ -801,7 +95,7 @@ static void encode_buckets(struct ofp_out *o, const struct ofp_bucket *b, size_t
         w.watch_port = htonl(b[i].watch_port);
         w.watch_group = htonl(b[i].watch_group);
         ofp_out_put(o, &w, sizeof w);
-        encode_actions13(o, &b[i].actions);
+        ofp_actions_encode13(o, &b[i].actions);
         ofp_out_patch16(o, start, (uint16_t)(o->len - start));
     }
 }
@@ -901,9 +195,9 @@ static enum ofp_err decode_flow_stats13(struct ofp_cur *c, struct ofp_multipart 
         f->hard_timeout = ntohs(w.hard_timeout), f->flags = ntohs(w.flags);
         f->cookie = be64toh(w.cookie), f->packet_count = be64toh(w.packet_count);
         f->byte_count = be64toh(w.byte_count);
-        enum ofp_err e = decode_match13(&body, &f->match);
+        enum ofp_err e = ofp_match_decode13(&body, &f->match);
         if (!e)
-            e = decode_instructions(&body, &f->instructions);
+            e = ofp_instructions_decode(&body, &f->instructions);
         if (e)
             return e;
     }
@@ -940,7 +234,7 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
                 return OFPERR_BAD_REQUEST_BAD_LEN;
             mp->table_id = r.table_id, mp->out_port = ntohl(r.out_port), mp->out_group = ntohl(r.out_group);
             mp->cookie = be64toh(r.cookie), mp->cookie_mask = be64toh(r.cookie_mask);
-            enum ofp_err e = decode_match13(c, &mp->match);
+            enum ofp_err e = ofp_match_decode13(c, &mp->match);
             return e ? e : c->left ? OFPERR_BAD_REQUEST_BAD_LEN : 0;
         }
         if (mp->mp_type == OFPMP_FLOW)
@@ -1043,7 +337,7 @@ static enum ofp_err decode_multipart13(struct ofp_cur *c, struct ofp_msg *m)
             if (!OFP_PULL(c, &p))
                 return OFPERR_BAD_REQUEST_BAD_LEN;
             mp->ports = xrealloc(mp->ports, (mp->n + 1) * sizeof *mp->ports);
-            decode_port13(&p, &mp->ports[mp->n++]);
+            ofp_port_decode13(&p, &mp->ports[mp->n++]);
         }
         return 0;
     default:
@@ -1097,7 +391,7 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
         m->packet_in.buffer_id = ntohl(p.buffer_id), m->packet_in.total_len = ntohs(p.total_len);
         m->packet_in.reason = p.reason, m->packet_in.table_id = p.table_id;
         m->packet_in.cookie = be64toh(p.cookie);
-        enum ofp_err e = decode_match13(c, &m->packet_in.match);
+        enum ofp_err e = ofp_match_decode13(c, &m->packet_in.match);
         if (e)
             return e;
         if (!ofp_cur_pull(c, 2))
@@ -1114,7 +408,7 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
         m->flow_removed.duration_sec = ntohl(f.duration_sec), m->flow_removed.duration_nsec = ntohl(f.duration_nsec);
         m->flow_removed.idle_timeout = ntohs(f.idle_timeout), m->flow_removed.hard_timeout = ntohs(f.hard_timeout);
         m->flow_removed.packet_count = be64toh(f.packet_count), m->flow_removed.byte_count = be64toh(f.byte_count);
-        enum ofp_err e = decode_match13(c, &m->flow_removed.match);
+        enum ofp_err e = ofp_match_decode13(c, &m->flow_removed.match);
         return e ? e : c->left ? OFPERR_BAD_REQUEST_BAD_LEN : 0;
     }
     case OFPT_PORT_STATUS: {
@@ -1123,7 +417,7 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
         if (!OFP_PULL(c, &s) || !OFP_PULL(c, &p) || c->left)
             return OFPERR_BAD_REQUEST_BAD_LEN;
         m->port_status.reason = s.reason;
-        decode_port13(&p, &m->port_status.desc);
+        ofp_port_decode13(&p, &m->port_status.desc);
         return 0;
     }
     case OFPT_PACKET_OUT: {
@@ -1132,7 +426,7 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
         if (!OFP_PULL(c, &p) || !ofp_cur_sub(c, ntohs(p.actions_len), &acts))
             return OFPERR_BAD_REQUEST_BAD_LEN;
         m->packet_out.buffer_id = ntohl(p.buffer_id), m->packet_out.in_port = ntohl(p.in_port);
-        enum ofp_err e = decode_actions13(&acts, &m->packet_out.actions);
+        enum ofp_err e = ofp_actions_decode13(&acts, &m->packet_out.actions);
         if (e)
             return e;
         ofp_cur_take_bytes(c, &m->packet_out.data);
@@ -1148,8 +442,8 @@ static enum ofp_err decode13(struct ofp_cur *c, struct ofp_msg *m)
         fm->idle_timeout = ntohs(f.idle_timeout), fm->hard_timeout = ntohs(f.hard_timeout);
         fm->priority = ntohs(f.priority), fm->buffer_id = ntohl(f.buffer_id);
         fm->out_port = ntohl(f.out_port), fm->out_group = ntohl(f.out_group), fm->flags = ntohs(f.flags);
-        enum ofp_err e = decode_match13(c, &fm->match);
-        return e ? e : decode_instructions(c, &fm->instructions);
+        enum ofp_err e = ofp_match_decode13(c, &fm->match);
+        return e ? e : ofp_instructions_decode(c, &fm->instructions);
     }
     case OFPT_GROUP_MOD: {
         struct ofpw13_group_mod g;
@@ -1187,14 +481,14 @@ static enum ofp_err decode_flow_stats10(struct ofp_cur *c, struct ofp_multipart 
             return OFPERR_BAD_REQUEST_BAD_LEN;
         struct ofp_flow_stats *f = push_flow(mp);
         f->table_id = w.table_id;
-        decode_match10(&w.match, &f->match);
+        ofp_match_decode10(&w.match, &f->match);
         f->duration_sec = ntohl(w.duration_sec), f->duration_nsec = ntohl(w.duration_nsec);
         f->priority = ntohs(w.priority), f->idle_timeout = ntohs(w.idle_timeout);
         f->hard_timeout = ntohs(w.hard_timeout);
         f->cookie = be64toh(w.cookie), f->packet_count = be64toh(w.packet_count);
         f->byte_count = be64toh(w.byte_count);
         struct ofp_instruction *in = ofp_instructions_push(&f->instructions, OFPIT_APPLY_ACTIONS);
-        enum ofp_err e = decode_actions10(&body, &in->actions);
+        enum ofp_err e = ofp_actions_decode10(&body, &in->actions);
         if (e)
             return e;
     }
@@ -1245,9 +539,9 @@ static enum ofp_err decode_stats10(struct ofp_cur *c, struct ofp_msg *m)
         struct ofpw10_flow_stats_request r;
         if (!OFP_PULL(c, &mt) || !OFP_PULL(c, &r) || c->left)
             return OFPERR_BAD_REQUEST_BAD_LEN;
-        decode_match10(&mt, &mp->match);
+        ofp_match_decode10(&mt, &mp->match);
         mp->table_id = r.table_id;
-        mp->out_port = port10to13(ntohs(r.out_port));
+        mp->out_port = ofp_port10to13(ntohs(r.out_port));
         mp->out_group = OFPG_ANY;
         return 0;
     }
@@ -1292,7 +586,7 @@ static enum ofp_err decode10(struct ofp_cur *c, struct ofp_msg *m)
         for (size_t i = 0; i < m->features.n_ports; i++) {
             struct ofpw10_port p;
             OFP_PULL(c, &p);
-            decode_port10(&p, &m->features.ports[i]);
+            ofp_port_decode10(&p, &m->features.ports[i]);
         }
         return 0;
     }
@@ -1302,7 +596,7 @@ static enum ofp_err decode10(struct ofp_cur *c, struct ofp_msg *m)
             return OFPERR_BAD_REQUEST_BAD_LEN;
         m->packet_in.buffer_id = ntohl(p.buffer_id), m->packet_in.total_len = ntohs(p.total_len);
         m->packet_in.reason = p.reason;
-        ofp_match_add_u32(&m->packet_in.match, OXM_IN_PORT, port10to13(ntohs(p.in_port)));
+        ofp_match_add_u32(&m->packet_in.match, OXM_IN_PORT, ofp_port10to13(ntohs(p.in_port)));
         ofp_cur_take_bytes(c, &m->packet_in.data);
         return 0;
     }
@@ -1312,7 +606,7 @@ static enum ofp_err decode10(struct ofp_cur *c, struct ofp_msg *m)
         if (!OFP_PULL(c, &s) || !OFP_PULL(c, &p) || c->left)
             return OFPERR_BAD_REQUEST_BAD_LEN;
         m->port_status.reason = s.reason;
-        decode_port10(&p, &m->port_status.desc);
+        ofp_port_decode10(&p, &m->port_status.desc);
         return 0;
     }
     case OFPT_PACKET_OUT: {
@@ -1321,8 +615,8 @@ static enum ofp_err decode10(struct ofp_cur *c, struct ofp_msg *m)
         if (!OFP_PULL(c, &p) || !ofp_cur_sub(c, ntohs(p.actions_len), &acts))
             return OFPERR_BAD_REQUEST_BAD_LEN;
         m->packet_out.buffer_id = ntohl(p.buffer_id);
-        m->packet_out.in_port = port10to13(ntohs(p.in_port));
-        enum ofp_err e = decode_actions10(&acts, &m->packet_out.actions);
+        m->packet_out.in_port = ofp_port10to13(ntohs(p.in_port));
+        enum ofp_err e = ofp_actions_decode10(&acts, &m->packet_out.actions);
         if (e)
             return e;
         ofp_cur_take_bytes(c, &m->packet_out.data);
@@ -1334,15 +628,15 @@ static enum ofp_err decode10(struct ofp_cur *c, struct ofp_msg *m)
         struct ofp_flow_mod *fm = &m->flow_mod;
         if (!OFP_PULL(c, &mt) || !OFP_PULL(c, &f))
             return OFPERR_BAD_REQUEST_BAD_LEN;
-        decode_match10(&mt, &fm->match);
+        ofp_match_decode10(&mt, &fm->match);
         fm->cookie = be64toh(f.cookie);
         fm->command = (uint8_t)ntohs(f.command);
         fm->idle_timeout = ntohs(f.idle_timeout), fm->hard_timeout = ntohs(f.hard_timeout);
         fm->priority = ntohs(f.priority), fm->buffer_id = ntohl(f.buffer_id);
-        fm->out_port = port10to13(ntohs(f.out_port)), fm->out_group = OFPG_ANY;
+        fm->out_port = ofp_port10to13(ntohs(f.out_port)), fm->out_group = OFPG_ANY;
         fm->flags = ntohs(f.flags);
         struct ofp_instruction *in = ofp_instructions_push(&fm->instructions, OFPIT_APPLY_ACTIONS);
-        return decode_actions10(c, &in->actions);
+        return ofp_actions_decode10(c, &in->actions);
     }
     case OFPT_MULTIPART_REQUEST:
     case OFPT_MULTIPART_REPLY:
@@ -1415,7 +709,7 @@ static void encode_multipart13(struct ofp_out *o, const struct ofp_msg *m)
             r.table_id = mp->table_id, r.out_port = htonl(mp->out_port), r.out_group = htonl(mp->out_group);
             r.cookie = htobe64(mp->cookie), r.cookie_mask = htobe64(mp->cookie_mask);
             ofp_out_put(o, &r, sizeof r);
-            encode_match13(o, &mp->match);
+            ofp_match_encode13(o, &mp->match);
         } else if (mp->mp_type == OFPMP_AGGREGATE) {
             struct ofpw13_aggregate_reply a;
             memset(&a, 0, sizeof a);
@@ -1435,8 +729,8 @@ static void encode_multipart13(struct ofp_out *o, const struct ofp_msg *m)
                 w.cookie = htobe64(f->cookie), w.packet_count = htobe64(f->packet_count);
                 w.byte_count = htobe64(f->byte_count);
                 ofp_out_put(o, &w, sizeof w);
-                encode_match13(o, &f->match);
-                encode_instructions(o, &f->instructions);
+                ofp_match_encode13(o, &f->match);
+                ofp_instructions_encode(o, &f->instructions);
                 ofp_out_patch16(o, start, (uint16_t)(o->len - start));
             }
         }
@@ -1505,7 +799,7 @@ static void encode_multipart13(struct ofp_out *o, const struct ofp_msg *m)
         break;
     case OFPMP_PORT_DESC:
         for (size_t i = 0; !req && i < mp->n; i++)
-            encode_port13(o, &mp->ports[i]);
+            ofp_port_encode13(o, &mp->ports[i]);
         break;
     }
 }
@@ -1551,7 +845,7 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
         p.reason = m->packet_in.reason, p.table_id = m->packet_in.table_id;
         p.cookie = htobe64(m->packet_in.cookie);
         ofp_out_put(o, &p, sizeof p);
-        encode_match13(o, &m->packet_in.match);
+        ofp_match_encode13(o, &m->packet_in.match);
         ofp_out_zeros(o, 2);
         ofp_out_put(o, m->packet_in.data.data, m->packet_in.data.len);
         return true;
@@ -1565,13 +859,13 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
         f.idle_timeout = htons(m->flow_removed.idle_timeout), f.hard_timeout = htons(m->flow_removed.hard_timeout);
         f.packet_count = htobe64(m->flow_removed.packet_count), f.byte_count = htobe64(m->flow_removed.byte_count);
         ofp_out_put(o, &f, sizeof f);
-        encode_match13(o, &m->flow_removed.match);
+        ofp_match_encode13(o, &m->flow_removed.match);
         return true;
     }
     case OFPT_PORT_STATUS: {
         uint8_t r[8] = {m->port_status.reason};
         ofp_out_put(o, r, 8);
-        encode_port13(o, &m->port_status.desc);
+        ofp_port_encode13(o, &m->port_status.desc);
         return true;
     }
     case OFPT_PACKET_OUT: {
@@ -1580,7 +874,7 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
         memset(&p, 0, sizeof p);
         p.buffer_id = htonl(m->packet_out.buffer_id), p.in_port = htonl(m->packet_out.in_port);
         ofp_out_put(o, &p, sizeof p);
-        encode_actions13(o, &m->packet_out.actions);
+        ofp_actions_encode13(o, &m->packet_out.actions);
         ofp_out_patch16(o, start + 8, (uint16_t)(o->len - start - sizeof p));
         ofp_out_put(o, m->packet_out.data.data, m->packet_out.data.len);
         return true;
@@ -1595,8 +889,8 @@ static bool encode13(struct ofp_out *o, const struct ofp_msg *m)
         f.priority = htons(fm->priority), f.buffer_id = htonl(fm->buffer_id);
         f.out_port = htonl(fm->out_port), f.out_group = htonl(fm->out_group), f.flags = htons(fm->flags);
         ofp_out_put(o, &f, sizeof f);
-        encode_match13(o, &fm->match);
-        encode_instructions(o, &fm->instructions);
+        ofp_match_encode13(o, &fm->match);
+        ofp_instructions_encode(o, &fm->instructions);
         return true;
     }
     case OFPT_GROUP_MOD:
@@ -1632,13 +926,13 @@ static bool encode_flow_stats10(struct ofp_out *o, const struct ofp_multipart *m
         size_t start = o->len;
         uint8_t head[4] = {0, 0, f->table_id, 0};
         ofp_out_put(o, head, sizeof head);
-        if (!encode_match10(o, &f->match))
+        if (!ofp_match_encode10(o, &f->match))
             return false;
         ofp_out_put32(o, f->duration_sec), ofp_out_put32(o, f->duration_nsec);
         ofp_out_put16(o, f->priority), ofp_out_put16(o, f->idle_timeout), ofp_out_put16(o, f->hard_timeout);
         ofp_out_zeros(o, 6);
         ofp_out_put64(o, f->cookie), ofp_out_put64(o, f->packet_count), ofp_out_put64(o, f->byte_count);
-        if (in->n == 1 && !encode_actions10(o, &in->i[0].actions))
+        if (in->n == 1 && !ofp_actions_encode10(o, &in->i[0].actions))
             return false;
         if (o->len - start > UINT16_MAX)
             return false;
@@ -1684,7 +978,7 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
         f.actions = htonl(m->features.actions);
         ofp_out_put(o, &f, sizeof f);
         for (size_t i = 0; i < m->features.n_ports; i++)
-            if (!encode_port10(o, &m->features.ports[i]))
+            if (!ofp_port_encode10(o, &m->features.ports[i]))
                 return false;
         return true;
     }
@@ -1692,7 +986,7 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
         uint32_t port = 0;
         uint16_t p10 = 0;
         ofp_match_in_port(&m->packet_in.match, &port); /* none: port 0 */
-        if (!port13to10(port, &p10))
+        if (!ofp_port13to10(port, &p10))
             return false;
         struct ofpw10_packet_in p;
         memset(&p, 0, sizeof p);
@@ -1705,18 +999,18 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
     case OFPT_PORT_STATUS: {
         uint8_t r[8] = {m->port_status.reason};
         ofp_out_put(o, r, 8);
-        return encode_port10(o, &m->port_status.desc);
+        return ofp_port_encode10(o, &m->port_status.desc);
     }
     case OFPT_PACKET_OUT: {
         size_t start = o->len;
         uint16_t p10;
-        if (!port13to10(m->packet_out.in_port, &p10))
+        if (!ofp_port13to10(m->packet_out.in_port, &p10))
             return false;
         struct ofpw10_packet_out p;
         memset(&p, 0, sizeof p);
         p.buffer_id = htonl(m->packet_out.buffer_id), p.in_port = htons(p10);
         ofp_out_put(o, &p, sizeof p);
-        if (!encode_actions10(o, &m->packet_out.actions))
+        if (!ofp_actions_encode10(o, &m->packet_out.actions))
             return false;
         ofp_out_patch16(o, start + 6, (uint16_t)(o->len - start - sizeof p));
         ofp_out_put(o, m->packet_out.data.data, m->packet_out.data.len);
@@ -1725,7 +1019,7 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
     case OFPT_FLOW_MOD: {
         const struct ofp_flow_mod *fm = &m->flow_mod;
         uint16_t out10;
-        if (!encode_match10(o, &fm->match) || !port13to10(fm->out_port, &out10) || fm->instructions.n > 1 ||
+        if (!ofp_match_encode10(o, &fm->match) || !ofp_port13to10(fm->out_port, &out10) || fm->instructions.n > 1 ||
             (fm->instructions.n == 1 && fm->instructions.i[0].type != OFPIT_APPLY_ACTIONS))
             return false;
         struct ofpw10_flow_mod f;
@@ -1735,7 +1029,7 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
         f.priority = htons(fm->priority), f.buffer_id = htonl(fm->buffer_id);
         f.out_port = htons(out10), f.flags = htons(fm->flags);
         ofp_out_put(o, &f, sizeof f);
-        return fm->instructions.n == 0 || encode_actions10(o, &fm->instructions.i[0].actions);
+        return fm->instructions.n == 0 || ofp_actions_encode10(o, &fm->instructions.i[0].actions);
     }
     case OFPT_MULTIPART_REQUEST:
     case OFPT_MULTIPART_REPLY: {
@@ -1749,7 +1043,7 @@ static bool encode10(struct ofp_out *o, const struct ofp_msg *m)
         }
         if ((mp->mp_type == OFPST10_FLOW || mp->mp_type == OFPST10_AGGREGATE) && req) {
             uint16_t out10;
-            if (!encode_match10(o, &mp->match) || !port13to10(mp->out_port, &out10))
+            if (!ofp_match_encode10(o, &mp->match) || !ofp_port13to10(mp->out_port, &out10))
                 return false;
             uint8_t t[2] = {mp->table_id, 0};
             ofp_out_put(o, t, 2);

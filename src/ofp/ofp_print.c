@@ -2,14 +2,13 @@
  * JSON, so that the two outputs always carry the same fields. */
 #include "ofp/ofp_print.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofp/ofp_priv.h"
 #include "util/strbuf.h"
-#include "util/xalloc.h"
 
 const char *ofp_type_name(uint8_t type)
 {
@@ -40,217 +39,14 @@ const char *ofp_type_name(uint8_t type)
     return type < sizeof names / sizeof *names && names[type] ? names[type] : "UNKNOWN";
 }
 
-const char *ofp_oxm_name(uint8_t field)
-{
-    static const char *const names[] = {
-        "in_port",     "in_phy_port", "metadata",    "eth_dst",       "eth_src",     "eth_type",    "vlan_vid",
-        "vlan_pcp",    "ip_dscp",     "ip_ecn",      "ip_proto",      "ipv4_src",    "ipv4_dst",    "tcp_src",
-        "tcp_dst",     "udp_src",     "udp_dst",     "sctp_src",      "sctp_dst",    "icmpv4_type", "icmpv4_code",
-        "arp_op",      "arp_spa",     "arp_tpa",     "arp_sha",       "arp_tha",     "ipv6_src",    "ipv6_dst",
-        "ipv6_flabel", "icmpv6_type", "icmpv6_code", "ipv6_nd_target", "ipv6_nd_sll", "ipv6_nd_tll", "mpls_label",
-        "mpls_tc",     "mpls_bos",    "pbb_isid",    "tunnel_id",     "ipv6_exthdr",
-    };
-    return field < sizeof names / sizeof *names ? names[field] : NULL;
-}
-
-static char *port_str(uint32_t p)
-{
-    switch (p) {
-    case OFPP_IN_PORT:
-        return xstrdup("IN_PORT");
-    case OFPP_TABLE:
-        return xstrdup("TABLE");
-    case OFPP_NORMAL:
-        return xstrdup("NORMAL");
-    case OFPP_FLOOD:
-        return xstrdup("FLOOD");
-    case OFPP_ALL:
-        return xstrdup("ALL");
-    case OFPP_CONTROLLER:
-        return xstrdup("CONTROLLER");
-    case OFPP_LOCAL:
-        return xstrdup("LOCAL");
-    case OFPP_ANY:
-        return xstrdup("ANY");
-    }
-    return xasprintf("%" PRIu32, p);
-}
-
-static void fmt_value(struct strbuf *sb, const struct ofp_oxm *f, const uint8_t *v)
-{
-    char buf[64];
-    if (f->oxm_class != OXM_CLASS_BASIC) {
-        for (size_t i = 0; i < f->len; i++)
-            strbuf_printf(sb, "%02x", v[i]);
-        return;
-    }
-    switch (f->field) {
-    case OXM_ETH_DST:
-    case OXM_ETH_SRC:
-    case OXM_ARP_SHA:
-    case OXM_ARP_THA:
-    case 32:
-    case 33:
-        strbuf_printf(sb, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3], v[4], v[5]);
-        return;
-    case OXM_IPV4_SRC:
-    case OXM_IPV4_DST:
-    case OXM_ARP_SPA:
-    case OXM_ARP_TPA:
-        strbuf_puts(sb, inet_ntop(AF_INET, v, buf, sizeof buf));
-        return;
-    case 26:
-    case 27:
-    case 31:
-        strbuf_puts(sb, inet_ntop(AF_INET6, v, buf, sizeof buf));
-        return;
-    case OXM_ETH_TYPE:
-        strbuf_printf(sb, "0x%04x", v[0] << 8 | v[1]);
-        return;
-    case OXM_IN_PORT: {
-        char *p = port_str((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3]);
-        strbuf_puts(sb, p);
-        free(p);
-        return;
-    }
-    }
-    uint64_t x = 0;
-    for (size_t i = 0; i < f->len && i < 8; i++)
-        x = x << 8 | v[i];
-    if (f->hasmask || f->field == OXM_METADATA || f->field == 38)
-        strbuf_printf(sb, "0x%" PRIx64, x);
-    else
-        strbuf_printf(sb, "%" PRIu64, x);
-}
-
-static char *oxm_key(const struct ofp_oxm *f)
-{
-    const char *n = f->oxm_class == OXM_CLASS_BASIC ? ofp_oxm_name(f->field) : NULL;
-    return n ? xstrdup(n) : xasprintf("oxm_%04x_%u", f->oxm_class, f->field);
-}
-
-static char *oxm_value(const struct ofp_oxm *f)
-{
-    struct strbuf sb;
-    strbuf_init(&sb);
-    fmt_value(&sb, f, f->value);
-    if (f->hasmask) {
-        strbuf_puts(&sb, "/");
-        fmt_value(&sb, f, f->mask);
-    }
-    return strbuf_steal(&sb);
-}
-
-json_t *ofp_match_to_json(const struct ofp_match *m)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; i < m->n; i++) {
-        char *k = oxm_key(&m->f[i]), *v = oxm_value(&m->f[i]);
-        json_object_set_new(o, k, json_string(v));
-        free(k), free(v);
-    }
-    return o;
-}
-
-static json_t *actions_json(const struct ofp_actions *as)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; i < as->n; i++) {
-        const struct ofp_action *a = &as->a[i];
-        char *s = NULL;
-        switch (a->type) {
-        case OFPAT_OUTPUT: {
-            char *p = port_str(a->port);
-            s = a->port == OFPP_CONTROLLER && a->max_len != OFPCML_NO_BUFFER
-                    ? xasprintf("output:%s:%u", p, a->max_len)
-                    : xasprintf("output:%s", p);
-            free(p);
-            break;
-        }
-        case OFPAT_GROUP:
-            s = xasprintf("group:%" PRIu32, a->arg);
-            break;
-        case OFPAT_SET_QUEUE:
-            s = xasprintf("set_queue:%" PRIu32, a->arg);
-            break;
-        case OFPAT_SET_NW_TTL:
-            s = xasprintf("set_nw_ttl:%" PRIu32, a->arg);
-            break;
-        case OFPAT_SET_MPLS_TTL:
-            s = xasprintf("set_mpls_ttl:%" PRIu32, a->arg);
-            break;
-        case OFPAT_PUSH_VLAN:
-            s = xasprintf("push_vlan:0x%04" PRIx32, a->arg);
-            break;
-        case OFPAT_POP_VLAN:
-            s = xstrdup("pop_vlan");
-            break;
-        case OFPAT_DEC_NW_TTL:
-            s = xstrdup("dec_ttl");
-            break;
-        case OFPAT_DEC_MPLS_TTL:
-            s = xstrdup("dec_mpls_ttl");
-            break;
-        case OFPAT_COPY_TTL_IN:
-            s = xstrdup("copy_ttl_in");
-            break;
-        case OFPAT_COPY_TTL_OUT:
-            s = xstrdup("copy_ttl_out");
-            break;
-        case OFPAT_SET_FIELD: {
-            char *k = oxm_key(&a->field), *v = oxm_value(&a->field);
-            s = xasprintf("set_field:%s->%s", v, k);
-            free(k), free(v);
-            break;
-        }
-        default:
-            s = xasprintf("action_%u", a->type);
-        }
-        json_array_append_new(arr, json_string(s));
-        free(s);
-    }
-    return arr;
-}
-
-static json_t *instructions_json(const struct ofp_instructions *ins)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; i < ins->n; i++) {
-        const struct ofp_instruction *in = &ins->i[i];
-        json_t *o = NULL;
-        switch (in->type) {
-        case OFPIT_GOTO_TABLE:
-            o = json_pack("{s:s, s:i}", "type", "goto_table", "table_id", in->table_id);
-            break;
-        case OFPIT_METER:
-            o = json_pack("{s:s, s:I}", "type", "meter", "meter_id", (json_int_t)in->meter_id);
-            break;
-        case OFPIT_WRITE_METADATA: {
-            char v[40];
-            snprintf(v, sizeof v, "0x%" PRIx64 "/0x%" PRIx64, in->metadata, in->metadata_mask);
-            o = json_pack("{s:s, s:s}", "type", "write_metadata", "metadata", v);
-            break;
-        }
-        case OFPIT_CLEAR_ACTIONS:
-            o = json_pack("{s:s}", "type", "clear_actions");
-            break;
-        default:
-            o = json_pack("{s:s, s:o}", "type", in->type == OFPIT_WRITE_ACTIONS ? "write_actions" : "apply_actions",
-                          "actions", actions_json(&in->actions));
-        }
-        json_array_append_new(arr, o);
-    }
-    return arr;
-}
-
 static json_t *buckets_json(const struct ofp_bucket *b, size_t n)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        char *wp = port_str(b[i].watch_port);
+        char *wp = ofp_port_str(b[i].watch_port);
         json_array_append_new(arr, json_pack("{s:i, s:s, s:I, s:o}", "weight", b[i].weight, "watch_port", wp,
                                              "watch_group", (json_int_t)b[i].watch_group, "actions",
-                                             actions_json(&b[i].actions)));
+                                             ofp_actions_json(&b[i].actions)));
         free(wp);
     }
     return arr;
@@ -265,34 +61,6 @@ static json_t *hex_json(const struct ofp_bytes *b)
     json_t *s = json_string(sb.s);
     strbuf_free(&sb);
     return s;
-}
-
-static json_t *port_json(const struct ofp_port *p)
-{
-    char mac[18], *no = port_str(p->port_no);
-    snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", p->hw_addr[0], p->hw_addr[1], p->hw_addr[2],
-             p->hw_addr[3], p->hw_addr[4], p->hw_addr[5]);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:b, s:I, s:I}", "port_no", no, "name", p->name,
-                          "hw_addr", mac, "config", (json_int_t)p->config, "state", (json_int_t)p->state,
-                          "port_down", (p->config & OFPPC_PORT_DOWN) != 0, "link_down",
-                          (p->state & OFPPS_LINK_DOWN) != 0, "curr_speed", (json_int_t)p->curr_speed, "max_speed",
-                          (json_int_t)p->max_speed);
-    free(no);
-    return o;
-}
-
-static void set_hex64(json_t *o, const char *key, uint64_t v)
-{
-    char s[24];
-    snprintf(s, sizeof s, "0x%" PRIx64, v);
-    json_object_set_new(o, key, json_string(s));
-}
-
-static void set_port(json_t *o, const char *key, uint32_t p)
-{
-    char *s = port_str(p);
-    json_object_set_new(o, key, json_string(s));
-    free(s);
 }
 
 static const char *mp_name(uint16_t t, uint8_t version)
@@ -335,10 +103,10 @@ static void multipart_json(json_t *o, const struct ofp_msg *m)
         json_object_set_new(o, "dp_desc", json_string(mp->dp_desc));
     } else if ((t == OFPMP_FLOW || t == OFPMP_AGGREGATE) && req) {
         json_object_set_new(o, "table_id", json_integer(mp->table_id));
-        set_port(o, "out_port", mp->out_port);
+        ofp_json_set_port(o, "out_port", mp->out_port);
         json_object_set_new(o, "out_group", json_integer(mp->out_group));
-        set_hex64(o, "cookie", mp->cookie);
-        set_hex64(o, "cookie_mask", mp->cookie_mask);
+        ofp_json_set_hex64(o, "cookie", mp->cookie);
+        ofp_json_set_hex64(o, "cookie_mask", mp->cookie_mask);
         json_object_set_new(o, "match", ofp_match_to_json(&mp->match));
     } else if (t == OFPMP_AGGREGATE) {
         json_object_set_new(o, "packet_count", json_integer((json_int_t)mp->packet_count));
@@ -349,7 +117,7 @@ static void multipart_json(json_t *o, const struct ofp_msg *m)
         for (size_t i = 0; i < mp->n; i++) {
             const struct ofp_flow_stats *f = &mp->flows[i];
             json_t *e = json_object();
-            set_hex64(e, "cookie", f->cookie);
+            ofp_json_set_hex64(e, "cookie", f->cookie);
             json_object_set_new(e, "table_id", json_integer(f->table_id));
             json_object_set_new(e, "duration_sec", json_integer(f->duration_sec));
             json_object_set_new(e, "priority", json_integer(f->priority));
@@ -360,7 +128,7 @@ static void multipart_json(json_t *o, const struct ofp_msg *m)
             json_object_set_new(e, "packet_count", json_integer((json_int_t)f->packet_count));
             json_object_set_new(e, "byte_count", json_integer((json_int_t)f->byte_count));
             json_object_set_new(e, "match", ofp_match_to_json(&f->match));
-            json_object_set_new(e, "instructions", instructions_json(&f->instructions));
+            json_object_set_new(e, "instructions", ofp_instructions_json(&f->instructions));
             json_array_append_new(arr, e);
         }
         json_object_set_new(o, "flows", arr);
@@ -384,12 +152,12 @@ static void multipart_json(json_t *o, const struct ofp_msg *m)
         json_object_set_new(o, "tables", arr);
     } else if (t == OFPMP_PORT_STATS && m->version == OFP13_VERSION) {
         if (req) {
-            set_port(o, "port_no", mp->port_no);
+            ofp_json_set_port(o, "port_no", mp->port_no);
         } else {
             json_t *arr = json_array();
             for (size_t i = 0; i < mp->n; i++) {
                 const struct ofp_port_stats *s = &mp->port_stats[i];
-                char *p = port_str(s->port_no);
+                char *p = ofp_port_str(s->port_no);
                 json_array_append_new(
                     arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "port_no", p, "rx_packets",
                                    (json_int_t)s->rx_packets, "tx_packets", (json_int_t)s->tx_packets, "rx_bytes",
@@ -432,7 +200,7 @@ static void multipart_json(json_t *o, const struct ofp_msg *m)
     } else if (t == OFPMP_PORT_DESC && !req && m->version == OFP13_VERSION) {
         json_t *arr = json_array();
         for (size_t i = 0; i < mp->n; i++)
-            json_array_append_new(arr, port_json(&mp->ports[i]));
+            json_array_append_new(arr, ofp_port_json(&mp->ports[i]));
         json_object_set_new(o, "ports", arr);
     }
 }
@@ -485,7 +253,7 @@ json_t *ofp_to_json(const struct ofp_msg *m)
             json_object_set_new(o, "actions", json_integer(m->features.actions));
             json_t *arr = json_array();
             for (size_t i = 0; i < m->features.n_ports; i++)
-                json_array_append_new(arr, port_json(&m->features.ports[i]));
+                json_array_append_new(arr, ofp_port_json(&m->features.ports[i]));
             json_object_set_new(o, "ports", arr);
         }
         break;
@@ -503,7 +271,7 @@ json_t *ofp_to_json(const struct ofp_msg *m)
                             json_string(m->packet_in.reason < 3 ? reasons[m->packet_in.reason] : "other"));
         if (m->version == OFP13_VERSION) {
             json_object_set_new(o, "table_id", json_integer(m->packet_in.table_id));
-            set_hex64(o, "cookie", m->packet_in.cookie);
+            ofp_json_set_hex64(o, "cookie", m->packet_in.cookie);
         }
         json_object_set_new(o, "match", ofp_match_to_json(&m->packet_in.match));
         json_object_set_new(o, "data_len", json_integer((json_int_t)m->packet_in.data.len));
@@ -511,7 +279,7 @@ json_t *ofp_to_json(const struct ofp_msg *m)
     }
     case OFPT_FLOW_REMOVED: {
         static const char *const reasons[] = {"idle_timeout", "hard_timeout", "delete", "group_delete"};
-        set_hex64(o, "cookie", m->flow_removed.cookie);
+        ofp_json_set_hex64(o, "cookie", m->flow_removed.cookie);
         json_object_set_new(o, "priority", json_integer(m->flow_removed.priority));
         json_object_set_new(o, "reason", json_string(m->flow_removed.reason < 4 ? reasons[m->flow_removed.reason]
                                                                                  : "other"));
@@ -528,34 +296,34 @@ json_t *ofp_to_json(const struct ofp_msg *m)
         static const char *const reasons[] = {"add", "delete", "modify"};
         json_object_set_new(o, "reason",
                             json_string(m->port_status.reason < 3 ? reasons[m->port_status.reason] : "other"));
-        json_object_set_new(o, "port", port_json(&m->port_status.desc));
+        json_object_set_new(o, "port", ofp_port_json(&m->port_status.desc));
         break;
     }
     case OFPT_PACKET_OUT:
         json_object_set_new(o, "buffer_id", json_integer(m->packet_out.buffer_id));
-        set_port(o, "in_port", m->packet_out.in_port);
-        json_object_set_new(o, "actions", actions_json(&m->packet_out.actions));
+        ofp_json_set_port(o, "in_port", m->packet_out.in_port);
+        json_object_set_new(o, "actions", ofp_actions_json(&m->packet_out.actions));
         json_object_set_new(o, "data_len", json_integer((json_int_t)m->packet_out.data.len));
         break;
     case OFPT_FLOW_MOD: {
         static const char *const cmds[] = {"add", "modify", "modify_strict", "delete", "delete_strict"};
         const struct ofp_flow_mod *fm = &m->flow_mod;
         json_object_set_new(o, "command", json_string(fm->command < 5 ? cmds[fm->command] : "other"));
-        set_hex64(o, "cookie", fm->cookie);
+        ofp_json_set_hex64(o, "cookie", fm->cookie);
         if (m->version == OFP13_VERSION) {
-            set_hex64(o, "cookie_mask", fm->cookie_mask);
+            ofp_json_set_hex64(o, "cookie_mask", fm->cookie_mask);
             json_object_set_new(o, "table_id", json_integer(fm->table_id));
         }
         json_object_set_new(o, "priority", json_integer(fm->priority));
         json_object_set_new(o, "idle_timeout", json_integer(fm->idle_timeout));
         json_object_set_new(o, "hard_timeout", json_integer(fm->hard_timeout));
         json_object_set_new(o, "buffer_id", json_integer(fm->buffer_id));
-        set_port(o, "out_port", fm->out_port);
+        ofp_json_set_port(o, "out_port", fm->out_port);
         if (m->version == OFP13_VERSION)
             json_object_set_new(o, "out_group", json_integer(fm->out_group));
         json_object_set_new(o, "flags", json_integer(fm->flags));
         json_object_set_new(o, "match", ofp_match_to_json(&fm->match));
-        json_object_set_new(o, "instructions", instructions_json(&fm->instructions));
+        json_object_set_new(o, "instructions", ofp_instructions_json(&fm->instructions));
         break;
     }
     case OFPT_GROUP_MOD: {
@@ -576,7 +344,7 @@ json_t *ofp_to_json(const struct ofp_msg *m)
     case OFPT_ROLE_REPLY: {
         static const char *const roles[] = {"nochange", "equal", "master", "slave"};
         json_object_set_new(o, "role", json_string(m->role.role < 4 ? roles[m->role.role] : "other"));
-        set_hex64(o, "generation_id", m->role.generation_id);
+        ofp_json_set_hex64(o, "generation_id", m->role.generation_id);
         break;
     }
     }
