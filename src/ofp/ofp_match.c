@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ofp/ofp_print.h" /* ofp_match_to_json() */
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 

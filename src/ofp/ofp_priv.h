@@ -19,6 +19,7 @@
 
 #include "ofp/ofp.h"
 #include "ofp/ofp_buf.h"
+#include "ofp/ofp_print.h" /* ofp_match_to_json(), defined in ofp_match.c */
 #include "ofp/ofp_wire.h"
 
 /* ---- JSON pieces (ofp_json.c) ---- */
@@ -75,5 +76,60 @@ void ofp_instructions_encode(struct ofp_out *o, const struct ofp_instructions *i
 /* New JSON arrays (caller owns the reference). */
 json_t *ofp_actions_json(const struct ofp_actions *as);
 json_t *ofp_instructions_json(const struct ofp_instructions *ins);
+
+
+/* ---- message types ---- */
+
+/* What the codec does with one message type, in each version.  Decoders
+ * take the body (the cursor is past the header) and fill '*m', which owns
+ * what they allocate even when they fail; a NULL decoder: the version has no
+ * such message (BAD_TYPE).  Encoders append the body after the header and
+ * return false when the message cannot be expressed in that version (NULL:
+ * never).  'free' releases what the message owns (NULL: nothing); 'to_json'
+ * adds its fields to 'o' (NULL: it has none but the header's). */
+struct ofp_msg_ops {
+    enum ofp_err (*decode13)(struct ofp_cur *c, struct ofp_msg *m);
+    enum ofp_err (*decode10)(struct ofp_cur *c, struct ofp_msg *m);
+    bool (*encode13)(struct ofp_out *o, const struct ofp_msg *m);
+    bool (*encode10)(struct ofp_out *o, const struct ofp_msg *m);
+    void (*free)(struct ofp_msg *m);
+    void (*to_json)(json_t *o, const struct ofp_msg *m);
+};
+
+/* The operations of message type 'type' (an enum ofp_type; the table is in
+ * ofp_codec.c), or NULL for a type the codec does not know. */
+const struct ofp_msg_ops *ofp_msg_type_ops(uint8_t type);
+
+extern const struct ofp_msg_ops ofp_port_status_ops;
+extern const struct ofp_msg_ops ofp_packet_in_ops;
+extern const struct ofp_msg_ops ofp_packet_out_ops;
+extern const struct ofp_msg_ops ofp_flow_mod_ops;
+extern const struct ofp_msg_ops ofp_flow_removed_ops;
+extern const struct ofp_msg_ops ofp_group_mod_ops;
+extern const struct ofp_msg_ops ofp_multipart_ops; /* MULTIPART_REQUEST and _REPLY */
+
+/* ---- multipart types ---- */
+
+/* The same for one multipart type (1.0: statistics type), on the body after
+ * the multipart header; 'req' tells a request from a reply.  1.0's
+ * statistics types 0-3 (desc, flow, aggregate, table) have 1.3's numbers, so
+ * one table (in ofp_multipart.c) serves both versions.  'free' frees this
+ * type's array whatever the message's mp_type: a message a caller builds may
+ * fill any of them. */
+struct ofp_mp_ops {
+    enum ofp_err (*decode13)(struct ofp_cur *c, struct ofp_multipart *mp, bool req);
+    enum ofp_err (*decode10)(struct ofp_cur *c, struct ofp_multipart *mp, bool req);
+    void (*encode13)(struct ofp_out *o, const struct ofp_multipart *mp, bool req);
+    bool (*encode10)(struct ofp_out *o, const struct ofp_multipart *mp, bool req);
+    void (*free)(struct ofp_multipart *mp);
+    void (*to_json)(json_t *o, const struct ofp_multipart *mp, bool req, uint8_t version);
+};
+
+extern const struct ofp_mp_ops ofp_mp_port_stats_ops;
+extern const struct ofp_mp_ops ofp_mp_port_desc_ops;
+extern const struct ofp_mp_ops ofp_mp_flow_ops;
+extern const struct ofp_mp_ops ofp_mp_aggregate_ops;
+extern const struct ofp_mp_ops ofp_mp_group_ops;
+extern const struct ofp_mp_ops ofp_mp_group_desc_ops;
 
 #endif
