@@ -9,7 +9,10 @@
  *   ofp_json.c       JSON pieces the printers share
  *   ofp_port.c       port numbers and descriptions
  *   ofp_match.c      OXM fields, 1.3 and 1.0 matches, the match builders
- *   ofp_action.c     actions and instructions */
+ *   ofp_action.c     actions and instructions
+ *   ofp_packet.c     packet in, packet out
+ *   ofp_codec.c      the header, the dispatch, the small messages (hello, ...)
+ *   ofp_print.c      JSON's header fields, text from JSON */
 #ifndef MINIDC_OFP_OFP_PRIV_H
 #define MINIDC_OFP_OFP_PRIV_H
 
