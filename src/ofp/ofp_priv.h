@@ -11,6 +11,7 @@
  *   ofp_match.c      OXM fields, 1.3 and 1.0 matches, the match builders
  *   ofp_action.c     actions and instructions
  *   ofp_packet.c     packet in, packet out
+ *   ofp_flow.c       flow mod, flow removed, flow and aggregate statistics
  *   ofp_codec.c      the header, the dispatch, the small messages (hello, ...)
  *   ofp_print.c      JSON's header fields, text from JSON */
 #ifndef MINIDC_OFP_OFP_PRIV_H
