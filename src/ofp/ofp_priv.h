@@ -12,6 +12,7 @@
  *   ofp_action.c     actions and instructions
  *   ofp_packet.c     packet in, packet out
  *   ofp_flow.c       flow mod, flow removed, flow and aggregate statistics
+ *   ofp_group.c      group mod, group statistics and descriptions
  *   ofp_codec.c      the header, the dispatch, the small messages (hello, ...)
  *   ofp_print.c      JSON's header fields, text from JSON */
 #ifndef MINIDC_OFP_OFP_PRIV_H
