@@ -7,7 +7,7 @@
  * the message type.  From the bottom up:
  *   ofp_buf.c        cursors and the write buffer (ofp_buf.h)
  *   ofp_json.c       JSON pieces the printers share
- *   ofp_port.c       port numbers and descriptions
+ *   ofp_port.c       port numbers and descriptions, port status and statistics
  *   ofp_match.c      OXM fields, 1.3 and 1.0 matches, the match builders
  *   ofp_action.c     actions and instructions
  *   ofp_packet.c     packet in, packet out
