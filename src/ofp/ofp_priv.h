@@ -13,6 +13,7 @@
  *   ofp_packet.c     packet in, packet out
  *   ofp_flow.c       flow mod, flow removed, flow and aggregate statistics
  *   ofp_group.c      group mod, group statistics and descriptions
+ *   ofp_multipart.c  multipart framing and dispatch, switch description, tables
  *   ofp_codec.c      the header, the dispatch, the small messages (hello, ...)
  *   ofp_print.c      JSON's header fields, text from JSON */
 #ifndef MINIDC_OFP_OFP_PRIV_H
