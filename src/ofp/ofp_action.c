@@ -11,6 +11,8 @@
 
 #include "util/xalloc.h"
 
+/* ---- actions ---- */
+
 struct ofp_action *ofp_actions_push(struct ofp_actions *a, uint16_t type)
 {
     a->a = xrealloc(a->a, (a->n + 1) * sizeof *a->a);
@@ -266,6 +268,8 @@ bool ofp_actions_encode10(struct ofp_out *o, const struct ofp_actions *as)
     return true;
 }
 
+/* ---- instructions ---- */
+
 struct ofp_instruction *ofp_instructions_push(struct ofp_instructions *in, uint16_t type)
 {
     in->i = xrealloc(in->i, (in->n + 1) * sizeof *in->i);
@@ -368,7 +372,6 @@ void ofp_instructions_encode(struct ofp_out *o, const struct ofp_instructions *i
         ofp_out_patch16(o, start + 2, (uint16_t)(o->len - start));
     }
 }
-
 
 /* ---- JSON ---- */
 

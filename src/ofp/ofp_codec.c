@@ -357,7 +357,9 @@ static const struct ofp_msg_ops role_ops = {
 
 /* ---- the dispatch ---- */
 
-/* By 1.3 type number; 1.0's numbers are mapped to these first. */
+/* By 1.3 type number; 1.0's numbers are mapped to these first.  A type with
+ * a name but no operations is named in prints, and refused by the decoder
+ * (BAD_TYPE) and the encoder. */
 static const struct {
     const char *name;
     const struct ofp_msg_ops *ops;
@@ -485,9 +487,9 @@ uint8_t *ofp_encode(const struct ofp_msg *m, size_t *len)
     int type = m->version == OFP10_VERSION ? type13to10(m->type) : m->type;
     if (type < 0)
         return NULL;
-    uint8_t h[8] = {m->version, (uint8_t)type, 0, 0, (uint8_t)(m->xid >> 24),
-                    (uint8_t)(m->xid >> 16), (uint8_t)(m->xid >> 8), (uint8_t)m->xid};
-    ofp_out_put(&o, h, 8);
+    uint8_t h[4] = {m->version, (uint8_t)type, 0, 0}; /* the length is patched in below */
+    ofp_out_put(&o, h, 4);
+    ofp_out_put32(&o, m->xid);
     const struct ofp_msg_ops *ops = ofp_msg_type_ops(m->type);
     bool ok;
     if (m->version == OFP13_VERSION)

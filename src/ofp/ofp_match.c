@@ -11,6 +11,8 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
+/* ---- OXM fields ---- */
+
 /* Value lengths of the OpenFlow-basic OXM fields (0: unknown here). */
 static const uint8_t oxm_len[] = {
     [OXM_IN_PORT] = 4,     [1] = 4,           [OXM_METADATA] = 8, [OXM_ETH_DST] = 6,
@@ -61,6 +63,8 @@ void ofp_oxm_encode(struct ofp_out *o, const struct ofp_oxm *f)
     if (f->hasmask)
         ofp_out_put(o, f->mask, f->len);
 }
+
+/* ---- 1.3 matches and the builders ---- */
 
 enum ofp_err ofp_match_decode13(struct ofp_cur *c, struct ofp_match *m)
 {
@@ -155,6 +159,8 @@ bool ofp_match_in_port(const struct ofp_match *m, uint32_t *port)
     *port = ntohl(be);
     return true;
 }
+
+/* ---- 1.0 matches ---- */
 
 /* OpenFlow 1.0 matches become OXM fields; wildcarded fields are left out. */
 #define OFPFW10_IN_PORT (1u << 0)

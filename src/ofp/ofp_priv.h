@@ -83,16 +83,16 @@ void ofp_instructions_encode(struct ofp_out *o, const struct ofp_instructions *i
 json_t *ofp_actions_json(const struct ofp_actions *as);
 json_t *ofp_instructions_json(const struct ofp_instructions *ins);
 
-
 /* ---- message types ---- */
 
 /* What the codec does with one message type, in each version.  Decoders
  * take the body (the cursor is past the header) and fill '*m', which owns
- * what they allocate even when they fail; a NULL decoder: the version has no
- * such message (BAD_TYPE).  Encoders append the body after the header and
- * return false when the message cannot be expressed in that version (NULL:
- * never).  'free' releases what the message owns (NULL: nothing); 'to_json'
- * adds its fields to 'o' (NULL: it has none but the header's). */
+ * what they allocate even when they fail.  Encoders append the body after
+ * the header, and return false when the message cannot be expressed in that
+ * version.  A NULL decoder or encoder: the version has no such message
+ * (decoding it is BAD_TYPE, encoding it fails).  'free' releases what the
+ * message owns (NULL: nothing); 'to_json' adds its fields to 'o' (NULL: it
+ * has none but the header's). */
 struct ofp_msg_ops {
     enum ofp_err (*decode13)(struct ofp_cur *c, struct ofp_msg *m);
     enum ofp_err (*decode10)(struct ofp_cur *c, struct ofp_msg *m);
@@ -106,22 +106,24 @@ struct ofp_msg_ops {
  * ofp_codec.c), or NULL for a type the codec does not know. */
 const struct ofp_msg_ops *ofp_msg_type_ops(uint8_t type);
 
-extern const struct ofp_msg_ops ofp_port_status_ops;
-extern const struct ofp_msg_ops ofp_packet_in_ops;
-extern const struct ofp_msg_ops ofp_packet_out_ops;
-extern const struct ofp_msg_ops ofp_flow_mod_ops;
-extern const struct ofp_msg_ops ofp_flow_removed_ops;
-extern const struct ofp_msg_ops ofp_group_mod_ops;
-extern const struct ofp_msg_ops ofp_multipart_ops; /* MULTIPART_REQUEST and _REPLY */
+/* The families' message types, for the table (the small messages' are in
+ * ofp_codec.c itself). */
+extern const struct ofp_msg_ops ofp_port_status_ops;  /* ofp_port.c */
+extern const struct ofp_msg_ops ofp_packet_in_ops;    /* ofp_packet.c */
+extern const struct ofp_msg_ops ofp_packet_out_ops;   /* ofp_packet.c */
+extern const struct ofp_msg_ops ofp_flow_mod_ops;     /* ofp_flow.c */
+extern const struct ofp_msg_ops ofp_flow_removed_ops; /* ofp_flow.c */
+extern const struct ofp_msg_ops ofp_group_mod_ops;    /* ofp_group.c */
+extern const struct ofp_msg_ops ofp_multipart_ops;    /* ofp_multipart.c: REQUEST and REPLY */
 
 /* ---- multipart types ---- */
 
 /* The same for one multipart type (1.0: statistics type), on the body after
  * the multipart header; 'req' tells a request from a reply.  1.0's
  * statistics types 0-3 (desc, flow, aggregate, table) have 1.3's numbers, so
- * one table (in ofp_multipart.c) serves both versions.  'free' frees this
- * type's array whatever the message's mp_type: a message a caller builds may
- * fill any of them. */
+ * one table (in ofp_multipart.c) serves both versions.  A 1.3 encoder cannot
+ * fail.  'free' frees this type's array whatever the message's mp_type says,
+ * as a message a caller builds may fill any of them. */
 struct ofp_mp_ops {
     enum ofp_err (*decode13)(struct ofp_cur *c, struct ofp_multipart *mp, bool req);
     enum ofp_err (*decode10)(struct ofp_cur *c, struct ofp_multipart *mp, bool req);
@@ -131,11 +133,13 @@ struct ofp_mp_ops {
     void (*to_json)(json_t *o, const struct ofp_multipart *mp, bool req, uint8_t version);
 };
 
-extern const struct ofp_mp_ops ofp_mp_port_stats_ops;
-extern const struct ofp_mp_ops ofp_mp_port_desc_ops;
-extern const struct ofp_mp_ops ofp_mp_flow_ops;
-extern const struct ofp_mp_ops ofp_mp_aggregate_ops;
-extern const struct ofp_mp_ops ofp_mp_group_ops;
-extern const struct ofp_mp_ops ofp_mp_group_desc_ops;
+/* The families' multipart types (the switch description's and table
+ * statistics' are in ofp_multipart.c itself). */
+extern const struct ofp_mp_ops ofp_mp_port_stats_ops; /* ofp_port.c */
+extern const struct ofp_mp_ops ofp_mp_port_desc_ops;  /* ofp_port.c */
+extern const struct ofp_mp_ops ofp_mp_flow_ops;       /* ofp_flow.c */
+extern const struct ofp_mp_ops ofp_mp_aggregate_ops;  /* ofp_flow.c */
+extern const struct ofp_mp_ops ofp_mp_group_ops;      /* ofp_group.c */
+extern const struct ofp_mp_ops ofp_mp_group_desc_ops; /* ofp_group.c */
 
 #endif
