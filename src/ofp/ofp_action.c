@@ -466,4 +466,3 @@ json_t *ofp_instructions_json(const struct ofp_instructions *ins)
     }
     return arr;
 }
-

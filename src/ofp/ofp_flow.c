@@ -87,8 +87,7 @@ static void flow_mod_free(struct ofp_msg *m)
 
 static void flow_mod_json(json_t *o, const struct ofp_msg *m)
 {
-    static const char *const cmds[] = {"add", "modify", "modify_strict", "delete",
-                                       "delete_strict"};
+    static const char *const cmds[] = {"add", "modify", "modify_strict", "delete", "delete_strict"};
     const struct ofp_flow_mod *fm = &m->flow_mod;
     json_object_set_new(o, "command", json_string(fm->command < 5 ? cmds[fm->command] : "other"));
     ofp_json_set_hex64(o, "cookie", fm->cookie);
@@ -155,8 +154,7 @@ static bool flow_removed_encode13(struct ofp_out *o, const struct ofp_msg *m)
 
 static void flow_removed_json(json_t *o, const struct ofp_msg *m)
 {
-    static const char *const reasons[] = {"idle_timeout", "hard_timeout", "delete",
-                                          "group_delete"};
+    static const char *const reasons[] = {"idle_timeout", "hard_timeout", "delete", "group_delete"};
     uint8_t r = m->flow_removed.reason;
     ofp_json_set_hex64(o, "cookie", m->flow_removed.cookie);
     json_object_set_new(o, "priority", json_integer(m->flow_removed.priority));
@@ -165,8 +163,7 @@ static void flow_removed_json(json_t *o, const struct ofp_msg *m)
     json_object_set_new(o, "duration_sec", json_integer(m->flow_removed.duration_sec));
     json_object_set_new(o, "idle_timeout", json_integer(m->flow_removed.idle_timeout));
     json_object_set_new(o, "hard_timeout", json_integer(m->flow_removed.hard_timeout));
-    json_object_set_new(o, "packet_count",
-                        json_integer((json_int_t)m->flow_removed.packet_count));
+    json_object_set_new(o, "packet_count", json_integer((json_int_t)m->flow_removed.packet_count));
     json_object_set_new(o, "byte_count", json_integer((json_int_t)m->flow_removed.byte_count));
     json_object_set_new(o, "match", ofp_match_to_json(&m->flow_removed.match));
 }

@@ -64,10 +64,10 @@ static json_t *buckets_json(const struct ofp_bucket *b, size_t n)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         char *wp = ofp_port_str(b[i].watch_port);
-        json_array_append_new(arr, json_pack("{s:i, s:s, s:I, s:o}", "weight", b[i].weight,
-                                             "watch_port", wp, "watch_group",
-                                             (json_int_t)b[i].watch_group, "actions",
-                                             ofp_actions_json(&b[i].actions)));
+        json_array_append_new(arr,
+                              json_pack("{s:i, s:s, s:I, s:o}", "weight", b[i].weight, "watch_port",
+                                        wp, "watch_group", (json_int_t)b[i].watch_group, "actions",
+                                        ofp_actions_json(&b[i].actions)));
         free(wp);
     }
     return arr;
@@ -197,8 +197,7 @@ static void group_stats_json(json_t *o, const struct ofp_multipart *mp, bool req
         json_t *bc = json_array();
         for (size_t b = 0; b < g->n_buckets; b++)
             json_array_append_new(bc, json_pack("{s:I, s:I}", "packet_count",
-                                                (json_int_t)g->bucket_counters[b][0],
-                                                "byte_count",
+                                                (json_int_t)g->bucket_counters[b][0], "byte_count",
                                                 (json_int_t)g->bucket_counters[b][1]));
         json_array_append_new(arr, json_pack("{s:I, s:I, s:I, s:I, s:o}", "group_id",
                                              (json_int_t)g->group_id, "ref_count",
@@ -269,10 +268,9 @@ static void group_desc_json(json_t *o, const struct ofp_multipart *mp, bool req,
     for (size_t i = 0; i < mp->n; i++) {
         const struct ofp_group_desc *g = &mp->group_descs[i];
         static const char *const types[] = {"all", "select", "indirect", "ff"};
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:o}", "group_id",
-                                             (json_int_t)g->group_id, "group_type",
-                                             g->type < 4 ? types[g->type] : "?", "buckets",
-                                             buckets_json(g->buckets, g->n_buckets)));
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:o}", "group_id", (json_int_t)g->group_id,
+                                             "group_type", g->type < 4 ? types[g->type] : "?",
+                                             "buckets", buckets_json(g->buckets, g->n_buckets)));
     }
     json_object_set_new(o, "groups", arr);
 }

@@ -15,16 +15,46 @@
 
 /* Value lengths of the OpenFlow-basic OXM fields (0: unknown here). */
 static const uint8_t oxm_len[] = {
-    [OXM_IN_PORT] = 4,     [1] = 4,           [OXM_METADATA] = 8, [OXM_ETH_DST] = 6,
-    [OXM_ETH_SRC] = 6,     [OXM_ETH_TYPE] = 2, [OXM_VLAN_VID] = 2, [OXM_VLAN_PCP] = 1,
-    [OXM_IP_DSCP] = 1,     [OXM_IP_ECN] = 1,   [OXM_IP_PROTO] = 1, [OXM_IPV4_SRC] = 4,
-    [OXM_IPV4_DST] = 4,    [OXM_TCP_SRC] = 2,  [OXM_TCP_DST] = 2,  [OXM_UDP_SRC] = 2,
-    [OXM_UDP_DST] = 2,     [17] = 2,           [18] = 2,           [OXM_ICMPV4_TYPE] = 1,
-    [OXM_ICMPV4_CODE] = 1, [OXM_ARP_OP] = 2,   [OXM_ARP_SPA] = 4,  [OXM_ARP_TPA] = 4,
-    [OXM_ARP_SHA] = 6,     [OXM_ARP_THA] = 6,  [26] = 16,          [27] = 16,
-    [28] = 4,              [29] = 1,           [30] = 1,           [31] = 16,
-    [32] = 6,              [33] = 6,           [34] = 4,           [35] = 1,
-    [36] = 1,              [37] = 3,           [38] = 8,           [39] = 2,
+    [OXM_IN_PORT] = 4,
+    [1] = 4,
+    [OXM_METADATA] = 8,
+    [OXM_ETH_DST] = 6,
+    [OXM_ETH_SRC] = 6,
+    [OXM_ETH_TYPE] = 2,
+    [OXM_VLAN_VID] = 2,
+    [OXM_VLAN_PCP] = 1,
+    [OXM_IP_DSCP] = 1,
+    [OXM_IP_ECN] = 1,
+    [OXM_IP_PROTO] = 1,
+    [OXM_IPV4_SRC] = 4,
+    [OXM_IPV4_DST] = 4,
+    [OXM_TCP_SRC] = 2,
+    [OXM_TCP_DST] = 2,
+    [OXM_UDP_SRC] = 2,
+    [OXM_UDP_DST] = 2,
+    [17] = 2,
+    [18] = 2,
+    [OXM_ICMPV4_TYPE] = 1,
+    [OXM_ICMPV4_CODE] = 1,
+    [OXM_ARP_OP] = 2,
+    [OXM_ARP_SPA] = 4,
+    [OXM_ARP_TPA] = 4,
+    [OXM_ARP_SHA] = 6,
+    [OXM_ARP_THA] = 6,
+    [26] = 16,
+    [27] = 16,
+    [28] = 4,
+    [29] = 1,
+    [30] = 1,
+    [31] = 16,
+    [32] = 6,
+    [33] = 6,
+    [34] = 4,
+    [35] = 1,
+    [36] = 1,
+    [37] = 3,
+    [38] = 8,
+    [39] = 2,
 };
 
 enum ofp_err ofp_oxm_decode(struct ofp_cur *c, struct ofp_oxm *f)
@@ -302,14 +332,13 @@ bool ofp_match_encode10(struct ofp_out *o, const struct ofp_match *m)
 const char *ofp_oxm_name(uint8_t field)
 {
     static const char *const names[] = {
-        "in_port",     "in_phy_port",    "metadata",    "eth_dst",     "eth_src",
-        "eth_type",    "vlan_vid",       "vlan_pcp",    "ip_dscp",     "ip_ecn",
-        "ip_proto",    "ipv4_src",       "ipv4_dst",    "tcp_src",     "tcp_dst",
-        "udp_src",     "udp_dst",        "sctp_src",    "sctp_dst",    "icmpv4_type",
-        "icmpv4_code", "arp_op",         "arp_spa",     "arp_tpa",     "arp_sha",
-        "arp_tha",     "ipv6_src",       "ipv6_dst",    "ipv6_flabel", "icmpv6_type",
-        "icmpv6_code", "ipv6_nd_target", "ipv6_nd_sll", "ipv6_nd_tll", "mpls_label",
-        "mpls_tc",     "mpls_bos",       "pbb_isid",    "tunnel_id",   "ipv6_exthdr",
+        "in_port",     "in_phy_port",    "metadata",    "eth_dst",     "eth_src",     "eth_type",
+        "vlan_vid",    "vlan_pcp",       "ip_dscp",     "ip_ecn",      "ip_proto",    "ipv4_src",
+        "ipv4_dst",    "tcp_src",        "tcp_dst",     "udp_src",     "udp_dst",     "sctp_src",
+        "sctp_dst",    "icmpv4_type",    "icmpv4_code", "arp_op",      "arp_spa",     "arp_tpa",
+        "arp_sha",     "arp_tha",        "ipv6_src",    "ipv6_dst",    "ipv6_flabel", "icmpv6_type",
+        "icmpv6_code", "ipv6_nd_target", "ipv6_nd_sll", "ipv6_nd_tll", "mpls_label",  "mpls_tc",
+        "mpls_bos",    "pbb_isid",       "tunnel_id",   "ipv6_exthdr",
     };
     return field < sizeof names / sizeof *names ? names[field] : NULL;
 }
@@ -390,4 +419,3 @@ json_t *ofp_match_to_json(const struct ofp_match *m)
     }
     return o;
 }
-

@@ -169,11 +169,11 @@ static enum ofp_err port_stats_decode13(struct ofp_cur *c, struct ofp_multipart 
             return OFPERR_BAD_REQUEST_BAD_LEN;
         mp->port_stats = xrealloc(mp->port_stats, (mp->n + 1) * sizeof *mp->port_stats);
         mp->port_stats[mp->n++] = (struct ofp_port_stats){
-            ntohl(s.port_no),        be64toh(s.rx_packets),   be64toh(s.tx_packets),
-            be64toh(s.rx_bytes),     be64toh(s.tx_bytes),     be64toh(s.rx_dropped),
-            be64toh(s.tx_dropped),   be64toh(s.rx_errors),    be64toh(s.tx_errors),
-            be64toh(s.rx_frame_err), be64toh(s.rx_over_err),  be64toh(s.rx_crc_err),
-            be64toh(s.collisions),   ntohl(s.duration_sec),   ntohl(s.duration_nsec)};
+            ntohl(s.port_no),        be64toh(s.rx_packets),  be64toh(s.tx_packets),
+            be64toh(s.rx_bytes),     be64toh(s.tx_bytes),    be64toh(s.rx_dropped),
+            be64toh(s.tx_dropped),   be64toh(s.rx_errors),   be64toh(s.tx_errors),
+            be64toh(s.rx_frame_err), be64toh(s.rx_over_err), be64toh(s.rx_crc_err),
+            be64toh(s.collisions),   ntohl(s.duration_sec),  ntohl(s.duration_nsec)};
     }
     return 0;
 }
@@ -218,13 +218,12 @@ static void port_stats_json(json_t *o, const struct ofp_multipart *mp, bool req,
         const struct ofp_port_stats *s = &mp->port_stats[i];
         char *p = ofp_port_str(s->port_no);
         json_array_append_new(
-            arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "port_no", p,
-                           "rx_packets", (json_int_t)s->rx_packets, "tx_packets",
-                           (json_int_t)s->tx_packets, "rx_bytes", (json_int_t)s->rx_bytes,
-                           "tx_bytes", (json_int_t)s->tx_bytes, "rx_dropped",
-                           (json_int_t)s->rx_dropped, "tx_dropped", (json_int_t)s->tx_dropped,
-                           "rx_errors", (json_int_t)s->rx_errors, "tx_errors",
-                           (json_int_t)s->tx_errors));
+            arr, json_pack(
+                     "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "port_no", p, "rx_packets",
+                     (json_int_t)s->rx_packets, "tx_packets", (json_int_t)s->tx_packets, "rx_bytes",
+                     (json_int_t)s->rx_bytes, "tx_bytes", (json_int_t)s->tx_bytes, "rx_dropped",
+                     (json_int_t)s->rx_dropped, "tx_dropped", (json_int_t)s->tx_dropped,
+                     "rx_errors", (json_int_t)s->rx_errors, "tx_errors", (json_int_t)s->tx_errors));
         free(p);
     }
     json_object_set_new(o, "ports", arr);

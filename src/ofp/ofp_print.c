@@ -12,9 +12,10 @@
 json_t *ofp_to_json(const struct ofp_msg *m)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "version", json_string(m->version == OFP10_VERSION   ? "1.0"
-                                                  : m->version == OFP13_VERSION ? "1.3"
-                                                                                : "other"));
+    json_object_set_new(o, "version",
+                        json_string(m->version == OFP10_VERSION   ? "1.0"
+                                    : m->version == OFP13_VERSION ? "1.3"
+                                                                  : "other"));
     json_object_set_new(o, "type", json_string(ofp_type_name(m->type)));
     json_object_set_new(o, "xid", json_integer(m->xid));
     const struct ofp_msg_ops *ops = ofp_msg_type_ops(m->type);
@@ -32,13 +33,11 @@ static void render_object(struct strbuf *sb, json_t *o, const char *sep, int dep
     const char *k;
     json_t *v;
     bool first = true;
-    json_object_foreach(o, k, v)
-    {
+    json_object_foreach(o, k, v) {
         if (json_is_array(v) && json_array_size(v) && json_is_object(json_array_get(v, 0))) {
             size_t i;
             json_t *e;
-            json_array_foreach(v, i, e)
-            {
+            json_array_foreach(v, i, e) {
                 strbuf_printf(sb, "\n%*s%s[%zu]: ", 2 * (depth + 1), "", k, i);
                 render_object(sb, e, " ", depth + 1);
             }
@@ -77,8 +76,7 @@ static void render(struct strbuf *sb, json_t *v, int depth)
         json_t *e;
         if (!json_array_size(v))
             strbuf_puts(sb, "none");
-        json_array_foreach(v, i, e)
-        {
+        json_array_foreach(v, i, e) {
             if (i)
                 strbuf_puts(sb, ",");
             render(sb, e, depth);
@@ -98,9 +96,9 @@ char *ofp_to_text(const struct ofp_msg *m)
     json_t *o = ofp_to_json(m);
     struct strbuf sb;
     strbuf_init(&sb);
-    strbuf_printf(&sb, "OFPT_%s (OF%s) (xid=0x%" PRIx32 "):",
-                  json_string_value(json_object_get(o, "type")),
-                  json_string_value(json_object_get(o, "version")), m->xid);
+    strbuf_printf(
+        &sb, "OFPT_%s (OF%s) (xid=0x%" PRIx32 "):", json_string_value(json_object_get(o, "type")),
+        json_string_value(json_object_get(o, "version")), m->xid);
     json_object_del(o, "type");
     json_object_del(o, "version");
     json_object_del(o, "xid");
