@@ -51,20 +51,20 @@ enum ofp_type {
 
 /* OpenFlow errors: type and code in one value (type << 16 | code), with a
  * name table generated from this list. */
-#define OFP_ERR_LIST(X)                                                                                        \
-    X(OFPERR_HELLO_INCOMPATIBLE, 0, 0)                                                                         \
-    X(OFPERR_BAD_REQUEST_BAD_VERSION, 1, 0)                                                                    \
-    X(OFPERR_BAD_REQUEST_BAD_TYPE, 1, 1)                                                                       \
-    X(OFPERR_BAD_REQUEST_BAD_MULTIPART, 1, 2)                                                                  \
-    X(OFPERR_BAD_REQUEST_BAD_LEN, 1, 6)                                                                        \
-    X(OFPERR_BAD_ACTION_BAD_TYPE, 2, 0)                                                                        \
-    X(OFPERR_BAD_ACTION_BAD_LEN, 2, 1)                                                                         \
-    X(OFPERR_BAD_ACTION_BAD_ARGUMENT, 2, 5)                                                                    \
-    X(OFPERR_BAD_INSTRUCTION_UNKNOWN_INST, 3, 0)                                                               \
-    X(OFPERR_BAD_INSTRUCTION_BAD_LEN, 3, 8)                                                                    \
-    X(OFPERR_BAD_MATCH_BAD_TYPE, 4, 0)                                                                         \
-    X(OFPERR_BAD_MATCH_BAD_LEN, 4, 1)                                                                          \
-    X(OFPERR_BAD_MATCH_BAD_FIELD, 4, 6)                                                                        \
+#define OFP_ERR_LIST(X)                                                                            \
+    X(OFPERR_HELLO_INCOMPATIBLE, 0, 0)                                                             \
+    X(OFPERR_BAD_REQUEST_BAD_VERSION, 1, 0)                                                        \
+    X(OFPERR_BAD_REQUEST_BAD_TYPE, 1, 1)                                                           \
+    X(OFPERR_BAD_REQUEST_BAD_MULTIPART, 1, 2)                                                      \
+    X(OFPERR_BAD_REQUEST_BAD_LEN, 1, 6)                                                            \
+    X(OFPERR_BAD_ACTION_BAD_TYPE, 2, 0)                                                            \
+    X(OFPERR_BAD_ACTION_BAD_LEN, 2, 1)                                                             \
+    X(OFPERR_BAD_ACTION_BAD_ARGUMENT, 2, 5)                                                        \
+    X(OFPERR_BAD_INSTRUCTION_UNKNOWN_INST, 3, 0)                                                   \
+    X(OFPERR_BAD_INSTRUCTION_BAD_LEN, 3, 8)                                                        \
+    X(OFPERR_BAD_MATCH_BAD_TYPE, 4, 0)                                                             \
+    X(OFPERR_BAD_MATCH_BAD_LEN, 4, 1)                                                              \
+    X(OFPERR_BAD_MATCH_BAD_FIELD, 4, 6)                                                            \
     X(OFPERR_BAD_MATCH_DUP_FIELD, 4, 9)
 
 enum ofp_err {
@@ -155,9 +155,9 @@ enum ofp_action_type {
 
 struct ofp_action {
     uint16_t type;
-    uint32_t port;     /* OUTPUT */
-    uint16_t max_len;  /* OUTPUT */
-    uint32_t arg;      /* GROUP: group id; SET_QUEUE: queue id; SET_*_TTL: ttl; PUSH_VLAN: ethertype */
+    uint32_t port;    /* OUTPUT */
+    uint16_t max_len; /* OUTPUT */
+    uint32_t arg; /* GROUP: group id; SET_QUEUE: queue id; SET_*_TTL: ttl; PUSH_VLAN: ethertype */
     struct ofp_oxm field; /* SET_FIELD */
 };
 
@@ -177,10 +177,10 @@ enum ofp_instruction_type {
 
 struct ofp_instruction {
     uint16_t type;
-    uint8_t table_id;            /* GOTO_TABLE */
+    uint8_t table_id;                 /* GOTO_TABLE */
     uint64_t metadata, metadata_mask; /* WRITE_METADATA */
-    uint32_t meter_id;           /* METER */
-    struct ofp_actions actions;  /* WRITE_ACTIONS, APPLY_ACTIONS */
+    uint32_t meter_id;                /* METER */
+    struct ofp_actions actions;       /* WRITE_ACTIONS, APPLY_ACTIONS */
 };
 
 struct ofp_instructions {
@@ -202,7 +202,13 @@ struct ofp_bytes {
     size_t len;
 };
 
-enum ofp_flow_mod_command { OFPFC_ADD, OFPFC_MODIFY, OFPFC_MODIFY_STRICT, OFPFC_DELETE, OFPFC_DELETE_STRICT };
+enum ofp_flow_mod_command {
+    OFPFC_ADD,
+    OFPFC_MODIFY,
+    OFPFC_MODIFY_STRICT,
+    OFPFC_DELETE,
+    OFPFC_DELETE_STRICT
+};
 #define OFPFF_SEND_FLOW_REM 1u
 #define OFPFF_CHECK_OVERLAP 2u
 #define OFPFF_RESET_COUNTS 4u
@@ -246,7 +252,8 @@ struct ofp_flow_stats {
 
 struct ofp_port_stats {
     uint32_t port_no;
-    uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors, tx_errors;
+    uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors,
+        tx_errors;
     uint64_t rx_frame_err, rx_over_err, rx_crc_err, collisions;
     uint32_t duration_sec, duration_nsec;
 };
@@ -290,7 +297,7 @@ struct ofp_multipart {
     uint16_t mp_type;
     uint16_t flags;
     /* requests */
-    uint8_t table_id;            /* FLOW, AGGREGATE */
+    uint8_t table_id;             /* FLOW, AGGREGATE */
     uint32_t out_port, out_group; /* FLOW, AGGREGATE */
     uint64_t cookie, cookie_mask; /* FLOW, AGGREGATE */
     struct ofp_match match;       /* FLOW, AGGREGATE */
@@ -298,15 +305,15 @@ struct ofp_multipart {
     uint32_t group_id;            /* GROUP */
     /* replies */
     char mfr_desc[257], hw_desc[257], sw_desc[257], serial_num[33], dp_desc[257]; /* DESC */
-    uint64_t packet_count, byte_count; /* AGGREGATE */
-    uint32_t flow_count;               /* AGGREGATE */
-    size_t n;                          /* entries of the array in use below */
+    uint64_t packet_count, byte_count;                                            /* AGGREGATE */
+    uint32_t flow_count;                                                          /* AGGREGATE */
+    size_t n; /* entries of the array in use below */
     struct ofp_flow_stats *flows;
     struct ofp_port_stats *port_stats;
     struct ofp_group_stats *groups;
     struct ofp_group_desc *group_descs;
     struct ofp_table_stats *tables;
-    struct ofp_port *ports;            /* PORT_DESC */
+    struct ofp_port *ports; /* PORT_DESC */
 };
 
 struct ofp_msg {
@@ -392,7 +399,8 @@ const char *ofp_type_name(uint8_t type);
 const char *ofp_oxm_name(uint8_t field);
 
 /* Builders for the messages the controller sends (owned by the caller's msg). */
-void ofp_match_add(struct ofp_match *m, uint8_t field, const void *value, size_t len, const void *mask);
+void ofp_match_add(struct ofp_match *m, uint8_t field, const void *value, size_t len,
+                   const void *mask);
 void ofp_match_add_u8(struct ofp_match *m, uint8_t field, uint8_t v);
 void ofp_match_add_u16(struct ofp_match *m, uint8_t field, uint16_t v);
 void ofp_match_add_u32(struct ofp_match *m, uint8_t field, uint32_t v);

@@ -1,5 +1,5 @@
-/* Bounds-checked reading and growable writing of wire bytes, for the codec.
- * Private to src/ofp. */
+/* Bounds-checked reading and growable writing of wire bytes, for the codec
+ * (the cursor inline, the rest in ofp_buf.c).  Private to src/ofp. */
 #ifndef MINIDC_OFP_OFP_BUF_H
 #define MINIDC_OFP_OFP_BUF_H
 
@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "ofp/ofp.h"
 
 /* A read cursor: pull() returns NULL (and takes nothing) when fewer than 'n'
  * bytes are left. */
@@ -48,6 +50,15 @@ static inline bool ofp_cur_sub(struct ofp_cur *c, size_t n, struct ofp_cur *sub)
     return true;
 }
 
+/* Takes the next entry of a list whose entries start with their length (16
+ * bits, network order): its first 'fixed' bytes into 'w', the rest of it as
+ * 'body'.  False (and takes nothing) when the entry is shorter than 'fixed'
+ * or runs past 'c'. */
+bool ofp_cur_pull_entry(struct ofp_cur *c, void *w, size_t fixed, struct ofp_cur *body);
+
+/* Takes what is left of 'c' into 'b', which owns a copy (NULL when empty). */
+void ofp_cur_take_bytes(struct ofp_cur *c, struct ofp_bytes *b);
+
 /* A write buffer that grows as needed; allocation failure aborts. */
 struct ofp_out {
     uint8_t *d;
@@ -60,5 +71,9 @@ void ofp_out_zeros(struct ofp_out *o, size_t n);
 void ofp_out_pad8(struct ofp_out *o, size_t start);
 /* Writes a big-endian 16-bit value at offset 'at' (for lengths known late). */
 void ofp_out_patch16(struct ofp_out *o, size_t at, uint16_t v);
+/* Append big-endian values. */
+void ofp_out_put16(struct ofp_out *o, uint16_t v);
+void ofp_out_put32(struct ofp_out *o, uint32_t v);
+void ofp_out_put64(struct ofp_out *o, uint64_t v);
 
 #endif

@@ -214,7 +214,7 @@ struct ofpw13_bucket {
 OFPW_ASSERT_SIZE(ofpw13_bucket, 16);
 
 struct ofpw13_match_header {
-    uint16_t type; /* 1: OXM */
+    uint16_t type;   /* 1: OXM */
     uint16_t length; /* without the padding */
 };
 OFPW_ASSERT_SIZE(ofpw13_match_header, 4);
@@ -365,7 +365,8 @@ OFPW_ASSERT_SIZE(ofpw13_port_stats_request, 8);
 struct ofpw13_port_stats {
     uint32_t port_no;
     uint8_t pad[4];
-    uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors, tx_errors;
+    uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors,
+        tx_errors;
     uint64_t rx_frame_err, rx_over_err, rx_crc_err, collisions;
     uint32_t duration_sec;
     uint32_t duration_nsec;
