@@ -84,7 +84,8 @@ static void flush(struct sw *s)
         if (n <= 0) {
             if (errno == EAGAIN)
                 return;
-            fprintf(stderr, "ofbench: switch %llu: send: %s\n", (unsigned long long)s->dpid, strerror(errno));
+            fprintf(stderr, "ofbench: switch %llu: send: %s\n", (unsigned long long)s->dpid,
+                    strerror(errno));
             exit(1);
         }
         memmove(s->tx, s->tx + n, s->tx_len - (size_t)n);
@@ -200,7 +201,8 @@ static void on_readable(struct sw *s)
     if (n <= 0) {
         if (n < 0 && errno == EAGAIN)
             return;
-        fprintf(stderr, "ofbench: switch %llu: the controller closed the connection\n", (unsigned long long)s->dpid);
+        fprintf(stderr, "ofbench: switch %llu: the controller closed the connection\n",
+                (unsigned long long)s->dpid);
         exit(1);
     }
     s->rx_len += (size_t)n;
@@ -259,13 +261,16 @@ int main(int argc, char **argv)
             json = true;
             break;
         default:
-            fprintf(stderr, "usage: ofbench [--mode throughput|latency] [--of 1.0|1.3] [--switches N] [--macs M]\n"
-                            "               [--duration S] [--warmup S] [--window W] [--json] HOST:PORT\n");
+            fprintf(stderr,
+                    "usage: ofbench [--mode throughput|latency] [--of 1.0|1.3] [--switches N] "
+                    "[--macs M]\n"
+                    "               [--duration S] [--warmup S] [--window W] [--json] HOST:PORT\n");
             return c == 'h' ? 0 : 2;
         }
     }
     if (optind != argc - 1 || n_sw < 1 || n_sw > MAX_SWITCHES || n_macs < 2 || window < 1) {
-        fprintf(stderr, "ofbench: one HOST:PORT; 1 to %d switches; at least 2 MACs\n", MAX_SWITCHES);
+        fprintf(stderr, "ofbench: one HOST:PORT; 1 to %d switches; at least 2 MACs\n",
+                MAX_SWITCHES);
         return 2;
     }
     char host[64];
@@ -320,7 +325,8 @@ int main(int argc, char **argv)
                     send_packet_in(&sws[i]);
         }
         if (!running && t - t0 > 10) {
-            fprintf(stderr, "ofbench: only %d of %d switches finished the handshake in 10 s\n", ready, n_sw);
+            fprintf(stderr, "ofbench: only %d of %d switches finished the handshake in 10 s\n",
+                    ready, n_sw);
             return 1;
         }
         if (running && !measuring && t >= start) {
@@ -349,13 +355,14 @@ int main(int argc, char **argv)
         total += sws[i].answered;
     double rate = (double)(total - base) / duration;
     if (json)
-        printf("{\"mode\": \"%s\", \"openflow\": \"%s\", \"switches\": %d, \"macs\": %d, \"duration\": %.1f, "
+        printf("{\"mode\": \"%s\", \"openflow\": \"%s\", \"switches\": %d, \"macs\": %d, "
+               "\"duration\": %.1f, "
                "\"per_second\": %.0f}\n",
-               latency ? "latency" : "throughput", version == OFP10_VERSION ? "1.0" : "1.3", n_sw, n_macs, duration,
-               rate);
+               latency ? "latency" : "throughput", version == OFP10_VERSION ? "1.0" : "1.3", n_sw,
+               n_macs, duration, rate);
     else
         printf("ofbench: %s, OpenFlow %s, %d switches, %d MACs each, %.0f s: %.0f %s/s\n",
-               latency ? "latency" : "throughput", version == OFP10_VERSION ? "1.0" : "1.3", n_sw, n_macs, duration,
-               rate, latency ? "round trips" : "responses");
+               latency ? "latency" : "throughput", version == OFP10_VERSION ? "1.0" : "1.3", n_sw,
+               n_macs, duration, rate, latency ? "round trips" : "responses");
     return 0;
 }

@@ -89,10 +89,12 @@ static void test_corpus_round_trip(void **state)
         size_t len = 0;
         uint8_t *out = ofp_encode(&m, &len);
         if (!out || len != s->len || memcmp(out, s->data, len)) {
-            fprintf(stderr, "%s: round trip differs (%zu bytes in, %zu out)\n", s->name, s->len, out ? len : 0);
+            fprintf(stderr, "%s: round trip differs (%zu bytes in, %zu out)\n", s->name, s->len,
+                    out ? len : 0);
             for (size_t j = 0; out && j < len && j < s->len; j++)
                 if (out[j] != s->data[j]) {
-                    fprintf(stderr, "  first difference at byte %zu: %02x, want %02x\n", j, out[j], s->data[j]);
+                    fprintf(stderr, "  first difference at byte %zu: %02x, want %02x\n", j, out[j],
+                            s->data[j]);
                     break;
                 }
         }
@@ -107,10 +109,12 @@ static void test_corpus_round_trip(void **state)
         ofp_msg_free(&m);
     }
     /* The corpus covers what the issue names. */
-    static const uint8_t want[] = {OFPT_HELLO,         OFPT_ERROR,           OFPT_FEATURES_REPLY,
-                                   OFPT_GET_CONFIG_REPLY, OFPT_PACKET_IN,    OFPT_PORT_STATUS,
-                                   OFPT_PACKET_OUT,    OFPT_FLOW_MOD,        OFPT_GROUP_MOD,
-                                   OFPT_MULTIPART_REQUEST, OFPT_MULTIPART_REPLY, OFPT_ROLE_REPLY};
+    static const uint8_t want[] = {OFPT_HELLO,           OFPT_ERROR,
+                                   OFPT_FEATURES_REPLY,  OFPT_GET_CONFIG_REPLY,
+                                   OFPT_PACKET_IN,       OFPT_PORT_STATUS,
+                                   OFPT_PACKET_OUT,      OFPT_FLOW_MOD,
+                                   OFPT_GROUP_MOD,       OFPT_MULTIPART_REQUEST,
+                                   OFPT_MULTIPART_REPLY, OFPT_ROLE_REPLY};
     for (size_t i = 0; i < sizeof want; i++) {
         if (!types_seen[want[i]])
             fprintf(stderr, "corpus lacks %s\n", ofp_type_name(want[i]));
@@ -200,10 +204,10 @@ static void test_framing(void **state)
     assert_int_equal(m.hello.bitmap, 0x50);
     ofp_msg_free(&m);
     /* A match whose OXM runs past its end. */
-    uint8_t bad_oxm[] = {4, 14, 0, 64, 0, 0, 0, 1, /* flow mod fixed part */
-                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                         0, 1, 0, 12, 0x80, 0, 0x18, 8, 1, 2, 3, 4, 0, 0, 0, 0};
+    uint8_t bad_oxm[] = {4, 14, 0, 64, 0, 0,  0,    1, /* flow mod fixed part */
+                         0, 0,  0, 0,  0, 0,  0,    0, 0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                         0, 0,  0, 0,  0, 0,  0,    0, 0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                         0, 0,  0, 1,  0, 12, 0x80, 0, 0x18, 8, 1, 2, 3, 4, 0, 0, 0, 0};
     assert_int_equal(ofp_decode(bad_oxm, sizeof bad_oxm, &m), OFPERR_BAD_MATCH_BAD_LEN);
     assert_int_equal(ofp_err_type(OFPERR_BAD_MATCH_BAD_LEN), 4);
     assert_int_equal(ofp_err_code(OFPERR_BAD_MATCH_BAD_LEN), 1);
@@ -322,7 +326,8 @@ static void test_of10_statistics(void **state)
     assert_int_equal(m.mp.tables[0].wildcards, 0x3fffff);
     assert_int_equal(m.mp.tables[253].table_id, 253);
     char *text = ofp_to_text(&m);
-    assert_non_null(strstr(text, "tables[0]: table_id=0 name= wildcards=0x3fffff max_entries=1000000 active_count=3"));
+    assert_non_null(strstr(
+        text, "tables[0]: table_id=0 name= wildcards=0x3fffff max_entries=1000000 active_count=3"));
     free(text);
     ofp_msg_free(&m);
     decode_sample("of10.hex:stats_reply_4", &m);
@@ -361,10 +366,15 @@ static void test_of10_statistics_built(void **state)
     m.mp.mp_type = OFPMP_TABLE;
     m.mp.n = 2;
     m.mp.tables = xcalloc(2, sizeof *m.mp.tables);
-    m.mp.tables[0] = (struct ofp_table_stats){.table_id = 0, .active_count = 5, .lookup_count = 1ull << 40,
-                                              .matched_count = 9, .name = "classifier", .wildcards = 0x3820ff,
+    m.mp.tables[0] = (struct ofp_table_stats){.table_id = 0,
+                                              .active_count = 5,
+                                              .lookup_count = 1ull << 40,
+                                              .matched_count = 9,
+                                              .name = "classifier",
+                                              .wildcards = 0x3820ff,
                                               .max_entries = 4096};
-    m.mp.tables[1] = (struct ofp_table_stats){.table_id = 1, .name = "a name of thirty-two characters!"};
+    m.mp.tables[1] =
+        (struct ofp_table_stats){.table_id = 1, .name = "a name of thirty-two characters!"};
     size_t len;
     uint8_t *wire = ofp_encode(&m, &len);
     assert_non_null(wire);
@@ -398,10 +408,12 @@ static void test_of10_statistics_built(void **state)
     m.mp.n = 1;
     m.mp.flows = xcalloc(1, sizeof *m.mp.flows);
     struct ofp_flow_stats *f = &m.mp.flows[0];
-    f->table_id = 0, f->duration_sec = 12, f->duration_nsec = 5, f->priority = 7, f->hard_timeout = 60;
+    f->table_id = 0, f->duration_sec = 12, f->duration_nsec = 5, f->priority = 7,
+    f->hard_timeout = 60;
     f->cookie = 0x0102030405060708ull, f->packet_count = 3, f->byte_count = 300;
     ofp_match_add_u16(&f->match, OXM_ETH_TYPE, 0x0806);
-    ofp_action_output(&ofp_instructions_push(&f->instructions, OFPIT_APPLY_ACTIONS)->actions, OFPP_CONTROLLER);
+    ofp_action_output(&ofp_instructions_push(&f->instructions, OFPIT_APPLY_ACTIONS)->actions,
+                      OFPP_CONTROLLER);
     wire = ofp_encode(&m, &len);
     assert_non_null(wire);
     assert_int_equal(len, 12 + 88 + 8);
