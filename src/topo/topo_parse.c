@@ -715,7 +715,7 @@ static void report_second_document(struct fy_document *fyd, struct diag_list *di
 
 static struct topo *load(const char *file, const char *text, size_t len, struct diag_list *diags)
 {
-    if (!topo_text_check(text, len, diags))
+    if (!topo_text_check(text, len, diags) || !topo_text_no_explicit_keys(text, len, diags))
         return NULL;
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);

@@ -1,6 +1,7 @@
 #include "topo/topo_text.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* The length of the UTF-8 sequence at 'p' ('left' bytes there) and its code
  * point in '*cp'; 0 when the bytes are not UTF-8 (overlong forms and
@@ -82,6 +83,77 @@ bool topo_text_check(const char *data, size_t len, struct diag_list *diags)
             return false;
         }
         i += n;
+    }
+    return true;
+}
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Whether byte 'i' of the line 'l' (of 'n' bytes) starts an explicit key:
+ * '?' followed by a blank or the end of the line. */
+static bool explicit_key_at(const char *l, size_t n, size_t i)
+{
+    return i < n && l[i] == '?' && (i + 1 == n || blank(l[i + 1]));
+}
+
+/* Where a token may start on a line: after the indentation and each block
+ * sequence's "- ", after "KEY: " (a mapping's value), after a flow
+ * collection's '[', '{' or ','.  A '?' there is an explicit key; inside a
+ * plain scalar ("a ? b") or a quoted one it is a character. */
+static size_t find_explicit_key(const char *l, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        while (i < n && blank(l[i]))
+            i++;
+        if (explicit_key_at(l, n, i))
+            return i;
+        if (i + 1 < n && l[i] == '-' && blank(l[i + 1]))
+            i += 2;
+        else
+            break;
+    }
+    char quote = 0;
+    for (; i < n; i++) {
+        char c = l[i];
+        if (quote) {
+            quote = c == quote ? 0 : quote;
+            continue;
+        }
+        if (c == '#' && (i == 0 || blank(l[i - 1])))
+            break; /* a comment */
+        if ((c == '\'' || c == '"') && (i == 0 || blank(l[i - 1]) || strchr("[{,:", l[i - 1])))
+            quote = c;
+        bool after = (c == ':' && i + 1 < n && blank(l[i + 1])) || c == '[' || c == '{' || c == ',';
+        if (after) {
+            size_t j = i + 1;
+            while (j < n && blank(l[j]))
+                j++;
+            if (explicit_key_at(l, n, j))
+                return j;
+        }
+    }
+    return n;
+}
+
+bool topo_text_no_explicit_keys(const char *data, size_t len, struct diag_list *diags)
+{
+    for (size_t start = 0; start < len;) {
+        size_t n = 0; /* the line's length (the text need not end in a NUL) */
+        while (start + n < len && data[start + n] != '\r' && data[start + n] != '\n')
+            n++;
+        size_t at = find_explicit_key(data + start, n);
+        if (at < n) {
+            diag_add(diags, topo_text_pos(data, len, start + at),
+                     "an explicit key ('? '): a topology file writes its keys as 'key: value'");
+            return false;
+        }
+        start += n;
+        while (start < len && (data[start] == '\r' || data[start] == '\n'))
+            start++;
     }
     return true;
 }

@@ -20,6 +20,13 @@
  * position to 'diags' and returns false. */
 bool topo_text_check(const char *data, size_t len, struct diag_list *diags);
 
+/* Whether the text holds no explicit mapping key ('? KEY', YAML's complex
+ * keys): a topology file never needs one, and libfyaml 0.7 (Debian 12's)
+ * crashes on some ("? a:<tab>:" makes fy_parser_destroy() write through a
+ * NULL pointer).  If it holds one, appends where to 'diags' and returns
+ * false.  Call after topo_text_check(). */
+bool topo_text_no_explicit_keys(const char *data, size_t len, struct diag_list *diags);
+
 /* The position of byte 'offset' of the 'len' bytes at 'data', counted as
  * above; 'len' itself is the end, just after the last character. */
 struct diag_pos topo_text_pos(const char *data, size_t len, size_t offset);
