@@ -108,6 +108,9 @@ vm exec vm2 -- sh -c 'echo clone >/data/only-clone && sync' >/dev/null
 ok "after the clone their disks diverge" bash -c "! vm exec vm1 -- test -e /data/only-clone && vm exec vm2 -- test -e /data/only-clone"
 
 # --- metrics ---
+# vm1 writes through to its disk on its new server: its QEMU there counts
+# from the move on, and the guest's own writes alone come when they come.
+vm exec vm1 -- sh -c 'echo moved >/data/after-move && sync' >/dev/null
 sleep 2.5
 ok "metrics list every server and both VMs" bash -c "'$MINIDC' metrics --lab $L --json | python3 -c '
 import json,sys
