@@ -12,6 +12,10 @@ struct l2_entry {
     uint32_t port;
 };
 
+/* 256 entries a switch: with 4,096, the tables of bench/ofbench's 16
+ * switches (768 KiB) left the CPU's caches and cost a tenth of the answers
+ * per second; 256 is what each of 16 switches had of the one 4,096-entry
+ * table all switches shared before, and measures the same. */
 struct l2_table {
     struct l2_entry e[L2_TABLE_SIZE];
 };

@@ -12,7 +12,8 @@
 
 #include "ofp/ofp.h"
 
-#define L2_TABLE_SIZE 4096 /* entries per switch; a newer address takes an older one's place */
+#define L2_TABLE_SIZE                                                                              \
+    256 /* entries per switch (see l2switch.c); a newer address takes an older one's place */
 #define L2_IDLE_TIMEOUT 60 /* seconds a flow it installs lives unused */
 #define L2_PRIORITY 100
 

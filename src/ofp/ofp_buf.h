@@ -1,5 +1,5 @@
 /* Bounds-checked reading and growable writing of wire bytes, for the codec
- * (the cursor inline, the rest in ofp_buf.c).  Private to src/ofp. */
+ * (inline but for the slow paths, which are in ofp_buf.c).  Private to src/ofp. */
 #ifndef MINIDC_OFP_OFP_BUF_H
 #define MINIDC_OFP_OFP_BUF_H
 
@@ -65,15 +65,65 @@ struct ofp_out {
     size_t len, cap;
 };
 
-void ofp_out_put(struct ofp_out *o, const void *p, size_t n);
-void ofp_out_zeros(struct ofp_out *o, size_t n);
+/* Makes room for 'n' more bytes (the slow path of the puts below). */
+void ofp_out_grow(struct ofp_out *o, size_t n);
+
+/* The puts are inline: a message is written field by field, and a call and
+ * a memcpy of unknown size per field cost the controller about a tenth of
+ * its answers per second (bench/ofbench). */
+static inline uint8_t *ofp_out_room(struct ofp_out *o, size_t n)
+{
+    if (o->len + n > o->cap)
+        ofp_out_grow(o, n);
+    uint8_t *at = o->d + o->len;
+    o->len += n;
+    return at;
+}
+
+static inline void ofp_out_put(struct ofp_out *o, const void *p, size_t n)
+{
+    if (n) /* 'p' may be NULL then (an empty echo or error body) */
+        memcpy(ofp_out_room(o, n), p, n);
+}
+
+static inline void ofp_out_zeros(struct ofp_out *o, size_t n)
+{
+    if (n)
+        memset(ofp_out_room(o, n), 0, n);
+}
+
 /* Pads with zeros to a multiple of 8 bytes counted from 'start'. */
-void ofp_out_pad8(struct ofp_out *o, size_t start);
+static inline void ofp_out_pad8(struct ofp_out *o, size_t start)
+{
+    size_t n = (o->len - start) % 8;
+    if (n)
+        ofp_out_zeros(o, 8 - n);
+}
+
 /* Writes a big-endian 16-bit value at offset 'at' (for lengths known late). */
-void ofp_out_patch16(struct ofp_out *o, size_t at, uint16_t v);
+static inline void ofp_out_patch16(struct ofp_out *o, size_t at, uint16_t v)
+{
+    uint16_t be = htobe16(v);
+    memcpy(o->d + at, &be, 2);
+}
+
 /* Append big-endian values. */
-void ofp_out_put16(struct ofp_out *o, uint16_t v);
-void ofp_out_put32(struct ofp_out *o, uint32_t v);
-void ofp_out_put64(struct ofp_out *o, uint64_t v);
+static inline void ofp_out_put16(struct ofp_out *o, uint16_t v)
+{
+    uint16_t be = htobe16(v);
+    memcpy(ofp_out_room(o, 2), &be, 2);
+}
+
+static inline void ofp_out_put32(struct ofp_out *o, uint32_t v)
+{
+    uint32_t be = htobe32(v);
+    memcpy(ofp_out_room(o, 4), &be, 4);
+}
+
+static inline void ofp_out_put64(struct ofp_out *o, uint64_t v)
+{
+    uint64_t be = htobe64(v);
+    memcpy(ofp_out_room(o, 8), &be, 8);
+}
 
 #endif
