@@ -1,6 +1,7 @@
 /* The controller's view, through minidcd's API:
- *   minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]
- *   minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] */
+ *   minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--api-ca FILE] [--json]
+ *   minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--api-ca FILE] [--json]
+ */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 static void topology_usage(FILE *f)
 {
     fprintf(f,
-            "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
+            "usage: minidc topology " API_TARGET_USAGE " [--json]\n"
             "       minidc topology check|route|generate ... (see minidc topology check --help)\n\n"
             "Prints the network as the controller sees it: switches, links found by LLDP,\n"
             "hosts learned and where they are.  NAME defaults to the only lab that is up.\n");
@@ -33,13 +34,13 @@ int cmd_topology_show(int argc, char **argv)
         return rc;
     if (first < argc) {
         topology_usage(stderr);
-        free(t.netns);
+        api_target_free(&t);
         return 2;
     }
     json_t *sw = api_get(&t, "/api/v1/switches");
     json_t *links = sw ? api_get(&t, "/api/v1/links") : NULL;
     json_t *hosts = links ? api_get(&t, "/api/v1/hosts") : NULL;
-    free(t.netns);
+    api_target_free(&t);
     if (!hosts) {
         json_decref(sw), json_decref(links);
         return 1;
@@ -92,11 +93,9 @@ int cmd_topology_show(int argc, char **argv)
 
 static void flows_usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: minidc flows SWITCH [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
-        "Prints SWITCH's flow table, asked of the switch by minidcd (like ovs-ofctl\n"
-        "dump-flows).  SWITCH is a name from the topology or a datapath id.\n");
+    fprintf(f, "usage: minidc flows SWITCH " API_TARGET_USAGE " [--json]\n\n"
+               "Prints SWITCH's flow table, asked of the switch by minidcd (like ovs-ofctl\n"
+               "dump-flows).  SWITCH is a name from the topology or a datapath id.\n");
 }
 
 static void print_flow(json_t *f)
@@ -149,13 +148,13 @@ int cmd_flows(int argc, char **argv)
         return rc;
     if (first != argc - 1) {
         flows_usage(stderr);
-        free(t.netns);
+        api_target_free(&t);
         return 2;
     }
     char path[256];
     snprintf(path, sizeof path, "/api/v1/flows/%s", argv[first]);
     json_t *o = api_get(&t, path);
-    free(t.netns);
+    api_target_free(&t);
     if (!o)
         return 1;
     if (json) {

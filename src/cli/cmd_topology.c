@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/api_client.h"
 #include "cli/cmd.h"
 #include "topo/topo.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: minidc topology [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
+            "usage: minidc topology " API_TARGET_USAGE " [--json]\n"
             "       minidc topology check FILE [--json]\n"
             "       minidc topology route FILE NODE NODE\n"
             "       minidc topology generate tree --depth D --fanout F --servers-per-leaf S "

@@ -7,7 +7,7 @@
  *   minidc vm exec NAME [--timeout S] -- CMD [ARG...]
  *   minidc metrics
  *   minidc events [--since ID] [--count N]
- * each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] [--quiet].
+ * each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--api-ca FILE] [--json] [--quiet].
  * Operations run in minidcd; the command follows one, printing each phase as
  * it ends, until it is done. */
 #include <getopt.h>
@@ -24,77 +24,75 @@
 #include "util/strbuf.h"
 
 struct vm_opts {
-    const char *lab, *api, *token_file, *on, *to, *as;
+    struct api_where where;
+    const char *on, *to, *as;
     long memory, cpus, timeout;
     bool json, quiet, force, balance, verify;
 };
 
 static void vm_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]\n"
-            "       minidc vm list\n"
-            "       minidc vm migrate NAME --to SERVER [--verify-memory]\n"
-            "       minidc vm clone NAME --to SERVER [--as NEW] [--balance] [--verify-memory]\n"
-            "       minidc vm stop NAME [--force]\n"
-            "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
-            "  each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json] [--quiet]\n\n"
-            "Boots, lists, live-migrates, clones and stops VMs through minidcd, which has\n"
-            "the servers' agents do it.  boot gives the VM the next free address of the\n"
-            "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
-            "MAC within a subnet; its disk (overlay) and memory move over the data network.\n"
-            "Across subnets it gets an address there and keeps its home address (its first)\n"
-            "for clients: the network rewrites it.  list shows each VM's current address;\n"
-            "--json also its home address (current_address, home_address).\n"
-            "clone makes an independent copy on SERVER with its own name (default\n"
-            "NAME-c1), MAC and address; the source runs on; --balance makes the switch that\n"
-            "joins their networks spread the clients of NAME's address over both (more\n"
-            "clones add replicas; stopping one removes it).  stop removes the VM and\n"
-            "everything of it (--force: without asking the guest to sync its disk first).\n"
-            "--verify-memory compares the guest's memory on both sides, page by page,\n"
-            "before the copy runs (a copy that differs is not used; costs a dump of the\n"
-            "guest's memory on each side).\n"
-            "exec runs a command in the guest through its guest agent, prints what it\n"
-            "wrote and exits with its status.  Phases are printed as they end (--quiet:\n"
-            "not); --json prints the whole operation at the end.\n");
+    fprintf(f, "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]\n"
+               "       minidc vm list\n"
+               "       minidc vm migrate NAME --to SERVER [--verify-memory]\n"
+               "       minidc vm clone NAME --to SERVER [--as NEW] [--balance] [--verify-memory]\n"
+               "       minidc vm stop NAME [--force]\n"
+               "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
+               "  each with " API_TARGET_USAGE " [--json] [--quiet]\n\n"
+               "Boots, lists, live-migrates, clones and stops VMs through minidcd, which has\n"
+               "the servers' agents do it.  boot gives the VM the next free address of the\n"
+               "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
+               "MAC within a subnet; its disk (overlay) and memory move over the data network.\n"
+               "Across subnets it gets an address there and keeps its home address (its first)\n"
+               "for clients: the network rewrites it.  list shows each VM's current address;\n"
+               "--json also its home address (current_address, home_address).\n"
+               "clone makes an independent copy on SERVER with its own name (default\n"
+               "NAME-c1), MAC and address; the source runs on; --balance makes the switch that\n"
+               "joins their networks spread the clients of NAME's address over both (more\n"
+               "clones add replicas; stopping one removes it).  stop removes the VM and\n"
+               "everything of it (--force: without asking the guest to sync its disk first).\n"
+               "--verify-memory compares the guest's memory on both sides, page by page,\n"
+               "before the copy runs (a copy that differs is not used; costs a dump of the\n"
+               "guest's memory on each side).\n"
+               "exec runs a command in the guest through its guest agent, prints what it\n"
+               "wrote and exits with its status.  Phases are printed as they end (--quiet:\n"
+               "not); --json prints the whole operation at the end.\n");
 }
 
 static void metrics_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: minidc metrics [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n\n"
-            "Prints each server's and each VM's resource use, as minidcd last polled the\n"
-            "agents: CPU, memory, network and disk.  minidcd also serves them for\n"
-            "Prometheus at /metrics.\n");
+    fprintf(f, "usage: minidc metrics " API_TARGET_USAGE " [--json]\n\n"
+               "Prints each server's and each VM's resource use, as minidcd last polled the\n"
+               "agents: CPU, memory, network and disk.  minidcd also serves them for\n"
+               "Prometheus at /metrics.\n");
 }
 
 static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)(FILE *))
 {
     static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'},     {"api", required_argument, NULL, 'a'},
-        {"on", required_argument, NULL, 'o'},      {"to", required_argument, NULL, 't'},
-        {"as", required_argument, NULL, 's'},      {"memory", required_argument, NULL, 'm'},
-        {"cpus", required_argument, NULL, 'c'},    {"timeout", required_argument, NULL, 'T'},
-        {"json", no_argument, NULL, 'j'},          {"quiet", no_argument, NULL, 'q'},
-        {"force", no_argument, NULL, 'f'},         {"help", no_argument, NULL, 'h'},
-        {"balance", no_argument, NULL, 'B'},       {"token-file", required_argument, NULL, 'K'},
-        {"verify-memory", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+        API_WHERE_OPTIONS,
+        {"on", required_argument, NULL, 'o'},
+        {"to", required_argument, NULL, 't'},
+        {"as", required_argument, NULL, 's'},
+        {"memory", required_argument, NULL, 'm'},
+        {"cpus", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"balance", no_argument, NULL, 'B'},
+        {"verify-memory", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     optind = 1;
     int c;
     /* Options may come anywhere before "--"; exec's command comes after it. */
     while ((c = getopt_long(argc, argv, "l:a:jqfh", opts, NULL)) != -1) {
         char *end;
+        if (api_where_option(&o->where, c, optarg))
+            continue;
         switch (c) {
-        case 'l':
-            o->lab = optarg;
-            break;
-        case 'a':
-            o->api = optarg;
-            break;
-        case 'K':
-            o->token_file = optarg;
-            break;
         case 'o':
             o->on = optarg;
             break;
@@ -431,7 +429,7 @@ int cmd_vm(int argc, char **argv)
         return 2;
     }
     struct api_target t;
-    int rc = api_target_find(&t, o.lab, o.api, o.token_file);
+    int rc = api_target_find(&t, &o.where);
     if (rc)
         return rc;
     if (is_list) {
@@ -528,7 +526,7 @@ int cmd_metrics(int argc, char **argv)
 
 static void events_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc events [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--json]\n"
+    fprintf(f, "usage: minidc events " API_TARGET_USAGE " [--json]\n"
                "                     [--since ID] [--count N]\n\n"
                "Follows minidcd's events as they happen (Server-Sent Events at /api/v1/events):\n"
                "VMs booted, migrated, cloned, destroyed or failed; switches and links up and\n"
@@ -614,16 +612,14 @@ static int on_sse(void *ctx, const char *data, size_t n)
 int cmd_events(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"lab", required_argument, NULL, 'l'},
-        {"api", required_argument, NULL, 'a'},
+        API_WHERE_OPTIONS,
         {"json", no_argument, NULL, 'j'},
         {"since", required_argument, NULL, 's'},
         {"count", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
-        {"token-file", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
-    const char *lab = NULL, *api = NULL, *token_file = NULL;
+    struct api_where where = {0};
     struct sse s = {.left = -1};
     unsigned long long since = 0;
     bool since_given = false;
@@ -631,16 +627,9 @@ int cmd_events(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "l:a:jh", opts, NULL)) != -1) {
         char *end;
+        if (api_where_option(&where, c, optarg))
+            continue;
         switch (c) {
-        case 'l':
-            lab = optarg;
-            break;
-        case 'a':
-            api = optarg;
-            break;
-        case 'T':
-            token_file = optarg;
-            break;
         case 'j':
             s.json = true;
             break;
@@ -671,7 +660,7 @@ int cmd_events(int argc, char **argv)
         return 2;
     }
     struct api_target t;
-    int rc = api_target_find(&t, lab, api, token_file);
+    int rc = api_target_find(&t, &where);
     if (rc)
         return rc;
     char path[64];
@@ -679,18 +668,13 @@ int cmd_events(int argc, char **argv)
         snprintf(path, sizeof path, "/api/v1/events?since=%llu", since);
     else
         snprintf(path, sizeof path, "/api/v1/events");
-    struct http_req r = {.netns = t.netns,
-                         .addr = t.addr,
-                         .port = t.port,
-                         .method = "GET",
-                         .path = path,
-                         .token = t.token[0] ? t.token : NULL};
+    struct http_req r = api_request(&t, "GET", path, NULL);
     strbuf_init(&s.buf);
     int st = http_stream(&r, on_sse, &s, 5000);
     strbuf_free(&s.buf);
     if (st < 0)
         fprintf(stderr, "minidc: cannot follow minidcd's events at %s:%u: %s\n", t.addr, t.port,
-                strerror(-st));
+                api_strerror(&t, st));
     else if (st == 401)
         api_explain_401(&t);
     else if (st != 200)

@@ -53,7 +53,7 @@ static void names_from_api(void)
     int saved = dup(2);
     FILE *null = freopen("/dev/null", "w", stderr);
     (void)null;
-    if (api_target_find(&t, NULL, NULL, NULL) == 0) {
+    if (api_target_find(&t, NULL) == 0) {
         static const struct {
             const char *path, *list, *key;
         } q[] = {{"/api/v1/vms", "vms", "name"},

@@ -25,6 +25,7 @@
  * Errors are JSON too: {"error": "..."} with a 4xx/5xx status. */
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <inttypes.h>
@@ -44,6 +45,7 @@
 #include "topo/topo.h"
 #include "util/log.h"
 #include "util/proc.h"
+#include "util/tls.h"
 #include "util/token.h"
 #include "util/xalloc.h"
 
@@ -69,6 +71,7 @@ struct api {
     double started;
     struct api_wait *waits;
     size_t n_waits, waits_cap;
+    SSL_CTX *tls; /* HTTPS when set */
 };
 
 static void reply_json(struct evhttp_request *req, int code, json_t *body)
@@ -428,6 +431,37 @@ struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t p
     return c;
 }
 
+/* Each connection's bufferevent, speaking TLS as the server (evhttp sets
+ * its socket). */
+static struct bufferevent *tls_bev(struct event_base *base, void *arg)
+{
+    struct api *c = arg;
+    SSL *ssl = SSL_new(c->tls);
+    struct bufferevent *bev =
+        ssl ? bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                             BEV_OPT_CLOSE_ON_FREE)
+            : NULL;
+    if (!bev && ssl)
+        SSL_free(ssl);
+    return bev;
+}
+
+int api_tls(struct api *c, const char *key, const char *cert)
+{
+    char err[512];
+    if (!(c->tls = tls_server_ctx(key, cert, NULL, err, sizeof err))) {
+        LOG_ERR_("API TLS: %s", err);
+        return -1;
+    }
+    evhttp_set_bevcb(c->http, tls_bev, c);
+    return 0;
+}
+
+bool api_uses_tls(const struct api *c)
+{
+    return c->tls != NULL;
+}
+
 void api_destroy(struct api *c)
 {
     if (!c)
@@ -437,5 +471,6 @@ void api_destroy(struct api *c)
     free(c->waits);
     api_conns_destroy(c->conns);
     evhttp_free(c->http);
+    SSL_CTX_free(c->tls);
     free(c);
 }

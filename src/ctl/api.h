@@ -35,6 +35,10 @@ struct api;
  * with errno set when it cannot listen. */
 struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t port,
                        size_t max_conns);
+/* Serves HTTPS from now on: shows 'cert' (PEM, a chain) with 'key'; 0, or
+ * -1 after saying why not. */
+int api_tls(struct api *api, const char *key, const char *cert);
+bool api_uses_tls(const struct api *api);
 /* Answers the requests still waiting for a switch (503), then stops. */
 void api_destroy(struct api *api);
 

@@ -247,6 +247,8 @@ static int build(struct minidcd *c)
         LOG_ERR_("cannot serve the API on %s:%u: %s", c->api_addr, c->api_port, strerror(errno));
         return 1;
     }
+    if (c->o.api_tls_key && api_tls(c->api, c->o.api_tls_key, c->o.api_tls_cert))
+        return 1;
     dispatch_attach(c->dispatch, c->switches, c->api);
     return 0;
 }
@@ -272,10 +274,10 @@ static void run(struct minidcd *c)
     event_add(c->sigterm, NULL);
     event_add(c->sigint, NULL);
     LOG_INF(
-        "topology %s: switches connect to %s%s:%u, API on http://%s:%u/api/v1 (at most %zu and %zu "
+        "topology %s: switches connect to %s%s:%u, API on %s://%s:%u/api/v1 (at most %zu and %zu "
         "connections)",
         c->t->name, ofconns_use_tls(c->switches) ? "ssl:" : "tcp:", c->of_addr, c->of_port,
-        c->api_addr, c->api_port, c->of_max, c->api_max);
+        api_uses_tls(c->api) ? "https" : "http", c->api_addr, c->api_port, c->of_max, c->api_max);
     event_base_dispatch(c->base);
     if (c->o.pidfile)
         unlink(c->o.pidfile);

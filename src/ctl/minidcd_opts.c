@@ -14,6 +14,7 @@ static void usage(FILE *f)
         "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
         "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
         "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
+        "               [--api-tls-key FILE --api-tls-cert FILE]\n"
         "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
         "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n\n"
         "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
@@ -24,6 +25,8 @@ static void usage(FILE *f)
         "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
         "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
         "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
+        "With --api-tls-key and --api-tls-cert (PEM; the certificate issued for the API's\n"
+        "address), the API speaks HTTPS only.\n"
         "It drives the servers' minidc-agents (on their management addresses, port\n"
         "--agent-port, default 7070, with the token in --agent-token-file) to boot,\n"
         "migrate, clone and stop VMs, and polls them for metrics.\n"
@@ -79,6 +82,12 @@ static int take(int ch, const char *arg, struct minidcd_opts *o, FILE *err)
         break;
     case 'R':
         o->tls_ca = arg;
+        break;
+    case 'X':
+        o->api_tls_key = arg;
+        break;
+    case 'Y':
+        o->api_tls_cert = arg;
         break;
     case 'T':
         o->agent_token_file = arg;
@@ -137,6 +146,8 @@ int minidcd_opts_parse(int argc, char **argv, struct minidcd_opts *o, FILE *out,
         {"tls-key", required_argument, NULL, 'K'},
         {"tls-cert", required_argument, NULL, 'C'},
         {"tls-ca", required_argument, NULL, 'R'},
+        {"api-tls-key", required_argument, NULL, 'X'},
+        {"api-tls-cert", required_argument, NULL, 'Y'},
         {"agent-token-file", required_argument, NULL, 'T'},
         {"agent-port", required_argument, NULL, 'P'},
         {"state-file", required_argument, NULL, 'S'},
@@ -172,6 +183,10 @@ int minidcd_opts_parse(int argc, char **argv, struct minidcd_opts *o, FILE *out,
     }
     if ((o->tls_key || o->tls_cert || o->tls_ca) && !(o->tls_key && o->tls_cert && o->tls_ca)) {
         fprintf(err, "minidcd: TLS needs all three: --tls-key, --tls-cert and --tls-ca\n");
+        return 2;
+    }
+    if (!o->api_tls_key != !o->api_tls_cert) {
+        fprintf(err, "minidcd: HTTPS for the API needs both --api-tls-key and --api-tls-cert\n");
         return 2;
     }
     return -1;

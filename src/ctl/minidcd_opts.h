@@ -16,6 +16,7 @@ struct minidcd_opts {
     bool verbose;
     bool app_l2;                             /* --app l2: the learning switch for every switch */
     const char *tls_key, *tls_cert, *tls_ca; /* all three or none */
+    const char *api_tls_key, *api_tls_cert;  /* both or none: the API speaks HTTPS */
     const char *agent_token_file, *api_token_file, *state_file;
     const char *rewrite_at; /* root|nearest, checked, or NULL: the topology's */
     uint16_t agent_port;

@@ -22,6 +22,7 @@
 #include "ofp/ofp_print.h"
 #include "util/proc.h"
 #include "util/log.h"
+#include "util/tls.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("ofconn");
@@ -526,29 +527,13 @@ json_t *ofconns_switch_json(struct ofconns *c, uint64_t dpid)
 
 int ofconns_tls(struct ofconns *c, const char *key, const char *cert, const char *ca)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx)
-        return -1;
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    const char *what = NULL;
-    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
-        what = cert;
-    else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-             SSL_CTX_check_private_key(ctx) != 1)
-        what = key;
-    else if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
-        what = ca;
-    if (what) {
-        char buf[256];
-        ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
-        LOG_ERR_("TLS: %s: %s", what, buf);
-        SSL_CTX_free(ctx);
-        return -1;
-    }
     /* Switches must show a certificate signed by the CA, as Open vSwitch's
      * ssl: connections do. */
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-    c->tls = ctx;
+    char err[512];
+    if (!(c->tls = tls_server_ctx(key, cert, ca, err, sizeof err))) {
+        LOG_ERR_("OpenFlow TLS: %s", err);
+        return -1;
+    }
     return 0;
 }
 

@@ -24,7 +24,8 @@ struct lab_up_opts {
     const char *file; /* topology file */
     const char *name; /* lab name; NULL: the topology's name */
     bool standalone;  /* fail_mode=standalone, no controller */
-    bool tls;         /* switches reach the controller over TLS, with a lab PKI */
+    bool tls;         /* switches reach the controller over TLS, clients the API over HTTPS,
+                         with a lab PKI */
     bool quiet;       /* no progress lines */
 };
 
@@ -42,10 +43,11 @@ int lab_exec(const char *name, const char *node, char *const argv[]);
 int lab_pingall(const char *name, bool all_pairs, bool json);
 
 /* Where lab 'name''s controller API listens: namespace (caller frees),
- * address (16 bytes) and port, and the file of the token its requests carry
- * (caller frees).  0, or non-zero after saying why. */
+ * address (16 bytes) and port, the file of the token its requests carry
+ * (caller frees), and the CA its HTTPS certificate is signed by (caller
+ * frees; NULL when it speaks plain HTTP).  0, or non-zero after saying why. */
 int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port,
-                     char **token_file);
+                     char **token_file, char **tls_ca);
 
 /* The lab name to use when none is given: $MINIDC_LAB, else the only lab
  * that is up, else NULL (with a message) when there are none or several. */

@@ -70,6 +70,10 @@ int lab_make_api_token(const struct lab_ctx *ctx);
 bool lab_agent_running(const struct lab_ctx *ctx, const char *server);
 int lab_start_agents(struct lab_ctx *ctx, char **detail);
 
+/* The CA file clients of the API trust (DIR/pki/ca.pem) when the lab was
+ * made with --tls (its API then speaks HTTPS), else NULL.  Caller frees. */
+char *lab_api_ca_path(const struct lab_ctx *ctx);
+
 /* Removes what the state records (processes, namespaces, links, files). */
 int lab_teardown(struct lab_ctx *ctx);
 

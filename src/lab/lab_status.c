@@ -244,7 +244,7 @@ int lab_exec(const char *name, const char *node, char *const argv[])
 }
 
 int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port,
-                     char **token_file)
+                     char **token_file, char **tls_ca)
 {
     struct lab_ctx ctx;
     if (lab_ctx_open(&ctx, name))
@@ -258,6 +258,7 @@ int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short 
         topo_ip_str(ctx.t->api_addr, addr);
         *port = ctx.t->api_port;
         *token_file = lab_api_token_path(&ctx);
+        *tls_ca = lab_api_ca_path(&ctx);
     }
     lab_ctx_close(&ctx);
     return rc;

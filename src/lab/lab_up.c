@@ -78,14 +78,20 @@ static int step_dirs(struct lab_ctx *ctx, char **detail)
     return rc;
 }
 
-static bool tls_mode(struct lab_ctx *ctx)
+static bool tls_mode(const struct lab_ctx *ctx)
 {
     return json_is_true(json_object_get(ctx->state, "tls"));
 }
 
+char *lab_api_ca_path(const struct lab_ctx *ctx)
+{
+    return tls_mode(ctx) ? xasprintf("%s/pki/ca.pem", ctx->dir) : NULL;
+}
+
 /* A small PKI for the lab: a CA, and a key and certificate signed by it for
  * the controller and for the switches (Open vSwitch's ssl: wants both sides
- * to show one). */
+ * to show one), and for the API, issued for its address (clients check
+ * it). */
 static int step_pki(struct lab_ctx *ctx, char **detail)
 {
     if (!tls_mode(ctx)) {
@@ -105,27 +111,51 @@ static int step_pki(struct lab_ctx *ctx, char **detail)
         "-nodes",  "-keyout", cakey,   "-out",    ca,   "-days",    "365",
         "-subj",   casubj,    NULL};
     int rc = proc_run_logged("lab", mkca, NULL);
-    static const char *const who[] = {"controller", "switch"};
-    for (size_t i = 0; i < 2 && !rc; i++) {
+    static const char *const who[] = {"controller", "switch", "api"};
+    char a[16];
+    char *api_san = xasprintf("subjectAltName=IP:%s", topo_ip_str(ctx->t->api_addr, a));
+    for (size_t i = 0; i < 3 && !rc; i++) {
+        bool api = !strcmp(who[i], "api");
         char *key = xasprintf("%s/%s.key", dir, who[i]), *csr = xasprintf("%s/%s.csr", dir, who[i]),
              *pem = xasprintf("%s/%s.pem", dir, who[i]),
              *subj = xasprintf("/CN=minidc lab %s %s", ctx->name, who[i]),
              *serial = xasprintf("%s/ca.srl", dir);
-        const char *mkreq[] = {
-            "openssl", "req",     "-newkey", "ec",   "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes",  "-keyout", key,       "-out", csr,        "-subj",
-            subj,      NULL};
-        const char *sign[] = {"openssl", "x509",   "-req",  "-in",       csr,    "-CA",
-                              ca,        "-CAkey", cakey,   "-CAserial", serial, "-CAcreateserial",
-                              "-out",    pem,      "-days", "365",       NULL};
+        const char *mkreq[] = {"openssl",  "req",
+                               "-newkey",  "ec",
+                               "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                               "-nodes",   "-keyout",
+                               key,        "-out",
+                               csr,        "-subj",
+                               subj,       api ? "-addext" : NULL,
+                               api_san,    NULL};
+        const char *sign[] = {"openssl",
+                              "x509",
+                              "-req",
+                              "-in",
+                              csr,
+                              "-CA",
+                              ca,
+                              "-CAkey",
+                              cakey,
+                              "-CAserial",
+                              serial,
+                              "-CAcreateserial",
+                              "-out",
+                              pem,
+                              "-days",
+                              "365",
+                              api ? "-copy_extensions" : NULL,
+                              "copy",
+                              NULL};
         rc = proc_run_logged("lab", mkreq, NULL);
         if (!rc)
             rc = proc_run_logged("lab", sign, NULL);
         free(key), free(csr), free(pem), free(subj), free(serial);
     }
+    free(api_san);
     free(cakey), free(ca), free(casubj), free(dir);
     if (!rc)
-        *detail = xstrdup("CA, controller, switches");
+        *detail = xstrdup("CA, controller, switches, API");
     return rc;
 }
 
@@ -225,14 +255,15 @@ static int connected_switches(struct lab_ctx *ctx)
         return -1;
     struct strbuf body;
     strbuf_init(&body);
-    char a[16];
+    char a[16], *ca = lab_api_ca_path(ctx);
     int n = -1;
     struct http_req r = {.netns = ctx->name,
                          .addr = topo_ip_str(ctx->t->api_addr, a),
                          .port = ctx->t->api_port,
                          .method = "GET",
                          .path = "/api/v1/switches",
-                         .token = token};
+                         .token = token,
+                         .tls_ca = ca};
     if (http_request(&r, &body, 2000) == 200) {
         json_t *o = json_loads(body.s, 0, NULL);
         size_t i;
@@ -243,6 +274,7 @@ static int connected_switches(struct lab_ctx *ctx)
         json_decref(o);
     }
     strbuf_free(&body);
+    free(ca);
     return n;
 }
 
@@ -286,20 +318,23 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
          *pid = xasprintf("%s/minidcd.pid", ctx->dir), *log = xasprintf("%s/minidcd.log", ctx->dir);
     char *key = xasprintf("--tls-key=%s/pki/controller.key", ctx->dir),
          *cert = xasprintf("--tls-cert=%s/pki/controller.pem", ctx->dir),
-         *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir);
+         *ca = xasprintf("--tls-ca=%s/pki/ca.pem", ctx->dir),
+         *api_key = xasprintf("--api-tls-key=%s/pki/api.key", ctx->dir),
+         *api_cert = xasprintf("--api-tls-cert=%s/pki/api.pem", ctx->dir);
     bool tls = tls_mode(ctx);
     char *token = lab_token_path(ctx), *tokopt = xasprintf("--agent-token-file=%s", token);
     char *api_token = lab_api_token_path(ctx),
          *apiopt = xasprintf("--api-token-file=%s", api_token);
     char *stopt = xasprintf("--state-file=%s/minidcd.state.json", ctx->dir);
-    const char *argv[] = {
-        "ip",         "netns", "exec", ctx->name, bin,   "--topology",     topo, "--pidfile", pid,
-        "--log-file", log,     tokopt, apiopt,    stopt, tls ? key : NULL, cert, ca,          NULL};
+    const char *argv[] = {"ip",         "netns", "exec",      ctx->name, bin,
+                          "--topology", topo,    "--pidfile", pid,       "--log-file",
+                          log,          tokopt,  apiopt,      stopt,     tls ? key : NULL,
+                          cert,         ca,      api_key,     api_cert,  NULL};
     free(token), free(api_token);
     unlink(pid);
     if (lab_make_token(ctx) || lab_make_api_token(ctx)) {
         free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt),
-            free(apiopt), free(stopt);
+            free(apiopt), free(stopt), free(api_key), free(api_cert);
         return -1;
     }
     pid_t child = proc_spawn(argv);
@@ -313,9 +348,9 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
         usleep(10000);
     }
     if (rc == 0 && detail)
-        *detail = xasprintf("pid %d%s", (int)proc_read_pidfile(pid), tls ? ", TLS" : "");
+        *detail = xasprintf("pid %d%s", (int)proc_read_pidfile(pid), tls ? ", TLS and HTTPS" : "");
     free(bin), free(topo), free(pid), free(log), free(key), free(cert), free(ca), free(tokopt),
-        free(apiopt), free(stopt);
+        free(apiopt), free(stopt), free(api_key), free(api_cert);
     return rc;
 }
 

@@ -1,68 +1,16 @@
 #include "util/http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <strings.h>
 
-#include "util/netns.h"
+#include "util/conn.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
 
 #define HTTP_MAX_RESPONSE (64u << 20)
-
-/* A TCP socket made in namespace 'ns' (NULL: the current one). */
-static int socket_in(const char *ns)
-{
-    int saved = -1, rc;
-    if (ns && (rc = netns_enter(ns, &saved)) < 0)
-        return rc;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int e = errno;
-    if (ns)
-        netns_leave(saved);
-    return fd < 0 ? -e : fd;
-}
-
-static int wait_fd(int fd, short events, double deadline)
-{
-    int left = (int)((deadline - proc_now()) * 1000);
-    if (left <= 0)
-        return -ETIMEDOUT;
-    struct pollfd p = {.fd = fd, .events = events};
-    int r = poll(&p, 1, left);
-    return r < 0 ? -errno : r == 0 ? -ETIMEDOUT : 0;
-}
-
-/* A non-blocking TCP connection to the request's address, made in its
- * namespace; '*rc' gets 0 or the negative errno of connecting (the socket
- * is returned either way, for the caller to close), or the function returns
- * a negative errno when there is no socket at all. */
-static int connect_to(const struct http_req *hr, double deadline, int *rc)
-{
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(hr->port)};
-    if (inet_pton(AF_INET, hr->addr, &sin.sin_addr) != 1)
-        return -EINVAL;
-    int fd = socket_in(hr->netns);
-    if (fd < 0)
-        return fd;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    *rc = 0;
-    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0 && errno != EINPROGRESS)
-        *rc = -errno;
-    if (!*rc && !(*rc = wait_fd(fd, POLLOUT, deadline))) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        *rc = -err;
-    }
-    return fd;
-}
 
 int http_get(const char *netns, const char *addr, uint16_t port, const char *path,
              struct strbuf *body, int timeout_ms)
@@ -71,13 +19,39 @@ int http_get(const char *netns, const char *addr, uint16_t port, const char *pat
     return http_request(&r, body, timeout_ms);
 }
 
+/* The status of the response head 'all' (NUL-terminated), and where its
+ * body starts; -EPROTO when it is not HTTP, or its body is shorter than its
+ * Content-Length says (a connection cut short). */
+static int parse_response(const struct strbuf *all, size_t *body_at)
+{
+    int status = 0;
+    const char *hdr_end = strstr(all->s, "\r\n\r\n");
+    if (sscanf(all->s, "HTTP/%*d.%*d %d", &status) != 1 || !hdr_end)
+        return -EPROTO;
+    *body_at = (size_t)(hdr_end + 4 - all->s);
+    for (const char *h = strstr(all->s, "\r\n"); h && h < hdr_end; h = strstr(h + 2, "\r\n")) {
+        unsigned long long len;
+        if (!strncasecmp(h + 2, "Content-Length:", 15) && sscanf(h + 2 + 15, "%llu", &len) == 1 &&
+            all->len - *body_at < len)
+            return -EPROTO;
+    }
+    return status;
+}
+
+static struct conn_to conn_of(const struct http_req *hr)
+{
+    return (struct conn_to){
+        .netns = hr->netns, .addr = hr->addr, .port = hr->port, .tls_ca = hr->tls_ca};
+}
+
 int http_request(const struct http_req *hr, struct strbuf *body, int timeout_ms)
 {
     double deadline = proc_now() + timeout_ms / 1000.0;
-    int rc;
-    int fd = connect_to(hr, deadline, &rc);
-    if (fd < 0)
-        return fd;
+    struct conn_to to = conn_of(hr);
+    struct conn *c;
+    int rc = conn_open(&to, deadline, &c);
+    if (rc < 0)
+        return rc;
     struct strbuf req;
     strbuf_init(&req);
     strbuf_printf(&req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: application/json\r\n", hr->method,
@@ -89,46 +63,27 @@ int http_request(const struct http_req *hr, struct strbuf *body, int timeout_ms)
                       strlen(hr->body), hr->body);
     else
         strbuf_puts(&req, "\r\n");
-    size_t n = req.len;
-    for (size_t off = 0; !rc && off < n;) {
-        ssize_t w = send(fd, req.s + off, n - off, MSG_NOSIGNAL);
-        if (w > 0)
-            off += (size_t)w;
-        else if (errno == EAGAIN)
-            rc = wait_fd(fd, POLLOUT, deadline);
-        else
-            rc = -errno;
-    }
+    rc = conn_write_all(c, req.s, req.len, deadline);
     strbuf_free(&req);
     struct strbuf all;
     strbuf_init(&all);
     while (!rc) {
         char buf[8192];
-        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        ssize_t r = conn_read(c, buf, sizeof buf, deadline);
         if (r > 0) {
             strbuf_add(&all, buf, (size_t)r);
             if (all.len > HTTP_MAX_RESPONSE)
                 rc = -EFBIG;
         } else if (r == 0) {
             break;
-        } else if (errno == EAGAIN) {
-            rc = wait_fd(fd, POLLIN, deadline);
         } else {
-            rc = -errno;
+            rc = (int)r;
         }
     }
-    close(fd);
-    if (!rc) {
-        int status = 0;
-        char *hdr_end = strstr(all.s, "\r\n\r\n");
-        if (sscanf(all.s, "HTTP/%*d.%*d %d", &status) != 1 || !hdr_end)
-            rc = -EPROTO;
-        else {
-            rc = status;
-            if (body)
-                strbuf_add(body, hdr_end + 4, all.len - (size_t)(hdr_end + 4 - all.s));
-        }
-    }
+    conn_close(c);
+    size_t at;
+    if (!rc && (rc = parse_response(&all, &at)) >= 0 && body)
+        strbuf_add(body, all.s + at, all.len - at);
     strbuf_free(&all);
     return rc;
 }
@@ -137,31 +92,29 @@ int http_stream(const struct http_req *hr, int (*on_body)(void *ctx, const char 
                 void *ctx, int connect_timeout_ms)
 {
     double deadline = proc_now() + connect_timeout_ms / 1000.0;
-    int rc;
-    int fd = connect_to(hr, deadline, &rc);
-    if (fd < 0)
-        return fd;
-    if (!rc) {
-        struct strbuf req;
-        strbuf_init(&req);
-        strbuf_printf(
-            &req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
-            hr->method, hr->path, hr->addr, hr->port, hr->token ? "Authorization: Bearer " : "",
-            hr->token ? hr->token : "", hr->token ? "\r\n" : "");
-        if (send(fd, req.s, req.len, MSG_NOSIGNAL) != (ssize_t)req.len)
-            rc = -EIO;
-        strbuf_free(&req);
-    }
-    /* Head first (status line and headers), then the body as it comes. */
+    struct conn_to to = conn_of(hr);
+    struct conn *c;
+    int rc = conn_open(&to, deadline, &c);
+    if (rc < 0)
+        return rc;
+    struct strbuf req;
+    strbuf_init(&req);
+    strbuf_printf(&req, "%s %s HTTP/1.0\r\nHost: %s:%u\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
+                  hr->method, hr->path, hr->addr, hr->port,
+                  hr->token ? "Authorization: Bearer " : "", hr->token ? hr->token : "",
+                  hr->token ? "\r\n" : "");
+    rc = conn_write_all(c, req.s, req.len, deadline);
+    strbuf_free(&req);
+    /* Head first (status line and headers), then the body as it comes, for
+     * as long as it comes. */
     struct strbuf head;
     strbuf_init(&head);
     int status = 0;
-    fcntl(fd, F_SETFL, 0);
     while (!rc) {
         char buf[8192];
-        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        ssize_t r = conn_read(c, buf, sizeof buf, 0);
         if (r <= 0) {
-            rc = r < 0 ? -errno : status ? 0 : -EPROTO;
+            rc = r < 0 ? (int)r : status ? 0 : -EPROTO;
             break;
         }
         if (!status) {
@@ -185,6 +138,6 @@ int http_stream(const struct http_req *hr, int (*on_body)(void *ctx, const char 
             break;
     }
     strbuf_free(&head);
-    close(fd);
+    conn_close(c);
     return rc < 0 ? rc : status;
 }

@@ -2,13 +2,16 @@
  * minidcd's API and for minidcd to talk to the agents.  The socket can be made inside a network
  * namespace (the lab's fabric), so the CLI reaches an API that only listens there.
  *
- * Errors: negative errno (-ETIMEDOUT when 'timeout_ms' passes); otherwise
- * the HTTP status, with the body in 'body'. */
+ * Errors: negative errno (-ETIMEDOUT when 'timeout_ms' passes) or
+ * -CONN_ETLS (say them with conn_strerror()); otherwise the HTTP status,
+ * with the body in 'body'. */
 #ifndef MINIDC_UTIL_HTTP_H
 #define MINIDC_UTIL_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util/conn.h"
 
 struct strbuf;
 
@@ -21,8 +24,9 @@ struct http_req {
     uint16_t port;
     const char *method; /* "GET", "POST", "DELETE" */
     const char *path;
-    const char *token; /* sent as "Authorization: Bearer TOKEN" when not NULL */
-    const char *body;  /* JSON sent with its length when not NULL */
+    const char *token;  /* sent as "Authorization: Bearer TOKEN" when not NULL */
+    const char *body;   /* JSON sent with its length when not NULL */
+    const char *tls_ca; /* HTTPS, trusting the CA in this file (util/conn.h); NULL: HTTP */
 };
 int http_request(const struct http_req *r, struct strbuf *body, int timeout_ms);
 /* Streams: sends the request, then hands the body to 'on_body' as it

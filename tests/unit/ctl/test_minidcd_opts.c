@@ -57,7 +57,14 @@ static void test_defaults_and_values(void **state)
     assert_string_equal(o.rewrite_at, "nearest");
     assert_string_equal(o.openflow, "1.2.3.4:6653");
     assert_string_equal(o.tls_ca, "c");
+    assert_null(o.api_tls_key);
     assert_string_equal(err, "");
+    assert_int_equal(parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k", "--api-tls-key",
+                           "ak", "--api-tls-cert", "ac", NULL),
+                     -1);
+    assert_string_equal(o.api_tls_key, "ak");
+    assert_string_equal(o.api_tls_cert, "ac");
+    assert_null(o.tls_key);
 }
 
 static void test_help(void **state)
@@ -84,6 +91,8 @@ static void test_refused(void **state)
         {"--max-connections", "0", "--max-connections is 1 to 1000000"},
         {"--rewrite-at", "leaf", "--rewrite-at is root or nearest"},
         {"--tls-key", "only-one", "TLS needs all three"},
+        {"--api-tls-key", "k.pem", "needs both --api-tls-key and --api-tls-cert"},
+        {"--api-tls-cert", "c.pem", "needs both --api-tls-key and --api-tls-cert"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(
