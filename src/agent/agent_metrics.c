@@ -112,6 +112,19 @@ static int proc_usage(pid_t pid, double *cpu_s, long long *rss)
     return 0;
 }
 
+/* The id a device was given on QEMU's command line ("vda"), from its QOM
+ * path ("/machine/peripheral/vda/virtio-backend"), into 'buf'. */
+static const char *device_id(const char *qdev, char *buf, size_t n)
+{
+    static const char pre[] = "/machine/peripheral/";
+    if (!qdev || !*qdev)
+        return "?";
+    const char *id = strncmp(qdev, pre, sizeof pre - 1) ? qdev : qdev + sizeof pre - 1;
+    size_t len = strcspn(id, "/");
+    snprintf(buf, n, "%.*s", (int)len, id);
+    return buf;
+}
+
 /* What QEMU found broken in the VM: a disk whose I/O status is no longer
  * ok, a virtio device it marked broken (it then ignores the guest's
  * requests: the guest's disk or network hangs while the VM runs on).
@@ -127,10 +140,19 @@ static char *qemu_problem(struct qmp *q, const char *dir)
     if (qmp_call(q, "query-block", NULL, &r, &err, 1000) == 0)
         json_array_foreach(r, i, b) {
             const char *io = json_string_value(json_object_get(b, "io-status"));
-            if (io && strcmp(io, "ok"))
-                strbuf_printf(&p, "%sdisk %s: I/O status %s", p.len ? "; " : "",
-                              json_string_value(json_object_get(b, "qdev")) ?: "?", io);
+            if (io && strcmp(io, "ok")) {
+                char dev[64];
+                strbuf_printf(
+                    &p, "%sdisk %s: I/O status %s", p.len ? "; " : "",
+                    device_id(json_string_value(json_object_get(b, "qdev")), dev, sizeof dev), io);
+            }
         }
+    json_decref(r), r = NULL;
+    free(err), err = NULL;
+    /* A disk error QEMU's error policy stops the guest on (a full disk). */
+    if (p.len && qmp_call(q, "query-status", NULL, &r, &err, 1000) == 0 &&
+        !strcmp(json_string_value(json_object_get(r, "status")) ?: "", "io-error"))
+        strbuf_puts(&p, " (QEMU paused the guest on it)");
     json_decref(r), r = NULL;
     free(err), err = NULL;
     if (qmp_call(q, "x-query-virtio", NULL, &r, &err, 1000) == 0)

@@ -253,6 +253,13 @@ static int vm_list(const struct api_target *t, const struct vm_opts *o)
                    (long long)json_integer_value(json_object_get(v, "memory_mib")),
                    (long long)json_integer_value(json_object_get(v, "cpus")),
                    json_string_value(json_object_get(v, "state")));
+            /* What is wrong, or what a recovery waits for, under its VM. */
+            const char *problem = json_string_value(json_object_get(v, "problem")),
+                       *recovery = json_string_value(json_object_get(v, "recovery"));
+            if (problem)
+                printf("  %s\n", problem);
+            if (recovery)
+                printf("  %s\n", recovery);
         }
     }
     json_decref(r);

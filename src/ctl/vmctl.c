@@ -72,6 +72,19 @@ int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
 
 /* ---- migrate and clone (the work: vmctl_transfer.c) ---- */
 
+/* Whether 'r' may be copied to another server; 409 otherwise: a broken VM's
+ * damage would go with it. */
+static int vmctl_movable(const struct vrec *r, const char *what, json_t **out)
+{
+    if (r->state != VM_BROKEN)
+        return 0;
+    *out =
+        agent_proto_error("VM %s is broken (%s): a %s would carry the damage; stop it and boot "
+                          "it again",
+                          r->name, r->problem ? r->problem : "QEMU marked a device broken", what);
+    return 409;
+}
+
 /* Takes VM 'name' for an operation (lock held); 409/404 otherwise. */
 static int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out)
 {
@@ -104,6 +117,8 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
     int st = vmctl_hold(v, vm, &r, out);
+    if (!st)
+        st = vmctl_movable(r, "migration", out);
     if (!st && !strcmp(r->server, to)) {
         *out = agent_proto_error("%s already runs on %s", vm, to);
         st = 409;
@@ -143,6 +158,8 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
     pthread_mutex_lock(&v->lock);
     struct vrec *r;
     int st = vmctl_hold(v, vm, &r, out);
+    if (!st)
+        st = vmctl_movable(r, "clone", out);
     char name[API_NAME_MAX + 8];
     if (!st && !as) {
         /* NAME-c1, NAME-c2, ... */

@@ -54,6 +54,7 @@ struct vrec *vrec_find(struct vmctl *v, const char *name)
 void vrec_free(struct vrec *r)
 {
     free(r->name), free(r->server), free(r->mac), free(r->ip), free(r->gw), free(r->why);
+    free(r->problem);
     free(r);
 }
 
@@ -153,6 +154,8 @@ json_t *vrec_json(const struct vrec *r)
         json_object_set_new(o, "serves", json_string(topo_ip_str(r->serves, h)));
     if (r->why)
         json_object_set_new(o, "recovery", json_string(r->why));
+    if (r->problem)
+        json_object_set_new(o, "problem", json_string(r->problem));
     return o;
 }
 
@@ -216,6 +219,16 @@ void vmctl_parse_mac(const char *s, uint8_t mac[6])
 }
 
 /* Says why 'r' waits to be recovered; logged when it changes. */
+
+void vrec_problem(struct vrec *r, const char *problem)
+{
+    if (problem && (!r->problem || strcmp(problem, r->problem)))
+        LOG_ERR_("VM %s on %s is broken: %s", r->name, r->server, problem);
+    else if (!problem && r->problem)
+        LOG_INF("VM %s on %s is no longer broken", r->name, r->server);
+    free(r->problem);
+    r->problem = problem ? xstrdup(problem) : NULL;
+}
 
 void vrec_wait(struct vrec *r, const char *fmt, ...)
 {

@@ -131,11 +131,15 @@ static bool reconcile_copies(struct vmctl *v, const char *name, json_t *found, b
             vrec_place(r, servers[at], vms[at]);
             changed = true;
         }
-        enum vm_state st = c[at] == RECOVER_CRASHED ? VM_CRASHED : VM_RUNNING;
-        if (st != r->state)
+        const char *agent_state = json_string_value(json_object_get(vms[at], "state")) ?: "";
+        const char *problem = json_string_value(json_object_get(vms[at], "problem"));
+        bool broken = c[at] == RECOVER_RUNNING && !strcmp(agent_state, "broken");
+        enum vm_state st = c[at] == RECOVER_CRASHED ? VM_CRASHED : broken ? VM_BROKEN : VM_RUNNING;
+        if (st != r->state && st != VM_BROKEN)
             LOG_WRN("VM %s on %s is %s", name, servers[at], vm_state_name(st));
         r->state = st;
         vrec_why(r, NULL);
+        vrec_problem(r, broken ? problem ?: "QEMU marked a device broken" : NULL);
     } else if (n == 1 && c[0] == RECOVER_BUSY &&
                !strcmp(json_string_value(json_object_get(vms[0], "state")) ?: "", "booting")) {
         r->state = VM_BOOTING; /* asked of its agent by an earlier minidcd */
@@ -194,7 +198,8 @@ static void restore_network(struct vmctl *v)
         pthread_mutex_lock(&v->lock);
         struct vrec *r = NULL;
         for (size_t i = 0; i < v->n_vms && !r; i++)
-            if (v->vms[i]->restored && !v->vms[i]->op && v->vms[i]->state == VM_RUNNING)
+            if (v->vms[i]->restored && !v->vms[i]->op &&
+                (v->vms[i]->state == VM_RUNNING || v->vms[i]->state == VM_BROKEN))
                 r = v->vms[i];
         if (!r) {
             pthread_mutex_unlock(&v->lock);

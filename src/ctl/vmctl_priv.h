@@ -35,7 +35,8 @@
     X(VM_CLONING, "cloning")                                                                       \
     X(VM_STOPPING, "stopping")                                                                     \
     X(VM_RECOVERING, "recovering") /* a transfer cut short, or copies no transfer explains */      \
-    X(VM_CRASHED, "crashed")       /* its QEMU is gone, as its agent says */
+    X(VM_CRASHED, "crashed")       /* its QEMU is gone, as its agent says */                       \
+    X(VM_BROKEN, "broken")         /* QEMU marked its disk or a device broken, as its agent says */
 
 enum vm_state {
 #define VMCTL_VM_STATE_ENUM(name, text) name,
@@ -87,8 +88,9 @@ struct vrec {
     /* found after a restart at another address or serving one: the network
      * needs telling */
     bool restored;
-    char *why;    /* recovering: what it waits for, or what is done (NULL otherwise) */
-    double retry; /* recovering: a recovery that failed is tried again from then */
+    char *why;     /* recovering: what it waits for, or what is done (NULL otherwise) */
+    char *problem; /* broken: what QEMU found broken, as its agent says (NULL otherwise) */
+    double retry;  /* recovering: a recovery that failed is tried again from then */
 };
 
 /* A transfer under way, or left half-done for the poller to finish or undo
@@ -165,6 +167,9 @@ void vrec_remove(struct vmctl *v, struct vrec *r);
 void vrec_free(struct vrec *r);
 void vrec_why(struct vrec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vrec_wait(struct vrec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Keeps what its agent says QEMU found broken in 'r' (NULL: nothing);
+ * logged when it changes. */
+void vrec_problem(struct vrec *r, const char *problem);
 void vrec_place(struct vrec *r, const char *server, const json_t *a);
 /* Whether 'server' has 'mib' free for VMs, as its agent says; why not in
  * '*err'.  Blocks: lock not held. */

@@ -4,7 +4,8 @@
 # (not wait for TCP to give up, minutes), the source must run on and answer,
 # nothing may be left on the destination, and with the link back the same
 # move must go through.  A long command in the guest holds neither the VM
-# (it can be moved meanwhile) nor minidcd's view of it.
+# (it can be moved meanwhile) nor minidcd's view of it.  A VM whose disk
+# QEMU found failing shows as broken, says why, and is not moved.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
@@ -65,5 +66,64 @@ is "vm list shows vm1 running meanwhile" "$(vm list --json | python3 -c "import 
 ok "and it can be stopped meanwhile" vm stop vm1 --quiet
 wait $execp
 is "that command ends with an error too" "$?" 1
+
+# A disk that fails: QEMU's disk node gets a blkdebug layer (blockdev-reopen)
+# that answers every write with ENOSPC, as a full host file system would;
+# the guest's next write stops the VM (QEMU's werror=enospc) with the disk's
+# I/O status "nospace".
+ok "boot vm2 on server2" vm boot vm2 --on server2 --quiet
+QMP=/run/minidc/labs/$L/agents/server2/vms/vm2/qmp.sock
+ok "its disk fails every write from now on" python3 - "$QMP" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+def call(cmd, **args):
+    f.write(json.dumps({"execute": cmd, "arguments": args}) + "\n")
+    f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "event" not in m:
+            if "error" in m:
+                sys.exit("%s: %s" % (cmd, m["error"]))
+            return m["return"]
+f.readline()
+call("qmp_capabilities")
+disk = [b for b in call("query-block") if b["qdev"].endswith("vda/virtio-backend") or b["qdev"] == "vda"][0]
+node = disk["inserted"]["node-name"]
+path = disk["inserted"]["image"]["filename"]
+call("blockdev-add", **{"driver": "blkdebug", "node-name": "failing",
+                        "image": {"driver": "file", "filename": path, "locking": "off"},
+                        "inject-error": [{"event": "pwritev", "errno": 28, "immediately": True}]})
+# The reopened node keeps its backing image (the lab's base), by node name.
+backing = disk["inserted"].get("backing_file")
+opts = {"driver": "qcow2", "node-name": node, "file": "failing"}
+if backing:
+    opts["backing"] = [n["node-name"] for n in call("query-named-block-nodes")
+                       if n["file"] == backing and n["drv"] != "file"][0]
+call("blockdev-reopen", options=[opts])
+PY
+timeout 20 "$MINIDC" vm exec vm2 --lab "$L" -- dd if=/dev/urandom of=/var/tmp/fill bs=64k count=64 oflag=direct >/dev/null 2>&1 &
+writer=$!
+state=
+for _ in $(seq 40); do
+    state=$(field vm2 state)
+    [ "$state" = broken ] && break
+    sleep 0.5
+done
+is "minidc shows vm2 broken" "$state" broken
+problem=$(field vm2 problem)
+diag "problem: $problem"
+ok "and why: the disk's I/O status, and that QEMU paused it" grep -q "^disk vda: I/O status nospace (QEMU paused the guest on it)" <<<"$problem"
+ok "vm list says it under the VM" bash -c "'$MINIDC' vm list --lab '$L' | grep -A1 '^vm2 ' | grep -q 'I/O status nospace'"
+out=$(vm migrate vm2 --to server3 2>&1)
+ok "a migration is refused: it would carry the damage" grep -q "VM vm2 is broken (disk .*nospace.*): a migration would carry the damage" <<<"$out"
+out=$(vm clone vm2 --to server3 2>&1)
+ok "a clone too" grep -q "a clone would carry the damage" <<<"$out"
+is "nothing went to server3" "$(ls "/run/minidc/labs/$L/agents/server3/vms" 2>/dev/null)" ""
+ok "it can be stopped" vm stop vm2 --quiet
+wait $writer
+is "and is gone from server2" "$(ls "/run/minidc/labs/$L/agents/server2/vms" 2>/dev/null)" ""
 ok "lab down" "$MINIDC" lab down "$L"
 done_testing

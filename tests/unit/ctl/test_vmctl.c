@@ -752,6 +752,56 @@ static void test_start_unanswered(void **state)
     assert_string_equal(held(x, "s1", "vm1"), "absent");
 }
 
+/* A VM its agent shows broken is broken in minidcd's list too, with the
+ * agent's problem; it is not moved or cloned (nothing is asked of any
+ * agent), it can be stopped; when its agent shows it running again, so
+ * does minidcd. */
+static void test_broken(void **state)
+{
+    struct fixture *x = *state;
+    boot(x, "vm1", "s1");
+    pthread_mutex_lock(&x->f.lock);
+    set_state(&x->f, "s1", "vm1", "broken");
+    json_object_set_new(held_vm(&x->f, "s1", "vm1", NULL), "problem",
+                        json_string("disk vda: I/O status failed"));
+    pthread_mutex_unlock(&x->f.lock);
+    vmctl_poll_once(x->v);
+    assert_vm(x, "vm1", "s1", "broken");
+    assert_string_equal(vm_field(x, "vm1", "problem"), "disk vda: I/O status failed");
+    size_t from = n_calls(x);
+    struct api_migrate m = {.to = "s2"};
+    json_t *out;
+    assert_int_equal(vmctl_migrate(x->v, "vm1", &m, &out), 409);
+    assert_string_equal(json_string_value(json_object_get(out, "error")),
+                        "VM vm1 is broken (disk vda: I/O status failed): a migration would "
+                        "carry the damage; stop it and boot it again");
+    json_decref(out);
+    struct api_clone c = {.to = "s2"};
+    assert_int_equal(vmctl_clone(x->v, "vm1", &c, &out), 409);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "a clone would"));
+    json_decref(out);
+    assert_string_equal(calls_since(x, from), "");
+    assert_null(vm(x, "vm1-c1"));
+    /* Well again (QEMU's I/O status reset): running, no problem. */
+    pthread_mutex_lock(&x->f.lock);
+    set_state(&x->f, "s1", "vm1", "running");
+    json_object_del(held_vm(&x->f, "s1", "vm1", NULL), "problem");
+    pthread_mutex_unlock(&x->f.lock);
+    vmctl_poll_once(x->v);
+    assert_vm(x, "vm1", "s1", "running");
+    assert_string_equal(vm_field(x, "vm1", "problem"), "(none)");
+    pthread_mutex_lock(&x->f.lock);
+    set_state(&x->f, "s1", "vm1", "broken");
+    pthread_mutex_unlock(&x->f.lock);
+    vmctl_poll_once(x->v);
+    assert_vm(x, "vm1", "s1", "broken");
+    assert_int_equal(vmctl_stop(x->v, "vm1", true, &out), 202);
+    json_int_t id = json_integer_value(json_object_get(out, "operation"));
+    json_decref(out);
+    assert_string_equal(wait_op(x, id), "vm.destroyed");
+    assert_string_equal(held(x, "s1", "vm1"), "absent");
+}
+
 /* Addresses: the lowest free one of the server's subnet (not a server's,
  * the gateway's or another VM's, whose first address stays its own when it
  * moves to another subnet), a MAC made of it, and 507 once the subnet is
@@ -878,6 +928,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clone_start_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_fails_too, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_unanswered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_file_round_trip, setup, teardown),
     };
