@@ -1,0 +1,21 @@
+/* load_report: a run's results as one JSON object, and the human summary
+ * printed from that object (so the two cannot say different things).  The
+ * keys are described in docs/load.md. */
+#ifndef MINIDC_LOAD_LOAD_REPORT_H
+#define MINIDC_LOAD_LOAD_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+struct load_stats;
+
+/* The results of 'st' after load_stats_finish() (new reference): totals,
+ * "failures", "late", "latency_ms", "replicas", "longest_gap_ms",
+ * "per_second" and the rest. */
+json_t *load_report_json(const struct load_stats *st);
+/* The summary of 'report': load_report_json()'s object, with the run's
+ * settings beside it when present ("url", "from", "rate", "duration_s",
+ * "trace", "timeout_ms"). */
+void load_report_text(const json_t *report, FILE *f);
+
+#endif
