@@ -25,6 +25,7 @@ static const struct command {
     {"events", cmd_events, "follow what happens: VMs, switches, links, hosts"},
     {"shell", cmd_shell, "an interactive minidc: line editing, history, completion"},
     {"experiment", cmd_experiment, "the paper's evaluation and more, with a report and plots"},
+    {"load", cmd_load, "an open-loop HTTP load generator, run inside a lab node"},
     {"ofp-print", cmd_ofp_print, "decode OpenFlow messages given in hex"},
 };
 

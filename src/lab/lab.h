@@ -38,6 +38,11 @@ int lab_status(const char *name, bool json);
  * with the lab's Open vSwitch tools pointed at its private daemons).
  * Returns the command's exit status. */
 int lab_exec(const char *name, const char *node, char *const argv[]);
+/* Node 'node' of lab 'name', as lab_exec() finds it: the namespace it runs
+ * in (caller frees; the fabric for a switch) and its data address in 'addr'
+ * (16 bytes: dotted IPv4; "" for a switch or the fabric).  0, or non-zero
+ * after saying why. */
+int lab_node_find(const char *name, const char *node, char **netns, char *addr);
 /* Pings between every ordered pair of servers and hosts that should reach
  * each other in the lab's mode; prints a matrix.  0 when all answered. */
 int lab_pingall(const char *name, bool all_pairs, bool json);

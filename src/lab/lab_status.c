@@ -209,26 +209,41 @@ char *lab_default_name(void)
     return name;
 }
 
+/* The namespace of 'node' in the open lab 'ctx' (caller frees; the fabric
+ * for a switch, or the lab's or "fabric"'s name), and its data address in
+ * 'addr' (16 bytes; "" for the fabric and switches) when 'addr' is not NULL;
+ * NULL after saying why. */
+static char *node_ns(const struct lab_ctx *ctx, const char *node, char *addr)
+{
+    const char *name = ctx->name;
+    if (!lab_exists(ctx) || !ctx->t) {
+        LOG_ERR_("lab %s is not up", name);
+        return NULL;
+    }
+    if (addr)
+        addr[0] = '\0';
+    long i = topo_find(ctx->t, node);
+    if (!strcmp(node, name) || !strcmp(node, "fabric"))
+        return xstrdup(name);
+    if (i < 0) {
+        LOG_ERR_("lab %s has no node '%s' (minidc lab status %s lists them)", name, node, name);
+        return NULL;
+    }
+    const struct topo_node *n = &ctx->t->nodes[i];
+    if (addr && n->kind != TOPO_SWITCH)
+        topo_ip_str(n->addr, addr);
+    return lab_node_ns(ctx, n);
+}
+
 int lab_exec(const char *name, const char *node, char *const argv[])
 {
     struct lab_ctx ctx;
     if (lab_ctx_open(&ctx, name))
         return 1;
-    if (!lab_exists(&ctx) || !ctx.t) {
-        LOG_ERR_("lab %s is not up", name);
+    char *ns = node_ns(&ctx, node, NULL);
+    if (!ns) {
         lab_ctx_close(&ctx);
         return 1;
-    }
-    char *ns;
-    long i = topo_find(ctx.t, node);
-    if (!strcmp(node, name) || !strcmp(node, "fabric")) {
-        ns = xstrdup(name);
-    } else if (i < 0) {
-        LOG_ERR_("lab %s has no node '%s' (minidc lab status %s lists them)", name, node, name);
-        lab_ctx_close(&ctx);
-        return 1;
-    } else {
-        ns = lab_node_ns(&ctx, &ctx.t->nodes[i]);
     }
     lab_ovs_env(&ctx);
     size_t n = 0;
@@ -241,6 +256,16 @@ int lab_exec(const char *name, const char *node, char *const argv[])
     execvp("ip", full);
     LOG_ERR_("cannot run ip: %s", strerror(errno));
     return 127;
+}
+
+int lab_node_find(const char *name, const char *node, char **netns, char *addr)
+{
+    struct lab_ctx ctx;
+    if (lab_ctx_open(&ctx, name))
+        return 1;
+    *netns = node_ns(&ctx, node, addr);
+    lab_ctx_close(&ctx);
+    return *netns ? 0 : 1;
 }
 
 int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port,
