@@ -159,29 +159,42 @@ static void on_read(struct req *q)
     }
 }
 
+/* Sends what is left of the request: 1 when it is all sent, 0 when the
+ * socket takes no more yet (or is still connecting), -1 after failing 'q'. */
+static int send_request(struct req *q)
+{
+    const char *req = q->run->o->request;
+    size_t len = q->run->o->request_len;
+    ssize_t n = send(q->fd, req + q->off, len - q->off, MSG_NOSIGNAL);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR)
+            return 0;
+        fail(q, cause_of(errno), errno);
+        return -1;
+    }
+    q->off += (size_t)n;
+    return q->off == len;
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg);
+
+/* From now on the connection is only read. */
+static void to_reading(struct req *q, bool registered)
+{
+    q->phase = READING;
+    if (registered)
+        event_del(&q->io);
+    event_assign(&q->io, q->run->base, q->fd, EV_READ | EV_PERSIST, on_io, q);
+    event_add(&q->io, NULL);
+}
+
 static void on_io(evutil_socket_t fd, short what, void *arg)
 {
     struct req *q = arg;
-    if (q->phase != SENDING) {
+    if (q->phase != SENDING)
         on_read(q);
-        return;
-    }
-    /* Writable: connected, or the connection failed (send says how). */
-    const char *req = q->run->o->request;
-    size_t len = q->run->o->request_len;
-    ssize_t n = send(fd, req + q->off, len - q->off, MSG_NOSIGNAL);
-    if (n < 0) {
-        if (errno != EAGAIN && errno != EINTR)
-            fail(q, cause_of(errno), errno);
-        return;
-    }
-    q->off += (size_t)n;
-    if (q->off < len)
-        return;
-    q->phase = READING;
-    event_del(&q->io);
-    event_assign(&q->io, q->run->base, fd, EV_READ | EV_PERSIST, on_io, q);
-    event_add(&q->io, NULL);
+    else if (send_request(q) == 1) /* writable: connected, or failed (send says how) */
+        to_reading(q, true);
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
@@ -220,10 +233,6 @@ static void start_request(struct run *r, uint64_t due)
     q->t_sent = now;
     q->off = 0;
     load_http_parser_init(&q->p);
-    event_assign(&q->io, r->base, fd, EV_WRITE | EV_PERSIST, on_io, q);
-    evtimer_assign(&q->timer, r->base, on_timeout, q);
-    event_add(&q->io, NULL);
-    event_add(&q->timer, r->req_timeout);
     q->prev = NULL;
     q->next = r->live;
     if (r->live)
@@ -231,6 +240,17 @@ static void start_request(struct run *r, uint64_t due)
     r->live = q;
     r->active++;
     load_stats_in_flight(r->st, r->active);
+    evtimer_assign(&q->timer, r->base, on_timeout, q);
+    event_add(&q->timer, r->req_timeout);
+    /* Through a veth pair the handshake is often over by the time
+     * connect() returns: the request goes at once, and the connection is
+     * only watched for its answer.  Otherwise when it is writable. */
+    event_assign(&q->io, r->base, fd, EV_WRITE | EV_PERSIST, on_io, q);
+    int sent = send_request(q);
+    if (sent == 1)
+        to_reading(q, false);
+    else if (sent == 0)
+        event_add(&q->io, NULL);
 }
 
 static void arm_send(struct run *r, uint64_t now)
