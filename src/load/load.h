@@ -11,7 +11,8 @@
  * (an answer whose status is not 2xx), other (any other errno, or an answer
  * that is not HTTP).  Latency runs from the moment the request leaves (its
  * socket made) to the last byte of its answer, so it includes the TCP
- * handshake.  A send more than LOAD_LATE_US behind its schedule is counted
+ * handshake (whose own times are kept too: the request is sent as soon as
+ * the connection is up).  A send more than LOAD_LATE_US behind its schedule is counted
  * late: a generator that cannot keep up shows it instead of quietly turning
  * into a closed loop.  After an answer the connection stays until the
  * server closes it (or the request's timeout passes), so that the server,

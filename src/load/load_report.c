@@ -70,17 +70,17 @@ json_t *load_report_json(const struct load_stats *st)
         json_array_append_new(series, second_json(i, &st->seconds[i]));
     double sending_s = (double)st->send_end_us / 1e6;
     return json_pack(
-        "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:I, s:f, s:f, s:f,"
-        " s:{s:f, s:f}, s:o}",
+        "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:f, s:f,"
+        " s:f, s:{s:f, s:f}, s:o}",
         "sent", (json_int_t)st->sent, "answered", (json_int_t)st->answered, "failed",
         (json_int_t)st->failed, "unfinished", (json_int_t)st->unfinished, "failures", failures,
         "http_errors", codes_json(LOAD_HTTP_ERROR, st->http, st->n_http), "other_errors",
         codes_json(LOAD_OTHER, st->other, st->n_other), "late", (json_int_t)st->late,
         "late_threshold_ms", LOAD_LATE_US / 1000, "late_max_ms", ms(st->late_max_us), "latency_ms",
-        latency_json(&st->all), "replicas", replicas, "longest_gap_ms", ms(st->gap_max_us),
-        "longest_gap_from_s", json_real((double)st->gap_start_us / 1e6), "in_flight_max",
-        (json_int_t)st->in_flight_max, "sending_s", sending_s, "elapsed_s",
-        (double)st->end_us / 1e6, "answered_per_s",
+        latency_json(&st->all), "connect_ms", latency_json(&st->conn), "replicas", replicas,
+        "longest_gap_ms", ms(st->gap_max_us), "longest_gap_from_s",
+        json_real((double)st->gap_start_us / 1e6), "in_flight_max", (json_int_t)st->in_flight_max,
+        "sending_s", sending_s, "elapsed_s", (double)st->end_us / 1e6, "answered_per_s",
         sending_s > 0 ? (double)st->answered / sending_s : 0.0, "cpu_s", "user", st->cpu_user_s,
         "system", st->cpu_system_s, "per_second", series);
 }
@@ -178,6 +178,16 @@ void load_report_text(const json_t *r, FILE *f)
         strbuf_puts(&sb, "\n");
     } else {
         strbuf_puts(&sb, "latency     none: nothing answered\n");
+    }
+    const json_t *conn = json_object_get(r, "connect_ms");
+    if (json_is_object(conn)) {
+        strbuf_puts(&sb, "connect     p50 ");
+        put_ms(&sb, real(conn, "p50"));
+        strbuf_puts(&sb, ", p99 ");
+        put_ms(&sb, real(conn, "p99"));
+        strbuf_puts(&sb, ", max ");
+        put_ms(&sb, real(conn, "max"));
+        strbuf_puts(&sb, " (the TCP handshake, part of the latency)\n");
     }
     strbuf_puts(&sb, "replicas    ");
     if (json_object_size(json_object_get(r, "replicas")))

@@ -178,9 +178,21 @@ static int send_request(struct req *q)
 
 static void on_io(evutil_socket_t fd, short what, void *arg);
 
-/* From now on the connection is only read. */
-static void to_reading(struct req *q, bool registered)
+/* Sends (the rest of) the request; once it is all sent, the connection is
+ * only read.  'registered': whether q->io is added (for writing). */
+static void sent_or_wait(struct req *q, bool registered)
 {
+    bool first = !q->off;
+    int sent = send_request(q);
+    if (sent < 0)
+        return;
+    if (first && q->off)
+        load_stats_connected(q->run->st, now_us(q->run) - q->t_sent);
+    if (!sent) {
+        if (!registered)
+            event_add(&q->io, NULL);
+        return;
+    }
     q->phase = READING;
     if (registered)
         event_del(&q->io);
@@ -193,8 +205,8 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
     struct req *q = arg;
     if (q->phase != SENDING)
         on_read(q);
-    else if (send_request(q) == 1) /* writable: connected, or failed (send says how) */
-        to_reading(q, true);
+    else /* writable: connected, or failed (send says how) */
+        sent_or_wait(q, true);
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
@@ -246,11 +258,7 @@ static void start_request(struct run *r, uint64_t due)
      * connect() returns: the request goes at once, and the connection is
      * only watched for its answer.  Otherwise when it is writable. */
     event_assign(&q->io, r->base, fd, EV_WRITE | EV_PERSIST, on_io, q);
-    int sent = send_request(q);
-    if (sent == 1)
-        to_reading(q, false);
-    else if (sent == 0)
-        event_add(&q->io, NULL);
+    sent_or_wait(q, false);
 }
 
 static void arm_send(struct run *r, uint64_t now)

@@ -118,6 +118,11 @@ void load_stats_failed(struct load_stats *st, uint64_t now_us, enum load_cause c
         count_code(st->other, &st->n_other, detail);
 }
 
+void load_stats_connected(struct load_stats *st, uint64_t connect_us)
+{
+    load_hist_add(&st->conn, connect_us);
+}
+
 void load_stats_in_flight(struct load_stats *st, uint64_t n)
 {
     if (n > st->in_flight_max)

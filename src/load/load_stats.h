@@ -56,8 +56,9 @@ struct load_stats {
     size_t n_http, n_other;
     struct load_name_count *replicas;
     size_t n_replicas, cap_replicas;
-    struct load_hist all; /* latencies of every answer */
-    struct load_hist sec; /* of the current second's */
+    struct load_hist all;  /* latencies of every answer */
+    struct load_hist conn; /* connection times (the TCP handshake's part of them) */
+    struct load_hist sec;  /* of the current second's */
     struct load_second *seconds, cur;
     size_t n_seconds, cap_seconds;
     uint64_t last_answer_us, gap_max_us, gap_start_us;
@@ -73,6 +74,8 @@ void load_stats_sent(struct load_stats *st, uint64_t now_us, uint64_t late_us);
 void load_stats_answered(struct load_stats *st, uint64_t now_us, uint64_t latency_us,
                          const char *replica);
 void load_stats_failed(struct load_stats *st, uint64_t now_us, enum load_cause cause, int detail);
+/* A request's connection is up 'connect_us' after it left. */
+void load_stats_connected(struct load_stats *st, uint64_t connect_us);
 void load_stats_in_flight(struct load_stats *st, uint64_t n);
 /* The run is over: no request left after 'send_end_us' (the end of the
  * schedule, or of an interrupted run), the last ended at 'end_us', and

@@ -99,6 +99,8 @@ ok "the replicas share them ($(j "$TMP/fast.json" "r['replicas']"))" \
     test "$(j "$TMP/fast.json" "abs(r['replicas']['replicaA'] - r['replicas']['replicaB']) <= 2")" = True
 ok "latency percentiles are ordered" \
     test "$(j "$TMP/fast.json" "0 < r['latency_ms']['p50'] <= r['latency_ms']['p90'] <= r['latency_ms']['p99'] <= r['latency_ms']['max']")" = True
+ok "the handshake's times are there, and within the latency" \
+    test "$(j "$TMP/fast.json" "0 < r['connect_ms']['p50'] <= r['latency_ms']['p50'] and r['connect_ms']['max'] <= r['latency_ms']['max']")" = True
 ok "the per-second series covers the run and adds up" \
     test "$(j "$TMP/fast.json" "len(r['per_second']) in (3, 4) and sum(s['sent'] for s in r['per_second']) == r['sent'] and sum(s['answered'] for s in r['per_second']) == r['answered'] and r['per_second'][0]['sent'] == 100")" = True
 is "each second's keys" "$(j "$TMP/fast.json" "sorted(r['per_second'][1])")" \

@@ -26,6 +26,7 @@ static struct load_stats *a_run(void)
     struct load_stats *st = load_stats_new();
     load_stats_sent(st, 0, 0);
     load_stats_in_flight(st, 1);
+    load_stats_connected(st, 2 * MS);
     load_stats_answered(st, 50 * MS, 50 * MS, "vm1");
     load_stats_sent(st, 100 * MS, 20 * MS); /* late */
     load_stats_sent(st, 200 * MS, 0);
@@ -128,26 +129,12 @@ static void test_report_json(void **state)
     (void)state;
     struct load_stats *st = a_run();
     json_t *r = load_report_json(st);
-    static const char *const keys[] = {"sent",
-                                       "answered",
-                                       "failed",
-                                       "unfinished",
-                                       "failures",
-                                       "http_errors",
-                                       "other_errors",
-                                       "late",
-                                       "late_threshold_ms",
-                                       "late_max_ms",
-                                       "latency_ms",
-                                       "replicas",
-                                       "longest_gap_ms",
-                                       "longest_gap_from_s",
-                                       "in_flight_max",
-                                       "sending_s",
-                                       "elapsed_s",
-                                       "answered_per_s",
-                                       "cpu_s",
-                                       "per_second"};
+    static const char *const keys[] = {
+        "sent",          "answered",     "failed",    "unfinished",        "failures",
+        "http_errors",   "other_errors", "late",      "late_threshold_ms", "late_max_ms",
+        "latency_ms",    "connect_ms",   "replicas",  "longest_gap_ms",    "longest_gap_from_s",
+        "in_flight_max", "sending_s",    "elapsed_s", "answered_per_s",    "cpu_s",
+        "per_second"};
     assert_int_equal(json_object_size(r), sizeof keys / sizeof *keys);
     size_t i = 0;
     const char *k;
@@ -190,6 +177,7 @@ static void test_report_json(void **state)
     load_stats_finish(st, 1000, 1000, 0);
     r = load_report_json(st);
     assert_true(json_is_null(json_object_get(r, "latency_ms")));
+    assert_true(json_is_null(json_object_get(r, "connect_ms")));
     json_decref(r);
     load_stats_free(st);
 }
@@ -217,6 +205,8 @@ static void test_report_text(void **state)
         "\nfailed      4: refused 1, reset 0, timeout 1, http_error 1 (503: 1), other 1 (EMFILE: "
         "1)\n",
         "\nlatency     p50 100.1 ms, p90 2400.0 ms, p99 2400.0 ms, max 2400.0 ms\n",
+        "\nconnect     p50 2.00 ms, p99 2.00 ms, max 2.00 ms (the TCP handshake, part of the "
+        "latency)\n",
         "\nreplicas    vm1 2, vm2 1\n",
         "\nlongest without an answer 2200.0 ms (from 0.30 s)\n",
         "\nunder way   at most 2 at once\n",
