@@ -72,8 +72,8 @@ struct load_args {
     bool json;
 };
 
-/* 0, or the exit status (after --help or an error). */
-static int parse(int argc, char **argv, struct load_args *a)
+/* -1, or the exit status (after --help or an error). */
+static int parse_opts(int argc, char **argv, struct load_args *a)
 {
     enum { O_RATE = 0x100, O_DURATION, O_TRACE, O_INTERVAL, O_TIMEOUT, O_FROM, O_LAB, O_JSON };
     static const struct option opts[] = {
@@ -93,7 +93,6 @@ static int parse(int argc, char **argv, struct load_args *a)
     double timeout = 1000;
     int c;
     optind = 1;
-    opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
@@ -162,6 +161,17 @@ static int parse(int argc, char **argv, struct load_args *a)
     if (!a->trace && !a->duration)
         a->duration = 10;
     return -1;
+}
+
+/* parse_opts() with getopt's own messages off (it says which option and
+ * what it expects itself), and back on after, for the shell's next command. */
+static int parse(int argc, char **argv, struct load_args *a)
+{
+    int saved = opterr;
+    opterr = 0;
+    int rc = parse_opts(argc, argv, a);
+    opterr = saved;
+    return rc;
 }
 
 /* The address of 'host': itself when IPv4, else the data address of that
