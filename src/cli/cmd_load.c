@@ -175,8 +175,10 @@ static int parse(int argc, char **argv, struct load_args *a)
 }
 
 /* The address of 'host': itself when IPv4, else the data address of that
- * node of 'lab'.  0, or non-zero after saying why. */
-static int resolve(const char *host, const char *lab, char *addr)
+ * node of 'lab', which only the lab's namespaces reach (elsewhere it would
+ * go out of the machine's default route): then 'from', or running inside
+ * one of them, is needed.  0, or non-zero after saying why. */
+static int resolve(const char *host, const char *lab, const char *from, char *addr)
 {
     struct in_addr in;
     if (inet_pton(AF_INET, host, &in) == 1) {
@@ -194,6 +196,13 @@ static int resolve(const char *host, const char *lab, char *addr)
     free(ns);
     if (!addr[0]) {
         fprintf(stderr, P "'%s' is a switch of lab %s: it has no address to send to\n", host, lab);
+        return 1;
+    }
+    if (!from && !lab_in_netns(lab)) {
+        fprintf(stderr,
+                P
+                "%s (%s) is reached from inside lab %s: give --from NODE (e.g. --from internet)\n",
+                host, addr, lab);
         return 1;
     }
     return 0;
@@ -260,7 +269,7 @@ static int run(struct load_args *a, const struct load_url *u)
     bool need_lab = a->from || inet_pton(AF_INET, u->host, &in) != 1;
     if (need_lab && !a->lab)
         a->lab = owned = lab_default_name();
-    if (resolve(u->host, a->lab, addr) || (a->from && (!a->lab || enter(a->lab, a->from))))
+    if (resolve(u->host, a->lab, a->from, addr) || (a->from && (!a->lab || enter(a->lab, a->from))))
         goto out;
     struct load_opts o = {
         .sched = &sched, .timeout_ms = a->timeout_ms, .progress = isatty(STDERR_FILENO)};

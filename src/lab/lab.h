@@ -43,6 +43,9 @@ int lab_exec(const char *name, const char *node, char *const argv[]);
  * (16 bytes: dotted IPv4; "" for a switch or the fabric).  0, or non-zero
  * after saying why. */
 int lab_node_find(const char *name, const char *node, char **netns, char *addr);
+/* Whether this process's network namespace is one of lab 'name''s (a
+ * node's or the fabric): where the lab's addresses are reached. */
+bool lab_in_netns(const char *name);
 /* Pings between every ordered pair of servers and hosts that should reach
  * each other in the lab's mode; prints a matrix.  0 when all answered. */
 int lab_pingall(const char *name, bool all_pairs, bool json);

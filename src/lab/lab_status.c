@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lab/lab.h"
@@ -266,6 +267,32 @@ int lab_node_find(const char *name, const char *node, char **netns, char *addr)
     *netns = node_ns(&ctx, node, addr);
     lab_ctx_close(&ctx);
     return *netns ? 0 : 1;
+}
+
+/* Whether namespace 'ns' (by name) is the one 'self' describes. */
+static bool same_ns(const char *ns, const struct stat *self)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "/run/netns/%s", ns);
+    return stat(path, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino;
+}
+
+bool lab_in_netns(const char *name)
+{
+    struct lab_ctx ctx;
+    struct stat self;
+    if (stat("/proc/self/ns/net", &self) < 0 || lab_ctx_open(&ctx, name))
+        return false;
+    bool in = same_ns(ctx.name, &self);
+    for (size_t i = 0; !in && ctx.t && i < ctx.t->n_nodes; i++)
+        if (ctx.t->nodes[i].kind != TOPO_SWITCH) {
+            char *ns = lab_node_ns(&ctx, &ctx.t->nodes[i]);
+            in = same_ns(ns, &self);
+            free(ns);
+        }
+    lab_ctx_close(&ctx);
+    return in;
 }
 
 int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port,
