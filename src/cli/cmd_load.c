@@ -1,4 +1,4 @@
-/* minidc load http: an open-loop HTTP load generator (src/load), run inside
+/* minidc load http: an open-loop HTTP load generator (src/loadgen), run inside
  * a lab node's network namespace (--from) or the current one. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,11 +12,11 @@
 
 #include "cli/cmd.h"
 #include "lab/lab.h"
-#include "load/load.h"
-#include "load/load_http.h"
-#include "load/load_report.h"
-#include "load/load_sched.h"
-#include "load/load_stats.h"
+#include "loadgen/loadgen.h"
+#include "loadgen/load_http.h"
+#include "loadgen/load_report.h"
+#include "loadgen/load_sched.h"
+#include "loadgen/load_stats.h"
 #include "util/netns.h"
 #include "util/xalloc.h"
 

@@ -11,8 +11,8 @@
  * whatever the answer's size.  A head may be LOAD_HTTP_HEAD_MAX bytes long.
  *
  * Errors: load_http_url_parse returns 0, or -1 with a message in 'err'. */
-#ifndef MINIDC_LOAD_LOAD_HTTP_H
-#define MINIDC_LOAD_LOAD_HTTP_H
+#ifndef MINIDC_LOADGEN_LOAD_HTTP_H
+#define MINIDC_LOADGEN_LOAD_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>

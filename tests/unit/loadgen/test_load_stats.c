@@ -1,4 +1,4 @@
-/* Tests of src/load/load_stats.c and load_report.c: a run told event by
+/* Tests of src/loadgen/load_stats.c and load_report.c: a run told event by
  * event, its totals, causes, replicas, longest gap and per-second series,
  * the report's JSON keys, and the text summary printed from it. */
 #include <setjmp.h>
@@ -13,8 +13,8 @@
 
 #include <errno.h>
 
-#include "load/load_report.h"
-#include "load/load_stats.h"
+#include "loadgen/load_report.h"
+#include "loadgen/load_stats.h"
 #include "util/xalloc.h"
 
 #define MS 1000

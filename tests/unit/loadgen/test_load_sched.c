@@ -1,4 +1,4 @@
-/* Tests of src/load/load_sched.c: how many requests leave in each second for
+/* Tests of src/loadgen/load_sched.c: how many requests leave in each second for
  * a constant rate and for traces, that times come from the request's number
  * (no drift), and the trace reader's errors, each at FILE:LINE. */
 #include <setjmp.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "load/load_sched.h"
+#include "loadgen/load_sched.h"
 #include "util/xalloc.h"
 
 /* Runs 's' to its end: requests in each of the first 'n' bins of 'bin_s'

@@ -1,4 +1,4 @@
-#include "load/load_hist.h"
+#include "loadgen/load_hist.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* load: an open-loop HTTP load generator, the I/O around load_sched.h (when
+/* loadgen: an open-loop HTTP load generator, the I/O around load_sched.h (when
  * requests leave), load_http.h (what goes on the wire) and load_stats.h
  * (what is counted).
  *
@@ -22,8 +22,8 @@
  * under way (at most 'timeout_ms').  SIGINT or SIGTERM stops the sending
  * early and waits for those under way; a second one stops at once, and the
  * requests still under way count as unfinished. */
-#ifndef MINIDC_LOAD_LOAD_H
-#define MINIDC_LOAD_LOAD_H
+#ifndef MINIDC_LOADGEN_LOADGEN_H
+#define MINIDC_LOADGEN_LOADGEN_H
 
 #include <netinet/in.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-/* Tests of src/load/load_http.c: URLs, the request, and the answer parser
+/* Tests of src/loadgen/load_http.c: URLs, the request, and the answer parser
  * fed whole, a byte at a time, cut short, without a length, and broken; the
  * replica's name from the body's first line. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "load/load_http.h"
+#include "loadgen/load_http.h"
 #include "util/xalloc.h"
 
 static void test_url(void **state)

@@ -1,4 +1,4 @@
-#include "load/load_stats.h"
+#include "loadgen/load_stats.h"
 
 #include <stdlib.h>
 #include <string.h>

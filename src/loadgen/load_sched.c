@@ -1,4 +1,4 @@
-#include "load/load_sched.h"
+#include "loadgen/load_sched.h"
 
 #include <ctype.h>
 #include <errno.h>

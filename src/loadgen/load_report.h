@@ -1,8 +1,8 @@
 /* load_report: a run's results as one JSON object, and the human summary
  * printed from that object (so the two cannot say different things).  The
  * keys are described in docs/load.md. */
-#ifndef MINIDC_LOAD_LOAD_REPORT_H
-#define MINIDC_LOAD_LOAD_REPORT_H
+#ifndef MINIDC_LOADGEN_LOAD_REPORT_H
+#define MINIDC_LOADGEN_LOAD_REPORT_H
 
 #include <jansson.h>
 #include <stdio.h>

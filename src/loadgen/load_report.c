@@ -1,9 +1,9 @@
-#include "load/load_report.h"
+#include "loadgen/load_report.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "load/load_stats.h"
+#include "loadgen/load_stats.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 

@@ -1,4 +1,4 @@
-/* Tests of src/load/load_hist.c: percentiles against the exact ones of known
+/* Tests of src/loadgen/load_hist.c: percentiles against the exact ones of known
  * samples (within the bound the header gives), the bucket layout, merging,
  * and the edges (empty, clamped, exact small values). */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "load/load_hist.h"
+#include "loadgen/load_hist.h"
 #include "util/xalloc.h"
 
 static int cmp_u64(const void *a, const void *b)

@@ -11,8 +11,8 @@
  *
  * Errors: the trace reader returns 0, or -1 with every problem in '*err'
  * (caller frees), one a line, "FILE:LINE: error: MESSAGE". */
-#ifndef MINIDC_LOAD_LOAD_SCHED_H
-#define MINIDC_LOAD_LOAD_SCHED_H
+#ifndef MINIDC_LOADGEN_LOAD_SCHED_H
+#define MINIDC_LOADGEN_LOAD_SCHED_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,13 +8,13 @@
  * kept; a second's figures count what happened in it: requests that left
  * in it, and requests that ended (answered or failed) in it.  The report
  * made of them is load_report.h's. */
-#ifndef MINIDC_LOAD_LOAD_STATS_H
-#define MINIDC_LOAD_LOAD_STATS_H
+#ifndef MINIDC_LOADGEN_LOAD_STATS_H
+#define MINIDC_LOADGEN_LOAD_STATS_H
 
 #include <stdint.h>
 #include <stddef.h>
 
-#include "load/load_hist.h"
+#include "loadgen/load_hist.h"
 
 /* A send more than this behind its schedule counts as late. */
 #define LOAD_LATE_US 10000

@@ -1,4 +1,4 @@
-#include "load/load_http.h"
+#include "loadgen/load_http.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "load/load.h"
+#include "loadgen/loadgen.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "load/load_http.h"
-#include "load/load_sched.h"
-#include "load/load_stats.h"
+#include "loadgen/load_http.h"
+#include "loadgen/load_sched.h"
+#include "loadgen/load_stats.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 

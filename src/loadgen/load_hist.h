@@ -8,8 +8,8 @@
  * maximum is exact.  Values above LOAD_HIST_MAX_US (about 71 minutes) count
  * as LOAD_HIST_MAX_US.  Fixed size (26 KiB), no allocation: a struct can be
  * declared, zeroed and reused. */
-#ifndef MINIDC_LOAD_LOAD_HIST_H
-#define MINIDC_LOAD_LOAD_HIST_H
+#ifndef MINIDC_LOADGEN_LOAD_HIST_H
+#define MINIDC_LOADGEN_LOAD_HIST_H
 
 #include <stdint.h>
 
