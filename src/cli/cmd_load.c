@@ -246,8 +246,8 @@ static int run(struct load_args *a, const struct load_url *u)
     struct load_sched sched;
     if (a->trace) {
         char *err;
-        if (load_trace_read(a->trace, &samples, &n, &err)) {
-            fputs(err, stderr);
+        if (load_sched_read_trace(a->trace, &samples, &n, &err)) {
+            fprintf(stderr, P "%s\n", err);
             free(err);
             return 1;
         }

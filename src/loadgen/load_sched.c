@@ -1,17 +1,13 @@
 #include "loadgen/load_sched.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/strbuf.h"
+#include "load/load.h"
 #include "util/xalloc.h"
-
-/* At most this many problems are listed; the rest are counted. */
-#define TRACE_MAX_ERRORS 10
 
 void load_sched_constant(struct load_sched *s, double rate, double duration_s)
 {
@@ -73,111 +69,45 @@ double load_sched_rate_at(const struct load_sched *s, double t)
     return i < s->n_samples ? s->rate * (double)s->samples[i] / 100 : 0;
 }
 
-/* A line for messages: at most 40 characters, control characters as '?'. */
-static void quote_line(struct strbuf *sb, const char *p, size_t n)
-{
-    strbuf_puts(sb, "'");
-    for (size_t i = 0; i < n && i < 40; i++) {
-        char c = (unsigned char)p[i] < 0x20 || p[i] == 0x7f ? '?' : p[i];
-        strbuf_add(sb, &c, 1);
-    }
-    strbuf_puts(sb, n > 40 ? "...'" : "'");
-}
-
-static void problem(struct strbuf *err, unsigned *n_err, const char *file, size_t line,
-                    const char *p, size_t n, const char *what)
-{
-    if (++*n_err > TRACE_MAX_ERRORS)
-        return;
-    strbuf_printf(err, "%s:%zu: error: ", file, line);
-    if (p) {
-        quote_line(err, p, n);
-        strbuf_puts(err, " ");
-    }
-    strbuf_printf(err, "%s\n", what);
-}
-
-int load_trace_parse(const char *text, size_t len, const char *file, unsigned **samples, size_t *n,
-                     char **err)
-{
-    struct strbuf e;
-    strbuf_init(&e);
-    unsigned n_err = 0, *v = NULL;
-    size_t cap = 0, count = 0, line = 0;
-    for (size_t pos = 0; pos < len;) {
-        const char *p = text + pos, *nl = memchr(p, '\n', len - pos);
-        size_t n_line = nl ? (size_t)(nl - p) : len - pos;
-        pos += n_line + (nl ? 1 : 0);
-        line++;
-        size_t a = 0, b = n_line;
-        while (a < b && (p[a] == ' ' || p[a] == '\t'))
-            a++;
-        while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t' || p[b - 1] == '\r'))
-            b--;
-        if (a == b) {
-            problem(&e, &n_err, file, line, NULL, 0,
-                    "an empty line: expected an integer 0-100 (one sample a line)");
-            continue;
-        }
-        unsigned long x = 0;
-        size_t i = a;
-        for (; i < b && isdigit((unsigned char)p[i]) && x <= 100; i++)
-            x = x * 10 + (unsigned)(p[i] - '0');
-        if (i < b && isdigit((unsigned char)p[i])) {
-            problem(&e, &n_err, file, line, p + a, b - a, "is out of range: expected 0-100");
-            continue;
-        }
-        if (i < b) {
-            problem(&e, &n_err, file, line, p + a, b - a, "is not an integer 0-100");
-            continue;
-        }
-        if (x > 100) {
-            problem(&e, &n_err, file, line, p + a, b - a, "is out of range: expected 0-100");
-            continue;
-        }
-        xgrow(&v, &cap, count + 1, sizeof *v);
-        v[count++] = (unsigned)x;
-    }
-    if (!count && !n_err)
-        strbuf_printf(&e, "%s: error: no samples (one integer 0-100 a line)\n", file), n_err++;
-    if (n_err > TRACE_MAX_ERRORS)
-        strbuf_printf(&e, "%s: error: and %u more\n", file, n_err - TRACE_MAX_ERRORS);
-    if (n_err) {
-        free(v);
-        *err = strbuf_steal(&e);
-        return -1;
-    }
-    strbuf_free(&e);
-    *samples = v;
-    *n = count;
-    return 0;
-}
-
-int load_trace_read(const char *path, unsigned **samples, size_t *n, char **err)
+int load_sched_read_trace(const char *path, unsigned **samples, size_t *n, char **err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        *err = xasprintf("%s: error: cannot read: %s\n", path, strerror(errno));
+        *err = xasprintf("%s: cannot open it: %s", path, strerror(errno));
         return -1;
     }
-    struct strbuf sb;
-    strbuf_init(&sb);
-    char buf[8192];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        strbuf_add(&sb, buf, got);
-    int bad = ferror(f);
+    /* A byte more than a trace may hold tells a file that is too large. */
+    char *text = xmalloc(LOAD_TRACE_TEXT_MAX + 1);
+    errno = 0;
+    size_t len = fread(text, 1, LOAD_TRACE_TEXT_MAX + 1, f);
+    int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
-    int rc;
-    if (bad) {
-        *err = xasprintf("%s: error: cannot read: %s\n", path, strerror(EIO));
-        rc = -1;
-    } else if (memchr(sb.s, '\0', sb.len)) {
-        *err = xasprintf("%s: error: a NUL byte: not a text file of samples\n", path);
-        rc = -1;
+    uint8_t *v = NULL;
+    long got = -1;
+    if (read_errno) {
+        *err = xasprintf("%s: cannot read it: %s", path, strerror(read_errno));
+    } else if (len > LOAD_TRACE_TEXT_MAX) {
+        *err = xasprintf("%s: larger than %d bytes: more than a trace may hold (at most %d "
+                         "samples, one a line)",
+                         path, LOAD_TRACE_TEXT_MAX, LOAD_TRACE_MAX);
     } else {
-        rc = load_trace_parse(sb.s, sb.len, path, samples, n, err);
+        /* The message names the file: room for its path beside the text. */
+        size_t msg_size = strlen(path) + LOAD_ERROR_MAX;
+        char *msg = xmalloc(msg_size);
+        v = xmalloc(LOAD_TRACE_MAX);
+        got = load_trace_parse(path, text, len, v, msg, msg_size);
+        if (got < 0)
+            *err = msg;
+        else
+            free(msg);
     }
-    strbuf_free(&sb);
-    return rc;
+    free(text);
+    if (got > 0) {
+        *samples = xcalloc((size_t)got, sizeof **samples);
+        for (long i = 0; i < got; i++)
+            (*samples)[i] = v[i];
+        *n = (size_t)got;
+    }
+    free(v);
+    return got > 0 ? 0 : -1;
 }

@@ -9,8 +9,8 @@
  * spaced, and none while a sample is 0.  Times come from the request's
  * number, never from the previous one, so they do not drift.
  *
- * Errors: the trace reader returns 0, or -1 with every problem in '*err'
- * (caller frees), one a line, "FILE:LINE: error: MESSAGE". */
+ * The trace file is parsed by src/load (load_trace_parse), so that a trace
+ * means the same here as to minidc vm load. */
 #ifndef MINIDC_LOADGEN_LOAD_SCHED_H
 #define MINIDC_LOADGEN_LOAD_SCHED_H
 
@@ -41,14 +41,14 @@ bool load_sched_next(struct load_sched *s, uint64_t *at_us);
 /* The rate at time 't' (requests/s). */
 double load_sched_rate_at(const struct load_sched *s, double t);
 
-/* Reads a trace from 'text' ('len' bytes; 'file' names it in messages):
- * '*samples' (caller frees) and '*n'.  Lines may end in CRLF and carry
- * spaces around the number; a last line may lack its newline.  Blank lines,
- * anything but digits, and values above 100 are errors; so is a trace with
- * no sample. */
-int load_trace_parse(const char *text, size_t len, const char *file, unsigned **samples, size_t *n,
-                     char **err);
-/* The same from file 'path'. */
-int load_trace_read(const char *path, unsigned **samples, size_t *n, char **err);
+/* Reads the trace in file 'path' and parses it with src/load's
+ * load_trace_parse, the PlanetLab reader that minidc vm load and the guest
+ * share: one integer 0-100 a line, blanks around it and a CRLF allowed, at
+ * most LOAD_TRACE_MAX samples in LOAD_TRACE_TEXT_MAX bytes.  Returns 0 with
+ * '*samples' (caller frees) and '*n', or -1 with '*err' (caller frees, no
+ * newline): "FILE:LINE: what was expected" for the first bad line, or
+ * "FILE: why" when the file cannot be read, is too large or holds no
+ * sample. */
+int load_sched_read_trace(const char *path, unsigned **samples, size_t *n, char **err);
 
 #endif

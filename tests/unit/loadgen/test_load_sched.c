@@ -1,6 +1,6 @@
 /* Tests of src/loadgen/load_sched.c: how many requests leave in each second for
  * a constant rate and for traces, that times come from the request's number
- * (no drift), and the trace reader's errors, each at FILE:LINE. */
+ * (no drift), and the trace file's reader (src/load parses it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "load/load.h"
 #include "loadgen/load_sched.h"
 #include "util/xalloc.h"
 
@@ -112,82 +113,70 @@ static void test_trace(void **state)
     assert_int_equal(count(&s, 1, bins, 16), 0);
 }
 
-static char *parse_err(const char *text)
+/* Writes 'len' bytes of 'text' to a new temporary file, named in 'path'. */
+static void write_trace(char *path, const char *text, size_t len)
 {
-    unsigned *v = NULL;
-    size_t n;
-    char *err = NULL;
-    assert_int_equal(load_trace_parse(text, strlen(text), "t.txt", &v, &n, &err), -1);
-    assert_null(v);
-    return err;
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
 }
 
-static void test_trace_parse(void **state)
-{
-    (void)state;
-    unsigned *v;
-    size_t n;
-    char *err = NULL;
-    const char *good = "0\n 7 \r\n100\n42";
-    assert_int_equal(load_trace_parse(good, strlen(good), "t.txt", &v, &n, &err), 0);
-    assert_int_equal(n, 4);
-    assert_true(v[0] == 0 && v[1] == 7 && v[2] == 100 && v[3] == 42);
-    free(v);
-
-    err = parse_err("10\n20\nabc\n 30 \n150\n\n-5\n12.5\n00000000000000000000099\n1000000000000\n");
-    assert_string_equal(err, "t.txt:3: error: 'abc' is not an integer 0-100\n"
-                             "t.txt:5: error: '150' is out of range: expected 0-100\n"
-                             "t.txt:6: error: an empty line: expected an integer 0-100 (one "
-                             "sample a line)\n"
-                             "t.txt:7: error: '-5' is not an integer 0-100\n"
-                             "t.txt:8: error: '12.5' is not an integer 0-100\n"
-                             "t.txt:10: error: '1000000000000' is out of range: expected 0-100\n");
-    free(err);
-    err = parse_err("");
-    assert_string_equal(err, "t.txt: error: no samples (one integer 0-100 a line)\n");
-    free(err);
-    err = parse_err("5\n\x01\x02zz\n");
-    assert_string_equal(err, "t.txt:2: error: '??zz' is not an integer 0-100\n");
-    free(err);
-    /* Ten problems are listed, the rest counted. */
-    err = parse_err("x\nx\nx\nx\nx\nx\nx\nx\nx\nx\nx\nx\n1\n");
-    assert_non_null(strstr(err, "t.txt:10: error: 'x'"));
-    assert_null(strstr(err, "t.txt:11:"));
-    assert_non_null(strstr(err, "t.txt: error: and 2 more\n"));
-    free(err);
-}
-
+/* The file reader: src/load's parser does the parsing (its errors are
+ * tested in tests/unit/load/test_load.c), the reader names the file and
+ * converts the samples. */
 static void test_trace_read(void **state)
 {
     (void)state;
-    unsigned *v;
-    size_t n;
+    unsigned *v = NULL;
+    size_t n = 0;
     char *err = NULL;
-    assert_int_equal(load_trace_read("/nonexistent/trace", &v, &n, &err), -1);
-    assert_string_equal(err, "/nonexistent/trace: error: cannot read: No such file or directory\n");
+    assert_int_equal(load_sched_read_trace("/nonexistent/trace", &v, &n, &err), -1);
+    assert_string_equal(err, "/nonexistent/trace: cannot open it: No such file or directory");
     free(err);
+    assert_int_equal(load_sched_read_trace("/", &v, &n, &err), -1);
+    assert_string_equal(err, "/: cannot read it: Is a directory");
+    free(err);
+
     char path[] = "/tmp/test_load_sched.XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "12\n34\n", 6), 6);
-    close(fd);
-    assert_int_equal(load_trace_read(path, &v, &n, &err), 0);
-    assert_true(n == 2 && v[0] == 12 && v[1] == 34);
+    write_trace(path, "12\n 34 \r\n100\n0", 14);
+    assert_int_equal(load_sched_read_trace(path, &v, &n, &err), 0);
+    assert_true(n == 4 && v[0] == 12 && v[1] == 34 && v[2] == 100 && v[3] == 0);
     free(v);
-    FILE *f = fopen(path, "w");
-    fwrite("1\n\0\n", 1, 4, f);
-    fclose(f);
-    assert_int_equal(load_trace_read(path, &v, &n, &err), -1);
-    assert_non_null(strstr(err, "a NUL byte"));
-    free(err);
     unlink(path);
+
+    /* A bad line, as FILE:LINE through the shared parser. */
+    char bad[] = "/tmp/test_load_sched.XXXXXX";
+    write_trace(bad, "10\nlots\n200\n", 12);
+    v = NULL;
+    assert_int_equal(load_sched_read_trace(bad, &v, &n, &err), -1);
+    assert_null(v);
+    char *want = xasprintf("%s:2: expected a whole number from 0 to 100 (the CPU utilisation in "
+                           "percent, one a line), not 'lots'",
+                           bad);
+    assert_string_equal(err, want);
+    free(want);
+    free(err);
+    unlink(bad);
+
+    /* More than a trace may hold. */
+    char big[] = "/tmp/test_load_sched.XXXXXX";
+    static char text[LOAD_TRACE_TEXT_MAX + 2];
+    memset(text, '\n', sizeof text);
+    write_trace(big, text, sizeof text);
+    assert_int_equal(load_sched_read_trace(big, &v, &n, &err), -1);
+    assert_non_null(strstr(err, ": larger than 65536 bytes"));
+    assert_true(!strncmp(err, big, strlen(big)));
+    free(err);
+    unlink(big);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_constant),   cmocka_unit_test(test_no_drift),
-        cmocka_unit_test(test_trace),      cmocka_unit_test(test_trace_parse),
+        cmocka_unit_test(test_constant),
+        cmocka_unit_test(test_no_drift),
+        cmocka_unit_test(test_trace),
         cmocka_unit_test(test_trace_read),
     };
     return cmocka_run_group_tests_name("load_sched", tests, NULL, NULL);
