@@ -110,6 +110,8 @@ json_t *agent_proto_vm_json(const struct agent_proto_vm *vm)
     set_string(o, AGENT_PROTO_VM_GW, vm->gw);
     json_object_set_new(o, AGENT_PROTO_VM_MEMORY_MIB, json_integer((int)vm->memory_mib));
     json_object_set_new(o, AGENT_PROTO_VM_CPUS, json_integer((int)vm->cpus));
+    if (vm->cpu_share > 0)
+        json_object_set_new(o, AGENT_PROTO_VM_CPU_SHARE, json_real(vm->cpu_share));
     return o;
 }
 
@@ -121,6 +123,7 @@ void agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm)
     vm->gw = json_string_value(json_object_get(o, AGENT_PROTO_VM_GW));
     vm->memory_mib = (unsigned)json_integer_value(json_object_get(o, AGENT_PROTO_VM_MEMORY_MIB));
     vm->cpus = (unsigned)json_integer_value(json_object_get(o, AGENT_PROTO_VM_CPUS));
+    vm->cpu_share = json_number_value(json_object_get(o, AGENT_PROTO_VM_CPU_SHARE));
 }
 
 json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from)

@@ -105,6 +105,7 @@ struct agent_proto_vm {
     const char *ip; /* ADDRESS/LENGTH */
     const char *gw;
     unsigned memory_mib, cpus;
+    double cpu_share; /* host CPUs allocated (its limit and weight); 0: not given */
 };
 #define AGENT_PROTO_VM_NAME "name"
 #define AGENT_PROTO_VM_MAC "mac"
@@ -112,6 +113,8 @@ struct agent_proto_vm {
 #define AGENT_PROTO_VM_GW "gw"
 #define AGENT_PROTO_VM_MEMORY_MIB "memory_mib"
 #define AGENT_PROTO_VM_CPUS "cpus"
+#define AGENT_PROTO_VM_CPU_SHARE "cpu_share"
+#define AGENT_PROTO_CPU_SHARE_MIN 0.01
 json_t *agent_proto_vm_json(const struct agent_proto_vm *vm);
 /* Fills '*vm' from 'o' (borrowed: valid while 'o' is); what 'o' lacks is
  * NULL or 0. */

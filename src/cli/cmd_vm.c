@@ -1,5 +1,5 @@
 /* VMs and metrics, through minidcd's API:
- *   minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]
+ *   minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N] [--cpu-share CPUS]
  *   minidc vm list
  *   minidc vm migrate NAME --to SERVER
  *   minidc vm clone NAME --to SERVER [--as NEW]
@@ -27,12 +27,14 @@ struct vm_opts {
     struct api_where where;
     const char *on, *to, *as;
     long memory, cpus, timeout;
+    double cpu_share; /* 0: not given */
     bool json, quiet, force, balance, verify;
 };
 
 static void vm_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]\n"
+    fprintf(f, "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N] [--cpu-share "
+               "CPUS]\n"
                "       minidc vm list\n"
                "       minidc vm migrate NAME --to SERVER [--verify-memory]\n"
                "       minidc vm clone NAME --to SERVER [--as NEW] [--balance] [--verify-memory]\n"
@@ -41,7 +43,10 @@ static void vm_usage(FILE *f)
                "  each with " API_TARGET_USAGE " [--json] [--quiet]\n\n"
                "Boots, lists, live-migrates, clones and stops VMs through minidcd, which has\n"
                "the servers' agents do it.  boot gives the VM the next free address of the\n"
-               "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
+               "server's subnet (default 128 MiB, 1 CPU).  --cpu-share: the host CPUs it is\n"
+               "allocated (e.g. 0.15), at most what it uses, and its weight when its server\n"
+               "is saturated; without it a VM may use what its vCPUs can and counts them as\n"
+               "its allocation.  migrate keeps the VM's address and\n"
                "MAC within a subnet; its disk (overlay) and memory move over the data network.\n"
                "Across subnets it gets an address there and keeps its home address (its first)\n"
                "for clients: the network rewrites it.  list shows each VM's current address;\n"
@@ -83,6 +88,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         {"help", no_argument, NULL, 'h'},
         {"balance", no_argument, NULL, 'B'},
         {"verify-memory", no_argument, NULL, 'V'},
+        {"cpu-share", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -96,6 +102,18 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         case 'o':
             o->on = optarg;
             break;
+        case 'S': {
+            double d = strtod(optarg, &end);
+            if (*end || end == optarg || !(d >= 0.01 && d <= 64)) {
+                fprintf(stderr,
+                        "minidc: --cpu-share takes a number of host CPUs from 0.01 to 64, not "
+                        "'%s'\n",
+                        optarg);
+                return -2;
+            }
+            o->cpu_share = d;
+            break;
+        }
         case 't':
             o->to = optarg;
             break;
@@ -277,6 +295,8 @@ static int vm_boot(const struct api_target *t, const struct vm_opts *o, char **o
     json_t *body =
         json_pack("{s:s, s:s, s:i, s:i}", "name", name, "server", o->on, "memory_mib",
                   (int)(o->memory ? o->memory : 128), "cpus", (int)(o->cpus ? o->cpus : 1));
+    if (o->cpu_share > 0)
+        json_object_set_new(body, "cpu_share", json_real(o->cpu_share));
     snprintf(title, sizeof title, "boot %s on %s", name, o->on);
     rc = run_op(t, "POST", "/api/v1/vms", body, title, o, op);
     json_t *vm = rc ? NULL : find_vm(t, name);

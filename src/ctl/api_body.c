@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentproto/agent_proto.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -16,6 +17,7 @@ enum field_kind {
     F_BOOL,    /* bool */
     F_ARGV,    /* json_t * (an array of strings) */
     F_TEXT,    /* char * (owned) */
+    F_SHARE,   /* double: host CPUs, AGENT_PROTO_CPU_SHARE_MIN to API_CPUS_MAX */
 };
 
 struct field {
@@ -105,6 +107,10 @@ static void expected(json_t *errors, const struct field *f)
     case F_TEXT:
         add_error(errors, "%s: expected a string", f->name);
         break;
+    case F_SHARE:
+        add_error(errors, "%s: expected a number of host CPUs from %g to %d", f->name,
+                  AGENT_PROTO_CPU_SHARE_MIN, API_CPUS_MAX);
+        break;
     }
 }
 
@@ -151,6 +157,13 @@ static bool take(const struct field *f, json_t *v)
             return false;
         *(char **)f->dst = xstrdup(s);
         return true;
+    case F_SHARE: {
+        double d = json_number_value(v);
+        if (!json_is_number(v) || !(d >= AGENT_PROTO_CPU_SHARE_MIN && d <= API_CPUS_MAX))
+            return false;
+        *(double *)f->dst = d;
+        return true;
+    }
     }
     return false;
 }
@@ -219,6 +232,7 @@ int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **
         {"server", F_SERVER, true, 0, 0, NULL, out->server},
         {"memory_mib", F_UINT, false, API_MEMORY_MIN, API_MEMORY_MAX, "(MiB)", &out->memory_mib},
         {"cpus", F_UINT, false, 1, API_CPUS_MAX, NULL, &out->cpus},
+        {"cpu_share", F_SHARE, false, 0, 0, NULL, &out->cpu_share},
     };
     return parse_object(body, len, f, sizeof f / sizeof *f, "boot", errors);
 }

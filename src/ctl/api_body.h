@@ -30,11 +30,12 @@
 #define API_ARGV_MAX 256
 #define API_OP_ID_MAX 4294967295UL /* operation and event ids are below this */
 
-/* POST /api/v1/vms {name, server, memory_mib, cpus} */
+/* POST /api/v1/vms {name, server, memory_mib, cpus, cpu_share} */
 struct api_boot {
     char name[API_NAME_MAX + 1];
     char server[API_SERVER_MAX + 1];
     unsigned memory_mib, cpus;
+    double cpu_share; /* host CPUs allocated; 0: not given (its vCPUs' worth, no limit) */
 };
 /* POST /api/v1/vms/NAME/migrate {to, verify_memory} */
 struct api_migrate {

@@ -62,6 +62,8 @@ int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
         st = 409;
     } else {
         struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, VM_BOOTING, out);
+        if (r)
+            r->cpu_share = b->cpu_share;
         st = r ? op_start(v, OP_BOOT, r, server, NULL, boot_thread, out) : 507;
         if (st != 202 && r)
             vrec_remove(v, r);
@@ -176,6 +178,8 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
     }
     if (!st) {
         struct vrec *c = vrec_new(v, as, to, r->memory_mib, r->cpus, VM_CLONING, out);
+        if (c)
+            c->cpu_share = r->cpu_share; /* a replica gets what its source has */
         if (!c) {
             st = 507;
         } else {

@@ -148,6 +148,7 @@ json_t *vrec_json(const struct vrec *r)
                   r->server, "current_address", r->ip, "home_address", topo_ip_str(r->home, h),
                   "mac", r->mac, "gateway", r->gw, "memory_mib", (int)r->memory_mib, "cpus",
                   (int)r->cpus, "state", vm_state_name(r->state));
+    json_object_set_new(o, "cpu_share", r->cpu_share > 0 ? json_real(r->cpu_share) : json_null());
     if (r->op)
         json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
     if (r->serves)
@@ -162,8 +163,12 @@ json_t *vrec_json(const struct vrec *r)
 /* Body the agents take to make a VM. */
 json_t *vrec_spec(const struct vrec *r)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip,
-                     "gw", r->gw, "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip,
+                  "gw", r->gw, "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
+    if (r->cpu_share > 0)
+        json_object_set_new(o, "cpu_share", json_real(r->cpu_share));
+    return o;
 }
 
 /* A VM record made from what an agent (or a transfer record) says of it:
@@ -188,6 +193,7 @@ struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, c
     }
     r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
     r->cpus = (unsigned)json_integer_value(json_object_get(a, "cpus"));
+    r->cpu_share = json_number_value(json_object_get(a, "cpu_share"));
     r->state = state;
     xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
     v->vms[v->n_vms++] = r;

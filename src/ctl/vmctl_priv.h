@@ -83,6 +83,7 @@ struct vrec {
     uint32_t next;   /* reserved for a move across subnets under way */
     uint32_t serves; /* a replica behind a balancer of this address (0: none) */
     unsigned memory_mib, cpus;
+    double cpu_share; /* host CPUs allocated (the agent's cpu_share); 0: not given */
     enum vm_state state;
     unsigned long op; /* the operation holding it, 0 when none */
     /* found after a restart at another address or serving one: the network

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,6 +142,50 @@ int cgroup_cpu_root(char *path, size_t n, bool *v2, char *why, size_t why_n)
     int rc = cgroup_cpu_root_in(all.s, read_controllers, path, n, v2, why, why_n);
     strbuf_free(&all);
     return rc;
+}
+
+/* Whether something is mounted at 'dir', by /proc/self/mounts. */
+static bool mounted_at(const char *dir)
+{
+    FILE *f = fopen("/proc/self/mounts", "re");
+    char line[PATH_MAX + 256];
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        char dev[64], mnt[PATH_MAX];
+        found = sscanf(line, "%63s %4095s", dev, mnt) == 2 && !strcmp(mnt, dir);
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+int cgroup_mount_at(const char *dir, const char *root)
+{
+    if (mounted_at(dir))
+        return 0;
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return -errno;
+            *s = '/';
+        }
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    if (mount(root, dir, NULL, MS_BIND, NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+int cgroup_unmount(const char *dir)
+{
+    if (mounted_at(dir) && umount2(dir, 0) < 0)
+        return -errno;
+    if (rmdir(dir) < 0 && errno != ENOENT)
+        return -errno;
+    return 0;
 }
 
 bool cgroup_is_cpu_group(const char *path, bool *v2)

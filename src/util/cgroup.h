@@ -27,6 +27,14 @@ int cgroup_cpu_root(char *path, size_t n, bool *v2, char *why, size_t why_n);
 int cgroup_cpu_root_in(const char *mounts, const char *(*v2_controllers)(const char *mount),
                        char *path, size_t n, bool *v2, char *why, size_t why_n);
 
+/* Binds the hierarchy mounted at 'root' to directory 'dir' too (made if
+ * needed), unless something is mounted there already: processes that see
+ * another /sys (those `ip netns exec` runs, which mounts a sysfs of its
+ * own) reach the groups through it. */
+int cgroup_mount_at(const char *dir, const char *root);
+/* Unmounts it and removes 'dir'. */
+int cgroup_unmount(const char *dir);
+
 /* Whether directory 'path' is a group with a CPU controller; '*v2' its
  * kind. */
 bool cgroup_is_cpu_group(const char *path, bool *v2);

@@ -83,6 +83,25 @@ static void test_boot_errors(void **state)
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": 65}"), &b, &e), -1);
     json_decref(e);
+    /* cpu_share: host CPUs, an integer or not, 0.01 to 64; absent: 0. */
+    static const char *const bad_shares[] = {"0", "0.001", "64.5", "\"0.5\"", "true", "-1"};
+    for (size_t i = 0; i < sizeof bad_shares / sizeof *bad_shares; i++) {
+        char body[128];
+        snprintf(body, sizeof body, "{\"name\": \"vm1\", \"server\": \"s\", \"cpu_share\": %s}",
+                 bad_shares[i]);
+        assert_int_equal(api_parse_boot(body, strlen(body), &b, &e), -1);
+        assert_string_equal(joined(e), "cpu_share: expected a number of host CPUs from 0.01 to 64");
+    }
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpu_share\": 0.15}"), &b, &e),
+        0);
+    assert_true(b.cpu_share == 0.15);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpu_share\": 2}"), &b, &e),
+        0);
+    assert_true(b.cpu_share == 2);
+    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\"}"), &b, &e), 0);
+    assert_true(b.cpu_share == 0);
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": true}"), &b, &e), -1);
     json_decref(e);
@@ -119,8 +138,9 @@ static void test_unknown_and_bad_bodies(void **state)
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memroy_mib\": 256}"), &b, &e),
         -1);
-    assert_string_equal(joined(e),
-                        "memroy_mib: no such field (boot takes name, server, memory_mib, cpus)");
+    assert_string_equal(
+        joined(e),
+        "memroy_mib: no such field (boot takes name, server, memory_mib, cpus, cpu_share)");
     assert_int_equal(api_parse_migrate(BODY("[]"), &m, &e), -1);
     assert_string_equal(joined(e), "body: expected a JSON object, not an array");
     assert_int_equal(api_parse_migrate(BODY("\"x\""), &m, &e), -1);
