@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,31 @@ static void clear_log(void)
     n_log = 0;
 }
 
+/* The events published, in order (their data taken). */
+static struct {
+    char type[32];
+    json_t *data;
+} events[16];
+static size_t n_events;
+
+static void record_event(void *ctx, const char *type, json_t *data)
+{
+    (void)ctx;
+    if (n_events == sizeof events / sizeof *events) {
+        json_decref(data);
+        return;
+    }
+    snprintf(events[n_events].type, sizeof events[n_events].type, "%s", type);
+    events[n_events++].data = data;
+}
+
+static void clear_events(void)
+{
+    for (size_t i = 0; i < n_events; i++)
+        json_decref(events[i].data);
+    n_events = 0;
+}
+
 static struct topo *topo;
 static struct net *net;
 
@@ -78,7 +104,7 @@ static int setup(void **state)
     diag_list_free(&dl);
     if (!topo)
         return -1;
-    struct net_io io = {.send = record};
+    struct net_io io = {.send = record, .event = record_event};
     net = net_create(topo, &io);
     struct ofp_port p[3];
     ports(p, 3);
@@ -93,6 +119,7 @@ static int teardown(void **state)
     net_destroy(net);
     topo_free(topo);
     clear_log();
+    clear_events();
     return 0;
 }
 
@@ -429,6 +456,38 @@ static void test_balancer_groups_are_apart(void **state)
         net_lb_set(net, vip[v], NULL, NULL, 0, 0);
 }
 
+/* A link that LLDP no longer sees is published as down, as one whose port
+ * went down is. */
+static void test_link_timeout_is_published(void **state)
+{
+    (void)state;
+    discover_link(40.0);
+    net_tick(net, 40.0);
+    json_t *links = net_links_json(net);
+    assert_int_equal(json_array_size(links), 2);
+    json_decref(links);
+    clear_events();
+    net_tick(net, 45.0); /* past the timeout, no probe came back */
+    links = net_links_json(net);
+    assert_int_equal(json_array_size(links), 0);
+    json_decref(links);
+    bool down[2] = {false, false}; /* s1:1 -> s2:1, s2:1 -> s1:1 */
+    for (size_t i = 0; i < n_events; i++) {
+        if (strcmp(events[i].type, "link.down"))
+            continue;
+        const char *from = json_string_value(json_object_get(events[i].data, "from"));
+        const char *to = json_string_value(json_object_get(events[i].data, "to"));
+        assert_non_null(from);
+        assert_non_null(to);
+        assert_int_equal(json_integer_value(json_object_get(events[i].data, "from_port")), 1);
+        assert_int_equal(json_integer_value(json_object_get(events[i].data, "to_port")), 1);
+        down[0] |= !strcmp(from, "s1") && !strcmp(to, "s2");
+        down[1] |= !strcmp(from, "s2") && !strcmp(to, "s1");
+    }
+    assert_true(down[0]);
+    assert_true(down[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_sweep_after_reconnect),
         cmocka_unit_test(test_rewrite_placement),
         cmocka_unit_test(test_balancer_groups_are_apart),
+        cmocka_unit_test(test_link_timeout_is_published),
     };
     return cmocka_run_group_tests_name("net", tests, setup, teardown);
 }
