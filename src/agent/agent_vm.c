@@ -396,10 +396,11 @@ struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
         *out = agent_proto_error(AGENT_PROTO_VM_IP ": expected ADDRESS/LENGTH");
     else if (!agent_valid_ip(gw, false))
         *out = agent_proto_error(AGENT_PROTO_VM_GW ": expected an IPv4 address");
-    else if (mem < 32 || mem > 1 << 20)
-        *out = agent_proto_error(AGENT_PROTO_VM_MEMORY_MIB ": expected 32 to 1048576");
-    else if (cpus < 1 || cpus > 64)
-        *out = agent_proto_error(AGENT_PROTO_VM_CPUS ": expected 1 to 64");
+    else if (mem < AGENT_PROTO_MEMORY_MIN || mem > AGENT_PROTO_MEMORY_MAX)
+        *out = agent_proto_error(AGENT_PROTO_VM_MEMORY_MIB ": expected %d to %d",
+                                 AGENT_PROTO_MEMORY_MIN, AGENT_PROTO_MEMORY_MAX);
+    else if (cpus < 1 || cpus > AGENT_PROTO_CPUS_MAX)
+        *out = agent_proto_error(AGENT_PROTO_VM_CPUS ": expected 1 to %d", AGENT_PROTO_CPUS_MAX);
     else {
         struct avm *v = xcalloc(1, sizeof *v);
         v->name = xstrdup(name);

@@ -186,8 +186,11 @@ struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, c
         r->serves = vmctl_parse_ip(json_string_value(json_object_get(was, "serves")));
         r->restored = r->home != r->addr || r->serves;
     }
-    r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
-    r->cpus = (unsigned)json_integer_value(json_object_get(a, "cpus"));
+    struct agent_proto_vm said; /* its counts, 0 when out of range */
+    if (!agent_proto_vm_read(a, &said))
+        LOG_WRN("VM %s on %s: memory or CPUs out of range", name, server);
+    r->memory_mib = said.memory_mib;
+    r->cpus = said.cpus;
     r->state = state;
     xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
     v->vms[v->n_vms++] = r;

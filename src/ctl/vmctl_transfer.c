@@ -86,8 +86,11 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     struct vmctl *v = o->v;
     json_t *prep = NULL, *sent = NULL, *fin = NULL;
     struct agent_proto_vm spec;
-    agent_proto_vm_read(x->dst_spec, &spec);
     op_phase(o, "check");
+    if (!agent_proto_vm_read(x->dst_spec, &spec)) {
+        *err = xasprintf("%s: memory or CPUs out of range", x->vm);
+        return -1;
+    }
     if (vmctl_check_room(v, x->dst_server, spec.memory_mib, err) < 0)
         return -1;
     op_phase(o, "prepare");
