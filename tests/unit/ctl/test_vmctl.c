@@ -666,6 +666,26 @@ static void test_start_refused(void **state)
     assert_vm(x, "vm1", "s2", "running");
 }
 
+/* The network, which a move within a subnet points at the destination
+ * before the start, points back at the source when the copy does not
+ * start there: the VM runs on at the source.  Likewise when the source then
+ * does not resume (the copy is gone: the source is where it will run). */
+static void test_start_refused_places_back(void **state)
+{
+    struct fixture *x = *state;
+    boot(x, "vm1", "s1");
+    agent_fails(x, AGENT_PROTO_FINISH, AGENT_REFUSED, "s2", "memory differs: 3 pages", false);
+    size_t net = n_net(x);
+    migrate(x, "vm1", "s2");
+    assert_string_equal(net_since(x, net), "place 10.1.0.3 s2, place 10.1.0.3 s1");
+    assert_vm(x, "vm1", "s1", "running");
+    agent_fails(x, AGENT_PROTO_RESUME, AGENT_REFUSED, NULL, "no QMP", false);
+    net = n_net(x);
+    migrate(x, "vm1", "s2");
+    assert_string_equal(net_since(x, net), "place 10.1.0.3 s2, place 10.1.0.3 s1");
+    assert_vm(x, "vm1", "s1", "recovering");
+}
+
 /* A clone that does not start: the clone goes, and the source, which never
  * stopped, is not resumed. */
 static void test_clone_start_refused(void **state)
@@ -925,6 +945,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prepare_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_unanswered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_refused_places_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clone_start_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_fails_too, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_unanswered, setup, teardown),
