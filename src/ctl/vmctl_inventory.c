@@ -92,7 +92,8 @@ static bool addr_taken(const struct vmctl *v, uint32_t a)
         if (v->t->subnets[i].gateway == a)
             return true;
     for (size_t i = 0; i < v->n_vms; i++)
-        if (v->vms[i]->addr == a || v->vms[i]->home == a || v->vms[i]->next == a)
+        if (v->vms[i]->addr == a || v->vms[i]->home == a || v->vms[i]->next == a ||
+            v->vms[i]->serves == a)
             return true;
     return false;
 }
