@@ -246,7 +246,7 @@ void avm_kill_qemu(struct avm *v)
 void agent_teardown(struct agent *a, struct avm *v)
 {
     avm_kill_qemu(v);
-    agent_firewall_admit_peer(v, false);
+    agent_firewall_admit_peer(a, v, false);
     /* QEMU made the tap; it goes with QEMU.  One left by a crash goes here. */
     const char *argv[] = {"ip", "link", "del", v->tap, NULL};
     char path[64];
