@@ -62,7 +62,7 @@ struct agent {
     pthread_mutex_t lock;  /* guards vms[] and every avm's fields */
     struct avm **vms;
     size_t n_vms, cap_vms;
-    bool firewall; /* agent_firewall_init() succeeded */
+    bool firewall; /* nftables guards it (not --no-firewall): only then is nft run */
     /* --cgroup: the group its VMs' QEMUs go under, one group each
      * (agent_cgroup.c); NULL: none, VMs cannot be given a CPU share. */
     char *cgroup;
@@ -99,12 +99,11 @@ void agent_adopt(struct agent *a);
 
 /* Firewall (agent_firewall.c, nftables): the management address is not
  * reachable from the data network (--bridge), and the transfer ports only
- * from the source admitted for each. */
+ * from the source admitted for each.  Without 'a->firewall' these do
+ * nothing (no nft is run). */
 int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err);
-int agent_firewall_admit(const char *addr, unsigned port);
-void agent_firewall_revoke(const char *addr, unsigned port);
 /* Admits VM 'v''s peer to its transfer ports ('on'), or no longer. */
-void agent_firewall_admit_peer(struct avm *v, bool on);
+void agent_firewall_admit_peer(const struct agent *a, struct avm *v, bool on);
 
 /* CPU (agent_cgroup.c): each VM's QEMU in a group of its own under the
  * agent's --cgroup, limited to its share (cpu_share) and weighted by it, so

@@ -253,7 +253,10 @@ static void usage(FILE *f)
             "carry the token of --token-file.  VMs outlive the agent; a new agent adopts\n"
             "them.  Its firewall (nftables) keeps its address from the data network\n"
             "(--bridge) and lets only each transfer's source reach the ports that\n"
-            "transfer opens (TCP 7100-7163 on --data-addr); --no-firewall: none.\n"
+            "transfer opens (TCP 7100-7163 on --data-addr).  --no-firewall runs without\n"
+            "it: no nft is run, at start or for transfers, so guests reach the API (which\n"
+            "still wants the token) and anyone the transfer ports; a table an earlier\n"
+            "agent made stays (nft delete table ip minidc_agent removes it).\n"
             "--cgroup DIR (a cgroup with the cpu controller, v1 or v2; its limit is the\n"
             "server's CPU capacity): each VM's QEMU goes in a group of its own under it,\n"
             "limited to the VM's cpu_share and weighted by it; without it a VM cannot be\n"
@@ -401,14 +404,14 @@ static int serve(struct agent *a, const char *addr, uint16_t port, const struct 
         return 1;
     }
     char *ferr = NULL;
-    if (!o->no_firewall && agent_firewall_init(a, addr, &ferr) < 0) {
+    a->firewall = !o->no_firewall;
+    if (agent_firewall_init(a, addr, &ferr) < 0) {
         LOG_ERR_("cannot set up the firewall that keeps the agent and the transfer ports from "
                  "strangers: %s (--no-firewall runs without it)",
                  ferr);
         free(ferr);
         return 1;
     }
-    a->firewall = !o->no_firewall;
     if (o->cgroup && agent_cgroup_init(a, o->cgroup, &ferr) < 0) {
         LOG_ERR_("%s", ferr);
         free(ferr);

@@ -249,7 +249,7 @@ void agent_teardown(struct agent *a, struct avm *v)
 {
     avm_kill_qemu(v);
     agent_cgroup_remove(a, v);
-    agent_firewall_admit_peer(v, false);
+    agent_firewall_admit_peer(a, v, false);
     /* QEMU made the tap; it goes with QEMU.  One left by a crash goes here. */
     const char *argv[] = {"ip", "link", "del", v->tap, NULL};
     char path[64];
@@ -402,16 +402,17 @@ struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
         *out = agent_proto_error(AGENT_PROTO_VM_IP ": expected ADDRESS/LENGTH");
     else if (!agent_valid_ip(gw, false))
         *out = agent_proto_error(AGENT_PROTO_VM_GW ": expected an IPv4 address");
-    else if (mem < 32 || mem > 1 << 20)
-        *out = agent_proto_error(AGENT_PROTO_VM_MEMORY_MIB ": expected 32 to 1048576");
-    else if (cpus < 1 || cpus > 64)
-        *out = agent_proto_error(AGENT_PROTO_VM_CPUS ": expected 1 to 64");
+    else if (mem < AGENT_PROTO_MEMORY_MIN || mem > AGENT_PROTO_MEMORY_MAX)
+        *out = agent_proto_error(AGENT_PROTO_VM_MEMORY_MIB ": expected %d to %d",
+                                 AGENT_PROTO_MEMORY_MIN, AGENT_PROTO_MEMORY_MAX);
+    else if (cpus < 1 || cpus > AGENT_PROTO_CPUS_MAX)
+        *out = agent_proto_error(AGENT_PROTO_VM_CPUS ": expected 1 to %d", AGENT_PROTO_CPUS_MAX);
     else if (share &&
              (!json_is_number(share) || json_number_value(share) < AGENT_PROTO_CPU_SHARE_MIN ||
-              json_number_value(share) > 64))
+              json_number_value(share) > AGENT_PROTO_CPUS_MAX))
         *out = agent_proto_error(AGENT_PROTO_VM_CPU_SHARE ": expected a number of host CPUs from "
-                                                          "%g to 64",
-                                 AGENT_PROTO_CPU_SHARE_MIN);
+                                                          "%g to %d",
+                                 AGENT_PROTO_CPU_SHARE_MIN, AGENT_PROTO_CPUS_MAX);
     else if (share && !a->cgroup)
         *out = agent_proto_error("%s cannot give a VM a " AGENT_PROTO_VM_CPU_SHARE
                                  ": its agent has no CPU group (it runs without --cgroup)",

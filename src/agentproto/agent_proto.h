@@ -107,6 +107,9 @@ struct agent_proto_vm {
     unsigned memory_mib, cpus;
     double cpu_share; /* host CPUs allocated (its limit and weight); 0: not given */
 };
+#define AGENT_PROTO_MEMORY_MIN 32 /* a VM's memory_mib, at least and at most */
+#define AGENT_PROTO_MEMORY_MAX 1048576
+#define AGENT_PROTO_CPUS_MAX 64 /* its cpus: 1 to this */
 #define AGENT_PROTO_VM_NAME "name"
 #define AGENT_PROTO_VM_MAC "mac"
 #define AGENT_PROTO_VM_IP "ip"
@@ -117,8 +120,9 @@ struct agent_proto_vm {
 #define AGENT_PROTO_CPU_SHARE_MIN 0.01
 json_t *agent_proto_vm_json(const struct agent_proto_vm *vm);
 /* Fills '*vm' from 'o' (borrowed: valid while 'o' is); what 'o' lacks is
- * NULL or 0. */
-void agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm);
+ * NULL or 0, and so is a count out of its range (AGENT_PROTO_MEMORY_MIN to
+ * AGENT_PROTO_MEMORY_MAX, 1 to AGENT_PROTO_CPUS_MAX): false then. */
+bool agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm);
 /* POST /v1/incoming: the VM as the destination makes it, and 'from', the
  * source's data address. */
 json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from);

@@ -19,12 +19,12 @@
 
 #include "agentproto/agent_proto.h"
 
-#define API_NAME_MAX AGENT_PROTO_NAME_MAX /* a VM's name: agent_proto_name_ok() */
-#define API_SERVER_MAX 63                 /* a server's name, as in the topology */
-#define API_MEMORY_MIN 32                 /* MiB */
-#define API_MEMORY_MAX 1048576
+#define API_NAME_MAX AGENT_PROTO_NAME_MAX     /* a VM's name: agent_proto_name_ok() */
+#define API_SERVER_MAX 63                     /* a server's name, as in the topology */
+#define API_MEMORY_MIN AGENT_PROTO_MEMORY_MIN /* MiB */
+#define API_MEMORY_MAX AGENT_PROTO_MEMORY_MAX
 #define API_MEMORY_DEFAULT 128
-#define API_CPUS_MAX 64
+#define API_CPUS_MAX AGENT_PROTO_CPUS_MAX
 #define API_TIMEOUT_MAX 3600000 /* an exec's limit, in ms (one hour) */
 #define API_TIMEOUT_DEFAULT 30000
 #define API_ARGV_MAX 256

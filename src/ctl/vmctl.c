@@ -29,10 +29,11 @@ static void *boot_thread(void *arg)
     char *err = NULL;
     json_t *reply = NULL;
     op_phase(o, "check");
-    if (vmctl_check_room(v, server, mem, &err) == 0) {
+    struct agent_proto_vm vm;
+    if (!agent_proto_vm_read(spec, &vm)) {
+        err = xasprintf("%s: memory or CPUs out of range", o->vm);
+    } else if (vmctl_check_room(v, server, mem, &err) == 0) {
         op_phase(o, "boot");
-        struct agent_proto_vm vm;
-        agent_proto_vm_read(spec, &vm);
         if (v->client.boot(v->client.ctx, server, &vm, &reply, &err) == 0) {
             op_result(o, "agent", json_incref(json_object_get(reply, "timing")) ?: json_null());
             op_release(o, VM_RUNNING);

@@ -92,7 +92,8 @@ static bool addr_taken(const struct vmctl *v, uint32_t a)
         if (v->t->subnets[i].gateway == a)
             return true;
     for (size_t i = 0; i < v->n_vms; i++)
-        if (v->vms[i]->addr == a || v->vms[i]->home == a || v->vms[i]->next == a)
+        if (v->vms[i]->addr == a || v->vms[i]->home == a || v->vms[i]->next == a ||
+            v->vms[i]->serves == a)
             return true;
     return false;
 }
@@ -191,9 +192,12 @@ struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, c
         r->serves = vmctl_parse_ip(json_string_value(json_object_get(was, "serves")));
         r->restored = r->home != r->addr || r->serves;
     }
-    r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
-    r->cpus = (unsigned)json_integer_value(json_object_get(a, "cpus"));
-    r->cpu_share = json_number_value(json_object_get(a, "cpu_share"));
+    struct agent_proto_vm said; /* its counts, 0 when out of range */
+    if (!agent_proto_vm_read(a, &said))
+        LOG_WRN("VM %s on %s: memory, CPUs or CPU share out of range", name, server);
+    r->memory_mib = said.memory_mib;
+    r->cpus = said.cpus;
+    r->cpu_share = said.cpu_share;
     r->state = state;
     xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
     v->vms[v->n_vms++] = r;

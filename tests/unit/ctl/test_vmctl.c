@@ -666,6 +666,26 @@ static void test_start_refused(void **state)
     assert_vm(x, "vm1", "s2", "running");
 }
 
+/* The network, which a move within a subnet points at the destination
+ * before the start, points back at the source when the copy does not
+ * start there: the VM runs on at the source.  Likewise when the source then
+ * does not resume (the copy is gone: the source is where it will run). */
+static void test_start_refused_places_back(void **state)
+{
+    struct fixture *x = *state;
+    boot(x, "vm1", "s1");
+    agent_fails(x, AGENT_PROTO_FINISH, AGENT_REFUSED, "s2", "memory differs: 3 pages", false);
+    size_t net = n_net(x);
+    migrate(x, "vm1", "s2");
+    assert_string_equal(net_since(x, net), "place 10.1.0.3 s2, place 10.1.0.3 s1");
+    assert_vm(x, "vm1", "s1", "running");
+    agent_fails(x, AGENT_PROTO_RESUME, AGENT_REFUSED, NULL, "no QMP", false);
+    net = n_net(x);
+    migrate(x, "vm1", "s2");
+    assert_string_equal(net_since(x, net), "place 10.1.0.3 s2, place 10.1.0.3 s1");
+    assert_vm(x, "vm1", "s1", "recovering");
+}
+
 /* A clone that does not start: the clone goes, and the source, which never
  * stopped, is not resumed. */
 static void test_clone_start_refused(void **state)
@@ -855,6 +875,43 @@ static void test_addresses(void **state)
     assert_string_equal(vm_field(x, "a5", "current_address"), "10.1.0.3/29");
 }
 
+/* The original of a balanced VM stopped, its clone is the one replica left:
+ * it keeps the balanced address (rewritten to it), in the list and in the
+ * state file; the address is not given to another VM; the rewrite follows
+ * the clone across subnets and goes with it. */
+static void test_last_replica_keeps_service(void **state)
+{
+    struct fixture *x = *state;
+    boot(x, "vm1", "s1");
+    clone_vm(x, "vm1", "s2", "c1", true);
+    assert_string_equal(vm_field(x, "c1", "current_address"), "10.1.0.4/29");
+    assert_string_equal(vm_field(x, "c1", "serves"), "10.1.0.3");
+    size_t net = n_net(x);
+    json_t *out;
+    json_int_t id = op_id(vmctl_stop(x->v, "vm1", false, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.destroyed");
+    assert_string_equal(net_since(x, net),
+                        "balance 10.1.0.3 over 1: 10.1.0.4 -, rewrite 10.1.0.3 10.1.0.4");
+    assert_string_equal(vm_field(x, "c1", "serves"), "10.1.0.3");
+    json_t *st = state_file(x);
+    json_t *c1 = json_object_get(json_object_get(st, "vms"), "c1");
+    assert_string_equal(json_string_value(json_object_get(c1, "serves")), "10.1.0.3");
+    json_decref(st);
+    boot(x, "a2", "s1");
+    assert_string_equal(vm_field(x, "a2", "current_address"), "10.1.0.5/29");
+    net = n_net(x);
+    migrate(x, "c1", "s3");
+    assert_string_equal(vm_field(x, "c1", "current_address"), "10.2.0.1/24");
+    assert_string_equal(net_since(x, net),
+                        "balance 10.1.0.3 over 1: 10.2.0.1 -, rewrite 10.1.0.3 10.2.0.1");
+    assert_string_equal(vm_field(x, "c1", "serves"), "10.1.0.3");
+    net = n_net(x);
+    id = op_id(vmctl_stop(x->v, "c1", false, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.destroyed");
+    assert_string_equal(net_since(x, net),
+                        "balance 10.1.0.3 over 0: - -, rewrite 10.1.0.3 10.1.0.3");
+}
+
 /* What the state file keeps, read by a minidcd started afterwards: a VM's
  * first address and what it serves (the network told again once the
  * agents show the VMs), and a transfer left half-done (the VM recovering
@@ -925,12 +982,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prepare_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_unanswered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_refused_places_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clone_start_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_fails_too, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_unanswered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_file_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_replica_keeps_service, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
