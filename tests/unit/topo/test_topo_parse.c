@@ -734,6 +734,52 @@ static void test_positions_of_values(void **state)
     free(s);
 }
 
+/* The example at the top of docs/topology.md is a valid file, and
+ * examples/fig1-raspi.yaml is fig1 with its capacities. */
+static void test_docs_example_and_raspi(void **state)
+{
+    (void)state;
+    const char *src = getenv("MINIDC_SRC");
+    char *path = xasprintf("%s/docs/topology.md", src ? src : ".");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char doc[65536];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    char *start = strstr(doc, "## Example\n\n```yaml\n");
+    assert_non_null(start);
+    start += strlen("## Example\n\n```yaml\n");
+    char *end = strstr(start, "```");
+    assert_non_null(end);
+    *end = '\0';
+    struct diag_list dl;
+    diag_list_init(&dl, "docs/topology.md");
+    struct topo *t = topo_load_string("docs/topology.md", start, &dl);
+    if (!t)
+        diag_print(&dl, stderr);
+    assert_non_null(t);
+    assert_true(t->nodes[topo_find(t, "server1")].cpu == 0.25);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(path);
+    path = xasprintf("%s/examples/fig1-raspi.yaml", src ? src : ".");
+    diag_list_init(&dl, path);
+    t = topo_load(path, &dl);
+    if (!t)
+        diag_print(&dl, stderr);
+    assert_non_null(t);
+    assert_int_equal(topo_count(t, TOPO_SERVER), 8);
+    for (size_t i = 0; i < t->n_nodes; i++)
+        if (t->nodes[i].kind == TOPO_SERVER)
+            assert_true(t->nodes[i].cpu == 0.2);
+    for (size_t i = 0; i < t->n_links; i++)
+        assert_true(t->links[i].props.bandwidth_mbit == 100);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(path);
+}
+
 static struct topo *load_ok(const char *text)
 {
     struct diag_list dl;
@@ -824,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_base_is_valid),
         cmocka_unit_test(test_fig1),
         cmocka_unit_test(test_capacities),
+        cmocka_unit_test(test_docs_example_and_raspi),
         cmocka_unit_test(test_capacities_refused),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_duplicate_name),
