@@ -511,8 +511,8 @@ int cmd_metrics(int argc, char **argv)
     }
     size_t i, k;
     json_t *s, *v;
-    printf("%-10s %6s %10s %12s %12s %12s\n", "SERVER", "CPU%", "VM MEMORY", "MEM AVAIL", "NET RX",
-           "NET TX");
+    printf("%-10s %9s %6s %10s %12s %12s %12s\n", "SERVER", "CPU USED", "UTIL", "VM MEMORY",
+           "MEM AVAIL", "NET RX", "NET TX");
     json_array_foreach(json_object_get(m, "servers"), i, s) {
         json_t *sv = json_object_get(s, "server");
         double rx = 0, tx = 0;
@@ -524,26 +524,59 @@ int cmd_metrics(int argc, char **argv)
                 rx = num(ifo, "rx_bytes");
                 tx = num(ifo, "tx_bytes");
             }
-        char vmmem[32];
+        char vmmem[32], cpu[32];
         snprintf(vmmem, sizeof vmmem, "%.0f/%.0f", num(sv, "vm_memory_mib"),
                  num(sv, "vm_capacity_mib"));
-        printf("%-10s %6.1f %10s %9.0f MiB %9.1f MB %9.1f MB\n",
-               json_string_value(json_object_get(sv, "name")), num(sv, "cpu_percent"), vmmem,
-               num(sv, "memory_available_bytes") / 1048576, rx / 1e6, tx / 1e6);
+        /* Host CPUs used, of its capacity when it has one. */
+        if (json_is_number(json_object_get(sv, "cpu_capacity")))
+            snprintf(cpu, sizeof cpu, "%.2f/%.2f", num(sv, "cpu_used"), num(sv, "cpu_capacity"));
+        else
+            snprintf(cpu, sizeof cpu, "%.2f", num(sv, "cpu_used"));
+        printf("%-10s %9s %5.0f%% %10s %9.0f MiB %9.1f MB %9.1f MB\n",
+               json_string_value(json_object_get(sv, "name")), cpu,
+               100 * num(sv, "cpu_utilization"), vmmem, num(sv, "memory_available_bytes") / 1048576,
+               rx / 1e6, tx / 1e6);
     }
-    printf("\n%-12s %-10s %6s %10s %10s %10s %10s %10s %10s\n", "VM", "SERVER", "CPU%", "MEM USED",
-           "MEM TOTAL", "NET RX", "NET TX", "DISK RD", "DISK WR");
+    printf("\n%-12s %-10s %9s %6s %10s %10s %10s %10s %10s %10s\n", "VM", "SERVER", "CPU USED",
+           "UTIL", "MEM USED", "MEM TOTAL", "NET RX", "NET TX", "DISK RD", "DISK WR");
     json_array_foreach(json_object_get(m, "servers"), i, s) {
         const char *srv = json_string_value(json_object_get(json_object_get(s, "server"), "name"));
         json_array_foreach(json_object_get(s, "vms"), k, v) {
             json_t *gm = json_object_get(v, "guest_memory"), *n = json_object_get(v, "net"),
                    *d = json_object_get(v, "disk");
-            printf("%-12s %-10s %6.1f %6.1f MiB %6.1f MiB %7.2f MB %7.2f MB %7.2f MB %7.2f MB\n",
-                   json_string_value(json_object_get(v, "name")), srv, num(v, "cpu_percent"),
-                   num(gm, "used_bytes") / 1048576, num(gm, "total_bytes") / 1048576,
-                   num(n, "rx_bytes") / 1e6, num(n, "tx_bytes") / 1e6, num(d, "read_bytes") / 1e6,
+            char cpu[32];
+            snprintf(cpu, sizeof cpu, "%.2f/%.2f", num(v, "cpu_used"), num(v, "cpu_allocation"));
+            printf("%-12s %-10s %9s %5.0f%% %6.1f MiB %6.1f MiB %7.2f MB %7.2f MB %7.2f MB %7.2f "
+                   "MB\n",
+                   json_string_value(json_object_get(v, "name")), srv, cpu,
+                   100 * num(v, "cpu_utilization"), num(gm, "used_bytes") / 1048576,
+                   num(gm, "total_bytes") / 1048576, num(n, "rx_bytes") / 1e6,
+                   num(n, "tx_bytes") / 1e6, num(d, "read_bytes") / 1e6,
                    num(d, "written_bytes") / 1e6);
         }
+    }
+    /* Links: each direction's rate, and of the bandwidth when it has one. */
+    printf("\n%-22s %10s %12s %6s %12s %6s\n", "LINK A-B", "BANDWIDTH", "A->B", "UTIL", "B->A",
+           "UTIL");
+    json_array_foreach(json_object_get(m, "links"), i, v) {
+        char bw[24] = "-", d[2][24], u[2][12];
+        if (json_is_number(json_object_get(v, "bandwidth_mbit")))
+            snprintf(bw, sizeof bw, "%g Mbit/s", num(v, "bandwidth_mbit"));
+        for (int e = 0; e < 2; e++) {
+            json_t *f = json_object_get(v, e ? "ba" : "ab");
+            json_t *bps = json_object_get(f, "bits_per_second"),
+                   *util = json_object_get(f, "utilization");
+            if (json_is_number(bps))
+                snprintf(d[e], sizeof d[e], "%.2f Mbit/s", json_number_value(bps) / 1e6);
+            else
+                snprintf(d[e], sizeof d[e], "-");
+            if (json_is_number(util))
+                snprintf(u[e], sizeof u[e], "%.0f%%", 100 * json_number_value(util));
+            else
+                snprintf(u[e], sizeof u[e], "-");
+        }
+        printf("%-22s %10s %12s %6s %12s %6s\n", json_string_value(json_object_get(v, "name")), bw,
+               d[0], u[0], d[1], u[1]);
     }
     json_decref(m);
     return 0;

@@ -14,7 +14,8 @@
  *   POST /api/v1/vms/NAME/exec    {argv, input, timeout_ms}
  *   DELETE /api/v1/vms/NAME[?graceful=1]  stop it, remove everything of it
  *   GET /api/v1/operations/ID     an operation's phases, timings and result
- *   GET /api/v1/metrics           servers' and VMs' figures (JSON)
+ *   GET /api/v1/metrics           servers', VMs' and links' figures (JSON)
+ *   GET /api/v1/metrics/history   their last hour ([[time, value]...] a series)
  *   GET /metrics                  the same for Prometheus
  *   GET /api/v1/events[?since=ID] Server-Sent Events (see ctl/events.h); since=0: all kept
  * VM operations answer 202 {"operation": ID} at once and run on; the
@@ -39,7 +40,9 @@
 #include "ctl/events.h"
 #include "ctl/listen_guard.h"
 #include "ctl/ofconn.h"
+#include "ctl/portstats.h"
 #include "ctl/vmctl.h"
+#include "hist/hist.h"
 #include "net/net.h"
 #include "ofp/ofp_print.h"
 #include "topo/topo.h"
@@ -310,6 +313,33 @@ static void get_events(struct api *c, struct evhttp_request *req, const char *qu
     events_subscribe(c->d.events, req, replay, since);
 }
 
+/* GET /api/v1/metrics/history: the series asked for, or the list of
+ * those kept (under 'prefix'). */
+static void get_history(struct api *c, struct evhttp_request *req, const char *query)
+{
+    struct api_history_query q;
+    json_t *errors = NULL;
+    if (api_parse_history_query(query, &q, &errors)) {
+        reply_json(req, 400, api_errors_json(errors));
+        return;
+    }
+    if (!c->d.history) {
+        reply_error(req, 503, "no history is kept");
+        api_history_query_free(&q);
+        return;
+    }
+    double now = proc_wall();
+    double since = q.since < 0 ? now + q.since : q.since,
+           until = q.until < 0 ? now + q.until : q.until;
+    if (!q.n)
+        reply_json(req, 200, hist_list_json(c->d.history, q.prefix));
+    else
+        reply_json(req, 200,
+                   hist_query_json(c->d.history, (const char *const *)q.names, q.n, since, until,
+                                   q.max_points));
+    api_history_query_free(&q);
+}
+
 /* Answers an authorized request for 'path' (with 'query', may be NULL). */
 static void route(struct api *c, struct evhttp_request *req, const char *path, const char *q)
 {
@@ -338,7 +368,11 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     } else if (!strcmp(path, "/api/v1/servers")) {
         reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_servers_json(c->d.vms)));
     } else if (!strcmp(path, "/api/v1/metrics")) {
-        reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_metrics_json(c->d.vms)));
+        reply_json(req, 200,
+                   json_pack("{s:o, s:o}", "servers", vmctl_metrics_json(c->d.vms), "links",
+                             c->d.links ? portstats_links_json(c->d.links) : json_array()));
+    } else if (!strcmp(path, "/api/v1/metrics/history")) {
+        get_history(c, req, q);
     } else if (!strcmp(path, "/metrics")) {
         reply_text(req, vmctl_metrics_prometheus(c->d.vms));
     } else if (!strcmp(path, "/api/v1/status")) {
@@ -355,7 +389,7 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     } else {
         reply_error(req, 404,
                     "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, "
-                    "servers, vms, metrics)");
+                    "servers, vms, metrics, metrics/history)");
     }
 }
 

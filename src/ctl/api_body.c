@@ -418,6 +418,121 @@ int api_parse_events_query(const char *query, bool *replay, uint64_t *since, jso
     return 0;
 }
 
+/* A series name of the history: letters, digits and _ . / : - (what
+ * minidc's names and the recorder's series are made of), '*' last for a
+ * prefix. */
+static bool series_name_ok(const char *s, size_t n)
+{
+    if (!n || n > API_SERIES_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '_' || c == '.' || c == '/' || c == ':' || c == '-';
+        if (!plain && !(c == '*' && i == n - 1))
+            return false;
+    }
+    return true;
+}
+
+/* A decimal number (a sign, digits, one '.'), into '*out'. */
+static bool number_ok(const char *v, size_t n, double *out)
+{
+    char buf[32];
+    if (!n || n >= sizeof buf)
+        return false;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    size_t i = buf[0] == '-';
+    size_t digits = strspn(buf + i, "0123456789");
+    if (!digits)
+        return false;
+    i += digits;
+    if (buf[i] == '.')
+        i += 1 + strspn(buf + i + 1, "0123456789");
+    if (buf[i])
+        return false;
+    *out = strtod(buf, NULL);
+    return true;
+}
+
+static int history_param(const char *k, size_t klen, const char *v, size_t vlen, void *ctx,
+                         json_t *errors)
+{
+    struct api_history_query *q = ctx;
+    if (is(k, klen, "series")) {
+        for (const char *p = v, *end = v + vlen; p < end;) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            size_t n = (size_t)((comma ? comma : end) - p);
+            if (!series_name_ok(p, n)) {
+                add_error(errors,
+                          "series: expected names of up to %d letters, digits, '_', '.', "
+                          "'/', ':' or '-' (a '*' last for a prefix), separated by ','",
+                          API_SERIES_MAX);
+                return -1;
+            }
+            if (q->n == API_SERIES_NAMES_MAX) {
+                add_error(errors, "series: at most %d names", API_SERIES_NAMES_MAX);
+                return -1;
+            }
+            q->names[q->n++] = xstrndup(p, n);
+            p += n + 1;
+        }
+        return 0;
+    }
+    if (is(k, klen, "prefix")) {
+        if (vlen && !series_name_ok(v, vlen)) {
+            add_error(errors, "prefix: expected the start of a series name");
+            return -1;
+        }
+        snprintf(q->prefix, sizeof q->prefix, "%.*s", (int)vlen, v);
+        return 0;
+    }
+    if (is(k, klen, "since") || is(k, klen, "until")) {
+        double d;
+        if (!number_ok(v, vlen, &d)) {
+            add_error(errors,
+                      "%s: expected a time in seconds since the epoch, or a negative "
+                      "number of seconds before now",
+                      is(k, klen, "since") ? "since" : "until");
+            return -1;
+        }
+        *(is(k, klen, "since") ? &q->since : &q->until) = d;
+        return 0;
+    }
+    if (is(k, klen, "max_points")) {
+        double d;
+        if (!number_ok(v, vlen, &d) || d < 1 || d > API_POINTS_MAX || d != (unsigned)d) {
+            add_error(errors, "max_points: expected a whole number from 1 to %d", API_POINTS_MAX);
+            return -1;
+        }
+        q->max_points = (unsigned)d;
+        return 0;
+    }
+    unknown_param(errors, k, klen, "history takes series, prefix, since, until, max_points");
+    return -1;
+}
+
+int api_parse_history_query(const char *query, struct api_history_query *q, json_t **errors)
+{
+    memset(q, 0, sizeof *q);
+    json_t *errs = json_array();
+    if (each_param(query, history_param, q, errs)) {
+        api_history_query_free(q);
+        *errors = errs;
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+void api_history_query_free(struct api_history_query *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        free(q->names[i]);
+    q->n = 0;
+}
+
 json_t *api_errors_json(json_t *errors)
 {
     struct strbuf all;

@@ -80,6 +80,22 @@ int api_parse_id(const char *s, const char *field, unsigned long min, unsigned l
 /* The query of DELETE /api/v1/vms/NAME: "graceful=1|0|true|false" or
  * nothing.  Other parameters are errors. */
 int api_parse_stop_query(const char *query, bool *graceful, json_t **errors);
+/* The query of GET /api/v1/metrics/history: series=NAME,NAME* (exact
+ * names, or prefixes ending in '*'), prefix=START (list the series),
+ * since=T, until=T (seconds since the epoch; negative: seconds before now,
+ * for the caller to resolve), max_points=N. */
+#define API_SERIES_MAX 160
+#define API_SERIES_NAMES_MAX 64
+#define API_POINTS_MAX 100000
+struct api_history_query {
+    char *names[API_SERIES_NAMES_MAX]; /* owned */
+    size_t n;
+    char prefix[API_SERIES_MAX + 1];
+    double since, until; /* 0: no bound */
+    unsigned max_points; /* 0: all */
+};
+int api_parse_history_query(const char *query, struct api_history_query *q, json_t **errors);
+void api_history_query_free(struct api_history_query *q);
 /* The query of GET /api/v1/events: "since=ID" or nothing. */
 int api_parse_events_query(const char *query, bool *replay, uint64_t *since, json_t **errors);
 

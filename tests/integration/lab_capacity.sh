@@ -5,7 +5,9 @@
 # reads full; one alone gets about its 0.15; a VM on a server without a
 # limit reads what it uses.  iperf3 across route 4 gives 80-100 Mbit/s.  A
 # file that asks for what this machine cannot do (delay without sch_netem)
-# is refused at its key.  Nothing is left behind: no cgroup, no mount.
+# is refused at its key.  The links' utilisation (from the switches' port
+# counters) reads the iperf3 stream on its route, and the history keeps it
+# and the servers' CPU.  Nothing is left behind: no cgroup, no mount.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
@@ -45,11 +47,40 @@ fi
 ok "server2's group has no limit" bash -c "grep -qx -- '-1' '$CG/server2/cpu.cfs_quota_us' 2>/dev/null || grep -q '^max ' '$CG/server2/cpu.max' 2>/dev/null"
 ok "both ends of ovs4-server1 at 100 Mbit/s" bash -c "tc -n '$L-server1' qdisc show dev eth0 | grep -q 'tbf .*rate 100Mbit' && tc -n '$L' qdisc show dev ovs4-2 | grep -q 'tbf .*rate 100Mbit'"
 
+# The links' history starts once the switches have answered twice.
+for _ in $(seq 40); do
+    lab_api "$L" "/api/v1/metrics/history?prefix=link/ovs7:3-server8/ab_bps" | grep -q '"values": [1-9]' && break
+    sleep 0.5
+done
 ip netns exec "$L-server8" iperf3 -s -1 -D -p 5299
 sleep 0.3
-mbit=$(ip netns exec "$L-server1" iperf3 -c 198.18.4.8 -p 5299 -t 4 -J | python3 -c "import json,sys; print(round(json.load(sys.stdin)['end']['sum_received']['bits_per_second']/1e6, 1))")
+ip netns exec "$L-server1" iperf3 -c 198.18.4.8 -p 5299 -t 7 -J >"$TEST_TMP/iperf.json" &
+iperf=$!
+# Meanwhile, the links' figures from the switches' port counters.
+sleep 5
+"$MINIDC" metrics --lab "$L" --json >"$TEST_TMP/links.json"
+wait $iperf
+mbit=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['end']['sum_received']['bits_per_second']/1e6, 1))" "$TEST_TMP/iperf.json")
 diag "iperf3 server1 -> server8 (route 4): $mbit Mbit/s"
 ok "route 4 gives 80-100 Mbit/s" python3 -c "import sys; sys.exit(not 80 <= $mbit <= 100)"
+# link FROM->TO direction: "ab" when FROM is the link's first end.
+util() {
+    python3 -c "
+import json, sys
+for l in json.load(open(sys.argv[1]))['links']:
+    if l['name'] == sys.argv[2]:
+        print(round(l[sys.argv[3]]['utilization'], 3))" "$TEST_TMP/links.json" "$@"
+}
+u1=$(util ovs4:2-server1 ba) u2=$(util ovs1:2-ovs2:1 ba) u3=$(util ovs7:3-server8 ab) u4=$(util ovs4:3-server2 ab)
+diag "utilisation on the way: server1->ovs4 $u1, ovs2->ovs1 $u2, ovs7->server8 $u3; ovs4->server2 $u4"
+ok "the links on route 4 read 0.75-1.0 of their bandwidth, in the iperf direction" python3 -c "import sys; sys.exit(not all(0.75 <= u <= 1.0 for u in ($u1, $u2, $u3)))"
+ok "a link off the route reads about nothing" python3 -c "import sys; sys.exit(not $u4 < 0.02)"
+hist=$(lab_api "$L" "/api/v1/metrics/history?series=link/ovs7:3-server8/ab_bps&since=-10" | python3 -c "
+import json, sys
+pts = json.load(sys.stdin)['series']['link/ovs7:3-server8/ab_bps']
+print(sum(1 for p in pts if p[1] >= 80e6), round(max(p[1] for p in pts) / 1e6, 1) if pts else 0)")
+diag "history of ovs7->server8 over 10 s: $hist (samples at 80 Mbit/s or more, highest Mbit/s)"
+ok "the history kept it: 2 samples or more at 80-100 Mbit/s" python3 -c "import sys; n, top = '$hist'.split(); sys.exit(not (int(n) >= 2 and 80 <= float(top) <= 100))"
 
 # VMs: two of share 0.15 on server1 (limit 0.2), one without on server2.
 vm boot vm1 --on server1 --cpu-share 0.15 --quiet >"$TEST_TMP/b1" 2>&1 &
@@ -105,6 +136,12 @@ diag "vm1 alone: $used1 CPU, utilization $util1 of its share"
 ok "one alone gets about its share, 0.15 (within 15%)" within "$used1" 0.15 0.15
 ok "and reads about 1.0 of it" within "$util1" 1.0 0.15
 wait
+srv_hist=$(lab_api "$L" "/api/v1/metrics/history?series=server/server1/cpu_used&since=-40" | python3 -c "
+import json, sys
+pts = json.load(sys.stdin)['series']['server/server1/cpu_used']
+print(len(pts), round(max(p[1] for p in pts), 3) if pts else 0)")
+diag "history of server1's cpu_used over the last 40 s: $srv_hist (samples, highest)"
+ok "the history has server1 at about its 0.2 (within 15%)" python3 -c "import sys; n, top = '$srv_hist'.split(); sys.exit(not (int(n) >= 10 and abs(float(top) - 0.2) <= 0.03))"
 throttled=$("$MINIDC" metrics --lab "$L" --json | python3 -c "
 import json, sys
 d = json.load(sys.stdin)

@@ -276,6 +276,49 @@ static void test_paths_and_ids(void **state)
     assert_int_equal(api_parse_id("0", "since", 0, &id, &e), 0);
 }
 
+/* GET /api/v1/metrics/history's query. */
+static void test_history_query(void **state)
+{
+    (void)state;
+    struct api_history_query q;
+    json_t *e = NULL;
+    assert_int_equal(api_parse_history_query(NULL, &q, &e), 0);
+    assert_int_equal(q.n, 0);
+    assert_int_equal(api_parse_history_query("series=vm/vm1/cpu_used,link/ovs1:2-ovs2:1/ab_bps,"
+                                             "server/s1/*&since=-300&until=1796137510.5&max_"
+                                             "points=100",
+                                             &q, &e),
+                     0);
+    assert_int_equal(q.n, 3);
+    assert_string_equal(q.names[1], "link/ovs1:2-ovs2:1/ab_bps");
+    assert_string_equal(q.names[2], "server/s1/*");
+    assert_true(q.since == -300 && q.until == 1796137510.5 && q.max_points == 100);
+    api_history_query_free(&q);
+    assert_int_equal(api_parse_history_query("prefix=vm/", &q, &e), 0);
+    assert_string_equal(q.prefix, "vm/");
+    static const struct {
+        const char *query, *says;
+    } bad[] = {
+        {"series=a%20b", "series: expected names of up to 160 letters"},
+        {"series=a,,b", "series: expected names"},
+        {"series=a*b", "series: expected names"},
+        {"since=yesterday", "since: expected a time in seconds since the epoch"},
+        {"until=1e9", "until: expected a time"},
+        {"max_points=0", "max_points: expected a whole number from 1 to 100000"},
+        {"max_points=1.5", "max_points: expected a whole number"},
+        {"prefix=a b", "prefix: expected the start of a series name"},
+        {"step=2", "step: no such parameter (history takes series, prefix, since, until, "
+                   "max_points)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(api_parse_history_query(bad[i].query, &q, &e), -1);
+        const char *said = joined(e);
+        if (!strstr(said, bad[i].says))
+            fail_msg("%s: said \"%s\", not \"%s\"", bad[i].query, said, bad[i].says);
+        assert_int_equal(q.n, 0);
+    }
+}
+
 static void test_queries(void **state)
 {
     (void)state;
@@ -337,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_exec),
         cmocka_unit_test(test_paths_and_ids),
         cmocka_unit_test(test_queries),
+        cmocka_unit_test(test_history_query),
         cmocka_unit_test(test_errors_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
