@@ -32,6 +32,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,23 +154,27 @@ static bool alive(pid_t pid)
            close[2] != 'X';
 }
 
-static pid_t running(const struct spec *s)
+/* The load running: its pid (0: none) and the MiB it holds ('*mib', may be
+ * NULL), from its pid file ("PID MIB"). */
+static pid_t running(const struct spec *s, unsigned long *mib)
 {
     char p[4096];
     FILE *f = fopen(path(s, "minidc-load.pid", p, sizeof p), "r");
     int pid = 0;
-    if (!f)
-        return 0;
-    if (fscanf(f, "%d", &pid) != 1)
+    unsigned long m = 0;
+    if (f && fscanf(f, "%d %lu", &pid, &m) < 1)
         pid = 0;
-    fclose(f);
+    if (f)
+        fclose(f);
+    if (mib)
+        *mib = m;
     return pid > 1 && alive(pid) ? pid : 0;
 }
 
 /* Ends the load running, if any: its pid, or 0. */
 static pid_t stop_running(const struct spec *s)
 {
-    pid_t pid = running(s);
+    pid_t pid = running(s, NULL);
     if (!pid)
         return 0;
     kill(pid, SIGTERM);
@@ -232,8 +237,9 @@ static int refuse(int ready, const char *what, const char *dir)
 {
     char msg[512];
     int n = snprintf(msg, sizeof msg, "cannot %s%s: %s\n", what, dir, strerror(errno));
-    if (write(ready, msg, (size_t)n) < 0)
-        return 1; /* the starter is gone: nobody to tell */
+    if (write(ready, msg, (size_t)n) < 0) {
+        /* the starter is gone: nobody to tell */
+    }
     return 1;
 }
 
@@ -245,6 +251,10 @@ static int daemon_main(const struct spec *s, int ready, int lock)
     char msg[512];
     r.threads = s->kind == CPU ? load_threads(s->cpu, &r.fraction)
                                : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    /* The first the kernel kills if memory runs out, filling it too. */
+    FILE *oom = fopen("/proc/self/oom_score_adj", "w");
+    if (oom)
+        fputs("1000\n", oom), fclose(oom);
     if (s->mib) {
         r.mem_len = s->mib << 20;
         void *m = mmap(NULL, r.mem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -253,12 +263,9 @@ static int daemon_main(const struct spec *s, int ready, int lock)
         r.mem = m;
         memset(m, 0x5a, r.mem_len);
     }
-    FILE *oom = fopen("/proc/self/oom_score_adj", "w");
-    if (oom)
-        fputs("1000\n", oom), fclose(oom);
     char what[256], line[512];
     describe(s, &r, what, sizeof what);
-    snprintf(line, sizeof line, "%d\n", (int)getpid());
+    snprintf(line, sizeof line, "%d %lu\n", (int)getpid(), s->mib);
     if (write_file(s, "minidc-load.pid", line) < 0)
         return refuse(ready, "write its pid file in ", s->dir);
     snprintf(line, sizeof line, "pid %d: %s, since %ld\n", (int)getpid(), what, (long)time(NULL));
@@ -284,7 +291,7 @@ static int daemon_main(const struct spec *s, int ready, int lock)
     int sig;
     sigwait(&set, &sig);
     /* Its files go with it, unless a newer load has taken them. */
-    if (running(s) == getpid()) {
+    if (running(s, NULL) == getpid()) {
         char p[4096];
         unlink(path(s, "minidc-load.pid", p, sizeof p));
         unlink(path(s, "minidc-load.state", p, sizeof p));
@@ -292,24 +299,38 @@ static int daemon_main(const struct spec *s, int ready, int lock)
     return 0;
 }
 
+/* Says why the load cannot start, and whether the one before was stopped;
+ * 1. */
+static int failed(pid_t old, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int failed(pid_t old, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("minidc-load: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (old)
+        fprintf(stderr, "minidc-load: the load of pid %d was stopped\n", (int)old);
+    return 1;
+}
+
 /* Starts the load of 's' detached, replacing the one running: 0 once it
- * runs, 1 after saying why not. */
+ * runs, 1 after saying why not.  A load refused for want of memory leaves
+ * the one running as it is. */
 static int start(const struct spec *s)
 {
     char p[4096];
     int lock = open(path(s, "minidc-load.lock", p, sizeof p), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX) < 0) {
-        fprintf(stderr, "minidc-load: %s: %s\n", p, strerror(errno));
-        return 1;
-    }
-    pid_t old = stop_running(s);
+    if (lock < 0 || flock(lock, LOCK_EX) < 0)
+        return failed(0, "%s: %s\n", p, strerror(errno));
+    unsigned long old_mib;
     long avail = available_mib();
-    if (s->mib && avail >= 0 && (long)s->mib + LOAD_MEMORY_SPARE > avail) {
-        fprintf(stderr,
-                "minidc-load: --memory %lu: the guest has %ld MiB available (%d kept spare)\n",
-                s->mib, avail, LOAD_MEMORY_SPARE);
-        return 1;
-    }
+    if (running(s, &old_mib) && avail >= 0)
+        avail += (long)old_mib; /* given back when it stops */
+    if (s->mib && avail >= 0 && (long)s->mib + LOAD_MEMORY_SPARE > avail)
+        return failed(0, "--memory %lu: the guest has %ld MiB available (%d kept spare)\n", s->mib,
+                      avail, LOAD_MEMORY_SPARE);
+    pid_t old = stop_running(s);
     if (s->foreground) {
         printf("minidc-load: pid %d in the foreground%s\n", (int)getpid(),
                old ? " (the load running before is stopped)" : "");
@@ -317,16 +338,12 @@ static int start(const struct spec *s)
         return daemon_main(s, STDOUT_FILENO, lock);
     }
     int pp[2];
-    if (pipe(pp) < 0) {
-        perror("minidc-load: pipe");
-        return 1;
-    }
+    if (pipe(pp) < 0)
+        return failed(old, "pipe: %s\n", strerror(errno));
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) {
-        perror("minidc-load: fork");
-        return 1;
-    }
+    if (pid < 0)
+        return failed(old, "fork: %s\n", strerror(errno));
     if (pid == 0) {
         /* Detached: a session of its own, no terminal, and none of the
          * caller's pipes (the guest agent waits for them to close). */
@@ -352,8 +369,7 @@ static int start(const struct spec *s)
     msg[got] = '\0';
     if (strncmp(msg, "ok ", 3)) {
         waitpid(pid, NULL, 0);
-        fprintf(stderr, "minidc-load: %s", got ? msg : "the load ended before it began\n");
-        return 1;
+        return failed(old, "%s", got ? msg : "the load ended before it began\n");
     }
     printf("minidc-load: %s", msg + 3);
     if (old)
@@ -491,7 +507,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (s.kind == STATUS) {
         char p[4096], line[512] = "";
-        FILE *f = running(&s) ? fopen(path(&s, "minidc-load.state", p, sizeof p), "r") : NULL;
+        FILE *f = running(&s, NULL) ? fopen(path(&s, "minidc-load.state", p, sizeof p), "r") : NULL;
         if (f && fgets(line, sizeof line, f))
             printf("minidc-load: %s", line);
         else
