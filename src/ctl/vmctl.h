@@ -42,8 +42,8 @@ struct vmctl;
 struct vmctl_hooks {
     void *ctx;
     /* Receives events as operations end ("vm.booted", "vm.migrated",
-     * "vm.cloned", "vm.destroyed", "vm.recovered", "vm.failed"), from any
-     * thread. */
+     * "vm.cloned", "vm.destroyed", "vm.recovered", "vm.load", "vm.failed"),
+     * from any thread. */
     void (*publish)(void *ctx, const char *type, json_t *data);
     /* Has the network rewrite 'old_ip' <-> 'new_ip' (a VM moved across
      * subnets; 'new_ip' == 'old_ip' removes it); returns the switch's name
