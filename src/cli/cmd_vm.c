@@ -5,6 +5,8 @@
  *   minidc vm clone NAME --to SERVER [--as NEW]
  *   minidc vm stop NAME [--force]
  *   minidc vm exec NAME [--timeout S] -- CMD [ARG...]
+ *   minidc vm load NAME (--cpu PERCENT [--memory MIB] | --trace FILE [--interval S] | --stop)
+ *     (its options and printing: cmd_vm_load.c)
  *   minidc metrics
  *   minidc events [--since ID] [--count N]
  * each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--api-ca FILE] [--json] [--quiet].
@@ -20,6 +22,7 @@
 
 #include "cli/api_client.h"
 #include "cli/cmd.h"
+#include "cli/cmd_vm_load.h"
 #include "util/http.h"
 #include "util/strbuf.h"
 
@@ -40,6 +43,8 @@ static void vm_usage(FILE *f)
                "       minidc vm clone NAME --to SERVER [--as NEW] [--balance] [--verify-memory]\n"
                "       minidc vm stop NAME [--force]\n"
                "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
+               "       minidc vm load NAME (--cpu PERCENT [--memory MIB] | --trace FILE\n"
+               "                            [--interval SECONDS] | --stop)\n"
                "  each with " API_TARGET_USAGE " [--json] [--quiet]\n\n"
                "Boots, lists, live-migrates, clones and stops VMs through minidcd, which has\n"
                "the servers' agents do it.  boot gives the VM the next free address of the\n"
@@ -60,8 +65,10 @@ static void vm_usage(FILE *f)
                "before the copy runs (a copy that differs is not used; costs a dump of the\n"
                "guest's memory on each side).\n"
                "exec runs a command in the guest through its guest agent, prints what it\n"
-               "wrote and exits with its status.  Phases are printed as they end (--quiet:\n"
-               "not); --json prints the whole operation at the end.\n");
+               "wrote and exits with its status.  load has the guest hold a CPU utilisation,\n"
+               "constant or following a trace, and keep memory dirty (minidc vm load --help).\n"
+               "Phases are printed as they end (--quiet: not); --json prints the whole\n"
+               "operation at the end.\n");
 }
 
 static void metrics_usage(FILE *f)
@@ -418,6 +425,45 @@ static int vm_exec(const struct api_target *t, const struct vm_opts *o, char **o
     return rc;
 }
 
+/* vm load NAME ...: the load minidcd last set, or a new one (or none) set
+ * and followed; its options and printing are cmd_vm_load.c's. */
+static int vm_load(int argc, char **argv)
+{
+    struct vm_load_cmd c;
+    int rc = vm_load_parse(argc, argv, &c);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    struct api_target t;
+    if ((rc = api_target_find(&t, &c.where))) {
+        json_decref(c.body);
+        return rc;
+    }
+    char path[128], title[128];
+    snprintf(path, sizeof path, "/api/v1/vms/%s/load", c.name);
+    json_t *op = NULL, *l = NULL;
+    if (c.what == VM_LOAD_SHOW) {
+        l = api_get(&t, path);
+        rc = l ? 0 : 1;
+    } else {
+        struct vm_opts o = {.json = c.json, .quiet = c.quiet};
+        snprintf(title, sizeof title, "%s %s", c.what == VM_LOAD_STOP ? "stop the load of" : "load",
+                 c.name);
+        rc = run_op(&t, c.what == VM_LOAD_STOP ? "DELETE" : "POST", path, c.body, title, &o, &op);
+        if (!rc)
+            l = json_incref(json_object_get(json_object_get(op, "result"), "load"));
+    }
+    if (l && c.json && !op) {
+        json_dumpf(l, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else if (l && !c.json) {
+        vm_load_print(c.name, l);
+    }
+    json_decref(l);
+    json_decref(op);
+    api_target_free(&t);
+    return rc;
+}
+
 int cmd_vm(int argc, char **argv)
 {
     if (argc < 2 || (argv[1][0] == '-' && cmd_wants_help(argc, argv))) {
@@ -425,6 +471,8 @@ int cmd_vm(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
+    if (!strcmp(sub, "load"))
+        return vm_load(argc - 1, argv + 1);
     struct vm_opts o = {0};
     int first = parse_vm_opts(argc - 1, argv + 1, &o, vm_usage);
     if (first < 0)
@@ -435,7 +483,8 @@ int cmd_vm(int argc, char **argv)
     if (!is_list && strcmp(sub, "boot") && strcmp(sub, "migrate") && strcmp(sub, "clone") &&
         strcmp(sub, "stop") && strcmp(sub, "exec")) {
         fprintf(stderr,
-                "minidc: vm: unknown subcommand '%s' (boot, list, migrate, clone, stop, exec)\n",
+                "minidc: vm: unknown subcommand '%s' (boot, list, migrate, clone, stop, exec, "
+                "load)\n",
                 sub);
         return 2;
     }

@@ -12,6 +12,9 @@
  *   POST /api/v1/vms/NAME/migrate {to}
  *   POST /api/v1/vms/NAME/clone   {to, as, balance}
  *   POST /api/v1/vms/NAME/exec    {argv, input, timeout_ms}
+ *   POST /api/v1/vms/NAME/load    {cpu_percent, memory_mib} or {trace, interval_s, memory_mib}
+ *   DELETE /api/v1/vms/NAME/load  stop the guest's load
+ *   GET /api/v1/vms/NAME/load     the load minidcd last set: kind, parameters, since
  *   DELETE /api/v1/vms/NAME[?graceful=1]  stop it, remove everything of it
  *   GET /api/v1/operations/ID     an operation's phases, timings and result
  *   GET /api/v1/metrics           servers', VMs' and links' figures (JSON)
@@ -225,12 +228,31 @@ static int vm_action(struct api *c, struct evhttp_request *req, const char *name
             api_exec_free(&x);
         }
     } else {
-        *out =
-            json_pack("{s:s}", "error", "no such operation on a VM (migrate, clone, exec, DELETE)");
+        *out = json_pack("{s:s}", "error",
+                         "no such operation on a VM (migrate, clone, exec, load, DELETE)");
         return 404;
     }
     if (errors)
         *out = api_errors_json(errors);
+    return st;
+}
+
+/* /api/v1/vms/NAME/load: POST sets the guest's load, DELETE stops it, GET
+ * tells what minidcd last set. */
+static int vm_load(struct api *c, struct evhttp_request *req, enum evhttp_cmd_type m,
+                   const char *name, json_t **out, json_t **errors)
+{
+    if (m == EVHTTP_REQ_GET)
+        return vmctl_load_get(c->d.vms, name, out);
+    if (m == EVHTTP_REQ_DELETE)
+        return vmctl_load_stop(c->d.vms, name, out);
+    size_t len;
+    const char *body = body_of(req, &len);
+    struct api_load l;
+    if (api_parse_load(body, len, &l, errors))
+        return 400;
+    int st = vmctl_load(c->d.vms, name, &l, out);
+    api_load_free(&l);
     return st;
 }
 
@@ -277,6 +299,8 @@ static void vm_request(struct api *c, struct evhttp_request *req, const char *pa
             st = vmctl_operation(c->d.vms, id, &out);
     } else if (!api_parse_vm_path(path, name, sizeof name, action, sizeof action)) {
         st = 404, out = json_pack("{s:s}", "error", "no such VM or resource");
+    } else if (!strcmp(action, "load")) {
+        st = vm_load(c, req, m, name, &out, &errors);
     } else if (m == EVHTTP_REQ_DELETE && !*action) {
         bool graceful;
         st = api_parse_stop_query(query, &graceful, &errors)
@@ -288,7 +312,9 @@ static void vm_request(struct api *c, struct evhttp_request *req, const char *pa
         st = vm_get(c, name, &out);
     } else {
         st = 405,
-        out = json_pack("{s:s}", "error", "GET or DELETE a VM; POST its migrate, clone or exec");
+        out = json_pack(
+            "{s:s}", "error",
+            "GET or DELETE a VM; POST its migrate, clone or exec; GET, POST or DELETE its load");
     }
     if (errors)
         out = api_errors_json(errors);

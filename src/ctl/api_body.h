@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "agentproto/agent_proto.h"
+#include "load/load.h"
 
 #define API_NAME_MAX AGENT_PROTO_NAME_MAX     /* a VM's name: agent_proto_name_ok() */
 #define API_SERVER_MAX 63                     /* a server's name, as in the topology */
@@ -56,12 +57,29 @@ struct api_exec {
     unsigned timeout_ms;
 };
 
+/* POST /api/v1/vms/NAME/load: {cpu_percent, memory_mib} (a constant load)
+ * or {trace, interval_s, memory_mib} (a trace); bounds of load/load.h */
+struct api_trace {
+    uint8_t *samples; /* percent of the VM's CPUs, one a sample (owned); NULL: none given */
+    size_t n;
+};
+struct api_load {
+    unsigned cpu_percent; /* of one CPU, 0 to LOAD_CPU_MAX (not with a trace) */
+    struct api_trace trace;
+    double interval_s;   /* seconds a sample is held (LOAD_INTERVAL_DEFAULT) */
+    unsigned memory_mib; /* to keep resident and dirty; 0: none */
+};
+
 int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **errors);
 int api_parse_migrate(const char *body, size_t len, struct api_migrate *out, json_t **errors);
 int api_parse_clone(const char *body, size_t len, struct api_clone *out, json_t **errors);
 /* On success the caller frees with api_exec_free(). */
 int api_parse_exec(const char *body, size_t len, struct api_exec *out, json_t **errors);
 void api_exec_free(struct api_exec *x);
+/* Either cpu_percent or trace; interval_s only with a trace.  On success
+ * the caller frees with api_load_free(). */
+int api_parse_load(const char *body, size_t len, struct api_load *out, json_t **errors);
+void api_load_free(struct api_load *l);
 
 /* Whether 's' is a VM name (agent_proto_name_ok()). */
 bool api_valid_vm_name(const char *s);

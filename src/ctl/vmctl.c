@@ -88,8 +88,7 @@ static int vmctl_movable(const struct vrec *r, const char *what, json_t **out)
     return 409;
 }
 
-/* Takes VM 'name' for an operation (lock held); 409/404 otherwise. */
-static int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out)
+int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out)
 {
     struct vrec *r = vrec_find(v, name);
     if (!r) {
@@ -179,8 +178,10 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
     }
     if (!st) {
         struct vrec *c = vrec_new(v, as, to, r->memory_mib, r->cpus, VM_CLONING, out);
-        if (c)
-            c->cpu_share = r->cpu_share; /* a replica gets what its source has */
+        if (c) {
+            c->cpu_share = r->cpu_share;       /* a replica gets what its source has */
+            c->load = json_deep_copy(r->load); /* its memory holds the same load */
+        }
         if (!c) {
             st = 507;
         } else {

@@ -55,6 +55,7 @@ void vrec_free(struct vrec *r)
 {
     free(r->name), free(r->server), free(r->mac), free(r->ip), free(r->gw), free(r->why);
     free(r->problem);
+    json_decref(r->load);
     free(r);
 }
 
@@ -191,6 +192,8 @@ struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, c
         r->home = vmctl_parse_ip(json_string_value(json_object_get(was, "address"))) ?: r->addr;
         r->serves = vmctl_parse_ip(json_string_value(json_object_get(was, "serves")));
         r->restored = r->home != r->addr || r->serves;
+        json_t *load = json_object_get(was, "load"); /* what vmctl_load.c set */
+        r->load = json_is_object(load) ? json_deep_copy(load) : NULL;
     }
     struct agent_proto_vm said; /* its counts, 0 when out of range */
     if (!agent_proto_vm_read(a, &said))

@@ -243,6 +243,110 @@ static void test_exec(void **state)
     json_decref(e);
 }
 
+static void test_load(void **state)
+{
+    (void)state;
+    struct api_load l;
+    json_t *e = NULL;
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 50}"), &l, &e), 0);
+    assert_int_equal(l.cpu_percent, 50);
+    assert_null(l.trace.samples);
+    assert_int_equal(l.memory_mib, 0);
+    api_load_free(&l);
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 0, \"memory_mib\": 64}"), &l, &e), 0);
+    assert_int_equal(l.cpu_percent, 0);
+    assert_int_equal(l.memory_mib, 64);
+    api_load_free(&l);
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 6400}"), &l, &e), 0);
+    api_load_free(&l);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [0, 100, 7]}"), &l, &e), 0);
+    assert_int_equal(l.trace.n, 3);
+    assert_int_equal(l.trace.samples[0], 0);
+    assert_int_equal(l.trace.samples[1], 100);
+    assert_int_equal(l.trace.samples[2], 7);
+    assert_true(l.interval_s == LOAD_INTERVAL_DEFAULT);
+    api_load_free(&l);
+    api_load_free(&l); /* twice: a no-op */
+    assert_int_equal(
+        api_parse_load(BODY("{\"trace\": [5], \"interval_s\": 0.1, \"memory_mib\": 32}"), &l, &e),
+        0);
+    assert_true(l.interval_s == 0.1);
+    assert_int_equal(l.memory_mib, 32);
+    api_load_free(&l);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [5], \"interval_s\": 3600}"), &l, &e), 0);
+    api_load_free(&l);
+}
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    struct api_load l;
+    json_t *e = NULL;
+    const char *trace = "trace: expected an array of 1 to 8640 whole numbers from 0 to 100 (the "
+                        "CPU utilisation in percent, one a sample)";
+    char want[512];
+    /* Either kind of load, and what goes with it. */
+    assert_int_equal(api_parse_load(BODY("{}"), &l, &e), -1);
+    assert_string_equal(joined(e), "cpu_percent: missing (load needs cpu_percent or trace)");
+    assert_int_equal(api_parse_load(BODY("{\"memory_mib\": 64}"), &l, &e), -1);
+    assert_string_equal(joined(e), "cpu_percent: missing (load needs cpu_percent or trace)");
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 50, \"trace\": [1]}"), &l, &e), -1);
+    assert_null(l.trace.samples);
+    assert_string_equal(
+        joined(e), "trace: not with cpu_percent (a load is a constant cpu_percent or a trace)");
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 50, \"interval_s\": 5}"), &l, &e), -1);
+    assert_string_equal(joined(e), "interval_s: only with trace");
+    /* One message per wrong field, a wrong field not taken as missing. */
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 6401, \"memory_mib\": -1}"), &l, &e),
+                     -1);
+    assert_string_equal(joined(e),
+                        "cpu_percent: expected a whole number from 0 to 6400 (percent of one CPU) "
+                        "| memory_mib: expected a whole number from 0 to 1048576 (MiB)");
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 50.5}"), &l, &e), -1);
+    assert_string_equal(joined(e),
+                        "cpu_percent: expected a whole number from 0 to 6400 (percent of one CPU)");
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [1, 2, 101], \"interval_s\": 0.05}"), &l, &e),
+                     -1);
+    snprintf(want, sizeof want,
+             "%s (sample 3 is not) | interval_s: expected a number of seconds from 0.1 to 3600",
+             trace);
+    assert_string_equal(joined(e), want);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [1, \"2\"]}"), &l, &e), -1);
+    snprintf(want, sizeof want, "%s (sample 2 is not)", trace);
+    assert_string_equal(joined(e), want);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [1, 2.5]}"), &l, &e), -1);
+    assert_string_equal(joined(e), want);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": []}"), &l, &e), -1);
+    snprintf(want, sizeof want, "%s (it is empty)", trace);
+    assert_string_equal(joined(e), want);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": \"1\\n2\\n\"}"), &l, &e), -1);
+    assert_string_equal(joined(e), trace);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [5], \"interval_s\": \"5\"}"), &l, &e), -1);
+    assert_null(l.trace.samples); /* freed with the error */
+    assert_string_equal(joined(e), "interval_s: expected a number of seconds from 0.1 to 3600");
+    /* The limit on a trace's length. */
+    static char big[(LOAD_TRACE_MAX + 1) * 4 + 64];
+    strcpy(big, "{\"trace\": [");
+    for (int i = 0; i <= LOAD_TRACE_MAX; i++)
+        strcat(big, i ? ",100" : "100");
+    strcat(big, "]}");
+    assert_int_equal(api_parse_load(BODY(big), &l, &e), -1);
+    snprintf(want, sizeof want, "%s (it has 8641)", trace);
+    assert_string_equal(joined(e), want);
+    strcpy(big + strlen(big) - strlen(",100]}"), "]}"); /* one sample fewer */
+    assert_int_equal(api_parse_load(BODY(big), &l, &e), 0);
+    assert_int_equal(l.trace.n, LOAD_TRACE_MAX);
+    api_load_free(&l);
+    /* Unknown fields and bodies that are no object. */
+    assert_int_equal(api_parse_load(BODY("{\"cpu\": 50}"), &l, &e), -1);
+    assert_string_equal(
+        joined(e), "cpu: no such field (load takes cpu_percent, trace, interval_s, memory_mib)");
+    assert_int_equal(api_parse_load(BODY("[50]"), &l, &e), -1);
+    assert_string_equal(joined(e), "body: expected a JSON object, not an array");
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 5, \"cpu_percent\": 6}"), &l, &e), -1);
+    json_decref(e);
+}
+
 static void test_paths_and_ids(void **state)
 {
     (void)state;
@@ -378,6 +482,8 @@ int main(void)
         cmocka_unit_test(test_unknown_and_bad_bodies),
         cmocka_unit_test(test_migrate_clone),
         cmocka_unit_test(test_exec),
+        cmocka_unit_test(test_load),
+        cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_paths_and_ids),
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_history_query),
