@@ -29,6 +29,7 @@ enum avm_state {
 struct avm {
     char *name, *mac, *ip, *gw;
     unsigned memory_mib, cpus;
+    double cpu_share; /* host CPUs allocated to it (its limit); 0: its vCPUs' worth, unlimited */
     char *dir, *tap;
     pid_t pid;
     enum avm_state state;
@@ -61,7 +62,12 @@ struct agent {
     pthread_mutex_t lock;  /* guards vms[] and every avm's fields */
     struct avm **vms;
     size_t n_vms, cap_vms;
-    bool firewall; /* agent_firewall_init() succeeded */
+    bool firewall; /* nftables guards it (not --no-firewall): only then is nft run */
+    /* --cgroup: the group its VMs' QEMUs go under, one group each
+     * (agent_cgroup.c); NULL: none, VMs cannot be given a CPU share. */
+    char *cgroup;
+    bool cgroup_v2;
+    double cpu_limit; /* the group's limit, in host CPUs; 0: none */
 };
 
 /* The ports a destination opens for transfers (NBD and incoming migration),
@@ -93,12 +99,22 @@ void agent_adopt(struct agent *a);
 
 /* Firewall (agent_firewall.c, nftables): the management address is not
  * reachable from the data network (--bridge), and the transfer ports only
- * from the source admitted for each. */
+ * from the source admitted for each.  Without 'a->firewall' these do
+ * nothing (no nft is run). */
 int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err);
-int agent_firewall_admit(const char *addr, unsigned port);
-void agent_firewall_revoke(const char *addr, unsigned port);
 /* Admits VM 'v''s peer to its transfer ports ('on'), or no longer. */
-void agent_firewall_admit_peer(struct avm *v, bool on);
+void agent_firewall_admit_peer(const struct agent *a, struct avm *v, bool on);
+
+/* CPU (agent_cgroup.c): each VM's QEMU in a group of its own under the
+ * agent's --cgroup, limited to its share (cpu_share) and weighted by it, so
+ * that a busy VM gets its share unless the server is saturated (then they
+ * share in proportion).  A VM's allocation: its share, else its vCPUs. */
+int agent_cgroup_init(struct agent *a, const char *path, char **err);
+int agent_cgroup_place(struct agent *a, const struct avm *v, char **err);
+void agent_cgroup_remove(const struct agent *a, const struct avm *v);
+double avm_allocation(const struct avm *v);
+/* What the server's group was held back (seconds); -1 without a group. */
+double agent_cgroup_throttled(const struct agent *a);
 
 /* Metrics (agent_metrics.c): server and per-VM figures. */
 json_t *agent_metrics_json(struct agent *a);
@@ -116,6 +132,7 @@ char *agent_log_tail(const char *dir, const char *file);
  * before it, so that none depends on one that depends on it
  * (scripts/measure --cycles):
  *   agent_firewall.c  the firewall, a VM's peer admitted to its ports
+ *   agent_cgroup.c    the VMs' CPU groups
  *   agent_vm.c        the VM table, phases, a VM's files and QEMU; boot,
  *                     destroy, list, get, info
  *   agent_metrics.c   the server's and the VMs' figures

@@ -52,11 +52,19 @@ static void adopt_one(struct agent *a, char *dir)
         avm_kill_qemu(v);
         avm_remove_files(v->dir);
         avm_free(v);
-    } else if (!strcmp(s, "running") || !strcmp(s, "paused") || !strcmp(s, "postmigrate")) {
+    } else if (!strcmp(s, "running") || !strcmp(s, "paused") || !strcmp(s, "postmigrate") ||
+               !strcmp(s, "io-error")) {
         /* A source whose migration completed stays paused (a send cut
          * short before that runs again: agent_settle_cut_send): minidcd
          * knows whether its destination took over. */
-        v->state = strcmp(s, "running") ? AVM_PAUSED : AVM_RUNNING;
+        /* io-error: QEMU stopped the guest on a disk error; it is running
+         * as minidc sees it, and broken (agent_metrics.c says why). */
+        v->state = strcmp(s, "running") && strcmp(s, "io-error") ? AVM_PAUSED : AVM_RUNNING;
+        char *cerr = NULL;
+        if (agent_cgroup_place(a, v, &cerr) < 0) {
+            LOG_WRN("%s: %s", v->name, cerr);
+            free(cerr);
+        }
         pthread_mutex_lock(&a->lock);
         xgrow(&a->vms, &a->cap_vms, a->n_vms + 1, sizeof *a->vms);
         a->vms[a->n_vms++] = v;

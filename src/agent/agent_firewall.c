@@ -25,6 +25,11 @@ LOG_MODULE("firewall");
 
 int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err)
 {
+    if (!a->firewall) {
+        LOG_WRN("no firewall (--no-firewall): the data network reaches the agent's API and the "
+                "transfer ports");
+        return 0;
+    }
     /* Made anew (the first two lines make deleting it safe). */
     char *rules = xasprintf("table ip " TABLE " {}\n"
                             "delete table ip " TABLE "\n"
@@ -63,24 +68,10 @@ static int peer(const char *op, const char *addr, unsigned port)
     return proc_run_logged("firewall", argv, NULL) == 0 ? 0 : -1;
 }
 
-int agent_firewall_admit(const char *addr, unsigned port)
-{
-    return peer("add", addr, port);
-}
-
-void agent_firewall_revoke(const char *addr, unsigned port)
-{
-    peer("delete", addr, port);
-}
-
 /* Lets the source reach the VM's transfer ports, or no longer. */
-void agent_firewall_admit_peer(struct avm *v, bool on)
+void agent_firewall_admit_peer(const struct agent *a, struct avm *v, bool on)
 {
-    for (int i = 0; i < 2 && v->peer; i++)
-        if (v->ports[i]) {
-            if (on)
-                agent_firewall_admit(v->peer, v->ports[i]);
-            else
-                agent_firewall_revoke(v->peer, v->ports[i]);
-        }
+    for (int i = 0; i < 2 && a->firewall && v->peer; i++)
+        if (v->ports[i])
+            peer(on ? "add" : "delete", v->peer, v->ports[i]);
 }

@@ -100,14 +100,14 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
     if (!(q = avm_qmp(v, &err)))
         goto fail;
     /* Only the source may reach the ports, from before they listen. */
-    agent_firewall_admit_peer(v, false);
+    agent_firewall_admit_peer(a, v, false);
     if (listen_incoming(a, v, q, &err) < 0 ||
         qmp_call(q, "block-export-add",
                  json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0", "node-name",
                            "disk0", "writable", 1, "name", "disk0"),
                  NULL, &err, AGENT_QMP_TIMEOUT_MS) < 0)
         goto fail;
-    agent_firewall_admit_peer(v, true);
+    agent_firewall_admit_peer(a, v, true);
     qmp_close(q);
     agent_phase_done(&ph, "listen");
     agent_give_back(a, v, AVM_INCOMING);
@@ -235,7 +235,7 @@ static int finish_close_export(struct finish *f)
                  NULL, &f->err, AGENT_QMP_TIMEOUT_MS) < 0 ||
         qmp_call(f->q, "nbd-server-stop", NULL, NULL, &f->err, AGENT_QMP_TIMEOUT_MS) < 0)
         return -1;
-    agent_firewall_admit_peer(f->v, false);
+    agent_firewall_admit_peer(f->a, f->v, false);
     pthread_mutex_lock(&f->a->lock);
     f->v->ports[0] = f->v->ports[1] = 0;
     pthread_mutex_unlock(&f->a->lock);

@@ -239,21 +239,29 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: minidc-agent --server NAME --listen ADDR:PORT --dir DIR --image-dir DIR\n"
-               "                    --data-addr ADDR [--bridge BR] [--token-file FILE]\n"
-               "                    [--memory MIB] [--accel auto|kvm|tcg] [--pidfile FILE]\n"
-               "                    [--log-file FILE] [--no-firewall] [--verbose]\n\n"
-               "Runs this server's VMs for minidcd: each VM is a QEMU process booted from the\n"
-               "shared base image in --image-dir (vmlinuz, initrd.img, base.qcow2; see guest/)\n"
-               "with its own overlay under --dir, its tap in --bridge (default br0).  Live\n"
-               "migrations and clones go over --data-addr, this server's data network address.\n"
-               "--memory is what VMs may use together (default: the memory available now).\n"
-               "--accel auto uses KVM when a guest kernel boots under it, else TCG.  Requests\n"
-               "carry the token of --token-file.  VMs outlive the agent; a new agent adopts\n"
-               "them.  Its firewall (nftables) keeps its address from the data network\n"
-               "(--bridge) and lets only each transfer's source reach the ports that\n"
-               "transfer opens (TCP 7100-7163 on --data-addr); --no-firewall: none.\n"
-               "SIGTERM or SIGINT stops it.\n");
+    fprintf(f,
+            "usage: minidc-agent --server NAME --listen ADDR:PORT --dir DIR --image-dir DIR\n"
+            "                    --data-addr ADDR [--bridge BR] [--token-file FILE]\n"
+            "                    [--memory MIB] [--accel auto|kvm|tcg] [--pidfile FILE]\n"
+            "                    [--log-file FILE] [--no-firewall] [--cgroup DIR] [--verbose]\n\n"
+            "Runs this server's VMs for minidcd: each VM is a QEMU process booted from the\n"
+            "shared base image in --image-dir (vmlinuz, initrd.img, base.qcow2; see guest/)\n"
+            "with its own overlay under --dir, its tap in --bridge (default br0).  Live\n"
+            "migrations and clones go over --data-addr, this server's data network address.\n"
+            "--memory is what VMs may use together (default: the memory available now).\n"
+            "--accel auto uses KVM when a guest kernel boots under it, else TCG.  Requests\n"
+            "carry the token of --token-file.  VMs outlive the agent; a new agent adopts\n"
+            "them.  Its firewall (nftables) keeps its address from the data network\n"
+            "(--bridge) and lets only each transfer's source reach the ports that\n"
+            "transfer opens (TCP 7100-7163 on --data-addr).  --no-firewall runs without\n"
+            "it: no nft is run, at start or for transfers, so guests reach the API (which\n"
+            "still wants the token) and anyone the transfer ports; a table an earlier\n"
+            "agent made stays (nft delete table ip minidc_agent removes it).\n"
+            "--cgroup DIR (a cgroup with the cpu controller, v1 or v2; its limit is the\n"
+            "server's CPU capacity): each VM's QEMU goes in a group of its own under it,\n"
+            "limited to the VM's cpu_share and weighted by it; without it a VM cannot be\n"
+            "given a cpu_share.\n"
+            "SIGTERM or SIGINT stops it.\n");
 }
 
 /* What the command line says besides the agent's own fields. */
@@ -261,6 +269,7 @@ struct options {
     const char *listen, *token_file, *pidfile, *logfile;
     long memory; /* MiB; 0: the memory available now */
     bool no_firewall;
+    const char *cgroup;
 };
 
 /* Reads the command line into 'a' and 'o': -1 when the agent is to run,
@@ -282,6 +291,7 @@ static int read_options(int argc, char **argv, struct agent *a, struct options *
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"no-firewall", no_argument, NULL, 'F'},
+        {"cgroup", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -335,6 +345,9 @@ static int read_options(int argc, char **argv, struct agent *a, struct options *
             break;
         case 'F':
             o->no_firewall = true;
+            break;
+        case 'G':
+            o->cgroup = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -391,14 +404,19 @@ static int serve(struct agent *a, const char *addr, uint16_t port, const struct 
         return 1;
     }
     char *ferr = NULL;
-    if (!o->no_firewall && agent_firewall_init(a, addr, &ferr) < 0) {
+    a->firewall = !o->no_firewall;
+    if (agent_firewall_init(a, addr, &ferr) < 0) {
         LOG_ERR_("cannot set up the firewall that keeps the agent and the transfer ports from "
                  "strangers: %s (--no-firewall runs without it)",
                  ferr);
         free(ferr);
         return 1;
     }
-    a->firewall = !o->no_firewall;
+    if (o->cgroup && agent_cgroup_init(a, o->cgroup, &ferr) < 0) {
+        LOG_ERR_("%s", ferr);
+        free(ferr);
+        return 1;
+    }
     agent_adopt(a);
     if (o->pidfile) {
         FILE *f = fopen(o->pidfile, "w");

@@ -251,6 +251,7 @@ json_t *agent_metrics_json(struct agent *a)
         pid_t pid;
         bool busy;
         unsigned mem;
+        double alloc; /* host CPUs */
     } * vs;
     pthread_mutex_lock(&a->lock);
     size_t n = a->n_vms;
@@ -263,14 +264,17 @@ json_t *agent_metrics_json(struct agent *a)
                               xstrdup(v->tap),
                               v->pid,
                               v->busy || v->state != AVM_RUNNING,
-                              v->memory_mib};
+                              v->memory_mib,
+                              avm_allocation(v)};
         used += v->memory_mib;
     }
     pthread_mutex_unlock(&a->lock);
     json_object_set_new(server, "vm_memory_mib", json_integer(used));
     json_t *vms = json_array();
+    double used_cpus = 0; /* host CPUs the VMs used since the last sample */
     for (size_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:s, s:i}", "name", vs[i].name, "memory_mib", (int)vs[i].mem);
+        json_t *o = json_pack("{s:s, s:i, s:f}", "name", vs[i].name, "memory_mib", (int)vs[i].mem,
+                              "cpu_allocation", vs[i].alloc);
         double cpu_s;
         long long rss;
         if (proc_usage(vs[i].pid, &cpu_s, &rss) == 0) {
@@ -284,6 +288,11 @@ json_t *agent_metrics_json(struct agent *a)
                 v->cpu_prev_s = cpu_s;
                 v->cpu_prev_t = now;
                 json_object_set_new(o, "cpu_percent", json_real(v->cpu_pct));
+                /* In host CPUs, and as a fraction of what it was allocated. */
+                json_object_set_new(o, "cpu_used", json_real(v->cpu_pct / 100));
+                json_object_set_new(o, "cpu_utilization",
+                                    json_real(v->cpu_pct / 100 / vs[i].alloc));
+                used_cpus += v->cpu_pct / 100;
             }
             pthread_mutex_unlock(&a->lock);
         }
@@ -317,6 +326,18 @@ json_t *agent_metrics_json(struct agent *a)
         free(vs[i].tap);
     }
     free(vs);
+    /* The server's CPU: its capacity (its group's limit; null: the
+     * machine's), what its VMs used of it, and how long they were held
+     * back by the limit. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double capacity = a->cpu_limit > 0 ? a->cpu_limit : (double)(ncpu > 0 ? ncpu : 1);
+    double throttled = agent_cgroup_throttled(a);
+    json_object_set_new(server, "cpu_capacity",
+                        a->cpu_limit > 0 ? json_real(a->cpu_limit) : json_null());
+    json_object_set_new(server, "cpu_used", json_real(used_cpus));
+    json_object_set_new(server, "cpu_utilization", json_real(used_cpus / capacity));
+    json_object_set_new(server, "cpu_throttled_seconds",
+                        throttled >= 0 ? json_real(throttled) : json_null());
     json_decref(ifs); /* the server's and the VMs' figures hold what they need of it */
     return json_pack("{s:o, s:o}", "server", server, "vms", vms);
 }

@@ -174,6 +174,8 @@ int avm_save(const struct avm *v)
                           AGENT_PROTO_VM_MAC, v->mac, AGENT_PROTO_VM_IP, v->ip, AGENT_PROTO_VM_GW,
                           v->gw, AGENT_PROTO_VM_MEMORY_MIB, (int)v->memory_mib, AGENT_PROTO_VM_CPUS,
                           (int)v->cpus, "tap", v->tap, "incoming", v->incoming);
+    if (v->cpu_share > 0)
+        json_object_set_new(o, AGENT_PROTO_VM_CPU_SHARE, json_real(v->cpu_share));
     char *tmp = avm_path(v, "vm.json.tmp"), *path = avm_path(v, "vm.json");
     int rc = json_dump_file(o, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     if (rc < 0)
@@ -246,7 +248,8 @@ void avm_kill_qemu(struct avm *v)
 void agent_teardown(struct agent *a, struct avm *v)
 {
     avm_kill_qemu(v);
-    agent_firewall_admit_peer(v, false);
+    agent_cgroup_remove(a, v);
+    agent_firewall_admit_peer(a, v, false);
     /* QEMU made the tap; it goes with QEMU.  One left by a crash goes here. */
     const char *argv[] = {"ip", "link", "del", v->tap, NULL};
     char path[64];
@@ -337,6 +340,8 @@ int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
         *err = xasprintf("cannot record the VM in %s", v->dir);
         return -1;
     }
+    if (agent_cgroup_place(a, v, err) < 0)
+        return -1;
     const char *up[] = {"ip", "link", "set", "dev", v->tap, "master", a->bridge, "up", NULL};
     if (proc_run_logged("vm", up, NULL) != 0) {
         *err = xasprintf("cannot put tap %s in bridge %s", v->tap, a->bridge);
@@ -386,6 +391,7 @@ struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
     const char *gw = json_string_value(json_object_get(req, AGENT_PROTO_VM_GW));
     json_int_t mem = json_integer_value(json_object_get(req, AGENT_PROTO_VM_MEMORY_MIB));
     json_int_t cpus = json_integer_value(json_object_get(req, AGENT_PROTO_VM_CPUS));
+    json_t *share = json_object_get(req, AGENT_PROTO_VM_CPU_SHARE);
     if (!agent_proto_name_ok(name))
         *out = agent_proto_error(AGENT_PROTO_VM_NAME ": expected a letter then up to %d letters, "
                                                      "digits, '_' or '-'",
@@ -396,10 +402,21 @@ struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
         *out = agent_proto_error(AGENT_PROTO_VM_IP ": expected ADDRESS/LENGTH");
     else if (!agent_valid_ip(gw, false))
         *out = agent_proto_error(AGENT_PROTO_VM_GW ": expected an IPv4 address");
-    else if (mem < 32 || mem > 1 << 20)
-        *out = agent_proto_error(AGENT_PROTO_VM_MEMORY_MIB ": expected 32 to 1048576");
-    else if (cpus < 1 || cpus > 64)
-        *out = agent_proto_error(AGENT_PROTO_VM_CPUS ": expected 1 to 64");
+    else if (mem < AGENT_PROTO_MEMORY_MIN || mem > AGENT_PROTO_MEMORY_MAX)
+        *out = agent_proto_error(AGENT_PROTO_VM_MEMORY_MIB ": expected %d to %d",
+                                 AGENT_PROTO_MEMORY_MIN, AGENT_PROTO_MEMORY_MAX);
+    else if (cpus < 1 || cpus > AGENT_PROTO_CPUS_MAX)
+        *out = agent_proto_error(AGENT_PROTO_VM_CPUS ": expected 1 to %d", AGENT_PROTO_CPUS_MAX);
+    else if (share &&
+             (!json_is_number(share) || json_number_value(share) < AGENT_PROTO_CPU_SHARE_MIN ||
+              json_number_value(share) > AGENT_PROTO_CPUS_MAX))
+        *out = agent_proto_error(AGENT_PROTO_VM_CPU_SHARE ": expected a number of host CPUs from "
+                                                          "%g to %d",
+                                 AGENT_PROTO_CPU_SHARE_MIN, AGENT_PROTO_CPUS_MAX);
+    else if (share && !a->cgroup)
+        *out = agent_proto_error("%s cannot give a VM a " AGENT_PROTO_VM_CPU_SHARE
+                                 ": its agent has no CPU group (it runs without --cgroup)",
+                                 a->server);
     else {
         struct avm *v = xcalloc(1, sizeof *v);
         v->name = xstrdup(name);
@@ -408,6 +425,7 @@ struct avm *agent_parse_vm(struct agent *a, json_t *req, json_t **out)
         v->gw = xstrdup(gw);
         v->memory_mib = (unsigned)mem;
         v->cpus = (unsigned)cpus;
+        v->cpu_share = share ? json_number_value(share) : 0;
         v->dir = xasprintf("%s/vms/%s", a->dir, name);
         v->tap = xasprintf("t-%s", name);
         v->created = proc_now();

@@ -110,17 +110,39 @@ json_t *agent_proto_vm_json(const struct agent_proto_vm *vm)
     set_string(o, AGENT_PROTO_VM_GW, vm->gw);
     json_object_set_new(o, AGENT_PROTO_VM_MEMORY_MIB, json_integer((int)vm->memory_mib));
     json_object_set_new(o, AGENT_PROTO_VM_CPUS, json_integer((int)vm->cpus));
+    if (vm->cpu_share > 0)
+        json_object_set_new(o, AGENT_PROTO_VM_CPU_SHARE, json_real(vm->cpu_share));
     return o;
 }
 
-void agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm)
+/* The integer 'key' of 'o' into '*out' when it lies in [min, max], checked
+ * before it narrows (2^32 + 128 is not 128); else 0, and false if 'o' has
+ * it. */
+static bool read_count(const json_t *o, const char *key, json_int_t min, json_int_t max,
+                       unsigned *out)
+{
+    const json_t *j = json_object_get(o, key);
+    json_int_t v = json_integer_value(j);
+    *out = v >= min && v <= max ? (unsigned)v : 0;
+    return !j || *out;
+}
+
+bool agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm)
 {
     vm->name = json_string_value(json_object_get(o, AGENT_PROTO_VM_NAME));
     vm->mac = json_string_value(json_object_get(o, AGENT_PROTO_VM_MAC));
     vm->ip = json_string_value(json_object_get(o, AGENT_PROTO_VM_IP));
     vm->gw = json_string_value(json_object_get(o, AGENT_PROTO_VM_GW));
-    vm->memory_mib = (unsigned)json_integer_value(json_object_get(o, AGENT_PROTO_VM_MEMORY_MIB));
-    vm->cpus = (unsigned)json_integer_value(json_object_get(o, AGENT_PROTO_VM_CPUS));
+    bool mem = read_count(o, AGENT_PROTO_VM_MEMORY_MIB, AGENT_PROTO_MEMORY_MIN,
+                          AGENT_PROTO_MEMORY_MAX, &vm->memory_mib);
+    bool cpus = read_count(o, AGENT_PROTO_VM_CPUS, 1, AGENT_PROTO_CPUS_MAX, &vm->cpus);
+    /* Absent: none given; present, a number of host CPUs in range. */
+    const json_t *share = json_object_get(o, AGENT_PROTO_VM_CPU_SHARE);
+    double d = json_number_value(share);
+    bool share_ok = !share || (json_is_number(share) && d >= AGENT_PROTO_CPU_SHARE_MIN &&
+                               d <= AGENT_PROTO_CPUS_MAX);
+    vm->cpu_share = share && share_ok ? d : 0;
+    return mem && cpus && share_ok;
 }
 
 json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from)

@@ -105,17 +105,24 @@ struct agent_proto_vm {
     const char *ip; /* ADDRESS/LENGTH */
     const char *gw;
     unsigned memory_mib, cpus;
+    double cpu_share; /* host CPUs allocated (its limit and weight); 0: not given */
 };
+#define AGENT_PROTO_MEMORY_MIN 32 /* a VM's memory_mib, at least and at most */
+#define AGENT_PROTO_MEMORY_MAX 1048576
+#define AGENT_PROTO_CPUS_MAX 64 /* its cpus: 1 to this */
 #define AGENT_PROTO_VM_NAME "name"
 #define AGENT_PROTO_VM_MAC "mac"
 #define AGENT_PROTO_VM_IP "ip"
 #define AGENT_PROTO_VM_GW "gw"
 #define AGENT_PROTO_VM_MEMORY_MIB "memory_mib"
 #define AGENT_PROTO_VM_CPUS "cpus"
+#define AGENT_PROTO_VM_CPU_SHARE "cpu_share"
+#define AGENT_PROTO_CPU_SHARE_MIN 0.01
 json_t *agent_proto_vm_json(const struct agent_proto_vm *vm);
 /* Fills '*vm' from 'o' (borrowed: valid while 'o' is); what 'o' lacks is
- * NULL or 0. */
-void agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm);
+ * NULL or 0, and so is a count out of its range (AGENT_PROTO_MEMORY_MIN to
+ * AGENT_PROTO_MEMORY_MAX, 1 to AGENT_PROTO_CPUS_MAX): false then. */
+bool agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm);
 /* POST /v1/incoming: the VM as the destination makes it, and 'from', the
  * source's data address. */
 json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from);

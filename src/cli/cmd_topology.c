@@ -57,16 +57,22 @@ static json_t *topo_json(const struct topo *t)
             json_object_set_new(o, "subnet", json_string(t->subnets[n->subnet].name));
             json_object_set_new(o, "switch", json_string(t->nodes[n->sw].name));
             json_object_set_new(o, "port", json_integer(n->sw_port));
-            if (n->kind == TOPO_SERVER)
+            if (n->kind == TOPO_SERVER) {
                 json_object_set_new(o, "management", json_string(topo_ip_str(n->mgmt, a)));
+                json_object_set_new(o, "cpu", n->cpu > 0 ? json_real(n->cpu) : json_null());
+            }
         }
         json_array_append_new(nodes, o);
     }
     for (size_t i = 0; i < t->n_links; i++) {
         const struct topo_link *l = &t->links[i];
-        json_array_append_new(links, json_pack("{s:s, s:i, s:s, s:i}", "a", t->nodes[l->a].name,
-                                               "a_port", (int)l->a_port, "b", t->nodes[l->b].name,
-                                               "b_port", (int)l->b_port));
+        const struct topo_link_props *p = &l->props;
+        json_array_append_new(
+            links, json_pack("{s:s, s:i, s:s, s:i, s:o, s:f, s:f}", "a", t->nodes[l->a].name,
+                             "a_port", (int)l->a_port, "b", t->nodes[l->b].name, "b_port",
+                             (int)l->b_port, "bandwidth_mbit",
+                             p->bandwidth_mbit > 0 ? json_real(p->bandwidth_mbit) : json_null(),
+                             "delay_ms", p->delay_ms, "loss_percent", p->loss_pct));
     }
     for (size_t i = 0; i < t->n_subnets; i++) {
         const struct topo_subnet *s = &t->subnets[i];

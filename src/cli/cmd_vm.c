@@ -1,10 +1,12 @@
 /* VMs and metrics, through minidcd's API:
- *   minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]
+ *   minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N] [--cpu-share CPUS]
  *   minidc vm list
  *   minidc vm migrate NAME --to SERVER
  *   minidc vm clone NAME --to SERVER [--as NEW]
  *   minidc vm stop NAME [--force]
  *   minidc vm exec NAME [--timeout S] -- CMD [ARG...]
+ *   minidc vm load NAME (--cpu PERCENT [--memory MIB] | --trace FILE [--interval S] | --stop)
+ *     (its options and printing: cmd_vm_load.c)
  *   minidc metrics
  *   minidc events [--since ID] [--count N]
  * each with [--lab NAME | --api ADDR:PORT] [--token-file FILE] [--api-ca FILE] [--json] [--quiet].
@@ -20,6 +22,7 @@
 
 #include "cli/api_client.h"
 #include "cli/cmd.h"
+#include "cli/cmd_vm_load.h"
 #include "util/http.h"
 #include "util/strbuf.h"
 
@@ -27,21 +30,28 @@ struct vm_opts {
     struct api_where where;
     const char *on, *to, *as;
     long memory, cpus, timeout;
+    double cpu_share; /* 0: not given */
     bool json, quiet, force, balance, verify;
 };
 
 static void vm_usage(FILE *f)
 {
-    fprintf(f, "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N]\n"
+    fprintf(f, "usage: minidc vm boot NAME --on SERVER [--memory MIB] [--cpus N] [--cpu-share "
+               "CPUS]\n"
                "       minidc vm list\n"
                "       minidc vm migrate NAME --to SERVER [--verify-memory]\n"
                "       minidc vm clone NAME --to SERVER [--as NEW] [--balance] [--verify-memory]\n"
                "       minidc vm stop NAME [--force]\n"
                "       minidc vm exec NAME [--timeout SECONDS] -- COMMAND [ARG...]\n"
+               "       minidc vm load NAME (--cpu PERCENT [--memory MIB] | --trace FILE\n"
+               "                            [--interval SECONDS] | --stop)\n"
                "  each with " API_TARGET_USAGE " [--json] [--quiet]\n\n"
                "Boots, lists, live-migrates, clones and stops VMs through minidcd, which has\n"
                "the servers' agents do it.  boot gives the VM the next free address of the\n"
-               "server's subnet (default 128 MiB, 1 CPU).  migrate keeps the VM's address and\n"
+               "server's subnet (default 128 MiB, 1 CPU).  --cpu-share: the host CPUs it is\n"
+               "allocated (e.g. 0.15), at most what it uses, and its weight when its server\n"
+               "is saturated; without it a VM may use what its vCPUs can and counts them as\n"
+               "its allocation.  migrate keeps the VM's address and\n"
                "MAC within a subnet; its disk (overlay) and memory move over the data network.\n"
                "Across subnets it gets an address there and keeps its home address (its first)\n"
                "for clients: the network rewrites it.  list shows each VM's current address;\n"
@@ -55,8 +65,10 @@ static void vm_usage(FILE *f)
                "before the copy runs (a copy that differs is not used; costs a dump of the\n"
                "guest's memory on each side).\n"
                "exec runs a command in the guest through its guest agent, prints what it\n"
-               "wrote and exits with its status.  Phases are printed as they end (--quiet:\n"
-               "not); --json prints the whole operation at the end.\n");
+               "wrote and exits with its status.  load has the guest hold a CPU utilisation,\n"
+               "constant or following a trace, and keep memory dirty (minidc vm load --help).\n"
+               "Phases are printed as they end (--quiet: not); --json prints the whole\n"
+               "operation at the end.\n");
 }
 
 static void metrics_usage(FILE *f)
@@ -83,6 +95,7 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         {"help", no_argument, NULL, 'h'},
         {"balance", no_argument, NULL, 'B'},
         {"verify-memory", no_argument, NULL, 'V'},
+        {"cpu-share", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -96,6 +109,18 @@ static int parse_vm_opts(int argc, char **argv, struct vm_opts *o, void (*usage)
         case 'o':
             o->on = optarg;
             break;
+        case 'S': {
+            double d = strtod(optarg, &end);
+            if (*end || end == optarg || !(d >= 0.01 && d <= 64)) {
+                fprintf(stderr,
+                        "minidc: --cpu-share takes a number of host CPUs from 0.01 to 64, not "
+                        "'%s'\n",
+                        optarg);
+                return -2;
+            }
+            o->cpu_share = d;
+            break;
+        }
         case 't':
             o->to = optarg;
             break;
@@ -277,6 +302,8 @@ static int vm_boot(const struct api_target *t, const struct vm_opts *o, char **o
     json_t *body =
         json_pack("{s:s, s:s, s:i, s:i}", "name", name, "server", o->on, "memory_mib",
                   (int)(o->memory ? o->memory : 128), "cpus", (int)(o->cpus ? o->cpus : 1));
+    if (o->cpu_share > 0)
+        json_object_set_new(body, "cpu_share", json_real(o->cpu_share));
     snprintf(title, sizeof title, "boot %s on %s", name, o->on);
     rc = run_op(t, "POST", "/api/v1/vms", body, title, o, op);
     json_t *vm = rc ? NULL : find_vm(t, name);
@@ -398,6 +425,45 @@ static int vm_exec(const struct api_target *t, const struct vm_opts *o, char **o
     return rc;
 }
 
+/* vm load NAME ...: the load minidcd last set, or a new one (or none) set
+ * and followed; its options and printing are cmd_vm_load.c's. */
+static int vm_load(int argc, char **argv)
+{
+    struct vm_load_cmd c;
+    int rc = vm_load_parse(argc, argv, &c);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    struct api_target t;
+    if ((rc = api_target_find(&t, &c.where))) {
+        json_decref(c.body);
+        return rc;
+    }
+    char path[128], title[128];
+    snprintf(path, sizeof path, "/api/v1/vms/%s/load", c.name);
+    json_t *op = NULL, *l = NULL;
+    if (c.what == VM_LOAD_SHOW) {
+        l = api_get(&t, path);
+        rc = l ? 0 : 1;
+    } else {
+        struct vm_opts o = {.json = c.json, .quiet = c.quiet};
+        snprintf(title, sizeof title, "%s %s", c.what == VM_LOAD_STOP ? "stop the load of" : "load",
+                 c.name);
+        rc = run_op(&t, c.what == VM_LOAD_STOP ? "DELETE" : "POST", path, c.body, title, &o, &op);
+        if (!rc)
+            l = json_incref(json_object_get(json_object_get(op, "result"), "load"));
+    }
+    if (l && c.json && !op) {
+        json_dumpf(l, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else if (l && !c.json) {
+        vm_load_print(c.name, l);
+    }
+    json_decref(l);
+    json_decref(op);
+    api_target_free(&t);
+    return rc;
+}
+
 int cmd_vm(int argc, char **argv)
 {
     if (argc < 2 || (argv[1][0] == '-' && cmd_wants_help(argc, argv))) {
@@ -405,6 +471,8 @@ int cmd_vm(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
+    if (!strcmp(sub, "load"))
+        return vm_load(argc - 1, argv + 1);
     struct vm_opts o = {0};
     int first = parse_vm_opts(argc - 1, argv + 1, &o, vm_usage);
     if (first < 0)
@@ -415,7 +483,8 @@ int cmd_vm(int argc, char **argv)
     if (!is_list && strcmp(sub, "boot") && strcmp(sub, "migrate") && strcmp(sub, "clone") &&
         strcmp(sub, "stop") && strcmp(sub, "exec")) {
         fprintf(stderr,
-                "minidc: vm: unknown subcommand '%s' (boot, list, migrate, clone, stop, exec)\n",
+                "minidc: vm: unknown subcommand '%s' (boot, list, migrate, clone, stop, exec, "
+                "load)\n",
                 sub);
         return 2;
     }
@@ -491,8 +560,8 @@ int cmd_metrics(int argc, char **argv)
     }
     size_t i, k;
     json_t *s, *v;
-    printf("%-10s %6s %10s %12s %12s %12s\n", "SERVER", "CPU%", "VM MEMORY", "MEM AVAIL", "NET RX",
-           "NET TX");
+    printf("%-10s %9s %6s %10s %12s %12s %12s\n", "SERVER", "CPU USED", "UTIL", "VM MEMORY",
+           "MEM AVAIL", "NET RX", "NET TX");
     json_array_foreach(json_object_get(m, "servers"), i, s) {
         json_t *sv = json_object_get(s, "server");
         double rx = 0, tx = 0;
@@ -504,26 +573,59 @@ int cmd_metrics(int argc, char **argv)
                 rx = num(ifo, "rx_bytes");
                 tx = num(ifo, "tx_bytes");
             }
-        char vmmem[32];
+        char vmmem[32], cpu[32];
         snprintf(vmmem, sizeof vmmem, "%.0f/%.0f", num(sv, "vm_memory_mib"),
                  num(sv, "vm_capacity_mib"));
-        printf("%-10s %6.1f %10s %9.0f MiB %9.1f MB %9.1f MB\n",
-               json_string_value(json_object_get(sv, "name")), num(sv, "cpu_percent"), vmmem,
-               num(sv, "memory_available_bytes") / 1048576, rx / 1e6, tx / 1e6);
+        /* Host CPUs used, of its capacity when it has one. */
+        if (json_is_number(json_object_get(sv, "cpu_capacity")))
+            snprintf(cpu, sizeof cpu, "%.2f/%.2f", num(sv, "cpu_used"), num(sv, "cpu_capacity"));
+        else
+            snprintf(cpu, sizeof cpu, "%.2f", num(sv, "cpu_used"));
+        printf("%-10s %9s %5.0f%% %10s %9.0f MiB %9.1f MB %9.1f MB\n",
+               json_string_value(json_object_get(sv, "name")), cpu,
+               100 * num(sv, "cpu_utilization"), vmmem, num(sv, "memory_available_bytes") / 1048576,
+               rx / 1e6, tx / 1e6);
     }
-    printf("\n%-12s %-10s %6s %10s %10s %10s %10s %10s %10s\n", "VM", "SERVER", "CPU%", "MEM USED",
-           "MEM TOTAL", "NET RX", "NET TX", "DISK RD", "DISK WR");
+    printf("\n%-12s %-10s %9s %6s %10s %10s %10s %10s %10s %10s\n", "VM", "SERVER", "CPU USED",
+           "UTIL", "MEM USED", "MEM TOTAL", "NET RX", "NET TX", "DISK RD", "DISK WR");
     json_array_foreach(json_object_get(m, "servers"), i, s) {
         const char *srv = json_string_value(json_object_get(json_object_get(s, "server"), "name"));
         json_array_foreach(json_object_get(s, "vms"), k, v) {
             json_t *gm = json_object_get(v, "guest_memory"), *n = json_object_get(v, "net"),
                    *d = json_object_get(v, "disk");
-            printf("%-12s %-10s %6.1f %6.1f MiB %6.1f MiB %7.2f MB %7.2f MB %7.2f MB %7.2f MB\n",
-                   json_string_value(json_object_get(v, "name")), srv, num(v, "cpu_percent"),
-                   num(gm, "used_bytes") / 1048576, num(gm, "total_bytes") / 1048576,
-                   num(n, "rx_bytes") / 1e6, num(n, "tx_bytes") / 1e6, num(d, "read_bytes") / 1e6,
+            char cpu[32];
+            snprintf(cpu, sizeof cpu, "%.2f/%.2f", num(v, "cpu_used"), num(v, "cpu_allocation"));
+            printf("%-12s %-10s %9s %5.0f%% %6.1f MiB %6.1f MiB %7.2f MB %7.2f MB %7.2f MB %7.2f "
+                   "MB\n",
+                   json_string_value(json_object_get(v, "name")), srv, cpu,
+                   100 * num(v, "cpu_utilization"), num(gm, "used_bytes") / 1048576,
+                   num(gm, "total_bytes") / 1048576, num(n, "rx_bytes") / 1e6,
+                   num(n, "tx_bytes") / 1e6, num(d, "read_bytes") / 1e6,
                    num(d, "written_bytes") / 1e6);
         }
+    }
+    /* Links: each direction's rate, and of the bandwidth when it has one. */
+    printf("\n%-22s %10s %12s %6s %12s %6s\n", "LINK A-B", "BANDWIDTH", "A->B", "UTIL", "B->A",
+           "UTIL");
+    json_array_foreach(json_object_get(m, "links"), i, v) {
+        char bw[24] = "-", d[2][24], u[2][12];
+        if (json_is_number(json_object_get(v, "bandwidth_mbit")))
+            snprintf(bw, sizeof bw, "%g Mbit/s", num(v, "bandwidth_mbit"));
+        for (int e = 0; e < 2; e++) {
+            json_t *f = json_object_get(v, e ? "ba" : "ab");
+            json_t *bps = json_object_get(f, "bits_per_second"),
+                   *util = json_object_get(f, "utilization");
+            if (json_is_number(bps))
+                snprintf(d[e], sizeof d[e], "%.2f Mbit/s", json_number_value(bps) / 1e6);
+            else
+                snprintf(d[e], sizeof d[e], "-");
+            if (json_is_number(util))
+                snprintf(u[e], sizeof u[e], "%.0f%%", 100 * json_number_value(util));
+            else
+                snprintf(u[e], sizeof u[e], "-");
+        }
+        printf("%-22s %10s %12s %6s %12s %6s\n", json_string_value(json_object_get(v, "name")), bw,
+               d[0], u[0], d[1], u[1]);
     }
     json_decref(m);
     return 0;

@@ -20,7 +20,7 @@ static const struct command {
     {"topology", cmd_topology,
      "the network as the controller sees it; check or generate a topology file"},
     {"flows", cmd_flows, "a switch's flow table"},
-    {"vm", cmd_vm, "boot, list, migrate, clone, stop VMs; run commands in them"},
+    {"vm", cmd_vm, "boot, list, migrate, clone, stop VMs; run commands and loads in them"},
     {"metrics", cmd_metrics, "servers' and VMs' CPU, memory, network and disk use"},
     {"events", cmd_events, "follow what happens: VMs, switches, links, hosts"},
     {"shell", cmd_shell, "an interactive minidc: line editing, history, completion"},

@@ -20,7 +20,8 @@
 static const char *const top_words[] = {"lab",    "topology",   "flows", "vm",        "metrics",
                                         "events", "experiment", "load",  "ofp-print", "help",
                                         "exit",   "quit",       NULL};
-static const char *const vm_words[] = {"boot", "list", "migrate", "clone", "stop", "exec", NULL};
+static const char *const vm_words[] = {"boot", "list", "migrate", "clone",
+                                       "stop", "exec", "load",    NULL};
 static const char *const lab_words[] = {"up", "down", "status", "exec", "pingall", NULL};
 static const char *const experiment_words[] = {"list", "paper", "scale", "controller", NULL};
 static const char *const load_words[] = {"http", NULL};

@@ -12,9 +12,13 @@
  *   POST /api/v1/vms/NAME/migrate {to}
  *   POST /api/v1/vms/NAME/clone   {to, as, balance}
  *   POST /api/v1/vms/NAME/exec    {argv, input, timeout_ms}
+ *   POST /api/v1/vms/NAME/load    {cpu_percent, memory_mib} or {trace, interval_s, memory_mib}
+ *   DELETE /api/v1/vms/NAME/load  stop the guest's load
+ *   GET /api/v1/vms/NAME/load     the load minidcd last set: kind, parameters, since
  *   DELETE /api/v1/vms/NAME[?graceful=1]  stop it, remove everything of it
  *   GET /api/v1/operations/ID     an operation's phases, timings and result
- *   GET /api/v1/metrics           servers' and VMs' figures (JSON)
+ *   GET /api/v1/metrics           servers', VMs' and links' figures (JSON)
+ *   GET /api/v1/metrics/history   their last hour ([[time, value]...] a series)
  *   GET /metrics                  the same for Prometheus
  *   GET /api/v1/events[?since=ID] Server-Sent Events (see ctl/events.h); since=0: all kept
  * VM operations answer 202 {"operation": ID} at once and run on; the
@@ -39,7 +43,9 @@
 #include "ctl/events.h"
 #include "ctl/listen_guard.h"
 #include "ctl/ofconn.h"
+#include "ctl/portstats.h"
 #include "ctl/vmctl.h"
+#include "hist/hist.h"
 #include "net/net.h"
 #include "ofp/ofp_print.h"
 #include "topo/topo.h"
@@ -222,12 +228,31 @@ static int vm_action(struct api *c, struct evhttp_request *req, const char *name
             api_exec_free(&x);
         }
     } else {
-        *out =
-            json_pack("{s:s}", "error", "no such operation on a VM (migrate, clone, exec, DELETE)");
+        *out = json_pack("{s:s}", "error",
+                         "no such operation on a VM (migrate, clone, exec, load, DELETE)");
         return 404;
     }
     if (errors)
         *out = api_errors_json(errors);
+    return st;
+}
+
+/* /api/v1/vms/NAME/load: POST sets the guest's load, DELETE stops it, GET
+ * tells what minidcd last set. */
+static int vm_load(struct api *c, struct evhttp_request *req, enum evhttp_cmd_type m,
+                   const char *name, json_t **out, json_t **errors)
+{
+    if (m == EVHTTP_REQ_GET)
+        return vmctl_load_get(c->d.vms, name, out);
+    if (m == EVHTTP_REQ_DELETE)
+        return vmctl_load_stop(c->d.vms, name, out);
+    size_t len;
+    const char *body = body_of(req, &len);
+    struct api_load l;
+    if (api_parse_load(body, len, &l, errors))
+        return 400;
+    int st = vmctl_load(c->d.vms, name, &l, out);
+    api_load_free(&l);
     return st;
 }
 
@@ -274,6 +299,8 @@ static void vm_request(struct api *c, struct evhttp_request *req, const char *pa
             st = vmctl_operation(c->d.vms, id, &out);
     } else if (!api_parse_vm_path(path, name, sizeof name, action, sizeof action)) {
         st = 404, out = json_pack("{s:s}", "error", "no such VM or resource");
+    } else if (!strcmp(action, "load")) {
+        st = vm_load(c, req, m, name, &out, &errors);
     } else if (m == EVHTTP_REQ_DELETE && !*action) {
         bool graceful;
         st = api_parse_stop_query(query, &graceful, &errors)
@@ -285,7 +312,9 @@ static void vm_request(struct api *c, struct evhttp_request *req, const char *pa
         st = vm_get(c, name, &out);
     } else {
         st = 405,
-        out = json_pack("{s:s}", "error", "GET or DELETE a VM; POST its migrate, clone or exec");
+        out = json_pack(
+            "{s:s}", "error",
+            "GET or DELETE a VM; POST its migrate, clone or exec; GET, POST or DELETE its load");
     }
     if (errors)
         out = api_errors_json(errors);
@@ -308,6 +337,33 @@ static void get_events(struct api *c, struct evhttp_request *req, const char *qu
     if (last)
         replay = true, since = id;
     events_subscribe(c->d.events, req, replay, since);
+}
+
+/* GET /api/v1/metrics/history: the series asked for, or the list of
+ * those kept (under 'prefix'). */
+static void get_history(struct api *c, struct evhttp_request *req, const char *query)
+{
+    struct api_history_query q;
+    json_t *errors = NULL;
+    if (api_parse_history_query(query, &q, &errors)) {
+        reply_json(req, 400, api_errors_json(errors));
+        return;
+    }
+    if (!c->d.history) {
+        reply_error(req, 503, "no history is kept");
+        api_history_query_free(&q);
+        return;
+    }
+    double now = proc_wall();
+    double since = q.since < 0 ? now + q.since : q.since,
+           until = q.until < 0 ? now + q.until : q.until;
+    if (!q.n)
+        reply_json(req, 200, hist_list_json(c->d.history, q.prefix));
+    else
+        reply_json(req, 200,
+                   hist_query_json(c->d.history, (const char *const *)q.names, q.n, since, until,
+                                   q.max_points));
+    api_history_query_free(&q);
 }
 
 /* Answers an authorized request for 'path' (with 'query', may be NULL). */
@@ -338,7 +394,11 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     } else if (!strcmp(path, "/api/v1/servers")) {
         reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_servers_json(c->d.vms)));
     } else if (!strcmp(path, "/api/v1/metrics")) {
-        reply_json(req, 200, json_pack("{s:o}", "servers", vmctl_metrics_json(c->d.vms)));
+        reply_json(req, 200,
+                   json_pack("{s:o, s:o}", "servers", vmctl_metrics_json(c->d.vms), "links",
+                             c->d.links ? portstats_links_json(c->d.links) : json_array()));
+    } else if (!strcmp(path, "/api/v1/metrics/history")) {
+        get_history(c, req, q);
     } else if (!strcmp(path, "/metrics")) {
         reply_text(req, vmctl_metrics_prometheus(c->d.vms));
     } else if (!strcmp(path, "/api/v1/status")) {
@@ -355,7 +415,7 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     } else {
         reply_error(req, 404,
                     "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, "
-                    "servers, vms, metrics)");
+                    "servers, vms, metrics, metrics/history)");
     }
 }
 

@@ -14,7 +14,9 @@
 #include "ofp/ofp.h"
 
 struct events;
+struct hist;
 struct net;
+struct portstats;
 struct ofconns;
 struct topo;
 struct vmctl;
@@ -26,7 +28,9 @@ struct api_deps {
     struct ofconns *switches;
     struct vmctl *vms;
     struct events *events;
-    const char *token; /* every request but /metrics carries it (copied) */
+    const struct portstats *links; /* the links' traffic */
+    const struct hist *history;    /* the figures' recent history */
+    const char *token;             /* every request but /metrics carries it (copied) */
 };
 
 struct api;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentproto/agent_proto.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -16,6 +17,9 @@ enum field_kind {
     F_BOOL,    /* bool */
     F_ARGV,    /* json_t * (an array of strings) */
     F_TEXT,    /* char * (owned) */
+    F_SHARE,   /* double: host CPUs, AGENT_PROTO_CPU_SHARE_MIN to API_CPUS_MAX */
+    F_SECONDS, /* double: LOAD_INTERVAL_MIN to LOAD_INTERVAL_MAX */
+    F_TRACE,   /* struct api_trace: 1 to LOAD_TRACE_MAX samples, 0 to LOAD_SAMPLE_MAX each */
 };
 
 struct field {
@@ -77,7 +81,8 @@ static bool valid_server_name(const char *s)
     return n && n <= API_SERVER_MAX;
 }
 
-static void expected(json_t *errors, const struct field *f)
+/* What was expected of 'f'; 'detail' (may be "") says more of what came. */
+static void expected(json_t *errors, const struct field *f, const char *detail)
 {
     switch (f->kind) {
     case F_VM_NAME:
@@ -105,11 +110,51 @@ static void expected(json_t *errors, const struct field *f)
     case F_TEXT:
         add_error(errors, "%s: expected a string", f->name);
         break;
+    case F_SHARE:
+        add_error(errors, "%s: expected a number of host CPUs from %g to %d", f->name,
+                  AGENT_PROTO_CPU_SHARE_MIN, API_CPUS_MAX);
+        break;
+    case F_SECONDS:
+        add_error(errors, "%s: expected a number of seconds from %g to %g", f->name,
+                  LOAD_INTERVAL_MIN, LOAD_INTERVAL_MAX);
+        break;
+    case F_TRACE:
+        add_error(errors,
+                  "%s: expected an array of 1 to %d whole numbers from 0 to %d (the CPU "
+                  "utilisation in percent, one a sample)%s",
+                  f->name, LOAD_TRACE_MAX, LOAD_SAMPLE_MAX, detail);
+        break;
     }
 }
 
-/* Checks 'v' against 'f' and stores it; false when it does not fit. */
-static bool take(const struct field *f, json_t *v)
+/* A trace's samples into 't'; false (and why in 'detail') when 'v' is not
+ * one. */
+static bool take_trace(struct api_trace *t, json_t *v, char *detail, size_t size)
+{
+    size_t n = json_array_size(v), i;
+    json_t *a;
+    if (!json_is_array(v) || !n || n > LOAD_TRACE_MAX) {
+        if (json_is_array(v))
+            snprintf(detail, size, n ? " (it has %zu)" : " (it is empty)", n);
+        return false;
+    }
+    json_array_foreach(v, i, a) {
+        json_int_t x = json_integer_value(a);
+        if (!json_is_integer(a) || x < 0 || x > LOAD_SAMPLE_MAX) {
+            snprintf(detail, size, " (sample %zu is not)", i + 1);
+            return false;
+        }
+    }
+    t->samples = xmalloc(n);
+    json_array_foreach(v, i, a)
+        t->samples[i] = (uint8_t)json_integer_value(a);
+    t->n = n;
+    return true;
+}
+
+/* Checks 'v' against 'f' and stores it; false when it does not fit (and
+ * maybe why in 'detail', of 'size' bytes). */
+static bool take(const struct field *f, json_t *v, char *detail, size_t size)
 {
     const char *s = json_string_value(v);
     switch (f->kind) {
@@ -151,15 +196,32 @@ static bool take(const struct field *f, json_t *v)
             return false;
         *(char **)f->dst = xstrdup(s);
         return true;
+    case F_SHARE: {
+        double d = json_number_value(v);
+        if (!json_is_number(v) || !(d >= AGENT_PROTO_CPU_SHARE_MIN && d <= API_CPUS_MAX))
+            return false;
+        *(double *)f->dst = d;
+        return true;
+    }
+    case F_SECONDS: {
+        double d = json_number_value(v);
+        if (!json_is_number(v) || !(d >= LOAD_INTERVAL_MIN && d <= LOAD_INTERVAL_MAX))
+            return false;
+        *(double *)f->dst = d;
+        return true;
+    }
+    case F_TRACE:
+        return take_trace(f->dst, v, detail, size);
     }
     return false;
 }
 
-/* Parses 'body' as an object of 'fields' (n of them); 0, or -1 with
- * '*errors'.  'what' names the request in the message about an unknown
- * field. */
-static int parse_object(const char *body, size_t len, const struct field *fields, size_t n,
-                        const char *what, json_t **errors)
+/* Parses 'body' as an object of 'fields' (n of them, at most 32); 0, or -1
+ * with '*errors'.  'what' names the request in the message about an
+ * unknown field.  '*present' (may be NULL) gets a bit for each field the
+ * body has, right or wrong (bit i: fields[i]). */
+static int parse_fields(const char *body, size_t len, const struct field *fields, size_t n,
+                        const char *what, unsigned *present, json_t **errors)
 {
     json_t *errs = json_array();
     json_t *o;
@@ -192,8 +254,12 @@ static int parse_object(const char *body, size_t len, const struct field *fields
                 char shown[SHOWN_MAX];
                 add_error(errs, "%s: no such field (%s takes %s)", show_name(k, strlen(k), shown),
                           what, known);
-            } else if (!take(&fields[i], v)) {
-                expected(errs, &fields[i]);
+            } else {
+                char detail[64] = "";
+                if (present)
+                    *present |= 1u << i;
+                if (!take(&fields[i], v, detail, sizeof detail))
+                    expected(errs, &fields[i], detail);
             }
         }
         for (size_t i = 0; i < n; i++)
@@ -209,6 +275,12 @@ static int parse_object(const char *body, size_t len, const struct field *fields
     return 0;
 }
 
+static int parse_object(const char *body, size_t len, const struct field *fields, size_t n,
+                        const char *what, json_t **errors)
+{
+    return parse_fields(body, len, fields, n, what, NULL, errors);
+}
+
 int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **errors)
 {
     memset(out, 0, sizeof *out);
@@ -219,6 +291,7 @@ int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **
         {"server", F_SERVER, true, 0, 0, NULL, out->server},
         {"memory_mib", F_UINT, false, API_MEMORY_MIN, API_MEMORY_MAX, "(MiB)", &out->memory_mib},
         {"cpus", F_UINT, false, 1, API_CPUS_MAX, NULL, &out->cpus},
+        {"cpu_share", F_SHARE, false, 0, 0, NULL, &out->cpu_share},
     };
     return parse_object(body, len, f, sizeof f / sizeof *f, "boot", errors);
 }
@@ -266,6 +339,49 @@ void api_exec_free(struct api_exec *x)
     free(x->input);
     x->argv = NULL;
     x->input = NULL;
+}
+
+int api_parse_load(const char *body, size_t len, struct api_load *out, json_t **errors)
+{
+    memset(out, 0, sizeof *out);
+    out->interval_s = LOAD_INTERVAL_DEFAULT;
+    enum { CPU = 1, TRACE = 2, INTERVAL = 4 };
+    const struct field f[] = {
+        {"cpu_percent", F_UINT, false, 0, LOAD_CPU_MAX, "(percent of one CPU)", &out->cpu_percent},
+        {"trace", F_TRACE, false, 0, 0, NULL, &out->trace},
+        {"interval_s", F_SECONDS, false, 0, 0, NULL, &out->interval_s},
+        {"memory_mib", F_UINT, false, 0, API_MEMORY_MAX, "(MiB)", &out->memory_mib},
+    };
+    unsigned present = 0;
+    json_t *errs = NULL;
+    if (parse_fields(body, len, f, sizeof f / sizeof *f, "load", &present, &errs) && !present) {
+        *errors = errs; /* not an object */
+        return -1;
+    }
+    if (!errs)
+        errs = json_array();
+    /* Either kind of load, and what goes with it. */
+    if ((present & (CPU | TRACE)) == (CPU | TRACE))
+        add_error(errs, "trace: not with cpu_percent (a load is a constant cpu_percent or a "
+                        "trace)");
+    else if (!(present & (CPU | TRACE)))
+        add_error(errs, "cpu_percent: missing (load needs cpu_percent or trace)");
+    if ((present & INTERVAL) && !(present & TRACE))
+        add_error(errs, "interval_s: only with trace");
+    if (json_array_size(errs)) {
+        *errors = errs;
+        api_load_free(out);
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+void api_load_free(struct api_load *l)
+{
+    free(l->trace.samples);
+    l->trace.samples = NULL;
+    l->trace.n = 0;
 }
 
 bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action,
@@ -402,6 +518,121 @@ int api_parse_events_query(const char *query, bool *replay, uint64_t *since, jso
     }
     json_decref(errs);
     return 0;
+}
+
+/* A series name of the history: letters, digits and _ . / : - (what
+ * minidc's names and the recorder's series are made of), '*' last for a
+ * prefix. */
+static bool series_name_ok(const char *s, size_t n)
+{
+    if (!n || n > API_SERIES_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '_' || c == '.' || c == '/' || c == ':' || c == '-';
+        if (!plain && !(c == '*' && i == n - 1))
+            return false;
+    }
+    return true;
+}
+
+/* A decimal number (a sign, digits, one '.'), into '*out'. */
+static bool number_ok(const char *v, size_t n, double *out)
+{
+    char buf[32];
+    if (!n || n >= sizeof buf)
+        return false;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    size_t i = buf[0] == '-';
+    size_t digits = strspn(buf + i, "0123456789");
+    if (!digits)
+        return false;
+    i += digits;
+    if (buf[i] == '.')
+        i += 1 + strspn(buf + i + 1, "0123456789");
+    if (buf[i])
+        return false;
+    *out = strtod(buf, NULL);
+    return true;
+}
+
+static int history_param(const char *k, size_t klen, const char *v, size_t vlen, void *ctx,
+                         json_t *errors)
+{
+    struct api_history_query *q = ctx;
+    if (is(k, klen, "series")) {
+        for (const char *p = v, *end = v + vlen; p < end;) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            size_t n = (size_t)((comma ? comma : end) - p);
+            if (!series_name_ok(p, n)) {
+                add_error(errors,
+                          "series: expected names of up to %d letters, digits, '_', '.', "
+                          "'/', ':' or '-' (a '*' last for a prefix), separated by ','",
+                          API_SERIES_MAX);
+                return -1;
+            }
+            if (q->n == API_SERIES_NAMES_MAX) {
+                add_error(errors, "series: at most %d names", API_SERIES_NAMES_MAX);
+                return -1;
+            }
+            q->names[q->n++] = xstrndup(p, n);
+            p += n + 1;
+        }
+        return 0;
+    }
+    if (is(k, klen, "prefix")) {
+        if (vlen && !series_name_ok(v, vlen)) {
+            add_error(errors, "prefix: expected the start of a series name");
+            return -1;
+        }
+        snprintf(q->prefix, sizeof q->prefix, "%.*s", (int)vlen, v);
+        return 0;
+    }
+    if (is(k, klen, "since") || is(k, klen, "until")) {
+        double d;
+        if (!number_ok(v, vlen, &d)) {
+            add_error(errors,
+                      "%s: expected a time in seconds since the epoch, or a negative "
+                      "number of seconds before now",
+                      is(k, klen, "since") ? "since" : "until");
+            return -1;
+        }
+        *(is(k, klen, "since") ? &q->since : &q->until) = d;
+        return 0;
+    }
+    if (is(k, klen, "max_points")) {
+        double d;
+        if (!number_ok(v, vlen, &d) || d < 1 || d > API_POINTS_MAX || d != (unsigned)d) {
+            add_error(errors, "max_points: expected a whole number from 1 to %d", API_POINTS_MAX);
+            return -1;
+        }
+        q->max_points = (unsigned)d;
+        return 0;
+    }
+    unknown_param(errors, k, klen, "history takes series, prefix, since, until, max_points");
+    return -1;
+}
+
+int api_parse_history_query(const char *query, struct api_history_query *q, json_t **errors)
+{
+    memset(q, 0, sizeof *q);
+    json_t *errs = json_array();
+    if (each_param(query, history_param, q, errs)) {
+        api_history_query_free(q);
+        *errors = errs;
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+void api_history_query_free(struct api_history_query *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        free(q->names[i]);
+    q->n = 0;
 }
 
 json_t *api_errors_json(json_t *errors)

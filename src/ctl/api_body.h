@@ -18,23 +18,25 @@
 #include <stdint.h>
 
 #include "agentproto/agent_proto.h"
+#include "load/load.h"
 
-#define API_NAME_MAX AGENT_PROTO_NAME_MAX /* a VM's name: agent_proto_name_ok() */
-#define API_SERVER_MAX 63                 /* a server's name, as in the topology */
-#define API_MEMORY_MIN 32                 /* MiB */
-#define API_MEMORY_MAX 1048576
+#define API_NAME_MAX AGENT_PROTO_NAME_MAX     /* a VM's name: agent_proto_name_ok() */
+#define API_SERVER_MAX 63                     /* a server's name, as in the topology */
+#define API_MEMORY_MIN AGENT_PROTO_MEMORY_MIN /* MiB */
+#define API_MEMORY_MAX AGENT_PROTO_MEMORY_MAX
 #define API_MEMORY_DEFAULT 128
-#define API_CPUS_MAX 64
+#define API_CPUS_MAX AGENT_PROTO_CPUS_MAX
 #define API_TIMEOUT_MAX 3600000 /* an exec's limit, in ms (one hour) */
 #define API_TIMEOUT_DEFAULT 30000
 #define API_ARGV_MAX 256
 #define API_OP_ID_MAX 4294967295UL /* operation and event ids are below this */
 
-/* POST /api/v1/vms {name, server, memory_mib, cpus} */
+/* POST /api/v1/vms {name, server, memory_mib, cpus, cpu_share} */
 struct api_boot {
     char name[API_NAME_MAX + 1];
     char server[API_SERVER_MAX + 1];
     unsigned memory_mib, cpus;
+    double cpu_share; /* host CPUs allocated; 0: not given (its vCPUs' worth, no limit) */
 };
 /* POST /api/v1/vms/NAME/migrate {to, verify_memory} */
 struct api_migrate {
@@ -55,12 +57,29 @@ struct api_exec {
     unsigned timeout_ms;
 };
 
+/* POST /api/v1/vms/NAME/load: {cpu_percent, memory_mib} (a constant load)
+ * or {trace, interval_s, memory_mib} (a trace); bounds of load/load.h */
+struct api_trace {
+    uint8_t *samples; /* percent of the VM's CPUs, one a sample (owned); NULL: none given */
+    size_t n;
+};
+struct api_load {
+    unsigned cpu_percent; /* of one CPU, 0 to LOAD_CPU_MAX (not with a trace) */
+    struct api_trace trace;
+    double interval_s;   /* seconds a sample is held (LOAD_INTERVAL_DEFAULT) */
+    unsigned memory_mib; /* to keep resident and dirty; 0: none */
+};
+
 int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **errors);
 int api_parse_migrate(const char *body, size_t len, struct api_migrate *out, json_t **errors);
 int api_parse_clone(const char *body, size_t len, struct api_clone *out, json_t **errors);
 /* On success the caller frees with api_exec_free(). */
 int api_parse_exec(const char *body, size_t len, struct api_exec *out, json_t **errors);
 void api_exec_free(struct api_exec *x);
+/* Either cpu_percent or trace; interval_s only with a trace.  On success
+ * the caller frees with api_load_free(). */
+int api_parse_load(const char *body, size_t len, struct api_load *out, json_t **errors);
+void api_load_free(struct api_load *l);
 
 /* Whether 's' is a VM name (agent_proto_name_ok()). */
 bool api_valid_vm_name(const char *s);
@@ -79,6 +98,22 @@ int api_parse_id(const char *s, const char *field, unsigned long min, unsigned l
 /* The query of DELETE /api/v1/vms/NAME: "graceful=1|0|true|false" or
  * nothing.  Other parameters are errors. */
 int api_parse_stop_query(const char *query, bool *graceful, json_t **errors);
+/* The query of GET /api/v1/metrics/history: series=NAME,NAME* (exact
+ * names, or prefixes ending in '*'), prefix=START (list the series),
+ * since=T, until=T (seconds since the epoch; negative: seconds before now,
+ * for the caller to resolve), max_points=N. */
+#define API_SERIES_MAX 160
+#define API_SERIES_NAMES_MAX 64
+#define API_POINTS_MAX 100000
+struct api_history_query {
+    char *names[API_SERIES_NAMES_MAX]; /* owned */
+    size_t n;
+    char prefix[API_SERIES_MAX + 1];
+    double since, until; /* 0: no bound */
+    unsigned max_points; /* 0: all */
+};
+int api_parse_history_query(const char *query, struct api_history_query *q, json_t **errors);
+void api_history_query_free(struct api_history_query *q);
 /* The query of GET /api/v1/events: "since=ID" or nothing. */
 int api_parse_events_query(const char *query, bool *replay, uint64_t *since, json_t **errors);
 

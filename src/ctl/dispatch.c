@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "ctl/api.h"
+#include "ctl/portstats.h"
 #include "l2/l2switch.h"
 #include "net/net.h"
 #include "util/proc.h"
@@ -19,6 +20,7 @@ struct dispatch {
     bool app_l2;
     struct ofconns *switches;
     struct api *api;
+    struct portstats *ports;
     struct sw *up; /* every switch that is up, to free at the end */
 };
 
@@ -30,10 +32,12 @@ struct dispatch *dispatch_create(struct net *net, bool app_l2)
     return d;
 }
 
-void dispatch_attach(struct dispatch *d, struct ofconns *switches, struct api *api)
+void dispatch_attach(struct dispatch *d, struct ofconns *switches, struct api *api,
+                     struct portstats *ports)
 {
     d->switches = switches;
     d->api = api;
+    d->ports = ports;
 }
 
 static void sw_free(struct dispatch *d, struct sw *s)
@@ -98,6 +102,9 @@ static void message(void *ctx, void *swp, uint64_t dpid, const struct ofp_msg *m
     struct dispatch *d = ctx;
     struct sw *s = swp;
     if (m->type == OFPT_MULTIPART_REPLY && d->api && api_multipart_reply(d->api, dpid, m))
+        return;
+    if (m->type == OFPT_MULTIPART_REPLY && d->ports &&
+        portstats_reply(d->ports, dpid, m, proc_now()))
         return;
     if (s->l2) {
         l2_message(d, s, dpid, m);

@@ -23,7 +23,10 @@
 #include "ctl/events.h"
 #include "ctl/minidcd_opts.h"
 #include "ctl/ofconn.h"
+#include "ctl/portstats.h"
+#include "ctl/recorder.h"
 #include "ctl/vmctl.h"
+#include "hist/hist.h"
 #include "net/net.h"
 #include "topo/topo.h"
 #include "util/endpoint.h"
@@ -34,6 +37,9 @@
 #include "util/xalloc.h"
 
 LOG_MODULE("minidcd");
+
+/* How far back the figures' history goes. */
+#define MINIDCD_HISTORY_S 3600
 
 struct minidcd {
     struct minidcd_opts o;
@@ -46,6 +52,10 @@ struct minidcd {
     struct vmctl *vms;
     struct events *events;
     struct loop_call *calls; /* the VM operations' calls into the network logic */
+    struct portstats *ports; /* the links' traffic */
+    struct hist *history;    /* every figure's last hour */
+    struct recorder *recorder;
+    double next_round; /* when the next history round is taken */
     struct event *tick, *sigterm, *sigint;
     char of_addr[64], api_addr[64];
     uint16_t of_port, api_port;
@@ -56,6 +66,12 @@ static void send_cb(void *ctx, uint64_t dpid, const struct ofp_msg *m)
 {
     struct minidcd *c = ctx;
     ofconns_send(c->switches, dpid, m);
+}
+
+static uint32_t send_xid_cb(void *ctx, uint64_t dpid, const struct ofp_msg *m)
+{
+    struct minidcd *c = ctx;
+    return ofconns_send(c->switches, dpid, m);
 }
 
 static void publish_cb(void *ctx, const char *type, json_t *data)
@@ -133,6 +149,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     double now = proc_now();
     net_tick(c->net, now);
     ofconns_tick(c->switches, now);
+    /* A round of the figures at the agents' poll interval: what the last
+     * replies said, then the switches are asked again. */
+    if (now >= c->next_round) {
+        c->next_round = now + VMCTL_POLL_S;
+        json_t *servers = vmctl_metrics_json(c->vms);
+        recorder_round(c->recorder, proc_wall(), servers, c->ports);
+        json_decref(servers);
+        portstats_request(c->ports, send_xid_cb, c);
+    }
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -235,7 +260,12 @@ static int build(struct minidcd *c)
                  strerror(errno));
         return 1;
     }
+    c->ports = portstats_create(c->t);
+    c->history = hist_create(MINIDCD_HISTORY_S / VMCTL_POLL_S);
+    c->recorder = recorder_create(c->history);
     struct api_deps deps = {.base = c->base,
+                            .links = c->ports,
+                            .history = c->history,
                             .t = c->t,
                             .net = c->net,
                             .switches = c->switches,
@@ -249,7 +279,7 @@ static int build(struct minidcd *c)
     }
     if (c->o.api_tls_key && api_tls(c->api, c->o.api_tls_key, c->o.api_tls_cert))
         return 1;
-    dispatch_attach(c->dispatch, c->switches, c->api);
+    dispatch_attach(c->dispatch, c->switches, c->api, c->ports);
     return 0;
 }
 
@@ -295,6 +325,9 @@ static void teardown(struct minidcd *c)
     vmctl_destroy(c->vms);
     loop_call_destroy(c->calls);
     dispatch_destroy(c->dispatch);
+    recorder_destroy(c->recorder);
+    hist_destroy(c->history);
+    portstats_destroy(c->ports);
     events_destroy(c->events);
     net_destroy(c->net);
     if (c->base)

@@ -29,10 +29,11 @@ static void *boot_thread(void *arg)
     char *err = NULL;
     json_t *reply = NULL;
     op_phase(o, "check");
-    if (vmctl_check_room(v, server, mem, &err) == 0) {
+    struct agent_proto_vm vm;
+    if (!agent_proto_vm_read(spec, &vm)) {
+        err = xasprintf("%s: memory or CPUs out of range", o->vm);
+    } else if (vmctl_check_room(v, server, mem, &err) == 0) {
         op_phase(o, "boot");
-        struct agent_proto_vm vm;
-        agent_proto_vm_read(spec, &vm);
         if (v->client.boot(v->client.ctx, server, &vm, &reply, &err) == 0) {
             op_result(o, "agent", json_incref(json_object_get(reply, "timing")) ?: json_null());
             op_release(o, VM_RUNNING);
@@ -62,6 +63,8 @@ int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
         st = 409;
     } else {
         struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, VM_BOOTING, out);
+        if (r)
+            r->cpu_share = b->cpu_share;
         st = r ? op_start(v, OP_BOOT, r, server, NULL, boot_thread, out) : 507;
         if (st != 202 && r)
             vrec_remove(v, r);
@@ -85,8 +88,7 @@ static int vmctl_movable(const struct vrec *r, const char *what, json_t **out)
     return 409;
 }
 
-/* Takes VM 'name' for an operation (lock held); 409/404 otherwise. */
-static int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out)
+int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out)
 {
     struct vrec *r = vrec_find(v, name);
     if (!r) {
@@ -176,6 +178,10 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
     }
     if (!st) {
         struct vrec *c = vrec_new(v, as, to, r->memory_mib, r->cpus, VM_CLONING, out);
+        if (c) {
+            c->cpu_share = r->cpu_share;       /* a replica gets what its source has */
+            c->load = json_deep_copy(r->load); /* its memory holds the same load */
+        }
         if (!c) {
             st = 507;
         } else {

@@ -1,7 +1,7 @@
 /* vmctl: minidcd's side of the VMs.  It keeps the inventory (which VM runs
  * where, with which MAC and address), allocates MACs and addresses per
  * subnet, and drives the servers' agents through operations: boot, migrate,
- * clone, stop, exec.  Each operation runs in a thread of its own (agents'
+ * clone, stop, exec, load.  Each operation runs in a thread of its own (agents'
  * answers take seconds) and records its phases as it goes, so a client can
  * follow it (GET /api/v1/operations/ID).  A poller asks every agent for its
  * VMs and metrics every VMCTL_POLL_S seconds: VMs found on agents (after a
@@ -42,8 +42,8 @@ struct vmctl;
 struct vmctl_hooks {
     void *ctx;
     /* Receives events as operations end ("vm.booted", "vm.migrated",
-     * "vm.cloned", "vm.destroyed", "vm.recovered", "vm.failed"), from any
-     * thread. */
+     * "vm.cloned", "vm.destroyed", "vm.recovered", "vm.load", "vm.failed"),
+     * from any thread. */
     void (*publish)(void *ctx, const char *type, json_t *data);
     /* Has the network rewrite 'old_ip' <-> 'new_ip' (a VM moved across
      * subnets; 'new_ip' == 'old_ip' removes it); returns the switch's name
@@ -72,6 +72,12 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *req
 int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, json_t **out);
 int vmctl_stop(struct vmctl *v, const char *vm, bool graceful, json_t **out);
 int vmctl_exec(struct vmctl *v, const char *vm, const struct api_exec *req, json_t **out);
+/* The VM's load generator (vmctl_load.c): started (a new load replaces the
+ * one running) or stopped, as operations "load"; and what minidcd last set
+ * (200 and {kind: "cpu"|"trace"|"none", its parameters, since}, or 404). */
+int vmctl_load(struct vmctl *v, const char *vm, const struct api_load *req, json_t **out);
+int vmctl_load_stop(struct vmctl *v, const char *vm, json_t **out);
+int vmctl_load_get(struct vmctl *v, const char *vm, json_t **out);
 
 /* Reading. */
 json_t *vmctl_vms_json(struct vmctl *v);

@@ -55,6 +55,7 @@ void vrec_free(struct vrec *r)
 {
     free(r->name), free(r->server), free(r->mac), free(r->ip), free(r->gw), free(r->why);
     free(r->problem);
+    json_decref(r->load);
     free(r);
 }
 
@@ -92,7 +93,8 @@ static bool addr_taken(const struct vmctl *v, uint32_t a)
         if (v->t->subnets[i].gateway == a)
             return true;
     for (size_t i = 0; i < v->n_vms; i++)
-        if (v->vms[i]->addr == a || v->vms[i]->home == a || v->vms[i]->next == a)
+        if (v->vms[i]->addr == a || v->vms[i]->home == a || v->vms[i]->next == a ||
+            v->vms[i]->serves == a)
             return true;
     return false;
 }
@@ -148,6 +150,7 @@ json_t *vrec_json(const struct vrec *r)
                   r->server, "current_address", r->ip, "home_address", topo_ip_str(r->home, h),
                   "mac", r->mac, "gateway", r->gw, "memory_mib", (int)r->memory_mib, "cpus",
                   (int)r->cpus, "state", vm_state_name(r->state));
+    json_object_set_new(o, "cpu_share", r->cpu_share > 0 ? json_real(r->cpu_share) : json_null());
     if (r->op)
         json_object_set_new(o, "operation", json_integer((json_int_t)r->op));
     if (r->serves)
@@ -162,8 +165,12 @@ json_t *vrec_json(const struct vrec *r)
 /* Body the agents take to make a VM. */
 json_t *vrec_spec(const struct vrec *r)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip,
-                     "gw", r->gw, "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "name", r->name, "mac", r->mac, "ip", r->ip,
+                  "gw", r->gw, "memory_mib", (int)r->memory_mib, "cpus", (int)r->cpus);
+    if (r->cpu_share > 0)
+        json_object_set_new(o, "cpu_share", json_real(r->cpu_share));
+    return o;
 }
 
 /* A VM record made from what an agent (or a transfer record) says of it:
@@ -185,9 +192,15 @@ struct vrec *vrec_found(struct vmctl *v, const char *name, const char *server, c
         r->home = vmctl_parse_ip(json_string_value(json_object_get(was, "address"))) ?: r->addr;
         r->serves = vmctl_parse_ip(json_string_value(json_object_get(was, "serves")));
         r->restored = r->home != r->addr || r->serves;
+        json_t *load = json_object_get(was, "load"); /* what vmctl_load.c set */
+        r->load = json_is_object(load) ? json_deep_copy(load) : NULL;
     }
-    r->memory_mib = (unsigned)json_integer_value(json_object_get(a, "memory_mib"));
-    r->cpus = (unsigned)json_integer_value(json_object_get(a, "cpus"));
+    struct agent_proto_vm said; /* its counts, 0 when out of range */
+    if (!agent_proto_vm_read(a, &said))
+        LOG_WRN("VM %s on %s: memory, CPUs or CPU share out of range", name, server);
+    r->memory_mib = said.memory_mib;
+    r->cpus = said.cpus;
+    r->cpu_share = said.cpu_share;
     r->state = state;
     xgrow(&v->vms, &v->cap_vms, v->n_vms + 1, sizeof *v->vms);
     v->vms[v->n_vms++] = r;

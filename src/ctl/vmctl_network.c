@@ -1,23 +1,27 @@
 /* Telling the network where VMs are: rewrites of a moved VM's home
  * address, balancers over replicas, a VM's new place. */
 #include "ctl/vmctl_priv.h"
-/* Has the network balance 'vip' over the VMs that serve it now; a single
- * one left at another address gets the plain rewrite back.  Lock not held. */
+/* Has the network balance 'vip' over the VMs that serve it now.  A single
+ * one left at another address gets a plain rewrite of 'vip' to it: the
+ * original VM (whose home 'vip' is) serves nothing more then, its home
+ * address being its own; a clone keeps serving 'vip', so that the rewrite
+ * follows it, comes back after a restart, and goes when it goes (none
+ * left: the rewrite is removed).  Lock not held. */
 const char *vmctl_rebalance(struct vmctl *v, uint32_t vip)
 {
     uint32_t ips[16];
-    uint8_t macs[16][6];
+    uint8_t macs[16][6] = {{0}};
     size_t n = 0;
     pthread_mutex_lock(&v->lock);
+    struct vrec *last = NULL;
     for (size_t i = 0; i < v->n_vms && n < 16; i++)
         if (v->vms[i]->serves == vip) {
+            last = v->vms[i];
             ips[n] = v->vms[i]->addr;
             vmctl_parse_mac(v->vms[i]->mac, macs[n++]);
         }
-    if (n == 1) {
-        for (size_t i = 0; i < v->n_vms; i++)
-            if (v->vms[i]->serves == vip)
-                v->vms[i]->serves = 0;
+    if (n == 1 && last->home == vip) {
+        last->serves = 0;
         vmctl_save_state(v);
     }
     pthread_mutex_unlock(&v->lock);
@@ -26,6 +30,8 @@ const char *vmctl_rebalance(struct vmctl *v, uint32_t vip)
                          : NULL;
     if (n == 1 && ips[0] != vip && v->hooks.rewrite)
         v->hooks.rewrite(v->hooks.ctx, vip, ips[0], macs[0]);
+    else if (n == 0 && v->hooks.rewrite)
+        v->hooks.rewrite(v->hooks.ctx, vip, vip, macs[0]);
     return at;
 }
 

@@ -266,6 +266,9 @@ void vmctl_poll_once(struct vmctl *v)
         if (rc == 0) {
             json_object_set_new(info, "reachable", json_true());
             json_object_set_new(v->agents, n->name, info);
+            /* When its figures were taken: the history skips a server
+             * not polled again since its last round (ctl/recorder.h). */
+            json_object_set_new(metrics, "sampled_at", json_real(proc_now()));
             json_object_set_new(v->metrics, n->name, metrics);
             json_object_set(lists, n->name, list);
             if (!was_up)

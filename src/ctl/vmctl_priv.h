@@ -8,6 +8,7 @@
  *   vmctl_transfer.c   migrate and clone
  *   vmctl_recovery.c   finishing or undoing transfers cut short (ctl/recover.h)
  *   vmctl_poller.c     asking the agents what they hold, and reconciling
+ *   vmctl_load.c       the guests' load generators (vm load)
  * The agents are asked through agent_client.h, which a test can replace.
  * Functions marked "lock held" expect v->lock taken; the others take it
  * when they need it. */
@@ -53,6 +54,7 @@ const char *vm_state_name(enum vm_state s);
     X(OP_CLONE, "clone", "vm.cloned")                                                              \
     X(OP_STOP, "stop", "vm.destroyed")                                                             \
     X(OP_EXEC, "exec", NULL)                                                                       \
+    X(OP_LOAD, "load", "vm.load")                                                                  \
     X(OP_RECOVER, "recover", "vm.recovered")
 
 enum op_kind {
@@ -83,6 +85,7 @@ struct vrec {
     uint32_t next;   /* reserved for a move across subnets under way */
     uint32_t serves; /* a replica behind a balancer of this address (0: none) */
     unsigned memory_mib, cpus;
+    double cpu_share; /* host CPUs allocated (the agent's cpu_share); 0: not given */
     enum vm_state state;
     unsigned long op; /* the operation holding it, 0 when none */
     /* found after a restart at another address or serving one: the network
@@ -91,6 +94,7 @@ struct vrec {
     char *why;     /* recovering: what it waits for, or what is done (NULL otherwise) */
     char *problem; /* broken: what QEMU found broken, as its agent says (NULL otherwise) */
     double retry;  /* recovering: a recovery that failed is tried again from then */
+    json_t *load;  /* the load minidcd last set in the guest (vmctl_load.c); NULL: none */
 };
 
 /* A transfer under way, or left half-done for the poller to finish or undo
@@ -171,6 +175,9 @@ void vrec_wait(struct vrec *r, const char *fmt, ...) __attribute__((format(print
  * logged when it changes. */
 void vrec_problem(struct vrec *r, const char *problem);
 void vrec_place(struct vrec *r, const char *server, const json_t *a);
+/* Takes VM 'name' for an operation (lock held): 0 with '*rp', or 404 (no
+ * such VM) or 409 (busy, recovering) with '*out'. */
+int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out);
 /* Whether 'server' has 'mib' free for VMs, as its agent says; why not in
  * '*err'.  Blocks: lock not held. */
 int vmctl_check_room(struct vmctl *v, const char *server, unsigned mib, char **err);

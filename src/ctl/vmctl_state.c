@@ -47,6 +47,8 @@ void vmctl_save_state(struct vmctl *v)
         json_t *o = json_pack("{s:s, s:s}", "mac", r->mac, "address", topo_ip_str(r->home, a));
         if (r->serves)
             json_object_set_new(o, "serves", json_string(topo_ip_str(r->serves, a)));
+        if (r->load)
+            json_object_set(o, "load", r->load);
         json_object_set_new(vms, r->name, o);
     }
     json_t *xs = json_array();

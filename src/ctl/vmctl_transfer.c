@@ -86,8 +86,11 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     struct vmctl *v = o->v;
     json_t *prep = NULL, *sent = NULL, *fin = NULL;
     struct agent_proto_vm spec;
-    agent_proto_vm_read(x->dst_spec, &spec);
     op_phase(o, "check");
+    if (!agent_proto_vm_read(x->dst_spec, &spec)) {
+        *err = xasprintf("%s: memory or CPUs out of range", x->vm);
+        return -1;
+    }
     if (vmctl_check_room(v, x->dst_server, spec.memory_mib, err) < 0)
         return -1;
     op_phase(o, "prepare");
@@ -128,11 +131,12 @@ static int transfer(struct op *o, struct transfer *x, char **err)
      * what arrived before it runs it. */
     json_t *digest = json_incref(json_object_get(json_object_get(sent, "memory"), "digest"));
     json_decref(sent);
-    if (!x->copy && !x->identity && v->hooks.place) {
+    bool placed = !x->copy && !x->identity && v->hooks.place;
+    uint8_t mac[6];
+    if (placed) {
         /* Same address, new place: the network sends its packets to the
          * destination before the VM runs there (they wait in its tap). */
         op_phase(o, "place");
-        uint8_t mac[6];
         vmctl_parse_mac(spec.mac ?: "", mac);
         v->hooks.place(v->hooks.ctx, vmctl_parse_ip(spec.ip), mac, x->dst_server);
     }
@@ -158,6 +162,10 @@ static int transfer(struct op *o, struct transfer *x, char **err)
                        x->copy ? "" : "there");
             return -1;
         }
+        /* No copy runs at the destination: the VM runs on (or is recovered)
+         * at the source, and its packets go there again. */
+        if (placed)
+            v->hooks.place(v->hooks.ctx, vmctl_parse_ip(spec.ip), mac, x->src_server);
         if (!x->copy) {
             char *e2 = NULL;
             if (v->client.resume(v->client.ctx, x->src_server, x->vm, &e2) < 0) {

@@ -149,6 +149,11 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
              *dir = agent_file(ctx, s->name, ""), *pid = agent_file(ctx, s->name, ".pid"),
              *log = agent_file(ctx, s->name, ".log");
         snprintf(mem, sizeof mem, "%u", s->memory_mib);
+        /* Optional options, each one word, none missing from the middle. */
+        char *cg = lab_server_cgroup(ctx, s->name),
+             *opt_mem = s->memory_mib ? xasprintf("--memory=%s", mem) : NULL,
+             *opt_cg = cg ? xasprintf("--cgroup=%s", cg) : NULL;
+        const char *opt1 = opt_mem ? opt_mem : opt_cg, *opt2 = opt_mem ? opt_cg : NULL;
         const char *argv[] = {"ip",
                               "netns",
                               "exec",
@@ -172,8 +177,8 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
                               pid,
                               "--log-file",
                               log,
-                              s->memory_mib ? "--memory" : NULL,
-                              mem,
+                              opt1,
+                              opt2,
                               NULL};
         unlink(pid);
         children[i] = proc_spawn(argv);
@@ -182,7 +187,8 @@ int lab_start_agents(struct lab_ctx *ctx, char **detail)
             rc = -1;
         }
         started++;
-        free(ns), free(listen), free(dir), free(pid), free(log);
+        free(ns), free(listen), free(dir), free(pid), free(log), free(cg), free(opt_mem),
+            free(opt_cg);
     }
     /* Wait for every agent started to listen. */
     double end = proc_now() + 15.0;

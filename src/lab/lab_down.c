@@ -141,6 +141,8 @@ int lab_teardown(struct lab_ctx *ctx)
         free(pf);
     }
 
+    /* Their processes gone, the servers' CPU groups go. */
+    lab_remove_cgroups(ctx);
     struct strbuf cmds;
     strbuf_init(&cmds);
     for (size_t i = 0; i < ns.n; i++)

@@ -70,6 +70,20 @@ int lab_make_api_token(const struct lab_ctx *ctx);
 bool lab_agent_running(const struct lab_ctx *ctx, const char *server);
 int lab_start_agents(struct lab_ctx *ctx, char **detail);
 
+/* Capacities (lab_capacity.c).  lab_capacity_check: what the topology asks
+ * that this machine cannot do (delay or loss without sch_netem, a server's
+ * cpu without a cgroup CPU controller), at each key, before anything is
+ * made; -1 when there is any.  The steps make the servers' CPU groups
+ * (RUN's state records them; lab_remove_cgroups() takes them away once
+ * their processes are gone) and the links' qdiscs. */
+int lab_capacity_check(const struct topo *t, struct diag_list *dl);
+int lab_step_cgroups(struct lab_ctx *ctx, char **detail);
+int lab_step_shaping(struct lab_ctx *ctx, char **detail);
+/* Server 'server''s CPU group (the agent's --cgroup), NULL when the lab
+ * has none; caller frees. */
+char *lab_server_cgroup(const struct lab_ctx *ctx, const char *server);
+void lab_remove_cgroups(struct lab_ctx *ctx);
+
 /* The CA file clients of the API trust (DIR/pki/ca.pem) when the lab was
  * made with --tls (its API then speaks HTTPS), else NULL.  Caller frees. */
 char *lab_api_ca_path(const struct lab_ctx *ctx);

@@ -767,6 +767,11 @@ static int lab_repair(struct lab_ctx *ctx, const struct lab_up_opts *opts)
                 ctx->name);
         if (start_ovs(ctx, false, NULL))
             return 1;
+        char *detail = NULL; /* it took the ports again, and reset their qdiscs */
+        int rc = lab_step_shaping(ctx, &detail);
+        free(detail);
+        if (rc)
+            return 1;
         started++;
     }
     if (!standalone && !minidcd_running(ctx)) {
@@ -798,6 +803,10 @@ int lab_up(const struct lab_up_opts *opts)
     struct diag_list dl;
     diag_list_init(&dl, opts->file);
     struct topo *t = topo_load(opts->file, &dl);
+    if (t && lab_capacity_check(t, &dl) < 0) {
+        topo_free(t);
+        t = NULL;
+    }
     if (!t) {
         diag_print(&dl, stderr);
         fprintf(stderr, "minidc: lab: %zu problem%s in %s; nothing was changed\n", dl.n,
@@ -842,8 +851,12 @@ int lab_up(const struct lab_up_opts *opts)
         {"offload", "TX checksum offload off", step_offload},
         {"addresses", "addresses and routes", step_addresses},
         {"switches", "switches (OVS bridges)", step_switches},
+        /* After the bridges: Open vSwitch resets a port's qdiscs as it
+         * takes the port. */
+        {"shaping", "link bandwidth, delay and loss (tc)", lab_step_shaping},
         {"hosts", "name resolution (/etc/netns)", step_hosts},
         {"connected", "switches connected", step_connected},
+        {"cgroups", "servers' CPU groups (cgroups)", lab_step_cgroups},
         {"agents", "server agents (minidc-agent)", lab_start_agents},
     };
     double t0 = proc_now();

@@ -22,9 +22,41 @@ void net_lb_mac(uint32_t vip, uint8_t mac[6])
     mac[4] = (uint8_t)(vip >> 8), mac[5] = (uint8_t)vip;
 }
 
+/* Group ids.  A balancer's group for port P of its switch is SLOT << 16 | P.
+ * Open vSwitch numbers its ports below 0xff00 (OpenFlow 1.0's OFPP_MAX; its
+ * 1.3 numbers are the same) and a slot is 1 to 0xfffe, so ids stay below
+ * OFPG_MAX; a port beyond 0xff00 gets no group.  Groups belong to a switch,
+ * and each balancer has a slot of its own at its switch: the xor of its
+ * address's 16-bit halves (different for any two addresses of one /16), or
+ * when another balancer there has that one, the next one free.  An address
+ * gets the same slot again (after a restart too, unless another balancer
+ * took it first), so the groups of before are replaced, not left behind. */
+#define LB_PORT_MAX 0xff00u
+#define LB_SLOT_MAX 0xfffeu
+
+static bool lb_port_grouped(uint32_t no)
+{
+    return no >= 1 && no < LB_PORT_MAX;
+}
+
 static uint32_t lb_group_id(const struct net_lb *b, uint32_t port)
 {
-    return (b->vip & 0xfffffu) << 10 | (port & 0x3ffu);
+    return (uint32_t)b->slot << 16 | port;
+}
+
+/* A slot for balancer 'b' at its switch that no other balancer there has;
+ * 0 when all are taken. */
+static uint16_t lb_slot(const struct net *n, const struct net_lb *b)
+{
+    uint32_t s = ((b->vip >> 16 ^ b->vip) & 0xffffu) % LB_SLOT_MAX + 1;
+    for (uint32_t tries = 0; tries < LB_SLOT_MAX; tries++, s = s % LB_SLOT_MAX + 1) {
+        bool taken = false;
+        for (size_t i = 0; i < n->n_lbs && !taken; i++)
+            taken = &n->lbs[i] != b && n->lbs[i].at == b->at && n->lbs[i].slot == s;
+        if (!taken)
+            return (uint16_t)s;
+    }
+    return 0;
 }
 
 /* Where each backend of 'b' is, as seen from the balancing switch: its host
@@ -179,7 +211,7 @@ static void lb_balancer(struct net *n, const struct net_lb *b, const struct net_
 {
     for (size_t p = 0; p < s->n_ports; p++) {
         uint32_t no = s->ports[p].no;
-        if (no >= OFPP_MAX)
+        if (!lb_port_grouped(no))
             continue;
         uint32_t gid = lb_group_id(b, no);
         lb_group_delete(n, s->dpid, gid);
@@ -275,7 +307,9 @@ static void lb_remove(struct net *n, size_t i)
         if (n->sw[w].connected) {
             net_delete_cookie(n, n->sw[w].dpid, cookie);
             for (size_t p = 0; n->sw[w].dpid == n->lbs[i].at && p < n->sw[w].n_ports; p++)
-                lb_group_delete(n, n->sw[w].dpid, lb_group_id(&n->lbs[i], n->sw[w].ports[p].no));
+                if (lb_port_grouped(n->sw[w].ports[p].no))
+                    lb_group_delete(n, n->sw[w].dpid,
+                                    lb_group_id(&n->lbs[i], n->sw[w].ports[p].no));
         }
     n->lbs[i] = n->lbs[--n->n_lbs];
     net_emit(n, "balancer.removed", ev);
@@ -324,6 +358,16 @@ uint64_t net_lb_set(struct net *n, uint32_t vip, const uint32_t *ips, const uint
     }
     b->vip = vip;
     b->at = at;
+    if (created) {
+        b->slot = lb_slot(n, b);
+        if (!b->slot) {
+            char v[16];
+            LOG_ERR_("balancer for %s: every group id of %s is taken", topo_ip_str(vip, v),
+                     net_switch_name(n, at));
+            n->n_lbs--;
+            return 0;
+        }
+    }
     b->n_be = count < NET_LB_MAX ? count : NET_LB_MAX;
     for (size_t k = 0; k < b->n_be; k++) {
         b->be[k].ip = ips[k];

@@ -157,6 +157,7 @@ void net_expire_links(struct net *n, double now)
         if (now - l->seen > LINK_TIMEOUT) {
             LOG_INF("link %s:%u -> %s:%u timed out", net_switch_name(n, l->a), l->a_port,
                     net_switch_name(n, l->b), l->b_port);
+            net_emit(n, "link.down", link_json(n, l));
             n->dirty = true;
         } else {
             n->links[j++] = *l;

@@ -78,6 +78,7 @@ struct net_nat { /* a VM moved across subnets: OLD is rewritten to NEW at switch
 struct net_lb { /* clients that address VIP are spread over the backends at switch 'at' */
     uint32_t vip;
     uint64_t at;
+    uint16_t slot; /* its groups at 'at': slot << 16 | port (net_lb.c) */
     size_t n_be;
     struct {
         uint32_t ip;

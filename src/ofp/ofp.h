@@ -87,6 +87,7 @@ uint16_t ofp_err_code(enum ofp_err e);
 #define OFPP_CONTROLLER 0xfffffffdu
 #define OFPP_LOCAL 0xfffffffeu
 #define OFPP_ANY 0xffffffffu
+#define OFPG_MAX 0xffffff00u /* the last group id a controller may use */
 #define OFPG_ANY 0xffffffffu
 #define OFPG_ALL 0xfffffffcu
 #define OFP_NO_BUFFER 0xffffffffu

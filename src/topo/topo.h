@@ -52,13 +52,27 @@ struct topo_node {
     size_t subnet;       /* index into subnets[] */
     uint32_t mgmt;       /* management address (servers); 0 when none */
     unsigned memory_mib; /* memory its VMs may use (servers); 0: what the machine has */
-    size_t sw;           /* the switch it hangs on */
-    unsigned sw_port;    /* that switch's port number towards it */
+    double cpu;          /* host CPUs its VMs may use together (servers); 0: no limit */
+    struct diag_pos cpu_pos;
+    size_t sw;        /* the switch it hangs on */
+    unsigned sw_port; /* that switch's port number towards it */
+};
+
+/* What a link carries: its bandwidth, and the delay and loss the lab adds
+ * (each direction alike); 0: none (as fast as the datapath, no delay, no
+ * loss).  Where each was written, for messages that depend on the machine
+ * (a kernel without sch_netem cannot add delay or loss). */
+struct topo_link_props {
+    double bandwidth_mbit; /* Mbit/s */
+    double delay_ms;
+    double loss_pct; /* percent of packets */
+    struct diag_pos bandwidth_pos, delay_pos, loss_pos;
 };
 
 struct topo_link {
-    size_t a, b;             /* node indices, as written */
-    unsigned a_port, b_port; /* switch port numbers; 0 on a server or host end */
+    size_t a, b;                  /* node indices, as written */
+    unsigned a_port, b_port;      /* switch port numbers; 0 on a server or host end */
+    struct topo_link_props props; /* its own, else 'link-defaults' */
     struct diag_pos pos;
 };
 

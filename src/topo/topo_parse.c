@@ -249,6 +249,28 @@ static bool want_mib(struct reader *r, struct fy_node *n, struct diag_pos at, co
     return true;
 }
 
+/* A decimal number ("0.25", "100") from 'lo' to 'hi', in 'unit' (for the
+ * message).  Signs, exponents, hex and "inf" are not numbers here. */
+static bool want_number(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                        double lo, double hi, const char *unit, double *out)
+{
+    const char *s = want_scalar(r, n, at, what);
+    if (!s)
+        return false;
+    size_t digits = strspn(s, "0123456789");
+    bool shape = digits > 0 && (s[digits] == '\0' ||
+                                (s[digits] == '.' && s[digits + 1] &&
+                                 strspn(s + digits + 1, "0123456789") == strlen(s + digits + 1)));
+    double v = shape ? strtod(s, NULL) : 0;
+    if (!shape || v < lo || v > hi) {
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not a number of %s from %g to %g", what, s, unit,
+                 lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 static bool want_prefix(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
                         struct topo_prefix *out)
 {
@@ -401,8 +423,11 @@ static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos
 static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos at, size_t *cap,
                           enum topo_kind kind)
 {
-    static const struct keyspec server_keys[] = {
-        {"name", true}, {"address", true}, {"management", false}, {"memory", false}};
+    static const struct keyspec server_keys[] = {{"name", true},
+                                                 {"address", true},
+                                                 {"management", false},
+                                                 {"memory", false},
+                                                 {"cpu", false}};
     static const struct keyspec host_keys[] = {{"name", true}, {"address", true}};
     bool server = kind == TOPO_SERVER;
     const char *what = server ? "a server" : "a host";
@@ -411,10 +436,10 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
     void *it = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(seq, &it))) {
-        struct fy_node *v[4];
-        struct diag_pos kp[4];
+        struct fy_node *v[5];
+        struct diag_pos kp[5];
         if (!read_mapping(r, item, pos_of(item), what, server ? server_keys : host_keys,
-                          server ? 4 : 2, v, kp))
+                          server ? 5 : 2, v, kp))
             continue;
         saw_name(r, v[0]);
         char *name =
@@ -427,6 +452,8 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
             want_host(r, v[2], kp[2], "management", &nd->mgmt);
         if (server && v[3])
             want_mib(r, v[3], kp[3], "memory", 64, 1u << 24, &nd->memory_mib);
+        if (server && v[4] && want_number(r, v[4], kp[4], "cpu", 0.01, 4096, "host CPUs", &nd->cpu))
+            nd->cpu_pos = pos_of(v[4]);
     }
 }
 
@@ -467,8 +494,45 @@ static void read_subnets(struct reader *r, struct fy_node *seq, struct diag_pos 
     }
 }
 
-static void read_links(struct reader *r, struct fy_node *seq, struct diag_pos at, char ***ends)
+#define TOPO_BANDWIDTH_MAX 400000.0 /* Mbit/s */
+#define TOPO_DELAY_MAX 60000.0      /* ms */
+
+/* bandwidth, delay and loss of a link, or of 'link-defaults' ('what'): each
+ * one given replaces what 'p' had. */
+static void read_link_props(struct reader *r, struct fy_node *const v[3],
+                            const struct diag_pos kp[3], const char *what,
+                            struct topo_link_props *p)
 {
+    char w[64];
+    snprintf(w, sizeof w, "%s bandwidth", what);
+    if (v[0] &&
+        want_number(r, v[0], kp[0], w, 0.001, TOPO_BANDWIDTH_MAX, "Mbit/s", &p->bandwidth_mbit))
+        p->bandwidth_pos = pos_of(v[0]);
+    snprintf(w, sizeof w, "%s delay", what);
+    if (v[1] && want_number(r, v[1], kp[1], w, 0, TOPO_DELAY_MAX, "ms", &p->delay_ms))
+        p->delay_pos = pos_of(v[1]);
+    snprintf(w, sizeof w, "%s loss", what);
+    if (v[2] && want_number(r, v[2], kp[2], w, 0, 100, "percent", &p->loss_pct))
+        p->loss_pos = pos_of(v[2]);
+}
+
+static void read_link_defaults(struct reader *r, struct fy_node *map, struct diag_pos at,
+                               struct topo_link_props *p)
+{
+    static const struct keyspec keys[] = {{"bandwidth", false}, {"delay", false}, {"loss", false}};
+    struct fy_node *v[3];
+    struct diag_pos kp[3];
+    if (read_mapping(r, map, at, "link-defaults", keys, 3, v, kp))
+        read_link_props(r, v, kp, "link-defaults", p);
+}
+
+/* A link is [A, B], or {ends: [A, B], bandwidth: ..., delay: ..., loss: ...}
+ * where what it does not say comes from 'defaults'. */
+static void read_links(struct reader *r, struct fy_node *seq, struct diag_pos at,
+                       const struct topo_link_props *defaults, char ***ends)
+{
+    static const struct keyspec keys[] = {
+        {"ends", true}, {"bandwidth", false}, {"delay", false}, {"loss", false}};
     struct topo *t = r->t;
     if (!want_sequence(r, seq, at, "links"))
         return;
@@ -477,15 +541,27 @@ static void read_links(struct reader *r, struct fy_node *seq, struct diag_pos at
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(seq, &it))) {
         struct diag_pos ipos = pos_of(item);
-        if (fy_node_get_type(item) != FYNT_SEQUENCE || fy_node_sequence_item_count(item) != 2) {
+        struct topo_link_props props = *defaults;
+        struct fy_node *pair = item;
+        if (fy_node_get_type(item) == FYNT_MAPPING) {
+            struct fy_node *v[4];
+            struct diag_pos kp[4];
+            if (!read_mapping(r, item, ipos, "a link", keys, 4, v, kp))
+                continue;
+            read_link_props(r, v + 1, kp + 1, "link", &props);
+            pair = v[0];
+            ipos = pos_or(v[0], kp[0]);
+        }
+        if (fy_node_get_type(pair) != FYNT_SEQUENCE || fy_node_sequence_item_count(pair) != 2) {
             diag_add(r->diags, ipos,
-                     "a link: expected a list of two node names, like [ovs1, server1]");
+                     "a link: expected a list of two node names, like [ovs1, server1], or "
+                     "{ends: [ovs1, server1], bandwidth: 100}");
             continue;
         }
         void *it2 = NULL;
         struct fy_node *e[2];
-        e[0] = fy_node_sequence_iterate(item, &it2);
-        e[1] = fy_node_sequence_iterate(item, &it2);
+        e[0] = fy_node_sequence_iterate(pair, &it2);
+        e[1] = fy_node_sequence_iterate(pair, &it2);
         const char *s0 = want_scalar(r, e[0], ipos, "link end");
         const char *s1 = want_scalar(r, e[1], ipos, "link end");
         if (!s0 || !s1)
@@ -495,7 +571,8 @@ static void read_links(struct reader *r, struct fy_node *seq, struct diag_pos at
         struct diag_pos p0 = pos_of(e[0]), p1 = pos_of(e[1]);
         (*ends)[2 * t->n_links] = xasprintf("%d:%d:%s", p0.line, p0.column, s0);
         (*ends)[2 * t->n_links + 1] = xasprintf("%d:%d:%s", p1.line, p1.column, s1);
-        t->links[t->n_links++] = (struct topo_link){.a = (size_t)-1, .b = (size_t)-1, .pos = ipos};
+        t->links[t->n_links++] = (struct topo_link){
+            .a = (size_t)-1, .b = (size_t)-1, .props = props, .pos = pos_of(item)};
     }
 }
 
@@ -569,9 +646,9 @@ static struct topo *read_document(struct fy_document *fyd, const char *file,
                                   struct diag_list *diags)
 {
     static const struct keyspec keys[] = {
-        {"name", false},   {"controller", true}, {"management", true},
-        {"subnets", true}, {"switches", true},   {"servers", false},
-        {"hosts", false},  {"links", true},      {"emulation", false},
+        {"name", false},      {"controller", true},     {"management", true}, {"subnets", true},
+        {"switches", true},   {"servers", false},       {"hosts", false},     {"links", true},
+        {"emulation", false}, {"link-defaults", false},
     };
     enum {
         K_NAME,
@@ -583,6 +660,7 @@ static struct topo *read_document(struct fy_document *fyd, const char *file,
         K_HOSTS,
         K_LINKS,
         K_EMU,
+        K_LINK_DEFAULTS,
         K_COUNT
     };
     struct topo *t = xcalloc(1, sizeof *t);
@@ -628,8 +706,11 @@ static struct topo *read_document(struct fy_document *fyd, const char *file,
     char **sw_names = NULL, **ends = NULL;
     if (v[K_SUBNETS])
         read_subnets(&r, v[K_SUBNETS], kp[K_SUBNETS], &sw_names);
+    struct topo_link_props defaults = {0};
+    if (v[K_LINK_DEFAULTS])
+        read_link_defaults(&r, v[K_LINK_DEFAULTS], kp[K_LINK_DEFAULTS], &defaults);
     if (v[K_LINKS])
-        read_links(&r, v[K_LINKS], kp[K_LINKS], &ends);
+        read_links(&r, v[K_LINKS], kp[K_LINKS], &defaults, &ends);
 
     /* Resolve names now that every node is known. */
     index_names(&r);

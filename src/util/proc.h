@@ -50,5 +50,7 @@ char *proc_sibling(const char *name);
 
 /* Monotonic clock in seconds. */
 double proc_now(void);
+/* Wall clock: seconds since the epoch (as events' and history's times). */
+double proc_wall(void);
 
 #endif

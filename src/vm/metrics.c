@@ -20,6 +20,13 @@ enum fam {
     F_VM_MEMORY,
     F_VM_NET,
     F_VM_DISK,
+    F_CPU_CAP,
+    F_CPU_USED,
+    F_CPU_UTIL,
+    F_CPU_THROTTLED,
+    F_VM_CPU_USED,
+    F_VM_CPU_ALLOC,
+    F_VM_CPU_UTIL,
     F_N
 };
 
@@ -43,6 +50,19 @@ static const struct {
     [F_VM_NET] = {"minidc_vm_network_bytes_total", "counter", "Bytes the VM received and sent"},
     [F_VM_DISK] = {"minidc_vm_disk_bytes_total", "counter",
                    "Bytes the VM read from and wrote to its disk"},
+    [F_CPU_CAP] = {"minidc_server_cpu_capacity", "gauge",
+                   "Host CPUs the server's VMs may use together (its limit)"},
+    [F_CPU_USED] = {"minidc_server_cpu_used", "gauge", "Host CPUs the server's VMs use"},
+    [F_CPU_UTIL] = {"minidc_server_cpu_utilization", "gauge",
+                    "The server's VMs' CPU as a fraction of its capacity (of the machine's CPUs "
+                    "when it has no limit)"},
+    [F_CPU_THROTTLED] = {"minidc_server_cpu_throttled_seconds_total", "counter",
+                         "Time the server's VMs were held back by its CPU limit"},
+    [F_VM_CPU_USED] = {"minidc_vm_cpu_used", "gauge", "Host CPUs the VM uses"},
+    [F_VM_CPU_ALLOC] = {"minidc_vm_cpu_allocation", "gauge",
+                        "Host CPUs allocated to the VM (its cpu_share, else its vCPUs)"},
+    [F_VM_CPU_UTIL] = {"minidc_vm_cpu_utilization", "gauge",
+                       "The VM's CPU as a fraction of its allocation"},
 };
 
 static double num(const json_t *o, const char *key)
@@ -63,6 +83,14 @@ static void server_lines(struct strbuf *f, const json_t *m)
     char l[256];
     snprintf(l, sizeof l, "server=\"%s\"", srv);
     line(f, F_CPU, l, num(s, "cpu_percent"), 2);
+    if (json_is_number(json_object_get(s, "cpu_capacity")))
+        line(f, F_CPU_CAP, l, num(s, "cpu_capacity"), 3);
+    if (json_object_get(s, "cpu_used")) {
+        line(f, F_CPU_USED, l, num(s, "cpu_used"), 3);
+        line(f, F_CPU_UTIL, l, num(s, "cpu_utilization"), 3);
+    }
+    if (json_is_number(json_object_get(s, "cpu_throttled_seconds")))
+        line(f, F_CPU_THROTTLED, l, num(s, "cpu_throttled_seconds"), 3);
     line(f, F_MEM_TOTAL, l, num(s, "memory_total_bytes"), 0);
     line(f, F_MEM_AVAIL, l, num(s, "memory_available_bytes"), 0);
     snprintf(l, sizeof l, "server=\"%s\",kind=\"used\"", srv);
@@ -87,6 +115,12 @@ static void server_lines(struct strbuf *f, const json_t *m)
             line(f, F_VM_CPU_S, base, num(v, "cpu_seconds"), 2);
         if (json_object_get(v, "cpu_percent"))
             line(f, F_VM_CPU, base, num(v, "cpu_percent"), 2);
+        if (json_object_get(v, "cpu_allocation"))
+            line(f, F_VM_CPU_ALLOC, base, num(v, "cpu_allocation"), 3);
+        if (json_object_get(v, "cpu_used")) {
+            line(f, F_VM_CPU_USED, base, num(v, "cpu_used"), 3);
+            line(f, F_VM_CPU_UTIL, base, num(v, "cpu_utilization"), 3);
+        }
         const json_t *gm = json_object_get(v, "guest_memory");
         static const char *const kinds[] = {"total", "used", "available"};
         for (size_t k = 0; gm && k < 3; k++) {

@@ -68,6 +68,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         check_errors(errors);
     }
+    struct api_load l;
+    if (api_parse_load(body, size, &l, &errors) == 0) {
+        if (l.trace.samples ? !l.trace.n || l.trace.n > LOAD_TRACE_MAX || l.cpu_percent
+                            : l.cpu_percent > LOAD_CPU_MAX)
+            abort();
+        for (size_t i = 0; i < l.trace.n; i++)
+            if (l.trace.samples[i] > LOAD_SAMPLE_MAX)
+                abort();
+        if (!(l.interval_s >= LOAD_INTERVAL_MIN && l.interval_s <= LOAD_INTERVAL_MAX) ||
+            l.memory_mib > API_MEMORY_MAX)
+            abort();
+        api_load_free(&l);
+    } else {
+        check_errors(errors);
+    }
 
     /* The same bytes as a string: a path, an id, queries. */
     char *s = malloc(size + 1);

@@ -38,6 +38,11 @@ machine_footprint() {
     echo "ovs=$(ps -eo stat=,comm= | awk '$1 !~ /^Z/ && ($2 == "ovs-vswitchd" || $2 == "ovsdb-server")' | wc -l)"
     echo "labs=$(ls /run/minidc/labs 2>/dev/null | wc -l)"
     echo "etc=$(ls /etc/netns 2>/dev/null | wc -l)"
+    # minidc's CPU groups in any cgroup hierarchy (v1's controllers and v2;
+    # the machine's other groups come and go with other work), and mounts.
+    echo "cgroups=$(find /sys/fs/cgroup -path '*minidc*' -type d 2>/dev/null | wc -l)"
+    echo "mounts=$(wc -l </proc/self/mounts)"
+    echo "qdiscs=$(tc qdisc show 2>/dev/null | wc -l)"
 }
 
 # lab_api LAB PATH [CURL_ARGS...]: asks minidcd's API in lab LAB (at fig1's

@@ -3,6 +3,7 @@
  * router refuses and how, and the bodies minidcd sends. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -137,7 +138,7 @@ static void test_bodies(void **state)
                                 .cpus = 2};
     json_t *o = agent_proto_vm_json(&vm);
     struct agent_proto_vm back;
-    agent_proto_vm_read(o, &back);
+    assert_true(agent_proto_vm_read(o, &back));
     assert_string_equal(back.name, "vm1");
     assert_string_equal(back.mac, vm.mac);
     assert_string_equal(back.ip, vm.ip);
@@ -146,7 +147,7 @@ static void test_bodies(void **state)
     assert_int_equal(back.cpus, 2);
     assert_json(o, "{\"cpus\":2,\"gw\":\"10.0.0.1\",\"ip\":\"10.0.0.5/24\","
                    "\"mac\":\"02:6d:0a:00:00:05\",\"memory_mib\":128,\"name\":\"vm1\"}");
-    agent_proto_vm_read(NULL, &back);
+    assert_true(agent_proto_vm_read(NULL, &back));
     assert_null(back.name);
     assert_int_equal(back.memory_mib, 0);
     assert_json(agent_proto_incoming_json(&vm, "192.0.2.1"),
@@ -175,6 +176,65 @@ static void test_bodies(void **state)
     json_decref(argv);
 }
 
+/* Counts beyond their range are not read as something in range: 2^32 + 128
+ * MiB is not 128 MiB. */
+static void test_vm_counts_out_of_range(void **state)
+{
+    (void)state;
+    static const struct {
+        json_int_t memory_mib, cpus;
+    } bad[] = {
+        {4294967296LL + 128, 2}, /* wraps to 128 in 32 bits */
+        {128, 4294967296LL + 2}, /* wraps to 2 */
+        {-4294967296LL + 64, 1}, /* wraps to 64 */
+        {128, -1},               /* negative */
+        {31, 1},                 /* below the least memory */
+        {1048577, 1},            /* above the most */
+        {128, 0},                /* no CPU */
+        {128, 65},               /* too many */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *o = json_pack("{s:s, s:I, s:I}", "name", "vm1", "memory_mib", bad[i].memory_mib,
+                              "cpus", bad[i].cpus);
+        struct agent_proto_vm vm;
+        assert_false(agent_proto_vm_read(o, &vm));
+        bool memory_ok = bad[i].memory_mib >= 32 && bad[i].memory_mib <= 1048576;
+        bool cpus_ok = bad[i].cpus >= 1 && bad[i].cpus <= 64;
+        assert_int_equal(vm.memory_mib, memory_ok ? (unsigned)bad[i].memory_mib : 0);
+        assert_int_equal(vm.cpus, cpus_ok ? (unsigned)bad[i].cpus : 0);
+        assert_string_equal(vm.name, "vm1");
+        json_decref(o);
+    }
+    /* A CPU share: absent is none; present, 0.01 to 64 host CPUs. */
+    static const char *const shares[] = {"0", "0.001", "64.5", "\"1\"", "-2"};
+    for (size_t i = 0; i < sizeof shares / sizeof *shares; i++) {
+        char text[96];
+        snprintf(text, sizeof text, "{\"memory_mib\": 128, \"cpus\": 1, \"cpu_share\": %s}",
+                 shares[i]);
+        json_t *j = json_loads(text, 0, NULL);
+        struct agent_proto_vm vm;
+        assert_false(agent_proto_vm_read(j, &vm));
+        assert_true(vm.cpu_share == 0);
+        json_decref(j);
+    }
+    json_t *j = json_pack("{s:i, s:i, s:f}", "memory_mib", 128, "cpus", 1, "cpu_share", 0.15);
+    struct agent_proto_vm with;
+    assert_true(agent_proto_vm_read(j, &with));
+    assert_true(with.cpu_share == 0.15);
+    json_decref(j);
+    /* The bounds themselves are in range. */
+    json_t *o = json_pack("{s:i, s:i}", "memory_mib", 32, "cpus", 64);
+    struct agent_proto_vm vm;
+    assert_true(agent_proto_vm_read(o, &vm));
+    assert_int_equal(vm.memory_mib, 32);
+    assert_int_equal(vm.cpus, 64);
+    json_decref(o);
+    o = json_pack("{s:i, s:i}", "memory_mib", 1048576, "cpus", 1);
+    assert_true(agent_proto_vm_read(o, &vm));
+    assert_int_equal(vm.memory_mib, 1048576);
+    json_decref(o);
+}
+
 static void test_error_body(void **state)
 {
     (void)state;
@@ -190,9 +250,13 @@ static void test_error_body(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_name_rule),     cmocka_unit_test(test_paths_route_back),
-        cmocka_unit_test(test_route_refused), cmocka_unit_test(test_remove_and_token),
-        cmocka_unit_test(test_bodies),        cmocka_unit_test(test_error_body),
+        cmocka_unit_test(test_name_rule),
+        cmocka_unit_test(test_paths_route_back),
+        cmocka_unit_test(test_route_refused),
+        cmocka_unit_test(test_remove_and_token),
+        cmocka_unit_test(test_bodies),
+        cmocka_unit_test(test_error_body),
+        cmocka_unit_test(test_vm_counts_out_of_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,6 +83,25 @@ static void test_boot_errors(void **state)
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": 65}"), &b, &e), -1);
     json_decref(e);
+    /* cpu_share: host CPUs, an integer or not, 0.01 to 64; absent: 0. */
+    static const char *const bad_shares[] = {"0", "0.001", "64.5", "\"0.5\"", "true", "-1"};
+    for (size_t i = 0; i < sizeof bad_shares / sizeof *bad_shares; i++) {
+        char body[128];
+        snprintf(body, sizeof body, "{\"name\": \"vm1\", \"server\": \"s\", \"cpu_share\": %s}",
+                 bad_shares[i]);
+        assert_int_equal(api_parse_boot(body, strlen(body), &b, &e), -1);
+        assert_string_equal(joined(e), "cpu_share: expected a number of host CPUs from 0.01 to 64");
+    }
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpu_share\": 0.15}"), &b, &e),
+        0);
+    assert_true(b.cpu_share == 0.15);
+    assert_int_equal(
+        api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpu_share\": 2}"), &b, &e),
+        0);
+    assert_true(b.cpu_share == 2);
+    assert_int_equal(api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\"}"), &b, &e), 0);
+    assert_true(b.cpu_share == 0);
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"cpus\": true}"), &b, &e), -1);
     json_decref(e);
@@ -119,8 +138,9 @@ static void test_unknown_and_bad_bodies(void **state)
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memroy_mib\": 256}"), &b, &e),
         -1);
-    assert_string_equal(joined(e),
-                        "memroy_mib: no such field (boot takes name, server, memory_mib, cpus)");
+    assert_string_equal(
+        joined(e),
+        "memroy_mib: no such field (boot takes name, server, memory_mib, cpus, cpu_share)");
     assert_int_equal(api_parse_migrate(BODY("[]"), &m, &e), -1);
     assert_string_equal(joined(e), "body: expected a JSON object, not an array");
     assert_int_equal(api_parse_migrate(BODY("\"x\""), &m, &e), -1);
@@ -223,6 +243,110 @@ static void test_exec(void **state)
     json_decref(e);
 }
 
+static void test_load(void **state)
+{
+    (void)state;
+    struct api_load l;
+    json_t *e = NULL;
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 50}"), &l, &e), 0);
+    assert_int_equal(l.cpu_percent, 50);
+    assert_null(l.trace.samples);
+    assert_int_equal(l.memory_mib, 0);
+    api_load_free(&l);
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 0, \"memory_mib\": 64}"), &l, &e), 0);
+    assert_int_equal(l.cpu_percent, 0);
+    assert_int_equal(l.memory_mib, 64);
+    api_load_free(&l);
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 6400}"), &l, &e), 0);
+    api_load_free(&l);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [0, 100, 7]}"), &l, &e), 0);
+    assert_int_equal(l.trace.n, 3);
+    assert_int_equal(l.trace.samples[0], 0);
+    assert_int_equal(l.trace.samples[1], 100);
+    assert_int_equal(l.trace.samples[2], 7);
+    assert_true(l.interval_s == LOAD_INTERVAL_DEFAULT);
+    api_load_free(&l);
+    api_load_free(&l); /* twice: a no-op */
+    assert_int_equal(
+        api_parse_load(BODY("{\"trace\": [5], \"interval_s\": 0.1, \"memory_mib\": 32}"), &l, &e),
+        0);
+    assert_true(l.interval_s == 0.1);
+    assert_int_equal(l.memory_mib, 32);
+    api_load_free(&l);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [5], \"interval_s\": 3600}"), &l, &e), 0);
+    api_load_free(&l);
+}
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    struct api_load l;
+    json_t *e = NULL;
+    const char *trace = "trace: expected an array of 1 to 8640 whole numbers from 0 to 100 (the "
+                        "CPU utilisation in percent, one a sample)";
+    char want[512];
+    /* Either kind of load, and what goes with it. */
+    assert_int_equal(api_parse_load(BODY("{}"), &l, &e), -1);
+    assert_string_equal(joined(e), "cpu_percent: missing (load needs cpu_percent or trace)");
+    assert_int_equal(api_parse_load(BODY("{\"memory_mib\": 64}"), &l, &e), -1);
+    assert_string_equal(joined(e), "cpu_percent: missing (load needs cpu_percent or trace)");
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 50, \"trace\": [1]}"), &l, &e), -1);
+    assert_null(l.trace.samples);
+    assert_string_equal(
+        joined(e), "trace: not with cpu_percent (a load is a constant cpu_percent or a trace)");
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 50, \"interval_s\": 5}"), &l, &e), -1);
+    assert_string_equal(joined(e), "interval_s: only with trace");
+    /* One message per wrong field, a wrong field not taken as missing. */
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 6401, \"memory_mib\": -1}"), &l, &e),
+                     -1);
+    assert_string_equal(joined(e),
+                        "cpu_percent: expected a whole number from 0 to 6400 (percent of one CPU) "
+                        "| memory_mib: expected a whole number from 0 to 1048576 (MiB)");
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 50.5}"), &l, &e), -1);
+    assert_string_equal(joined(e),
+                        "cpu_percent: expected a whole number from 0 to 6400 (percent of one CPU)");
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [1, 2, 101], \"interval_s\": 0.05}"), &l, &e),
+                     -1);
+    snprintf(want, sizeof want,
+             "%s (sample 3 is not) | interval_s: expected a number of seconds from 0.1 to 3600",
+             trace);
+    assert_string_equal(joined(e), want);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [1, \"2\"]}"), &l, &e), -1);
+    snprintf(want, sizeof want, "%s (sample 2 is not)", trace);
+    assert_string_equal(joined(e), want);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [1, 2.5]}"), &l, &e), -1);
+    assert_string_equal(joined(e), want);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": []}"), &l, &e), -1);
+    snprintf(want, sizeof want, "%s (it is empty)", trace);
+    assert_string_equal(joined(e), want);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": \"1\\n2\\n\"}"), &l, &e), -1);
+    assert_string_equal(joined(e), trace);
+    assert_int_equal(api_parse_load(BODY("{\"trace\": [5], \"interval_s\": \"5\"}"), &l, &e), -1);
+    assert_null(l.trace.samples); /* freed with the error */
+    assert_string_equal(joined(e), "interval_s: expected a number of seconds from 0.1 to 3600");
+    /* The limit on a trace's length. */
+    static char big[(LOAD_TRACE_MAX + 1) * 4 + 64];
+    strcpy(big, "{\"trace\": [");
+    for (int i = 0; i <= LOAD_TRACE_MAX; i++)
+        strcat(big, i ? ",100" : "100");
+    strcat(big, "]}");
+    assert_int_equal(api_parse_load(BODY(big), &l, &e), -1);
+    snprintf(want, sizeof want, "%s (it has 8641)", trace);
+    assert_string_equal(joined(e), want);
+    strcpy(big + strlen(big) - strlen(",100]}"), "]}"); /* one sample fewer */
+    assert_int_equal(api_parse_load(BODY(big), &l, &e), 0);
+    assert_int_equal(l.trace.n, LOAD_TRACE_MAX);
+    api_load_free(&l);
+    /* Unknown fields and bodies that are no object. */
+    assert_int_equal(api_parse_load(BODY("{\"cpu\": 50}"), &l, &e), -1);
+    assert_string_equal(
+        joined(e), "cpu: no such field (load takes cpu_percent, trace, interval_s, memory_mib)");
+    assert_int_equal(api_parse_load(BODY("[50]"), &l, &e), -1);
+    assert_string_equal(joined(e), "body: expected a JSON object, not an array");
+    assert_int_equal(api_parse_load(BODY("{\"cpu_percent\": 5, \"cpu_percent\": 6}"), &l, &e), -1);
+    json_decref(e);
+}
+
 static void test_paths_and_ids(void **state)
 {
     (void)state;
@@ -254,6 +378,49 @@ static void test_paths_and_ids(void **state)
         assert_string_equal(joined(e), "operation: expected a whole number from 1 to 4294967295");
     }
     assert_int_equal(api_parse_id("0", "since", 0, &id, &e), 0);
+}
+
+/* GET /api/v1/metrics/history's query. */
+static void test_history_query(void **state)
+{
+    (void)state;
+    struct api_history_query q;
+    json_t *e = NULL;
+    assert_int_equal(api_parse_history_query(NULL, &q, &e), 0);
+    assert_int_equal(q.n, 0);
+    assert_int_equal(api_parse_history_query("series=vm/vm1/cpu_used,link/ovs1:2-ovs2:1/ab_bps,"
+                                             "server/s1/*&since=-300&until=1796137510.5&max_"
+                                             "points=100",
+                                             &q, &e),
+                     0);
+    assert_int_equal(q.n, 3);
+    assert_string_equal(q.names[1], "link/ovs1:2-ovs2:1/ab_bps");
+    assert_string_equal(q.names[2], "server/s1/*");
+    assert_true(q.since == -300 && q.until == 1796137510.5 && q.max_points == 100);
+    api_history_query_free(&q);
+    assert_int_equal(api_parse_history_query("prefix=vm/", &q, &e), 0);
+    assert_string_equal(q.prefix, "vm/");
+    static const struct {
+        const char *query, *says;
+    } bad[] = {
+        {"series=a%20b", "series: expected names of up to 160 letters"},
+        {"series=a,,b", "series: expected names"},
+        {"series=a*b", "series: expected names"},
+        {"since=yesterday", "since: expected a time in seconds since the epoch"},
+        {"until=1e9", "until: expected a time"},
+        {"max_points=0", "max_points: expected a whole number from 1 to 100000"},
+        {"max_points=1.5", "max_points: expected a whole number"},
+        {"prefix=a b", "prefix: expected the start of a series name"},
+        {"step=2", "step: no such parameter (history takes series, prefix, since, until, "
+                   "max_points)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(api_parse_history_query(bad[i].query, &q, &e), -1);
+        const char *said = joined(e);
+        if (!strstr(said, bad[i].says))
+            fail_msg("%s: said \"%s\", not \"%s\"", bad[i].query, said, bad[i].says);
+        assert_int_equal(q.n, 0);
+    }
 }
 
 static void test_queries(void **state)
@@ -315,8 +482,11 @@ int main(void)
         cmocka_unit_test(test_unknown_and_bad_bodies),
         cmocka_unit_test(test_migrate_clone),
         cmocka_unit_test(test_exec),
+        cmocka_unit_test(test_load),
+        cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_paths_and_ids),
         cmocka_unit_test(test_queries),
+        cmocka_unit_test(test_history_query),
         cmocka_unit_test(test_errors_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

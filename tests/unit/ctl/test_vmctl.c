@@ -71,6 +71,12 @@ struct fake {
     size_t n_events;
     char net[MAX_CALLS][80]; /* place, rewrite and balance asked of the network */
     size_t n_net;
+    /* exec: the command last asked (its words joined by spaces) and its
+     * input, and what it answers */
+    char exec_argv[256];
+    char *exec_input;
+    int exec_code;
+    const char *exec_stderr;
 };
 
 static const char *const req_names[N_REQ] = {
@@ -278,7 +284,17 @@ static int fake_exec(void *ctx, const char *server, const char *vm,
     bool apply;
     pthread_mutex_lock(&f->lock);
     int rc = begin(f, AGENT_PROTO_EXEC, server, vm, &apply, err);
-    return answer(f, rc, json_pack("{s:i, s:s, s:s}", "exitcode", 0, "stdout", "", "stderr", ""),
+    size_t i;
+    json_t *a;
+    f->exec_argv[0] = '\0';
+    json_array_foreach(x->argv, i, a)
+        snprintf(f->exec_argv + strlen(f->exec_argv), sizeof f->exec_argv - strlen(f->exec_argv),
+                 "%s%s", i ? " " : "", json_string_value(a));
+    free(f->exec_input);
+    f->exec_input = x->input ? xstrdup(x->input) : NULL;
+    return answer(f, rc,
+                  json_pack("{s:i, s:s, s:s}", "exitcode", f->exec_code, "stdout", "ran\n",
+                            "stderr", f->exec_stderr ? f->exec_stderr : ""),
                   out);
 }
 
@@ -356,6 +372,7 @@ static void fake_free(struct fake *f)
     for (size_t i = 0; i < f->n_events; i++)
         json_decref(f->events[i]);
     json_decref(f->held);
+    free(f->exec_input);
     pthread_mutex_destroy(&f->lock);
     pthread_cond_destroy(&f->cond);
 }
@@ -666,6 +683,26 @@ static void test_start_refused(void **state)
     assert_vm(x, "vm1", "s2", "running");
 }
 
+/* The network, which a move within a subnet points at the destination
+ * before the start, points back at the source when the copy does not
+ * start there: the VM runs on at the source.  Likewise when the source then
+ * does not resume (the copy is gone: the source is where it will run). */
+static void test_start_refused_places_back(void **state)
+{
+    struct fixture *x = *state;
+    boot(x, "vm1", "s1");
+    agent_fails(x, AGENT_PROTO_FINISH, AGENT_REFUSED, "s2", "memory differs: 3 pages", false);
+    size_t net = n_net(x);
+    migrate(x, "vm1", "s2");
+    assert_string_equal(net_since(x, net), "place 10.1.0.3 s2, place 10.1.0.3 s1");
+    assert_vm(x, "vm1", "s1", "running");
+    agent_fails(x, AGENT_PROTO_RESUME, AGENT_REFUSED, NULL, "no QMP", false);
+    net = n_net(x);
+    migrate(x, "vm1", "s2");
+    assert_string_equal(net_since(x, net), "place 10.1.0.3 s2, place 10.1.0.3 s1");
+    assert_vm(x, "vm1", "s1", "recovering");
+}
+
 /* A clone that does not start: the clone goes, and the source, which never
  * stopped, is not resumed. */
 static void test_clone_start_refused(void **state)
@@ -855,6 +892,43 @@ static void test_addresses(void **state)
     assert_string_equal(vm_field(x, "a5", "current_address"), "10.1.0.3/29");
 }
 
+/* The original of a balanced VM stopped, its clone is the one replica left:
+ * it keeps the balanced address (rewritten to it), in the list and in the
+ * state file; the address is not given to another VM; the rewrite follows
+ * the clone across subnets and goes with it. */
+static void test_last_replica_keeps_service(void **state)
+{
+    struct fixture *x = *state;
+    boot(x, "vm1", "s1");
+    clone_vm(x, "vm1", "s2", "c1", true);
+    assert_string_equal(vm_field(x, "c1", "current_address"), "10.1.0.4/29");
+    assert_string_equal(vm_field(x, "c1", "serves"), "10.1.0.3");
+    size_t net = n_net(x);
+    json_t *out;
+    json_int_t id = op_id(vmctl_stop(x->v, "vm1", false, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.destroyed");
+    assert_string_equal(net_since(x, net),
+                        "balance 10.1.0.3 over 1: 10.1.0.4 -, rewrite 10.1.0.3 10.1.0.4");
+    assert_string_equal(vm_field(x, "c1", "serves"), "10.1.0.3");
+    json_t *st = state_file(x);
+    json_t *c1 = json_object_get(json_object_get(st, "vms"), "c1");
+    assert_string_equal(json_string_value(json_object_get(c1, "serves")), "10.1.0.3");
+    json_decref(st);
+    boot(x, "a2", "s1");
+    assert_string_equal(vm_field(x, "a2", "current_address"), "10.1.0.5/29");
+    net = n_net(x);
+    migrate(x, "c1", "s3");
+    assert_string_equal(vm_field(x, "c1", "current_address"), "10.2.0.1/24");
+    assert_string_equal(net_since(x, net),
+                        "balance 10.1.0.3 over 1: 10.2.0.1 -, rewrite 10.1.0.3 10.2.0.1");
+    assert_string_equal(vm_field(x, "c1", "serves"), "10.1.0.3");
+    net = n_net(x);
+    id = op_id(vmctl_stop(x->v, "c1", false, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.destroyed");
+    assert_string_equal(net_since(x, net),
+                        "balance 10.1.0.3 over 0: - -, rewrite 10.1.0.3 10.1.0.3");
+}
+
 /* What the state file keeps, read by a minidcd started afterwards: a VM's
  * first address and what it serves (the network told again once the
  * agents show the VMs), and a transfer left half-done (the VM recovering
@@ -918,6 +992,147 @@ static void test_state_file_round_trip(void **state)
     assert_true(p1 < bal && p2 < bal);
 }
 
+/* The load of 'vm' as GET .../load shows it (caller frees). */
+static json_t *load_of(struct fixture *x, const char *vm)
+{
+    json_t *l;
+    assert_int_equal(vmctl_load_get(x->v, vm, &l), 200);
+    return l;
+}
+
+static const char *load_kind(struct fixture *x, const char *vm)
+{
+    static char buf[16];
+    json_t *l = load_of(x, vm);
+    snprintf(buf, sizeof buf, "%s", json_string_value(json_object_get(l, "kind")));
+    json_decref(l);
+    return buf;
+}
+
+/* A load: the command minidc-load is run with in the guest (the trace on its
+ * input), what minidcd keeps of it, and what it refuses before asking. */
+static void test_load(void **state)
+{
+    struct fixture *x = *state;
+    boot(x, "vm1", "s1");
+    json_t *out, *l;
+    assert_string_equal(load_kind(x, "vm1"), "none");
+    struct api_load req = {.cpu_percent = 50, .memory_mib = 64};
+    json_int_t id = op_id(vmctl_load(x->v, "vm1", &req, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.load");
+    assert_string_equal(x->f.exec_argv, "/usr/sbin/minidc-load --cpu 50 --memory 64");
+    assert_null(x->f.exec_input);
+    l = load_of(x, "vm1");
+    assert_string_equal(json_string_value(json_object_get(l, "kind")), "cpu");
+    assert_int_equal(json_integer_value(json_object_get(l, "cpu_percent")), 50);
+    assert_int_equal(json_integer_value(json_object_get(l, "memory_mib")), 64);
+    assert_int_equal(json_integer_value(json_object_get(l, "operation")), id);
+    assert_true(json_number_value(json_object_get(l, "since")) > 1.6e9);
+    json_decref(l);
+    json_t *o = operation(x, id);
+    assert_string_equal(json_string_value(json_object_get(o, "kind")), "load");
+    json_t *res = json_object_get(o, "result");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(res, "load"), "kind")),
+                        "cpu");
+    assert_string_equal(json_string_value(json_object_get(res, "output")), "ran\n");
+    json_decref(o);
+    assert_vm(x, "vm1", "s1", "running");
+
+    /* Beyond the VM's CPUs or memory: refused here, the guest not asked. */
+    size_t calls = n_calls(x);
+    req = (struct api_load){.cpu_percent = 101};
+    assert_int_equal(vmctl_load(x->v, "vm1", &req, &out), 400);
+    assert_string_equal(agent_proto_error_text(out), "cpu_percent: VM vm1 has 1 CPU: at most 100");
+    json_decref(out);
+    req = (struct api_load){.cpu_percent = 10, .memory_mib = 128};
+    assert_int_equal(vmctl_load(x->v, "vm1", &req, &out), 400);
+    assert_string_equal(agent_proto_error_text(out),
+                        "memory_mib: VM vm1 has 128 MiB: a load can keep less than that (its "
+                        "guest says how much it has available)");
+    json_decref(out);
+    assert_int_equal(vmctl_load(x->v, "vm9", &req, &out), 404);
+    json_decref(out);
+    assert_int_equal(vmctl_load_get(x->v, "vm9", &out), 404);
+    json_decref(out);
+    assert_int_equal(n_calls(x), calls);
+
+    /* A trace goes on minidc-load's standard input, one sample a line. */
+    uint8_t samples[] = {10, 90, 0};
+    req = (struct api_load){.trace = {samples, 3}, .interval_s = 4};
+    id = op_id(vmctl_load(x->v, "vm1", &req, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.load");
+    assert_string_equal(x->f.exec_argv, "/usr/sbin/minidc-load --trace - --interval 4");
+    assert_string_equal(x->f.exec_input, "10\n90\n0\n");
+    l = load_of(x, "vm1");
+    assert_string_equal(json_string_value(json_object_get(l, "kind")), "trace");
+    assert_int_equal(json_array_size(json_object_get(l, "trace")), 3);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(l, "trace"), 1)), 90);
+    assert_int_equal(json_integer_value(json_object_get(l, "samples")), 3);
+    assert_true(json_number_value(json_object_get(l, "interval_s")) == 4);
+    assert_int_equal(json_integer_value(json_object_get(l, "sample_now")), 0);
+    assert_int_equal(json_integer_value(json_object_get(l, "memory_mib")), 0);
+    json_decref(l);
+    /* The operation (and its event) tell of it without the samples. */
+    o = operation(x, id);
+    res = json_object_get(json_object_get(o, "result"), "load");
+    assert_null(json_object_get(res, "trace"));
+    assert_int_equal(json_integer_value(json_object_get(res, "samples")), 3);
+    json_decref(o);
+
+    /* minidc-load refuses: the operation fails with its words, and what was
+     * set before stays. */
+    x->f.exec_code = 1;
+    x->f.exec_stderr = "minidc-load: --memory 100: the guest has 80 MiB available (8 kept spare)\n";
+    req = (struct api_load){.cpu_percent = 10, .memory_mib = 100};
+    id = op_id(vmctl_load(x->v, "vm1", &req, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.failed");
+    assert_failed_with(x, id,
+                       "minidc-load: --memory 100: the guest has 80 MiB available (8 kept spare)");
+    assert_string_equal(load_kind(x, "vm1"), "trace");
+    x->f.exec_stderr = "";
+    id = op_id(vmctl_load(x->v, "vm1", &req, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.failed");
+    assert_failed_with(x, id, "ran");
+    x->f.exec_code = 0;
+    /* An agent that cannot ask the guest. */
+    agent_fails(x, AGENT_PROTO_EXEC, AGENT_REFUSED, NULL, "exec in vm1: VM is paused", false);
+    id = op_id(vmctl_load(x->v, "vm1", &req, &out), out);
+    assert_string_equal(wait_op(x, id), "vm.failed");
+    assert_failed_with(x, id, "exec in vm1: VM is paused");
+    heal(x);
+    assert_vm(x, "vm1", "s1", "running");
+
+    /* The load lives in the guest: it goes with a move, and a clone has it
+     * too. */
+    migrate(x, "vm1", "s2");
+    assert_string_equal(load_kind(x, "vm1"), "trace");
+    clone_vm(x, "vm1", "s2", "c1", false);
+    assert_string_equal(load_kind(x, "c1"), "trace");
+
+    /* Stopped: "none", since when. */
+    id = op_id(vmctl_load_stop(x->v, "vm1", &out), out);
+    assert_string_equal(wait_op(x, id), "vm.load");
+    assert_string_equal(x->f.exec_argv, "/usr/sbin/minidc-load --stop");
+    l = load_of(x, "vm1");
+    assert_string_equal(json_string_value(json_object_get(l, "kind")), "none");
+    assert_true(json_number_value(json_object_get(l, "since")) > 1.6e9);
+    json_decref(l);
+    assert_string_equal(load_kind(x, "c1"), "trace");
+
+    /* A restarted minidcd knows from its state file. */
+    vmctl_destroy(x->v);
+    for (size_t i = 0; i < x->f.n_events; i++)
+        json_decref(x->f.events[i]);
+    x->f.n_events = 0;
+    start(x);
+    vmctl_poll_once(x->v);
+    assert_string_equal(load_kind(x, "vm1"), "none");
+    l = load_of(x, "c1");
+    assert_string_equal(json_string_value(json_object_get(l, "kind")), "trace");
+    assert_int_equal(json_array_size(json_object_get(l, "trace")), 3);
+    json_decref(l);
+}
+
 int main(void)
 {
     log_set_level(LOG_WARN);
@@ -925,12 +1140,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prepare_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prepare_unanswered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_refused_places_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clone_start_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_fails_too, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_unanswered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_file_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_replica_keeps_service, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

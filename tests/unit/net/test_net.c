@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,31 @@ static void clear_log(void)
     n_log = 0;
 }
 
+/* The events published, in order (their data taken). */
+static struct {
+    char type[32];
+    json_t *data;
+} events[16];
+static size_t n_events;
+
+static void record_event(void *ctx, const char *type, json_t *data)
+{
+    (void)ctx;
+    if (n_events == sizeof events / sizeof *events) {
+        json_decref(data);
+        return;
+    }
+    snprintf(events[n_events].type, sizeof events[n_events].type, "%s", type);
+    events[n_events++].data = data;
+}
+
+static void clear_events(void)
+{
+    for (size_t i = 0; i < n_events; i++)
+        json_decref(events[i].data);
+    n_events = 0;
+}
+
 static struct topo *topo;
 static struct net *net;
 
@@ -78,7 +104,7 @@ static int setup(void **state)
     diag_list_free(&dl);
     if (!topo)
         return -1;
-    struct net_io io = {.send = record};
+    struct net_io io = {.send = record, .event = record_event};
     net = net_create(topo, &io);
     struct ofp_port p[3];
     ports(p, 3);
@@ -93,6 +119,7 @@ static int teardown(void **state)
     net_destroy(net);
     topo_free(topo);
     clear_log();
+    clear_events();
     return 0;
 }
 
@@ -360,6 +387,107 @@ static void test_rewrite_placement(void **state)
     topo->rewrite_at = TOPO_REWRITE_ROOT;
 }
 
+/* The ids of the groups added (or deleted) at switch 'dpid' since the log was
+ * cleared, into 'ids' (up to 16); returns how many. */
+static size_t group_ids(uint64_t dpid, uint16_t command, uint32_t *ids)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_log && n < 16; i++)
+        if (log_[i].dpid == dpid && log_[i].m.type == OFPT_GROUP_MOD &&
+            log_[i].m.group_mod.command == command)
+            ids[n++] = log_[i].m.group_mod.group_id;
+    return n;
+}
+
+static bool shares_an_id(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    for (size_t i = 0; i < na; i++)
+        for (size_t k = 0; k < nb; k++)
+            if (a[i] == b[k])
+                return true;
+    return false;
+}
+
+static void test_balancer_groups_are_apart(void **state)
+{
+    (void)state;
+    uint32_t ips[2] = {0xc612010a, 0xc612020a};
+    uint8_t macs[2][6] = {{2, 0, 0, 0, 1, 10}, {2, 0, 0, 0, 2, 10}};
+    /* Three balanced addresses at s1: 198.34.1.7 has the low 20 bits of
+     * 198.18.1.7, 198.19.1.6 its 16-bit halves' xor (0xc715). */
+    const uint32_t vip[3] = {0xc6120107, 0xc6220107, 0xc6130106};
+    uint32_t added[3][16], deleted[16];
+    size_t n_added[3];
+    for (int k = 0; k < 2; k++) { /* the backends, known to the network */
+        size_t len;
+        uint8_t *f = pkt_build_arp(ARP_REQUEST, macs[k], ips[k], NULL, ips[k] | 0xfe, NULL, &len);
+        packet_in((uint64_t)k + 1, 2, f, len, 30.0);
+        free(f);
+    }
+    for (int v = 0; v < 3; v++) {
+        clear_log();
+        assert_int_equal(net_lb_set(net, vip[v], ips, (const uint8_t(*)[6])macs, 2, 1), 1);
+        n_added[v] = group_ids(1, OFPGC_ADD, added[v]);
+        assert_int_equal(n_added[v], 3); /* one group per port of s1 */
+        /* its groups are its own: none of another balancer's, and it
+         * deleted none of theirs to make room */
+        size_t n_deleted = group_ids(1, OFPGC_DELETE, deleted);
+        for (int w = 0; w < v; w++) {
+            assert_false(shares_an_id(added[v], n_added[v], added[w], n_added[w]));
+            assert_false(shares_an_id(deleted, n_deleted, added[w], n_added[w]));
+        }
+        for (size_t k = 0; k < n_added[v]; k++)
+            assert_true(added[v][k] <= OFPG_MAX);
+    }
+    /* Removing the second deletes its groups, and only those. */
+    clear_log();
+    assert_int_equal(net_lb_set(net, vip[1], NULL, NULL, 0, 0), 0);
+    size_t n_deleted = group_ids(1, OFPGC_DELETE, deleted);
+    assert_int_equal(n_deleted, 3);
+    assert_false(shares_an_id(deleted, n_deleted, added[0], n_added[0]));
+    assert_false(shares_an_id(deleted, n_deleted, added[2], n_added[2]));
+    /* The same address again gets the same groups (as after a restart). */
+    clear_log();
+    net_lb_set(net, vip[1], ips, (const uint8_t(*)[6])macs, 2, 1);
+    uint32_t again[16];
+    assert_int_equal(group_ids(1, OFPGC_ADD, again), 3);
+    assert_memory_equal(again, added[1], 3 * sizeof *again);
+    for (int v = 0; v < 3; v++)
+        net_lb_set(net, vip[v], NULL, NULL, 0, 0);
+}
+
+/* A link that LLDP no longer sees is published as down, as one whose port
+ * went down is. */
+static void test_link_timeout_is_published(void **state)
+{
+    (void)state;
+    discover_link(40.0);
+    net_tick(net, 40.0);
+    json_t *links = net_links_json(net);
+    assert_int_equal(json_array_size(links), 2);
+    json_decref(links);
+    clear_events();
+    net_tick(net, 45.0); /* past the timeout, no probe came back */
+    links = net_links_json(net);
+    assert_int_equal(json_array_size(links), 0);
+    json_decref(links);
+    bool down[2] = {false, false}; /* s1:1 -> s2:1, s2:1 -> s1:1 */
+    for (size_t i = 0; i < n_events; i++) {
+        if (strcmp(events[i].type, "link.down"))
+            continue;
+        const char *from = json_string_value(json_object_get(events[i].data, "from"));
+        const char *to = json_string_value(json_object_get(events[i].data, "to"));
+        assert_non_null(from);
+        assert_non_null(to);
+        assert_int_equal(json_integer_value(json_object_get(events[i].data, "from_port")), 1);
+        assert_int_equal(json_integer_value(json_object_get(events[i].data, "to_port")), 1);
+        down[0] |= !strcmp(from, "s1") && !strcmp(to, "s2");
+        down[1] |= !strcmp(from, "s2") && !strcmp(to, "s1");
+    }
+    assert_true(down[0]);
+    assert_true(down[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +498,8 @@ int main(void)
         cmocka_unit_test(test_link_loss_removes_routes),
         cmocka_unit_test(test_sweep_after_reconnect),
         cmocka_unit_test(test_rewrite_placement),
+        cmocka_unit_test(test_balancer_groups_are_apart),
+        cmocka_unit_test(test_link_timeout_is_published),
     };
     return cmocka_run_group_tests_name("net", tests, setup, teardown);
 }

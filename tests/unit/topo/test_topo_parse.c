@@ -734,11 +734,144 @@ static void test_positions_of_values(void **state)
     free(s);
 }
 
+/* The example at the top of docs/topology.md is a valid file, and
+ * examples/fig1-raspi.yaml is fig1 with its capacities. */
+static void test_docs_example_and_raspi(void **state)
+{
+    (void)state;
+    const char *src = getenv("MINIDC_SRC");
+    char *path = xasprintf("%s/docs/topology.md", src ? src : ".");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char doc[65536];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    char *start = strstr(doc, "## Example\n\n```yaml\n");
+    assert_non_null(start);
+    start += strlen("## Example\n\n```yaml\n");
+    char *end = strstr(start, "```");
+    assert_non_null(end);
+    *end = '\0';
+    struct diag_list dl;
+    diag_list_init(&dl, "docs/topology.md");
+    struct topo *t = topo_load_string("docs/topology.md", start, &dl);
+    if (!t)
+        diag_print(&dl, stderr);
+    assert_non_null(t);
+    assert_true(t->nodes[topo_find(t, "server1")].cpu == 0.25);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(path);
+    path = xasprintf("%s/examples/fig1-raspi.yaml", src ? src : ".");
+    diag_list_init(&dl, path);
+    t = topo_load(path, &dl);
+    if (!t)
+        diag_print(&dl, stderr);
+    assert_non_null(t);
+    assert_int_equal(topo_count(t, TOPO_SERVER), 8);
+    for (size_t i = 0; i < t->n_nodes; i++)
+        if (t->nodes[i].kind == TOPO_SERVER)
+            assert_true(t->nodes[i].cpu == 0.2);
+    for (size_t i = 0; i < t->n_links; i++)
+        assert_true(t->links[i].props.bandwidth_mbit == 100);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(path);
+}
+
+static struct topo *load_ok(const char *text)
+{
+    struct diag_list dl;
+    struct topo *t = load(text, &dl);
+    if (!t)
+        diag_print(&dl, stderr);
+    assert_non_null(t);
+    diag_list_free(&dl);
+    return t;
+}
+
+/* Capacities: a server's CPU, a link's bandwidth, delay and loss (its own,
+ * else link-defaults'), with the position of each value. */
+static void test_capacities(void **state)
+{
+    (void)state;
+    char *s = variant(12, "  - {name: h1, address: 198.18.1.1, cpu: 0.25}", 17,
+                      "  - {ends: [s2, h1], bandwidth: 100, delay: 2.5, loss: 0.1}");
+    struct topo *t = load_ok(s);
+    const struct topo_node *h1 = &t->nodes[topo_find(t, "h1")], *h2 = &t->nodes[topo_find(t, "h2")];
+    assert_true(h1->cpu == 0.25);
+    assert_int_equal(h1->cpu_pos.line, 12);
+    assert_int_equal(h1->cpu_pos.column, 42);
+    assert_true(h2->cpu == 0);
+    const struct topo_link *l = &t->links[2];
+    assert_string_equal(t->nodes[l->b].name, "h1");
+    assert_true(l->props.bandwidth_mbit == 100 && l->props.delay_ms == 2.5 &&
+                l->props.loss_pct == 0.1);
+    assert_int_equal(l->props.delay_pos.line, 17);
+    assert_int_equal(l->props.delay_pos.column, 45);
+    assert_int_equal(l->a_port, 2); /* ports as with [s2, h1] */
+    assert_true(t->links[0].props.bandwidth_mbit == 0 && t->links[0].props.delay_ms == 0);
+    topo_free(t);
+    free(s);
+    /* Defaults, and a link's own value over them, key by key. */
+    s = variant(1, "name: t\nlink-defaults: {bandwidth: 10, delay: 1}", 16,
+                "  - {ends: [s1, s3], bandwidth: 1000}");
+    t = load_ok(s);
+    assert_true(t->links[0].props.bandwidth_mbit == 10 && t->links[0].props.delay_ms == 1);
+    assert_int_equal(t->links[0].props.delay_pos.line, 2);
+    assert_true(t->links[1].props.bandwidth_mbit == 1000 && t->links[1].props.delay_ms == 1);
+    assert_true(t->links[1].props.loss_pct == 0);
+    topo_free(t);
+    free(s);
+}
+
+static void test_capacities_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        int line;
+        const char *text;
+        int at_line, at_col;
+        const char *says;
+    } bad[] = {
+        {12, "  - {name: h1, address: 198.18.1.1, cpu: 0}", 12, 42,
+         "cpu: '0' is not a number of host CPUs from 0.01 to 4096"},
+        {12, "  - {name: h1, address: 198.18.1.1, cpu: -1}", 12, 42, "cpu: '-1' is not a number"},
+        {12, "  - {name: h1, address: 198.18.1.1, cpu: 1e3}", 12, 42, "cpu: '1e3' is not a number"},
+        {12, "  - {name: h1, address: 198.18.1.1, cpu: .5}", 12, 42, "cpu: '.5' is not a number"},
+        {12, "  - {name: h1, address: 198.18.1.1, cpu: inf}", 12, 42, "cpu: 'inf' is not a number"},
+        {12, "  - {name: h1, address: 198.18.1.1, cpu: [1]}", 12, 43, "cpu: expected a value"},
+        {17, "  - {ends: [s2, h1], bandwidth: 0}", 17, 33,
+         "link bandwidth: '0' is not a number of Mbit/s from 0.001 to 400000"},
+        {17, "  - {ends: [s2, h1], bandwidth: 100mbit}", 17, 33, "link bandwidth: '100mbit'"},
+        {17, "  - {ends: [s2, h1], delay: 60001}", 17, 29,
+         "link delay: '60001' is not a number of ms from 0 to 60000"},
+        {17, "  - {ends: [s2, h1], loss: 101}", 17, 28,
+         "link loss: '101' is not a number of percent from 0 to 100"},
+        {17, "  - {ends: [s2, h1], jitter: 1}", 17, 22,
+         "unknown key 'jitter' in a link (expected one of: ends, bandwidth, delay, loss)"},
+        {17, "  - {bandwidth: 10}", 17, 6, "a link: missing required key 'ends'"},
+        {17, "  - {ends: [s2], bandwidth: 10}", 17, 13,
+         "a link: expected a list of two node names"},
+        {1, "name: t\nlink-defaults: {bandwidth: fast}", 2, 28,
+         "link-defaults bandwidth: 'fast' is not a number of Mbit/s"},
+        {1, "name: t\nlink-defaults: {rate: 1}", 2, 17, "unknown key 'rate' in link-defaults"},
+        {1, "name: t\nlink-defaults: 100", 2, 16, "link-defaults: expected a mapping"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        expect_variant_problem(bad[i].line, bad[i].text, bad[i].at_line, bad[i].at_col,
+                               bad[i].says);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_is_valid),
         cmocka_unit_test(test_fig1),
+        cmocka_unit_test(test_capacities),
+        cmocka_unit_test(test_docs_example_and_raspi),
+        cmocka_unit_test(test_capacities_refused),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_duplicate_name),
         cmocka_unit_test(test_link_to_unknown_node),

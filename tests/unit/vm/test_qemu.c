@@ -56,6 +56,9 @@ static void test_boot_line(void **state)
     assert_non_null(strstr(append, "minidc.name=vm1 "));
     assert_non_null(strstr(append, "minidc.ip=198.18.4.1/24 "));
     assert_non_null(strstr(append, "minidc.gw=198.18.4.254"));
+    /* What an idle guest wakes for, cut (docs/vms.md: the idle cost). */
+    assert_non_null(strstr(append, " tsc=reliable nowatchdog "));
+    assert_string_equal(after(argv, "-machine", 0), "q35,hpet=off");
     /* The overlay is node "disk0" (what a migration exports over NBD). */
     assert_true(has(argv, "-blockdev", "node-name=disk0"));
     assert_true(has(argv, "-blockdev", "file.filename=/run/vms/vm1/disk.qcow2"));
