@@ -2,8 +2,9 @@
 # Capacities that can be exceeded: fig1-raspi's servers hold their VMs to
 # 0.2 CPU (a cgroup each) and its links to 100 Mbit/s (a tbf on both ends).
 # Two VMs of share 0.15, both busy, get about 0.2 together and their server
-# reads full; one alone gets about its 0.15; a VM on a server without a
-# limit reads what it uses.  iperf3 across route 4 gives 80-100 Mbit/s.  A
+# reads full, and the HTTP latency of one of them is measurably higher than
+# on the idle server; one alone gets about its 0.15; a VM on a server
+# without a limit reads what it uses.  iperf3 across route 4 gives 80-100 Mbit/s.  A
 # file that asks for what this machine cannot do (delay without sch_netem)
 # is refused at its key.  The links' utilisation (from the switches' port
 # counters) reads the iperf3 stream on its route, and the history keeps it
@@ -119,8 +120,18 @@ print(round(sum(used) / len(used), 3), round(sum(util) / len(util), 3))" "$@"
 }
 within() { python3 -c "import sys; v, want, tol = map(float, sys.argv[1:]); sys.exit(abs(v - want) > tol * want)" "$@"; }
 
-busy vm1 30
-busy vm2 30
+# p50 NAME: the median latency of vm1's HTTP service from the Internet
+# host, 10 requests a second for 5 s (minidc load http).
+p50() {
+    "$MINIDC" load http http://198.51.100.3/ --lab "$L" --from internet --rate 10 --duration 5 \
+        --timeout 5000 --json >"$TEST_TMP/$1.json"
+    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['answered'], r['latency_ms']['p50'])" "$TEST_TMP/$1.json"
+}
+read -r idle_answered idle_p50 <<<"$(p50 idle)"
+diag "vm1's HTTP on an idle server1: $idle_answered of 50 answered, p50 $idle_p50 ms"
+
+busy vm1 40
+busy vm2 40
 sleep 5
 read -r used util <<<"$(cpu server1)"
 read -r used1 _ <<<"$(cpu server1 vm1)"
@@ -128,6 +139,10 @@ diag "both busy: server1 uses $used CPU (utilization $util), vm1 $used1"
 ok "together they get about server1's 0.2 (within 15%)" within "$used" 0.2 0.15
 ok "server1 reads full (utilization about 1.0)" within "$util" 1.0 0.15
 ok "and each about half of it" within "$used1" 0.1 0.2
+read -r busy_answered busy_p50 <<<"$(p50 busy)"
+diag "vm1's HTTP on an overloaded server1: $busy_answered of 50 answered, p50 $busy_p50 ms"
+ok "the HTTP latency on the overloaded server is measurably higher (p50 more than twice the idle one's)" \
+    python3 -c "import sys; sys.exit(not $busy_p50 > 2 * $idle_p50)"
 wait
 busy vm1 25
 sleep 5
