@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "exp/exp_priv.h"
+#include "lab/lab.h"
 #include "topo/topo.h"
+#include "util/strbuf.h"
 #include "util/netns.h"
 #include "util/proc.h"
 #include "util/xalloc.h"
@@ -135,8 +137,49 @@ static int flat_addresses(struct paper *p)
     return 0;
 }
 
+/* What every link of 't' carries, when all carry the same and something
+ * (fig1-raspi: 100 Mbit/s); NULL otherwise. */
+static const struct topo_link_props *uniform_props(const struct topo *t)
+{
+    const struct topo_link_props *first = t->n_links ? &t->links[0].props : NULL;
+    for (size_t i = 1; first && i < t->n_links; i++) {
+        const struct topo_link_props *q = &t->links[i].props;
+        if (q->bandwidth_mbit != first->bandwidth_mbit || q->delay_ms != first->delay_ms ||
+            q->loss_pct != first->loss_pct)
+            first = NULL;
+    }
+    return first && (first->bandwidth_mbit > 0 || first->delay_ms > 0 || first->loss_pct > 0)
+               ? first
+               : NULL;
+}
+
+/* Gives veth end 'ifn' in namespace 'ns' what the lab's links carry: one
+ * tc command a line of lab_link_qdiscs(). */
+static int shape_end(struct paper *p, const char *ns, const char *ifn,
+                     const struct topo_link_props *props)
+{
+    struct strbuf lines;
+    strbuf_init(&lines);
+    lab_link_qdiscs(&lines, ifn, props);
+    int rc = 0;
+    for (char *l = lines.s, *nl; !rc && l && *l; l = nl ? nl + 1 : NULL) {
+        nl = strchr(l, '\n');
+        if (nl)
+            *nl = '\0';
+        const char *argv[24] = {"tc", "-n", ns};
+        size_t n = 3;
+        for (char *w = strtok(l, " "); w && n < 23; w = strtok(NULL, " "))
+            argv[n++] = w;
+        argv[n] = NULL;
+        rc = sh(p->e, argv);
+    }
+    strbuf_free(&lines);
+    return rc;
+}
+
 /* A chain of 'k' Linux bridges in namespace CHAIN-sK between CHAIN-a and
- * CHAIN-zK, every veth with TX offload off as in the lab. */
+ * CHAIN-zK, every veth with TX offload off as in the lab, and shaped as
+ * the lab's links are when they all carry the same. */
 static int make_chain(struct paper *p, int k)
 {
     char sw[32], a[32], z[32];
@@ -193,6 +236,9 @@ static int make_chain(struct paper *p, int k)
                 return -1;
             }
             if ((br && sh(p->e, master)) || sh(p->e, up))
+                return -1;
+            const struct topo_link_props *props = uniform_props(p->t);
+            if (props && shape_end(p, ns, ifn, props))
                 return -1;
         }
     }
@@ -547,6 +593,13 @@ int exp_paper(struct exp *e)
     json_object_set_new(cfg, "routes", routes);
     json_object_set_new(cfg, "mss", mss);
     json_object_set_new(cfg, "modes", modes);
+    /* What the bridge chains' links carry: as the lab's, or nothing. */
+    const struct topo_link_props *props = uniform_props(p.t);
+    json_object_set_new(cfg, "chain_links",
+                        props ? json_pack("{s:f, s:f, s:f}", "bandwidth_mbit",
+                                          props->bandwidth_mbit, "delay_ms", props->delay_ms,
+                                          "loss_percent", props->loss_pct)
+                              : json_string("unshaped"));
     json_object_set_new(
         cfg, "order",
         json_string("each run measures every cell once, in an order drawn from the seed"));

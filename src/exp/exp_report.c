@@ -145,6 +145,15 @@ static void paper_table1(struct strbuf *sb, const json_t *r, const json_t *cfg, 
 /* Figure 2: a table per network of the throughput of each route and MSS. */
 static void paper_fig2(struct strbuf *sb, const json_t *cfg, const json_t *cells, int runs)
 {
+    /* Whether the chains' links carry what the lab's do. */
+    const json_t *cl = json_object_get(cfg, "chain_links");
+    char chain[160] = "";
+    if (json_is_object(cl))
+        snprintf(chain, sizeof chain,
+                 ", and each veth shaped as the lab's links are: %g Mbit/s, %g ms delay, %g%% loss",
+                 json_number_value(json_object_get(cl, "bandwidth_mbit")),
+                 json_number_value(json_object_get(cl, "delay_ms")),
+                 json_number_value(json_object_get(cl, "loss_percent")));
     strbuf_printf(sb,
                   "## Figure 2: throughput per route and MSS\n\n"
                   "iperf3, %lld s per measurement, TCP MSS set with `-M`; Mbit/s received, median "
@@ -156,8 +165,9 @@ static void paper_fig2(struct strbuf *sb, const json_t *cfg, const json_t *cells
                   "same switches learning on their own, every machine also on one flat subnet, so "
                   "layer 2 only), "
                   "**linux-bridge** (a chain of as many plain Linux bridges, veth with the same "
-                  "offload settings).\n\n",
-                  (long long)json_integer_value(json_object_get(cfg, "iperf3_seconds")), runs);
+                  "offload settings%s).\n\n",
+                  (long long)json_integer_value(json_object_get(cfg, "iperf3_seconds")), runs,
+                  chain);
     size_t i, j, k;
     json_t *route, *mss, *mode;
     json_array_foreach(json_object_get(cfg, "modes"), k, mode) {

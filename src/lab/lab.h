@@ -57,6 +57,16 @@ int lab_pingall(const char *name, bool all_pairs, bool json);
 int lab_api_endpoint(const char *name, char **netns, char *addr, unsigned short *port,
                      char **token_file, char **tls_ca);
 
+/* The tc batch lines ("qdisc replace dev DEV ...") that give a veth end
+ * 'dev' a link's bandwidth, delay and loss on its egress (one direction):
+ * a tbf at the rate (a 2 ms bucket, at least ten full frames, a 50 ms
+ * queue), netem below it for delay and loss; nothing for a link with none.
+ * The lab shapes both ends of every link so; experiments shape their
+ * baselines alike. */
+struct strbuf;
+struct topo_link_props;
+void lab_link_qdiscs(struct strbuf *cmds, const char *dev, const struct topo_link_props *p);
+
 /* The lab name to use when none is given: $MINIDC_LAB, else the only lab
  * that is up, else NULL (with a message) when there are none or several. */
 char *lab_default_name(void);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lab.h"
 #include "lab/lab_priv.h"
 #include "util/cgroup.h"
 #include "util/log.h"
@@ -175,8 +176,7 @@ void lab_remove_cgroups(struct lab_ctx *ctx)
 
 /* ---- link shaping ---- */
 
-/* The qdiscs of one veth end (its egress: one direction of the link). */
-static void shape(struct strbuf *cmds, const char *dev, const struct topo_link_props *p)
+void lab_link_qdiscs(struct strbuf *cmds, const char *dev, const struct topo_link_props *p)
 {
     bool netem = p->delay_ms > 0 || p->loss_pct > 0;
     char netem_args[96] = "";
@@ -229,12 +229,12 @@ int lab_step_shaping(struct lab_ctx *ctx, char **detail)
             const struct topo_node *n = &t->nodes[e ? l->b : l->a];
             if (n->kind == TOPO_SWITCH) {
                 char *pn = lab_port_name(n, e ? l->b_port : l->a_port);
-                shape(&fab, pn, p);
+                lab_link_qdiscs(&fab, pn, p);
                 free(pn);
             } else {
                 struct strbuf one;
                 strbuf_init(&one);
-                shape(&one, "eth0", p);
+                lab_link_qdiscs(&one, "eth0", p);
                 char *ns = lab_node_ns(ctx, n);
                 rc = tc_batch(ns, one.s);
                 free(ns);
