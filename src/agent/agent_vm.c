@@ -24,7 +24,14 @@
 
 LOG_MODULE("vm");
 
-#define READY_TIMEOUT_S 90.0
+/* How long a boot may take before the guest's agent and HTTP service
+ * answer: a guest given little CPU (a small cpu_share, a saturated server)
+ * boots slowly, not wrongly, so the limit is the CPU its QEMU used (an
+ * unhindered boot takes 4-6 s of it here, under TCG), with an upper bound
+ * on the time.  Two VMs of share 0.15 booting at once on a server of 0.2
+ * took 46-53 s each here. */
+#define READY_CPU_S 90.0
+#define READY_MAX_S 900.0
 
 const char *avm_state_name(enum avm_state s)
 {
@@ -471,12 +478,26 @@ static char *ip_only(const char *cidr)
  * The guest's agent opening its port is a QMP event (VSERPORT_CHANGE): only
  * then is the agent asked, once (questions sent before it runs would pile up
  * answers in the port). */
+/* Whether a boot has waited long enough: its QEMU used READY_CPU_S of CPU
+ * since 'cpu0', or READY_MAX_S passed since 't0'. */
+static bool ready_wait_over(const struct avm *v, double t0, double cpu0)
+{
+    double cpu = 0;
+    long long rss;
+    if (proc_usage(v->pid, &cpu, &rss) < 0)
+        return proc_now() - t0 > READY_MAX_S;
+    return cpu - cpu0 >= READY_CPU_S || proc_now() - t0 > READY_MAX_S;
+}
+
 static int wait_ready(struct avm *v, struct agent_phases *ph, char **err)
 {
-    double deadline = proc_now() + READY_TIMEOUT_S;
+    double t0 = proc_now(), cpu0 = 0;
+    long long rss;
+    if (proc_usage(v->pid, &cpu0, &rss) < 0)
+        cpu0 = 0;
     struct qmp *q = avm_qmp(v, err);
     json_t *ev = NULL;
-    while (q && !ev && proc_now() < deadline && !agent_qemu_gone(v->pid)) {
+    while (q && !ev && !ready_wait_over(v, t0, cpu0) && !agent_qemu_gone(v->pid)) {
         free(*err);
         *err = NULL;
         ev = qmp_wait_event(q, "VSERPORT_CHANGE", 1000, err);
@@ -487,7 +508,7 @@ static int wait_ready(struct avm *v, struct agent_phases *ph, char **err)
     json_decref(ev);
     char *sock = avm_path(v, "qga.sock");
     struct qmp *g = NULL;
-    while (!g && proc_now() < deadline && !agent_qemu_gone(v->pid)) {
+    while (!g && !ready_wait_over(v, t0, cpu0) && !agent_qemu_gone(v->pid)) {
         free(*err);
         *err = NULL;
         g = qga_open(sock, 5000, err);
@@ -495,9 +516,13 @@ static int wait_ready(struct avm *v, struct agent_phases *ph, char **err)
     free(sock);
     if (!g) {
         char *tail = agent_log_tail(v->dir, "console.log");
+        double cpu = cpu0;
+        proc_usage(v->pid, &cpu, &rss);
         free(*err);
-        *err = xasprintf("the guest agent did not answer within %.0f s (QEMU %s; console: %s)",
-                         READY_TIMEOUT_S, agent_qemu_gone(v->pid) ? "exited" : "running", tail);
+        *err = xasprintf("the guest agent did not answer within %.0f s, in which its QEMU used "
+                         "%.1f s of CPU (QEMU %s; console: %s)",
+                         proc_now() - t0, cpu - cpu0,
+                         agent_qemu_gone(v->pid) ? "exited" : "running", tail);
         free(tail);
         return -1;
     }
@@ -505,7 +530,7 @@ static int wait_ready(struct avm *v, struct agent_phases *ph, char **err)
     agent_phase_done(ph, "guest-agent");
     char *addr = ip_only(v->ip);
     int st = -1;
-    while (proc_now() < deadline) {
+    while (!ready_wait_over(v, t0, cpu0)) {
         struct strbuf body;
         strbuf_init(&body);
         st = http_get(NULL, addr, 80, "/", &body, 500);

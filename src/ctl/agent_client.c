@@ -12,7 +12,7 @@
 /* How long an agent may take over each request that names no time of its
  * own: a boot waits for the guest to be ready, a send for the disk and the
  * memory to go over, a finish for the guest to answer after it starts. */
-#define BOOT_TIMEOUT_MS 180000
+#define BOOT_TIMEOUT_MS 960000 /* beyond the agent's own bound (READY_MAX_S) */
 #define PREPARE_TIMEOUT_MS 60000
 #define SEND_TIMEOUT_MS 600000
 #define FINISH_TIMEOUT_MS 180000

@@ -24,6 +24,31 @@ double proc_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int proc_usage(pid_t pid, double *cpu_s, long long *rss)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    unsigned long long ut, st;
+    long long rss_pages;
+    /* After "pid (comm)": state is field 3; utime 14, stime 15, rss 24. */
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
+                     " %*d %*d %*d %*d %*d %*d %*u %*u %lld",
+                     &ut, &st, &rss_pages) != 3)
+        return -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    *cpu_s = (double)(ut + st) / (double)(hz > 0 ? hz : 100);
+    *rss = rss_pages * sysconf(_SC_PAGESIZE);
+    return 0;
+}
+
 double proc_wall(void)
 {
     struct timespec ts;

@@ -48,6 +48,10 @@ char *proc_self_dir(void);
  * bin/) when it is there, else 'name' for a PATH lookup.  Caller frees. */
 char *proc_sibling(const char *name);
 
+/* CPU seconds used by all threads of 'pid' (user and system), and its
+ * resident memory in bytes; 0, or -1 when it cannot be read. */
+int proc_usage(pid_t pid, double *cpu_s, long long *rss);
+
 /* Monotonic clock in seconds. */
 double proc_now(void);
 /* Wall clock: seconds since the epoch (as events' and history's times). */
