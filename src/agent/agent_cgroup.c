@@ -80,7 +80,7 @@ void agent_cgroup_remove(const struct agent *a, const struct avm *v)
         return;
     char path[PATH_MAX];
     vm_group(a, v, path, sizeof path);
-    int rc = cgroup_remove(path);
+    int rc = cgroup_remove_wait(path, 2000);
     if (rc < 0)
         LOG_WRN("cannot remove the CPU group %s: %s", path, strerror(-rc));
 }

@@ -156,7 +156,7 @@ void lab_remove_cgroups(struct lab_ctx *ctx)
     bool v2;
     const char *g = lab_group(ctx, &v2), *at = lab_state_str(ctx, "cgroup_mount");
     if (g) {
-        int rc = cgroup_remove(g);
+        int rc = cgroup_remove_wait(g, 5000);
         if (rc < 0)
             LOG_WRN("cannot remove the CPU groups %s: %s", g, strerror(-rc));
     }

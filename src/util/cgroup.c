@@ -331,20 +331,33 @@ bool cgroup_busy(const char *path)
     return each_child(path, busy_child, NULL) == 1;
 }
 
+/* Removes one child; the first failure is kept in 'ctx' and the others
+ * are still tried. */
 static int remove_child(const char *child, void *ctx)
 {
-    (void)ctx;
-    return cgroup_remove(child);
+    int *first = ctx, rc = cgroup_remove(child);
+    if (rc < 0 && !*first)
+        *first = rc;
+    return 0;
 }
 
 int cgroup_remove(const char *path)
 {
-    int rc = each_child(path, remove_child, NULL);
+    int first = 0;
+    int rc = each_child(path, remove_child, &first);
     if (rc < 0)
         return rc;
     if (rmdir(path) < 0 && errno != ENOENT)
-        return -errno;
-    return 0;
+        return first ? first : -errno;
+    return first;
+}
+
+int cgroup_remove_wait(const char *path, int timeout_ms)
+{
+    int rc;
+    for (int waited = 0; (rc = cgroup_remove(path)) == -EBUSY && waited < timeout_ms; waited += 20)
+        usleep(20000);
+    return rc;
 }
 
 int cgroup_parse_cpu_stat(const char *text, bool v2, struct cgroup_cpu_stat *st)

@@ -53,8 +53,12 @@ int cgroup_add(const char *path, pid_t pid);
 /* Whether any process is in the group or below it. */
 bool cgroup_busy(const char *path);
 /* Removes the group and every group below it (they must hold no
- * process). */
+ * process): all it can, then the first failure (0 when all went). */
 int cgroup_remove(const char *path);
+/* The same, trying again for up to 'timeout_ms' while a group is busy
+ * (-EBUSY): a process just killed stays in its group until its exit is
+ * done, which for a QEMU freeing its memory takes a while. */
+int cgroup_remove_wait(const char *path, int timeout_ms);
 
 /* What the group's processes were held back: seconds throttled (the time
  * they were ready to run but over the limit), and how many periods were. */

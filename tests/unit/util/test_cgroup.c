@@ -192,8 +192,29 @@ static void test_files_written(void **state)
     assert_string_equal(got("server1", "cpu.cfs_quota_us"), "-1");
     assert_int_equal(cgroup_set_weight(child, false, 0.5), 0);
     assert_string_equal(got("server1", "cpu.shares"), "512");
-    /* Plain directories cannot be removed with files in them; cgroup
-     * directories can: here only the call's reach is checked. */
+    /* Plain directories cannot be removed with files in them (cgroup
+     * directories can): a child that stays does not stop the others from
+     * going, and its failure is what is returned. */
+    char p[600];
+    snprintf(p, sizeof p, "%s/tree", dir);
+    assert_int_equal(mkdir(p, 0755), 0);
+    static const char *const kids[] = {"a", "b", "c"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/tree/%s", dir, kids[i]);
+        assert_int_equal(mkdir(p, 0755), 0);
+    }
+    put("tree/b", "stays", "x");
+    snprintf(p, sizeof p, "%s/tree", dir);
+    assert_int_equal(cgroup_remove(p), -ENOTEMPTY);
+    snprintf(p, sizeof p, "%s/tree/a", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+    snprintf(p, sizeof p, "%s/tree/c", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+    snprintf(p, sizeof p, "%s/tree/b", dir);
+    assert_int_equal(access(p, F_OK), 0);
+    /* Not busy: no waiting, the same answer. */
+    snprintf(p, sizeof p, "%s/tree", dir);
+    assert_int_equal(cgroup_remove_wait(p, 1000), -ENOTEMPTY);
     assert_int_equal(cgroup_remove("/nonexistent/minidc-test"), 0);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
