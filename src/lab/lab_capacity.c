@@ -54,7 +54,6 @@ int lab_capacity_check(const struct topo *t, struct diag_list *dl)
         asks_netem = t->links[i].props.delay_ms > 0 || t->links[i].props.loss_pct > 0;
     if (asks_netem && !netem_works()) {
         /* Each value once: a default is reported where it is written. */
-        struct diag_pos last = {0, 0};
         for (size_t i = 0; i < t->n_links; i++) {
             const struct topo_link_props *p = &t->links[i].props;
             const struct {
@@ -64,7 +63,7 @@ int lab_capacity_check(const struct topo *t, struct diag_list *dl)
             } k[] = {{p->delay_ms > 0, p->delay_pos, "delay"},
                      {p->loss_pct > 0, p->loss_pos, "loss"}};
             for (size_t j = 0; j < 2; j++) {
-                if (!k[j].asked || (k[j].pos.line == last.line && k[j].pos.column == last.column))
+                if (!k[j].asked)
                     continue;
                 bool seen = false;
                 for (size_t d = before; d < dl->n && !seen; d++)
@@ -76,7 +75,6 @@ int lab_capacity_check(const struct topo *t, struct diag_list *dl)
                              "so the lab cannot add %s; remove the key or use a kernel with "
                              "netem",
                              k[j].key, k[j].key);
-                last = k[j].pos;
             }
         }
     }
