@@ -61,6 +61,8 @@ int vmctl_boot(struct vmctl *v, const struct api_boot *b, json_t **out)
         *out =
             agent_proto_error("there is already a VM %s (on %s)", name, vrec_find(v, name)->server);
         st = 409;
+    } else if (vmctl_refuse_asleep(v, server, out)) {
+        st = 409;
     } else {
         struct vrec *r = vrec_new(v, name, server, b->memory_mib, b->cpus, VM_BOOTING, out);
         if (r)
@@ -121,6 +123,8 @@ int vmctl_migrate(struct vmctl *v, const char *vm, const struct api_migrate *m, 
     int st = vmctl_hold(v, vm, &r, out);
     if (!st)
         st = vmctl_movable(r, "migration", out);
+    if (!st)
+        st = vmctl_refuse_asleep(v, to, out);
     if (!st && !strcmp(r->server, to)) {
         *out = agent_proto_error("%s already runs on %s", vm, to);
         st = 409;
@@ -162,6 +166,8 @@ int vmctl_clone(struct vmctl *v, const char *vm, const struct api_clone *req, js
     int st = vmctl_hold(v, vm, &r, out);
     if (!st)
         st = vmctl_movable(r, "clone", out);
+    if (!st)
+        st = vmctl_refuse_asleep(v, to, out);
     char name[API_NAME_MAX + 8];
     if (!st && !as) {
         /* NAME-c1, NAME-c2, ... */
@@ -312,6 +318,11 @@ json_t *vmctl_servers_json(struct vmctl *v)
 {
     pthread_mutex_lock(&v->lock);
     json_t *o = json_deep_copy(v->agents);
+    const char *k;
+    json_t *a;
+    json_object_foreach(o, k, a)
+        if (json_is_object(a))
+            json_object_set_new(a, "asleep", json_boolean(vmctl_asleep_locked(v, k)));
     pthread_mutex_unlock(&v->lock);
     return o;
 }
@@ -365,6 +376,8 @@ struct vmctl *vmctl_create_with(const struct topo *t, const struct agent_client 
     v->client = *agents;
     v->metrics = json_object();
     v->agents = json_object();
+    v->asleep = json_object();
+    v->kept = json_object();
     if (state_file) {
         v->state_file = xstrdup(state_file);
         vmctl_load_state(v);
@@ -422,6 +435,8 @@ void vmctl_destroy(struct vmctl *v)
     json_decref(v->metrics);
     json_decref(v->agents);
     json_decref(v->saved);
+    json_decref(v->asleep);
+    json_decref(v->kept);
     free(v->state_file);
     agent_client_http_free(v->http);
     free(v);

@@ -79,6 +79,20 @@ int vmctl_load(struct vmctl *v, const char *vm, const struct api_load *req, json
 int vmctl_load_stop(struct vmctl *v, const char *vm, json_t **out);
 int vmctl_load_get(struct vmctl *v, const char *vm, json_t **out);
 
+/* A server's emulated power state (vmctl_power.c): asleep, it takes no VM
+ * (boot, migrate, clone to it: 409) and counts as off.  200 and {server,
+ * asleep, changed}; 404 (no such server); 409 when it may not sleep (a VM
+ * is on it, an operation goes to it).  Events "server.asleep",
+ * "server.awake". */
+int vmctl_server_power(struct vmctl *v, const char *server, bool asleep, json_t **out);
+bool vmctl_server_asleep(struct vmctl *v, const char *server);
+
+/* What another part of minidcd keeps across restarts in the state file,
+ * under 'key' (a copy is kept; NULL removes it), and what was kept (a new
+ * reference, or NULL). */
+void vmctl_keep(struct vmctl *v, const char *key, const json_t *value);
+json_t *vmctl_kept(struct vmctl *v, const char *key);
+
 /* Reading. */
 json_t *vmctl_vms_json(struct vmctl *v);
 json_t *vmctl_servers_json(struct vmctl *v);

@@ -9,6 +9,7 @@
  *   vmctl_recovery.c   finishing or undoing transfers cut short (ctl/recover.h)
  *   vmctl_poller.c     asking the agents what they hold, and reconciling
  *   vmctl_load.c       the guests' load generators (vm load)
+ *   vmctl_power.c      servers' power states (sleep, wake)
  * The agents are asked through agent_client.h, which a test can replace.
  * Functions marked "lock held" expect v->lock taken; the others take it
  * when they need it. */
@@ -147,6 +148,8 @@ struct vmctl {
     json_t *agents;     /* server name -> {"reachable", "error", ...info} */
     char *state_file;
     json_t *saved;       /* the state file as read at start: VM name -> {mac, address, serves} */
+    json_t *asleep;      /* servers put to sleep (vmctl_power.c): name -> since */
+    json_t *kept;        /* what others keep in the state file (vmctl_keep()): key -> value */
     struct xrec **xrecs; /* transfers under way or left half-done */
     size_t n_xrecs, cap_xrecs;
     pthread_t poller;
@@ -183,6 +186,11 @@ int vmctl_hold(struct vmctl *v, const char *name, struct vrec **rp, json_t **out
 int vmctl_check_room(struct vmctl *v, const char *server, unsigned mib, char **err);
 json_t *vrec_json(const struct vrec *r);
 json_t *vrec_spec(const struct vrec *r);
+
+/* Power states (vmctl_power.c; lock held): whether 'server' sleeps, and
+ * 409 with '*out' when it does (a VM may not go to it). */
+bool vmctl_asleep_locked(const struct vmctl *v, const char *server);
+int vmctl_refuse_asleep(const struct vmctl *v, const char *server, json_t **out);
 
 /* The state file and transfer records (vmctl_state.c; lock held but by
  * xrec_finish_sent). */

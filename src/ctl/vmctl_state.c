@@ -54,7 +54,8 @@ void vmctl_save_state(struct vmctl *v)
     json_t *xs = json_array();
     for (size_t i = 0; i < v->n_xrecs; i++)
         json_array_append_new(xs, xrec_json(v->xrecs[i]));
-    json_t *st = json_pack("{s:o, s:o}", "vms", vms, "transfers", xs);
+    json_t *st = json_pack("{s:o, s:o, s:O, s:O}", "vms", vms, "transfers", xs, "asleep", v->asleep,
+                           "kept", v->kept);
     char *tmp = xasprintf("%s.tmp", v->state_file);
     if (json_dump_file(st, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ||
         rename(tmp, v->state_file) < 0) {
@@ -113,6 +114,25 @@ static struct xrec *xrec_load(const struct vmctl *v, json_t *o)
     return x;
 }
 
+void vmctl_keep(struct vmctl *v, const char *key, const json_t *value)
+{
+    pthread_mutex_lock(&v->lock);
+    if (value)
+        json_object_set_new(v->kept, key, json_deep_copy(value));
+    else
+        json_object_del(v->kept, key);
+    vmctl_save_state(v);
+    pthread_mutex_unlock(&v->lock);
+}
+
+json_t *vmctl_kept(struct vmctl *v, const char *key)
+{
+    pthread_mutex_lock(&v->lock);
+    json_t *o = json_deep_copy(json_object_get(v->kept, key));
+    pthread_mutex_unlock(&v->lock);
+    return o;
+}
+
 /* The destination may run its copy from now on: a minidcd that finds the
  * transfer half-done must hear from it before it resumes the source. */
 void xrec_finish_sent(struct op *o)
@@ -136,6 +156,13 @@ void vmctl_load_state(struct vmctl *v)
         LOG_WRN("%s:%d: %s; VMs found at other addresses will not be rewritten", v->state_file,
                 je.line, je.text);
     v->saved = json_incref(json_object_get(st, "vms"));
+    const char *k;
+    json_t *val;
+    json_object_foreach(json_object_get(st, "asleep"), k, val)
+        if (vmctl_server_node(v, k))
+            json_object_set(v->asleep, k, val);
+    json_object_foreach(json_object_get(st, "kept"), k, val)
+        json_object_set(v->kept, k, val);
     /* Transfers the minidcd before this one left under way: each VM
      * shows as recovering until the agents have told what to do. */
     size_t i;

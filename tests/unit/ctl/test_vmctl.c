@@ -992,6 +992,61 @@ static void test_state_file_round_trip(void **state)
     assert_true(p1 < bal && p2 < bal);
 }
 
+/* A sleeping server takes no VM; it may not sleep while a VM is on it; its
+ * state and what others keep outlive a restart. */
+static void test_sleep_and_wake(void **state)
+{
+    struct fixture *x = *state;
+    boot(x, "vm1", "s1");
+    json_t *out;
+    assert_int_equal(vmctl_server_power(x->v, "s1", true, &out), 409);
+    assert_string_equal(json_string_value(json_object_get(out, "error")),
+                        "server s1 cannot sleep: VM vm1 is on it (running)");
+    json_decref(out);
+    assert_int_equal(vmctl_server_power(x->v, "s9", true, &out), 404);
+    json_decref(out);
+    assert_int_equal(vmctl_server_power(x->v, "s2", true, &out), 200);
+    assert_true(json_is_true(json_object_get(out, "changed")));
+    json_decref(out);
+    assert_true(vmctl_server_asleep(x->v, "s2"));
+    assert_int_equal(vmctl_server_power(x->v, "s2", true, &out), 200);
+    assert_true(json_is_false(json_object_get(out, "changed")));
+    json_decref(out);
+    struct api_migrate m = {.to = "s2"};
+    assert_int_equal(vmctl_migrate(x->v, "vm1", &m, &out), 409);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "s2 is asleep"));
+    json_decref(out);
+    struct api_boot b = {.name = "vm2", .server = "s2", .memory_mib = 128, .cpus = 1};
+    assert_int_equal(vmctl_boot(x->v, &b, &out), 409);
+    json_decref(out);
+    struct api_clone c = {.to = "s2", .balance = true};
+    assert_int_equal(vmctl_clone(x->v, "vm1", &c, &out), 409);
+    json_decref(out);
+    vmctl_poll_once(x->v);
+    json_t *servers = vmctl_servers_json(x->v);
+    assert_true(json_is_true(json_object_get(json_object_get(servers, "s2"), "asleep")));
+    assert_true(json_is_false(json_object_get(json_object_get(servers, "s1"), "asleep")));
+    json_decref(servers);
+    json_t *kept = json_pack("{s:s}", "name", "thr-mmt");
+    vmctl_keep(x->v, "policy", kept);
+    json_decref(kept);
+
+    vmctl_destroy(x->v);
+    for (size_t i = 0; i < x->f.n_events; i++)
+        json_decref(x->f.events[i]);
+    x->f.n_events = 0;
+    start(x);
+    assert_true(vmctl_server_asleep(x->v, "s2"));
+    kept = vmctl_kept(x->v, "policy");
+    assert_string_equal(json_string_value(json_object_get(kept, "name")), "thr-mmt");
+    json_decref(kept);
+    assert_null(vmctl_kept(x->v, "other"));
+    assert_int_equal(vmctl_server_power(x->v, "s2", false, &out), 200);
+    json_decref(out);
+    assert_false(vmctl_server_asleep(x->v, "s2"));
+    assert_int_equal(migrate(x, "vm1", "s2") > 0, 1);
+}
+
 /* The load of 'vm' as GET .../load shows it (caller frees). */
 static json_t *load_of(struct fixture *x, const char *vm)
 {
@@ -1149,6 +1204,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_state_file_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_replica_keeps_service, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sleep_and_wake, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
