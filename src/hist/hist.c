@@ -276,6 +276,27 @@ static json_t *points_json(const struct hist *h, const struct series *s, double 
     return pts;
 }
 
+size_t hist_tail(const struct hist *h, const char *name, size_t max, double *out)
+{
+    const struct series *s = h->slots[find_slot(h, name)];
+    if (!s || !max)
+        return 0;
+    size_t from = h->rounds > max ? h->rounds - max : 0, n = 0;
+    float before = NAN; /* the last value before the window */
+    for (size_t k = from; k-- > 0 && isnan(before);)
+        before = s->values[slot_of(h, k)];
+    for (size_t k = from; k < h->rounds; k++) {
+        float v = s->values[slot_of(h, k)];
+        if (!isnan(v))
+            out[n++] = v;
+        else if (n)
+            out[n] = out[n - 1], n++;
+        else if (!isnan(before))
+            out[n++] = before;
+    }
+    return n;
+}
+
 json_t *hist_query_json(const struct hist *h, const char *const *names, size_t n, double since,
                         double until, size_t max_points)
 {

@@ -48,4 +48,11 @@ json_t *hist_list_json(const struct hist *h, const char *prefix);
 json_t *hist_query_json(const struct hist *h, const char *const *names, size_t n, double since,
                         double until, size_t max_points);
 
+/* The values of series 'name' in the last 'max' rounds, oldest first, into
+ * 'out' (the caller's, 'max' entries): a round without a value repeats the
+ * one before (kept rounds before those too), and a series none of whose
+ * earlier rounds has a value starts at its first.
+ * Returns how many were written (0: no value in those rounds). */
+size_t hist_tail(const struct hist *h, const char *name, size_t max, double *out);
+
 #endif

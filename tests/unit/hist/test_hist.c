@@ -183,12 +183,40 @@ static void test_memory(void **state)
     hist_destroy(h);
 }
 
+/* The last values of a series as an array, gaps filled from before (from
+ * before the window too), the start skipped until the series' first
+ * value. */
+static void test_tail(void **state)
+{
+    struct hist *h = hist_create(4);
+    double v[8];
+    assert_int_equal(hist_tail(h, "x", 8, v), 0);
+    const double x[] = {NAN, 1, NAN, 3, 4, NAN};
+    for (int r = 0; r < 6; r++) {
+        assert_true(hist_begin(h, r + 1));
+        hist_set(h, "y", r);
+        if (!isnan(x[r]))
+            hist_set(h, "x", x[r]);
+    }
+    /* kept: rounds 3..6, x = NAN 3 4 NAN */
+    assert_int_equal(hist_tail(h, "x", 8, v), 3);
+    assert_true(v[0] == 3 && v[1] == 4 && v[2] == 4);
+    assert_int_equal(hist_tail(h, "x", 1, v), 1);
+    assert_true(v[0] == 4);
+    assert_int_equal(hist_tail(h, "x", 3, v), 3); /* rounds 4..6: 3 4 (4) */
+    assert_true(v[0] == 3 && v[2] == 4);
+    assert_int_equal(hist_tail(h, "y", 2, v), 2);
+    assert_true(v[0] == 4 && v[1] == 5);
+    assert_int_equal(hist_tail(h, "z", 2, v), 0);
+    hist_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rounds_and_gaps), cmocka_unit_test(test_ring_bound),
-        cmocka_unit_test(test_counters),        cmocka_unit_test(test_queries),
-        cmocka_unit_test(test_memory),
+        cmocka_unit_test(test_tail),       cmocka_unit_test(test_rounds_and_gaps),
+        cmocka_unit_test(test_ring_bound), cmocka_unit_test(test_counters),
+        cmocka_unit_test(test_queries),    cmocka_unit_test(test_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
