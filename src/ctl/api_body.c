@@ -20,6 +20,8 @@ enum field_kind {
     F_SHARE,   /* double: host CPUs, AGENT_PROTO_CPU_SHARE_MIN to API_CPUS_MAX */
     F_SECONDS, /* double: LOAD_INTERVAL_MIN to LOAD_INTERVAL_MAX */
     F_TRACE,   /* struct api_trace: 1 to LOAD_TRACE_MAX samples, 0 to LOAD_SAMPLE_MAX each */
+    F_PERIOD,  /* double: a policy's interval, API_INTERVAL_MIN to API_INTERVAL_MAX seconds */
+    F_PARAMS,  /* json_t * (owned): an object of up to API_PARAMS_MAX names -> strings */
 };
 
 struct field {
@@ -124,6 +126,16 @@ static void expected(json_t *errors, const struct field *f, const char *detail)
                   "utilisation in percent, one a sample)%s",
                   f->name, LOAD_TRACE_MAX, LOAD_SAMPLE_MAX, detail);
         break;
+    case F_PERIOD:
+        add_error(errors, "%s: expected a number of seconds from %g to %g", f->name,
+                  API_INTERVAL_MIN, API_INTERVAL_MAX);
+        break;
+    case F_PARAMS:
+        add_error(errors,
+                  "%s: expected an object of up to %d parameters, each a string or a number (of "
+                  "up to %d characters)%s",
+                  f->name, API_PARAMS_MAX, API_PARAM_VALUE_MAX, detail);
+        break;
     }
 }
 
@@ -149,6 +161,42 @@ static bool take_trace(struct api_trace *t, json_t *v, char *detail, size_t size
     json_array_foreach(v, i, a)
         t->samples[i] = (uint8_t)json_integer_value(a);
     t->n = n;
+    return true;
+}
+
+/* A policy's parameters into '*dst' (an object of name -> string; numbers
+ * written as strings); false (and why in 'detail') when 'v' is not such. */
+static bool take_params(json_t **dst, json_t *v, char *detail, size_t size)
+{
+    if (!json_is_object(v) || json_object_size(v) > API_PARAMS_MAX)
+        return false;
+    json_t *o = json_object();
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x) {
+        char buf[API_PARAM_VALUE_MAX + 1];
+        if (json_is_string(x) && json_string_length(x) <= API_PARAM_VALUE_MAX)
+            snprintf(buf, sizeof buf, "%s", json_string_value(x));
+        else if (json_is_integer(x))
+            snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+        else if (json_is_real(x))
+            snprintf(buf, sizeof buf, "%.17g", json_real_value(x));
+        else if (json_is_boolean(x))
+            snprintf(buf, sizeof buf, "%d", json_is_true(x));
+        else {
+            char shown[SHOWN_MAX];
+            snprintf(detail, size, " (%.40s is not)", show_name(k, strlen(k), shown));
+            json_decref(o);
+            return false;
+        }
+        if (!*k || strlen(k) > API_PARAM_NAME_MAX) {
+            snprintf(detail, size, " (a name of 1 to %d characters)", API_PARAM_NAME_MAX);
+            json_decref(o);
+            return false;
+        }
+        json_object_set_new(o, k, json_string(buf));
+    }
+    *dst = o;
     return true;
 }
 
@@ -212,67 +260,100 @@ static bool take(const struct field *f, json_t *v, char *detail, size_t size)
     }
     case F_TRACE:
         return take_trace(f->dst, v, detail, size);
+    case F_PERIOD: {
+        double d = json_number_value(v);
+        if (!json_is_number(v) || !(d >= API_INTERVAL_MIN && d <= API_INTERVAL_MAX))
+            return false;
+        *(double *)f->dst = d;
+        return true;
+    }
+    case F_PARAMS:
+        return take_params(f->dst, v, detail, size);
     }
     return false;
 }
 
-/* Parses 'body' as an object of 'fields' (n of them, at most 32); 0, or -1
- * with '*errors'.  'what' names the request in the message about an
- * unknown field.  '*present' (may be NULL) gets a bit for each field the
- * body has, right or wrong (bit i: fields[i]). */
-static int parse_fields(const char *body, size_t len, const struct field *fields, size_t n,
-                        const char *what, unsigned *present, json_t **errors)
+/* Checks object 'o' against 'fields' (n of them, at most 32), adding an
+ * error to 'errs' for each wrong field; 'prefix' goes before every field's
+ * name in them ("actions[2]."; "" at the top).  'what' names the request
+ * in the message about an unknown field.  '*present' (may be NULL) gets a
+ * bit for each field the object has, right or wrong (bit i: fields[i]). */
+static void check_fields(json_t *o, const struct field *fields, size_t n, const char *what,
+                         const char *prefix, unsigned *present, json_t *errs)
 {
-    json_t *errs = json_array();
-    json_t *o;
-    json_error_t je;
-    if (len == 0)
-        o = json_object();
-    else
-        o = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-    if (!json_is_object(o)) {
-        if (o)
-            add_error(errs, "body: expected a JSON object, not %s",
-                      json_is_array(o)    ? "an array"
-                      : json_is_string(o) ? "a string"
-                                          : "a number or literal");
-        else
-            add_error(errs, "body: expected a JSON object (%s at line %d, column %d)", je.text,
-                      je.line, je.column);
-    } else {
-        const char *k;
-        json_t *v;
-        json_object_foreach(o, k, v) {
-            size_t i = 0;
-            while (i < n && strcmp(fields[i].name, k))
-                i++;
-            if (i == n) {
-                char known[256] = "";
-                for (size_t j = 0; j < n; j++)
-                    snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
-                             j ? ", " : "", fields[j].name);
-                char shown[SHOWN_MAX];
-                add_error(errs, "%s: no such field (%s takes %s)", show_name(k, strlen(k), shown),
-                          what, known);
-            } else {
-                char detail[64] = "";
-                if (present)
-                    *present |= 1u << i;
-                if (!take(&fields[i], v, detail, sizeof detail))
-                    expected(errs, &fields[i], detail);
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        size_t i = 0;
+        while (i < n && strcmp(fields[i].name, k))
+            i++;
+        if (i == n) {
+            char known[256] = "";
+            for (size_t j = 0; j < n; j++)
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
+                         fields[j].name);
+            char shown[SHOWN_MAX];
+            add_error(errs, "%s%s: no such field (%s takes %s)", prefix,
+                      show_name(k, strlen(k), shown), what, known);
+        } else {
+            char detail[64] = "", name[96];
+            if (present)
+                *present |= 1u << i;
+            if (!take(&fields[i], v, detail, sizeof detail)) {
+                struct field f = fields[i];
+                snprintf(name, sizeof name, "%s%s", prefix, f.name);
+                f.name = name;
+                expected(errs, &f, detail);
             }
         }
-        for (size_t i = 0; i < n; i++)
-            if (fields[i].required && !json_object_get(o, fields[i].name))
-                add_error(errs, "%s: missing (%s needs it)", fields[i].name, what);
     }
+    for (size_t i = 0; i < n; i++)
+        if (fields[i].required && !json_object_get(o, fields[i].name))
+            add_error(errs, "%s%s: missing (%s needs it)", prefix, fields[i].name, what);
+}
+
+/* The body as JSON: an object, or NULL with an error in 'errs'. */
+static json_t *load_object(const char *body, size_t len, json_t *errs)
+{
+    json_error_t je;
+    json_t *o = len == 0 ? json_object()
+                         : json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (json_is_object(o))
+        return o;
+    if (o)
+        add_error(errs, "body: expected a JSON object, not %s",
+                  json_is_array(o)    ? "an array"
+                  : json_is_string(o) ? "a string"
+                                      : "a number or literal");
+    else
+        add_error(errs, "body: expected a JSON object (%s at line %d, column %d)", je.text, je.line,
+                  je.column);
     json_decref(o);
+    return NULL;
+}
+
+/* -1 with '*errors' = 'errs' when it holds any; else 0 (and 'errs' freed). */
+static int errors_or_ok(json_t *errs, json_t **errors)
+{
     if (json_array_size(errs)) {
         *errors = errs;
         return -1;
     }
     json_decref(errs);
     return 0;
+}
+
+/* Parses 'body' as an object of 'fields' (check_fields()); 0, or -1 with
+ * '*errors'. */
+static int parse_fields(const char *body, size_t len, const struct field *fields, size_t n,
+                        const char *what, unsigned *present, json_t **errors)
+{
+    json_t *errs = json_array();
+    json_t *o = load_object(body, len, errs);
+    if (o)
+        check_fields(o, fields, n, what, "", present, errs);
+    json_decref(o);
+    return errors_or_ok(errs, errors);
 }
 
 static int parse_object(const char *body, size_t len, const struct field *fields, size_t n,
@@ -382,6 +463,139 @@ void api_load_free(struct api_load *l)
     free(l->trace.samples);
     l->trace.samples = NULL;
     l->trace.n = 0;
+}
+
+/* ---- plans and policies ---- */
+
+/* The kinds of action, as plans name them (include/minidc/policy.h's
+ * order). */
+static const char *const action_names[] = {"migrate", "clone", "stop", "sleep", "wake"};
+
+/* Action 'i' of a plan, object 'o', into 'a'; errors into 'errs'. */
+static void parse_action(json_t *o, size_t i, struct api_action *a, json_t *errs)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "actions[%zu].", i);
+    memset(a, 0, sizeof *a);
+    a->kind = -1;
+    if (!json_is_object(o)) {
+        add_error(errs, "actions[%zu]: expected an object {action, ...}", i);
+        return;
+    }
+    const char *kind = json_string_value(json_object_get(o, "action"));
+    for (size_t k = 0; kind && k < sizeof action_names / sizeof *action_names; k++)
+        if (!strcmp(kind, action_names[k]))
+            a->kind = (int)k;
+    if (a->kind < 0) {
+        add_error(errs, "%saction: expected one of migrate, clone, stop, sleep, wake", prefix);
+        return;
+    }
+    char *why = NULL, *action = NULL;
+    const struct field all[] = {
+        {"action", F_TEXT, true, 0, 0, NULL, &action},
+        {"vm", F_VM_NAME, true, 0, 0, NULL, a->vm},
+        {"to", F_SERVER, true, 0, 0, NULL, a->server},
+        {"as", F_VM_NAME, false, 0, 0, NULL, a->as},
+        {"balance", F_BOOL, false, 0, 0, NULL, &a->balance},
+        {"graceful", F_BOOL, false, 0, 0, NULL, &a->graceful},
+        {"server", F_SERVER, true, 0, 0, NULL, a->server},
+        {"why", F_TEXT, false, 0, 0, NULL, &why},
+    };
+    /* The fields of each kind, by index into 'all'. */
+    static const int kinds[][8] = {
+        {0, 1, 2, 7, -1}, {0, 1, 2, 3, 4, 7, -1}, {0, 1, 5, 7, -1}, {0, 6, 7, -1}, {0, 6, 7, -1},
+    };
+    struct field f[8];
+    size_t n = 0;
+    for (const int *k = kinds[a->kind]; *k >= 0; k++)
+        f[n++] = all[*k];
+    check_fields(o, f, n, action_names[a->kind], prefix, NULL, errs);
+    free(action);
+    if (why && strlen(why) > API_WHY_MAX) {
+        add_error(errs, "%swhy: expected a string of up to %d bytes", prefix, API_WHY_MAX);
+        free(why);
+        why = NULL;
+    }
+    a->why = why;
+}
+
+int api_parse_plan(const char *body, size_t len, struct api_plan *out, json_t **errors)
+{
+    memset(out, 0, sizeof *out);
+    const struct field f[] = {
+        {"max_parallel", F_UINT, false, 1, API_PARALLEL_MAX, "(actions at once)",
+         &out->max_parallel},
+    };
+    json_t *errs = json_array();
+    json_t *o = load_object(body, len, errs);
+    if (o) {
+        /* "actions" is taken here, not by take(): an array of objects. */
+        json_t *a = json_incref(json_object_get(o, "actions"));
+        json_object_del(o, "actions");
+        check_fields(o, f, 1, "a plan", "", NULL, errs);
+        if (!a)
+            add_error(errs, "actions: missing (a plan needs it)");
+        else if (!json_is_array(a) || json_array_size(a) > API_PLAN_ACTIONS_MAX)
+            add_error(errs, "actions: expected an array of up to %d actions", API_PLAN_ACTIONS_MAX);
+        else {
+            out->n = json_array_size(a);
+            out->actions = xcalloc(out->n ? out->n : 1, sizeof *out->actions);
+            for (size_t i = 0; i < out->n && json_array_size(errs) < 16; i++)
+                parse_action(json_array_get(a, i), i, &out->actions[i], errs);
+        }
+        json_decref(a);
+    }
+    json_decref(o);
+    int rc = errors_or_ok(errs, errors);
+    if (rc)
+        api_plan_free(out);
+    return rc;
+}
+
+void api_plan_free(struct api_plan *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->actions[i].why);
+    free(p->actions);
+    p->actions = NULL;
+    p->n = 0;
+}
+
+int api_parse_policy_run(const char *body, size_t len, struct api_policy_run *out, json_t **errors)
+{
+    memset(out, 0, sizeof *out);
+    out->interval_s = API_INTERVAL_DEFAULT;
+    const struct field f[] = {
+        {"name", F_TEXT, true, 0, 0, NULL, &out->name},
+        {"params", F_PARAMS, false, 0, 0, NULL, &out->params},
+        {"interval_s", F_PERIOD, false, 0, 0, NULL, &out->interval_s},
+        {"dry_run", F_BOOL, false, 0, 0, NULL, &out->dry_run},
+        {"max_parallel", F_UINT, false, 1, API_PARALLEL_MAX, "(actions at once)",
+         &out->max_parallel},
+    };
+    json_t *errs = NULL;
+    int rc = parse_object(body, len, f, sizeof f / sizeof *f, "policy", &errs);
+    if (!rc && (!*out->name || strlen(out->name) > API_POLICY_NAME_MAX)) {
+        errs = json_array();
+        add_error(errs, "name: expected a policy's name (1 to %d characters)", API_POLICY_NAME_MAX);
+        rc = -1;
+    }
+    if (rc) {
+        *errors = errs;
+        api_policy_run_free(out);
+        return -1;
+    }
+    if (!out->params)
+        out->params = json_object();
+    return 0;
+}
+
+void api_policy_run_free(struct api_policy_run *r)
+{
+    free(r->name);
+    json_decref(r->params);
+    r->name = NULL;
+    r->params = NULL;
 }
 
 bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action,

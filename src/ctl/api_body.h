@@ -84,6 +84,47 @@ void api_load_free(struct api_load *l);
 /* Whether 's' is a VM name (agent_proto_name_ok()). */
 bool api_valid_vm_name(const char *s);
 
+/* POST /api/v1/plans {actions: [{action, vm, to, as, balance, graceful,
+ * server, why}...], max_parallel}: each action takes the fields of its kind
+ * (migrate: vm, to; clone: vm, to, as, balance; stop: vm, graceful; sleep
+ * and wake: server; any: why). */
+#define API_PLAN_ACTIONS_MAX 4096
+#define API_WHY_MAX 127
+#define API_PARALLEL_MAX 64
+struct api_action {
+    int kind; /* enum mdc_action_kind */
+    char vm[API_NAME_MAX + 1];
+    char server[API_SERVER_MAX + 1]; /* to, or server */
+    char as[API_NAME_MAX + 1];
+    bool balance, graceful;
+    char *why; /* owned; NULL: none */
+};
+struct api_plan {
+    struct api_action *actions;
+    size_t n;
+    unsigned max_parallel; /* 0: the default */
+};
+int api_parse_plan(const char *body, size_t len, struct api_plan *out, json_t **errors);
+void api_plan_free(struct api_plan *p);
+
+/* POST /api/v1/policy {name, params, interval_s, dry_run, max_parallel}. */
+#define API_POLICY_NAME_MAX 63
+#define API_PARAMS_MAX 64
+#define API_PARAM_NAME_MAX 63
+#define API_PARAM_VALUE_MAX 255
+#define API_INTERVAL_MIN 1.0
+#define API_INTERVAL_MAX 86400.0
+#define API_INTERVAL_DEFAULT 10.0
+struct api_policy_run {
+    char *name;
+    json_t *params; /* name -> string (owned; an empty object when none) */
+    double interval_s;
+    bool dry_run;
+    unsigned max_parallel; /* 0: the default */
+};
+int api_parse_policy_run(const char *body, size_t len, struct api_policy_run *out, json_t **errors);
+void api_policy_run_free(struct api_policy_run *r);
+
 /* "/api/v1/vms/NAME" or "/api/v1/vms/NAME/ACTION": NAME (API_NAME_MAX at most,
  * else no VM can have it: 'name' gets it cut and false is returned) and
  * ACTION ("" when absent) into buffers of 'name_size' and 'action_size'.

@@ -474,6 +474,96 @@ static void test_errors_json(void **state)
     json_decref(o);
 }
 
+/* A plan: each action with the fields of its kind, the errors naming the
+ * action by its index. */
+static void test_plan(void **state)
+{
+    (void)state;
+    struct api_plan p;
+    json_t *e = NULL;
+    assert_int_equal(
+        api_parse_plan(BODY("{\"actions\": [{\"action\": \"migrate\", \"vm\": \"v1\", \"to\": "
+                            "\"s2\", \"why\": \"hot\"}, {\"action\": \"clone\", \"vm\": \"v1\", "
+                            "\"to\": \"s3\", \"balance\": true, \"as\": \"v1b\"}, {\"action\": "
+                            "\"stop\", \"vm\": \"v2\", \"graceful\": true}, {\"action\": "
+                            "\"sleep\", \"server\": \"s1\"}, {\"action\": \"wake\", \"server\": "
+                            "\"s4\"}], \"max_parallel\": 3}"),
+                       &p, &e),
+        0);
+    assert_int_equal(p.n, 5);
+    assert_int_equal(p.max_parallel, 3);
+    assert_int_equal(p.actions[0].kind, 0);
+    assert_string_equal(p.actions[0].vm, "v1");
+    assert_string_equal(p.actions[0].server, "s2");
+    assert_string_equal(p.actions[0].why, "hot");
+    assert_int_equal(p.actions[1].kind, 1);
+    assert_true(p.actions[1].balance);
+    assert_string_equal(p.actions[1].as, "v1b");
+    assert_int_equal(p.actions[2].kind, 2);
+    assert_true(p.actions[2].graceful);
+    assert_int_equal(p.actions[3].kind, 3);
+    assert_string_equal(p.actions[3].server, "s1");
+    assert_int_equal(p.actions[4].kind, 4);
+    assert_null(p.actions[4].why);
+    api_plan_free(&p);
+    assert_int_equal(api_parse_plan(BODY("{\"actions\": []}"), &p, &e), 0);
+    assert_int_equal(p.n, 0);
+    api_plan_free(&p);
+
+    assert_int_equal(api_parse_plan(BODY("{}"), &p, &e), -1);
+    assert_string_equal(joined(e), "actions: missing (a plan needs it)");
+    assert_int_equal(api_parse_plan(BODY("{\"actions\": {}, \"max_parallel\": 0}"), &p, &e), -1);
+    assert_string_equal(joined(e), "max_parallel: expected a whole number from 1 to 64 (actions at "
+                                   "once) | actions: expected an array of up to 4096 actions");
+    assert_int_equal(
+        api_parse_plan(
+            BODY("{\"actions\": [{\"action\": \"migrate\", \"vm\": \"v1\"}, 3, {\"action\": "
+                 "\"reboot\"}, {\"action\": \"sleep\", \"server\": \"s1\", \"vm\": \"v1\"}, "
+                 "{\"action\": \"stop\", \"vm\": \"9x\", \"graceful\": 1}]}"),
+            &p, &e),
+        -1);
+    assert_string_equal(
+        joined(e),
+        "actions[0].to: missing (migrate needs it) | actions[1]: expected an object {action, "
+        "...} | actions[2].action: expected one of migrate, clone, stop, sleep, wake | "
+        "actions[3].vm: no such field (sleep takes action, server, why) | actions[4].vm: "
+        "expected a VM name (a string: a letter, then up to 11 letters, digits, '_' or '-') | "
+        "actions[4].graceful: expected true or false");
+}
+
+/* Running a policy: its name, parameters (numbers taken as text), interval. */
+static void test_policy_run(void **state)
+{
+    (void)state;
+    struct api_policy_run r;
+    json_t *e = NULL;
+    assert_int_equal(api_parse_policy_run(BODY("{\"name\": \"thr-mmt\"}"), &r, &e), 0);
+    assert_string_equal(r.name, "thr-mmt");
+    assert_int_equal(json_object_size(r.params), 0);
+    assert_true(r.interval_s == API_INTERVAL_DEFAULT);
+    assert_false(r.dry_run);
+    api_policy_run_free(&r);
+    assert_int_equal(
+        api_parse_policy_run(BODY("{\"name\": \"iqr-mc\", \"params\": {\"safety\": 1.5, \"seed\": "
+                                  "7, \"placement\": \"subnet\"}, \"interval_s\": 2.5, "
+                                  "\"dry_run\": true, \"max_parallel\": 1}"),
+                             &r, &e),
+        0);
+    assert_string_equal(json_string_value(json_object_get(r.params, "safety")), "1.5");
+    assert_string_equal(json_string_value(json_object_get(r.params, "seed")), "7");
+    assert_string_equal(json_string_value(json_object_get(r.params, "placement")), "subnet");
+    assert_true(r.interval_s == 2.5 && r.dry_run && r.max_parallel == 1);
+    api_policy_run_free(&r);
+    assert_int_equal(
+        api_parse_policy_run(BODY("{\"params\": {\"a\": [1]}, \"interval_s\": 0.5}"), &r, &e), -1);
+    assert_string_equal(joined(e),
+                        "params: expected an object of up to 64 parameters, each a string or a "
+                        "number (of up to 255 characters) (a is not) | interval_s: expected a "
+                        "number of seconds from 1 to 86400 | name: missing (policy needs it)");
+    assert_int_equal(api_parse_policy_run(BODY("{\"name\": \"\"}"), &r, &e), -1);
+    assert_string_equal(joined(e), "name: expected a policy's name (1 to 63 characters)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +578,8 @@ int main(void)
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_history_query),
         cmocka_unit_test(test_errors_json),
+        cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_policy_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
