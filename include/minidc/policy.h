@@ -153,7 +153,8 @@ static inline int mdc_plan_add(struct mdc_plan *p, enum mdc_action_kind kind, co
     memset(a, 0, sizeof *a);
     a->kind = kind, a->vm = vm, a->server = server, a->balance = balance;
     if (why) {
-        strncpy(a->why, why, sizeof a->why - 1);
+        size_t n = strlen(why);
+        memcpy(a->why, why, n < sizeof a->why ? n : sizeof a->why - 1);
     }
     return 0;
 }
