@@ -117,8 +117,8 @@ static void test_lr(void **state)
     for (int x = 2; x <= 10; x++)
         h[x + 1] = 0.5 + 0.03 * x;
     struct detector d = {.kind = DET_LR, .threshold = 0.8, .safety = 1.2};
-    struct det_input in = {.u = 0.1, .hist = h, .n = 12, .interval_s = 10,
-                           .migration_s = det_migration_s(1024, 1000)};
+    struct det_input in = {
+        .u = 0.1, .hist = h, .n = 12, .interval_s = 10, .migration_s = det_migration_s(1024, 1000)};
     struct det_result r;
     assert_true(det_check(&d, &in, &r));
     assert_int_equal(r.used, DET_LR);
@@ -156,8 +156,8 @@ static void test_lrr_resists_an_outlier(void **state)
         h[x - 1] = 0.45 + 0.03 * x;
     h[7] = 1.45;
     struct detector d = {.kind = DET_LR, .threshold = 0.8, .safety = 1.2};
-    struct det_input in = {.u = 0.7, .hist = h, .n = 10, .interval_s = 10,
-                           .migration_s = det_migration_s(1024, 1000)};
+    struct det_input in = {
+        .u = 0.7, .hist = h, .n = 10, .interval_s = 10, .migration_s = det_migration_s(1024, 1000)};
     struct det_result r;
     assert_true(det_check(&d, &in, &r));
     assert_true(r.value > 1);
@@ -170,12 +170,9 @@ static void test_lrr_resists_an_outlier(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_thr),
-        cmocka_unit_test(test_iqr),
-        cmocka_unit_test(test_mad),
-        cmocka_unit_test(test_migration_time),
-        cmocka_unit_test(test_lr),
-        cmocka_unit_test(test_lrr_resists_an_outlier),
+        cmocka_unit_test(test_thr), cmocka_unit_test(test_iqr),
+        cmocka_unit_test(test_mad), cmocka_unit_test(test_migration_time),
+        cmocka_unit_test(test_lr),  cmocka_unit_test(test_lrr_resists_an_outlier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,9 +156,12 @@ static void test_pearson_and_r2(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_median_and_quartiles), cmocka_unit_test(test_mad),
-        cmocka_unit_test(test_weighted_line),        cmocka_unit_test(test_tricube),
-        cmocka_unit_test(test_loess),                cmocka_unit_test(test_pearson_and_r2),
+        cmocka_unit_test(test_median_and_quartiles),
+        cmocka_unit_test(test_mad),
+        cmocka_unit_test(test_weighted_line),
+        cmocka_unit_test(test_tricube),
+        cmocka_unit_test(test_loess),
+        cmocka_unit_test(test_pearson_and_r2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
