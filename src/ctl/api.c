@@ -21,6 +21,7 @@
  *   GET /api/v1/metrics/history   their last hour ([[time, value]...] a series)
  *   GET /metrics                  the same for Prometheus
  *   GET /api/v1/events[?since=ID] Server-Sent Events (see ctl/events.h); since=0: all kept
+ *   /api/v1/state, plans, policies, policy, servers/NAME/sleep|wake: placement (api_policy.h)
  * VM operations answer 202 {"operation": ID} at once and run on; the
  * operation tells how it went.
  * Every request but those of open_path() (/metrics) carries
@@ -40,6 +41,7 @@
 #include "ctl/api.h"
 #include "ctl/api_body.h"
 #include "ctl/api_conns.h"
+#include "ctl/api_policy.h"
 #include "ctl/events.h"
 #include "ctl/listen_guard.h"
 #include "ctl/ofconn.h"
@@ -373,6 +375,20 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
         vm_request(c, req, path, q);
         return;
     }
+    if (api_policy_path(path)) {
+        enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+        enum api_method m = cmd == EVHTTP_REQ_GET      ? API_GET
+                            : cmd == EVHTTP_REQ_POST   ? API_POST
+                            : cmd == EVHTTP_REQ_DELETE ? API_DELETE
+                                                       : API_OTHER;
+        struct api_policy_deps d = {c->d.plans, c->d.policies, c->d.vms};
+        size_t len;
+        const char *body = body_of(req, &len);
+        json_t *out = NULL;
+        int st = api_policy_answer(&d, m, path, body, len, proc_wall(), &out);
+        reply_json(req, st, out);
+        return;
+    }
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         reply_error(req, 405, "only GET here");
         return;
@@ -415,7 +431,7 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     } else {
         reply_error(req, 404,
                     "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, "
-                    "servers, vms, metrics, metrics/history)");
+                    "servers, vms, metrics, metrics/history, state, plans, policies, policy)");
     }
 }
 

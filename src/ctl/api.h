@@ -16,6 +16,8 @@
 struct events;
 struct hist;
 struct net;
+struct plans;
+struct policies;
 struct portstats;
 struct ofconns;
 struct topo;
@@ -30,6 +32,8 @@ struct api_deps {
     struct events *events;
     const struct portstats *links; /* the links' traffic */
     const struct hist *history;    /* the figures' recent history */
+    struct plans *plans;           /* placement plans (api_policy.h) */
+    struct policies *policies;     /* placement policies */
     const char *token;             /* every request but /metrics carries it (copied) */
 };
 

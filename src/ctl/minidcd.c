@@ -19,16 +19,21 @@
 
 #include "ctl/api.h"
 #include "ctl/api_conns.h"
+#include "ctl/api_policy.h"
 #include "ctl/dispatch.h"
 #include "ctl/events.h"
 #include "ctl/minidcd_opts.h"
+#include "ctl/model.h"
 #include "ctl/ofconn.h"
+#include "ctl/plans.h"
+#include "ctl/policies.h"
 #include "ctl/portstats.h"
 #include "ctl/recorder.h"
 #include "ctl/vmctl.h"
 #include "hist/hist.h"
 #include "net/net.h"
 #include "topo/topo.h"
+#include "topo/topo_graph.h"
 #include "util/endpoint.h"
 #include "util/log.h"
 #include "util/loop_call.h"
@@ -55,7 +60,10 @@ struct minidcd {
     struct portstats *ports; /* the links' traffic */
     struct hist *history;    /* every figure's last hour */
     struct recorder *recorder;
-    double next_round; /* when the next history round is taken */
+    struct topo_graph *graph;  /* the topology's links, for the model's hop counts */
+    struct plans *plans;       /* placement plans under way and done */
+    struct policies *policies; /* placement policies, and the one running */
+    double next_round;         /* when the next history round is taken */
     struct event *tick, *sigterm, *sigint;
     char of_addr[64], api_addr[64];
     uint16_t of_port, api_port;
@@ -158,6 +166,30 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         json_decref(servers);
         portstats_request(c->ports, send_xid_cb, c);
     }
+    double wall = proc_wall();
+    plans_tick(c->plans, wall);
+    policies_tick(c->policies, wall);
+}
+
+/* The model a policy decides on, from what minidcd knows now. */
+static struct model *model_cb(void *ctx)
+{
+    struct minidcd *c = ctx;
+    json_t *vms = vmctl_vms_json(c->vms), *servers = vmctl_servers_json(c->vms),
+           *metrics = vmctl_metrics_json(c->vms), *links = portstats_links_json(c->ports);
+    struct model_inputs in = {.t = c->t,
+                              .g = c->graph,
+                              .vms = vms,
+                              .servers = servers,
+                              .metrics = metrics,
+                              .links = links,
+                              .demand = NULL,
+                              .h = c->history,
+                              .now = proc_wall(),
+                              .interval_s = VMCTL_POLL_S};
+    struct model *m = model_build(&in);
+    json_decref(vms), json_decref(servers), json_decref(metrics), json_decref(links);
+    return m;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -263,6 +295,18 @@ static int build(struct minidcd *c)
     c->ports = portstats_create(c->t);
     c->history = hist_create(MINIDCD_HISTORY_S / VMCTL_POLL_S);
     c->recorder = recorder_create(c->history);
+    c->graph = topo_graph_create(c->t);
+    c->plans = plans_create(c->vms, publish_cb, c);
+    struct policies_hooks ph = {.ctx = c, .model = model_cb, .publish = publish_cb};
+    c->policies = policies_create(c->vms, c->plans, &ph);
+    for (size_t i = 0; i < c->o.n_policy_paths; i++) {
+        char *err = NULL;
+        if (policies_load(c->policies, c->o.policy_paths[i], &err)) {
+            LOG_ERR_("--policy-path %s: %s", c->o.policy_paths[i], err);
+            free(err);
+            return 1;
+        }
+    }
     struct api_deps deps = {.base = c->base,
                             .links = c->ports,
                             .history = c->history,
@@ -271,6 +315,8 @@ static int build(struct minidcd *c)
                             .switches = c->switches,
                             .vms = c->vms,
                             .events = c->events,
+                            .plans = c->plans,
+                            .policies = c->policies,
                             .token = api_token};
     c->api = api_create(&deps, c->api_addr, c->api_port, c->api_max);
     if (!c->api) {
@@ -280,6 +326,7 @@ static int build(struct minidcd *c)
     if (c->o.api_tls_key && api_tls(c->api, c->o.api_tls_key, c->o.api_tls_cert))
         return 1;
     dispatch_attach(c->dispatch, c->switches, c->api, c->ports);
+    policies_restore(c->policies, proc_wall());
     return 0;
 }
 
@@ -322,7 +369,10 @@ static void teardown(struct minidcd *c)
         loop_call_close(c->calls); /* the VM operations' threads get no more answers */
     ofconns_destroy(c->switches);
     api_destroy(c->api);
+    policies_destroy(c->policies);
+    plans_destroy(c->plans);
     vmctl_destroy(c->vms);
+    topo_graph_destroy(c->graph);
     loop_call_destroy(c->calls);
     dispatch_destroy(c->dispatch);
     recorder_destroy(c->recorder);

@@ -9,36 +9,38 @@
 
 static void usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
-        "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
-        "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
-        "               [--api-tls-key FILE --api-tls-cert FILE]\n"
-        "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
-        "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n\n"
-        "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
-        "learning switch) that forwards within and routes between the topology's subnets,\n"
-        "and an HTTP/JSON API under /api/v1, whose requests must carry\n"
-        "\"Authorization: Bearer TOKEN\" with the token in --api-token-file (all but\n"
-        "/metrics).  Addresses default to the topology's\n"
-        "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
-        "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
-        "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
-        "With --api-tls-key and --api-tls-cert (PEM; the certificate issued for the API's\n"
-        "address), the API speaks HTTPS only.\n"
-        "It drives the servers' minidc-agents (on their management addresses, port\n"
-        "--agent-port, default 7070, with the token in --agent-token-file) to boot,\n"
-        "migrate, clone and stop VMs, and polls them for metrics.\n"
-        "--state-file keeps what the agents do not know (the address clients use for each\n"
-        "VM, the balanced address it serves); a restarted minidcd reads it and puts the\n"
-        "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
-        "has its address rewritten: on the root switch (the default, as in the paper) or\n"
-        "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
-        "The API serves at most --max-connections at once (default 256, or what the\n"
-        "descriptor limit leaves), the switches' listener as many; a request must\n"
-        "arrive whole within 5 s.\n"
-        "SIGTERM or SIGINT stops it.\n");
+    fprintf(f,
+            "usage: minidcd --topology FILE [--openflow ADDR:PORT] [--api ADDR:PORT]\n"
+            "               [--pidfile FILE] [--log-file FILE] [--app net|l2] [--verbose]\n"
+            "               [--tls-key FILE --tls-cert FILE --tls-ca FILE]\n"
+            "               [--api-tls-key FILE --api-tls-cert FILE]\n"
+            "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
+            "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n"
+            "               [--policy-path FILE.so]...\n\n"
+            "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
+            "learning switch) that forwards within and routes between the topology's subnets,\n"
+            "and an HTTP/JSON API under /api/v1, whose requests must carry\n"
+            "\"Authorization: Bearer TOKEN\" with the token in --api-token-file (all but\n"
+            "/metrics).  Addresses default to the topology's\n"
+            "controller.openflow and controller.api.  --app l2 gives every switch the reactive\n"
+            "learning switch instead (for controller benchmarks).  With the --tls-* options,\n"
+            "switches connect over TLS and must show a certificate signed by --tls-ca.\n"
+            "With --api-tls-key and --api-tls-cert (PEM; the certificate issued for the API's\n"
+            "address), the API speaks HTTPS only.\n"
+            "It drives the servers' minidc-agents (on their management addresses, port\n"
+            "--agent-port, default 7070, with the token in --agent-token-file) to boot,\n"
+            "migrate, clone and stop VMs, and polls them for metrics.\n"
+            "--state-file keeps what the agents do not know (the address clients use for each\n"
+            "VM, the balanced address it serves); a restarted minidcd reads it and puts the\n"
+            "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
+            "has its address rewritten: on the root switch (the default, as in the paper) or\n"
+            "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
+            "It runs placement policies (minidc policy run): the built-in ones, and those of\n"
+            "each shared object --policy-path loads (include/minidc/policy.h; docs/policies.md).\n"
+            "The API serves at most --max-connections at once (default 256, or what the\n"
+            "descriptor limit leaves), the switches' listener as many; a request must\n"
+            "arrive whole within 5 s.\n"
+            "SIGTERM or SIGINT stops it.\n");
 }
 
 /* Whether 's' is a whole number from 'min' to 'max', into '*out'. */
@@ -98,6 +100,13 @@ static int take(int ch, const char *arg, struct minidcd_opts *o, FILE *err)
     case 'k':
         o->api_token_file = arg;
         break;
+    case 'L':
+        if (o->n_policy_paths == MINIDCD_POLICY_PATHS_MAX) {
+            fprintf(err, "minidcd: at most %d --policy-path\n", MINIDCD_POLICY_PATHS_MAX);
+            return 2;
+        }
+        o->policy_paths[o->n_policy_paths++] = arg;
+        break;
     case 'A':
         if (strcmp(arg, "l2") && strcmp(arg, "net")) {
             fprintf(err, "minidcd: --app is net (the default) or l2\n");
@@ -154,6 +163,7 @@ int minidcd_opts_parse(int argc, char **argv, struct minidcd_opts *o, FILE *out,
         {"rewrite-at", required_argument, NULL, 'W'},
         {"api-token-file", required_argument, NULL, 'k'},
         {"max-connections", required_argument, NULL, 'M'},
+        {"policy-path", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

@@ -21,6 +21,9 @@ struct minidcd_opts {
     const char *rewrite_at; /* root|nearest, checked, or NULL: the topology's */
     uint16_t agent_port;
     size_t max_conns; /* 0: fitted to the descriptor limit */
+#define MINIDCD_POLICY_PATHS_MAX 16
+    const char *policy_paths[MINIDCD_POLICY_PATHS_MAX]; /* --policy-path FILE.so, each */
+    size_t n_policy_paths;
 };
 
 /* Reads 'argv' into 'o'.  Returns -1 to go on, or the exit status to end
