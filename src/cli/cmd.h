@@ -16,6 +16,8 @@ int cmd_events(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /* The default topology file: ./examples/fig1.yaml, else next to the program
  * (build tree), else the installed copy; in 'buf' when not a literal. */

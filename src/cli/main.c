@@ -26,6 +26,9 @@ static const struct command {
     {"shell", cmd_shell, "an interactive minidc: line editing, history, completion"},
     {"experiment", cmd_experiment, "the paper's evaluation and more, with a report and plots"},
     {"load", cmd_load, "an open-loop HTTP load generator, run inside a lab node"},
+    {"policy", cmd_policy,
+     "placement policies: list them, run one in minidcd, its status, stop it"},
+    {"plan", cmd_plan, "carry out a plan of migrations, clones, stops, sleeps and wakes"},
     {"ofp-print", cmd_ofp_print, "decode OpenFlow messages given in hex"},
 };
 
