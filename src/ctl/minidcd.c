@@ -19,6 +19,7 @@
 
 #include "ctl/api.h"
 #include "ctl/api_conns.h"
+#include "ctl/demand.h"
 #include "ctl/dispatch.h"
 #include "ctl/events.h"
 #include "ctl/minidcd_opts.h"
@@ -55,7 +56,8 @@ struct minidcd {
     struct portstats *ports; /* the links' traffic */
     struct hist *history;    /* every figure's last hour */
     struct recorder *recorder;
-    double next_round; /* when the next history round is taken */
+    struct demand *demand; /* the services' load, as the generators report it */
+    double next_round;     /* when the next history round is taken */
     struct event *tick, *sigterm, *sigint;
     char of_addr[64], api_addr[64];
     uint16_t of_port, api_port;
@@ -154,7 +156,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (now >= c->next_round) {
         c->next_round = now + VMCTL_POLL_S;
         json_t *servers = vmctl_metrics_json(c->vms);
-        recorder_round(c->recorder, proc_wall(), servers, c->ports);
+        recorder_round(c->recorder, proc_wall(), servers, c->ports, c->demand, now);
         json_decref(servers);
         portstats_request(c->ports, send_xid_cb, c);
     }
@@ -263,6 +265,7 @@ static int build(struct minidcd *c)
     c->ports = portstats_create(c->t);
     c->history = hist_create(MINIDCD_HISTORY_S / VMCTL_POLL_S);
     c->recorder = recorder_create(c->history);
+    c->demand = demand_create();
     struct api_deps deps = {.base = c->base,
                             .links = c->ports,
                             .history = c->history,
@@ -326,6 +329,7 @@ static void teardown(struct minidcd *c)
     loop_call_destroy(c->calls);
     dispatch_destroy(c->dispatch);
     recorder_destroy(c->recorder);
+    demand_destroy(c->demand);
     hist_destroy(c->history);
     portstats_destroy(c->ports);
     events_destroy(c->events);
