@@ -19,6 +19,8 @@
  *   GET /api/v1/operations/ID     an operation's phases, timings and result
  *   GET /api/v1/metrics           servers', VMs' and links' figures (JSON)
  *   GET /api/v1/metrics/history   their last hour ([[time, value]...] a series)
+ *   POST /api/v1/demand           a load generator's last interval at a service: 204
+ *   GET /api/v1/demand            the services' current demand (ctl/demand.h)
  *   GET /metrics                  the same for Prometheus
  *   GET /api/v1/events[?since=ID] Server-Sent Events (see ctl/events.h); since=0: all kept
  * VM operations answer 202 {"operation": ID} at once and run on; the
@@ -40,6 +42,7 @@
 #include "ctl/api.h"
 #include "ctl/api_body.h"
 #include "ctl/api_conns.h"
+#include "ctl/demand.h"
 #include "ctl/events.h"
 #include "ctl/listen_guard.h"
 #include "ctl/ofconn.h"
@@ -366,11 +369,41 @@ static void get_history(struct api *c, struct evhttp_request *req, const char *q
     api_history_query_free(&q);
 }
 
+/* /api/v1/demand: POST a report (204), GET what is current. */
+static void demand_request(struct api *c, struct evhttp_request *req)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    if (m == EVHTTP_REQ_GET) {
+        reply_json(req, 200, json_pack("{s:o}", "demand", demand_json(c->d.demand, proc_now())));
+        return;
+    }
+    if (m != EVHTTP_REQ_POST) {
+        reply_error(req, 405, "GET or POST");
+        return;
+    }
+    size_t len;
+    const char *body = body_of(req, &len);
+    struct demand_report r;
+    json_t *errors = NULL;
+    if (api_parse_demand(body, len, &r, &errors)) {
+        reply_json(req, 400, api_errors_json(errors));
+    } else if (demand_put(c->d.demand, &r, proc_now())) {
+        LOG_WRN_RL("demand: %d reports kept already, one more refused", DEMAND_REPORTS_MAX);
+        reply_error(req, 503, "too many demand reports kept (sources times services)");
+    } else {
+        evhttp_send_reply(req, 204, "No Content", NULL);
+    }
+}
+
 /* Answers an authorized request for 'path' (with 'query', may be NULL). */
 static void route(struct api *c, struct evhttp_request *req, const char *path, const char *q)
 {
     if (!strncmp(path, "/api/v1/vms", 11) || !strncmp(path, "/api/v1/operations/", 19)) {
         vm_request(c, req, path, q);
+        return;
+    }
+    if (!strcmp(path, "/api/v1/demand")) {
+        demand_request(c, req);
         return;
     }
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
@@ -415,7 +448,7 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     } else {
         reply_error(req, 404,
                     "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, "
-                    "servers, vms, metrics, metrics/history)");
+                    "servers, vms, metrics, metrics/history, demand)");
     }
 }
 

@@ -13,6 +13,7 @@
 
 #include "ofp/ofp.h"
 
+struct demand;
 struct events;
 struct hist;
 struct net;
@@ -30,6 +31,7 @@ struct api_deps {
     struct events *events;
     const struct portstats *links; /* the links' traffic */
     const struct hist *history;    /* the figures' recent history */
+    struct demand *demand;         /* the services' load, as the generators report it */
     const char *token;             /* every request but /metrics carries it (copied) */
 };
 

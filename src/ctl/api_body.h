@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "agentproto/agent_proto.h"
+#include "ctl/demand.h"
 #include "load/load.h"
 
 #define API_NAME_MAX AGENT_PROTO_NAME_MAX     /* a VM's name: agent_proto_name_ok() */
@@ -69,6 +70,18 @@ struct api_load {
     double interval_s;   /* seconds a sample is held (LOAD_INTERVAL_DEFAULT) */
     unsigned memory_mib; /* to keep resident and dirty; 0: none */
 };
+
+/* POST /api/v1/demand {address, port, interval_s, requests_per_second,
+ * sent_per_second, failed_per_second, p95_ms, source}: a load generator's
+ * last interval (demand.h).  Rates 0 to API_RATE_MAX requests a second,
+ * p95_ms 0 to API_LATENCY_MAX or null (null when requests_per_second is 0:
+ * no answers, no latency), source optional (up to DEMAND_SOURCE_MAX
+ * letters, digits and _ . - @ :). */
+#define API_RATE_MAX 10000000.0
+#define API_LATENCY_MAX 3600000.0 /* ms */
+#define API_INTERVAL_MIN 0.1      /* s */
+#define API_INTERVAL_MAX 3600.0
+int api_parse_demand(const char *body, size_t len, struct demand_report *out, json_t **errors);
 
 int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **errors);
 int api_parse_migrate(const char *body, size_t len, struct api_migrate *out, json_t **errors);

@@ -269,6 +269,7 @@ static int build(struct minidcd *c)
     struct api_deps deps = {.base = c->base,
                             .links = c->ports,
                             .history = c->history,
+                            .demand = c->demand,
                             .t = c->t,
                             .net = c->net,
                             .switches = c->switches,
