@@ -1,5 +1,6 @@
 /* minidc load http: an open-loop HTTP load generator (src/loadgen), run inside
- * a lab node's network namespace (--from) or the current one. */
+ * a lab node's network namespace (--from) or the current one, reporting each
+ * second's figures to the lab's minidcd (load_reporter.h) unless told not to. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -10,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/api_client.h"
 #include "cli/cmd.h"
+#include "cli/load_reporter.h"
+#include "ctl/demand.h"
 #include "lab/lab.h"
 #include "loadgen/loadgen.h"
 #include "loadgen/load_http.h"
@@ -27,7 +31,8 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: minidc load http URL --rate R [--duration S] [--trace FILE [--interval S]]\n"
-        "                        [--timeout MS] [--from NODE] [--lab NAME] [--json]\n\n"
+        "                        [--timeout MS] [--from NODE] [--lab NAME] [--json] [--no-report]\n"
+        "                        [--api ADDR:PORT] [--token-file FILE] [--api-ca FILE]\n\n"
         "An open-loop HTTP load generator: requests leave on schedule, R a second, whether or\n"
         "not the earlier ones were answered, each on a connection of its own (HTTP/1.0), any\n"
         "number under way.  Then it reports requests sent, answered, failed (refused, reset,\n"
@@ -43,7 +48,16 @@ static void usage(FILE *f)
         "--from NODE run inside NODE of the lab (a server, a host; needs root); without it, in\n"
         "            the current network namespace\n"
         "--lab NAME  the lab of NODE and ADDRESS (default: the only lab up)\n"
-        "--json      one JSON object: the totals and a per-second series (docs/load.md)\n\n"
+        "--json      one JSON object: the totals and a per-second series (docs/load.md)\n"
+        "--no-report do not report to minidcd (below), whatever the other options say\n"
+        "--api ADDR:PORT, --token-file FILE, --api-ca FILE  the minidcd to report to, as other\n"
+        "            commands take them (default: the lab's, with its token)\n\n"
+        "While it runs, each second's figures go to minidcd (POST /api/v1/demand: requests\n"
+        "answered, sent and failed in the second, the p95 latency of those answered), which\n"
+        "keeps each service's demand for the placement policies (GET /api/v1/demand): by\n"
+        "default whenever a lab is found (--from, --lab, a node's name in the URL), or with\n"
+        "--api.  Reporting never holds the requests back; a report that fails is said once on\n"
+        "stderr and counted (--json: report), and the run goes on.\n\n"
         "Progress goes to stderr once a second when it is a terminal.  Ctrl-C stops the sending\n"
         "early and still reports (exit status 130); a second Ctrl-C does not wait for the\n"
         "requests under way.\n");
@@ -66,16 +80,27 @@ static int number(const char *opt, const char *arg, double min, bool min_ok, dou
 }
 
 struct load_args {
-    const char *url, *trace, *from, *lab;
+    const char *url, *trace, *from;
+    struct api_where where; /* where.lab: --lab, the lab of NODE and ADDRESS too */
     double rate, duration, interval;
     int timeout_ms;
-    bool json;
+    bool json, no_report;
 };
 
 /* -1, or the exit status (after --help or an error). */
 static int parse_opts(int argc, char **argv, struct load_args *a)
 {
-    enum { O_RATE = 0x100, O_DURATION, O_TRACE, O_INTERVAL, O_TIMEOUT, O_FROM, O_LAB, O_JSON };
+    /* after API_WHERE_OPTIONS' values */
+    enum {
+        O_RATE = 0x200,
+        O_DURATION,
+        O_TRACE,
+        O_INTERVAL,
+        O_TIMEOUT,
+        O_FROM,
+        O_JSON,
+        O_NO_REPORT
+    };
     static const struct option opts[] = {
         {"rate", required_argument, NULL, O_RATE},
         {"duration", required_argument, NULL, O_DURATION},
@@ -83,8 +108,9 @@ static int parse_opts(int argc, char **argv, struct load_args *a)
         {"interval", required_argument, NULL, O_INTERVAL},
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"from", required_argument, NULL, O_FROM},
-        {"lab", required_argument, NULL, O_LAB},
         {"json", no_argument, NULL, O_JSON},
+        {"no-report", no_argument, NULL, O_NO_REPORT},
+        API_WHERE_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -93,8 +119,10 @@ static int parse_opts(int argc, char **argv, struct load_args *a)
     double timeout = 1000;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hl:a:", opts, NULL)) != -1) {
         int bad = 0;
+        if (api_where_option(&a->where, c, optarg))
+            continue;
         switch (c) {
         case O_RATE:
             bad = number("--rate", optarg, 0, false, 1e6, "requests a second", &a->rate);
@@ -120,11 +148,11 @@ static int parse_opts(int argc, char **argv, struct load_args *a)
         case O_FROM:
             a->from = optarg;
             break;
-        case O_LAB:
-            a->lab = optarg;
-            break;
         case O_JSON:
             a->json = true;
+            break;
+        case O_NO_REPORT:
+            a->no_report = true;
             break;
         case 'h':
             usage(stdout);
@@ -230,13 +258,55 @@ static json_t *settings_json(const struct load_args *a, const char *addr, const 
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:f, s:f, s:i}", "url", a->url, "address",
                           addr, "port", u->port, "path", u->path, "from",
                           a->from ? json_string(a->from) : json_null(), "lab",
-                          a->lab ? json_string(a->lab) : json_null(), "rate", a->rate, "duration_s",
-                          s->duration_s, "timeout_ms", a->timeout_ms);
+                          a->where.lab ? json_string(a->where.lab) : json_null(), "rate", a->rate,
+                          "duration_s", s->duration_s, "timeout_ms", a->timeout_ms);
     json_object_set_new(o, "trace",
                         a->trace ? json_pack("{s:s, s:I, s:f}", "file", a->trace, "samples",
                                              (json_int_t)s->n_samples, "interval_s", a->interval)
                                  : json_null());
     return o;
+}
+
+/* The reporter of the run into '*rep' (NULL when not reporting: --no-report,
+ * or no lab and no --api).  0, or the exit status when the API the options
+ * name (--api, --token-file, --api-ca) cannot be used; a lab's that cannot
+ * is said, and the run goes on without. */
+static int start_reporter(const struct load_args *a, const char *addr, uint16_t port,
+                          struct load_reporter **rep)
+{
+    *rep = NULL;
+    bool asked = a->where.api || a->where.token_file || a->where.ca_file;
+    if (a->no_report || (!asked && !a->where.lab))
+        return 0;
+    struct api_target t;
+    int rc = api_target_find(&t, &a->where);
+    if (rc) {
+        if (asked)
+            return rc;
+        fprintf(stderr, P "the run goes on without reporting to minidcd (--no-report: not "
+                          "to try)\n");
+        return 0;
+    }
+    char source[DEMAND_SOURCE_MAX + 1];
+    load_reporter_source(source, sizeof source);
+    *rep = load_reporter_start(&t, addr, port, source);
+    return 0;
+}
+
+static void on_second(void *ctx, uint64_t k, const struct load_second *s)
+{
+    load_reporter_second(ctx, k, s);
+}
+
+/* Hands over the seconds of sending the run's loop did not (its last, whole
+ * ones), and stops 'rep': what it did, or null when there was none. */
+static json_t *stop_reporter(struct load_reporter *rep, const struct load_stats *st)
+{
+    if (!rep)
+        return json_null();
+    for (size_t k = 0; st && k < st->n_seconds && (k + 1) * 1000000 <= st->send_end_us; k++)
+        load_reporter_second(rep, k, &st->seconds[k]);
+    return load_reporter_stop(rep);
 }
 
 static int run(struct load_args *a, const struct load_url *u)
@@ -267,12 +337,26 @@ static int run(struct load_args *a, const struct load_url *u)
     struct in_addr in;
     int rc = 1;
     bool need_lab = a->from || inet_pton(AF_INET, u->host, &in) != 1;
-    if (need_lab && !a->lab)
-        a->lab = owned = lab_default_name();
-    if (resolve(u->host, a->lab, a->from, addr) || (a->from && (!a->lab || enter(a->lab, a->from))))
+    struct load_reporter *rep = NULL;
+    if (need_lab && !a->where.lab)
+        a->where.lab = owned = lab_default_name();
+    if (resolve(u->host, a->where.lab, a->from, addr))
         goto out;
-    struct load_opts o = {
-        .sched = &sched, .timeout_ms = a->timeout_ms, .progress = isatty(STDERR_FILENO)};
+    /* The reporter's thread is made here, in the namespace the command
+     * began in, where the API is reached from: enter() moves this thread
+     * alone. */
+    if ((rc = start_reporter(a, addr, u->port, &rep)) != 0)
+        goto out;
+    rc = 1;
+    if (a->from && (!a->where.lab || enter(a->where.lab, a->from))) {
+        json_decref(stop_reporter(rep, NULL));
+        goto out;
+    }
+    struct load_opts o = {.sched = &sched,
+                          .timeout_ms = a->timeout_ms,
+                          .progress = isatty(STDERR_FILENO),
+                          .on_second = rep ? on_second : NULL,
+                          .ctx = rep};
     o.addr.sin_family = AF_INET;
     o.addr.sin_port = htons(u->port);
     inet_pton(AF_INET, addr, &o.addr.sin_addr);
@@ -280,10 +364,12 @@ static int run(struct load_args *a, const struct load_url *u)
     o.request = req;
     struct load_stats *st = load_stats_new();
     rc = load_run(&o, st);
+    json_t *reported = stop_reporter(rep, rc >= 0 ? st : NULL);
     if (rc >= 0) {
         json_t *r = settings_json(a, addr, u, &sched), *res = load_report_json(st);
         json_object_update(r, res);
         json_decref(res);
+        json_object_set(r, "report", reported);
         if (a->json) {
             json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
             putchar('\n');
@@ -294,6 +380,7 @@ static int run(struct load_args *a, const struct load_url *u)
     } else {
         rc = 1;
     }
+    json_decref(reported);
     load_stats_free(st);
     free(req);
 out:

@@ -19,6 +19,8 @@
  *   GET /api/v1/operations/ID     an operation's phases, timings and result
  *   GET /api/v1/metrics           servers', VMs' and links' figures (JSON)
  *   GET /api/v1/metrics/history   their last hour ([[time, value]...] a series)
+ *   POST /api/v1/demand           a load generator's last interval at a service: 204
+ *   GET /api/v1/demand            the services' current demand (ctl/demand.h)
  *   GET /metrics                  the same for Prometheus
  *   GET /api/v1/events[?since=ID] Server-Sent Events (see ctl/events.h); since=0: all kept
  *   /api/v1/state, plans, policies, policy, servers/NAME/sleep|wake: placement (api_policy.h)
@@ -42,6 +44,7 @@
 #include "ctl/api_body.h"
 #include "ctl/api_conns.h"
 #include "ctl/api_policy.h"
+#include "ctl/demand.h"
 #include "ctl/events.h"
 #include "ctl/listen_guard.h"
 #include "ctl/ofconn.h"
@@ -368,6 +371,32 @@ static void get_history(struct api *c, struct evhttp_request *req, const char *q
     api_history_query_free(&q);
 }
 
+/* /api/v1/demand: POST a report (204), GET what is current. */
+static void demand_request(struct api *c, struct evhttp_request *req)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    if (m == EVHTTP_REQ_GET) {
+        reply_json(req, 200, json_pack("{s:o}", "demand", demand_json(c->d.demand, proc_now())));
+        return;
+    }
+    if (m != EVHTTP_REQ_POST) {
+        reply_error(req, 405, "GET or POST");
+        return;
+    }
+    size_t len;
+    const char *body = body_of(req, &len);
+    struct demand_report r;
+    json_t *errors = NULL;
+    if (api_parse_demand(body, len, &r, &errors)) {
+        reply_json(req, 400, api_errors_json(errors));
+    } else if (demand_put(c->d.demand, &r, proc_now())) {
+        LOG_WRN_RL("demand: %d reports kept already, one more refused", DEMAND_REPORTS_MAX);
+        reply_error(req, 503, "too many demand reports kept (sources times services)");
+    } else {
+        evhttp_send_reply(req, 204, "No Content", NULL);
+    }
+}
+
 /* Answers an authorized request for 'path' (with 'query', may be NULL). */
 static void route(struct api *c, struct evhttp_request *req, const char *path, const char *q)
 {
@@ -387,6 +416,10 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
         json_t *out = NULL;
         int st = api_policy_answer(&d, m, path, body, len, proc_wall(), &out);
         reply_json(req, st, out);
+        return;
+    }
+    if (!strcmp(path, "/api/v1/demand")) {
+        demand_request(c, req);
         return;
     }
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
@@ -429,9 +462,10 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
                              api_conns_json(c->conns), "openflow_connections",
                              ofconns_stats_json(c->d.switches)));
     } else {
-        reply_error(req, 404,
-                    "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, "
-                    "servers, vms, metrics, metrics/history, state, plans, policies, policy)");
+        reply_error(
+            req, 404,
+            "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, "
+            "servers, vms, metrics, metrics/history, demand, state, plans, policies, policy)");
     }
 }
 

@@ -13,6 +13,7 @@
 
 #include "ofp/ofp.h"
 
+struct demand;
 struct events;
 struct hist;
 struct net;
@@ -34,6 +35,7 @@ struct api_deps {
     const struct hist *history;    /* the figures' recent history */
     struct plans *plans;           /* placement plans (api_policy.h) */
     struct policies *policies;     /* placement policies */
+    struct demand *demand;         /* the services' load, as the generators report it */
     const char *token;             /* every request but /metrics carries it (copied) */
 };
 

@@ -1,5 +1,7 @@
 #include "ctl/api_body.h"
 
+#include <arpa/inet.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,17 +13,22 @@
 
 /* What a field holds; each kind has one message saying what was expected. */
 enum field_kind {
-    F_VM_NAME, /* char[API_NAME_MAX + 1] */
-    F_SERVER,  /* char[API_SERVER_MAX + 1] */
-    F_UINT,    /* unsigned, min..max */
-    F_BOOL,    /* bool */
-    F_ARGV,    /* json_t * (an array of strings) */
-    F_TEXT,    /* char * (owned) */
-    F_SHARE,   /* double: host CPUs, AGENT_PROTO_CPU_SHARE_MIN to API_CPUS_MAX */
-    F_SECONDS, /* double: LOAD_INTERVAL_MIN to LOAD_INTERVAL_MAX */
-    F_TRACE,   /* struct api_trace: 1 to LOAD_TRACE_MAX samples, 0 to LOAD_SAMPLE_MAX each */
-    F_PERIOD,  /* double: a policy's interval, API_INTERVAL_MIN to API_INTERVAL_MAX seconds */
-    F_PARAMS,  /* json_t * (owned): an object of up to API_PARAMS_MAX names -> strings */
+    F_VM_NAME,       /* char[API_NAME_MAX + 1] */
+    F_SERVER,        /* char[API_SERVER_MAX + 1] */
+    F_UINT,          /* unsigned, min..max */
+    F_BOOL,          /* bool */
+    F_ARGV,          /* json_t * (an array of strings) */
+    F_TEXT,          /* char * (owned) */
+    F_SHARE,         /* double: host CPUs, AGENT_PROTO_CPU_SHARE_MIN to API_CPUS_MAX */
+    F_SECONDS,       /* double: LOAD_INTERVAL_MIN to LOAD_INTERVAL_MAX */
+    F_TRACE,         /* struct api_trace: 1 to LOAD_TRACE_MAX samples, 0 to LOAD_SAMPLE_MAX each */
+    F_POLICY_PERIOD, /* double: a policy's interval, API_POLICY_INTERVAL_MIN to _MAX s */
+    F_PARAMS,        /* json_t * (owned): an object of up to API_PARAMS_MAX names -> strings */
+    F_IPV4,          /* uint32_t, host order: "A.B.C.D" */
+    F_RATE,          /* double: 0 to API_RATE_MAX */
+    F_PERIOD,        /* double: a report's interval, API_INTERVAL_MIN to API_INTERVAL_MAX s */
+    F_LATENCY,       /* double: 0 to API_LATENCY_MAX ms, or null (-1) */
+    F_SOURCE,        /* char[DEMAND_SOURCE_MAX + 1] */
 };
 
 struct field {
@@ -126,15 +133,35 @@ static void expected(json_t *errors, const struct field *f, const char *detail)
                   "utilisation in percent, one a sample)%s",
                   f->name, LOAD_TRACE_MAX, LOAD_SAMPLE_MAX, detail);
         break;
+    case F_IPV4:
+        add_error(errors, "%s: expected an IPv4 address (a string A.B.C.D)", f->name);
+        break;
+    case F_RATE:
+        add_error(errors, "%s: expected a number of requests a second from 0 to %g", f->name,
+                  API_RATE_MAX);
+        break;
     case F_PERIOD:
         add_error(errors, "%s: expected a number of seconds from %g to %g", f->name,
                   API_INTERVAL_MIN, API_INTERVAL_MAX);
+        break;
+    case F_POLICY_PERIOD:
+        add_error(errors, "%s: expected a number of seconds from %g to %g", f->name,
+                  API_POLICY_INTERVAL_MIN, API_POLICY_INTERVAL_MAX);
         break;
     case F_PARAMS:
         add_error(errors,
                   "%s: expected an object of up to %d parameters, each a string or a number (of "
                   "up to %d characters)%s",
                   f->name, API_PARAMS_MAX, API_PARAM_VALUE_MAX, detail);
+        break;
+    case F_LATENCY:
+        add_error(errors, "%s: expected a number of milliseconds from 0 to %g, or null", f->name,
+                  API_LATENCY_MAX);
+        break;
+    case F_SOURCE:
+        add_error(errors,
+                  "%s: expected a string of 1 to %d letters, digits, '_', '.', '-', '@' or ':'",
+                  f->name, DEMAND_SOURCE_MAX);
         break;
     }
 }
@@ -200,6 +227,25 @@ static bool take_params(json_t **dst, json_t *v, char *detail, size_t size)
     return true;
 }
 
+/* Whether 's' is a source's id: 1 to DEMAND_SOURCE_MAX of letters, digits
+ * and _ . - @ : (a pid, a host name). */
+static bool source_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n && n <= DEMAND_SOURCE_MAX &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@:") == n;
+}
+
+/* A number of 'v' from 'min' to 'max' into '*dst'. */
+static bool take_number(double *dst, const json_t *v, double min, double max)
+{
+    double d = json_number_value(v);
+    if (!json_is_number(v) || !isfinite(d) || !(d >= min && d <= max))
+        return false;
+    *dst = d;
+    return true;
+}
+
 /* Checks 'v' against 'f' and stores it; false when it does not fit (and
  * maybe why in 'detail', of 'size' bytes). */
 static bool take(const struct field *f, json_t *v, char *detail, size_t size)
@@ -260,15 +306,37 @@ static bool take(const struct field *f, json_t *v, char *detail, size_t size)
     }
     case F_TRACE:
         return take_trace(f->dst, v, detail, size);
-    case F_PERIOD: {
+    case F_POLICY_PERIOD: {
         double d = json_number_value(v);
-        if (!json_is_number(v) || !(d >= API_INTERVAL_MIN && d <= API_INTERVAL_MAX))
+        if (!json_is_number(v) || !(d >= API_POLICY_INTERVAL_MIN && d <= API_POLICY_INTERVAL_MAX))
             return false;
         *(double *)f->dst = d;
         return true;
     }
     case F_PARAMS:
         return take_params(f->dst, v, detail, size);
+    case F_IPV4: {
+        struct in_addr in;
+        if (!s || inet_pton(AF_INET, s, &in) != 1)
+            return false;
+        *(uint32_t *)f->dst = ntohl(in.s_addr);
+        return true;
+    }
+    case F_RATE:
+        return take_number(f->dst, v, 0, API_RATE_MAX);
+    case F_PERIOD:
+        return take_number(f->dst, v, API_INTERVAL_MIN, API_INTERVAL_MAX);
+    case F_LATENCY:
+        if (json_is_null(v)) {
+            *(double *)f->dst = -1;
+            return true;
+        }
+        return take_number(f->dst, v, 0, API_LATENCY_MAX);
+    case F_SOURCE:
+        if (!s || !source_ok(s))
+            return false;
+        snprintf(f->dst, DEMAND_SOURCE_MAX + 1, "%s", s);
+        return true;
     }
     return false;
 }
@@ -564,11 +632,11 @@ void api_plan_free(struct api_plan *p)
 int api_parse_policy_run(const char *body, size_t len, struct api_policy_run *out, json_t **errors)
 {
     memset(out, 0, sizeof *out);
-    out->interval_s = API_INTERVAL_DEFAULT;
+    out->interval_s = API_POLICY_INTERVAL_DEFAULT;
     const struct field f[] = {
         {"name", F_TEXT, true, 0, 0, NULL, &out->name},
         {"params", F_PARAMS, false, 0, 0, NULL, &out->params},
-        {"interval_s", F_PERIOD, false, 0, 0, NULL, &out->interval_s},
+        {"interval_s", F_POLICY_PERIOD, false, 0, 0, NULL, &out->interval_s},
         {"dry_run", F_BOOL, false, 0, 0, NULL, &out->dry_run},
         {"max_parallel", F_UINT, false, 1, API_PARALLEL_MAX, "(actions at once)",
          &out->max_parallel},
@@ -596,6 +664,33 @@ void api_policy_run_free(struct api_policy_run *r)
     json_decref(r->params);
     r->name = NULL;
     r->params = NULL;
+}
+
+int api_parse_demand(const char *body, size_t len, struct demand_report *out, json_t **errors)
+{
+    memset(out, 0, sizeof *out);
+    out->p95_ms = -1;
+    unsigned port = 0;
+    const struct field f[] = {
+        {"address", F_IPV4, true, 0, 0, NULL, &out->addr},
+        {"port", F_UINT, true, 1, 65535, NULL, &port},
+        {"interval_s", F_PERIOD, true, 0, 0, NULL, &out->interval_s},
+        {"requests_per_second", F_RATE, true, 0, 0, NULL, &out->requests_per_second},
+        {"sent_per_second", F_RATE, true, 0, 0, NULL, &out->sent_per_second},
+        {"failed_per_second", F_RATE, true, 0, 0, NULL, &out->failed_per_second},
+        {"p95_ms", F_LATENCY, true, 0, 0, NULL, &out->p95_ms},
+        {"source", F_SOURCE, false, 0, 0, NULL, out->source},
+    };
+    if (parse_object(body, len, f, sizeof f / sizeof *f, "demand", errors))
+        return -1;
+    out->port = (uint16_t)port;
+    if (out->requests_per_second == 0 && out->p95_ms >= 0) {
+        *errors = json_array();
+        add_error(*errors, "p95_ms: expected null when requests_per_second is 0 (no answers, "
+                           "no latency)");
+        return -1;
+    }
+    return 0;
 }
 
 bool api_parse_vm_path(const char *path, char *name, size_t name_size, char *action,

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "agentproto/agent_proto.h"
+#include "ctl/demand.h"
 #include "load/load.h"
 
 #define API_NAME_MAX AGENT_PROTO_NAME_MAX     /* a VM's name: agent_proto_name_ok() */
@@ -70,6 +71,18 @@ struct api_load {
     unsigned memory_mib; /* to keep resident and dirty; 0: none */
 };
 
+/* POST /api/v1/demand {address, port, interval_s, requests_per_second,
+ * sent_per_second, failed_per_second, p95_ms, source}: a load generator's
+ * last interval (demand.h).  Rates 0 to API_RATE_MAX requests a second,
+ * p95_ms 0 to API_LATENCY_MAX or null (null when requests_per_second is 0:
+ * no answers, no latency), source optional (up to DEMAND_SOURCE_MAX
+ * letters, digits and _ . - @ :). */
+#define API_RATE_MAX 10000000.0
+#define API_LATENCY_MAX 3600000.0 /* ms */
+#define API_INTERVAL_MIN 0.1      /* s */
+#define API_INTERVAL_MAX 3600.0
+int api_parse_demand(const char *body, size_t len, struct demand_report *out, json_t **errors);
+
 int api_parse_boot(const char *body, size_t len, struct api_boot *out, json_t **errors);
 int api_parse_migrate(const char *body, size_t len, struct api_migrate *out, json_t **errors);
 int api_parse_clone(const char *body, size_t len, struct api_clone *out, json_t **errors);
@@ -112,9 +125,9 @@ void api_plan_free(struct api_plan *p);
 #define API_PARAMS_MAX 64
 #define API_PARAM_NAME_MAX 63
 #define API_PARAM_VALUE_MAX 255
-#define API_INTERVAL_MIN 1.0
-#define API_INTERVAL_MAX 86400.0
-#define API_INTERVAL_DEFAULT 10.0
+#define API_POLICY_INTERVAL_MIN 1.0
+#define API_POLICY_INTERVAL_MAX 86400.0
+#define API_POLICY_INTERVAL_DEFAULT 10.0
 struct api_policy_run {
     char *name;
     json_t *params; /* name -> string (owned; an empty object when none) */

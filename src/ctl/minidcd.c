@@ -20,6 +20,7 @@
 #include "ctl/api.h"
 #include "ctl/api_conns.h"
 #include "ctl/api_policy.h"
+#include "ctl/demand.h"
 #include "ctl/dispatch.h"
 #include "ctl/events.h"
 #include "ctl/minidcd_opts.h"
@@ -63,6 +64,7 @@ struct minidcd {
     struct topo_graph *graph;  /* the topology's links, for the model's hop counts */
     struct plans *plans;       /* placement plans under way and done */
     struct policies *policies; /* placement policies, and the one running */
+    struct demand *demand;     /* the services' load, as the generators report it */
     double next_round;         /* when the next history round is taken */
     struct event *tick, *sigterm, *sigint;
     char of_addr[64], api_addr[64];
@@ -162,7 +164,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (now >= c->next_round) {
         c->next_round = now + VMCTL_POLL_S;
         json_t *servers = vmctl_metrics_json(c->vms);
-        recorder_round(c->recorder, proc_wall(), servers, c->ports);
+        recorder_round(c->recorder, proc_wall(), servers, c->ports, c->demand, now);
         json_decref(servers);
         portstats_request(c->ports, send_xid_cb, c);
     }
@@ -177,18 +179,35 @@ static struct model *model_cb(void *ctx)
     struct minidcd *c = ctx;
     json_t *vms = vmctl_vms_json(c->vms), *servers = vmctl_servers_json(c->vms),
            *metrics = vmctl_metrics_json(c->vms), *links = portstats_links_json(c->ports);
+    /* The demand reported now, one entry an address (its ports summed). */
+    json_t *demand = json_array();
+    uint32_t addrs[256];
+    double now = proc_now();
+    size_t n = demand_addresses(c->demand, now, addrs, 256);
+    n = n < 256 ? n : 256;
+    for (size_t i = 0; i < n; i++) {
+        struct demand_figures f;
+        char a[16];
+        if (demand_get(c->demand, addrs[i], now, &f) == 0)
+            json_array_append_new(
+                demand, json_pack("{s:s, s:f, s:o, s:f}", "address", topo_ip_str(addrs[i], a),
+                                  "requests_per_second", f.requests_per_second, "p95_ms",
+                                  f.p95_ms >= 0 ? json_real(f.p95_ms) : json_null(),
+                                  "failed_per_second", f.failed_per_second));
+    }
     struct model_inputs in = {.t = c->t,
                               .g = c->graph,
                               .vms = vms,
                               .servers = servers,
                               .metrics = metrics,
                               .links = links,
-                              .demand = NULL,
+                              .demand = demand,
                               .h = c->history,
                               .now = proc_wall(),
                               .interval_s = VMCTL_POLL_S};
     struct model *m = model_build(&in);
     json_decref(vms), json_decref(servers), json_decref(metrics), json_decref(links);
+    json_decref(demand);
     return m;
 }
 
@@ -307,9 +326,11 @@ static int build(struct minidcd *c)
             return 1;
         }
     }
+    c->demand = demand_create();
     struct api_deps deps = {.base = c->base,
                             .links = c->ports,
                             .history = c->history,
+                            .demand = c->demand,
                             .t = c->t,
                             .net = c->net,
                             .switches = c->switches,
@@ -376,6 +397,7 @@ static void teardown(struct minidcd *c)
     loop_call_destroy(c->calls);
     dispatch_destroy(c->dispatch);
     recorder_destroy(c->recorder);
+    demand_destroy(c->demand);
     hist_destroy(c->history);
     portstats_destroy(c->ports);
     events_destroy(c->events);

@@ -484,8 +484,8 @@ void policies_restore(struct policies *p, double now)
     if (!json_is_object(req.params))
         req.params = NULL;
     req.interval_s = json_number_value(json_object_get(k, "interval_s"));
-    if (!(req.interval_s >= API_INTERVAL_MIN && req.interval_s <= API_INTERVAL_MAX))
-        req.interval_s = API_INTERVAL_DEFAULT;
+    if (!(req.interval_s >= API_POLICY_INTERVAL_MIN && req.interval_s <= API_POLICY_INTERVAL_MAX))
+        req.interval_s = API_POLICY_INTERVAL_DEFAULT;
     req.dry_run = json_is_true(json_object_get(k, "dry_run"));
     json_int_t mp = json_integer_value(json_object_get(k, "max_parallel"));
     req.max_parallel = mp > 0 && mp <= API_PARALLEL_MAX ? (unsigned)mp : 0;

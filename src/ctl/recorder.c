@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ctl/demand.h"
 #include "ctl/portstats.h"
 #include "hist/hist.h"
 #include "util/xalloc.h"
@@ -82,8 +83,33 @@ static void server_round(struct recorder *r, const json_t *m)
     }
 }
 
+/* Each address with current demand: its ports summed. */
+static void demand_round(struct recorder *r, const struct demand *d, double now)
+{
+    uint32_t addrs[256];
+    size_t n = demand_addresses(d, now, addrs, sizeof addrs / sizeof *addrs);
+    if (n > sizeof addrs / sizeof *addrs)
+        n = sizeof addrs / sizeof *addrs; /* the lowest; GET /api/v1/demand has them all */
+    for (size_t i = 0; i < n; i++) {
+        struct demand_figures f;
+        if (demand_get(d, addrs[i], now, &f))
+            continue;
+        char name[16], series[64];
+        snprintf(name, sizeof name, "%u.%u.%u.%u", addrs[i] >> 24, (addrs[i] >> 16) & 255,
+                 (addrs[i] >> 8) & 255, addrs[i] & 255);
+        snprintf(series, sizeof series, "service/%s/requests_per_second", name);
+        hist_set(r->h, series, f.requests_per_second);
+        snprintf(series, sizeof series, "service/%s/failed_per_second", name);
+        hist_set(r->h, series, f.failed_per_second);
+        if (f.p95_ms >= 0) {
+            snprintf(series, sizeof series, "service/%s/p95_ms", name);
+            hist_set(r->h, series, f.p95_ms);
+        }
+    }
+}
+
 void recorder_round(struct recorder *r, double now, const json_t *servers,
-                    const struct portstats *links)
+                    const struct portstats *links, const struct demand *demand, double demand_now)
 {
     if (!hist_begin(r->h, now))
         return;
@@ -93,4 +119,6 @@ void recorder_round(struct recorder *r, double now, const json_t *servers,
         server_round(r, m);
     if (links)
         portstats_record(links, r->h);
+    if (demand)
+        demand_round(r, demand, demand_now);
 }

@@ -201,6 +201,12 @@ void load_report_text(const json_t *r, FILE *f)
     const json_t *cpu = json_object_get(r, "cpu_s");
     strbuf_printf(&sb, "own CPU     %.2f s user, %.2f s system\n", real(cpu, "user"),
                   real(cpu, "system"));
+    const json_t *rep = json_object_get(r, "report");
+    if (json_is_object(rep))
+        strbuf_printf(&sb,
+                      "reported    %lld seconds to minidcd at %s (%lld failed, %lld skipped)\n",
+                      num(rep, "posted"), json_string_value(json_object_get(rep, "to")),
+                      num(rep, "failed"), num(rep, "skipped"));
     fputs(sb.s, f);
     strbuf_free(&sb);
 }

@@ -15,7 +15,8 @@ struct load_stats;
 json_t *load_report_json(const struct load_stats *st);
 /* The summary of 'report': load_report_json()'s object, with the run's
  * settings beside it when present ("url", "from", "rate", "duration_s",
- * "trace", "timeout_ms"). */
+ * "trace", "timeout_ms"), and what was reported to minidcd ("report":
+ * {"to", "posted", "failed", "skipped"}, or null). */
 void load_report_text(const json_t *report, FILE *f);
 
 #endif

@@ -44,7 +44,7 @@ struct run {
     struct load_stats *st;
     struct event_base *base;
     struct timespec t0;
-    struct event *send_ev, *progress_ev, *sig_ev[2];
+    struct event *send_ev, *progress_ev, *second_ev, *sig_ev[2];
     const struct timeval *req_timeout;
     uint64_t next_due, end_due; /* of the next send; of the schedule's end */
     bool sending, schedule_over;
@@ -53,6 +53,7 @@ struct run {
     struct req *live;  /* every open connection: active and lingering */
     struct req *spare; /* ended requests, for reuse */
     int signals;
+    uint64_t seconds_told; /* seconds handed to o->on_second */
 };
 
 static uint64_t now_us(const struct run *r)
@@ -310,6 +311,26 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
             (unsigned long long)r->active);
 }
 
+/* A millisecond after the next whole second. */
+static void arm_second(struct run *r, uint64_t now)
+{
+    uint64_t at = (now / 1000000 + 1) * 1000000 + 1000, d = at - now;
+    struct timeval tv = {(time_t)(d / 1000000), (suseconds_t)(d % 1000000)};
+    event_add(r->second_ev, &tv);
+}
+
+/* The seconds over since the last call go to o->on_second. */
+static void on_second(evutil_socket_t fd, short what, void *arg)
+{
+    struct run *r = arg;
+    uint64_t now = now_us(r);
+    load_stats_tick(r->st, now);
+    for (; r->seconds_told < r->st->n_seconds; r->seconds_told++)
+        r->o->on_second(r->o->ctx, r->seconds_told, &r->st->seconds[r->seconds_told]);
+    if (r->sending)
+        arm_second(r, now);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct run *r = arg;
@@ -361,11 +382,15 @@ int load_run(const struct load_opts *o, struct load_stats *st)
         struct timeval sec = {1, 0};
         event_add(r.progress_ev, &sec);
     }
+    if (o->on_second)
+        r.second_ev = evtimer_new(r.base, on_second, &r);
     r.end_due = (uint64_t)(o->sched->duration_s * 1e6);
     r.sending = true;
     r.schedule_over = !load_sched_next(o->sched, &r.next_due);
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     arm_send(&r, 0);
+    if (r.second_ev)
+        arm_second(&r, 0);
     event_base_dispatch(r.base);
 
     uint64_t end = now_us(&r), unfinished = r.active;
@@ -384,6 +409,8 @@ int load_run(const struct load_opts *o, struct load_stats *st)
     free_reqs(r.spare);
     if (r.progress_ev)
         event_free(r.progress_ev);
+    if (r.second_ev)
+        event_free(r.second_ev);
     event_free(r.sig_ev[0]);
     event_free(r.sig_ev[1]);
     event_free(r.send_ev);

@@ -29,6 +29,7 @@ static void next_second(struct load_stats *st)
 {
     if (st->sec.count) {
         st->cur.p50_us = load_hist_percentile(&st->sec, 50);
+        st->cur.p95_us = load_hist_percentile(&st->sec, 95);
         st->cur.p99_us = load_hist_percentile(&st->sec, 99);
         load_hist_reset(&st->sec);
     }
@@ -42,6 +43,11 @@ static void advance(struct load_stats *st, uint64_t now_us)
 {
     while (st->n_seconds < now_us / 1000000)
         next_second(st);
+}
+
+void load_stats_tick(struct load_stats *st, uint64_t now_us)
+{
+    advance(st, now_us);
 }
 
 void load_stats_sent(struct load_stats *st, uint64_t now_us, uint64_t late_us)

@@ -35,7 +35,7 @@ extern const char *const load_cause_names[LOAD_N_CAUSES];
 
 struct load_second {
     uint64_t sent, answered, failed, late;
-    uint64_t p50_us, p99_us; /* of the answers of the second (when answered > 0) */
+    uint64_t p50_us, p95_us, p99_us; /* of the answers of the second (when answered > 0) */
 };
 
 struct load_count {
@@ -77,6 +77,9 @@ void load_stats_failed(struct load_stats *st, uint64_t now_us, enum load_cause c
 /* A request's connection is up 'connect_us' after it left. */
 void load_stats_connected(struct load_stats *st, uint64_t connect_us);
 void load_stats_in_flight(struct load_stats *st, uint64_t n);
+/* Closes the seconds before the one of 'now_us' (an event in a later
+ * second does it too): their figures are final. */
+void load_stats_tick(struct load_stats *st, uint64_t now_us);
 /* The run is over: no request left after 'send_end_us' (the end of the
  * schedule, or of an interrupted run), the last ended at 'end_us', and
  * 'unfinished' were still under way when it was stopped. */

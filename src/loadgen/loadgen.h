@@ -21,7 +21,11 @@
  * The run lasts the schedule's duration, then as long as requests are still
  * under way (at most 'timeout_ms').  SIGINT or SIGTERM stops the sending
  * early and waits for those under way; a second one stops at once, and the
- * requests still under way count as unfinished. */
+ * requests still under way count as unfinished.
+ *
+ * While the run lasts, 'on_second' (when set) gets each second's figures
+ * once it is over (a timer a millisecond after each whole second): on the
+ * loop's thread, so it must return at once, never wait on I/O. */
 #ifndef MINIDC_LOADGEN_LOADGEN_H
 #define MINIDC_LOADGEN_LOADGEN_H
 
@@ -30,6 +34,7 @@
 
 struct load_sched;
 struct load_stats;
+struct load_second;
 
 struct load_opts {
     struct sockaddr_in addr; /* where the requests go */
@@ -38,6 +43,9 @@ struct load_opts {
     struct load_sched *sched;
     int timeout_ms;
     bool progress; /* a line on stderr every second */
+    /* Second 'k' (from 0) is over and 's' (borrowed for the call) is final. */
+    void (*on_second)(void *ctx, uint64_t k, const struct load_second *s);
+    void *ctx;
 };
 
 /* Runs the schedule, telling 'st' everything, and finishes 'st'.  Returns

@@ -83,6 +83,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         check_errors(errors);
     }
+    struct demand_report dr;
+    if (api_parse_demand(body, size, &dr, &errors) == 0) {
+        if (!dr.port || !(dr.interval_s >= API_INTERVAL_MIN && dr.interval_s <= API_INTERVAL_MAX) ||
+            !(dr.requests_per_second >= 0 && dr.requests_per_second <= API_RATE_MAX) ||
+            !(dr.sent_per_second >= 0 && dr.sent_per_second <= API_RATE_MAX) ||
+            !(dr.failed_per_second >= 0 && dr.failed_per_second <= API_RATE_MAX) ||
+            !(dr.p95_ms == -1 || (dr.p95_ms >= 0 && dr.p95_ms <= API_LATENCY_MAX)) ||
+            (dr.requests_per_second == 0 && dr.p95_ms >= 0) ||
+            strlen(dr.source) > DEMAND_SOURCE_MAX)
+            abort();
+    } else {
+        check_errors(errors);
+    }
 
     /* The same bytes as a string: a path, an id, queries. */
     char *s = malloc(size + 1);

@@ -347,6 +347,126 @@ static void test_load_errors(void **state)
     json_decref(e);
 }
 
+#define DEMAND_OK                                                                                  \
+    "\"address\": \"198.18.4.2\", \"port\": 8080, \"interval_s\": 1, "                             \
+    "\"requests_per_second\": 99.5, \"sent_per_second\": 100, \"failed_per_second\": 0.5"
+
+static void test_demand(void **state)
+{
+    (void)state;
+    struct demand_report r;
+    json_t *e = NULL;
+    assert_int_equal(
+        api_parse_demand(BODY("{" DEMAND_OK ", \"p95_ms\": 2.5, \"source\": \"123@host-1.lab\"}"),
+                         &r, &e),
+        0);
+    assert_int_equal(r.addr, (198u << 24) | (18u << 16) | (4u << 8) | 2u);
+    assert_int_equal(r.port, 8080);
+    assert_true(r.interval_s == 1);
+    assert_true(r.requests_per_second == 99.5);
+    assert_true(r.sent_per_second == 100);
+    assert_true(r.failed_per_second == 0.5);
+    assert_true(r.p95_ms == 2.5);
+    assert_string_equal(r.source, "123@host-1.lab");
+    /* p95_ms null: none (-1); no source: the anonymous one. */
+    assert_int_equal(api_parse_demand(BODY("{" DEMAND_OK ", \"p95_ms\": null}"), &r, &e), 0);
+    assert_true(r.p95_ms < 0);
+    assert_string_equal(r.source, "");
+    /* No answers, no latency. */
+    assert_int_equal(
+        api_parse_demand(BODY("{\"address\": \"10.0.0.1\", \"port\": 1, \"interval_s\": 0.1, "
+                              "\"requests_per_second\": 0, \"sent_per_second\": 0, "
+                              "\"failed_per_second\": 0, \"p95_ms\": null}"),
+                         &r, &e),
+        0);
+    assert_int_equal(r.port, 1);
+    /* The bounds themselves. */
+    assert_int_equal(
+        api_parse_demand(BODY("{\"address\": \"255.255.255.255\", \"port\": 65535, "
+                              "\"interval_s\": 3600, \"requests_per_second\": 1e7, "
+                              "\"sent_per_second\": 10000000, \"failed_per_second\": 0, "
+                              "\"p95_ms\": 3600000}"),
+                         &r, &e),
+        0);
+    assert_int_equal(r.addr, 0xffffffffu);
+    assert_true(r.p95_ms == 3600000);
+}
+
+static void test_demand_errors(void **state)
+{
+    (void)state;
+    struct demand_report r;
+    json_t *e = NULL;
+    assert_int_equal(api_parse_demand(BODY("{}"), &r, &e), -1);
+    assert_string_equal(joined(e), "address: missing (demand needs it) | "
+                                   "port: missing (demand needs it) | "
+                                   "interval_s: missing (demand needs it) | "
+                                   "requests_per_second: missing (demand needs it) | "
+                                   "sent_per_second: missing (demand needs it) | "
+                                   "failed_per_second: missing (demand needs it) | "
+                                   "p95_ms: missing (demand needs it)");
+    assert_int_equal(
+        api_parse_demand(BODY("{\"address\": \"198.18.4\", \"port\": 0, \"interval_s\": 0, "
+                              "\"requests_per_second\": -1, \"sent_per_second\": \"100\", "
+                              "\"failed_per_second\": 1e8, \"p95_ms\": -0.5, "
+                              "\"source\": \"me and you\"}"),
+                         &r, &e),
+        -1);
+    assert_string_equal(
+        joined(e),
+        "address: expected an IPv4 address (a string A.B.C.D) | "
+        "port: expected a whole number from 1 to 65535 | "
+        "interval_s: expected a number of seconds from 0.1 to 3600 | "
+        "requests_per_second: expected a number of requests a second from 0 to 1e+07 | "
+        "sent_per_second: expected a number of requests a second from 0 to 1e+07 | "
+        "failed_per_second: expected a number of requests a second from 0 to 1e+07 | "
+        "p95_ms: expected a number of milliseconds from 0 to 3.6e+06, or null | "
+        "source: expected a string of 1 to 64 letters, digits, '_', '.', '-', '@' or ':'");
+    /* Addresses that are not four decimal parts; a port that is not whole. */
+    const char *bad_addr[] = {"\"1.2.3.4.5\"", "\"1.2.3.256\"", "\"::1\"", "\" 1.2.3.4\"",
+                              "\"\"",          "16909060",      "null"};
+    for (size_t i = 0; i < sizeof bad_addr / sizeof *bad_addr; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "{\"address\": %s, \"port\": 80, \"interval_s\": 1, "
+                 "\"requests_per_second\": 1, \"sent_per_second\": 1, "
+                 "\"failed_per_second\": 0, \"p95_ms\": 1}",
+                 bad_addr[i]);
+        assert_int_equal(api_parse_demand(BODY(body), &r, &e), -1);
+        assert_string_equal(joined(e), "address: expected an IPv4 address (a string A.B.C.D)");
+    }
+    assert_int_equal(
+        api_parse_demand(BODY("{" DEMAND_OK ", \"p95_ms\": 1, \"port\": 80.5}"), &r, &e), -1);
+    json_decref(e);
+    /* A latency without answers; a source too long; a field too many; twice. */
+    assert_int_equal(
+        api_parse_demand(BODY("{\"address\": \"10.0.0.1\", \"port\": 80, \"interval_s\": 1, "
+                              "\"requests_per_second\": 0, \"sent_per_second\": 5, "
+                              "\"failed_per_second\": 5, \"p95_ms\": 3}"),
+                         &r, &e),
+        -1);
+    assert_string_equal(joined(e), "p95_ms: expected null when requests_per_second is 0 (no "
+                                   "answers, no latency)");
+    char body[512];
+    snprintf(body, sizeof body, "{" DEMAND_OK ", \"p95_ms\": 1, \"source\": \"%065d\"}", 7);
+    assert_int_equal(api_parse_demand(BODY(body), &r, &e), -1);
+    assert_string_equal(joined(e), "source: expected a string of 1 to 64 letters, digits, '_', "
+                                   "'.', '-', '@' or ':'");
+    snprintf(body, sizeof body, "{" DEMAND_OK ", \"p95_ms\": 1, \"source\": \"%064d\"}", 7);
+    assert_int_equal(api_parse_demand(BODY(body), &r, &e), 0);
+    assert_int_equal(strlen(r.source), 64);
+    assert_int_equal(api_parse_demand(BODY("{" DEMAND_OK ", \"p95_ms\": 1, \"rps\": 1}"), &r, &e),
+                     -1);
+    assert_string_equal(joined(e), "rps: no such field (demand takes address, port, interval_s, "
+                                   "requests_per_second, sent_per_second, failed_per_second, "
+                                   "p95_ms, source)");
+    assert_int_equal(api_parse_demand(BODY("{" DEMAND_OK ", \"p95_ms\": 1, \"port\": 80}"), &r, &e),
+                     -1);
+    json_decref(e);
+    assert_int_equal(api_parse_demand(BODY("[1]"), &r, &e), -1);
+    assert_string_equal(joined(e), "body: expected a JSON object, not an array");
+}
+
 static void test_paths_and_ids(void **state)
 {
     (void)state;
@@ -540,7 +660,7 @@ static void test_policy_run(void **state)
     assert_int_equal(api_parse_policy_run(BODY("{\"name\": \"thr-mmt\"}"), &r, &e), 0);
     assert_string_equal(r.name, "thr-mmt");
     assert_int_equal(json_object_size(r.params), 0);
-    assert_true(r.interval_s == API_INTERVAL_DEFAULT);
+    assert_true(r.interval_s == API_POLICY_INTERVAL_DEFAULT);
     assert_false(r.dry_run);
     api_policy_run_free(&r);
     assert_int_equal(
@@ -574,6 +694,8 @@ int main(void)
         cmocka_unit_test(test_exec),
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_demand),
+        cmocka_unit_test(test_demand_errors),
         cmocka_unit_test(test_paths_and_ids),
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_history_query),

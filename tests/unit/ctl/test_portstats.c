@@ -142,13 +142,13 @@ static void test_links(void **state)
                    " \"vms\": [{\"name\": \"vm1\", \"cpu_used\": 0.1, \"cpu_allocation\": 0.15,"
                    " \"net\": {\"rx_bytes\": 100, \"tx_bytes\": 0}}]}]",
                    0, NULL);
-    recorder_round(r, 100, servers, p);
+    recorder_round(r, 100, servers, p, NULL, 0);
     /* Not polled again: the same figures make no second sample. */
-    recorder_round(r, 102, servers, NULL);
+    recorder_round(r, 102, servers, NULL, NULL, 0);
     json_object_set_new(json_array_get(servers, 0), "sampled_at", json_real(7));
     json_object_set_new(json_object_get(json_array_get(servers, 0), "server"),
                         "cpu_throttled_seconds", json_real(4));
-    recorder_round(r, 104, servers, NULL);
+    recorder_round(r, 104, servers, NULL, NULL, 0);
     const char *names[] = {"server/h1/cpu_used", "server/h1/cpu_throttled_fraction",
                            "vm/vm1/cpu_allocation", "vm/vm1/net_rx_bytes_per_second",
                            "link/s1:1-s2:1/ab_utilization"};

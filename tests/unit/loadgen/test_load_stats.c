@@ -80,6 +80,7 @@ static void test_counts(void **state)
     }
     assert_int_equal(st->seconds[0].late, 1);
     near((double)st->seconds[0].p50_us, 50 * MS);
+    near((double)st->seconds[0].p95_us, 100 * MS); /* of two answers, the second */
     near((double)st->seconds[0].p99_us, 100 * MS);
     near((double)st->seconds[2].p50_us, 2400 * MS);
     load_stats_free(st);
@@ -100,6 +101,29 @@ static void test_counts(void **state)
     load_stats_finish(st, 1000 * MS, 1500 * MS, 0);
     assert_int_equal(st->gap_max_us, 1500 * MS);
     assert_int_equal(st->gap_start_us, 0);
+    load_stats_free(st);
+}
+
+/* load_stats_tick() closes the seconds before now's, as an event would. */
+static void test_tick(void **state)
+{
+    (void)state;
+    struct load_stats *st = load_stats_new();
+    for (uint64_t i = 0; i < 100; i++) {
+        load_stats_sent(st, i * 10 * MS, 0);
+        load_stats_answered(st, i * 10 * MS + (i + 1) * 50, (i + 1) * 50, "a");
+    }
+    load_stats_tick(st, 999 * MS);
+    assert_int_equal(st->n_seconds, 0);
+    load_stats_tick(st, 1001 * MS);
+    assert_int_equal(st->n_seconds, 1);
+    assert_int_equal(st->seconds[0].sent, 100);
+    assert_int_equal(st->seconds[0].answered, 100);
+    near((double)st->seconds[0].p95_us, 4750); /* the 95th of 0.05, 0.1, ... 5 ms */
+    load_stats_tick(st, 3500 * MS);            /* quiet seconds close too, empty */
+    assert_int_equal(st->n_seconds, 3);
+    assert_int_equal(st->seconds[2].sent, 0);
+    assert_int_equal(st->seconds[2].answered, 0);
     load_stats_free(st);
 }
 
@@ -223,9 +247,8 @@ static void test_report_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts),
-        cmocka_unit_test(test_many_names),
-        cmocka_unit_test(test_report_json),
+        cmocka_unit_test(test_counts),      cmocka_unit_test(test_tick),
+        cmocka_unit_test(test_many_names),  cmocka_unit_test(test_report_json),
         cmocka_unit_test(test_report_text),
     };
     return cmocka_run_group_tests_name("load_stats", tests, NULL, NULL);
