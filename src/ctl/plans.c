@@ -176,7 +176,7 @@ static void ended(struct plans *p, struct plan *pl)
     LOG_INF("plan %lu (%s) %s", pl->id, pl->source, plan_state_name(pl->state));
     if (p->publish)
         p->publish(p->ctx, "plan.ended",
-                   json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(j, "id"), "source",
+                   json_pack("{s:O, s:O, s:O, s:O}", "plan", json_object_get(j, "id"), "source",
                              json_object_get(j, "source"), "state", json_object_get(j, "state"),
                              "counts", json_object_get(j, "counts")));
     json_decref(j);

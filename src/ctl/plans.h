@@ -7,7 +7,8 @@
  * in memory only: after a restart the operations of a plan cut short
  * finish or are undone (vmctl's recovery), and its steps not started are
  * not.  Every step's outcome is an event: "policy.action" for a policy's
- * plan, "plan.action" for others; "plan.ended" when one ends.
+ * plan, "plan.action" for others; "plan.ended" when one ends ({plan,
+ * source, state, counts}).
  *
  * Event loop thread only. */
 #ifndef MINIDC_CTL_PLANS_H

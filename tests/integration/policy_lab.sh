@@ -99,8 +99,8 @@ ok "autoscale without a reported request rate is refused at start" grep -q "need
 is "and nothing runs" "$(policy status)" "no policy runs"
 
 # --- an overloaded server ---
-ok "vm1 (96 MiB) boots on server1" vm boot vm1 --on server1 --memory 96 --cpu-share 0.5 --quiet
-ok "vm2 (64 MiB) boots on server1" vm boot vm2 --on server1 --memory 64 --cpu-share 0.5 --quiet
+ok "vm1 (160 MiB) boots on server1" vm boot vm1 --on server1 --memory 160 --cpu-share 0.5 --quiet
+ok "vm2 (128 MiB) boots on server1" vm boot vm2 --on server1 --memory 128 --cpu-share 0.5 --quiet
 ok "both load 45% of a CPU" bash -c "vm load vm1 --cpu 45 --quiet && vm load vm2 --cpu 45 --quiet"
 ok "server1 reads over 0.8" wait_for 90 "util('server1') > 0.8"
 diag "server1 at $(state_of "round(util('server1'), 3)"), server2 at $(state_of "round(util('server2'), 3)")"
@@ -142,14 +142,14 @@ ok "every decision and action is an event" python3 - "$TEST_TMP/events.json" <<'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 types = [e.get("type") for e in ev]
-dec = [e["data"] for e in ev if e.get("type") == "policy.decision"]
-act = [e["data"] for e in ev if e.get("type") == "policy.action"]
+dec = [e for e in ev if e.get("type") == "policy.decision"]
+act = [e for e in ev if e.get("type") == "policy.action"]
 assert "policy.started" in types and "policy.stopped" in types, types
 assert any(d["actions"] and not d["dry_run"] and "plan" in d for d in dec), dec
 assert all("decide_ms" in d and "inputs" in d for d in dec)
 done = [a for a in act if a["action"] == "migrate" and a["vm"] == "vm2" and a["state"] == "done"]
-assert len(done) == 1 and "server1 overloaded" in done[0].get("why", "") or done, act
-assert any(e.get("type") == "plan.ended" and e["data"]["state"] == "done" for e in ev)
+assert len(done) == 1 and "server1" in done[0].get("why", ""), act
+assert any(e.get("type") == "plan.ended" and e["state"] == "done" and e["plan"] == done[0]["plan"] for e in ev)
 PY
 "$MINIDC" events --lab "$L" --json >"$TEST_TMP/events2.json" 2>/dev/null &
 EVENTS=$!
