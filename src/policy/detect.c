@@ -104,9 +104,9 @@ void det_describe(const struct detector *d, const struct det_result *r, char *bu
         break;
     case DET_LR:
     case DET_LRR:
-        snprintf(buf, len, "predicted %.2f x %g = %.2f %s 1, %g rounds ahead (%s)", r->value,
+        snprintf(buf, len, "predicted %.2f x %g = %.2f %s 1, %g round%s ahead (%s)", r->value,
                  d->safety, r->value * d->safety, r->overloaded ? ">=" : "<", r->rounds,
-                 det_name(r->used));
+                 r->rounds == 1 ? "" : "s", det_name(r->used));
         break;
     }
 }

@@ -123,9 +123,10 @@ static int ds_decide(void *state, const struct mdc_model *m, struct mdc_plan *pl
             p.moved[v] = false;
             continue;
         }
-        snprintf(why, sizeof why, "%s off %s, %s: %s; to %s, +%.1f W", m->vms[v].name,
-                 m->servers[out[i].from].name, over[out[i].from], out[i].why,
-                 m->servers[c.server].name, c.watts);
+        /* Where first: a line too long loses its end, the selector's word. */
+        snprintf(why, sizeof why, "%s %s -> %s (+%.1f W): %s; %s", m->vms[v].name,
+                 m->servers[out[i].from].name, m->servers[c.server].name, c.watts,
+                 over[out[i].from], out[i].why);
         proj_plan_migrate(&p, plan, v, c.server, why);
     }
     if (st->consolidate) {

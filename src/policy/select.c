@@ -94,7 +94,7 @@ size_t sel_choose(enum sel_kind k, const struct mdc_model *m, const size_t *cand
     switch (k) {
     case SEL_MMT:
         best = least_memory(m, cands, n);
-        snprintf(why, len, "least memory, %u MiB (mmt)", m->vms[cands[best]].memory_mib);
+        snprintf(why, len, "least memory %u MiB (mmt)", m->vms[cands[best]].memory_mib);
         return best;
     case SEL_MC: {
         if (n == 1) {
@@ -105,14 +105,14 @@ size_t sel_choose(enum sel_kind k, const struct mdc_model *m, const size_t *cand
         if (sel_correlations(m, cands, n, r2)) {
             free(r2);
             best = least_memory(m, cands, n);
-            snprintf(why, len, "least memory, %u MiB (mmt: mc cannot regress)",
+            snprintf(why, len, "least memory %u MiB (mmt; mc cannot regress)",
                      m->vms[cands[best]].memory_mib);
             return best;
         }
         for (size_t i = 1; i < n; i++)
             if (r2[i] > r2[best])
                 best = i;
-        snprintf(why, len, "most correlated with the others, R^2 %.2f (mc)", r2[best]);
+        snprintf(why, len, "highest R^2 %.2f (mc)", r2[best]);
         free(r2);
         return best;
     }
@@ -124,7 +124,7 @@ size_t sel_choose(enum sel_kind k, const struct mdc_model *m, const size_t *cand
         for (size_t i = 1; i < n; i++)
             if (use_of_allocation(&m->vms[cands[i]]) < use_of_allocation(&m->vms[cands[best]]))
                 best = i;
-        snprintf(why, len, "least use of its allocation, %.2f (mu)",
+        snprintf(why, len, "least use of allocation %.2f (mu)",
                  use_of_allocation(&m->vms[cands[best]]));
         return best;
     }

@@ -80,14 +80,15 @@ size_t underload_run(struct proj *p, struct mdc_plan *plan, const struct underlo
             continue;
         const char *name = m->servers[s].name;
         for (size_t j = 0; j < k; j++) {
-            snprintf(why, sizeof why, "%s from %s, the least used (%.2f), to %s (+%.1f W, %s)",
-                     m->vms[vms[j]].name, name, c[i].u, m->servers[to[j]].name,
-                     proj_power_increase(p, to[j], vms[j]), o->policy);
+            snprintf(why, sizeof why,
+                     "%s %s -> %s (+%.1f W): %s the least used (%.2f), emptied (%s)",
+                     m->vms[vms[j]].name, name, m->servers[to[j]].name,
+                     proj_power_increase(p, to[j], vms[j]), name, c[i].u, o->policy);
             proj_plan_migrate(p, plan, vms[j], to[j], why);
         }
         if (k)
-            snprintf(why, sizeof why, "%s emptied (utilisation %.2f, %zu VMs moved): sleep (%s)",
-                     name, c[i].u, k, o->policy);
+            snprintf(why, sizeof why, "%s emptied (utilisation %.2f, %zu VM%s moved): sleep (%s)",
+                     name, c[i].u, k, k == 1 ? "" : "s", o->policy);
         else
             snprintf(why, sizeof why, "%s holds no VM: sleep (%s)", name, o->policy);
         proj_plan_sleep(p, plan, s, why);

@@ -56,8 +56,8 @@ static void test_loop_stops_below_threshold(void **state)
      * 100 W), then v0: s1 and s2 both +10 W, the first listed wins. */
     overloaded();
     assert_string_equal(run("thr-mmt", no_consolidation, 1), "migrate v1 s1; migrate v0 s1");
-    assert_string_equal(why, "v1 off s0, utilisation 0.95 > threshold 0.80 (thr): least memory, "
-                             "200 MiB (mmt); to s1, +30.0 W");
+    assert_string_equal(why, "v1 s0 -> s1 (+30.0 W): utilisation 0.95 > threshold 0.80 (thr); "
+                             "least memory 200 MiB (mmt)");
     /* With consolidation, s2, empty, goes to sleep; s1 took VMs and s0 is
      * overloaded: neither is emptied. */
     overloaded();
@@ -98,8 +98,8 @@ static void test_history_less_leaving(void **state)
     f.s[s0].cpu_utilization = (struct mdc_history){h, 12};
     f.v[0].cpu_used_history = (struct mdc_history){hv, 12};
     assert_string_equal(run("iqr-mmt", no_consolidation, 1), "migrate v0 s1");
-    assert_string_equal(why, "v0 off s0, utilisation 0.90 > 1 - 1.5 x IQR 0.170 = 0.75 (iqr): "
-                             "least memory, 100 MiB (mmt); to s1, +10.0 W");
+    assert_string_equal(why, "v0 s0 -> s1 (+10.0 W): utilisation 0.90 > 1 - 1.5 x IQR 0.170 = "
+                             "0.75 (iqr); least memory 100 MiB (mmt)");
 }
 
 static void test_stays_when_it_fits_nowhere_and_wakes(void **state)
@@ -162,7 +162,7 @@ static void test_consolidation(void **state)
      * is being emptied: it stays.  (s1 took a VM: not a candidate.) */
     light();
     assert_string_equal(run("thr-mmt", NULL, 0), "migrate a s1; sleep s0");
-    assert_string_equal(why, "a from s0, the least used (0.10), to s1 (+10.0 W, thr-mmt)");
+    assert_string_equal(why, "a s0 -> s1 (+10.0 W): s0 the least used (0.10), emptied (thr-mmt)");
     light();
     assert_string_equal(run("consolidate", NULL, 0), "migrate a s1; sleep s0");
     /* consolidate=0: nothing. */
