@@ -1,4 +1,5 @@
 /* minidc lab up|down|status|exec|pingall */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: minidc lab up [FILE] [--name NAME] [--standalone | --tls] [--quiet]\n"
+        "                     [--policy-path FILE.so]...\n"
         "       minidc lab down [NAME]\n"
         "       minidc lab status [NAME] [--json]\n"
         "       minidc lab exec [--lab NAME] NODE -- COMMAND [ARGS...]\n"
@@ -28,7 +30,9 @@ static void usage(FILE *f)
         "         server and host, veth links; --standalone: switches learn on their own\n"
         "         instead of waiting for a controller; --tls: switches reach the controller over\n"
         "         TLS, and clients its API over HTTPS, with a PKI made for the lab (the\n"
-        "         commands find its CA); --name: lab name (default: the topology's)\n"
+        "         commands find its CA); --name: lab name (default: the topology's);\n"
+        "         --policy-path: a shared object of placement policies for minidcd to load\n"
+        "         (docs/policies.md)\n"
         "down     remove everything lab NAME made (namespaces, links, daemons, files)\n"
         "status   what is up (--json: every node and switch)\n"
         "exec     run COMMAND inside NODE (a switch name runs it in the fabric, where ovs-vsctl\n"
@@ -59,11 +63,16 @@ const char *cmd_default_topology(char *buf, size_t len)
 static int do_up(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'}, {"standalone", no_argument, NULL, 's'},
-        {"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
-        {"tls", no_argument, NULL, 't'},        {NULL, 0, NULL, 0},
+        {"name", required_argument, NULL, 'n'},
+        {"standalone", no_argument, NULL, 's'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"tls", no_argument, NULL, 't'},
+        {"policy-path", required_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
     };
     struct lab_up_opts o = {0};
+    const char *paths[16];
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:sqht", opts, NULL)) != -1) {
@@ -79,6 +88,19 @@ static int do_up(int argc, char **argv)
             break;
         case 't':
             o.tls = true;
+            break;
+        case 'P':
+            if (access(optarg, R_OK) != 0) {
+                fprintf(stderr, "minidc lab up: --policy-path %s: %s\n", optarg, strerror(errno));
+                return 2;
+            }
+            if (o.n_policy_paths == sizeof paths / sizeof *paths) {
+                fprintf(stderr, "minidc lab up: at most %zu --policy-path\n",
+                        sizeof paths / sizeof *paths);
+                return 2;
+            }
+            paths[o.n_policy_paths++] = optarg;
+            o.policy_paths = paths;
             break;
         case 'h':
             usage(stdout);

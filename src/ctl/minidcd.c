@@ -317,7 +317,7 @@ static int build(struct minidcd *c)
     c->graph = topo_graph_create(c->t);
     c->plans = plans_create(c->vms, publish_cb, c);
     struct policies_hooks ph = {.ctx = c, .model = model_cb, .publish = publish_cb};
-    c->policies = policies_create(c->vms, c->plans, &ph);
+    c->policies = policies_create(c->t, c->vms, c->plans, &ph);
     for (size_t i = 0; i < c->o.n_policy_paths; i++) {
         char *err = NULL;
         if (policies_load(c->policies, c->o.policy_paths[i], &err)) {

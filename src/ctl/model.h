@@ -30,11 +30,11 @@ struct topo_graph;
 
 struct model_inputs {
     const struct topo *t;
-    const struct topo_graph *g;
-    const json_t *vms;     /* vmctl_vms_json() */
-    const json_t *servers; /* vmctl_servers_json(): name -> {reachable, asleep, ...} */
-    const json_t *metrics; /* vmctl_metrics_json() */
-    const json_t *links;   /* portstats_links_json(); may be NULL */
+    const struct topo_graph *g; /* NULL: hop counts unknown (-1, as unreachable) */
+    const json_t *vms;          /* vmctl_vms_json() */
+    const json_t *servers;      /* vmctl_servers_json(): name -> {reachable, asleep, ...} */
+    const json_t *metrics;      /* vmctl_metrics_json() */
+    const json_t *links;        /* portstats_links_json(); may be NULL */
     /* [{address, requests_per_second, p95_ms, failed_per_second}] the
      * demand reported now, one an address; may be NULL */
     const json_t *demand;

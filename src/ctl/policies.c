@@ -15,6 +15,7 @@
 #include "policy/policy.h"
 #include "util/log.h"
 #include "util/proc.h"
+#include "topo/topo.h"
 #include "util/xalloc.h"
 
 LOG_MODULE("policy");
@@ -41,6 +42,7 @@ struct running {
 };
 
 struct policies {
+    const struct topo *t;
     struct vmctl *v;
     struct plans *plans;
     struct policies_hooks hooks;
@@ -51,10 +53,11 @@ struct policies {
     struct running *run;
 };
 
-struct policies *policies_create(struct vmctl *v, struct plans *plans,
+struct policies *policies_create(const struct topo *t, struct vmctl *v, struct plans *plans,
                                  const struct policies_hooks *hooks)
 {
     struct policies *p = xcalloc(1, sizeof *p);
+    p->t = t;
     p->v = v;
     p->plans = plans;
     p->hooks = *hooks;
@@ -249,7 +252,22 @@ static char *missing_figures(const struct mdc_policy *pol, const struct mdc_mode
                              "run `minidc load http` at the service first",
                              pol->name);
     }
-    (void)t;
+    if (pol->needs & MDC_NEEDS_CPU_CAPACITY) {
+        /* Without servers[].cpu a lab's servers would each read the whole
+         * machine's CPUs, which they share: a utilisation would mean
+         * nothing. */
+        char names[256] = "";
+        size_t n = 0;
+        for (size_t i = 0; i < t->n_nodes; i++)
+            if (t->nodes[i].kind == TOPO_SERVER && !(t->nodes[i].cpu > 0) && n++ < 4)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                         n > 1 ? ", " : "", t->nodes[i].name);
+        if (n)
+            return xasprintf("policy %s needs every server's CPU capacity, and the topology "
+                             "gives %zu server%s none (%s%s): give each servers[].cpu (host "
+                             "CPUs its VMs may use; docs/topology.md)",
+                             pol->name, n, n == 1 ? "" : "s", names, n > 4 ? ", ..." : "");
+    }
     return NULL;
 }
 
@@ -278,7 +296,7 @@ static int start(struct policies *p, const struct mdc_policy *pol, const struct 
     }
     if (check) {
         struct model *m = p->hooks.model(p->hooks.ctx);
-        char *missing = missing_figures(pol, model_get(m), NULL);
+        char *missing = missing_figures(pol, model_get(m), p->t);
         model_free(m);
         if (missing) {
             *out = agent_proto_error("%s", missing);

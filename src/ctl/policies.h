@@ -30,7 +30,7 @@
 struct model;
 struct plans;
 struct policies;
-struct vmctl;
+struct topo;
 
 struct policies_hooks {
     void *ctx;
@@ -39,7 +39,7 @@ struct policies_hooks {
     void (*publish)(void *ctx, const char *type, json_t *data);
 };
 
-struct policies *policies_create(struct vmctl *v, struct plans *plans,
+struct policies *policies_create(const struct topo *t, struct vmctl *v, struct plans *plans,
                                  const struct policies_hooks *hooks);
 void policies_destroy(struct policies *p);
 

@@ -27,6 +27,10 @@ struct lab_up_opts {
     bool tls;         /* switches reach the controller over TLS, clients the API over HTTPS,
                          with a lab PKI */
     bool quiet;       /* no progress lines */
+    /* shared objects of placement policies minidcd loads (--policy-path);
+     * kept with the lab, so a minidcd restarted by `up` loads them too */
+    const char *const *policy_paths;
+    size_t n_policy_paths;
 };
 
 int lab_up(const struct lab_up_opts *opts);

@@ -337,7 +337,23 @@ static int start_minidcd(struct lab_ctx *ctx, char **detail)
             free(apiopt), free(stopt), free(api_key), free(api_cert);
         return -1;
     }
-    pid_t child = proc_spawn(argv);
+    /* ... and a --policy-path for each shared object the lab was made with */
+    json_t *pp = json_object_get(ctx->state, "policy_paths");
+    size_t n_pp = json_array_size(pp), n_argv = sizeof argv / sizeof *argv;
+    const char **full = xcalloc(n_argv + n_pp, sizeof *full);
+    char **ppopt = xcalloc(n_pp + 1, sizeof *ppopt);
+    size_t k = 0;
+    for (; k < n_argv && argv[k]; k++) /* up to the first NULL: the TLS options when set */
+        full[k] = argv[k];
+    for (size_t i = 0; i < n_pp; i++)
+        full[k++] = ppopt[i] =
+            xasprintf("--policy-path=%s", json_string_value(json_array_get(pp, i)) ?: "");
+    full[k] = NULL;
+    pid_t child = proc_spawn(full);
+    for (size_t i = 0; i < n_pp; i++)
+        free(ppopt[i]);
+    free(ppopt);
+    free(full);
     int rc = child > 0 ? 0 : -1;
     double end = proc_now() + 10.0;
     while (rc == 0 && !proc_alive(proc_read_pidfile(pid))) {
@@ -840,6 +856,13 @@ int lab_up(const struct lab_up_opts *opts)
     free(abs);
     json_object_set_new(ctx.state, "mode", json_string(opts->standalone ? "standalone" : "secure"));
     json_object_set_new(ctx.state, "tls", json_boolean(opts->tls && !opts->standalone));
+    json_t *pp = json_array();
+    for (size_t i = 0; i < opts->n_policy_paths; i++) {
+        char *a = realpath(opts->policy_paths[i], NULL);
+        json_array_append_new(pp, json_string(a ? a : opts->policy_paths[i]));
+        free(a);
+    }
+    json_object_set_new(ctx.state, "policy_paths", pp);
 
     static const struct lab_step steps[] = {
         {"dirs", "run directory", step_dirs},

@@ -44,7 +44,8 @@ links:
   - [ovs2, server2]
   - [ovs3, server3]
 YAML
-vm_lab_up "$TEST_TMP/pol.yaml"
+DRAIN=$(dirname "$MINIDC")/drain.so # examples/policies/drain.c
+vm_lab_up "$TEST_TMP/pol.yaml" --policy-path "$DRAIN"
 policy() { "$MINIDC" policy "$1" --lab "$L" "${@:2}"; }
 # Every event from the start, for the checks on decisions and actions.
 "$MINIDC" events --lab "$L" --since 0 --json >"$TEST_TMP/events.json" 2>/dev/null &
@@ -81,6 +82,7 @@ policy list >"$TEST_TMP/list.txt"
 for p in thr-mmt iqr-mc mad-rs lr-mmt lrr-mu consolidate autoscale none; do
     ok "policy list has $p" grep -q "^$p " "$TEST_TMP/list.txt"
 done
+ok "and drain, from the shared object lab up was given" grep -q "^drain .*(from $DRAIN)" "$TEST_TMP/list.txt"
 ok "policy list --json names each with its parameters" bash -c "'$MINIDC' policy list --lab $L --json | python3 -c \"
 import json, sys
 p = {x['name']: x for x in json.load(sys.stdin)['policies']}
@@ -201,6 +203,11 @@ ok "threshold.py moves a VM off it" "$MINIDC" lab exec --lab "$L" ovs1 -- python
     --api http://192.0.2.254:8080 --token-file "/run/minidc/labs/$L/api.token" --once
 ok "one of the VMs left $awake" test "$(where vm1)" != "$(where vm2)"
 ok "$awake reads below 0.8" wait_for 30 "util('$awake') < 0.8"
+
+# --- the policy of a shared object ---
+ok "drain empties $awake" policy run drain --param server="$awake" --interval 2
+ok "$awake is emptied and put to sleep" wait_for 120 "srv['$awake']['asleep'] and all(v['server'] != '$awake' and v['state'] == 'running' for v in s['vms'])"
+ok "policy stop" policy stop
 
 kill $EVENTS 2>/dev/null
 ok "the wake was an event" grep -q '"server.awake"' "$TEST_TMP/events3.json"
