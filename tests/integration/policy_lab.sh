@@ -3,7 +3,7 @@
 # 1 CPU each (server1 and server2 in net1, server3 in net2):
 #   - the policies minidcd has, and clear errors for a wrong name, parameter
 #     or a figure a policy needs that nobody reports;
-#   - two VMs loaded to 45% of a CPU each drive server1 past 0.8: thr-mmt in
+#   - two VMs loaded to 48% of a CPU each drive server1 past 0.8: thr-mmt in
 #     a dry run decides to move the smaller one and moves nothing; run for
 #     real it moves it (and only it) within a few intervals, server1 reads
 #     below 0.8 after, and every decision and action is an event;
@@ -103,7 +103,7 @@ is "and nothing runs" "$(policy status)" "no policy runs"
 # --- an overloaded server ---
 ok "vm1 (160 MiB) boots on server1" vm boot vm1 --on server1 --memory 160 --cpu-share 0.5 --quiet
 ok "vm2 (128 MiB) boots on server1" vm boot vm2 --on server1 --memory 128 --cpu-share 0.5 --quiet
-ok "both load 45% of a CPU" bash -c "vm load vm1 --cpu 45 --quiet && vm load vm2 --cpu 45 --quiet"
+ok "both load 48% of a CPU" bash -c "vm load vm1 --cpu 48 --quiet && vm load vm2 --cpu 48 --quiet"
 ok "server1 reads over 0.8" wait_for 90 "util('server1') > 0.8"
 diag "server1 at $(state_of "round(util('server1'), 3)"), server2 at $(state_of "round(util('server2'), 3)")"
 
@@ -197,7 +197,7 @@ out=$("$MINIDC" plan --lab "$L" "$TEST_TMP/cut.json" 2>&1)
 ok "a file that is not JSON: which file, line and column" grep -q "cut.json:3:[0-9]*: " <<<"$out"
 
 # --- the Python policy of examples/ ---
-ok "the loads go up to 45%" bash -c "vm load vm1 --cpu 45 --quiet && vm load vm2 --cpu 45 --quiet"
+ok "the loads go up to 48%" bash -c "vm load vm1 --cpu 48 --quiet && vm load vm2 --cpu 48 --quiet"
 ok "$awake reads over 0.8" wait_for 60 "util('$awake') > 0.8"
 ok "threshold.py moves a VM off it" "$MINIDC" lab exec --lab "$L" ovs1 -- python3 "$SRC/examples/policies/threshold.py" \
     --api http://192.0.2.254:8080 --token-file "/run/minidc/labs/$L/api.token" --once
