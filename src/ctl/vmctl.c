@@ -220,6 +220,21 @@ static void *stop_thread(void *arg)
     pthread_mutex_unlock(&v->lock);
     bool graceful = json_is_true(json_object_get(o->args, "graceful"));
     char *err = NULL;
+    /* A replica leaves its balancer before it stops: new connections go to
+     * the others, none to a VM shutting down. */
+    pthread_mutex_lock(&v->lock);
+    struct vrec *me = op_vm(o);
+    uint32_t serves = me ? me->serves : 0;
+    size_t others = 0;
+    for (size_t i = 0; serves && i < v->n_vms; i++)
+        others += v->vms[i] != me && v->vms[i]->serves == serves && !v->vms[i]->leaving;
+    if (others)
+        me->leaving = true;
+    pthread_mutex_unlock(&v->lock);
+    if (others) {
+        op_phase(o, "unbalance");
+        vmctl_rebalance(v, serves);
+    }
     op_phase(o, "stop");
     if (v->client.remove(v->client.ctx, server, o->vm, graceful, 60000, &err) == 0) {
         pthread_mutex_lock(&v->lock);
@@ -231,8 +246,10 @@ static void *stop_thread(void *arg)
         pthread_mutex_unlock(&v->lock);
         op_drop(o, o->vm);
         if (vip) {
-            op_phase(o, "balance");
-            vmctl_rebalance(v, vip);
+            if (!others) { /* else out of its balancer since "unbalance" */
+                op_phase(o, "balance");
+                vmctl_rebalance(v, vip);
+            }
         } else if (home && addr != home && v->hooks.rewrite) {
             /* A VM that had moved away from its home address leaves no
              * rewrite behind: the address goes back to its subnet, and the
@@ -241,6 +258,14 @@ static void *stop_thread(void *arg)
             v->hooks.rewrite(v->hooks.ctx, home, home, mac);
         }
     } else {
+        if (others) { /* it stays: back in its balancer */
+            pthread_mutex_lock(&v->lock);
+            struct vrec *r = op_vm(o);
+            if (r)
+                r->leaving = false;
+            pthread_mutex_unlock(&v->lock);
+            vmctl_rebalance(v, serves);
+        }
         op_release(o, VM_RUNNING);
     }
     free(server);

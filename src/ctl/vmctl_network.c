@@ -15,7 +15,7 @@ const char *vmctl_rebalance(struct vmctl *v, uint32_t vip)
     pthread_mutex_lock(&v->lock);
     struct vrec *last = NULL;
     for (size_t i = 0; i < v->n_vms && n < 16; i++)
-        if (v->vms[i]->serves == vip) {
+        if (v->vms[i]->serves == vip && !v->vms[i]->leaving) {
             last = v->vms[i];
             ips[n] = v->vms[i]->addr;
             vmctl_parse_mac(v->vms[i]->mac, macs[n++]);

@@ -96,6 +96,7 @@ struct vrec {
     char *problem; /* broken: what QEMU found broken, as its agent says (NULL otherwise) */
     double retry;  /* recovering: a recovery that failed is tried again from then */
     json_t *load;  /* the load minidcd last set in the guest (vmctl_load.c); NULL: none */
+    bool leaving;  /* being stopped: taken out of its balancer first (not a backend) */
 };
 
 /* A transfer under way, or left half-done for the poller to finish or undo
