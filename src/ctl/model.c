@@ -159,7 +159,11 @@ static void build_vms(struct model *m, const struct model_inputs *in)
         if (slash)
             *slash = '\0';
         v->home = json_string_value(json_object_get(o, "home_address"));
+        /* A replica serves another's address; the VM whose address is
+         * balanced (minidcd's "serves" is its own home then) is none. */
         v->serves = json_string_value(json_object_get(o, "serves"));
+        if (v->serves && v->home && !strcmp(v->serves, v->home))
+            v->serves = NULL;
         v->state = json_string_value(json_object_get(o, "state"));
         v->movable = v->state && !strcmp(v->state, "running") && !json_object_get(o, "operation");
         v->memory_mib = (unsigned)json_integer_value(json_object_get(o, "memory_mib"));
@@ -181,8 +185,8 @@ static void build_vms(struct model *m, const struct model_inputs *in)
     m->m.n_vms = k;
 }
 
-/* The address a VM's clients use: the balanced one it serves, else its
- * home. */
+/* The address a VM's clients use: the balanced one it is a replica of,
+ * else its home (a balanced address too, when it has replicas). */
 static const char *service_of(const struct mdc_vm *v)
 {
     return v->serves ? v->serves : v->home;

@@ -21,29 +21,7 @@ set -u
 need_vm_tools qemu-ga python3
 
 before=$(machine_footprint)
-cat >"$TEST_TMP/pol.yaml" <<'YAML'
-name: pol
-controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}
-management: {subnet: 192.0.2.0/24}
-subnets:
-  - {name: internet, prefix: 203.0.113.0/24, gateway: 203.0.113.254, switch: ovs1}
-  - {name: net1, prefix: 198.51.100.0/24, gateway: 198.51.100.254, switch: ovs2}
-  - {name: net2, prefix: 198.18.2.0/24, gateway: 198.18.2.254, switch: ovs3}
-switches: [{name: ovs1}, {name: ovs2}, {name: ovs3}]
-servers:
-  - {name: server1, address: 198.51.100.1, management: 192.0.2.1, memory: 512, cpu: 1}
-  - {name: server2, address: 198.51.100.2, management: 192.0.2.2, memory: 512, cpu: 1}
-  - {name: server3, address: 198.18.2.3, management: 192.0.2.3, memory: 512, cpu: 1}
-hosts:
-  - {name: internet, address: 203.0.113.1}
-links:
-  - [ovs1, internet]
-  - [ovs1, ovs2]
-  - [ovs1, ovs3]
-  - [ovs2, server1]
-  - [ovs2, server2]
-  - [ovs3, server3]
-YAML
+cp "$SRC/tests/data/topo/policy-lab.yaml" "$TEST_TMP/pol.yaml"
 DRAIN=$(dirname "$MINIDC")/drain.so # examples/policies/drain.c
 vm_lab_up "$TEST_TMP/pol.yaml" --policy-path "$DRAIN"
 policy() { "$MINIDC" policy "$1" --lab "$L" "${@:2}"; }

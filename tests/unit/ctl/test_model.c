@@ -173,6 +173,9 @@ static void test_vms_and_services(void **state)
     assert_true(fabs(v1->cpu_used_history.values[0] - 0.05) < 1e-6);
     assert_true(v1->memory_used_mib_history.values[3] == 64);
     assert_null(v2->serves);
+    /* v1's own address is balanced: it is no replica; v1-c1 is one. */
+    assert_null(v1->serves);
+    assert_string_equal(c1->serves, "10.1.0.10");
     /* Services: v1 and its replica serve 10.1.0.10; v2 its own address. */
     assert_int_equal(m->n_services, 2);
     const struct mdc_service *a = &m->services[0], *b = &m->services[1];
@@ -211,7 +214,9 @@ static void test_json(void **state)
     assert_true(json_is_true(json_object_get(s1, "reachable")));
     json_t *v1 = json_array_get(json_object_get(j, "vms"), 0);
     assert_string_equal(json_string_value(json_object_get(v1, "server")), "s1");
-    assert_string_equal(json_string_value(json_object_get(v1, "serves")), "10.1.0.10");
+    assert_true(json_is_null(json_object_get(v1, "serves")));
+    json_t *c1 = json_array_get(json_object_get(j, "vms"), 1);
+    assert_string_equal(json_string_value(json_object_get(c1, "serves")), "10.1.0.10");
     json_t *svc = json_array_get(json_object_get(j, "services"), 1);
     assert_true(json_is_null(json_object_get(svc, "requests_per_s")));
     assert_string_equal(json_string_value(json_array_get(json_object_get(svc, "vms"), 0)), "v2");
