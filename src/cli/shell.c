@@ -17,19 +17,21 @@
 #include "cli/shell_words.h"
 #include "util/xalloc.h"
 
-static const char *const top_words[] = {"lab",    "topology",   "flows", "vm",        "metrics",
-                                        "events", "experiment", "load",  "ofp-print", "help",
-                                        "exit",   "quit",       NULL};
+static const char *const top_words[] = {"lab",       "topology", "flows", "vm",   "metrics",
+                                        "events",    "policy",   "plan",  "load", "experiment",
+                                        "ofp-print", "help",     "exit",  "quit", NULL};
 static const char *const vm_words[] = {"boot", "list", "migrate", "clone",
                                        "stop", "exec", "load",    NULL};
 static const char *const lab_words[] = {"up", "down", "status", "exec", "pingall", NULL};
 static const char *const experiment_words[] = {"list", "paper", "scale", "controller", NULL};
 static const char *const load_words[] = {"http", NULL};
+static const char *const policy_words[] = {"list", "run", "status", "stop", NULL};
 static const char *const options[] = {
-    "--on",       "--to",      "--as",   "--memory", "--cpus",  "--json",     "--quiet",
-    "--force",    "--timeout", "--lab",  "--since",  "--count", "--balance",  "--runs",
-    "--seconds",  "--out",     "--seed", "--quick",  "--rate",  "--duration", "--trace",
-    "--interval", "--from",    "--help", NULL};
+    "--on",      "--to",       "--as",           "--memory",   "--cpus",  "--json",
+    "--quiet",   "--force",    "--timeout",      "--lab",      "--since", "--count",
+    "--balance", "--runs",     "--seconds",      "--out",      "--seed",  "--quick",
+    "--rate",    "--duration", "--trace",        "--interval", "--from",  "--help",
+    "--param",   "--dry-run",  "--max-parallel", "--no-wait",  NULL};
 
 /* Candidates for the word being completed, rebuilt at each completion. */
 static char **cands;
@@ -116,6 +118,8 @@ static char **complete(const char *text, int start, int end)
         list = experiment_words;
     else if (n == 1 && !strcmp(w[0], "load"))
         list = load_words;
+    else if (n == 1 && !strcmp(w[0], "policy"))
+        list = policy_words;
     if (list) {
         for (size_t i = 0; list[i]; i++)
             cand(list[i]);
@@ -133,7 +137,8 @@ static char **complete(const char *text, int start, int end)
 static void shell_help(void)
 {
     printf("Every minidc command, without \"minidc\": lab, topology, flows, vm, metrics, events,\n"
-           "experiment, load, ofp-print (each with --help).  TAB completes; history is kept in\n"
+           "policy, plan, experiment, load, ofp-print (each with --help).  TAB completes; history "
+           "is kept in\n"
            "~/.minidc_history.  exit or Ctrl-D leaves.\n");
 }
 
