@@ -481,9 +481,11 @@ void policies_tick(struct policies *p, double now)
     if (!r || now < r->next)
         return;
     r->next = now + r->interval_s;
-    if (plans_busy(p->plans) || now < plans_ended_at(p->plans) + POLICIES_SETTLE_S) {
+    if (!vmctl_rounds(p->v) || plans_busy(p->plans) ||
+        now < plans_ended_at(p->plans) + POLICIES_SETTLE_S) {
         r->skipped++;
-        LOG_DBG("policy %s: a plan is under way or just ended, this interval is skipped",
+        LOG_DBG("policy %s: the agents not polled yet, or a plan under way or just ended: this "
+                "interval is skipped",
                 r->pol->name);
         return;
     }

@@ -6,7 +6,8 @@
  * the model (ctl/model.h) and decides; its plan goes to ctl/plans.h unless
  * it is a dry run or another plan is still under way (then the interval
  * is skipped: deciding on a data center that is still moving would count
- * the same VMs twice), or ended less than POLICIES_SETTLE_S ago (the
+ * the same VMs twice), or ended less than POLICIES_SETTLE_S ago, and until
+ * vmctl has asked every agent once (after a restart it knows no VM yet) (the
  * agents measure CPU over their poll interval: until two polls after the
  * moves, a server's figure still holds the VMs that left, and the moves'
  * own work).  Events: "policy.started", "policy.stopped",

@@ -87,6 +87,10 @@ int vmctl_load_get(struct vmctl *v, const char *vm, json_t **out);
 int vmctl_server_power(struct vmctl *v, const char *server, bool asleep, json_t **out);
 bool vmctl_server_asleep(struct vmctl *v, const char *server);
 
+/* How many times every agent was asked what it holds since the start: until
+ * once, the inventory is not known (after a restart, no VM is yet). */
+unsigned long vmctl_rounds(struct vmctl *v);
+
 /* What another part of minidcd keeps across restarts in the state file,
  * under 'key' (a copy is kept; NULL removes it), and what was kept (a new
  * reference, or NULL). */

@@ -288,6 +288,7 @@ void vmctl_poll_once(struct vmctl *v)
     }
     pthread_mutex_lock(&v->lock);
     reconcile(v, lists, all_heard, asked);
+    v->rounds++;
     pthread_mutex_unlock(&v->lock);
     json_decref(lists);
     restore_network(v);

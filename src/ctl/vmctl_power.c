@@ -19,6 +19,14 @@ bool vmctl_asleep_locked(const struct vmctl *v, const char *server)
     return json_object_get(v->asleep, server) != NULL;
 }
 
+unsigned long vmctl_rounds(struct vmctl *v)
+{
+    pthread_mutex_lock(&v->lock);
+    unsigned long n = v->rounds;
+    pthread_mutex_unlock(&v->lock);
+    return n;
+}
+
 bool vmctl_server_asleep(struct vmctl *v, const char *server)
 {
     pthread_mutex_lock(&v->lock);
@@ -38,7 +46,8 @@ int vmctl_refuse_asleep(const struct vmctl *v, const char *server, json_t **out)
 }
 
 /* What holds 'server' awake (lock held): a VM on it or an operation going
- * to it; NULL when nothing does. */
+ * to it, or its agent not heard from (what it holds is not known); NULL
+ * when nothing does. */
 static char *keeps_awake(const struct vmctl *v, const char *server)
 {
     for (size_t i = 0; i < v->n_vms; i++)
@@ -51,6 +60,8 @@ static char *keeps_awake(const struct vmctl *v, const char *server)
             return xasprintf("operation %lu (%s of %s) goes to it", o->id, op_kind_name(o->kind),
                              o->vm);
     }
+    if (!json_is_true(json_object_get(json_object_get(v->agents, server), "reachable")))
+        return xasprintf("its agent has not answered, so what runs there is not known");
     return NULL;
 }
 

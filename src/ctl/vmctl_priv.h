@@ -148,10 +148,11 @@ struct vmctl {
     json_t *metrics;    /* server name -> the agent's metrics */
     json_t *agents;     /* server name -> {"reachable", "error", ...info} */
     char *state_file;
-    json_t *saved;       /* the state file as read at start: VM name -> {mac, address, serves} */
-    json_t *asleep;      /* servers put to sleep (vmctl_power.c): name -> since */
-    json_t *kept;        /* what others keep in the state file (vmctl_keep()): key -> value */
-    struct xrec **xrecs; /* transfers under way or left half-done */
+    json_t *saved;        /* the state file as read at start: VM name -> {mac, address, serves} */
+    json_t *asleep;       /* servers put to sleep (vmctl_power.c): name -> since */
+    json_t *kept;         /* what others keep in the state file (vmctl_keep()): key -> value */
+    unsigned long rounds; /* polls of every agent done since the start */
+    struct xrec **xrecs;  /* transfers under way or left half-done */
     size_t n_xrecs, cap_xrecs;
     pthread_t poller;
     bool polling; /* the poller thread runs */

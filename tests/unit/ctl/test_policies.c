@@ -99,6 +99,7 @@ static void start(struct fixture *x)
     x->plans = plans_create(x->v, publish, x);
     struct policies_hooks ph = {.ctx = x, .model = model, .publish = publish};
     x->p = policies_create(x->t, x->v, x->plans, &ph);
+    vmctl_poll_once(x->v); /* the agents asked once: policies may decide */
 }
 
 static void stop(struct fixture *x)
