@@ -14,10 +14,14 @@ need_lab_tools() {
 }
 
 # new_lab VAR: sets VAR to a lab name unique to this run (at most 10
-# characters) and registers it for removal on exit.
+# characters) and registers it for removal on exit.  A test killed before
+# its trap runs (CTest's timeout kills with SIGKILL) leaves its name in
+# TEST_OWNERS with its PID: tests/run removes such labs after CTest.
+TEST_OWNERS=${MINIDC_RUN_DIR:-/run/minidc}/test-labs
 new_lab() {
     local name="t$(($$ % 100000))x${#TEST_LABS[@]}"
     TEST_LABS+=("$name")
+    mkdir -p "$TEST_OWNERS" && echo $$ >"$TEST_OWNERS/$name"
     printf -v "$1" '%s' "$name"
 }
 
@@ -25,6 +29,7 @@ cleanup_labs() {
     local l
     for l in "${TEST_LABS[@]}"; do
         "$MINIDC" lab down "$l" >/dev/null 2>&1
+        rm -f "$TEST_OWNERS/$l"
     done
     rm -rf "$TEST_TMP"
 }
