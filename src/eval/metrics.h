@@ -27,8 +27,8 @@
 
 /* A server ran at 100% of its capacity when its measured utilisation was at
  * least this: a server capped by a cgroup quota (servers[].cpu) tops out just
- * under 1 (the quota is enforced per period and the sample's window does not
- * line up with the periods), so 1 itself would hardly ever be seen. */
+ * under 1 when measured, even when its VMs want more, so 1 itself would
+ * hardly ever be seen. */
 #define EVAL_FULL_DEFAULT 0.99
 /* Overloaded: utilisation above this (the default threshold of the thr
  * detector, docs/policies.md). */
