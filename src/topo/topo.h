@@ -146,14 +146,13 @@ bool topo_valid_lab_name(const char *s);
 int topo_parse_rewrite_at(const char *s, enum topo_rewrite_at *out);
 const char *topo_rewrite_at_name(enum topo_rewrite_at at);
 
-/* The named power models of servers[].power: CloudSim's PlanetLab servers
- * (SPECpower_ssj2008 results of the HP ProLiant ML110 G4 and G5). */
+/* The named power models of servers[].power, hp-ml110-g4 and hp-ml110-g5:
+ * CloudSim's PlanetLab servers (SPECpower_ssj2008 results of the HP
+ * ProLiant ML110 G4 and G5). */
 struct topo_power_preset {
     const char *name;
     double w[TOPO_POWER_POINTS];
 };
-extern const struct topo_power_preset topo_power_presets[];
-extern const size_t topo_n_power_presets;
 /* The preset named 'name', or NULL. */
 const struct topo_power_preset *topo_power_preset(const char *name);
 /* A server's model when its file says none: hp-ml110-g4. */
