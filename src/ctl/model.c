@@ -118,8 +118,8 @@ static void build_servers(struct model *m, const struct model_inputs *in, size_t
                                                   number_or(json_object_get(fig, "cpus"), 1));
         s->memory_mib =
             nd->memory_mib ? nd->memory_mib : number_or(json_object_get(fig, "vm_capacity_mib"), 0);
-        s->power_idle_w = MODEL_POWER_IDLE_W;
-        s->power_max_w = MODEL_POWER_MAX_W;
+        s->power_idle_w = nd->power_w[0];
+        s->power_max_w = nd->power_w[TOPO_POWER_POINTS - 1];
         s->link_mbit = uplink_mbit(t, i);
         s->asleep = json_is_true(json_object_get(ag, "asleep"));
         s->reachable = json_is_true(json_object_get(ag, "reachable"));

@@ -6,9 +6,11 @@
  *
  * Capacities: a server's CPU is the topology's servers[].cpu, else what its
  * agent says it may use, else the machine's CPUs; its memory likewise
- * (servers[].memory, else the agent's).  A server's power is modelled
- * linearly from MODEL_POWER_IDLE_W to MODEL_POWER_MAX_W (CloudSim's HP
- * ProLiant ML110 G4, the PlanetLab experiments' first server).  Histories
+ * (servers[].memory, else the agent's).  A server's power is the linear
+ * model of include/minidc/policy.h through its servers[].power's 0% and 100%
+ * points (default hp-ml110-g4, CloudSim's HP ProLiant ML110 G4: 86 W to
+ * 117 W); the points between serve the experiments' energy (src/eval), not
+ * the policies.  Histories
  * are the last MODEL_HISTORY rounds of the recorder (one a poll).
  *
  * No I/O: JSON and the history in, a model out; event loop thread (the
@@ -21,8 +23,6 @@
 #include "minidc/policy.h"
 
 #define MODEL_HISTORY 60
-#define MODEL_POWER_IDLE_W 86.0
-#define MODEL_POWER_MAX_W 117.0
 
 struct hist;
 struct topo;

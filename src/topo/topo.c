@@ -4,6 +4,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* SPECpower_ssj2008 figures as CloudSim's PowerModelSpecPowerHpProLiantMl110G4Xeon3040 and
+ * ...G5Xeon3075 give them (the servers of Beloglazov & Buyya's PlanetLab experiments). */
+static const struct topo_power_preset power_presets[] = {
+    {"hp-ml110-g4", {86, 89.4, 92.6, 96, 99.5, 102, 106, 108, 112, 114, 117}},
+    {"hp-ml110-g5", {93.7, 97, 101, 105, 110, 116, 121, 125, 129, 133, 135}},
+};
+
+const struct topo_power_preset *topo_power_preset(const char *name)
+{
+    for (size_t i = 0; i < sizeof power_presets / sizeof *power_presets; i++)
+        if (!strcmp(power_presets[i].name, name))
+            return &power_presets[i];
+    return NULL;
+}
+
+const struct topo_power_preset *topo_power_default(void)
+{
+    return &power_presets[0];
+}
+
+void topo_power_linear(double idle_w, double max_w, double w[TOPO_POWER_POINTS])
+{
+    for (int i = 0; i < TOPO_POWER_POINTS; i++)
+        w[i] = idle_w + (max_w - idle_w) * i / (TOPO_POWER_POINTS - 1);
+}
+
 void topo_free(struct topo *t)
 {
     if (!t)

@@ -23,6 +23,11 @@
 #define TOPO_LAB_NAME_MAX 10
 /* Ports are numbered 1..TOPO_PORT_MAX on each switch. */
 #define TOPO_PORT_MAX 999
+/* A server's power model: watts at 0%, 10%, ..., 100% CPU load (a SPECpower
+ * table; a linear model is 11 points on its line).  At most TOPO_POWER_MAX_W
+ * each. */
+#define TOPO_POWER_POINTS 11
+#define TOPO_POWER_MAX_W 100000.0
 
 enum topo_kind { TOPO_SWITCH, TOPO_SERVER, TOPO_HOST };
 
@@ -54,8 +59,12 @@ struct topo_node {
     unsigned memory_mib; /* memory its VMs may use (servers); 0: what the machine has */
     double cpu;          /* host CPUs its VMs may use together (servers); 0: no limit */
     struct diag_pos cpu_pos;
-    size_t sw;        /* the switch it hangs on */
-    unsigned sw_port; /* that switch's port number towards it */
+    /* servers: its power model, servers[].power, else topo_power_default;
+     * not decreasing, each above 0 and at most TOPO_POWER_MAX_W */
+    double power_w[TOPO_POWER_POINTS];
+    struct diag_pos power_pos; /* {0, 0}: not written */
+    size_t sw;                 /* the switch it hangs on */
+    unsigned sw_port;          /* that switch's port number towards it */
 };
 
 /* What a link carries: its bandwidth, and the delay and loss the lab adds
@@ -136,6 +145,20 @@ bool topo_valid_lab_name(const char *s);
 /* "root" or "nearest" into '*out'; -1 for anything else. */
 int topo_parse_rewrite_at(const char *s, enum topo_rewrite_at *out);
 const char *topo_rewrite_at_name(enum topo_rewrite_at at);
+
+/* The named power models of servers[].power, hp-ml110-g4 and hp-ml110-g5:
+ * CloudSim's PlanetLab servers (SPECpower_ssj2008 results of the HP
+ * ProLiant ML110 G4 and G5). */
+struct topo_power_preset {
+    const char *name;
+    double w[TOPO_POWER_POINTS];
+};
+/* The preset named 'name', or NULL. */
+const struct topo_power_preset *topo_power_preset(const char *name);
+/* A server's model when its file says none: hp-ml110-g4. */
+const struct topo_power_preset *topo_power_default(void);
+/* The 11 points of the linear model from 'idle_w' to 'max_w' into 'w'. */
+void topo_power_linear(double idle_w, double max_w, double w[TOPO_POWER_POINTS]);
 
 /* Returns the index of node 'name', or -1. */
 long topo_find(const struct topo *t, const char *name);

@@ -420,14 +420,104 @@ static void read_switches(struct reader *r, struct fy_node *seq, struct diag_pos
     }
 }
 
+/* Watts of a power model: a decimal number above 0, at most TOPO_POWER_MAX_W. */
+static bool want_watts(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
+                       double *out)
+{
+    const char *s = want_scalar(r, n, at, what);
+    if (!s)
+        return false;
+    size_t digits = strspn(s, "0123456789");
+    bool shape = digits > 0 && (s[digits] == '\0' ||
+                                (s[digits] == '.' && s[digits + 1] &&
+                                 strspn(s + digits + 1, "0123456789") == strlen(s + digits + 1)));
+    double v = shape ? strtod(s, NULL) : 0;
+    if (!shape || v <= 0 || v > TOPO_POWER_MAX_W) {
+        diag_add(r->diags, pos_of(n), "%s: '%s' is not a number of watts above 0, at most %g", what,
+                 s, TOPO_POWER_MAX_W);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+#define POWER_FORMS                                                                                \
+    "{idle: W, max: W}, a list of 11 watts (at 0%%, 10%%, ..., 100%% load) or a preset name "      \
+    "(hp-ml110-g4, hp-ml110-g5)"
+
+/* servers[].power: a linear model {idle, max}, a SPECpower table of 11
+ * points, or a preset's name (topo_power_preset()); into 'w' when sound. */
+static bool read_power(struct reader *r, struct fy_node *n, struct diag_pos at,
+                       double w[TOPO_POWER_POINTS])
+{
+    enum fy_node_type type = n ? fy_node_get_type(n) : FYNT_SCALAR;
+    if (type == FYNT_MAPPING) {
+        static const struct keyspec keys[] = {{"idle", true}, {"max", true}};
+        struct fy_node *v[2];
+        struct diag_pos kp[2];
+        double idle, max;
+        if (!read_mapping(r, n, at, "power", keys, 2, v, kp))
+            return false;
+        bool ok = want_watts(r, v[0], kp[0], "power idle", &idle);
+        if (!want_watts(r, v[1], kp[1], "power max", &max) || !ok)
+            return false;
+        if (max < idle) {
+            diag_add(r->diags, pos_of(v[1]), "power max: %g W is below idle (%g W)", max, idle);
+            return false;
+        }
+        topo_power_linear(idle, max, w);
+        return true;
+    }
+    if (type == FYNT_SEQUENCE) {
+        int count = fy_node_sequence_item_count(n);
+        if (count != TOPO_POWER_POINTS) {
+            diag_add(r->diags, pos_or(n, at),
+                     "power: a SPECpower table has %d points (watts at 0%%, 10%%, ..., 100%% "
+                     "load), found %d",
+                     TOPO_POWER_POINTS, count);
+            return false;
+        }
+        double p[TOPO_POWER_POINTS];
+        bool ok = true;
+        void *it = NULL;
+        struct fy_node *item;
+        for (int i = 0; (item = fy_node_sequence_iterate(n, &it)); i++) {
+            char what[32];
+            snprintf(what, sizeof what, "power at %d%% load", i * 10);
+            if (!want_watts(r, item, at, what, &p[i])) {
+                ok = false;
+            } else if (ok && i && p[i] < p[i - 1]) {
+                diag_add(r->diags, pos_of(item),
+                         "%s: %g W is below %g W at %d%% (a SPECpower table does not decrease)",
+                         what, p[i], p[i - 1], (i - 1) * 10);
+                ok = false;
+            }
+        }
+        if (ok)
+            memcpy(w, p, sizeof p);
+        return ok;
+    }
+    const char *s = n ? fy_node_get_scalar0(n) : NULL;
+    const struct topo_power_preset *pre = s ? topo_power_preset(s) : NULL;
+    if (!pre) {
+        if (s)
+            diag_add(r->diags, pos_of(n), "power: '%s' is not a preset (expected " POWER_FORMS ")",
+                     s);
+        else
+            diag_add(r->diags, pos_or(n, at), "power: expected " POWER_FORMS ", found %s",
+                     type_name(n));
+        return false;
+    }
+    memcpy(w, pre->w, sizeof pre->w);
+    return true;
+}
+
 static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos at, size_t *cap,
                           enum topo_kind kind)
 {
-    static const struct keyspec server_keys[] = {{"name", true},
-                                                 {"address", true},
-                                                 {"management", false},
-                                                 {"memory", false},
-                                                 {"cpu", false}};
+    static const struct keyspec server_keys[] = {{"name", true},        {"address", true},
+                                                 {"management", false}, {"memory", false},
+                                                 {"cpu", false},        {"power", false}};
     static const struct keyspec host_keys[] = {{"name", true}, {"address", true}};
     bool server = kind == TOPO_SERVER;
     const char *what = server ? "a server" : "a host";
@@ -436,10 +526,10 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
     void *it = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(seq, &it))) {
-        struct fy_node *v[5];
-        struct diag_pos kp[5];
+        struct fy_node *v[6];
+        struct diag_pos kp[6];
         if (!read_mapping(r, item, pos_of(item), what, server ? server_keys : host_keys,
-                          server ? 5 : 2, v, kp))
+                          server ? 6 : 2, v, kp))
             continue;
         saw_name(r, v[0]);
         char *name =
@@ -454,6 +544,10 @@ static void read_machines(struct reader *r, struct fy_node *seq, struct diag_pos
             want_mib(r, v[3], kp[3], "memory", 64, 1u << 24, &nd->memory_mib);
         if (server && v[4] && want_number(r, v[4], kp[4], "cpu", 0.01, 4096, "host CPUs", &nd->cpu))
             nd->cpu_pos = pos_of(v[4]);
+        if (server)
+            memcpy(nd->power_w, topo_power_default()->w, sizeof nd->power_w);
+        if (server && v[5] && read_power(r, v[5], kp[5], nd->power_w))
+            nd->power_pos = pos_or(v[5], kp[5]);
     }
 }
 

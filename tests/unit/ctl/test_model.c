@@ -19,7 +19,8 @@
 #include "topo/topo.h"
 #include "topo/topo_graph.h"
 
-/* s1 and s2 on sw1 (capped: 0.5 CPU, 512 MiB; s2 uncapped), s3 on sw2. */
+/* s1 and s2 on sw1 (capped: 0.5 CPU, 512 MiB; s2 uncapped), s3 on sw2; s1
+ * with the default power model, s2 a preset's, s3 a linear one. */
 static const char topology[] =
     "name: t\n"
     "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080}\n"
@@ -30,8 +31,8 @@ static const char topology[] =
     "switches: [{name: root}, {name: sw1}, {name: sw2}]\n"
     "servers:\n"
     "  - {name: s1, address: 10.1.0.1, management: 192.0.2.1, memory: 512, cpu: 0.5}\n"
-    "  - {name: s2, address: 10.1.0.2, management: 192.0.2.2}\n"
-    "  - {name: s3, address: 10.2.0.3, management: 192.0.2.3}\n"
+    "  - {name: s2, address: 10.1.0.2, management: 192.0.2.2, power: hp-ml110-g5}\n"
+    "  - {name: s3, address: 10.2.0.3, management: 192.0.2.3, power: {idle: 50, max: 150}}\n"
     "links:\n"
     "  - [root, sw1]\n"
     "  - [root, sw2]\n"
@@ -138,7 +139,11 @@ static void test_servers(void **state)
     assert_true(s1->cpu_capacity == 0.5 && s1->memory_mib == 512);
     assert_true(s2->cpu_capacity == 2 && s2->memory_mib == 700);
     assert_true(s3->cpu_capacity == 1 && s3->memory_mib == 0);
-    assert_true(s1->power_idle_w == MODEL_POWER_IDLE_W && s1->power_max_w == MODEL_POWER_MAX_W);
+    /* The topology's power model, its 0% and 100% points: hp-ml110-g4 by
+     * default (86-117 W), hp-ml110-g5 (93.7-135 W), linear 50-150 W. */
+    assert_true(s1->power_idle_w == 86 && s1->power_max_w == 117);
+    assert_true(s2->power_idle_w == 93.7 && s2->power_max_w == 135);
+    assert_true(s3->power_idle_w == 50 && s3->power_max_w == 150);
     assert_true(s1->link_mbit == 100 && s2->link_mbit == 0);
     assert_true(s1->reachable && !s1->asleep);
     assert_true(s2->asleep);

@@ -864,7 +864,102 @@ static void test_capacities_refused(void **state)
                                bad[i].says);
 }
 
+/* servers[].power: a preset, a linear model (11 points on its line), a
+ * SPECpower table; hp-ml110-g4's table when the file says none. */
+static void test_power(void **state)
+{
+    (void)state;
+    static const double g4[] = {86, 89.4, 92.6, 96, 99.5, 102, 106, 108, 112, 114, 117};
+    static const double g5[] = {93.7, 97, 101, 105, 110, 116, 121, 125, 129, 133, 135};
+    char *s = variant(12, "  - {name: h1, address: 198.18.1.1, power: hp-ml110-g5}", 0, NULL);
+    struct topo *t = load_ok(s);
+    const struct topo_node *h1 = &t->nodes[topo_find(t, "h1")], *h2 = &t->nodes[topo_find(t, "h2")];
+    for (int i = 0; i < TOPO_POWER_POINTS; i++) {
+        assert_true(h1->power_w[i] == g5[i]);
+        assert_true(h2->power_w[i] == g4[i]);
+    }
+    assert_int_equal(h1->power_pos.line, 12);
+    assert_int_equal(h1->power_pos.column, 44);
+    assert_int_equal(h2->power_pos.line, 0);
+    topo_free(t);
+    free(s);
+    /* Linear from 80 W to 130 W: 80 + 5 W per 10% of load. */
+    s = variant(12, "  - {name: h1, address: 198.18.1.1, power: {idle: 80, max: 130}}", 13,
+                "  - {name: h2, address: 198.18.2.1, power: {idle: 100, max: 100}}");
+    t = load_ok(s);
+    h1 = &t->nodes[topo_find(t, "h1")];
+    h2 = &t->nodes[topo_find(t, "h2")];
+    for (int i = 0; i < TOPO_POWER_POINTS; i++) {
+        assert_float_equal(h1->power_w[i], 80 + 5 * i, 1e-9);
+        assert_true(h2->power_w[i] == 100);
+    }
+    topo_free(t);
+    free(s);
+    /* A table as written; equal neighbours are allowed (it does not decrease). */
+    s = variant(12,
+                "  - {name: h1, address: 198.18.1.1, "
+                "power: [50, 60, 60, 70, 80, 90.5, 100, 110, 120, 130, 140]}",
+                0, NULL);
+    t = load_ok(s);
+    h1 = &t->nodes[topo_find(t, "h1")];
+    assert_true(h1->power_w[0] == 50 && h1->power_w[2] == 60 && h1->power_w[5] == 90.5 &&
+                h1->power_w[10] == 140);
+    topo_free(t);
+    free(s);
+}
+
+/* Each wrong power model, at the value at fault, saying what was expected. */
+static void test_power_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int at_line, at_col;
+        const char *says;
+    } bad[] = {
+        {"  - {name: h1, address: 198.18.1.1, power: hp-ml110-g6}", 12, 44,
+         "power: 'hp-ml110-g6' is not a preset (expected {idle: W, max: W}, a list of 11 watts (at "
+         "0%, 10%, ..., 100% load) or a preset name (hp-ml110-g4, hp-ml110-g5))"},
+        {"  - {name: h1, address: 198.18.1.1, power: 100}", 12, 44, "power: '100' is not a preset"},
+        {"  - {name: h1, address: 198.18.1.1, power: [86, 90, 95]}", 12, 45,
+         "power: a SPECpower table has 11 points (watts at 0%, 10%, ..., 100% load), found 3"},
+        {"  - {name: h1, address: 198.18.1.1, power: [86, 90, 95, 96, 97, 98, 99, 100, 101, 102, "
+         "103, 104]}",
+         12, 45,
+         "power: a SPECpower table has 11 points (watts at 0%, 10%, ..., 100% load), found 12"},
+        {"  - {name: h1, address: 198.18.1.1, power: [86, 89, 88, 96, 97, 98, 99, 100, 101, 102, "
+         "103]}",
+         12, 53,
+         "power at 20% load: 88 W is below 89 W at 10% (a SPECpower table does not decrease)"},
+        {"  - {name: h1, address: 198.18.1.1, power: [0, 89, 90, 96, 97, 98, 99, 100, 101, 102, "
+         "103]}",
+         12, 45, "power at 0% load: '0' is not a number of watts above 0, at most 100000"},
+        {"  - {name: h1, address: 198.18.1.1, power: [86, 89, 90, 96, 97, 98, 99, 100, 101, 102, "
+         "1e3]}",
+         12, 88, "power at 100% load: '1e3' is not a number of watts"},
+        {"  - {name: h1, address: 198.18.1.1, power: [86, {w: 1}, 90, 96, 97, 98, 99, 100, 101, "
+         "102, 103]}",
+         12, 50, "power at 10% load: expected a value, found a mapping"},
+        {"  - {name: h1, address: 198.18.1.1, power: {idle: 120, max: 100}}", 12, 61,
+         "power max: 100 W is below idle (120 W)"},
+        {"  - {name: h1, address: 198.18.1.1, power: {idle: 0, max: 100}}", 12, 51,
+         "power idle: '0' is not a number of watts above 0, at most 100000"},
+        {"  - {name: h1, address: 198.18.1.1, power: {idle: 80, max: 100001}}", 12, 60,
+         "power max: '100001' is not a number of watts above 0, at most 100000"},
+        {"  - {name: h1, address: 198.18.1.1, power: {idle: -5, max: 100}}", 12, 51,
+         "power idle: '-5' is not a number of watts"},
+        {"  - {name: h1, address: 198.18.1.1, power: {idle: 80}}", 12, 45,
+         "power: missing required key 'max'"},
+        {"  - {name: h1, address: 198.18.1.1, power: {idle: 80, max: 100, peak: 1}}", 12, 65,
+         "unknown key 'peak' in power (expected one of: idle, max)"},
+        {"  - {name: h1, address: 198.18.1.1, power: yes}", 12, 44, "power: 'yes' is not a preset"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        expect_variant_problem(12, bad[i].text, bad[i].at_line, bad[i].at_col, bad[i].says);
+}
+
 int main(void)
+
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_is_valid),
@@ -894,6 +989,8 @@ int main(void)
         cmocka_unit_test(test_nul_and_encoding),
         cmocka_unit_test(test_explicit_keys),
         cmocka_unit_test(test_positions_of_values),
+        cmocka_unit_test(test_power),
+        cmocka_unit_test(test_power_refused),
     };
     return cmocka_run_group_tests_name("topo_parse", tests, NULL, NULL);
 }
