@@ -188,7 +188,7 @@ static void test_vm_counts_out_of_range(void **state)
         {128, 4294967296LL + 2}, /* wraps to 2 */
         {-4294967296LL + 64, 1}, /* wraps to 64 */
         {128, -1},               /* negative */
-        {31, 1},                 /* below the least memory */
+        {71, 1},                 /* below the least memory */
         {1048577, 1},            /* above the most */
         {128, 0},                /* no CPU */
         {128, 65},               /* too many */
@@ -198,7 +198,7 @@ static void test_vm_counts_out_of_range(void **state)
                               "cpus", bad[i].cpus);
         struct agent_proto_vm vm;
         assert_false(agent_proto_vm_read(o, &vm));
-        bool memory_ok = bad[i].memory_mib >= 32 && bad[i].memory_mib <= 1048576;
+        bool memory_ok = bad[i].memory_mib >= 72 && bad[i].memory_mib <= 1048576;
         bool cpus_ok = bad[i].cpus >= 1 && bad[i].cpus <= 64;
         assert_int_equal(vm.memory_mib, memory_ok ? (unsigned)bad[i].memory_mib : 0);
         assert_int_equal(vm.cpus, cpus_ok ? (unsigned)bad[i].cpus : 0);
@@ -223,10 +223,10 @@ static void test_vm_counts_out_of_range(void **state)
     assert_true(with.cpu_share == 0.15);
     json_decref(j);
     /* The bounds themselves are in range. */
-    json_t *o = json_pack("{s:i, s:i}", "memory_mib", 32, "cpus", 64);
+    json_t *o = json_pack("{s:i, s:i}", "memory_mib", 72, "cpus", 64);
     struct agent_proto_vm vm;
     assert_true(agent_proto_vm_read(o, &vm));
-    assert_int_equal(vm.memory_mib, 32);
+    assert_int_equal(vm.memory_mib, 72);
     assert_int_equal(vm.cpus, 64);
     json_decref(o);
     o = json_pack("{s:i, s:i}", "memory_mib", 1048576, "cpus", 1);

@@ -41,10 +41,10 @@ static void test_boot(void **state)
     assert_int_equal(b.cpus, 1);
     assert_int_equal(
         api_parse_boot(
-            BODY("{\"name\": \"a_1-B\", \"server\": \"s\", \"memory_mib\": 32, \"cpus\": 64}"), &b,
+            BODY("{\"name\": \"a_1-B\", \"server\": \"s\", \"memory_mib\": 72, \"cpus\": 64}"), &b,
             &e),
         0);
-    assert_int_equal(b.memory_mib, 32);
+    assert_int_equal(b.memory_mib, 72);
     assert_int_equal(b.cpus, 64);
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 1048576}"), &b,
@@ -64,7 +64,7 @@ static void test_boot_errors(void **state)
     assert_string_equal(joined(e), "name: expected a VM name (a string: a letter, then up to 11 "
                                    "letters, digits, '_' or '-') | "
                                    "server: expected a server name (string) | "
-                                   "memory_mib: expected a whole number from 32 to 1048576 (MiB) | "
+                                   "memory_mib: expected a whole number from 72 to 1048576 (MiB) | "
                                    "cpus: expected a whole number from 1 to 64");
     assert_int_equal(api_parse_boot(BODY("{}"), &b, &e), -1);
     assert_string_equal(joined(e),
@@ -72,7 +72,7 @@ static void test_boot_errors(void **state)
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": 31}"), &b, &e),
         -1);
-    assert_string_equal(joined(e), "memory_mib: expected a whole number from 32 to 1048576 (MiB)");
+    assert_string_equal(joined(e), "memory_mib: expected a whole number from 72 to 1048576 (MiB)");
     assert_int_equal(
         api_parse_boot(BODY("{\"name\": \"vm1\", \"server\": \"s\", \"memory_mib\": -1}"), &b, &e),
         -1);
