@@ -14,8 +14,8 @@
 static void plan_usage(FILE *f)
 {
     fprintf(f,
-            "usage: minidc plan FILE|- [--max-parallel N] [--no-wait] [--json] " API_TARGET_USAGE
-            "\n\n"
+            "usage: minidc plan FILE|- [--max-parallel N] [--no-wait] [--json]\n"
+            "                   " API_TARGET_USAGE "\n\n"
             "Posts a placement plan to minidcd (POST /api/v1/plans) and follows it to its end,\n"
             "a line for each action as it ends.  FILE (- : standard input) holds JSON:\n"
             "  {\"actions\": [{\"action\": \"migrate\", \"vm\": V, \"to\": S},\n"

@@ -31,7 +31,8 @@ static void policy_usage(FILE *f)
             "Built in: the Beloglazov-Buyya families DETECTOR-SELECTOR[-PLACEMENT] (detectors\n"
             "thr, iqr, mad, lr, lrr; selectors mmt, mc, rs, mu; placements pabfd, subnet),\n"
             "consolidate, autoscale, none; `minidc policy list` shows each with its parameters.\n"
-            "minidcd --policy-path FILE.so adds your own (docs/policies.md).\n\n"
+            "Your own: a shared object (minidc lab up --policy-path FILE.so, or minidcd's\n"
+            "--policy-path), or a program over the API (docs/policies.md).\n\n"
             "Follow the decisions and actions with `minidc events`.\n");
 }
 
