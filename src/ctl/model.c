@@ -261,7 +261,7 @@ static void build_links(struct model *m, const struct model_inputs *in)
 static void build_hops(struct model *m, const struct model_inputs *in, const size_t *node_of)
 {
     size_t n = m->m.n_servers;
-    m->hops = xcalloc(n * n ? n * n : 1, sizeof *m->hops);
+    m->hops = xcalloc(n ? n * n : 1, sizeof *m->hops);
     int *dist = xcalloc(in->t->n_nodes, sizeof *dist);
     for (size_t i = 0; i < n; i++) {
         if (in->g)
