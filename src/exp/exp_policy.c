@@ -363,8 +363,10 @@ static json_t *run_one(struct pol *p, int run, const char *policy, const json_t 
     char interval[32], duration[32];
     snprintf(interval, sizeof interval, "%g", p->interval);
     snprintf(duration, sizeof duration, "%g", p->duration);
-    if (exp_lab_up(e, p->lab, p->file, false) != 0)
+    if (exp_lab_up(e, p->lab, p->file, false) != 0) {
+        exp_lab_down(e, p->lab); /* what a failed or interrupted lab up left */
         return NULL;
+    }
     exp_progress(e, false, "run %d: %s: lab %s up", run + 1, policy, p->lab);
     char *evfile = xasprintf("%s/events-run%d-%s.jsonl", e->dir, run + 1, policy);
     char *evcmd = xasprintf("exec '%s' events --lab %s --since 0 --json >'%s' 2>/dev/null", e->self,
@@ -373,10 +375,9 @@ static json_t *run_one(struct pol *p, int run, const char *policy, const json_t 
     exp_record(e, evargv);
     pid_t evpid = proc_spawn(evargv);
     json_t *row = NULL, *history = NULL;
-    int rc = 0;
+    int rc = boot_all(p, vms);
     size_t i;
     const json_t *vm;
-    rc = boot_all(p, vms);
     json_array_foreach(vms, i, vm) {
         const char *load[] = {
             "vm",         "load",   exp_str(vm, "vm"), "--trace", exp_str(vm, "trace"),
