@@ -166,6 +166,7 @@ static int make_workload(struct pol *p, int run, json_t *vms)
     exp_shuffle(e, order, p->n_servers);
     size_t n_files = 0;
     char **files = p->planetlab ? planetlab_files(p->planetlab, &n_files) : NULL;
+    size_t n_read = n_files;
     size_t *pick = xcalloc(n_files + 1, sizeof *pick);
     for (size_t i = 0; i < n_files; i++)
         pick[i] = i;
@@ -197,7 +198,7 @@ static int make_workload(struct pol *p, int run, json_t *vms)
                                              "trace", path, "source", src ? src : "synthetic"));
         free(text), free(src), free(path), free(name);
     }
-    for (size_t i = 0; files && files[i] && i < n_files; i++)
+    for (size_t i = 0; i < n_read; i++)
         free(files[i]);
     free(files), free(pick), free(order), free(tdir);
     return rc;
