@@ -41,9 +41,10 @@ static void usage(FILE *f)
                "chosen by the seed, or a generated trace (default synthetic; SEED: its own\n"
                "seed, else --seed's); --vms: VMs of 128 MiB, two to a server at first\n"
                "(default: as many as servers; --quick 3); --duration: seconds each policy runs\n"
-               "(default 600; --quick 60); --interval: the policy's interval and each trace\n"
-               "sample's (default 10); --runs: default 3 (--quick 1); --seed: the placement\n"
-               "and the traces (default 1).\n\n"
+               "(10 to 3500: minidcd keeps an hour of history; default 600; --quick 60);\n"
+               "--interval: the policy's interval and each trace sample's (default 10);\n"
+               "--runs: default 3 (--quick 1); --seed: the placement and the traces (default\n"
+               "1).\n\n"
                "Experiments:\n\n");
     exp_list(f);
 }
@@ -108,7 +109,8 @@ static int experiment(int argc, char **argv, const char **params)
             o.vms = (int)v;
             break;
         case 'd':
-            if (parse_long("--duration", optarg, 10, 86400, &v))
+            /* minidcd keeps an hour of history: the run's must fit in it. */
+            if (parse_long("--duration", optarg, 10, 3500, &v))
                 return 2;
             o.duration = (double)v;
             break;
