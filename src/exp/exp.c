@@ -30,6 +30,9 @@ static const struct {
      exp_scale},
     {"controller", "OpenFlow controller throughput and latency: minidcd against ovs-testcontroller",
      exp_controller},
+    {"policy",
+     "placement policies side by side on one workload: energy, SLATAH, PDM, overload, migrations",
+     exp_policy},
 };
 
 void exp_list(FILE *f)
@@ -377,6 +380,7 @@ int exp_main(const char *name, const struct exp_opts *opts)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    e.dir = out;
     e.t0 = proc_now();
     if (!opts->quiet)
         fprintf(stderr, "minidc experiment %s%s: writing to %s\n", name,

@@ -8,6 +8,8 @@
  *   scale       lab size 8 to 64 servers: lab up time, controller memory,
  *               flows, all-pairs reachability
  *   controller  ofbench against minidcd and ovs-testcontroller
+ *   policy      placement policies side by side on one workload: energy,
+ *               SLA metrics, migrations, decision time
  *
  * Errors: exp_main() returns 0, or non-zero after saying what failed; what an
  * experiment made (labs, namespaces, processes) is removed either way. */
@@ -15,6 +17,7 @@
 #define MINIDC_EXP_EXP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct exp_opts {
@@ -25,6 +28,14 @@ struct exp_opts {
     unsigned long seed;   /* orders the measurements of a run */
     bool quick;           /* the short version (fewer runs, sizes, seconds) */
     bool quiet;           /* no progress lines */
+    /* policy: */
+    const char *policies;      /* "A,B,..." (NULL: "none,thr-mmt") */
+    const char *const *params; /* "POLICY:KEY=VALUE" each */
+    size_t n_params;
+    const char *workload; /* "planetlab:DIR" or "synthetic[:SEED]" (NULL: synthetic) */
+    int vms;              /* 0: the experiment's default */
+    double duration;      /* seconds of each policy's loop (0: default) */
+    double interval;      /* the policy's interval (0: 10 s) */
 };
 
 /* Prints the experiments with a line each. */

@@ -1,6 +1,7 @@
 /* exp_plot: the plots of an experiment as gnuplot data and scripts (pure),
  * and their rendering to PNG and SVG (runs gnuplot). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,195 @@ static void controller_specs(const json_t *r, json_t *specs)
                   true));
 }
 
+/* ---- policy ---- */
+
+/* The row of 'policy' in run 'run' (NULL when absent). */
+static const json_t *policy_row(const json_t *r, const char *policy, json_int_t run)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(r, "policy"), i, row)
+        if (!strcmp(exp_str(row, "policy"), policy) &&
+            json_integer_value(json_object_get(row, "run")) == run)
+            return row;
+    return NULL;
+}
+
+/* A line per policy over time: series 'key' of each policy's first run, a
+ * data block each (gnuplot's index), scaled by 'scale'. */
+static void policy_lines(const json_t *r, json_t *specs, const char *name, const char *title,
+                         const char *key, double scale, const char *ylabel, const char *style)
+{
+    struct strbuf d, sc;
+    strbuf_init(&d);
+    strbuf_init(&sc);
+    strbuf_printf(&sc,
+                  "# %s: made by minidc experiment; data in %s.dat (a block per policy)\n"
+                  "set datafile separator \"\\t\"\nset title \"%s\"\n"
+                  "set xlabel \"seconds since the policy started\"\nset ylabel \"%s\"\n"
+                  "set grid\nset key outside right top\nset yrange [0:*]\nplot ",
+                  name, name, title, ylabel);
+    size_t i, k, block = 0;
+    json_t *pol;
+    json_array_foreach(json_object_get(json_object_get(r, "config"), "policies"), i, pol) {
+        const json_t *row = policy_row(r, json_string_value(pol), 1);
+        const json_t *ser = json_object_get(row, "series");
+        if (!ser)
+            continue;
+        strbuf_printf(&d, "# %s\n", json_string_value(pol));
+        json_t *t;
+        json_array_foreach(json_object_get(ser, "t"), k, t)
+            strbuf_printf(&d, "%.3f\t%.6g\n", json_number_value(t),
+                          json_number_value(json_array_get(json_object_get(ser, key), k)) * scale);
+        strbuf_puts(&d, "\n\n");
+        strbuf_printf(&sc, "%s'%s.dat' index %zu using 1:2 with %s lw 2 title \"%s\"",
+                      block ? ", " : "", name, block, style, json_string_value(pol));
+        block++;
+    }
+    if (!block)
+        strbuf_printf(&sc, "0 notitle");
+    strbuf_puts(&sc, "\n");
+    add(specs, name, title, &d, strbuf_steal(&sc));
+}
+
+/* Each server's utilisation over time as a heat map, per policy (run 1). */
+static void policy_heatmaps(const json_t *r, json_t *specs)
+{
+    size_t i, k;
+    json_t *pol;
+    json_array_foreach(json_object_get(json_object_get(r, "config"), "policies"), i, pol) {
+        const json_t *ser = json_object_get(policy_row(r, json_string_value(pol), 1), "series");
+        const json_t *util = json_object_get(ser, "util"), *t = json_object_get(ser, "t");
+        if (!json_object_size(util))
+            continue;
+        struct strbuf d, tics;
+        strbuf_init(&d);
+        strbuf_init(&tics);
+        for (k = 0; k < json_array_size(t); k++) {
+            const char *srv;
+            json_t *u;
+            size_t j = 0;
+            json_object_foreach((json_t *)util, srv, u) {
+                json_t *v = json_array_get(u, k);
+                strbuf_printf(&d, "%.3f\t%zu\t", json_number_value(json_array_get(t, k)), j++);
+                if (json_is_number(v))
+                    strbuf_printf(&d, "%.4g\n", json_number_value(v));
+                else
+                    strbuf_puts(&d, "?\n");
+            }
+            strbuf_puts(&d, "\n");
+        }
+        const char *srv;
+        json_t *u;
+        size_t j = 0;
+        json_object_foreach((json_t *)util, srv, u)
+            strbuf_printf(&tics, "%s\"%s\" %zu", j ? ", " : "", srv, j), j++;
+        char *name = xasprintf("policy-util-%s", json_string_value(pol));
+        char *title =
+            xasprintf("Utilisation of each server over time: %s (run 1)", json_string_value(pol));
+        char *script = xasprintf(
+            "# %s: made by minidc experiment; data in %s.dat (t, server, utilisation)\n"
+            "set datafile separator \"\\t\"\nset datafile missing \"?\"\nset title \"%s\"\n"
+            "set xlabel \"seconds since the policy started\"\nset ytics (%s)\n"
+            "set cblabel \"CPU used / capacity\"\nset cbrange [0:1.2]\n"
+            "set palette defined (0 \"white\", 0.8 \"orange\", 1.2 \"red\")\n"
+            "set yrange [-0.5:%zu.5]\nset view map\n"
+            "splot '%s.dat' using 1:2:3 with points pt 5 ps 2.5 palette notitle\n",
+            name, name, title, tics.s ? tics.s : "", j ? j - 1 : 0, name);
+        strbuf_free(&tics);
+        add(specs, name, title, &d, script);
+        free(name), free(title);
+    }
+}
+
+/* The migrations of each policy on a timeline (run 1): a row per policy. */
+static void policy_migrations(const json_t *r, json_t *specs)
+{
+    struct strbuf d, tics;
+    strbuf_init(&d);
+    strbuf_init(&tics);
+    size_t i, k;
+    json_t *pol, *ev;
+    double longest = 1;
+    json_array_foreach(json_object_get(json_object_get(r, "config"), "policies"), i, pol) {
+        const json_t *row = policy_row(r, json_string_value(pol), 1);
+        double from = json_number_value(json_object_get(row, "from")),
+               to = json_number_value(json_object_get(row, "to"));
+        longest = to - from > longest ? to - from : longest;
+        strbuf_printf(&tics, "%s\"%s\" %zu", i ? ", " : "", json_string_value(pol), i);
+        json_array_foreach(json_object_get(row, "events"), k, ev) {
+            double t = json_number_value(json_object_get(ev, "time"));
+            const char *type = exp_str(ev, "type");
+            if (t >= from && t <= to &&
+                (!strcmp(type, "vm.migrated") || !strcmp(type, "vm.cloned") ||
+                 !strcmp(type, "server.asleep") || !strcmp(type, "server.awake")))
+                strbuf_printf(&d, "%.3f\t%zu\t%s\n", t - from, i, type);
+        }
+    }
+    size_t n = json_array_size(json_object_get(json_object_get(r, "config"), "policies"));
+    if (!d.len)
+        strbuf_puts(&d, "?\t?\tnone\n");
+    char *script = xasprintf(
+        "# policy-migrations: made by minidc experiment; data in policy-migrations.dat\n"
+        "set datafile separator \"\\t\"\nset datafile missing \"?\"\n"
+        "set title \"Migrations, clones, sleeps and wakes over time (run 1)\"\n"
+        "set xlabel \"seconds since the policy started\"\nset ytics (%s)\n"
+        "set yrange [-0.5:%zu.5]\nset xrange [0:%.0f]\nset grid xtics\nset key outside right top\n"
+        "plot 'policy-migrations.dat' using 1:(strcol(3) eq 'vm.migrated' ? $2 : 1/0) with "
+        "points pt 7 ps 1.5 title \"migration\", '' using 1:(strcol(3) eq 'vm.cloned' ? $2 : "
+        "1/0) with points pt 5 title \"clone\", '' using 1:(strcol(3) eq 'server.asleep' ? $2 "
+        ": 1/0) with points pt 11 title \"sleep\", '' using 1:(strcol(3) eq 'server.awake' ? "
+        "$2 : 1/0) with points pt 9 title \"wake\"\n",
+        tics.s ? tics.s : "", n ? n - 1 : 0, ceil(longest));
+    strbuf_free(&tics);
+    add(specs, "policy-migrations", "Migrations, clones, sleeps and wakes on a timeline", &d,
+        script);
+}
+
+/* Counts per policy as grouped bars (medians over runs). */
+static void policy_bars(const json_t *r, json_t *specs)
+{
+    static const char *const keys[][2] = {{"overloaded_intervals", "overloaded intervals"},
+                                          {"migrations", "migrations"},
+                                          {"sleeps", "sleeps"},
+                                          {"mean_active", "mean active servers"}};
+    const json_t *pols = json_object_get(json_object_get(r, "config"), "policies");
+    const char *cols[16];
+    size_t nc = 0, i, j;
+    json_t *pol, *row;
+    json_array_foreach(pols, i, pol)
+        if (nc < 16)
+            cols[nc++] = json_string_value(pol);
+    struct strbuf d;
+    strbuf_init(&d);
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        strbuf_puts(&d, keys[k][1]);
+        for (size_t c = 0; c < nc; c++) {
+            json_t *v = json_array();
+            json_array_foreach(json_object_get(r, "policy"), j, row)
+                if (!strcmp(exp_str(row, "policy"), cols[c]))
+                    json_array_append(v,
+                                      json_object_get(json_object_get(row, "metrics"), keys[k][0]));
+            value(&d, median_of(v));
+            json_decref(v);
+        }
+        strbuf_puts(&d, "\n");
+    }
+    add(specs, "policy-metrics", "Overload, migrations, sleeps and active servers per policy", &d,
+        histogram("policy-metrics", "Per policy (median over runs)", "count", cols, nc, false));
+}
+
+static void policy_specs(const json_t *r, json_t *specs)
+{
+    policy_lines(r, specs, "policy-active", "Active servers over time (run 1)", "active", 1,
+                 "servers awake", "steps");
+    policy_lines(r, specs, "policy-energy", "Cumulative energy per policy (run 1)", "energy_j",
+                 1e-3, "kJ", "lines");
+    policy_heatmaps(r, specs);
+    policy_migrations(r, specs);
+    policy_bars(r, specs);
+}
+
 json_t *exp_plot_specs(const json_t *r)
 {
     json_t *specs = json_array();
@@ -226,6 +416,8 @@ json_t *exp_plot_specs(const json_t *r)
         scale_specs(r, specs);
     else if (!strcmp(kind, "controller"))
         controller_specs(r, specs);
+    else if (!strcmp(kind, "policy"))
+        policy_specs(r, specs);
     return specs;
 }
 

@@ -11,8 +11,9 @@
 struct exp {
     struct exp_opts o;
     const char *name;
-    char *self; /* this minidc, to run its subcommands */
-    json_t *r;  /* results.json, filled as the experiment goes */
+    char *self;      /* this minidc, to run its subcommands */
+    const char *dir; /* the output directory */
+    json_t *r;       /* results.json, filled as the experiment goes */
     double t0;
     int step, steps; /* progress */
     unsigned long rng;
@@ -53,6 +54,7 @@ json_t *exp_machine(void);
 int exp_paper(struct exp *e);
 int exp_scale(struct exp *e);
 int exp_controller(struct exp *e);
+int exp_policy(struct exp *e);
 
 /* Reading results (exp_results.c): a member string ("" when absent), and
  * the throughput cell of a mode, route and MSS (NULL when absent). */

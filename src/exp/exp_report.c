@@ -383,6 +383,133 @@ static void controller(struct strbuf *sb, const json_t *r)
     plot_links(sb, r, "controller");
 }
 
+/* ---- policy ---- */
+
+static const struct {
+    const char *key, *label;
+    int digits;
+    double scale;
+} policy_metrics[] = {
+    {"energy_j", "energy (kJ)", 2, 1e-3},
+    {"slatah", "SLATAH", 4, 1},
+    {"pdm", "PDM", 5, 1},
+    {"slav", "SLAV (SLATAH x PDM)", 6, 1},
+    {"slatah_pooled", "SLATAH, pooled (CloudSim's code)", 4, 1},
+    {"pdm_pooled", "PDM, pooled (CloudSim's code)", 5, 1},
+    {"overload_fraction", "overload time fraction (u > 0.8)", 3, 1},
+    {"overloaded_intervals", "overloaded (server, interval) pairs", 0, 1},
+    {"mean_active", "mean active servers", 2, 1},
+    {"migrations", "migrations", 0, 1},
+    {"clones", "clones", 0, 1},
+    {"sleeps", "sleeps", 0, 1},
+    {"wakes", "wakes", 0, 1},
+};
+
+/* A cell: the median of 'v' and, over several runs, the range. */
+static void policy_cell(struct strbuf *sb, const json_t *v, int digits, double scale)
+{
+    struct exp_stats s;
+    exp_stats_json(v, &s);
+    if (!s.n)
+        strbuf_puts(sb, " - |");
+    else if (s.n == 1)
+        strbuf_printf(sb, " %.*f |", digits, s.median * scale);
+    else
+        strbuf_printf(sb, " %.*f (%.*f - %.*f) |", digits, s.median * scale, digits, s.min * scale,
+                      digits, s.max * scale);
+}
+
+/* The values of member 'key' of object 'obj' of each row of 'policy'. */
+static json_t *policy_values(const json_t *r, const char *policy, const char *obj, const char *key)
+{
+    json_t *v = json_array(), *row;
+    size_t i;
+    json_array_foreach(json_object_get(r, "policy"), i, row)
+        if (!strcmp(exp_str(row, "policy"), policy))
+            json_array_append(v, json_object_get(json_object_get(row, obj), key));
+    return v;
+}
+
+static void policy(struct strbuf *sb, const json_t *r)
+{
+    const json_t *cfg = json_object_get(r, "config"), *pols = json_object_get(cfg, "policies");
+    const json_t *w = json_object_get(cfg, "workload");
+    char wl[512];
+    if (!strcmp(exp_str(w, "kind"), "planetlab"))
+        snprintf(wl, sizeof wl, "PlanetLab trace files from `%s`, one per VM chosen by the seed",
+                 exp_str(w, "dir"));
+    else
+        snprintf(wl, sizeof wl,
+                 "synthetic traces (seed %lld): per VM a level of 60 to 90%% of a CPU and a "
+                 "random walk around it; a VM gets at most its CPU share, so two overload a "
+                 "server and one alone does not",
+                 (long long)json_integer_value(json_object_get(w, "seed")));
+    strbuf_printf(sb,
+                  "## Policies side by side\n\n"
+                  "Each policy ran on a fresh lab with the same %lld VMs (%lld MiB, a CPU share "
+                  "of %g) booted in the same placement (two to a server, the servers in an order "
+                  "drawn from the seed) and the same workload: %s, each sample held %g s "
+                  "(`minidc vm load --trace`). After a warm-up of %g s, `minidc policy run` for "
+                  "%g s with an interval of %g s; the metrics (defined in docs/experiments.md) "
+                  "are computed over the policy's window from minidcd's history (2 s rounds) and "
+                  "events. Median over %lld runs, with the range in brackets when there are "
+                  "several.\n\n| metric |",
+                  (long long)json_integer_value(json_object_get(cfg, "vms")),
+                  (long long)json_integer_value(json_object_get(cfg, "vm_memory_mib")),
+                  json_number_value(json_object_get(cfg, "vm_cpu_share")), wl,
+                  json_number_value(json_object_get(cfg, "interval_s")),
+                  json_number_value(json_object_get(cfg, "warmup_s")),
+                  json_number_value(json_object_get(cfg, "duration_s")),
+                  json_number_value(json_object_get(cfg, "interval_s")),
+                  (long long)json_integer_value(json_object_get(cfg, "runs")));
+    size_t i, j;
+    json_t *pol;
+    json_array_foreach(pols, i, pol)
+        strbuf_printf(sb, " %s |", json_string_value(pol));
+    strbuf_puts(sb, "\n|---|");
+    json_array_foreach(pols, i, pol)
+        strbuf_puts(sb, "---|");
+    strbuf_puts(sb, "\n");
+    for (size_t k = 0; k < sizeof policy_metrics / sizeof *policy_metrics; k++) {
+        strbuf_printf(sb, "| %s |", policy_metrics[k].label);
+        json_array_foreach(pols, i, pol) {
+            json_t *v = policy_values(r, json_string_value(pol), "metrics", policy_metrics[k].key);
+            policy_cell(sb, v, policy_metrics[k].digits, policy_metrics[k].scale);
+            json_decref(v);
+        }
+        strbuf_puts(sb, "\n");
+    }
+    static const char *const dec[][2] = {{"p50", "decision time, median (ms)"},
+                                         {"max", "decision time, largest (ms)"},
+                                         {"n", "decisions"}};
+    for (int k = 0; k < 3; k++) {
+        strbuf_printf(sb, "| %s |", dec[k][1]);
+        json_array_foreach(pols, i, pol) {
+            json_t *v = policy_values(r, json_string_value(pol), "decide_ms", dec[k][0]);
+            policy_cell(sb, v, k == 2 ? 0 : 3, 1);
+            json_decref(v);
+        }
+        strbuf_puts(sb, "\n");
+    }
+    strbuf_puts(sb, "\n");
+    const json_t *params = json_object_get(cfg, "params");
+    if (json_array_size(params)) {
+        strbuf_puts(sb, "Parameters given:");
+        json_array_foreach(params, i, pol)
+            strbuf_printf(sb, " `%s`", json_string_value(pol));
+        strbuf_puts(sb, " (the others at their defaults, `minidc policy list`).\n\n");
+    }
+    strbuf_puts(sb, "### Workload\n\n| run | VM | initial server | trace |\n|---|---|---|---|\n");
+    const json_t *run, *vm;
+    json_array_foreach(json_object_get(r, "workloads"), i, run)
+        json_array_foreach(json_object_get(run, "vms"), j, vm)
+            strbuf_printf(sb, "| %lld | %s | %s | %s |\n",
+                          (long long)json_integer_value(json_object_get(run, "run")),
+                          exp_str(vm, "vm"), exp_str(vm, "server"), exp_str(vm, "source"));
+    strbuf_puts(sb, "\nThe traces each VM ran are in `traces/` (`runN-VM.txt`).\n\n");
+    plot_links(sb, r, "policy");
+}
+
 char *exp_report_md(const json_t *r)
 {
     struct strbuf sb;
@@ -395,6 +522,8 @@ char *exp_report_md(const json_t *r)
         scale(&sb, r);
     else if (!strcmp(kind, "controller"))
         controller(&sb, r);
+    else if (!strcmp(kind, "policy"))
+        policy(&sb, r);
     footer(&sb, r);
     return strbuf_steal(&sb);
 }

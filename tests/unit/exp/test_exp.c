@@ -174,13 +174,71 @@ static void test_other_reports(void **state)
     json_decref(r);
 }
 
+/* A policy row: metrics and series of two rounds. */
+static json_t *policy_row(const char *policy, int run, double energy, int overloaded, int active)
+{
+    return json_pack("{s:s, s:i, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:f, "
+                     "s:i, s:i, s:i, s:i}, s:{s:i, s:f, s:f}, s:{s:[f, f], s:[i, i], s:[f, f], "
+                     "s:{s:[f, n]}}, s:[{s:s, s:f}]}",
+                     "policy", policy, "run", run, "from", 100.0, "to", 104.0, "metrics",
+                     "energy_j", energy, "energy_kwh", energy / 3.6e6, "slatah", 0.25,
+                     "slatah_pooled", 0.25, "pdm", 0.001, "pdm_pooled", 0.001, "slav", 0.00025,
+                     "overload_fraction", 0.5, "overloaded_intervals", overloaded, "mean_active",
+                     (double)active, "migrations", overloaded < 5, "clones", 0, "sleeps", 0,
+                     "wakes", 0, "decide_ms", "n", 2, "p50", 0.5, "max", 1.5, "series", "t", 0.0,
+                     2.0, "active", active, active, "energy_j", 0.0, energy, "util", "server1", 0.9,
+                     "events", "type", "vm.migrated", "time", 102.0);
+}
+
+static void test_policy_report(void **state)
+{
+    (void)state;
+    json_t *r = json_pack("{s:s, s:{s:[s, s], s:[s], s:{s:s, s:i}, s:i, s:i, s:f, s:f, s:f, "
+                          "s:f, s:i}, s:[], s:[{s:i, s:[{s:s, s:s, s:s, s:s}]}], s:[]}",
+                          "experiment", "policy", "config", "policies", "none", "thr-mmt", "params",
+                          "thr-mmt:threshold=0.7", "workload", "kind", "synthetic", "seed", 3,
+                          "vms", 1, "vm_memory_mib", 128, "vm_cpu_share", 0.25, "duration_s", 60.0,
+                          "interval_s", 10.0, "warmup_s", 8.0, "runs", 2, "policy", "workloads",
+                          "run", 1, "vms", "vm", "vm1", "server", "server2", "trace",
+                          "/x/traces/run1-vm1.txt", "source", "synthetic", "commands");
+    json_t *rows = json_object_get(r, "policy");
+    json_array_append_new(rows, policy_row("none", 1, 2000, 10, 2));
+    json_array_append_new(rows, policy_row("none", 2, 3000, 12, 2));
+    json_array_append_new(rows, policy_row("thr-mmt", 1, 1500, 2, 1));
+    json_array_append_new(rows, policy_row("thr-mmt", 2, 1700, 4, 1));
+    char *md = exp_report_md(r);
+    assert_non_null(strstr(md, "| metric | none | thr-mmt |\n|---|---|---|\n"));
+    assert_non_null(strstr(md, "| energy (kJ) | 2.50 (2.00 - 3.00) | 1.60 (1.50 - 1.70) |\n"));
+    assert_non_null(
+        strstr(md, "| overloaded (server, interval) pairs | 11 (10 - 12) | 3 (2 - 4) |\n"));
+    assert_non_null(strstr(md, "| decision time, largest (ms) | 1.500 (1.500 - 1.500) |"));
+    assert_non_null(strstr(md, "| 1 | vm1 | server2 | synthetic |\n"));
+    assert_non_null(strstr(md, "synthetic traces (seed 3)"));
+    assert_non_null(strstr(md, "Parameters given: `thr-mmt:threshold=0.7`"));
+    free(md);
+    json_t *specs = exp_plot_specs(r);
+    const char *names[] = {"policy-active",       "policy-energy",     "policy-util-none",
+                           "policy-util-thr-mmt", "policy-migrations", "policy-metrics"};
+    assert_int_equal(json_array_size(specs), 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(exp_str(json_array_get(specs, i), "name"), names[i]);
+    /* run 1 of each policy, a block each; energy in kJ */
+    assert_string_equal(exp_str(json_array_get(specs, 1), "data"),
+                        "# none\n0.000\t0\n2.000\t2\n\n\n# thr-mmt\n0.000\t0\n2.000\t1.5\n\n\n");
+    assert_non_null(strstr(exp_str(json_array_get(specs, 2), "data"), "2.000\t0\t?\n"));
+    assert_non_null(strstr(exp_str(json_array_get(specs, 4), "data"), "2.000\t1\tvm.migrated\n"));
+    assert_non_null(
+        strstr(exp_str(json_array_get(specs, 5), "data"), "overloaded intervals\t11\t3\n"));
+    json_decref(specs);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stats),
-        cmocka_unit_test(test_paper_report),
-        cmocka_unit_test(test_paper_plots),
-        cmocka_unit_test(test_other_reports),
+        cmocka_unit_test(test_stats),         cmocka_unit_test(test_paper_report),
+        cmocka_unit_test(test_paper_plots),   cmocka_unit_test(test_other_reports),
+        cmocka_unit_test(test_policy_report),
     };
     return cmocka_run_group_tests_name("exp", tests, NULL, NULL);
 }
