@@ -35,7 +35,7 @@ out=$("$MINIDC" experiment paper --runs 0 2>&1); rc=$?
 ok "--runs 0 is refused" bash -c "[ $rc = 2 ] && grep -q -- '--runs: expected a number from 1' <<<'$out'"
 out=$("$MINIDC" experiment paper --lab /nonexistent.yaml 2>&1); rc=$?
 ok "a missing topology is named" bash -c "[ $rc = 1 ] && grep -q '/nonexistent.yaml' <<<'$out'"
-ok "experiment list names all three" bash -c "'$MINIDC' experiment list | awk '{print \$1}' | tr '\n' ' ' | grep -q '^paper scale controller $'"
+ok "experiment list names all four" bash -c "'$MINIDC' experiment list | awk '{print \$1}' | tr '\n' ' ' | grep -q '^paper scale controller policy $'"
 
 # --- validity of what an experiment wrote into $1 ---
 plots_valid() {
