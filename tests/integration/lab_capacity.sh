@@ -101,7 +101,10 @@ is "vm1's cpu_share" "$(field vm1 cpu_share)" 0.15
 is "a share beyond 64 is refused" "$(vm boot vm9 --on server1 --cpu-share 65 2>&1 | grep -c 'from 0.01 to 64')" 1
 
 # busy NAME SECONDS: a guest busy on its one CPU meanwhile.
-busy() { vm exec "$1" --timeout $(($2 + 10)) -- timeout -s KILL "$2" sh -c 'while :; do :; done' >/dev/null 2>&1 & }
+# What each exec said goes to busy-NAME.log, shown when a check of the
+# shares fails: twice in CI one VM's loop did not run at all (its VM read
+# 0.03-0.05 CPU beside the other's 0.15), for a reason not yet known.
+busy() { vm exec "$1" --timeout $(($2 + 10)) -- timeout -s KILL "$2" sh -c 'while :; do :; done' >"$TEST_TMP/busy-$1.log" 2>&1 & }
 # cpu SERVER [VM]: the mean of 4 of minidcd's samples (each over the agent's
 # 2 s poll), 3 s apart: "used utilization" of the server, or of the VM.
 cpu() {
@@ -142,7 +145,11 @@ read -r used1 _ <<<"$(cpu server1 vm1)"
 diag "both busy: server1 uses $used CPU (utilization $util), vm1 $used1"
 ok "together they get about server1's 0.2 (within 15%)" within "$used" 0.2 0.15
 ok "server1 reads full (utilization about 1.0)" within "$util" 1.0 0.15
-ok "and each about half of it" within "$used1" 0.1 0.2
+ok "and each about half of it" within "$used1" 0.1 0.2 || {
+    diag "vm1's exec: $(cat "$TEST_TMP/busy-vm1.log")"
+    diag "vm2's exec: $(cat "$TEST_TMP/busy-vm2.log")"
+    vm list | while read -r l; do diag "$l"; done
+}
 read -r busy_answered busy_p50 <<<"$(p50 busy)"
 diag "vm1's HTTP on an overloaded server1: $busy_answered of 50 answered, p50 $busy_p50 ms"
 ok "the HTTP latency on the overloaded server is measurably higher (p50 more than twice the idle one's)" \
@@ -152,7 +159,8 @@ busy vm1 25
 sleep 5
 read -r used1 util1 <<<"$(cpu server1 vm1)"
 diag "vm1 alone: $used1 CPU, utilization $util1 of its share"
-ok "one alone gets about its share, 0.15 (within 15%)" within "$used1" 0.15 0.15
+ok "one alone gets about its share, 0.15 (within 15%)" within "$used1" 0.15 0.15 ||
+    diag "vm1's exec: $(cat "$TEST_TMP/busy-vm1.log")"
 ok "and reads about 1.0 of it" within "$util1" 1.0 0.15
 wait
 srv_hist=$(lab_api "$L" "/api/v1/metrics/history?series=server/server1/cpu_used&since=-40" | python3 -c "
