@@ -249,6 +249,19 @@ static bool want_mib(struct reader *r, struct fy_node *n, struct diag_pos at, co
     return true;
 }
 
+/* Whether 's' is a decimal number ("0.25", "100": no sign, exponent, hex or
+ * "inf"), its value into '*v'. */
+static bool decimal(const char *s, double *v)
+{
+    size_t digits = strspn(s, "0123456789");
+    bool shape = digits > 0 && (s[digits] == '\0' ||
+                                (s[digits] == '.' && s[digits + 1] &&
+                                 strspn(s + digits + 1, "0123456789") == strlen(s + digits + 1)));
+    if (shape)
+        *v = strtod(s, NULL);
+    return shape;
+}
+
 /* A decimal number ("0.25", "100") from 'lo' to 'hi', in 'unit' (for the
  * message).  Signs, exponents, hex and "inf" are not numbers here. */
 static bool want_number(struct reader *r, struct fy_node *n, struct diag_pos at, const char *what,
@@ -257,11 +270,8 @@ static bool want_number(struct reader *r, struct fy_node *n, struct diag_pos at,
     const char *s = want_scalar(r, n, at, what);
     if (!s)
         return false;
-    size_t digits = strspn(s, "0123456789");
-    bool shape = digits > 0 && (s[digits] == '\0' ||
-                                (s[digits] == '.' && s[digits + 1] &&
-                                 strspn(s + digits + 1, "0123456789") == strlen(s + digits + 1)));
-    double v = shape ? strtod(s, NULL) : 0;
+    double v = 0;
+    bool shape = decimal(s, &v);
     if (!shape || v < lo || v > hi) {
         diag_add(r->diags, pos_of(n), "%s: '%s' is not a number of %s from %g to %g", what, s, unit,
                  lo, hi);
@@ -427,11 +437,8 @@ static bool want_watts(struct reader *r, struct fy_node *n, struct diag_pos at, 
     const char *s = want_scalar(r, n, at, what);
     if (!s)
         return false;
-    size_t digits = strspn(s, "0123456789");
-    bool shape = digits > 0 && (s[digits] == '\0' ||
-                                (s[digits] == '.' && s[digits + 1] &&
-                                 strspn(s + digits + 1, "0123456789") == strlen(s + digits + 1)));
-    double v = shape ? strtod(s, NULL) : 0;
+    double v = 0;
+    bool shape = decimal(s, &v);
     if (!shape || v <= 0 || v > TOPO_POWER_MAX_W) {
         diag_add(r->diags, pos_of(n), "%s: '%s' is not a number of watts above 0, at most %g", what,
                  s, TOPO_POWER_MAX_W);
