@@ -104,6 +104,21 @@ int exp_minidc(struct exp *e, struct strbuf *out, int timeout_ms, const char *co
     return st;
 }
 
+char *exp_read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    struct strbuf sb;
+    strbuf_init(&sb);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_add(&sb, buf, n);
+    fclose(f);
+    return strbuf_steal(&sb);
+}
+
 int exp_lab_up(struct exp *e, const char *name, const char *file, bool standalone)
 {
     const char *args[] = {"lab",

@@ -531,21 +531,6 @@ static int lifecycle(struct paper *p)
 
 /* ---- the experiment ---- */
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    struct strbuf sb;
-    strbuf_init(&sb);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        strbuf_add(&sb, buf, n);
-    fclose(f);
-    return strbuf_steal(&sb);
-}
-
 int exp_paper(struct exp *e)
 {
     struct paper p = {.e = e, .file = e->o.lab_file};
@@ -571,7 +556,7 @@ int exp_paper(struct exp *e)
     snprintf(p.lab, sizeof p.lab, "xp%s", e->tag);
     snprintf(p.slab, sizeof p.slab, "xs%s", e->tag);
     snprintf(p.chain, sizeof p.chain, "xb%s", e->tag);
-    char *text = read_text(p.file);
+    char *text = exp_read_text(p.file);
     json_object_set_new(
         e->r, "topology",
         json_pack("{s:s, s:s, s:s?}", "file", p.file, "name", p.t->name, "text", text));

@@ -86,21 +86,6 @@ static int write_text(const char *path, const char *text)
     return rc;
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    struct strbuf sb;
-    strbuf_init(&sb);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        strbuf_add(&sb, buf, n);
-    fclose(f);
-    return sb.s ? strbuf_steal(&sb) : xstrdup("");
-}
-
 static int by_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -186,7 +171,7 @@ static int make_workload(struct pol *p, int run, json_t *vms)
         char *src = NULL, *text;
         if (p->planetlab) {
             src = xasprintf("%s/%s", p->planetlab, files[pick[v]]);
-            text = read_text(src);
+            text = exp_read_text(src);
             if (!text)
                 fprintf(stderr, "minidc experiment: cannot read %s\n", src);
         } else {
@@ -524,7 +509,7 @@ int exp_policy(struct exp *e)
         rc = 2;
     }
     snprintf(p.lab, sizeof p.lab, "xo%s", e->tag);
-    char *text = read_text(p.file);
+    char *text = exp_read_text(p.file);
     json_object_set_new(
         e->r, "topology",
         json_pack("{s:s, s:s, s:s?}", "file", p.file, "name", p.t->name, "text", text));

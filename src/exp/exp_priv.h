@@ -34,6 +34,9 @@ int exp_minidc(struct exp *e, struct strbuf *out, int timeout_ms, const char *co
 /* Runs a command and parses what it printed as JSON (NULL on failure). */
 json_t *exp_sh_json(struct exp *e, int timeout_ms, const char *const argv[]);
 
+/* The whole of file 'path' (caller frees), or NULL when it cannot be read. */
+char *exp_read_text(const char *path);
+
 /* "minidc lab up --quiet --name NAME [--standalone] FILE"; 0 or the status. */
 int exp_lab_up(struct exp *e, const char *name, const char *file, bool standalone);
 /* "minidc lab down NAME", even after an interrupt; quiet. */
