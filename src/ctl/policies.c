@@ -203,30 +203,21 @@ json_t *policies_list_json(const struct policies *p)
 static int fill_params(const struct mdc_policy *pol, const json_t *given, json_t **params,
                        char *err, size_t errlen)
 {
-    const char *k;
+    size_t n = json_object_size(given), k = 0, n_out = 0;
+    struct mdc_kv *kv = xcalloc(n + 1, sizeof *kv), *out = NULL;
+    const char *key;
     json_t *v;
-    json_object_foreach((json_t *)given, k, v) {
-        const struct mdc_param *q = pol->params;
-        while (q && q->name && strcmp(q->name, k))
-            q++;
-        if (!q || !q->name) {
-            char known[512] = "";
-            for (q = pol->params; q && q->name; q++)
-                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
-                         q == pol->params ? "" : ", ", q->name);
-            snprintf(err, errlen, "policy %s takes no parameter '%s' (%s%s)", pol->name, k,
-                     *known ? "it takes: " : "it takes none", known);
-            return -1;
-        }
+    json_object_foreach((json_t *)given, key, v)
+        kv[k++] = (struct mdc_kv){key, json_string_value(v) ?: ""};
+    int rc = policy_params(pol, kv, n, &out, &n_out, err, errlen);
+    if (!rc) {
+        *params = json_object();
+        for (size_t i = 0; i < n_out; i++)
+            json_object_set_new(*params, out[i].key, json_string(out[i].value ?: ""));
     }
-    *params = json_object();
-    for (const struct mdc_param *q = pol->params; q && q->name; q++) {
-        json_t *g = json_object_get(given, q->name);
-        json_object_set_new(*params, q->name,
-                            g ? json_incref(g)
-                              : json_string(q->default_value ? q->default_value : ""));
-    }
-    return 0;
+    free(out);
+    free(kv);
+    return rc;
 }
 
 /* The figures 'pol' needs that the model lacks; NULL when none. */

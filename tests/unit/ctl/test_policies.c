@@ -217,7 +217,7 @@ static void test_refusals(void **state)
     assert_string_equal(error_of(out), "no policy named 'thr-nope' (GET /api/v1/policies, or "
                                        "minidc policy list, lists them)");
     assert_int_equal(run(x, "thr-mmt", "{\"treshold\": \"0.7\"}", false, &out), 400);
-    assert_non_null(strstr(error_of(out), "takes no parameter 'treshold' (it takes: threshold"));
+    assert_non_null(strstr(error_of(out), "has no parameter 'treshold' (it has: threshold"));
     assert_int_equal(run(x, "autoscale", NULL, false, &out), 400);
     assert_non_null(strstr(error_of(out), "needs the requests per second of a service"));
     assert_int_equal(run(x, "none", NULL, false, &out), 201);
