@@ -299,6 +299,29 @@ static size_t policy_params(const struct exp_opts *o, const char *policy, const 
     return n;
 }
 
+/* Where vm boot of VM 'i' writes its stderr (caller frees). */
+static char *boot_err_path(const struct pol *p, size_t i)
+{
+    return xasprintf("%s/.boot-%zu.err", p->e->dir, i);
+}
+
+/* Says why the boot of 'vm' failed: 'why', and what vm boot said in
+ * 'err_path' (its last line: minidc's own message). */
+static void boot_failed(const json_t *vm, const char *why, const char *err_path)
+{
+    char *said = exp_read_text(err_path), *last = NULL;
+    if (said) {
+        size_t n = strlen(said);
+        while (n && (said[n - 1] == '\n' || said[n - 1] == ' '))
+            said[--n] = '\0';
+        last = strrchr(said, '\n');
+        last = last ? last + 1 : said;
+    }
+    fprintf(stderr, "minidc experiment: vm boot %s on %s failed (%s)%s%s\n", exp_str(vm, "vm"),
+            exp_str(vm, "server"), why, last && *last ? ": " : "", last ? last : "");
+    free(said);
+}
+
 /* Boots the VMs of 'vms', all at once (each server boots its own in
  * parallel with the others'); 0 when all booted. */
 static int boot_all(struct pol *p, const json_t *vms)
@@ -317,7 +340,9 @@ static int boot_all(struct pol *p, const json_t *vms)
                               "--quiet",     "--lab",
                               p->lab,        NULL};
         exp_record(p->e, argv);
-        pids[i] = exp_interrupted ? -EINTR : proc_spawn(argv);
+        char *err = boot_err_path(p, i);
+        pids[i] = exp_interrupted ? -EINTR : proc_spawn_err(argv, err);
+        free(err);
     }
     int rc = 0;
     double end = proc_now() + 600;
@@ -329,14 +354,23 @@ static int boot_all(struct pol *p, const json_t *vms)
             nap(0.2);
         if (pids[i] > 0 && w == 0)
             proc_terminate(pids[i], 2000);
+        char *err = boot_err_path(p, i);
         if (pids[i] <= 0 || w != pids[i] || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            char why[64];
+            if (pids[i] < 0)
+                snprintf(why, sizeof why, "%s", strerror((int)-pids[i]));
+            else if (w != pids[i])
+                snprintf(why, sizeof why, "timed out after 600 s");
+            else if (WIFEXITED(st))
+                snprintf(why, sizeof why, "exit %d", WEXITSTATUS(st));
+            else
+                snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(st));
             if (!exp_interrupted)
-                fprintf(stderr, "minidc experiment: vm boot %s on %s failed (%s)\n",
-                        exp_str(json_array_get(vms, i), "vm"),
-                        exp_str(json_array_get(vms, i), "server"),
-                        w == 0 ? "timed out" : "exit status");
+                boot_failed(json_array_get(vms, i), why, err);
             rc = 1;
         }
+        unlink(err);
+        free(err);
     }
     free(pids);
     return rc;

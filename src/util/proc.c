@@ -199,15 +199,22 @@ int proc_run_logged(const char *module, const char *const argv[], const char *in
     return rc;
 }
 
-pid_t proc_spawn(const char *const argv[])
+pid_t proc_spawn_err(const char *const argv[], const char *err_path)
 {
-    pid_t pid = fork();
-    if (pid < 0)
+    int efd = -1;
+    if (err_path && (efd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
         return -errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        if (efd >= 0)
+            close(efd);
+        return -e;
+    }
     if (pid == 0) {
         int fd = open("/dev/null", O_RDWR);
         if (fd >= 0) {
-            dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
+            dup2(fd, 0), dup2(fd, 1), dup2(efd >= 0 ? efd : fd, 2);
             if (fd > 2)
                 close(fd);
         }
@@ -215,7 +222,14 @@ pid_t proc_spawn(const char *const argv[])
         execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
+    if (efd >= 0)
+        close(efd);
     return pid;
+}
+
+pid_t proc_spawn(const char *const argv[])
+{
+    return proc_spawn_err(argv, NULL);
 }
 
 bool proc_alive(pid_t pid)

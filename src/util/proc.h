@@ -27,6 +27,8 @@ int proc_run_logged(const char *module, const char *const argv[], const char *in
 
 /* Starts 'argv' without waiting, stdio on /dev/null. Returns the pid or -errno. */
 pid_t proc_spawn(const char *const argv[]);
+/* The same with its stderr written to file 'err_path' (made or truncated). */
+pid_t proc_spawn_err(const char *const argv[], const char *err_path);
 
 /* Returns whether a process 'pid' exists. */
 bool proc_alive(pid_t pid);
