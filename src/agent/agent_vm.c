@@ -293,6 +293,13 @@ int agent_start_qemu(struct agent *a, struct avm *v, bool incoming, char **err)
         return -1;
     }
     char *base = xasprintf("%s/base.qcow2", a->image_dir), *disk = avm_path(v, "disk.qcow2");
+    if (access(base, R_OK) < 0) {
+        *err = xasprintf("the guest image %s is missing (%s): build it with guest/build %s", base,
+                         strerror(errno), a->image_dir);
+        free(base);
+        free(disk);
+        return -1;
+    }
     const char *img[] = {"qemu-img", "create", "-q",    "-f", "qcow2", "-b",
                          base,       "-F",     "qcow2", disk, NULL};
     struct strbuf e;

@@ -5,7 +5,8 @@
 # nothing may be left on the destination, and with the link back the same
 # move must go through.  A long command in the guest holds neither the VM
 # (it can be moved meanwhile) nor minidcd's view of it.  A VM whose disk
-# QEMU found failing shows as broken, says why, and is not moved.
+# QEMU found failing shows as broken, says why, and is not moved.  Without
+# a guest image a boot says what is missing.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/lab.sh"
@@ -128,4 +129,17 @@ ok "it can be stopped" vm stop vm2 --quiet
 wait $writer
 is "and is gone from server2" "$(ls "/run/minidc/labs/$L/agents/server2/vms" 2>/dev/null)" ""
 ok "lab down" "$MINIDC" lab down "$L"
+
+# No guest image where the agents look for it: the boot says which file is
+# missing and how to make it, and leaves nothing.
+new_lab L2
+mkdir -p "$TEST_TMP/noguest"
+ok "a lab whose guest directory is empty" env MINIDC_GUEST_DIR="$TEST_TMP/noguest" \
+    "$MINIDC" lab up --quiet --name "$L2" "$SRC/examples/policy.yaml"
+out=$("$MINIDC" vm boot vm9 --on server1 --quiet --lab "$L2" 2>&1)
+is "boot fails" "$?" 1
+diag "$out"
+ok "naming the missing image and guest/build" grep -q "the guest image $TEST_TMP/noguest/base.qcow2 is missing (No such file or directory): build it with guest/build $TEST_TMP/noguest" <<<"$out"
+is "nothing of it is left on server1" "$(ls "/run/minidc/labs/$L2/agents/server1/vms" 2>/dev/null)" ""
+ok "lab down" "$MINIDC" lab down "$L2"
 done_testing
