@@ -1,5 +1,6 @@
 #include "loadgen/load_report.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -16,9 +17,24 @@ static json_t *latency_json(const struct load_hist *h)
 {
     if (!h->count)
         return json_null();
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:f}", "p50", ms(load_hist_percentile(h, 50)),
-                     "p90", ms(load_hist_percentile(h, 90)), "p99", ms(load_hist_percentile(h, 99)),
-                     "max", ms(h->max), "min", ms(h->min), "mean", load_hist_mean(h) / 1000);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:f}", "p50", ms(load_hist_percentile(h, 50)),
+                     "p90", ms(load_hist_percentile(h, 90)), "p95", ms(load_hist_percentile(h, 95)),
+                     "p99", ms(load_hist_percentile(h, 99)), "max", ms(h->max), "min", ms(h->min),
+                     "mean", load_hist_mean(h) / 1000);
+}
+
+/* [[lower_us, count]...]: the buckets of 'h' that hold a value. */
+static json_t *buckets_json(const struct load_hist *h)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; i < LOAD_HIST_BUCKETS; i++)
+        if (h->buckets[i]) {
+            uint64_t lower, width;
+            load_hist_bucket_range(i, &lower, &width);
+            json_array_append_new(
+                a, json_pack("[I, I]", (json_int_t)lower, (json_int_t)h->buckets[i]));
+        }
+    return a;
 }
 
 static const char *code_name(enum load_cause c, int code, char *buf, size_t len)
@@ -70,19 +86,51 @@ json_t *load_report_json(const struct load_stats *st)
         json_array_append_new(series, second_json(i, &st->seconds[i]));
     double sending_s = (double)st->send_end_us / 1e6;
     return json_pack(
-        "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:f, s:f,"
-        " s:f, s:{s:f, s:f}, s:o}",
+        "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:f,"
+        " s:f, s:f, s:{s:f, s:f}, s:o}",
         "sent", (json_int_t)st->sent, "answered", (json_int_t)st->answered, "failed",
         (json_int_t)st->failed, "unfinished", (json_int_t)st->unfinished, "failures", failures,
         "http_errors", codes_json(LOAD_HTTP_ERROR, st->http, st->n_http), "other_errors",
         codes_json(LOAD_OTHER, st->other, st->n_other), "late", (json_int_t)st->late,
         "late_threshold_ms", LOAD_LATE_US / 1000, "late_max_ms", ms(st->late_max_us), "latency_ms",
-        latency_json(&st->all), "connect_ms", latency_json(&st->conn), "replicas", replicas,
+        latency_json(&st->all), "latency_us_buckets", buckets_json(&st->all), "connect_ms", latency_json(&st->conn), "replicas", replicas,
         "longest_gap_ms", ms(st->gap_max_us), "longest_gap_from_s",
         json_real((double)st->gap_start_us / 1e6), "in_flight_max", (json_int_t)st->in_flight_max,
         "sending_s", sending_s, "elapsed_s", (double)st->end_us / 1e6, "answered_per_s",
         sending_s > 0 ? (double)st->answered / sending_s : 0.0, "cpu_s", "user", st->cpu_user_s,
         "system", st->cpu_system_s, "per_second", series);
+}
+
+int load_report_latency(const json_t *report, struct load_hist *h)
+{
+    const json_t *lat = json_object_get(report, "latency_ms");
+    const json_t *b = json_object_get(report, "latency_us_buckets");
+    if (json_is_null(lat) && json_array_size(b) == 0)
+        return 0; /* nothing answered */
+    if (!json_is_object(lat) || !json_is_array(b))
+        return -1;
+    struct load_hist one;
+    load_hist_reset(&one);
+    size_t i;
+    const json_t *e;
+    json_array_foreach(b, i, e) {
+        const json_t *lo = json_array_get(e, 0), *n = json_array_get(e, 1);
+        if (!json_is_integer(lo) || !json_is_integer(n) || json_integer_value(lo) < 0 ||
+            json_integer_value(lo) > (json_int_t)LOAD_HIST_MAX_US || json_integer_value(n) <= 0)
+            return -1;
+        one.buckets[load_hist_bucket((uint64_t)json_integer_value(lo))] +=
+            (uint64_t)json_integer_value(n);
+        one.count += (uint64_t)json_integer_value(n);
+    }
+    /* The extremes and the mean as the run measured them, not the buckets'. */
+    one.min = (uint64_t)llround(json_number_value(json_object_get(lat, "min")) * 1000);
+    one.max = (uint64_t)llround(json_number_value(json_object_get(lat, "max")) * 1000);
+    one.sum = (uint64_t)llround(json_number_value(json_object_get(lat, "mean")) * 1000 *
+                                (double)one.count);
+    if (!one.count || one.min > one.max)
+        return -1;
+    load_hist_merge(h, &one);
+    return 0;
 }
 
 /* Reading the report back (every key is load_report_json()'s). */

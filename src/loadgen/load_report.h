@@ -19,4 +19,11 @@ json_t *load_report_json(const struct load_stats *st);
  * {"to", "posted", "failed", "skipped"}, or null). */
 void load_report_text(const json_t *report, FILE *f);
 
+struct load_hist;
+/* Adds the latencies of 'report' (its "latency_us_buckets", with the exact
+ * minimum, maximum and mean of "latency_ms") to 'h', so that several runs'
+ * percentiles can be taken together.  0 (also when nothing was answered),
+ * or -1 when the report does not hold them. */
+int load_report_latency(const json_t *report, struct load_hist *h);
+
 #endif

@@ -156,9 +156,9 @@ static void test_report_json(void **state)
     static const char *const keys[] = {
         "sent",          "answered",     "failed",    "unfinished",        "failures",
         "http_errors",   "other_errors", "late",      "late_threshold_ms", "late_max_ms",
-        "latency_ms",    "connect_ms",   "replicas",  "longest_gap_ms",    "longest_gap_from_s",
-        "in_flight_max", "sending_s",    "elapsed_s", "answered_per_s",    "cpu_s",
-        "per_second"};
+        "latency_ms",    "latency_us_buckets", "connect_ms",     "replicas",
+        "longest_gap_ms", "longest_gap_from_s", "in_flight_max", "sending_s",
+        "elapsed_s",     "answered_per_s",     "cpu_s",          "per_second"};
     assert_int_equal(json_object_size(r), sizeof keys / sizeof *keys);
     size_t i = 0;
     const char *k;
@@ -178,8 +178,8 @@ static void test_report_json(void **state)
                               "\"elapsed_s\":3.1,\"answered_per_s\":1.0,"));
     free(s);
     json_t *lat = json_object_get(r, "latency_ms");
-    static const char *const lk[] = {"p50", "p90", "p99", "max", "min", "mean"};
-    for (i = 0; i < 6; i++)
+    static const char *const lk[] = {"p50", "p90", "p95", "p99", "max", "min", "mean"};
+    for (i = 0; i < 7; i++)
         assert_true(json_is_number(json_object_get(lat, lk[i])));
     near(json_number_value(json_object_get(lat, "p50")), 100);
     assert_true(json_number_value(json_object_get(lat, "max")) == 2400);
@@ -204,6 +204,53 @@ static void test_report_json(void **state)
     assert_true(json_is_null(json_object_get(r, "connect_ms")));
     json_decref(r);
     load_stats_free(st);
+}
+
+/* The buckets a report holds give back its latencies, and two reports'
+ * together the percentiles of all their answers. */
+static void test_report_latency(void **state)
+{
+    (void)state;
+    struct load_stats *a = load_stats_new(), *b = load_stats_new();
+    struct load_hist all;
+    load_hist_reset(&all);
+    for (uint64_t i = 1; i <= 100; i++) { /* a: 1..100 ms, b: 101..200 ms */
+        load_stats_sent(a, i * MS, 0);
+        load_stats_answered(a, i * MS, i * MS, "vm1");
+        load_stats_sent(b, i * MS, 0);
+        load_stats_answered(b, i * MS, (100 + i) * MS, "vm2");
+        load_hist_add(&all, i * MS);
+        load_hist_add(&all, (100 + i) * MS);
+    }
+    load_stats_finish(a, 200 * MS, 200 * MS, 0);
+    load_stats_finish(b, 200 * MS, 200 * MS, 0);
+    json_t *ra = load_report_json(a), *rb = load_report_json(b);
+    struct load_hist h;
+    load_hist_reset(&h);
+    assert_int_equal(load_report_latency(ra, &h), 0);
+    assert_int_equal(load_report_latency(rb, &h), 0);
+    assert_int_equal(h.count, 200);
+    assert_int_equal(h.min, 1 * MS);
+    assert_int_equal(h.max, 200 * MS);
+    assert_true(load_hist_mean(&h) == 100.5 * MS);
+    for (double p = 5; p <= 100; p += 5)
+        assert_int_equal(load_hist_percentile(&h, p), load_hist_percentile(&all, p));
+    near((double)load_hist_percentile(&h, 95), 190.0 * MS);
+    near(json_number_value(json_object_get(json_object_get(rb, "latency_ms"), "p95")), 195);
+    /* Nothing answered: nothing added, no error. */
+    struct load_stats *none = load_stats_new();
+    load_stats_finish(none, 1000, 1000, 0);
+    json_t *rn = load_report_json(none);
+    assert_int_equal(load_report_latency(rn, &h), 0);
+    assert_int_equal(h.count, 200);
+    /* A report without the buckets, or with a bad one: refused, nothing added. */
+    json_object_del(ra, "latency_us_buckets");
+    assert_int_equal(load_report_latency(ra, &h), -1);
+    json_object_set_new(ra, "latency_us_buckets", json_pack("[[i, i]]", 1000, -1));
+    assert_int_equal(load_report_latency(ra, &h), -1);
+    assert_int_equal(h.count, 200);
+    json_decref(ra), json_decref(rb), json_decref(rn);
+    load_stats_free(a), load_stats_free(b), load_stats_free(none);
 }
 
 static void test_report_text(void **state)
@@ -249,6 +296,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),      cmocka_unit_test(test_tick),
         cmocka_unit_test(test_many_names),  cmocka_unit_test(test_report_json),
+        cmocka_unit_test(test_report_latency),
         cmocka_unit_test(test_report_text),
     };
     return cmocka_run_group_tests_name("load_stats", tests, NULL, NULL);
