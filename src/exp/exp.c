@@ -241,6 +241,24 @@ static long meminfo_mib(void)
     return kb / 1024;
 }
 
+/* The accelerator the labs' cached probe found ("KERNEL MTIME ACCEL" in
+ * /run/minidc/accel; a lab up probes when it is missing or stale). */
+static void read_accel(char *accel, size_t len)
+{
+    snprintf(accel, len, "not probed yet");
+    FILE *f = fopen("/run/minidc/accel", "r");
+    char line[512];
+    if (!f)
+        return;
+    if (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        const char *sp = strrchr(line, ' ');
+        if (sp)
+            snprintf(accel, len, "%s", sp + 1);
+    }
+    fclose(f);
+}
+
 json_t *exp_machine(void)
 {
     struct utsname u;
@@ -253,18 +271,8 @@ json_t *exp_machine(void)
     char *cpu = cpuinfo_model(), *q = first_line(qemu), *o = first_line(ovs),
          *ip = first_line(iperf), *g = first_line(gp);
     char *kernel = xasprintf("%s %s %s", u.sysname, u.release, u.machine);
-    /* The lab's cached probe: "KERNEL MTIME ACCEL". */
-    FILE *f = fopen("/run/minidc/accel", "r");
-    char line[512] = "", accel[32] = "not probed yet";
-    if (f) {
-        if (fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\n")] = '\0';
-            const char *sp = strrchr(line, ' ');
-            if (sp)
-                snprintf(accel, sizeof accel, "%s", sp + 1);
-        }
-        fclose(f);
-    }
+    char accel[32];
+    read_accel(accel, sizeof accel);
     json_t *m =
         json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "host", host, "kernel",
                   kernel, "cpu", cpu, "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
@@ -381,6 +389,8 @@ int exp_main(const char *name, const struct exp_opts *opts)
         strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
         out = xasprintf("results/%s-%s", name, stamp);
     }
+    struct stat st;
+    bool existed = stat(out, &st) == 0;
     if (mkdirs(out) < 0) {
         fprintf(stderr, "minidc experiment: cannot make %s: %s\n", out, strerror(errno));
         free(out), free(started), free(e.self);
@@ -409,6 +419,10 @@ int exp_main(const char *name, const struct exp_opts *opts)
         rc = 130;
     }
     if (rc == 0) {
+        /* The first lab of the run may have been the first to probe. */
+        char accel[32];
+        read_accel(accel, sizeof accel);
+        json_object_set_new(json_object_get(e.r, "machine"), "accel", json_string(accel));
         char *ended = iso_time();
         json_object_set_new(e.r, "finished", json_string(ended));
         json_object_set_new(e.r, "seconds", json_real(proc_now() - e.t0));
@@ -417,6 +431,8 @@ int exp_main(const char *name, const struct exp_opts *opts)
         if (rc == 0 && !opts->quiet)
             fprintf(stderr, "minidc experiment %s: done in %.0f s\n", name, proc_now() - e.t0);
     }
+    if (rc != 0 && !existed)
+        rmdir(out); /* made for this run and left empty: gone (kept if anything is in it) */
     json_decref(e.r);
     free(e.self);
     free(out);
