@@ -2,6 +2,7 @@
  * and their rendering to PNG and SVG (runs gnuplot). */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,7 @@ static void policy_heatmaps(const json_t *r, json_t *specs)
     json_array_foreach(json_object_get(json_object_get(r, "config"), "policies"), i, pol) {
         const json_t *ser = json_object_get(policy_row(r, json_string_value(pol), 1), "series");
         const json_t *util = json_object_get(ser, "util"), *t = json_object_get(ser, "t");
+        const json_t *asleep = json_object_get(ser, "asleep"); /* absent before it was kept */
         if (!json_object_size(util))
             continue;
         struct strbuf d, tics;
@@ -289,9 +291,11 @@ static void policy_heatmaps(const json_t *r, json_t *specs)
                 json_t *v = json_array_get(u, k);
                 strbuf_printf(&d, "%.3f\t%zu\t", json_number_value(json_array_get(t, k)), j++);
                 if (json_is_number(v))
-                    strbuf_printf(&d, "%.4g\n", json_number_value(v));
+                    strbuf_printf(&d, "%.4g", json_number_value(v));
                 else
-                    strbuf_puts(&d, "?\n");
+                    strbuf_puts(&d, "?");
+                bool slept = json_is_true(json_array_get(json_object_get(asleep, srv), k));
+                strbuf_printf(&d, "\t%d\n", slept);
             }
             strbuf_puts(&d, "\n");
         }
@@ -304,13 +308,16 @@ static void policy_heatmaps(const json_t *r, json_t *specs)
         char *title =
             xasprintf("Utilisation of each server over time: %s (run 1)", json_string_value(pol));
         char *script = xasprintf(
-            "# %s: made by minidc experiment; data in %s.dat (t, server, utilisation)\n"
+            "# %s: made by minidc experiment; data in %s.dat (t, server, utilisation, "
+            "asleep)\n"
             "set datafile separator \"\\t\"\nset datafile missing \"?\"\nset title \"%s\"\n"
             "set xlabel \"seconds since the policy started\"\nset ytics (%s)\n"
             "set cblabel \"CPU used / capacity\"\nset cbrange [0:1.2]\n"
             "set palette defined (0 \"white\", 0.8 \"orange\", 1.2 \"red\")\n"
-            "set yrange [-0.5:%zu.5]\nset view map\n"
-            "splot '%s.dat' using 1:2:3 with points pt 5 ps 2.5 palette notitle\n",
+            "set yrange [-0.5:%zu.5]\nset view map\nset key outside top center horizontal\n"
+            "splot '%s.dat' using 1:2:($4 > 0 ? NaN : $3) with points pt 5 ps 2.5 palette notitle, "
+            "'' using 1:2:($4 > 0 ? 0 : NaN) with points pt 5 ps 2.5 lc rgb \"#505050\" "
+            "title \"asleep\"\n",
             name, name, title, tics.s ? tics.s : "", j ? j - 1 : 0, name);
         strbuf_free(&tics);
         add(specs, name, title, &d, script);
