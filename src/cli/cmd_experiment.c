@@ -4,7 +4,7 @@
  *                          [--seed N] [--quick] [--quiet]
  *   minidc experiment policy [--policies A,B,...] [--param POLICY:KEY=VALUE]...
  *                          [--workload planetlab:DIR | synthetic[:SEED]] [--vms N]
- *                          [--duration S] [--interval S] and the options above */
+ *                          [--duration S] [--interval S] [--http-rate R] and the options above */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +31,8 @@ static void usage(FILE *f)
                "root.  `report DIR` writes DIR's report and plots again from its results.json.\n\n"
                "minidc experiment policy [--policies A,B,...] [--param POLICY:KEY=VALUE]...\n"
                "    [--workload planetlab:DIR | synthetic[:SEED]] [--vms N] [--duration S]\n"
-               "    [--interval S] [--runs N] [--seed N] [--lab FILE] [--out DIR] [--quick]\n"
+               "    [--interval S] [--http-rate R] [--runs N] [--seed N] [--lab FILE] [--out DIR]\n"
+               "    [--quick]\n"
                "runs each policy in turn on a fresh lab (default examples/policy.yaml) with the\n"
                "same VMs in the same placement and the same workload, and reports energy,\n"
                "SLATAH, PDM, SLAV, overload, active servers, migrations and decision times\n"
@@ -43,6 +44,9 @@ static void usage(FILE *f)
                "(default: as many as servers; --quick 3); --duration: seconds each policy runs\n"
                "(10 to 3500: minidcd keeps an hour of history; default 600; --quick 60);\n"
                "--interval: the policy's interval and each trace sample's (default 10);\n"
+               "--http-rate: each VM's client (minidc load http from the lab's first host to\n"
+               "the VM's address, a 1 s timeout, no retry) sends R requests a second\n"
+               "(default 2; 0: no clients);\n"
                "--runs: default 3 (--quick 1); --seed: the placement and the traces (default\n"
                "1).\n\n"
                "Experiments:\n\n");
@@ -78,16 +82,17 @@ static int experiment(int argc, char **argv, const char **params)
         {"vms", required_argument, NULL, 'v'},
         {"duration", required_argument, NULL, 'd'},
         {"interval", required_argument, NULL, 'i'},
+        {"http-rate", required_argument, NULL, 'H'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct exp_opts o = {.seed = 1};
+    struct exp_opts o = {.seed = 1, .http_rate = -1};
     long v;
     int ch;
     o.params = params;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "l:r:s:o:S:kqhP:p:w:v:d:i:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "l:r:s:o:S:kqhP:p:w:v:d:i:H:", opts, NULL)) != -1) {
         switch (ch) {
         case 'P':
             o.policies = optarg;
@@ -118,6 +123,11 @@ static int experiment(int argc, char **argv, const char **params)
             if (parse_long("--interval", optarg, 1, 3600, &v))
                 return 2;
             o.interval = (double)v;
+            break;
+        case 'H':
+            if (parse_long("--http-rate", optarg, 0, 1000, &v))
+                return 2;
+            o.http_rate = (double)v;
             break;
         case 'l':
             o.lab_file = optarg;

@@ -36,6 +36,7 @@ struct exp_opts {
     int vms;              /* 0: the experiment's default */
     double duration;      /* seconds of each policy's loop (0: default) */
     double interval;      /* the policy's interval (0: 10 s) */
+    double http_rate;     /* requests a second to each VM (< 0: default 2; 0: no clients) */
 };
 
 /* Prints the experiments with a line each. */

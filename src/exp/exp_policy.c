@@ -25,11 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exp/exp_clients.h"
 #include "exp/exp_eval.h"
 #include "exp/exp_priv.h"
 #include "exp/exp_stats.h"
 #include "topo/topo.h"
 #include "util/proc.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define VM_MEMORY_MIB 128
@@ -47,9 +49,11 @@ struct pol {
     size_t n_policies;
     int vms, runs;
     double duration, interval, share;
-    char *planetlab;     /* the directory, or NULL: synthetic */
-    unsigned long wseed; /* synthetic's seed */
-    unsigned long wrng;  /* its generator's state (apart from the placement's) */
+    double http_rate;        /* each VM's client: requests a second (0: no clients) */
+    const char *client_host; /* the host they send from (owned by t) */
+    char *planetlab;         /* the directory, or NULL: synthetic */
+    unsigned long wseed;     /* synthetic's seed */
+    unsigned long wrng;      /* its generator's state (apart from the placement's) */
 };
 
 static int split_policies(struct pol *p, const char *list)
@@ -240,7 +244,7 @@ static json_t *read_events(const char *path)
 
 /* The derived series of a run for the plots: per round its time since the
  * start, the active servers, the energy so far, and each server's
- * utilisation. */
+ * utilisation and whether it slept. */
 static json_t *run_series(const struct exp_eval *ev)
 {
     const struct eval_run *r = exp_eval_run(ev);
@@ -255,15 +259,19 @@ static json_t *run_series(const struct exp_eval *ev)
         part.n = k + 1;
         json_array_append_new(en, json_real(eval_energy_j(&part)));
     }
+    json_t *asleep = json_object();
     for (size_t i = 0; i < r->n_servers; i++) {
-        json_t *u = json_array();
+        json_t *u = json_array(), *a = json_array();
         for (size_t k = 0; k < r->n; k++) {
             double v = r->servers[i].util[k];
             json_array_append_new(u, isnan(v) ? json_null() : json_real(v));
+            json_array_append_new(a, json_boolean(r->servers[i].asleep && r->servers[i].asleep[k]));
         }
         json_object_set_new(util, exp_eval_server(ev, i), u);
+        json_object_set_new(asleep, exp_eval_server(ev, i), a);
     }
-    return json_pack("{s:o, s:o, s:o, s:o}", "t", t, "active", act, "energy_j", en, "util", util);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "t", t, "active", act, "energy_j", en, "util",
+                     util, "asleep", asleep);
 }
 
 /* decide_ms of the policy.decision events: {n, p50, max, values}. */
@@ -376,6 +384,36 @@ static int boot_all(struct pol *p, const json_t *vms)
     return rc;
 }
 
+/* [{"vm", "address"}] of the VMs of 'vms': the address each keeps for its
+ * clients (its first, wherever it moves), from vm list; NULL on failure. */
+static json_t *client_targets(struct pol *p, const json_t *vms)
+{
+    struct strbuf out;
+    strbuf_init(&out);
+    const char *list[] = {"vm", "list", "--json", NULL};
+    json_t *l = in_lab(p, &out, 30000, list) == 0 ? json_loads(out.s, 0, NULL) : NULL;
+    strbuf_free(&out);
+    json_t *t = json_array();
+    size_t i, j;
+    const json_t *vm, *v;
+    json_array_foreach(vms, i, vm) {
+        const char *addr = NULL;
+        json_array_foreach(json_object_get(l, "vms"), j, v)
+            if (!strcmp(exp_str(v, "name"), exp_str(vm, "vm")))
+                addr = json_string_value(json_object_get(v, "home_address"));
+        if (!addr) {
+            fprintf(stderr, "minidc experiment: vm list does not give %s's address\n",
+                    exp_str(vm, "vm"));
+            json_decref(t);
+            t = NULL;
+            break;
+        }
+        json_array_append_new(t, json_pack("{s:s, s:s}", "vm", exp_str(vm, "vm"), "address", addr));
+    }
+    json_decref(l);
+    return t;
+}
+
 /* One policy on one run's workload: the row of results, or NULL. */
 static json_t *run_one(struct pol *p, int run, const char *policy, const json_t *vms)
 {
@@ -410,6 +448,9 @@ static json_t *run_one(struct pol *p, int run, const char *policy, const json_t 
                      policy, json_array_size(vms), WARMUP_S);
         rc = nap(WARMUP_S) ? 0 : 1;
     }
+    json_t *targets = NULL;
+    if (rc == 0 && p->http_rate > 0 && !(targets = client_targets(p, vms)))
+        rc = 1;
     double from = proc_wall(), to = from;
     if (rc == 0) {
         const char *argv[32] = {"policy", "run", policy, "--interval", interval};
@@ -418,6 +459,15 @@ static json_t *run_one(struct pol *p, int run, const char *policy, const json_t 
         from = proc_wall();
         rc = in_lab(p, NULL, 60000, argv);
     }
+    struct exp_clients *clients = NULL;
+    if (rc == 0 && targets) {
+        char tag[64];
+        snprintf(tag, sizeof tag, "run%d-%s", run + 1, policy);
+        clients = exp_clients_start(e, p->lab, p->client_host, targets, p->http_rate, p->duration,
+                                    e->dir, tag);
+        rc = clients ? 0 : 1;
+    }
+    json_decref(targets);
     double started = proc_now(), last = started;
     while (rc == 0 && proc_now() - started < p->duration) {
         if (!nap(p->duration - (proc_now() - started) < 1 ? p->duration - (proc_now() - started)
@@ -436,6 +486,9 @@ static json_t *run_one(struct pol *p, int run, const char *policy, const json_t 
         const char *stop[] = {"policy", "stop", NULL};
         rc = in_lab(p, NULL, 60000, stop);
     }
+    /* The clients end with the window; a few seconds more for their last
+     * requests' timeouts and their reports. */
+    json_t *client_json = clients ? exp_clients_finish(clients, 5) : NULL;
     if (rc == 0)
         history = fetch_history(p, from, to);
     nap(rc == 0 ? 1 : 0); /* the last events reach the file */
@@ -461,17 +514,26 @@ static json_t *run_one(struct pol *p, int run, const char *policy, const json_t 
                             "run", run + 1, "from", from, "to", to, "metrics",
                             exp_eval_metrics_json(&m), "decide_ms", dec, "series", run_series(ev),
                             "history", history, "events", events);
+            char said[160] = "";
+            if (client_json) {
+                const json_t *pl = json_object_get(client_json, "pooled");
+                snprintf(said, sizeof said, ", clients %lld of %lld answered",
+                         (long long)json_integer_value(json_object_get(pl, "answered")),
+                         (long long)json_integer_value(json_object_get(pl, "sent")));
+                json_object_set(row, "clients", client_json);
+            }
             exp_progress(e, true,
                          "run %d: %s: energy %.0f J, overloaded intervals %zu, SLATAH %.3f, "
-                         "%zu migrations, %.2f active servers, decide p50 %.2f ms",
+                         "%zu migrations, %.2f active servers, decide p50 %.2f ms%s",
                          run + 1, policy, m.energy_j, m.overloaded_intervals, m.slatah,
                          m.counts.migrations, m.mean_active,
-                         json_number_value(json_object_get(dec, "p50")));
+                         json_number_value(json_object_get(dec, "p50")), said);
             exp_eval_free(ev);
         }
     }
     json_decref(history);
     json_decref(events);
+    json_decref(client_json);
     return row;
 }
 
@@ -531,6 +593,17 @@ int exp_policy(struct exp *e)
     p.runs = o->runs ? o->runs : o->quick ? 1 : 3;
     p.duration = o->duration > 0 ? o->duration : o->quick ? 60 : 600;
     p.interval = o->interval > 0 ? o->interval : 10;
+    p.http_rate = o->http_rate >= 0 ? o->http_rate : 2;
+    for (size_t i = 0; i < p.t->n_nodes && !p.client_host; i++)
+        if (p.t->nodes[i].kind == TOPO_HOST)
+            p.client_host = p.t->nodes[i].name;
+    if (rc == 0 && p.http_rate > 0 && !p.client_host) {
+        fprintf(stderr,
+                "minidc experiment: %s has no host (hosts:) for the VMs' clients to send from; "
+                "give one, or --http-rate 0 for no clients\n",
+                p.file);
+        rc = 2;
+    }
     if (rc == 0 && split_policies(&p, o->policies ? o->policies : "none,thr-mmt")) {
         fprintf(stderr, "minidc experiment: --policies names no policy\n");
         rc = 2;
@@ -566,6 +639,11 @@ int exp_policy(struct exp *e)
     json_object_set_new(cfg, "interval_s", json_real(p.interval));
     json_object_set_new(cfg, "warmup_s", json_real(WARMUP_S));
     json_object_set_new(cfg, "runs", json_integer(p.runs));
+    json_object_set_new(cfg, "clients",
+                        p.http_rate > 0
+                            ? json_pack("{s:f, s:s, s:i}", "rate", p.http_rate, "from",
+                                        p.client_host, "timeout_ms", EXP_CLIENTS_TIMEOUT_MS)
+                            : json_null());
     json_t *rows = json_array(), *workloads = json_array();
     json_object_set_new(e->r, "policy", rows);
     json_object_set_new(e->r, "workloads", workloads);

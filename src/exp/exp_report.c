@@ -1,4 +1,5 @@
 /* exp_report: results.json -> report.md.  Pure: no I/O. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,24 +386,37 @@ static void controller(struct strbuf *sb, const json_t *r)
 
 /* ---- policy ---- */
 
+/* Each row of the table: where its value is in a row of results (a path
+ * of members), its label, digits and scale. */
 static const struct {
-    const char *key, *label;
+    const char *path, *label;
     int digits;
     double scale;
 } policy_metrics[] = {
-    {"energy_j", "energy (kJ)", 2, 1e-3},
-    {"slatah", "SLATAH", 4, 1},
-    {"pdm", "PDM", 5, 1},
-    {"slav", "SLAV (SLATAH x PDM)", 6, 1},
-    {"slatah_pooled", "SLATAH, pooled (CloudSim's code)", 4, 1},
-    {"pdm_pooled", "PDM, pooled (CloudSim's code)", 5, 1},
-    {"overload_fraction", "overload time fraction (u > 0.8)", 3, 1},
-    {"overloaded_intervals", "overloaded (server, interval) pairs", 0, 1},
-    {"mean_active", "mean active servers", 2, 1},
-    {"migrations", "migrations", 0, 1},
-    {"clones", "clones", 0, 1},
-    {"sleeps", "sleeps", 0, 1},
-    {"wakes", "wakes", 0, 1},
+    {"metrics.energy_j", "energy (kJ)", 2, 1e-3},
+    {"metrics.slatah", "SLATAH", 4, 1},
+    {"metrics.pdm", "PDM", 5, 1},
+    {"metrics.slav", "SLAV (SLATAH x PDM)", 6, 1},
+    {"metrics.slatah_pooled", "SLATAH, pooled (CloudSim's code)", 4, 1},
+    {"metrics.pdm_pooled", "PDM, pooled (CloudSim's code)", 5, 1},
+    {"metrics.overload_fraction", "overload time fraction (u > 0.8)", 3, 1},
+    {"metrics.overloaded_intervals", "overloaded (server, interval) pairs", 0, 1},
+    {"metrics.mean_active", "mean active servers", 2, 1},
+    {"metrics.migrations", "migrations", 0, 1},
+    {"metrics.clones", "clones", 0, 1},
+    {"metrics.sleeps", "sleeps", 0, 1},
+    {"metrics.wakes", "wakes", 0, 1},
+    {"decide_ms.p50", "decision time, median (ms)", 3, 1},
+    {"decide_ms.max", "decision time, largest (ms)", 3, 1},
+    {"decide_ms.n", "decisions", 0, 1},
+    {"clients.pooled.sent", "client requests sent", 0, 1},
+    {"clients.pooled.answered", "client requests answered", 0, 1},
+    {"clients.pooled.failed", "client requests failed", 0, 1},
+    {"clients.pooled.failed_fraction", "client requests failed (%)", 2, 100},
+    {"clients.pooled.latency_ms.p50", "client latency p50 (ms)", 2, 1},
+    {"clients.pooled.latency_ms.p95", "client latency p95 (ms)", 2, 1},
+    {"clients.pooled.latency_ms.p99", "client latency p99 (ms)", 2, 1},
+    {"clients.pooled.longest_gap_ms", "longest a client went unanswered (ms)", 0, 1},
 };
 
 /* A cell: the median of 'v' and, over several runs, the range. */
@@ -419,14 +433,29 @@ static void policy_cell(struct strbuf *sb, const json_t *v, int digits, double s
                       digits, s.max * scale);
 }
 
-/* The values of member 'key' of object 'obj' of each row of 'policy'. */
-static json_t *policy_values(const json_t *r, const char *policy, const char *obj, const char *key)
+/* The member of 'o' at 'path' ("a.b.c"), or NULL. */
+static const json_t *member_at(const json_t *o, const char *path)
+{
+    char key[64];
+    while (o && *path) {
+        size_t n = strcspn(path, ".");
+        snprintf(key, sizeof key, "%.*s", (int)n, path);
+        o = json_object_get(o, key);
+        path += n + (path[n] == '.');
+    }
+    return o;
+}
+
+/* The values at 'path' of each row of 'policy' (those that have one). */
+static json_t *policy_values(const json_t *r, const char *policy, const char *path)
 {
     json_t *v = json_array(), *row;
     size_t i;
-    json_array_foreach(json_object_get(r, "policy"), i, row)
-        if (!strcmp(exp_str(row, "policy"), policy))
-            json_array_append(v, json_object_get(json_object_get(row, obj), key));
+    json_array_foreach(json_object_get(r, "policy"), i, row) {
+        const json_t *m = member_at(row, path);
+        if (!strcmp(exp_str(row, "policy"), policy) && json_is_number(m))
+            json_array_append(v, (json_t *)m);
+    }
     return v;
 }
 
@@ -470,28 +499,30 @@ static void policy(struct strbuf *sb, const json_t *r)
     json_array_foreach(pols, i, pol)
         strbuf_puts(sb, "---|");
     strbuf_puts(sb, "\n");
+    bool clients = json_is_object(json_object_get(cfg, "clients"));
     for (size_t k = 0; k < sizeof policy_metrics / sizeof *policy_metrics; k++) {
+        if (!clients && !strncmp(policy_metrics[k].path, "clients.", 8))
+            continue;
         strbuf_printf(sb, "| %s |", policy_metrics[k].label);
         json_array_foreach(pols, i, pol) {
-            json_t *v = policy_values(r, json_string_value(pol), "metrics", policy_metrics[k].key);
+            json_t *v = policy_values(r, json_string_value(pol), policy_metrics[k].path);
             policy_cell(sb, v, policy_metrics[k].digits, policy_metrics[k].scale);
             json_decref(v);
         }
         strbuf_puts(sb, "\n");
     }
-    static const char *const dec[][2] = {{"p50", "decision time, median (ms)"},
-                                         {"max", "decision time, largest (ms)"},
-                                         {"n", "decisions"}};
-    for (int k = 0; k < 3; k++) {
-        strbuf_printf(sb, "| %s |", dec[k][1]);
-        json_array_foreach(pols, i, pol) {
-            json_t *v = policy_values(r, json_string_value(pol), "decide_ms", dec[k][0]);
-            policy_cell(sb, v, k == 2 ? 0 : 3, 1);
-            json_decref(v);
-        }
-        strbuf_puts(sb, "\n");
-    }
     strbuf_puts(sb, "\n");
+    const json_t *cl = json_object_get(cfg, "clients");
+    if (clients)
+        strbuf_printf(sb,
+                      "The clients: each VM had one (`minidc load http` from %s to the address "
+                      "the VM keeps wherever it moves), sending %g requests a second through "
+                      "the policy's window, each on a connection of its own with a %lld ms "
+                      "timeout and no retry; a refused, reset or timed-out request is a "
+                      "failure. Latency percentiles are over the answers of all clients of a "
+                      "run together.\n\n",
+                      exp_str(cl, "from"), json_number_value(json_object_get(cl, "rate")),
+                      (long long)json_integer_value(json_object_get(cl, "timeout_ms")));
     const json_t *params = json_object_get(cfg, "params");
     if (json_array_size(params)) {
         strbuf_puts(sb, "Parameters given:");

@@ -93,10 +93,11 @@ json_t *load_report_json(const struct load_stats *st)
         "http_errors", codes_json(LOAD_HTTP_ERROR, st->http, st->n_http), "other_errors",
         codes_json(LOAD_OTHER, st->other, st->n_other), "late", (json_int_t)st->late,
         "late_threshold_ms", LOAD_LATE_US / 1000, "late_max_ms", ms(st->late_max_us), "latency_ms",
-        latency_json(&st->all), "latency_us_buckets", buckets_json(&st->all), "connect_ms", latency_json(&st->conn), "replicas", replicas,
-        "longest_gap_ms", ms(st->gap_max_us), "longest_gap_from_s",
-        json_real((double)st->gap_start_us / 1e6), "in_flight_max", (json_int_t)st->in_flight_max,
-        "sending_s", sending_s, "elapsed_s", (double)st->end_us / 1e6, "answered_per_s",
+        latency_json(&st->all), "latency_us_buckets", buckets_json(&st->all), "connect_ms",
+        latency_json(&st->conn), "replicas", replicas, "longest_gap_ms", ms(st->gap_max_us),
+        "longest_gap_from_s", json_real((double)st->gap_start_us / 1e6), "in_flight_max",
+        (json_int_t)st->in_flight_max, "sending_s", sending_s, "elapsed_s",
+        (double)st->end_us / 1e6, "answered_per_s",
         sending_s > 0 ? (double)st->answered / sending_s : 0.0, "cpu_s", "user", st->cpu_user_s,
         "system", st->cpu_system_s, "per_second", series);
 }

@@ -4,7 +4,8 @@
 # a CPU), a synthetic
 # workload whose two VMs overload their server, a minute each.  Checks the
 # results and report for every metric of every policy, in range; thr-mmt
-# moves a VM and has fewer overloaded intervals than none; the plots are
+# moves a VM and has fewer overloaded intervals than none; every VM's HTTP
+# client is reported, its requests and latencies pooled; the plots are
 # valid PNG and SVG; `experiment report DIR` writes them again; bad options
 # are refused clearly; nothing is left behind.
 set -u
@@ -29,6 +30,11 @@ out=$("$MINIDC" experiment policy --param thr-mmt 2>&1); rc=$?
 ok "a --param without POLICY:KEY=VALUE is refused" bash -c "[ $rc = 2 ] && grep -q 'expected POLICY:KEY=VALUE' <<<'$out'"
 out=$("$MINIDC" experiment policy --workload bogus --out "$TEST_TMP/bad" 2>&1); rc=$?
 ok "an unknown workload is refused" bash -c "[ $rc = 2 ] && grep -q 'planetlab:DIR or synthetic' <<<'$out'"
+grep -v 'internet, address\|^hosts:\|\[ovs1, internet\]' examples/policy.yaml >"$TEST_TMP/nohost.yaml"
+"$MINIDC" experiment policy --lab "$TEST_TMP/nohost.yaml" --out "$TEST_TMP/bad2" >"$TEST_TMP/nohost.out" 2>&1
+is "clients without a host to send from are refused" "$?" 2
+ok "saying why" grep -q "has no host (hosts:) for the VMs' clients to send from; give one, or --http-rate 0" "$TEST_TMP/nohost.out"
+ok "and the output directory it made is gone" test ! -e "$TEST_TMP/bad2"
 ok "--help names the policy options" bash -c "'$MINIDC' experiment --help | grep -q -- '--policies A,B'"
 ok "experiment list has policy" bash -c "'$MINIDC' experiment list | grep -q '^policy '"
 
@@ -61,10 +67,25 @@ for p, x in rows.items():
     assert s["energy_j"] == sorted(s["energy_j"]), p
     assert sorted(s["util"]) == ["server1", "server2", "server3", "server4"], s["util"].keys()
     assert x["history"]["series"] and x["events"], p
+    # every VM's client, from the lab's host, at 2 requests a second for the minute
+    c = x["clients"]
+    assert c["from"] == "internet" and c["rate"] == 2 and c["timeout_ms"] == 1000, c
+    assert sorted(c["vms"]) == ["vm1", "vm2", "vm3"], c["vms"].keys()
+    pl = c["pooled"]
+    assert pl["clients"] == 3 and pl["missing"] == 0, pl
+    assert 3 * 2 * 50 <= pl["sent"] <= 3 * 2 * 62, pl
+    assert pl["sent"] == sum(v["sent"] for v in c["vms"].values()), pl
+    assert pl["answered"] + pl["failed"] + pl["unfinished"] == pl["sent"], pl
+    assert pl["answered"] >= 0.5 * pl["sent"], pl  # overloaded guests answer late, not never
+    assert abs(pl["failed_fraction"] - pl["failed"] / pl["sent"]) < 1e-9, pl
+    lat = pl["latency_ms"]
+    assert 0 < lat["p50"] <= lat["p95"] <= lat["p99"] <= lat["max"] <= 1000, lat
+    assert lat["max"] == max(v["latency_ms"]["max"] for v in c["vms"].values()), lat
 n, t = rows["none"]["metrics"], rows["thr-mmt"]["metrics"]
 assert n["overloaded_intervals"] > 10, n
 assert t["overloaded_intervals"] < n["overloaded_intervals"], (t, n)
 assert n["migrations"] == 0 and t["migrations"] >= 1, (n, t)
+assert r["config"]["clients"] == {"rate": 2, "from": "internet", "timeout_ms": 1000}, r["config"]["clients"]
 assert r["config"]["policies"] == ["none", "thr-mmt"] and r["config"]["params"] == ["thr-mmt:consolidate=0"]
 vms = r["workloads"][0]["vms"]
 assert len(vms) == 3 and len({v["server"] for v in vms}) == 2, vms
@@ -80,7 +101,8 @@ ok "report: a row per metric, a column per policy" bash -c "
     grep -q '^| metric | none | thr-mmt |\$' \$r &&
     for m in 'energy (kJ)' SLATAH PDM 'SLAV (SLATAH x PDM)' 'overload time fraction (u > 0.8)' \
         'overloaded (server, interval) pairs' 'mean active servers' migrations clones sleeps wakes \
-        'decision time, median (ms)' 'decision time, largest (ms)'; do
+        'decision time, median (ms)' 'decision time, largest (ms)' 'client requests sent' \
+        'client requests failed (%)' 'client latency p95 (ms)' 'longest a client went unanswered (ms)'; do
         grep -qF \"| \$m | \" \$r || { echo \"no \$m\"; exit 1; }
     done &&
     grep -q '^### Workload' \$r && grep -q '^## Commands' \$r && grep -q '^## Machine' \$r && grep -q '^\`\`\`yaml' \$r"

@@ -153,12 +153,28 @@ static void test_report_json(void **state)
     (void)state;
     struct load_stats *st = a_run();
     json_t *r = load_report_json(st);
-    static const char *const keys[] = {
-        "sent",          "answered",     "failed",    "unfinished",        "failures",
-        "http_errors",   "other_errors", "late",      "late_threshold_ms", "late_max_ms",
-        "latency_ms",    "latency_us_buckets", "connect_ms",     "replicas",
-        "longest_gap_ms", "longest_gap_from_s", "in_flight_max", "sending_s",
-        "elapsed_s",     "answered_per_s",     "cpu_s",          "per_second"};
+    static const char *const keys[] = {"sent",
+                                       "answered",
+                                       "failed",
+                                       "unfinished",
+                                       "failures",
+                                       "http_errors",
+                                       "other_errors",
+                                       "late",
+                                       "late_threshold_ms",
+                                       "late_max_ms",
+                                       "latency_ms",
+                                       "latency_us_buckets",
+                                       "connect_ms",
+                                       "replicas",
+                                       "longest_gap_ms",
+                                       "longest_gap_from_s",
+                                       "in_flight_max",
+                                       "sending_s",
+                                       "elapsed_s",
+                                       "answered_per_s",
+                                       "cpu_s",
+                                       "per_second"};
     assert_int_equal(json_object_size(r), sizeof keys / sizeof *keys);
     size_t i = 0;
     const char *k;
@@ -294,10 +310,9 @@ static void test_report_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts),      cmocka_unit_test(test_tick),
-        cmocka_unit_test(test_many_names),  cmocka_unit_test(test_report_json),
-        cmocka_unit_test(test_report_latency),
-        cmocka_unit_test(test_report_text),
+        cmocka_unit_test(test_counts),         cmocka_unit_test(test_tick),
+        cmocka_unit_test(test_many_names),     cmocka_unit_test(test_report_json),
+        cmocka_unit_test(test_report_latency), cmocka_unit_test(test_report_text),
     };
     return cmocka_run_group_tests_name("load_stats", tests, NULL, NULL);
 }
