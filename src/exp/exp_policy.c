@@ -208,14 +208,33 @@ static int in_lab(struct pol *p, struct strbuf *out, int timeout_ms, const char 
     return exp_minidc(p->e, out, timeout_ms, argv);
 }
 
-/* The servers' and VMs' history from 'from' to 'to', through the lab's API. */
-static json_t *fetch_history(struct pol *p, double from, double to)
+/* The history the metrics are computed from, from 'from' to 'to', through
+ * the lab's API: each server's CPU used and the share of it the CPU limit
+ * held back, each VM's CPU used and allocation (the 2 s rounds of the
+ * other series are not needed by the metrics and would be most of
+ * results.json). */
+static json_t *fetch_history(struct pol *p, const json_t *vms, double from, double to)
 {
+    struct strbuf names;
+    strbuf_init(&names);
+    if (2 * (p->n_servers + json_array_size(vms)) > 64) { /* the API's most names a query */
+        strbuf_puts(&names, "server/*,vm/*");
+    } else {
+        for (size_t i = 0; i < p->n_servers; i++)
+            strbuf_printf(&names, "%sserver/%s/cpu_used,server/%s/cpu_throttled_fraction",
+                          i ? "," : "", p->servers[i], p->servers[i]);
+        size_t i;
+        const json_t *vm;
+        json_array_foreach(vms, i, vm)
+            strbuf_printf(&names, ",vm/%s/cpu_used,vm/%s/cpu_allocation", exp_str(vm, "vm"),
+                          exp_str(vm, "vm"));
+    }
     char *cmd = xasprintf("curl -s -f -m 30 -H \"Authorization: Bearer $(cat "
                           "/run/minidc/labs/%s/api.token)\" "
-                          "'http://192.0.2.254:8080/api/v1/metrics/history?series=server/"
-                          "*,vm/*&since=%.3f&until=%.3f'",
-                          p->lab, from - 2, to + 2);
+                          "'http://192.0.2.254:8080/api/v1/metrics/history?series=%s"
+                          "&since=%.3f&until=%.3f'",
+                          p->lab, names.s, from - 2, to + 2);
+    strbuf_free(&names);
     const char *argv[] = {"ip", "netns", "exec", p->lab, "sh", "-c", cmd, NULL};
     json_t *h = exp_sh_json(p->e, 60000, argv);
     free(cmd);
@@ -427,10 +446,11 @@ static json_t *run_one(struct pol *p, int run, const char *policy, const json_t 
     }
     exp_progress(e, false, "run %d: %s: lab %s up", run + 1, policy, p->lab);
     char *evfile = xasprintf("%s/events-run%d-%s.jsonl", e->dir, run + 1, policy);
+    const char *evrec[] = {e->self, "events", "--lab", p->lab, "--since", "0", "--json", NULL};
+    exp_record(e, evrec); /* as a user would type it; it writes into evfile */
     char *evcmd = xasprintf("exec '%s' events --lab %s --since 0 --json >'%s' 2>/dev/null", e->self,
                             p->lab, evfile);
     const char *evargv[] = {"sh", "-c", evcmd, NULL};
-    exp_record(e, evargv);
     pid_t evpid = proc_spawn(evargv);
     json_t *row = NULL, *history = NULL;
     int rc = boot_all(p, vms);
@@ -490,7 +510,7 @@ static json_t *run_one(struct pol *p, int run, const char *policy, const json_t 
      * requests' timeouts and their reports. */
     json_t *client_json = clients ? exp_clients_finish(clients, 5) : NULL;
     if (rc == 0)
-        history = fetch_history(p, from, to);
+        history = fetch_history(p, vms, from, to);
     nap(rc == 0 ? 1 : 0); /* the last events reach the file */
     if (evpid > 0)
         proc_terminate(evpid, 2000);
