@@ -473,6 +473,11 @@ static void policy(struct strbuf *sb, const json_t *r)
                  "random walk around it; a VM gets at most its CPU share, so two overload a "
                  "server and one alone does not",
                  (long long)json_integer_value(json_object_get(w, "seed")));
+    char over[96] = "One run of each.";
+    json_int_t runs = json_integer_value(json_object_get(cfg, "runs"));
+    if (runs > 1)
+        snprintf(over, sizeof over, "Median over %lld runs, with the range in brackets.",
+                 (long long)runs);
     strbuf_printf(sb,
                   "## Policies side by side\n\n"
                   "Each policy ran on a fresh lab with the same %lld VMs (%lld MiB, a CPU share "
@@ -481,16 +486,14 @@ static void policy(struct strbuf *sb, const json_t *r)
                   "(`minidc vm load --trace`). After a warm-up of %g s, `minidc policy run` for "
                   "%g s with an interval of %g s; the metrics (defined in docs/experiments.md) "
                   "are computed over the policy's window from minidcd's history (2 s rounds) and "
-                  "events. Median over %lld runs, with the range in brackets when there are "
-                  "several.\n\n| metric |",
+                  "events. %s\n\n| metric |",
                   (long long)json_integer_value(json_object_get(cfg, "vms")),
                   (long long)json_integer_value(json_object_get(cfg, "vm_memory_mib")),
                   json_number_value(json_object_get(cfg, "vm_cpu_share")), wl,
                   json_number_value(json_object_get(cfg, "interval_s")),
                   json_number_value(json_object_get(cfg, "warmup_s")),
                   json_number_value(json_object_get(cfg, "duration_s")),
-                  json_number_value(json_object_get(cfg, "interval_s")),
-                  (long long)json_integer_value(json_object_get(cfg, "runs")));
+                  json_number_value(json_object_get(cfg, "interval_s")), over);
     size_t i, j;
     json_t *pol;
     json_array_foreach(pols, i, pol)

@@ -177,17 +177,20 @@ static void test_other_reports(void **state)
 /* A policy row: metrics and series of two rounds. */
 static json_t *policy_row(const char *policy, int run, double energy, int overloaded, int active)
 {
-    return json_pack("{s:s, s:i, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:f, "
-                     "s:i, s:i, s:i, s:i}, s:{s:i, s:f, s:f}, s:{s:[f, f], s:[i, i], s:[f, f], "
-                     "s:{s:[f, n]}}, s:[{s:s, s:f}]}",
-                     "policy", policy, "run", run, "from", 100.0, "to", 104.0, "metrics",
-                     "energy_j", energy, "energy_kwh", energy / 3.6e6, "slatah", 0.25,
-                     "slatah_pooled", 0.25, "pdm", 0.001, "pdm_pooled", 0.001, "slav", 0.00025,
-                     "overload_fraction", 0.5, "overloaded_intervals", overloaded, "mean_active",
-                     (double)active, "migrations", overloaded < 5, "clones", 0, "sleeps", 0,
-                     "wakes", 0, "decide_ms", "n", 2, "p50", 0.5, "max", 1.5, "series", "t", 0.0,
-                     2.0, "active", active, active, "energy_j", 0.0, energy, "util", "server1", 0.9,
-                     "events", "type", "vm.migrated", "time", 102.0);
+    return json_pack(
+        "{s:s, s:i, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:f, "
+        "s:i, s:i, s:i, s:i}, s:{s:i, s:f, s:f}, s:{s:[f, f], s:[i, i], s:[f, f], "
+        "s:{s:[f, n]}, s:{s:[b, b]}}, s:[{s:s, s:f}], s:{s:{s:i, s:i, s:f, s:{s:f, "
+        "s:f, s:f}, s:f}}}",
+        "policy", policy, "run", run, "from", 100.0, "to", 104.0, "metrics", "energy_j", energy,
+        "energy_kwh", energy / 3.6e6, "slatah", 0.25, "slatah_pooled", 0.25, "pdm", 0.001,
+        "pdm_pooled", 0.001, "slav", 0.00025, "overload_fraction", 0.5, "overloaded_intervals",
+        overloaded, "mean_active", (double)active, "migrations", overloaded < 5, "clones", 0,
+        "sleeps", 0, "wakes", 0, "decide_ms", "n", 2, "p50", 0.5, "max", 1.5, "series", "t", 0.0,
+        2.0, "active", active, active, "energy_j", 0.0, energy, "util", "server1", 0.9, "asleep",
+        "server1", 0, 1, "events", "type", "vm.migrated", "time", 102.0, "clients", "pooled",
+        "sent", 100, "failed", overloaded, "failed_fraction", overloaded / 100.0, "latency_ms",
+        "p50", 5.0, "p95", 9.0 + run, "p99", 20.0, "longest_gap_ms", 1000.0);
 }
 
 static void test_policy_report(void **state)
@@ -214,7 +217,23 @@ static void test_policy_report(void **state)
     assert_non_null(strstr(md, "| decision time, largest (ms) | 1.500 (1.500 - 1.500) |"));
     assert_non_null(strstr(md, "| 1 | vm1 | server2 | synthetic |\n"));
     assert_non_null(strstr(md, "synthetic traces (seed 3)"));
+    assert_non_null(strstr(md, " events. Median over 2 runs, with the range in brackets.\n"));
     assert_non_null(strstr(md, "Parameters given: `thr-mmt:threshold=0.7`"));
+    /* No clients in the configuration: no client rows. */
+    assert_null(strstr(md, "client"));
+    free(md);
+    json_object_set_new(
+        json_object_get(r, "config"), "clients",
+        json_pack("{s:f, s:s, s:i}", "rate", 2.0, "from", "internet", "timeout_ms", 1000));
+    md = exp_report_md(r);
+    assert_non_null(strstr(md, "| client requests sent | 100 (100 - 100) | 100 (100 - 100) |\n"));
+    assert_non_null(strstr(md, "| client requests failed | 11 (10 - 12) | 3 (2 - 4) |\n"));
+    assert_non_null(strstr(
+        md, "| client requests failed (%) | 11.00 (10.00 - 12.00) | 3.00 (2.00 - 4.00) |\n"));
+    assert_non_null(strstr(md, "| client latency p95 (ms) | 10.50 (10.00 - 11.00) |"));
+    /* A row without the figure (answered is not in these rows): a dash. */
+    assert_non_null(strstr(md, "| client requests answered | - | - |\n"));
+    assert_non_null(strstr(md, "from internet to the address the VM keeps"));
     free(md);
     json_t *specs = exp_plot_specs(r);
     const char *names[] = {"policy-active",       "policy-energy",     "policy-util-none",
@@ -225,7 +244,10 @@ static void test_policy_report(void **state)
     /* run 1 of each policy, a block each; energy in kJ */
     assert_string_equal(exp_str(json_array_get(specs, 1), "data"),
                         "# none\n0.000\t0\n2.000\t2\n\n\n# thr-mmt\n0.000\t0\n2.000\t1.5\n\n\n");
-    assert_non_null(strstr(exp_str(json_array_get(specs, 2), "data"), "2.000\t0\t?\n"));
+    /* t, server, utilisation (? when none), asleep */
+    assert_non_null(strstr(exp_str(json_array_get(specs, 2), "data"), "0.000\t0\t0.9\t0\n"));
+    assert_non_null(strstr(exp_str(json_array_get(specs, 2), "data"), "2.000\t0\t?\t1\n"));
+    assert_non_null(strstr(exp_str(json_array_get(specs, 2), "script"), "title \"asleep\""));
     assert_non_null(strstr(exp_str(json_array_get(specs, 4), "data"), "2.000\t1\tvm.migrated\n"));
     assert_non_null(
         strstr(exp_str(json_array_get(specs, 5), "data"), "overloaded intervals\t11\t3\n"));
