@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,7 +305,10 @@ static int mkdirs(const char *path)
 static int write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+    bool ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok) {
         fprintf(stderr, "minidc experiment: cannot write %s: %s\n", path, strerror(errno));
         return -1;
     }
@@ -333,10 +337,10 @@ static int write_outputs(json_t *r, const char *dir, bool quiet)
     char *rp = xasprintf("%s/report.md", dir), *jp = xasprintf("%s/results.json", dir);
     if (rc == 0 && write_file(rp, md) < 0)
         rc = 1;
-    if (rc == 0 && json_dump_file(r, jp, JSON_INDENT(2)) < 0) {
-        fprintf(stderr, "minidc experiment: cannot write %s\n", jp);
+    char *text = rc == 0 ? exp_results_text(r) : NULL;
+    if (rc == 0 && write_file(jp, text) < 0)
         rc = 1;
-    }
+    free(text);
     if (rc == 0 && !quiet)
         fprintf(stderr, "wrote %s, %s and %zu plots\n", rp, jp,
                 json_array_size(json_object_get(r, "plots")) * 2);

@@ -34,6 +34,11 @@ int exp_minidc(struct exp *e, struct strbuf *out, int timeout_ms, const char *co
 /* Runs a command and parses what it printed as JSON (NULL on failure). */
 json_t *exp_sh_json(struct exp *e, int timeout_ms, const char *const argv[]);
 
+/* results.json's text (caller frees): objects a member a line, indented;
+ * arrays of numbers, and of [t, v] points, on one line each, so that the
+ * series of a long run do not take a line a number. */
+char *exp_results_text(const json_t *r);
+
 /* The whole of file 'path' (caller frees), or NULL when it cannot be read. */
 char *exp_read_text(const char *path);
 

@@ -255,12 +255,47 @@ static void test_policy_report(void **state)
     json_decref(r);
 }
 
+/* results.json's text: the same document read back; a series on one line,
+ * strings a line each. */
+static void test_results_text(void **state)
+{
+    (void)state;
+    json_t *r =
+        json_pack("{s:s, s:[s, s], s:{s:[[f, f], [f, n]], s:[i, b]}, s:{}, s:[], s:[{s:i}]}",
+                  "experiment", "policy", "commands", "minidc a", "minidc \"b\"", "series", "x/cpu",
+                  1.5, 0.25, 3.0, "flags", 1, 1, "empty", "none", "rows", "n", 7);
+    char *text = exp_results_text(r);
+    assert_string_equal(text, "{\n"
+                              "  \"experiment\": \"policy\",\n"
+                              "  \"commands\": [\n"
+                              "    \"minidc a\",\n"
+                              "    \"minidc \\\"b\\\"\"\n"
+                              "  ],\n"
+                              "  \"series\": {\n"
+                              "    \"x/cpu\": [[1.5,0.25],[3.0,null]],\n"
+                              "    \"flags\": [1,true]\n"
+                              "  },\n"
+                              "  \"empty\": {},\n"
+                              "  \"none\": [],\n"
+                              "  \"rows\": [\n"
+                              "    {\n"
+                              "      \"n\": 7\n"
+                              "    }\n"
+                              "  ]\n"
+                              "}\n");
+    json_t *back = json_loads(text, 0, NULL);
+    assert_true(json_equal(back, r));
+    json_decref(back);
+    free(text);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats),         cmocka_unit_test(test_paper_report),
         cmocka_unit_test(test_paper_plots),   cmocka_unit_test(test_other_reports),
-        cmocka_unit_test(test_policy_report),
+        cmocka_unit_test(test_policy_report), cmocka_unit_test(test_results_text),
     };
     return cmocka_run_group_tests_name("exp", tests, NULL, NULL);
 }
