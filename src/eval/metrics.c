@@ -112,7 +112,9 @@ static void vm_cpu_s(const struct eval_run *r, const struct eval_vm *v, double *
     for (size_t i = 0; i + 1 < v->n && v->first + i + 1 < r->n; i++) {
         double c = isnan(v->cpu_used[i]) ? 0 : v->cpu_used[i], dt = interval_s(r, v->first + i);
         *used += c * dt;
-        if (v->migrating && v->migrating[i])
+        if (v->migrating_share)
+            *migrating += c * dt * v->migrating_share[i];
+        else if (v->migrating && v->migrating[i])
             *migrating += c * dt;
     }
 }

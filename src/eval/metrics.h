@@ -50,6 +50,10 @@ struct eval_vm {
     size_t n;
     const double *cpu_used; /* n: host CPUs it used at t[first + i] */
     const bool *migrating;  /* n - 1: migrating in [t[first + i], t[first + i + 1]]; NULL: never */
+    /* n - 1: the share of that interval it migrated, 0..1 (the simulator
+     * knows a migration's start and end); NULL: 'migrating' says, whole
+     * intervals. */
+    const double *migrating_share;
 };
 
 enum eval_event_kind { EVAL_MIGRATION, EVAL_CLONE, EVAL_SLEEP, EVAL_WAKE };
@@ -110,7 +114,8 @@ double eval_slatah_pooled(const struct eval_run *r);
  *   PDM = 1/M sum_j Cd_j / Cr_j,
  * Cr_j the CPU VM j used over its life (host CPU seconds, sum_i c_i dt_i),
  * Cd_j = EVAL_MIGRATION_LOSS * the CPU it used in the intervals it
- * migrated: CloudSim's estimate (10% of its CPU while it migrates), not a
+ * migrated (in the share of each it migrated, when migrating_share is
+ * given): CloudSim's estimate (10% of its CPU while it migrates), not a
  * measurement.  Over the M VMs that used any CPU; 0 when none did. */
 double eval_pdm(const struct eval_run *r);
 /* sum_j Cd_j / sum_j Cr_j, as CloudSim's Helper.getSlaMetrics()

@@ -194,7 +194,7 @@ static void build_vms(struct exp_eval *e, const struct exp_eval_input *in)
                 m[i] = migrating(in->events, name, e->t[first + i], e->t[first + i + 1]);
         }
         e->vm_names[k] = name;
-        e->vms[k++] = (struct eval_vm){first, n, c, m};
+        e->vms[k++] = (struct eval_vm){.first = first, .n = n, .cpu_used = c, .migrating = m};
     }
     e->run.vms = e->vms;
     e->run.n_vms = k;

@@ -125,6 +125,19 @@ while i < len(text):
         used.append(o['cpu_used']); util.append(o['cpu_utilization'])
 print(round(sum(used) / len(used), 3), round(sum(util) / len(util), 3))" "$@"
 }
+# guest_view NAME: what the guest itself sees (its processes and the CPU
+# time of each, its load), and the host's view of its QEMU's threads and CPU
+# group, as diagnostics when a share check fails.
+guest_view() {
+    local pid
+    vm exec "$1" --timeout 10 -- sh -c 'cat /proc/loadavg; ps -o pid,stat,time,args 2>/dev/null || ps' 2>&1 |
+        while read -r l; do diag "$1 (guest): $l"; done
+    pid=$(cat /run/minidc/labs/"$L"/agents/server*/vms/"$1"/qemu.pid 2>/dev/null | head -1)
+    [ -n "$pid" ] || { diag "$1: no QEMU pid file"; return; }
+    tail -3 /run/minidc/labs/"$L"/agents/server*/vms/"$1"/console.log | while read -r l; do diag "$1 (console): $l"; done
+    diag "$1 (host): QEMU $pid, CPU group $(grep -E ':cpu[,:]' /proc/$pid/cgroup | head -1)"
+    ps -L -o tid,stat,pcpu,time,comm -p "$pid" | while read -r l; do diag "$1 (host): $l"; done
+}
 within() { python3 -c "import sys; v, want, tol = map(float, sys.argv[1:]); sys.exit(abs(v - want) > tol * want)" "$@"; }
 
 # p50 NAME: the median latency of vm1's HTTP service from the Internet
@@ -149,6 +162,8 @@ ok "and each about half of it" within "$used1" 0.1 0.2 || {
     diag "vm1's exec: $(cat "$TEST_TMP/busy-vm1.log")"
     diag "vm2's exec: $(cat "$TEST_TMP/busy-vm2.log")"
     vm list | while read -r l; do diag "$l"; done
+    guest_view vm1
+    guest_view vm2
 }
 read -r busy_answered busy_p50 <<<"$(p50 busy)"
 diag "vm1's HTTP on an overloaded server1: $busy_answered of 50 answered, p50 $busy_p50 ms"
@@ -159,8 +174,10 @@ busy vm1 25
 sleep 5
 read -r used1 util1 <<<"$(cpu server1 vm1)"
 diag "vm1 alone: $used1 CPU, utilization $util1 of its share"
-ok "one alone gets about its share, 0.15 (within 15%)" within "$used1" 0.15 0.15 ||
+ok "one alone gets about its share, 0.15 (within 15%)" within "$used1" 0.15 0.15 || {
     diag "vm1's exec: $(cat "$TEST_TMP/busy-vm1.log")"
+    guest_view vm1
+}
 ok "and reads about 1.0 of it" within "$util1" 1.0 0.15
 wait
 srv_hist=$(lab_api "$L" "/api/v1/metrics/history?series=server/server1/cpu_used&since=-40" | python3 -c "

@@ -157,8 +157,9 @@ static void test_pdm(void **state)
 {
     (void)state;
     static const double one[ROUNDS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, none[ROUNDS] = {0};
-    struct eval_vm v[3] = {
-        {0, ROUNDS, half, moves}, {0, ROUNDS, one, NULL}, {0, ROUNDS, none, moves}};
+    struct eval_vm v[3] = {{0, ROUNDS, half, moves, NULL},
+                           {0, ROUNDS, one, NULL, NULL},
+                           {0, ROUNDS, none, moves, NULL}};
     struct eval_run r = run_of(NULL, 0);
     r.vms = v;
     r.n_vms = 1;
@@ -184,7 +185,7 @@ static void test_pdm_part_of_run(void **state)
     static const double t[ROUNDS] = {0, 1, 2, 3, 4, 5, 9, 11, 13, 15, 21};
     static const double q[8] = {0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 9, 9};
     static const bool m[7] = {1, 0, 0, 0, 0, 1, 1};
-    struct eval_vm v = {5, 6, q, m};
+    struct eval_vm v = {5, 6, q, m, NULL};
     struct eval_run r = run_of(NULL, 0);
     r.t = t;
     r.vms = &v;
@@ -194,13 +195,31 @@ static void test_pdm_part_of_run(void **state)
     assert_float_equal(eval_pdm(&r), 0.025, 1e-12);
 }
 
+/* A migration known to the second (the simulator's): VM a of test_pdm
+ * migrating a quarter of its fifth interval and half of its sixth, 0.75 of
+ * the three whole intervals' 3 s: Cd = 0.1 * 0.5 * 0.75 = 0.0375, Cr = 5,
+ * PDM 0.0075.  The share overrides the booleans; all zeros: 0. */
+static void test_pdm_migrating_share(void **state)
+{
+    (void)state;
+    static const double share[ROUNDS - 1] = {0, 0, 0, 0, 0.25, 0.5, 0, 0, 0, 0},
+                                       zero[ROUNDS - 1] = {0};
+    struct eval_vm v = {0, ROUNDS, half, moves, share};
+    struct eval_run r = run_of(NULL, 0);
+    r.vms = &v;
+    r.n_vms = 1;
+    assert_float_equal(eval_pdm(&r), 0.0075, 1e-12);
+    v.migrating_share = zero;
+    assert_true(eval_pdm(&r) == 0);
+}
+
 /* SLAV = SLATAH * PDM: the server at full 3 of 10 intervals (0.3) and VM a
  * (0.03): 0.009; eval_metrics() gives the same. */
 static void test_slav(void **state)
 {
     (void)state;
     struct eval_server s = {g4, full3, NULL};
-    struct eval_vm v = {0, ROUNDS, half, moves};
+    struct eval_vm v = {0, ROUNDS, half, moves, NULL};
     struct eval_run r = run_of(&s, 1);
     r.vms = &v;
     r.n_vms = 1;
@@ -327,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_energy_asleep),
         cmocka_unit_test(test_pdm),
         cmocka_unit_test(test_pdm_part_of_run),
+        cmocka_unit_test(test_pdm_migrating_share),
         cmocka_unit_test(test_slav),
         cmocka_unit_test(test_overload),
         cmocka_unit_test(test_mean_active),
