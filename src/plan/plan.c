@@ -1,6 +1,7 @@
 /* Carrying out a plan (plan.h): the order rules and the steps' states. */
 #include "plan/plan.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,22 +145,68 @@ static void skip_rest(struct plan *p, const struct plan_exec *x, size_t failed, 
     }
 }
 
-/* Whether step 'i' may start now, 'running' steps being under way. */
-static bool may_start(const struct plan *p, size_t i, size_t running)
+/* The VMs of the unfinished steps seen so far in a pass over a plan: a set
+ * of names (open addressing on FNV-1a), so that each step's check against
+ * every earlier one costs one lookup, not a scan. */
+struct vm_set {
+    const char **slot;
+    size_t cap; /* a power of two, at least twice the steps */
+};
+
+static size_t name_hash(const char *s)
 {
-    const struct plan_step *s = &p->steps[i];
-    for (size_t j = 0; j < i; j++) {
-        const struct plan_step *e = &p->steps[j];
-        if (!unfinished(e))
-            continue;
-        if (is_power(s->kind) || is_power(e->kind))
-            return false;
-        if (s->vm && e->vm && !strcmp(s->vm, e->vm))
-            return false;
-        if (s->as && e->vm && !strcmp(s->as, e->vm))
-            return false;
-    }
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static void set_add(struct vm_set *v, const char *name)
+{
+    size_t k = name_hash(name) & (v->cap - 1);
+    while (v->slot[k] && strcmp(v->slot[k], name))
+        k = (k + 1) & (v->cap - 1);
+    v->slot[k] = name;
+}
+
+static bool set_has(const struct vm_set *v, const char *name)
+{
+    size_t k = name_hash(name) & (v->cap - 1);
+    for (; v->slot[k]; k = (k + 1) & (v->cap - 1))
+        if (!strcmp(v->slot[k], name))
+            return true;
+    return false;
+}
+
+/* What a step must wait for among the steps before it, as a pass over the
+ * plan in order has seen them: a power step waits for every unfinished
+ * earlier step; a move for an unfinished earlier power step, or one on the
+ * same VM (its own VM, or for a clone the name it takes). */
+struct before {
+    bool any;   /* an unfinished step */
+    bool power; /* an unfinished sleep or wake */
+    struct vm_set vms;
+};
+
+/* Whether step 's' may start now, 'running' steps being under way. */
+static bool may_start(const struct plan *p, const struct plan_step *s, const struct before *b,
+                      size_t running)
+{
+    if (is_power(s->kind) ? b->any : b->power)
+        return false;
+    if ((s->vm && set_has(&b->vms, s->vm)) || (s->as && set_has(&b->vms, s->as)))
+        return false;
     return is_power(s->kind) ? running == 0 : running < p->max_parallel;
+}
+
+static void seen(struct before *b, const struct plan_step *s)
+{
+    if (!unfinished(s))
+        return;
+    b->any = true;
+    b->power |= is_power(s->kind);
+    if (s->vm)
+        set_add(&b->vms, s->vm);
 }
 
 static void start_step(struct plan *p, const struct plan_exec *x, size_t i, double now)
@@ -202,13 +249,22 @@ bool plan_advance(struct plan *p, const struct plan_exec *x, double now)
         if (s->state == STEP_FAILED && failed < 0)
             failed = (long)i;
     }
+    size_t running = plan_running(p);
+    struct before b = {.vms = {.cap = 16}};
+    while (b.vms.cap < 2 * p->n_steps)
+        b.vms.cap *= 2;
+    b.vms.slot = xcalloc(b.vms.cap, sizeof *b.vms.slot);
     for (size_t i = 0; failed < 0 && i < p->n_steps; i++) {
-        if (p->steps[i].state != STEP_PENDING || !may_start(p, i, plan_running(p)))
-            continue;
-        start_step(p, x, i, now);
-        if (p->steps[i].state == STEP_FAILED)
-            failed = (long)i;
+        struct plan_step *s = &p->steps[i];
+        if (s->state == STEP_PENDING && may_start(p, s, &b, running)) {
+            start_step(p, x, i, now);
+            if (s->state == STEP_FAILED)
+                failed = (long)i;
+            running += s->state == STEP_RUNNING;
+        }
+        seen(&b, s);
     }
+    free(b.vms.slot);
     if (failed >= 0)
         skip_rest(p, x, (size_t)failed, now);
     bool left = false, any_failed = false;
