@@ -403,7 +403,6 @@ static int exec_poll(void *ctx, const struct plan_step *st, json_t **result, cha
     return 1;
 }
 
-
 /* The earliest end of a migration under way, or INFINITY. */
 static double next_end(const struct sim *s)
 {

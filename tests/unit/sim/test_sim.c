@@ -65,7 +65,10 @@ static int script_decide(void *state, const struct mdc_model *m, struct mdc_plan
 static const struct mdc_policy script_policy = {
     MDC_POLICY_API_VERSION, "script", "the test's", NULL, 0, NULL, script_decide, NULL};
 
-#define END {(enum mdc_action_kind) - 1, NULL, NULL, false, ""}
+#define END                                                                                        \
+    {                                                                                              \
+        (enum mdc_action_kind) - 1, NULL, NULL, false, ""                                          \
+    }
 
 /* No policy: h1 holds vm1 (asks all of its 0.5) and vm2 (half: 0.25), h2
  * vm3 (0.2 of 0.5: 0.1).  h1 at 0.75 draws 175 W, h2 at 0.1 110 W, for
@@ -73,9 +76,8 @@ static const struct mdc_policy script_policy = {
 static void test_none_energy(void **state)
 {
     (void)state;
-    struct sim_vm vms[3] = {{"vm1", &half500, full, 1, 0},
-                            {"vm2", &half200, mid, 1, 0},
-                            {"vm3", &half200, low, 1, 1}};
+    struct sim_vm vms[3] = {
+        {"vm1", &half500, full, 1, 0}, {"vm2", &half200, mid, 1, 0}, {"vm3", &half200, low, 1, 1}};
     struct sim_params p = params();
     char err[128];
     struct sim *s = sim_create(&p, hosts, 2, vms, 3, err, sizeof err);
@@ -105,9 +107,8 @@ static void test_none_energy(void **state)
 static void test_migration(void **state)
 {
     (void)state;
-    struct sim_vm vms[3] = {{"vm1", &half200, full, 1, 0},
-                            {"vm2", &half500, full, 1, 0},
-                            {"vm3", &half200, low, 1, 1}};
+    struct sim_vm vms[3] = {
+        {"vm1", &half200, full, 1, 0}, {"vm2", &half500, full, 1, 0}, {"vm3", &half200, low, 1, 1}};
     static const struct mdc_action move[] = {{MDC_MIGRATE, "vm2", "h2", false, ""}, END};
     struct script sc = {.at = {move}};
     struct sim_params p = params();
@@ -174,9 +175,8 @@ static void test_long_migration(void **state)
 static void test_refusals_and_sleep(void **state)
 {
     (void)state;
-    struct sim_vm vms[3] = {{"vm1", &half500, low, 1, 0},
-                            {"vm2", &half500, low, 1, 0},
-                            {"vm3", &half200, low, 1, 1}};
+    struct sim_vm vms[3] = {
+        {"vm1", &half500, low, 1, 0}, {"vm2", &half500, low, 1, 0}, {"vm3", &half200, low, 1, 1}};
     /* h2 holds vm3 (200 MiB): vm1 fits (700), then vm2 not (1200). */
     static const struct mdc_action d1[] = {{MDC_MIGRATE, "vm1", "h2", false, ""},
                                            {MDC_MIGRATE, "vm2", "h2", false, ""},
@@ -261,9 +261,8 @@ static void test_refused_setups(void **state)
     (void)state;
     char err[160];
     struct sim_params p = params();
-    struct sim_vm big[3] = {{"vm1", &half500, low, 1, 0},
-                            {"vm2", &half500, low, 1, 0},
-                            {"vm3", &half500, low, 1, 0}};
+    struct sim_vm big[3] = {
+        {"vm1", &half500, low, 1, 0}, {"vm2", &half500, low, 1, 0}, {"vm3", &half500, low, 1, 0}};
     assert_null(sim_create(&p, hosts, 2, big, 3, err, sizeof err));
     assert_string_equal(err,
                         "server h1 cannot hold its first VMs: their memory passes its 1024 MiB");
@@ -317,14 +316,10 @@ static void test_builtin_deterministic(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_none_energy),
-        cmocka_unit_test(test_migration),
-        cmocka_unit_test(test_long_migration),
-        cmocka_unit_test(test_refusals_and_sleep),
-        cmocka_unit_test(test_trace_steps),
-        cmocka_unit_test(test_overload_shares),
-        cmocka_unit_test(test_refused_setups),
-        cmocka_unit_test(test_builtin_deterministic),
+        cmocka_unit_test(test_none_energy),    cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_long_migration), cmocka_unit_test(test_refusals_and_sleep),
+        cmocka_unit_test(test_trace_steps),    cmocka_unit_test(test_overload_shares),
+        cmocka_unit_test(test_refused_setups), cmocka_unit_test(test_builtin_deterministic),
     };
     return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }
