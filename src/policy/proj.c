@@ -205,10 +205,15 @@ void proj_plan_stop(struct proj *p, struct mdc_plan *plan, size_t v, const char 
     proj_remove(p, v);
 }
 
-void proj_plan_sleep(struct proj *p, struct mdc_plan *plan, size_t s, const char *why)
+void proj_mark_sleep(struct proj *p, size_t s)
 {
-    add(p, plan, MDC_SLEEP, NULL, p->m->servers[s].name, false, why);
     p->s[s].asleep = true;
     p->s[s].to_sleep = true;
     p->s[s].excluded = true;
+}
+
+void proj_plan_sleep(struct proj *p, struct mdc_plan *plan, size_t s, const char *why)
+{
+    add(p, plan, MDC_SLEEP, NULL, p->m->servers[s].name, false, why);
+    proj_mark_sleep(p, s);
 }

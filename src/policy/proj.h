@@ -80,6 +80,9 @@ void proj_plan_clone(struct proj *p, struct mdc_plan *plan, size_t v, size_t s, 
 /* Adds a stop of VM 'v', and a sleep of server 's', following them. */
 void proj_plan_stop(struct proj *p, struct mdc_plan *plan, size_t v, const char *why);
 void proj_plan_sleep(struct proj *p, struct mdc_plan *plan, size_t s, const char *why);
+/* Server 's' as it will be once asleep (its sleep to be added later with
+ * proj_plan_sleep). */
+void proj_mark_sleep(struct proj *p, size_t s);
 
 /* The longest migration off server 's' as planned (LR's horizon), and
  * with VM 'extra' on it too (SIZE_MAX: none). */

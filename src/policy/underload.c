@@ -72,6 +72,13 @@ size_t underload_run(struct proj *p, struct mdc_plan *plan, const struct underlo
     qsort(c, n, sizeof *c, by_util);
     size_t *vms = xmalloc(max_vms * sizeof *vms), *to = xmalloc(max_vms * sizeof *to);
     char why[128];
+    /* The sleeps go after every migration of the round: a sleep waits for
+     * all the actions before it (src/plan), so one after each server's
+     * moves would hold back the next server's until they end. */
+    struct sleep {
+        size_t s;
+        char why[128];
+    } *sleeps = xmalloc((n ? n : 1) * sizeof *sleeps);
     for (size_t i = 0; i < n && awake > 1; i++) {
         if (o->max_servers && slept >= o->max_servers)
             break;
@@ -86,15 +93,21 @@ size_t underload_run(struct proj *p, struct mdc_plan *plan, const struct underlo
                      proj_power_increase(p, to[j], vms[j]), name, c[i].u, o->policy);
             proj_plan_migrate(p, plan, vms[j], to[j], why);
         }
+        struct sleep *sl = &sleeps[slept];
+        sl->s = s;
         if (k)
-            snprintf(why, sizeof why, "%s emptied (utilisation %.2f, %zu VM%s moved): sleep (%s)",
-                     name, c[i].u, k, k == 1 ? "" : "s", o->policy);
+            snprintf(sl->why, sizeof sl->why,
+                     "%s emptied (utilisation %.2f, %zu VM%s moved): sleep (%s)", name, c[i].u, k,
+                     k == 1 ? "" : "s", o->policy);
         else
-            snprintf(why, sizeof why, "%s holds no VM: sleep (%s)", name, o->policy);
-        proj_plan_sleep(p, plan, s, why);
+            snprintf(sl->why, sizeof sl->why, "%s holds no VM: sleep (%s)", name, o->policy);
+        proj_mark_sleep(p, s);
         awake--;
         slept++;
     }
+    for (size_t i = 0; i < slept; i++)
+        proj_plan_sleep(p, plan, sleeps[i].s, sleeps[i].why);
+    free(sleeps);
     free(vms);
     free(to);
     free(c);

@@ -2,7 +2,10 @@
  * optimizeAllocation.  Round after round the least used awake server is
  * taken; when every VM on it can be placed elsewhere (each movable, placed
  * largest first, onto no server being emptied, overloaded or asleep) its
- * migrations are planned and then its sleep; else it stays as it is.
+ * migrations are planned and its sleep; else it stays as it is.  The sleeps
+ * go after all the round's migrations (a sleep waits for every action
+ * before it: one after each server's moves would hold the next server's
+ * back).
  *
  * Which servers are candidates, in increasing utilisation: awake and
  * reachable ones, not excluded (overloaded this round), not a destination

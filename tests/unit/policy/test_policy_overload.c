@@ -193,11 +193,12 @@ static void test_consolidation_rounds(void **state)
     const struct mdc_kv under[] = {{"underload", "0.35"}};
     assert_string_equal(run("consolidate", under, 1), "migrate a s1; sleep s0");
     /* With destinations allowed up to 0.95, c goes to s1 (0.9; a
-     * destination may take more, it is only not emptied) and s2 sleeps. */
+     * destination may take more, it is only not emptied) and s2 sleeps;
+     * the sleeps after both migrations, so that these run in parallel. */
     light();
     const struct mdc_kv up[] = {{"underload", "0.35"}, {"threshold", "0.95"}};
     assert_string_equal(run("consolidate", up, 2),
-                        "migrate a s1; sleep s0; migrate c s1; sleep s2");
+                        "migrate a s1; migrate c s1; sleep s0; sleep s2");
     /* At most one server a round. */
     light();
     const struct mdc_kv one[] = {
