@@ -29,6 +29,7 @@ static const struct command {
     {"policy", cmd_policy,
      "placement policies: list them, run one in minidcd, its status, stop it"},
     {"plan", cmd_plan, "carry out a plan of migrations, clones, stops, sleeps and wakes"},
+    {"sim", cmd_sim, "a placement policy in the simulator, on thousands of servers"},
     {"ofp-print", cmd_ofp_print, "decode OpenFlow messages given in hex"},
 };
 

@@ -17,13 +17,14 @@
 #include "cli/shell_words.h"
 #include "util/xalloc.h"
 
-static const char *const top_words[] = {"lab",       "topology", "flows", "vm",   "metrics",
-                                        "events",    "policy",   "plan",  "load", "experiment",
-                                        "ofp-print", "help",     "exit",  "quit", NULL};
+static const char *const top_words[] = {
+    "lab",  "topology",   "flows",     "vm",  "metrics", "events", "policy", "plan",
+    "load", "experiment", "ofp-print", "sim", "help",    "exit",   "quit",   NULL};
 static const char *const vm_words[] = {"boot", "list", "migrate", "clone",
                                        "stop", "exec", "load",    NULL};
 static const char *const lab_words[] = {"up", "down", "status", "exec", "pingall", NULL};
-static const char *const experiment_words[] = {"list", "paper", "scale", "controller", NULL};
+static const char *const experiment_words[] = {"list",   "paper",  "scale", "controller",
+                                               "policy", "report", NULL};
 static const char *const load_words[] = {"http", NULL};
 static const char *const policy_words[] = {"list", "run", "status", "stop", NULL};
 static const char *const options[] = {
