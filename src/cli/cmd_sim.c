@@ -437,6 +437,13 @@ static int start_policy(const struct sim_opts *o, const struct mdc_policy **pol,
         fprintf(stderr, "minidc sim: no policy '%s' (minidc policy list shows them)\n", o->policy);
         return -1;
     }
+    if ((*pol)->needs & (MDC_NEEDS_REQUEST_RATE | MDC_NEEDS_LATENCY)) {
+        fprintf(stderr,
+                "minidc sim: policy %s needs the %s of services, and the simulator has none "
+                "(its VMs serve no clients): run it in a lab\n",
+                o->policy, (*pol)->needs & MDC_NEEDS_REQUEST_RATE ? "request rates" : "latencies");
+        return -1;
+    }
     struct mdc_kv *kv = NULL;
     size_t n = 0;
     char err[256] = "";
