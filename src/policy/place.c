@@ -70,7 +70,8 @@ bool place_find(const struct proj *p, size_t v, const struct place_opts *o,
         struct place_choice c = {.server = d, .hops = hops(m, src, d)};
         if (c.hops < 0 || s->mem_used + vm->memory_mib > m->servers[d].memory_mib)
             continue;
-        c.own_subnet = src < m->n_servers && same_subnet(m, src, d);
+        /* PABFD does not look at subnets: no string compare per server. */
+        c.own_subnet = o->kind == PLACE_SUBNET && src < m->n_servers && same_subnet(m, src, d);
         c.watts = proj_power_increase(p, d, v);
         /* The cheap comparison first: the detector only for a server that
          * would win. */
