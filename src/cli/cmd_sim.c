@@ -13,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "cli/cmd.h"
+#include "cli/sim_results.h"
 #include "eval/metrics.h"
+#include "exp/exp.h"
 #include "load/load.h"
 #include "policy/policy.h"
 #include "sim/sim.h"
@@ -35,7 +38,7 @@ static void usage(FILE *f)
             "                  [--vm-type NAME[:COUNT]]... [--vms N]\n"
             "                  --workload planetlab:DIR|synthetic[:SEED] --policy NAME\n"
             "                  [--param KEY=VALUE]... [--interval S] [--duration S]\n"
-            "                  [--max-parallel N] [--seed N] [--json]\n\n"
+            "                  [--max-parallel N] [--seed N] [--json] [--out DIR]\n\n"
             "Runs a placement policy (a built-in one: minidc policy list) in minidc's\n"
             "trace-driven simulator, with the model it gets in the lab and the same metrics as\n"
             "`minidc experiment policy` (docs/simulator.md): energy, SLATAH, PDM, SLAV, overload\n"
@@ -57,6 +60,9 @@ static void usage(FILE *f)
             "--duration S simulated seconds (default 86400)\n"
             "--max-parallel N  migrations at once (default: no limit, as CloudSim)\n"
             "--seed N     the synthetic workload's seed (default 1)\n"
+            "--out DIR    also report.md, results.json and the plots of `experiment policy`\n"
+            "             (the servers' heat map up to 64 servers); `minidc experiment report\n"
+            "             DIR` writes them again\n"
             "--json       every metric under fixed keys: energy_kwh, migrations, slatah, pdm,\n"
             "             slav, overload_time_fraction, active_servers_mean, decision_ms_mean,\n"
             "             seconds (the run's own), and the rest\n",
@@ -69,7 +75,7 @@ struct type_count {
 };
 
 struct sim_opts {
-    const char *preset, *workload, *policy;
+    const char *preset, *workload, *policy, *out;
     long hosts, vms, max_parallel;
     struct type_count host_types[SIM_TYPES_MAX], vm_types[SIM_TYPES_MAX];
     size_t n_host_types, n_vm_types;
@@ -146,6 +152,7 @@ static int parse(int argc, char **argv, struct sim_opts *o)
         {"max-parallel", required_argument, NULL, 'm'},
         {"seed", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
+        {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -219,6 +226,9 @@ static int parse(int argc, char **argv, struct sim_opts *o)
             break;
         case 'j':
             o->json = true;
+            break;
+        case 'o':
+            o->out = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -385,6 +395,52 @@ static int blocks(const char *opt, const struct type_count *tc, size_t nt, size_
     return 0;
 }
 
+static char *iso_now(void)
+{
+    char buf[32];
+    time_t now = time(NULL);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    return xstrdup(buf);
+}
+
+/* report.md, results.json and the plots of the run into o->out. */
+static int write_out(const struct sim_opts *o, int argc, char **argv, const struct sim *s,
+                     const struct sim_host *hosts, size_t n_hosts, const struct sim_vm *vms,
+                     size_t n_vms, double interval, double duration, const char *started,
+                     double took)
+{
+    const char **args = xcalloc((size_t)argc + 2, sizeof *args);
+    args[0] = "minidc";
+    for (int i = 0; i < argc; i++)
+        args[i + 1] = argv[i];
+    char *cmd = proc_argv_string(args);
+    free(args);
+    json_t *params = json_array();
+    for (size_t i = 0; i < o->n_params; i++)
+        json_array_append_new(
+            params, json_sprintf("%s:%s=%s", o->policy, o->params[i].key, o->params[i].value));
+    bool pl = !strncmp(o->workload, "planetlab:", 10);
+    unsigned long seed = o->seed;
+    if (!pl && o->workload[9] == ':')
+        seed = strtoul(o->workload + 10, NULL, 10);
+    json_t *cfg =
+        json_pack("{s:[s], s:o, s:o, s:s?, s:I, s:I, s:f, s:f, s:i}", "policies", o->policy,
+                  "params", params, "workload",
+                  pl ? json_pack("{s:s, s:s}", "kind", "planetlab", "dir", o->workload + 10)
+                     : json_pack("{s:s, s:I}", "kind", "synthetic", "seed", (json_int_t)seed),
+                  "preset", o->preset, "hosts", (json_int_t)n_hosts, "vms", (json_int_t)n_vms,
+                  "interval_s", interval, "duration_s", duration, "runs", 1);
+    char *finished = iso_now();
+    json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:I, s:b, s:[s], s:o, s:[o]}", "experiment", "sim",
+                          "started", started, "finished", finished, "seconds", took, "seed",
+                          (json_int_t)o->seed, "quick", 0, "commands", cmd, "config", cfg, "policy",
+                          sim_results_row(s, o->policy, hosts, vms));
+    free(finished), free(cmd);
+    int rc = exp_write_results(r, o->out, o->json);
+    json_decref(r);
+    return rc;
+}
+
 static void print_text(const struct sim_opts *o, const struct eval_metrics *m,
                        const struct sim_decisions *d, size_t hosts, size_t vms, size_t rounds,
                        double seconds, long rss_kb)
@@ -519,6 +575,7 @@ int cmd_sim(int argc, char **argv)
                                .settle_s = 0,
                                .clock = proc_now};
         double t0 = proc_now();
+        char *started = iso_now();
         s = sim_create(&p, hosts, n_hosts, vms, n_vms, err, sizeof err);
         if (!s) {
             fprintf(stderr, "minidc sim: %s\n", err);
@@ -540,7 +597,11 @@ int cmd_sim(int argc, char **argv)
             } else {
                 print_text(&o, &m, sim_decisions(s), n_hosts, n_vms, r->n, took, ru.ru_maxrss);
             }
+            if (o.out && write_out(&o, argc, argv, s, hosts, n_hosts, vms, n_vms, interval,
+                                   duration, started, took))
+                rc = 1;
         }
+        free(started);
     }
     sim_free(s);
     if (pol && pol->destroy && state)

@@ -348,12 +348,26 @@ static int write_outputs(json_t *r, const char *dir, bool quiet)
     return rc;
 }
 
+int exp_write_results(json_t *r, const char *dir, bool quiet)
+{
+    if (mkdirs(dir) < 0) {
+        fprintf(stderr, "minidc: cannot make %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    if (!json_object_get(r, "minidc_version"))
+        json_object_set_new(r, "minidc_version", json_string(MINIDC_VERSION));
+    if (!json_object_get(r, "machine"))
+        json_object_set_new(r, "machine", exp_machine());
+    return write_outputs(r, dir, quiet);
+}
+
 int exp_rewrite_report(const char *dir, bool quiet)
 {
     char *jp = xasprintf("%s/results.json", dir);
     json_error_t je;
     json_t *r = json_load_file(jp, 0, &je);
-    if (!r || !exp_exists(json_string_value(json_object_get(r, "experiment")) ?: "")) {
+    const char *kind = r ? json_string_value(json_object_get(r, "experiment")) : NULL;
+    if (!r || !kind || (!exp_exists(kind) && strcmp(kind, "sim"))) {
         fprintf(stderr, "minidc experiment: %s: %s\n", jp,
                 r ? "not the results of an experiment" : je.text);
         json_decref(r);

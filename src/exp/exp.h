@@ -17,6 +17,7 @@
 #define MINIDC_EXP_EXP_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -47,5 +48,10 @@ int exp_main(const char *name, const struct exp_opts *opts);
 /* Writes report.md and the plots of directory 'dir' again from its
  * results.json (after a change of minidc's report or plots). */
 int exp_rewrite_report(const char *dir, bool quiet);
+/* Writes report.md, results.json and the plots of results 'r' (an
+ * experiment's, or `minidc sim`'s: "experiment": "sim", its rows as the
+ * policy experiment's) into 'dir', made if missing; adds minidc's version
+ * and the machine when 'r' has not got them. */
+int exp_write_results(json_t *r, const char *dir, bool quiet);
 
 #endif

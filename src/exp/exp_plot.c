@@ -269,7 +269,10 @@ static void policy_lines(const json_t *r, json_t *specs, const char *name, const
     add(specs, name, title, &d, strbuf_steal(&sc));
 }
 
-/* Each server's utilisation over time as a heat map, per policy (run 1). */
+#define HEATMAP_SERVERS_MAX 64
+
+/* Each server's utilisation over time as a heat map, per policy (run 1),
+ * up to HEATMAP_SERVERS_MAX servers. */
 static void policy_heatmaps(const json_t *r, json_t *specs)
 {
     size_t i, k;
@@ -278,8 +281,8 @@ static void policy_heatmaps(const json_t *r, json_t *specs)
         const json_t *ser = json_object_get(policy_row(r, json_string_value(pol), 1), "series");
         const json_t *util = json_object_get(ser, "util"), *t = json_object_get(ser, "t");
         const json_t *asleep = json_object_get(ser, "asleep"); /* absent before it was kept */
-        if (!json_object_size(util))
-            continue;
+        if (!json_object_size(util) || json_object_size(util) > HEATMAP_SERVERS_MAX)
+            continue; /* a row a server: beyond this many, no longer readable */
         struct strbuf d, tics;
         strbuf_init(&d);
         strbuf_init(&tics);
@@ -423,7 +426,7 @@ json_t *exp_plot_specs(const json_t *r)
         scale_specs(r, specs);
     else if (!strcmp(kind, "controller"))
         controller_specs(r, specs);
-    else if (!strcmp(kind, "policy"))
+    else if (!strcmp(kind, "policy") || !strcmp(kind, "sim"))
         policy_specs(r, specs);
     return specs;
 }

@@ -23,7 +23,10 @@ static const struct {
 static void header(struct strbuf *sb, const json_t *r)
 {
     const json_t *m = json_object_get(r, "machine");
-    strbuf_printf(sb, "# minidc experiment `%s`\n\n", exp_str(r, "experiment"));
+    if (!strcmp(exp_str(r, "experiment"), "sim"))
+        strbuf_puts(sb, "# minidc sim\n\n");
+    else
+        strbuf_printf(sb, "# minidc experiment `%s`\n\n", exp_str(r, "experiment"));
     strbuf_printf(sb,
                   "Run from %s to %s (%.0f s)%s by minidc %s. Every raw sample is in "
                   "`results.json`; the plots are "
@@ -459,9 +462,9 @@ static json_t *policy_values(const json_t *r, const char *policy, const char *pa
     return v;
 }
 
-static void policy(struct strbuf *sb, const json_t *r)
+/* The policy experiment's opening: how each policy ran in its lab. */
+static void lab_intro(struct strbuf *sb, const json_t *cfg, const char *over)
 {
-    const json_t *cfg = json_object_get(r, "config"), *pols = json_object_get(cfg, "policies");
     const json_t *w = json_object_get(cfg, "workload");
     char wl[512];
     if (!strcmp(exp_str(w, "kind"), "planetlab"))
@@ -473,11 +476,6 @@ static void policy(struct strbuf *sb, const json_t *r)
                  "random walk around it; a VM gets at most its CPU share, so two overload a "
                  "server and one alone does not",
                  (long long)json_integer_value(json_object_get(w, "seed")));
-    char over[96] = "One run of each.";
-    json_int_t runs = json_integer_value(json_object_get(cfg, "runs"));
-    if (runs > 1)
-        snprintf(over, sizeof over, "Median over %lld runs, with the range in brackets.",
-                 (long long)runs);
     strbuf_printf(sb,
                   "## Policies side by side\n\n"
                   "Each policy ran on a fresh lab with the same %lld VMs (%lld MiB, a CPU share "
@@ -486,7 +484,7 @@ static void policy(struct strbuf *sb, const json_t *r)
                   "(`minidc vm load --trace`). After a warm-up of %g s, `minidc policy run` for "
                   "%g s with an interval of %g s; the metrics (defined in docs/experiments.md) "
                   "are computed over the policy's window from minidcd's history (2 s rounds) and "
-                  "events. %s\n\n| metric |",
+                  "events. %s\n\n",
                   (long long)json_integer_value(json_object_get(cfg, "vms")),
                   (long long)json_integer_value(json_object_get(cfg, "vm_memory_mib")),
                   json_number_value(json_object_get(cfg, "vm_cpu_share")), wl,
@@ -494,6 +492,47 @@ static void policy(struct strbuf *sb, const json_t *r)
                   json_number_value(json_object_get(cfg, "warmup_s")),
                   json_number_value(json_object_get(cfg, "duration_s")),
                   json_number_value(json_object_get(cfg, "interval_s")), over);
+}
+
+/* minidc sim's opening: the simulated data center and its workload. */
+static void sim_intro(struct strbuf *sb, const json_t *cfg)
+{
+    const json_t *w = json_object_get(cfg, "workload");
+    char wl[512];
+    if (!strcmp(exp_str(w, "kind"), "planetlab"))
+        snprintf(wl, sizeof wl, "the PlanetLab trace files of `%s`, one per VM in name order",
+                 exp_str(w, "dir"));
+    else
+        snprintf(wl, sizeof wl, "generated traces (seed %lld)",
+                 (long long)json_integer_value(json_object_get(w, "seed")));
+    strbuf_printf(sb,
+                  "## The simulation\n\n"
+                  "`minidc sim` (docs/simulator.md): %lld servers and %lld VMs%s%s%s, the workload "
+                  "%s, a round every %g s for %g s. The metrics are those of `minidc experiment "
+                  "policy` (docs/experiments.md), on the simulated rounds.\n\n",
+                  (long long)json_integer_value(json_object_get(cfg, "hosts")),
+                  (long long)json_integer_value(json_object_get(cfg, "vms")),
+                  json_is_string(json_object_get(cfg, "preset")) ? " (the preset `" : "",
+                  exp_str(cfg, "preset"),
+                  json_is_string(json_object_get(cfg, "preset")) ? "`)" : "", wl,
+                  json_number_value(json_object_get(cfg, "interval_s")),
+                  json_number_value(json_object_get(cfg, "duration_s")));
+}
+
+static void policy(struct strbuf *sb, const json_t *r)
+{
+    const json_t *cfg = json_object_get(r, "config"), *pols = json_object_get(cfg, "policies");
+    bool sim = !strcmp(exp_str(r, "experiment"), "sim");
+    char over[96] = "One run of each.";
+    json_int_t runs = json_integer_value(json_object_get(cfg, "runs"));
+    if (runs > 1)
+        snprintf(over, sizeof over, "Median over %lld runs, with the range in brackets.",
+                 (long long)runs);
+    if (sim)
+        sim_intro(sb, cfg);
+    else
+        lab_intro(sb, cfg, over);
+    strbuf_puts(sb, "| metric |");
     size_t i, j;
     json_t *pol;
     json_array_foreach(pols, i, pol)
@@ -533,6 +572,10 @@ static void policy(struct strbuf *sb, const json_t *r)
             strbuf_printf(sb, " `%s`", json_string_value(pol));
         strbuf_puts(sb, " (the others at their defaults, `minidc policy list`).\n\n");
     }
+    if (sim) {
+        plot_links(sb, r, "policy");
+        return;
+    }
     strbuf_puts(sb, "### Workload\n\n| run | VM | initial server | trace |\n|---|---|---|---|\n");
     const json_t *run, *vm;
     json_array_foreach(json_object_get(r, "workloads"), i, run)
@@ -556,7 +599,7 @@ char *exp_report_md(const json_t *r)
         scale(&sb, r);
     else if (!strcmp(kind, "controller"))
         controller(&sb, r);
-    else if (!strcmp(kind, "policy"))
+    else if (!strcmp(kind, "policy") || !strcmp(kind, "sim"))
         policy(&sb, r);
     footer(&sb, r);
     return strbuf_steal(&sb);

@@ -68,6 +68,40 @@ ok "the text summary names the policy and the metrics" bash -c "
     '$MINIDC' sim --preset planetlab --workload synthetic --policy thr-mmt --duration 3600 |
     grep -q '^minidc sim: thr-mmt on 800 servers and 1040 VMs, 13 rounds' "
 
+# --out: the report, results and plots of experiment policy.
+D=$TMP/simout
+ok "--out DIR writes a report, results and plots" "$MINIDC" sim --hosts 8 --vms 10 --vm-type micro:5 \
+    --vm-type small --workload synthetic:3 --policy thr-mmt --duration 21600 --out "$D"
+ok "the report: a row per metric, the run's figures" bash -c "
+    grep -q '^# minidc sim' '$D/report.md' && grep -q '^| metric | thr-mmt |' '$D/report.md' &&
+    grep -q '^| migrations | [1-9]' '$D/report.md' && grep -q '8 servers and 10 VMs' '$D/report.md'"
+ok "results: the metrics, the energy series ending at the run's energy, the events" python3 - "$D/results.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["experiment"] == "sim" and r["config"]["hosts"] == 8, r["config"]
+row = r["policy"][0]
+m, s = row["metrics"], row["series"]
+assert len(s["t"]) == 73 and s["t"][-1] == 21600, len(s["t"])
+assert abs(s["energy_j"][-1] - m["energy_j"]) < 1e-6 * m["energy_j"], (s["energy_j"][-1], m["energy_j"])
+assert sorted(s["util"]) == ["host%d" % i for i in range(1, 9)] or len(s["util"]) == 8
+moves = [e for e in row["events"] if e["type"] == "vm.migrated"]
+assert len(moves) == m["migrations"] > 0 and all(e["seconds"] > 0 for e in moves), moves
+assert row["decide_ms"]["n"] == len(row["decide_ms"]["values"]) > 0
+PY
+ok "plots: valid PNG and SVG" python3 - "$D" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+r = json.load(open(d + "/results.json"))
+names = [p["name"] for p in r["plots"]]
+assert names == ["policy-active", "policy-energy", "policy-util-thr-mmt", "policy-migrations", "policy-metrics"], names
+for p in r["plots"]:
+    assert open(d + "/" + p["png"], "rb").read(8) == b"\x89PNG\r\n\x1a\n", p["png"]
+    assert ET.parse(d + "/" + p["svg"]).getroot().tag.endswith("svg"), p["svg"]
+PY
+cp "$D/report.md" "$TMP/report.md"
+rm "$D/report.md"
+ok "experiment report DIR writes them again" bash -c "'$MINIDC' experiment report '$D' 2>/dev/null && cmp -s '$D/report.md' '$TMP/report.md'"
+
 # --hosts with types in blocks.
 ok "--hosts 10 with types and VMs in blocks" bash -c "
     '$MINIDC' sim --hosts 10 --host-type hp-ml110-g4:4 --host-type hp-ml110-g5 --vm-type micro:6 \
