@@ -35,7 +35,8 @@ int exp_minidc(struct exp *e, struct strbuf *out, int timeout_ms, const char *co
 json_t *exp_sh_json(struct exp *e, int timeout_ms, const char *const argv[]);
 
 /* results.json's text (caller frees): objects a member a line, indented;
- * arrays of numbers, and of [t, v] points, on one line each, so that the
+ * arrays of numbers, and of [t, v] points, and objects (below the top two
+ * levels) of a few figures on one line each, so that the
  * series of a long run do not take a line a number. */
 char *exp_results_text(const json_t *r);
 

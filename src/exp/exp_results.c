@@ -59,10 +59,25 @@ static void put_compact(struct strbuf *sb, const json_t *v)
     free(s);
 }
 
+/* Whether object 'o' goes on one line: a few figures (a second of a
+ * client's counts). */
+static bool flat_object(const json_t *o)
+{
+    const char *k;
+    const json_t *v;
+    if (json_object_size(o) > 12)
+        return false;
+    json_object_foreach((json_t *)o, k, v)
+        if (!figure(v))
+            return false;
+    return true;
+}
+
 static void put_value(struct strbuf *sb, const json_t *v, int depth)
 {
     size_t n = json_is_object(v) ? json_object_size(v) : json_array_size(v);
-    if (scalar(v) || n == 0 || (json_is_array(v) && flat(v))) {
+    if (scalar(v) || n == 0 || (json_is_array(v) && flat(v)) ||
+        (json_is_object(v) && depth > 1 && flat_object(v))) {
         put_compact(sb, v);
         return;
     }

@@ -256,14 +256,16 @@ static void test_policy_report(void **state)
 }
 
 /* results.json's text: the same document read back; a series on one line,
- * strings a line each. */
+ * strings a line each, a deep object of a few figures on one line. */
 static void test_results_text(void **state)
 {
     (void)state;
     json_t *r =
-        json_pack("{s:s, s:[s, s], s:{s:[[f, f], [f, n]], s:[i, b]}, s:{}, s:[], s:[{s:i}]}",
+        json_pack("{s:s, s:[s, s], s:{s:[[f, f], [f, n]], s:[i, b]}, s:{}, s:[], s:[{s:i, s:s, "
+                  "s:[{s:i, s:i}, {s:i, s:n}]}]}",
                   "experiment", "policy", "commands", "minidc a", "minidc \"b\"", "series", "x/cpu",
-                  1.5, 0.25, 3.0, "flags", 1, 1, "empty", "none", "rows", "n", 7);
+                  1.5, 0.25, 3.0, "flags", 1, 1, "empty", "none", "rows", "n", 7, "name", "a",
+                  "per_second", "t", 0, "sent", 2, "t", 1, "p50", 3);
     char *text = exp_results_text(r);
     assert_string_equal(text, "{\n"
                               "  \"experiment\": \"policy\",\n"
@@ -279,7 +281,12 @@ static void test_results_text(void **state)
                               "  \"none\": [],\n"
                               "  \"rows\": [\n"
                               "    {\n"
-                              "      \"n\": 7\n"
+                              "      \"n\": 7,\n"
+                              "      \"name\": \"a\",\n"
+                              "      \"per_second\": [\n"
+                              "        {\"t\":0,\"sent\":2},\n"
+                              "        {\"t\":1,\"p50\":null}\n"
+                              "      ]\n"
                               "    }\n"
                               "  ]\n"
                               "}\n");
