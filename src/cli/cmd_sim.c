@@ -38,7 +38,8 @@ static void usage(FILE *f)
             "                  [--vm-type NAME[:COUNT]]... [--vms N]\n"
             "                  --workload planetlab:DIR|synthetic[:SEED] --policy NAME\n"
             "                  [--param KEY=VALUE]... [--interval S] [--duration S]\n"
-            "                  [--max-parallel N] [--seed N] [--json] [--out DIR]\n\n"
+            "                  [--max-parallel N] [--seed N] [--json] [--out DIR]\n"
+            "       minidc sim --list [--json]\n\n"
             "Runs a placement policy (a built-in one: minidc policy list) in minidc's\n"
             "trace-driven simulator, with the model it gets in the lab and the same metrics as\n"
             "`minidc experiment policy` (docs/simulator.md): energy, SLATAH, PDM, SLAV, overload\n"
@@ -63,6 +64,8 @@ static void usage(FILE *f)
             "--out DIR    also report.md, results.json and the plots of `experiment policy`\n"
             "             (the servers' heat map up to 64 servers); `minidc experiment report\n"
             "             DIR` writes them again\n"
+            "--list       the built-in policies the simulator runs (all but those that need\n"
+            "             services' demand)\n"
             "--json       every metric under fixed keys: energy_kwh, migrations, slatah, pdm,\n"
             "             slav, overload_time_fraction, active_servers_mean, decision_ms_mean,\n"
             "             seconds (the run's own), and the rest\n",
@@ -83,7 +86,7 @@ struct sim_opts {
     size_t n_params;
     double interval, duration;
     unsigned long seed;
-    bool json;
+    bool json, list;
 };
 
 static int bad(const char *opt, const char *what, const char *got)
@@ -153,6 +156,7 @@ static int parse(int argc, char **argv, struct sim_opts *o)
         {"seed", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
         {"out", required_argument, NULL, 'o'},
+        {"list", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -230,6 +234,9 @@ static int parse(int argc, char **argv, struct sim_opts *o)
         case 'o':
             o->out = optarg;
             break;
+        case 'l':
+            o->list = true;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -242,6 +249,8 @@ static int parse(int argc, char **argv, struct sim_opts *o)
         fprintf(stderr, "minidc sim: unexpected '%s' (minidc sim --help)\n", argv[optind]);
         return 2;
     }
+    if (o->list)
+        return 0;
     if (!!o->preset == !!o->hosts) {
         fprintf(stderr, "minidc sim: give --preset planetlab or --hosts N (one of them)\n");
         return 2;
@@ -513,12 +522,43 @@ static int start_policy(const struct sim_opts *o, const struct mdc_policy **pol,
     return 0;
 }
 
+/* The built-in policies the simulator runs (those that need no services),
+ * a line each: the name and its summary. */
+static int list_policies(bool json)
+{
+    size_t n = policy_builtin_list(NULL, 0);
+    const struct mdc_policy **v = xcalloc(n + 1, sizeof *v);
+    policy_builtin_list(v, n);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (v[i]->needs & (MDC_NEEDS_REQUEST_RATE | MDC_NEEDS_LATENCY))
+            continue;
+        if (json)
+            json_array_append_new(a, json_pack("{s:s, s:s}", "name", v[i]->name, "summary",
+                                               v[i]->summary ? v[i]->summary : ""));
+        else
+            printf("%-16s %s\n", v[i]->name, v[i]->summary ? v[i]->summary : "");
+    }
+    if (json) {
+        json_t *o = json_pack("{s:o}", "policies", a);
+        json_dumpf(o, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(o);
+    } else {
+        json_decref(a);
+    }
+    free(v);
+    return 0;
+}
+
 int cmd_sim(int argc, char **argv)
 {
     struct sim_opts o = {.seed = 1};
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (o.list)
+        return list_policies(o.json);
     double interval = o.interval > 0 ? o.interval : SIM_PLANETLAB_INTERVAL_S;
     double duration = o.duration > 0 ? o.duration : SIM_PLANETLAB_DURATION_S;
     if (duration < interval) {
