@@ -284,3 +284,48 @@ json_t *exp_eval_metrics_json(const struct eval_metrics *m)
                      (json_int_t)m->counts.clones, "sleeps", (json_int_t)m->counts.sleeps, "wakes",
                      (json_int_t)m->counts.wakes);
 }
+
+json_t *exp_eval_series(const struct eval_run *r, const char *const *names, size_t max_servers)
+{
+    json_t *t = json_array(), *act = json_array(), *en = json_array();
+    /* Interval k - 1's energy, added: eval on a run of those two rounds. */
+    struct eval_server *two = xcalloc(r->n_servers + 1, sizeof *two);
+    struct eval_run part = *r;
+    part.n = 2;
+    part.servers = two;
+    double energy = 0;
+    for (size_t k = 0; k < r->n; k++) {
+        json_array_append_new(t, json_real(r->t[k] - r->t[0]));
+        size_t a = 0;
+        for (size_t i = 0; i < r->n_servers; i++)
+            a += !(r->servers[i].asleep && r->servers[i].asleep[k]);
+        json_array_append_new(act, json_integer((json_int_t)a));
+        if (k) {
+            part.t = r->t + k - 1;
+            for (size_t i = 0; i < r->n_servers; i++)
+                two[i] = (struct eval_server){r->servers[i].power_w, r->servers[i].util + k - 1,
+                                              r->servers[i].asleep ? r->servers[i].asleep + k - 1
+                                                                   : NULL};
+            energy += eval_energy_j(&part);
+        }
+        json_array_append_new(en, json_real(energy));
+    }
+    free(two);
+    json_t *o = json_pack("{s:o, s:o, s:o}", "t", t, "active", act, "energy_j", en);
+    if (r->n_servers > max_servers)
+        return o;
+    json_t *util = json_object(), *asleep = json_object();
+    for (size_t i = 0; i < r->n_servers; i++) {
+        json_t *u = json_array(), *a = json_array();
+        for (size_t k = 0; k < r->n; k++) {
+            double v = r->servers[i].util[k];
+            json_array_append_new(u, isnan(v) ? json_null() : json_real(v));
+            json_array_append_new(a, json_boolean(r->servers[i].asleep && r->servers[i].asleep[k]));
+        }
+        json_object_set_new(util, names[i], u);
+        json_object_set_new(asleep, names[i], a);
+    }
+    json_object_set_new(o, "util", util);
+    json_object_set_new(o, "asleep", asleep);
+    return o;
+}

@@ -44,4 +44,11 @@ void exp_eval_free(struct exp_eval *e);
  * migrations, clones, sleeps, wakes}. */
 json_t *exp_eval_metrics_json(const struct eval_metrics *m);
 
+/* The derived series of run 'r' for the plots: {"t" (seconds since its
+ * first round), "active" (servers awake), "energy_j" (so far), and, when
+ * it has at most 'max_servers' servers, "util" and "asleep" (each server's,
+ * under its name in 'names')}.  For the policy experiment's rows and the
+ * simulator's alike. */
+json_t *exp_eval_series(const struct eval_run *r, const char *const *names, size_t max_servers);
+
 #endif

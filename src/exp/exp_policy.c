@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,36 +262,17 @@ static json_t *read_events(const char *path)
     return a;
 }
 
-/* The derived series of a run for the plots: per round its time since the
- * start, the active servers, the energy so far, and each server's
- * utilisation and whether it slept. */
+/* The derived series of a run for the plots (exp_eval_series()), every
+ * server's included. */
 static json_t *run_series(const struct exp_eval *ev)
 {
     const struct eval_run *r = exp_eval_run(ev);
-    json_t *t = json_array(), *act = json_array(), *en = json_array(), *util = json_object();
-    for (size_t k = 0; k < r->n; k++) {
-        json_array_append_new(t, json_real(r->t[k] - r->t[0]));
-        size_t a = 0;
-        for (size_t i = 0; i < r->n_servers; i++)
-            a += !(r->servers[i].asleep && r->servers[i].asleep[k]);
-        json_array_append_new(act, json_integer((json_int_t)a));
-        struct eval_run part = *r;
-        part.n = k + 1;
-        json_array_append_new(en, json_real(eval_energy_j(&part)));
-    }
-    json_t *asleep = json_object();
-    for (size_t i = 0; i < r->n_servers; i++) {
-        json_t *u = json_array(), *a = json_array();
-        for (size_t k = 0; k < r->n; k++) {
-            double v = r->servers[i].util[k];
-            json_array_append_new(u, isnan(v) ? json_null() : json_real(v));
-            json_array_append_new(a, json_boolean(r->servers[i].asleep && r->servers[i].asleep[k]));
-        }
-        json_object_set_new(util, exp_eval_server(ev, i), u);
-        json_object_set_new(asleep, exp_eval_server(ev, i), a);
-    }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "t", t, "active", act, "energy_j", en, "util",
-                     util, "asleep", asleep);
+    const char **names = xcalloc(r->n_servers + 1, sizeof *names);
+    for (size_t i = 0; i < r->n_servers; i++)
+        names[i] = exp_eval_server(ev, i);
+    json_t *o = exp_eval_series(r, names, SIZE_MAX);
+    free(names);
+    return o;
 }
 
 /* decide_ms of the policy.decision events: {n, p50, max, values}. */
