@@ -50,6 +50,26 @@ diag "first HTTP answer $(echo "$(date +%s.%N) - $t0" | bc) s after QEMU started
 ok "the VM answers HTTP from the Internet host, with its name and address" grep -q "^name=vm1 address=198.18.4.50 requests=" <<<"$body"
 second=$(ip netns exec "$L-internet" curl -s -m 2 http://198.18.4.50/)
 ok "its request counter counts" grep -q "requests=2" <<<"$second"
+# A connection that never sends its request (a clone starts with copies of
+# its source's open connections, whose clients went on with the source)
+# holds up only itself, and is closed without an answer.
+ip netns exec "$L-internet" python3 - "$TEST_TMP/idle" <<'PY' &
+import socket, sys
+s = socket.create_connection(("198.18.4.50", 80), timeout=5)
+open(sys.argv[1] + ".up", "w").close()
+s.settimeout(20)
+try:
+    got = s.recv(100)
+    print("closed" if got == b"" else "answered", file=open(sys.argv[1], "w"))
+except OSError as e:
+    print("error %s" % e, file=open(sys.argv[1], "w"))
+PY
+IDLE=$!
+for _ in $(seq 50); do [ -e "$TEST_TMP/idle.up" ] && break; sleep 0.1; done
+third=$(ip netns exec "$L-internet" curl -s -m 2 http://198.18.4.50/)
+ok "it answers while another connection sits idle" grep -q "requests=3" <<<"$third"
+wait $IDLE
+is "and closes the idle one without an answer" "$(cat "$TEST_TMP/idle" 2>/dev/null)" closed
 
 qga() { # qga JSON...: one command per line to the guest agent, prints the answers
     python3 - "$TEST_TMP/qga.sock" "$@" <<'PY'
