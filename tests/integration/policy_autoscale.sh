@@ -68,8 +68,14 @@ print("sent %d, answered %d, failed %d %s; p50 %.1f ms, p99 %.1f ms; replicas %s
     r["sent"], r["answered"], r["failed"], r["failures"], r["latency_ms"]["p50"], r["latency_ms"]["p99"],
     r["replicas"]))
 for e in (json.loads(l) for l in open(sys.argv[2]) if l.strip()):
-    if e.get("type") in ("policy.action", "vm.cloned", "vm.destroyed"):
-        print("%6.1f s  %s %s" % (e["time"] - t0, e["type"], e.get("why") or e.get("vm") or ""))
+    t = e.get("type", "")
+    if t in ("policy.action", "vm.cloned", "vm.destroyed"):
+        print("%6.1f s  %s %s" % (e["time"] - t0, t, e.get("why") or e.get("vm") or ""))
+    elif t.startswith(("balancer.", "rewrite.", "host.")):
+        # Where the network sends each address: the leads when a request fails.
+        what = e.get("backends") and " ".join(b["ip"] for b in e["backends"])
+        print("%6.1f s  %s %s %s" % (e["time"] - t0, t, e.get("address") or e.get("ip") or "",
+                                    what or "%s:%s" % (e.get("to") or e.get("switch"), e.get("to_port") or e.get("port"))))
 for p in r["per_second"]:
     if p["failed"]:
         print("second %d: %d failed" % (p["t"], p["failed"]))
