@@ -6,9 +6,6 @@
  * own callback chain: it is marked and freed from the tick. */
 #include <arpa/inet.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <openssl/err.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,6 +16,7 @@
 
 #include "ctl/ofconn.h"
 #include "ctl/listen_guard.h"
+#include "ctl/ofstream.h"
 #include "ofp/ofp_print.h"
 #include "util/proc.h"
 #include "util/log.h"
@@ -39,12 +37,13 @@ struct ofconns {
     size_t n_conns, conns_cap;
     size_t max;            /* connections at once */
     unsigned long evicted; /* dropped to make room */
+    unsigned long rx_msgs; /* messages from every switch, ever */
 };
 
 struct ofconn {
     struct ofconns *owner;
     void *sw; /* the io's, for a switch that is up */
-    struct bufferevent *bev;
+    struct ofstream *st;
     char peer[64];
     enum ofconn_state state;
     uint8_t version;
@@ -72,7 +71,7 @@ static const char *switch_name(const struct ofconn *oc)
 static void ofconn_end(struct ofconn *oc)
 {
     oc->dead = true;
-    bufferevent_disable(oc->bev, EV_READ | EV_WRITE);
+    ofstream_stop(oc->st);
     if (oc->state == OFC_READY) {
         const struct ofconn_io *io = &oc->owner->io;
         io->switch_down(io->ctx, oc->sw, oc->dpid);
@@ -106,7 +105,7 @@ static uint32_t ofconn_send(struct ofconn *oc, const struct ofp_msg *m)
         LOG_ERR_("cannot encode %s for OpenFlow version %u", ofp_type_name(m->type), copy.version);
         return 0;
     }
-    struct evbuffer *out = bufferevent_get_output(oc->bev);
+    struct evbuffer *out = ofstream_output(oc->st);
     if (evbuffer_get_length(out) + len > OFCONN_MAX_OUTPUT) {
         free(wire);
         ofconn_kill(oc, "too slow: its output queue is full");
@@ -277,10 +276,10 @@ static void handle_msg(struct ofconn *oc, const struct ofp_msg *m, const uint8_t
     }
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void on_read(void *arg)
 {
     struct ofconn *oc = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
+    struct evbuffer *in = ofstream_input(oc->st);
     while (!oc->dead) {
         size_t avail = evbuffer_get_length(in);
         uint8_t hdr[8];
@@ -301,6 +300,7 @@ static void on_read(struct bufferevent *bev, void *arg)
         enum ofp_err e = ofp_decode(raw, len, &m);
         oc->last_rx = proc_now();
         oc->rx_msgs++;
+        oc->owner->rx_msgs++;
         if (e) {
             char s[40];
             sample_hex(raw, len, s, sizeof s);
@@ -325,22 +325,17 @@ static void on_read(struct bufferevent *bev, void *arg)
     }
 }
 
-static void on_event(struct bufferevent *bev, short what, void *arg)
+static void on_closed(void *arg, const char *error)
 {
     struct ofconn *oc = arg;
-    if ((what & BEV_EVENT_ERROR) && oc->owner->tls && !oc->dead) {
-        unsigned long e = bufferevent_get_openssl_error(bev);
-        if (e) {
-            char buf[256];
-            ERR_error_string_n(e, buf, sizeof buf);
-            LOG_WRN_RL("%s: TLS: %s", oc->peer, buf);
-        }
-    }
-    if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && !oc->dead) {
-        if (oc->state == OFC_READY)
-            LOG_INF("%s: datapath %016" PRIx64 " disconnected", oc->peer, oc->dpid);
-        ofconn_end(oc);
-    }
+    if (oc->dead)
+        return;
+    if (error && oc->owner->tls)
+        LOG_WRN_RL("%s: %s", oc->peer, error);
+    if (oc->state == OFC_READY)
+        LOG_INF("%s: datapath %016" PRIx64 " disconnected%s%s", oc->peer, oc->dpid,
+                error ? ": " : "", error ? error : "");
+    ofconn_end(oc);
 }
 
 /* The oldest live connection still in its handshake, or NULL. */
@@ -398,6 +393,11 @@ static size_t shed(void *arg)
     return k;
 }
 
+unsigned long ofconns_received(const struct ofconns *c)
+{
+    return c->rx_msgs;
+}
+
 json_t *ofconns_stats_json(struct ofconns *c)
 {
     json_t *o = c->guard ? listen_guard_json(c->guard) : json_object();
@@ -433,26 +433,20 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct ofstream_cbs cbs = {.read = on_read, .closed = on_closed, .arg = oc};
     if (c->tls) {
         SSL *ssl = SSL_new(c->tls);
-        oc->bev = ssl ? bufferevent_openssl_socket_new(c->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                       BEV_OPT_CLOSE_ON_FREE)
-                      : NULL;
-        if (!oc->bev) {
+        oc->st = ssl ? ofstream_tls(c->base, fd, ssl, &cbs) : NULL;
+        if (!oc->st) {
             LOG_ERR_("%s: cannot start TLS", oc->peer);
-            if (ssl)
-                SSL_free(ssl);
-            evutil_closesocket(fd);
+            if (!ssl)
+                evutil_closesocket(fd);
             free(oc);
             return;
         }
     } else {
-        oc->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+        oc->st = ofstream_plain(c->base, fd, &cbs);
     }
-    bufferevent_setcb(oc->bev, on_read, NULL, on_event, oc);
-    /* Reading stops past 1 MiB of unread input until it is consumed. */
-    bufferevent_setwatermark(oc->bev, EV_READ, 0, 1u << 20);
-    bufferevent_enable(oc->bev, EV_READ | EV_WRITE);
     xgrow(&c->conns, &c->conns_cap, c->n_conns + 1, sizeof *c->conns);
     c->conns[c->n_conns++] = oc;
     struct ofp_msg hello;
@@ -475,7 +469,7 @@ int ofconns_listen(struct ofconns *c, const char *addr, uint16_t port)
 
 static void ofconn_free(struct ofconn *oc)
 {
-    bufferevent_free(oc->bev);
+    ofstream_free(oc->st);
     free(oc->ports);
     free(oc);
 }
