@@ -361,6 +361,35 @@ static void write_pidfile(const char *path)
 }
 
 /* Runs the loop until SIGTERM or SIGINT. */
+/* The event loop.  After a message from a switch it keeps looking, without
+ * sleeping, for --openflow-busy-poll microseconds since the last one: a
+ * switch that waits on each answer (a packet-in's) sends the next one a
+ * few microseconds after it, and a thread woken from sleep starts tens of
+ * microseconds late (bench/ofbench: 30,000 round trips a second with one
+ * switch, 41,000 with 50 us). */
+static void loop(struct minidcd *c)
+{
+    double busy_s = c->o.of_busy_poll_us / 1e6;
+    if (busy_s <= 0) {
+        event_base_dispatch(c->base);
+        return;
+    }
+    unsigned long seen = ofconns_received(c->switches);
+    while (event_base_loop(c->base, EVLOOP_ONCE) == 0 && !event_base_got_break(c->base)) {
+        if (ofconns_received(c->switches) == seen)
+            continue; /* woken by something else: sleep again */
+        seen = ofconns_received(c->switches);
+        double last = proc_now();
+        while (proc_now() - last < busy_s && !event_base_got_break(c->base)) {
+            event_base_loop(c->base, EVLOOP_NONBLOCK);
+            if (ofconns_received(c->switches) != seen) {
+                seen = ofconns_received(c->switches);
+                last = proc_now();
+            }
+        }
+    }
+}
+
 static void run(struct minidcd *c)
 {
     write_pidfile(c->o.pidfile);
@@ -376,7 +405,7 @@ static void run(struct minidcd *c)
         "connections)",
         c->t->name, ofconns_use_tls(c->switches) ? "ssl:" : "tcp:", c->of_addr, c->of_port,
         api_uses_tls(c->api) ? "https" : "http", c->api_addr, c->api_port, c->of_max, c->api_max);
-    event_base_dispatch(c->base);
+    loop(c);
     if (c->o.pidfile)
         unlink(c->o.pidfile);
 }

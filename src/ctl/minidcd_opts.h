@@ -21,6 +21,11 @@ struct minidcd_opts {
     const char *rewrite_at; /* root|nearest, checked, or NULL: the topology's */
     uint16_t agent_port;
     size_t max_conns; /* 0: fitted to the descriptor limit */
+    /* --openflow-busy-poll USEC: after a switch's message, the event loop
+     * looks again without sleeping for this long (0: sleeps at once). */
+    unsigned of_busy_poll_us;
+#define MINIDCD_BUSY_POLL_US 50
+#define MINIDCD_BUSY_POLL_MAX_US 100000
 #define MINIDCD_POLICY_PATHS_MAX 16
     const char *policy_paths[MINIDCD_POLICY_PATHS_MAX]; /* --policy-path FILE.so, each */
     size_t n_policy_paths;

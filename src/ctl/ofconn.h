@@ -71,5 +71,7 @@ void ofconns_tick(struct ofconns *oc, double now);
 json_t *ofconns_switch_json(struct ofconns *oc, uint64_t dpid);
 /* {"open", "max", "evicted", "accept_errors", "paused"} */
 json_t *ofconns_stats_json(struct ofconns *oc);
+/* How many messages the switches have sent, all told. */
+unsigned long ofconns_received(const struct ofconns *oc);
 
 #endif

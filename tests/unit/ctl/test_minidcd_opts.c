@@ -42,14 +42,16 @@ static void test_defaults_and_values(void **state)
     assert_string_equal(o.api_token_file, "k");
     assert_int_equal(o.agent_port, 7070);
     assert_int_equal(o.max_conns, 0);
+    assert_int_equal(o.of_busy_poll_us, 50);
     assert_false(o.app_l2);
     assert_null(o.openflow);
     assert_null(o.rewrite_at);
     assert_int_equal(parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k", "--app", "l2",
                            "--agent-port", "7171", "--max-connections", "9", "--rewrite-at",
                            "nearest", "--openflow", "1.2.3.4:6653", "-v", "--tls-key", "a",
-                           "--tls-cert", "b", "--tls-ca", "c", NULL),
+                           "--tls-cert", "b", "--tls-ca", "c", "--openflow-busy-poll", "0", NULL),
                      -1);
+    assert_int_equal(o.of_busy_poll_us, 0);
     assert_true(o.app_l2);
     assert_true(o.verbose);
     assert_int_equal(o.agent_port, 7171);
@@ -90,6 +92,9 @@ static void test_refused(void **state)
         {"--agent-port", "7x", "--agent-port is a port number"},
         {"--max-connections", "0", "--max-connections is 1 to 1000000"},
         {"--rewrite-at", "leaf", "--rewrite-at is root or nearest"},
+        {"--openflow-busy-poll", "-1", "--openflow-busy-poll is 0 to 100000 microseconds"},
+        {"--openflow-busy-poll", "100001", "--openflow-busy-poll is 0 to 100000 microseconds"},
+        {"--openflow-busy-poll", "5us", "--openflow-busy-poll is 0 to 100000 microseconds"},
         {"--tls-key", "only-one", "TLS needs all three"},
         {"--api-tls-key", "k.pem", "needs both --api-tls-key and --api-tls-cert"},
         {"--api-tls-cert", "c.pem", "needs both --api-tls-key and --api-tls-cert"},
