@@ -322,6 +322,8 @@ static void on_read(void *arg)
         handle_msg(oc, &m, raw, len);
         ofp_msg_free(&m);
         evbuffer_drain(in, len);
+        if (!oc->dead)
+            ofstream_push(oc->st);
     }
 }
 

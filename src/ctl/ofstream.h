@@ -40,6 +40,11 @@ struct ofstream *ofstream_tls(struct event_base *base, int fd, SSL *ssl,
 struct evbuffer *ofstream_input(struct ofstream *s);
 /* What is added here goes out in this turn of the event loop. */
 struct evbuffer *ofstream_output(struct ofstream *s);
+/* Writes now when a few kilobytes are queued: a reader working through a
+ * large input calls it after each message, so that the first answers go
+ * out while it works on the rest (the peer, a switch with a window of
+ * requests out, sends more as answers come back). */
+void ofstream_push(struct ofstream *s);
 /* Reads and writes no more (the buffers stay until ofstream_free()). */
 void ofstream_stop(struct ofstream *s);
 void ofstream_free(struct ofstream *s);
