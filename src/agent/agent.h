@@ -41,7 +41,7 @@ struct avm {
     bool arrived;      /* incoming, and all of the VM is here (its incoming
                         * migration completed): it could be started */
     char *problem;     /* what QEMU reported broken (a device, the disk); NULL: none */
-    char *peer;        /* incoming: the source's data address, admitted to... */
+    char *peer;        /* incoming: the source's address, admitted to... */
     unsigned ports[2]; /* ...its NBD and migration ports (0: none) */
     /* metrics: previous sample, for rates */
     double cpu_prev_s, cpu_prev_t, cpu_pct;
@@ -53,6 +53,7 @@ struct agent {
     char *image_dir;       /* guest image: vmlinuz, initrd.img, base.qcow2 */
     char *bridge;          /* the server's bridge VMs' taps join */
     char *data_addr;       /* this server's address on the data network (migrations) */
+    char *mgmt_addr;       /* on the management network (the API's; migrations too) */
     char *token;           /* shared with minidcd; NULL: no authentication */
     char *accel;           /* "kvm" or "tcg" */
     char qemu_version[16]; /* "10.0.2"; "" when unknown */

@@ -5,7 +5,8 @@
  *    data network: a guest on the server's bridge could otherwise reach its
  *    own server's agent.
  *  - The ports a destination opens for a transfer (QEMU's NBD export of the
- *    arriving disk and its incoming migration) accept only the source: each
+ *    arriving disk and its incoming migration, on the data or the
+ *    management address) accept only the source: each
  *    transfer adds its source's address and port to a set, and everything
  *    else to those ports is dropped, so a stranger can neither write to a
  *    moving VM's disk nor break its move by connecting first. */
@@ -31,21 +32,25 @@ int agent_firewall_init(struct agent *a, const char *mgmt_addr, char **err)
         return 0;
     }
     /* Made anew (the first two lines make deleting it safe). */
-    char *rules = xasprintf("table ip " TABLE " {}\n"
-                            "delete table ip " TABLE "\n"
-                            "table ip " TABLE " {\n"
-                            "  set transfer_peers { type ipv4_addr . inet_service; }\n"
-                            "  chain input {\n"
-                            "    type filter hook input priority filter; policy accept;\n"
-                            "    iifname \"%s\" ip daddr %s drop\n"
-                            "    ip daddr %s tcp dport %u-%u"
-                            " ip saddr . tcp dport @transfer_peers accept\n"
-                            "    ip daddr %s tcp dport %u-%u drop\n"
-                            "  }\n"
-                            "}\n",
-                            a->bridge, mgmt_addr, a->data_addr, AGENT_TRANSFER_PORT_MIN,
-                            AGENT_TRANSFER_PORT_MAX, a->data_addr, AGENT_TRANSFER_PORT_MIN,
-                            AGENT_TRANSFER_PORT_MAX);
+    /* A transfer listens on the data address or the management one. */
+    char *at = strcmp(mgmt_addr, a->data_addr) ? xasprintf("{ %s, %s }", a->data_addr, mgmt_addr)
+                                               : xstrdup(a->data_addr);
+    char *rules =
+        xasprintf("table ip " TABLE " {}\n"
+                  "delete table ip " TABLE "\n"
+                  "table ip " TABLE " {\n"
+                  "  set transfer_peers { type ipv4_addr . inet_service; }\n"
+                  "  chain input {\n"
+                  "    type filter hook input priority filter; policy accept;\n"
+                  "    iifname \"%s\" ip daddr %s drop\n"
+                  "    ip daddr %s tcp dport %u-%u"
+                  " ip saddr . tcp dport @transfer_peers accept\n"
+                  "    ip daddr %s tcp dport %u-%u drop\n"
+                  "  }\n"
+                  "}\n",
+                  a->bridge, mgmt_addr, at, AGENT_TRANSFER_PORT_MIN, AGENT_TRANSFER_PORT_MAX, at,
+                  AGENT_TRANSFER_PORT_MIN, AGENT_TRANSFER_PORT_MAX);
+    free(at);
     const char *argv[] = {"nft", "-f", "-", NULL};
     struct strbuf e;
     strbuf_init(&e);

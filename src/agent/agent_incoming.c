@@ -36,23 +36,24 @@ static bool reserve_ports(struct agent *a, struct avm *v, unsigned after)
     return got == 2;
 }
 
-/* Has QEMU listen for the disk (NBD) and the memory on the two reserved
- * ports; a port something else took meanwhile ("in use") makes it take the
- * next two. */
-static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, char **err)
+/* Has QEMU listen at address 'at' for the disk (NBD) and the memory on the
+ * two reserved ports; a port something else took meanwhile ("in use")
+ * makes it take the next two. */
+static int listen_incoming(struct agent *a, struct avm *v, struct qmp *q, const char *at,
+                           char **err)
 {
     unsigned after = AGENT_TRANSFER_PORT_MIN - 1;
     for (;;) {
         if (!reserve_ports(a, v, after)) {
-            *err = xasprintf("no free transfer port left on %s (%u-%u)", a->data_addr,
+            *err = xasprintf("no free transfer port left on %s (%u-%u)", at,
                              AGENT_TRANSFER_PORT_MIN, AGENT_TRANSFER_PORT_MAX);
             return -1;
         }
-        char nport[8], *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
+        char nport[8], *uri = xasprintf("tcp:%s:%u", at, v->ports[1]);
         snprintf(nport, sizeof nport, "%u", v->ports[0]);
         int rc = qmp_call(q, "nbd-server-start",
                           json_pack("{s:{s:s, s:{s:s, s:s}}}", "addr", "type", "inet", "data",
-                                    "host", a->data_addr, "port", nport),
+                                    "host", at, "port", nport),
                           NULL, err, AGENT_QMP_TIMEOUT_MS);
         bool nbd = rc == 0;
         if (rc == 0)
@@ -79,8 +80,20 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
 {
     const char *from = json_string_value(json_object_get(req, AGENT_PROTO_INCOMING_FROM));
     if (!agent_valid_ip(from, false)) {
-        *out = agent_proto_error(AGENT_PROTO_INCOMING_FROM
-                                 ": expected the source's data address (IPv4)");
+        *out =
+            agent_proto_error(AGENT_PROTO_INCOMING_FROM ": expected the source's address (IPv4)");
+        return 400;
+    }
+    /* The network the transfer takes: the data network's address here, or
+     * the management network's (off the clients' path). */
+    const char *at = json_string_value(json_object_get(req, AGENT_PROTO_INCOMING_LISTEN));
+    if (!at)
+        at = a->data_addr;
+    if (strcmp(at, a->data_addr) && (!a->mgmt_addr || strcmp(at, a->mgmt_addr))) {
+        *out = agent_proto_error(AGENT_PROTO_INCOMING_LISTEN
+                                 ": expected this server's data address (%s) or management "
+                                 "address (%s), got '%s'",
+                                 a->data_addr, a->mgmt_addr ? a->mgmt_addr : "none", at);
         return 400;
     }
     struct avm *v = agent_parse_vm(a, req, out);
@@ -101,7 +114,7 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
         goto fail;
     /* Only the source may reach the ports, from before they listen. */
     agent_firewall_admit_peer(a, v, false);
-    if (listen_incoming(a, v, q, &err) < 0 ||
+    if (listen_incoming(a, v, q, at, &err) < 0 ||
         qmp_call(q, "block-export-add",
                  json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "nbd", "id", "exp0", "node-name",
                            "disk0", "writable", 1, "name", "disk0"),
@@ -111,8 +124,8 @@ int agent_prepare_incoming(struct agent *a, json_t *req, json_t **out)
     qmp_close(q);
     agent_phase_done(&ph, "listen");
     agent_give_back(a, v, AVM_INCOMING);
-    char *uri = xasprintf("tcp:%s:%u", a->data_addr, v->ports[1]);
-    char *nbd = xasprintf("nbd:%s:%u:exportname=disk0", a->data_addr, v->ports[0]);
+    char *uri = xasprintf("tcp:%s:%u", at, v->ports[1]);
+    char *nbd = xasprintf("nbd:%s:%u:exportname=disk0", at, v->ports[0]);
     *out = json_pack("{s:s, s:s, s:o}", "nbd", nbd, "uri", uri, "timing", agent_phases_json(&ph));
     free(nbd);
     free(uri);

@@ -462,6 +462,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "minidc-agent: --listen is ADDRESS:PORT\n");
         return 2;
     }
+    a.mgmt_addr = addr;
     char token[TOKEN_MAX];
     if (o.token_file) {
         if (token_read_file(o.token_file, token, sizeof token) < 0) {

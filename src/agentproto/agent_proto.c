@@ -145,10 +145,12 @@ bool agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm)
     return mem && cpus && share_ok;
 }
 
-json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from)
+json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from,
+                                  const char *listen)
 {
     json_t *o = agent_proto_vm_json(vm);
     set_string(o, AGENT_PROTO_INCOMING_FROM, from);
+    set_string(o, AGENT_PROTO_INCOMING_LISTEN, listen);
     return o;
 }
 

@@ -14,8 +14,11 @@
  *                                     operation (while one holds it), ...}
  *   POST   /v1/vms                    boot agent_proto_vm_json(); answers {vm, timing}
  *   POST   /v1/incoming               prepare to receive a VM (agent_proto_incoming_json:
- *                                     the VM and "from", the only address admitted to
- *                                     the ports it opens); answers {nbd, uri, timing}
+ *                                     the VM, "from", the only address admitted to
+ *                                     the ports it opens, and "listen", the address of
+ *                                     this server they open on: its data address (the
+ *                                     default) or its management address); answers
+ *                                     {nbd, uri, timing}
  *   POST   /v1/vms/NAME/send          agent_proto_send_json(): migrate (a move leaves
  *                                     the source paused) or clone; answers {qemu,
  *                                     timing, memory: {digest}}
@@ -129,8 +132,11 @@ json_t *agent_proto_vm_json(const struct agent_proto_vm *vm);
 bool agent_proto_vm_read(const json_t *o, struct agent_proto_vm *vm);
 /* POST /v1/incoming: the VM as the destination makes it, and 'from', the
  * source's data address. */
-json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from);
+/* 'listen' NULL: the destination's data address. */
+json_t *agent_proto_incoming_json(const struct agent_proto_vm *vm, const char *from,
+                                  const char *listen);
 #define AGENT_PROTO_INCOMING_FROM "from"
+#define AGENT_PROTO_INCOMING_LISTEN "listen"
 
 /* POST /v1/vms/NAME/send: where the destination waits for the disk and the
  * memory (from its POST /v1/incoming answer). */

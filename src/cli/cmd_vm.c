@@ -233,11 +233,13 @@ static int run_op(const struct api_target *t, const char *method, const char *pa
 static void print_qemu(const json_t *op)
 {
     json_t *q = json_object_get(json_object_get(op, "result"), "qemu");
+    const char *net = json_string_value(json_object_get(json_object_get(op, "result"), "network"));
     if (q)
-        printf("  QEMU: total %lld ms, downtime %lld ms, %.1f MB of memory sent%s\n",
+        printf("  QEMU: total %lld ms, downtime %lld ms, %.1f MB of memory sent%s%s%s%s\n",
                (long long)json_integer_value(json_object_get(q, "total_ms")),
                (long long)json_integer_value(json_object_get(q, "downtime_ms")),
                (double)json_integer_value(json_object_get(q, "ram_bytes")) / 1e6,
+               net ? " over the " : "", net ? net : "", net ? " network" : "",
                json_is_true(json_object_get(q, "paused_copy"))
                    ? " (guest paused while its memory was sent: this QEMU loses pages in live "
                      "migration under TCG)"

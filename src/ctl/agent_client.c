@@ -119,10 +119,10 @@ static int agent_http_boot(void *ctx, const char *server, const struct agent_pro
 }
 
 static int agent_http_prepare(void *ctx, const char *server, const struct agent_proto_vm *vm,
-                              const char *from, json_t **out, char **err)
+                              const char *from, const char *listen, json_t **out, char **err)
 {
-    return call_vm(ctx, server, AGENT_PROTO_PREPARE, NULL, agent_proto_incoming_json(vm, from), out,
-                   PREPARE_TIMEOUT_MS, err);
+    return call_vm(ctx, server, AGENT_PROTO_PREPARE, NULL,
+                   agent_proto_incoming_json(vm, from, listen), out, PREPARE_TIMEOUT_MS, err);
 }
 
 static int agent_http_send(void *ctx, const char *server, const char *vm,

@@ -39,9 +39,10 @@ struct agent_client {
     int (*boot)(void *ctx, const char *server, const struct agent_proto_vm *vm, json_t **out,
                 char **err);
     /* POST /v1/incoming: 'vm' as the destination makes it, 'from' the source's
-     * data address. */
+     * address on the network the transfer takes, 'listen' the destination's
+     * (NULL: its data address). */
     int (*prepare)(void *ctx, const char *server, const struct agent_proto_vm *vm, const char *from,
-                   json_t **out, char **err);
+                   const char *listen, json_t **out, char **err);
     /* POST /v1/vms/NAME/send, /finish, /resume */
     int (*send)(void *ctx, const char *server, const char *vm, const struct agent_proto_send *s,
                 json_t **out, char **err);

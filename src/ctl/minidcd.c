@@ -251,8 +251,9 @@ static size_t conns_budget(size_t want)
     return want < fit ? want : fit;
 }
 
-/* The topology, with --rewrite-at applied, and the addresses to listen on
- * (the topology's unless the options say).  0, or the exit status. */
+/* The topology, with --rewrite-at and --migration-network applied, and the
+ * addresses to listen on (the topology's unless the options say).  0, or
+ * the exit status. */
 static int load(struct minidcd *c)
 {
     struct diag_list dl;
@@ -266,6 +267,8 @@ static int load(struct minidcd *c)
     diag_list_free(&dl);
     if (c->o.rewrite_at)
         topo_parse_rewrite_at(c->o.rewrite_at, &c->t->rewrite_at);
+    if (c->o.migration_net)
+        topo_parse_migration_net(c->o.migration_net, &c->t->migration_net);
     char buf[16];
     c->of_port = c->t->ctl_of_port, c->api_port = c->t->api_port;
     snprintf(c->of_addr, sizeof c->of_addr, "%s", topo_ip_str(c->t->ctl_addr, buf));

@@ -16,6 +16,7 @@ static void usage(FILE *f)
             "               [--api-tls-key FILE --api-tls-cert FILE]\n"
             "               --api-token-file FILE [--agent-token-file FILE] [--agent-port PORT]\n"
             "               [--state-file FILE] [--rewrite-at root|nearest] [--max-connections N]\n"
+            "               [--migration-network data|management]\n"
             "               [--openflow-busy-poll USEC] [--policy-path FILE.so]...\n\n"
             "The minidc controller: an OpenFlow 1.3 controller (1.0 switches get a reactive\n"
             "learning switch) that forwards within and routes between the topology's subnets,\n"
@@ -35,6 +36,10 @@ static void usage(FILE *f)
             "rewrites and balancers back.  --rewrite-at says where a VM moved across subnets\n"
             "has its address rewritten: on the root switch (the default, as in the paper) or\n"
             "on the switch of its new subnet (nearest); it overrides controller.rewrite-at.\n"
+            "--migration-network says which network carries a migration's or a clone's\n"
+            "memory and disk between servers: the data network, through the switches with\n"
+            "the clients' traffic (the default, as in the paper), or the management network,\n"
+            "off the clients' path; it overrides controller.migration-network.\n"
             "It runs placement policies (minidc policy run): the built-in ones, and those of\n"
             "each shared object --policy-path loads (include/minidc/policy.h; docs/policies.md).\n"
             "The API serves at most --max-connections at once (default 256, or what the\n"
@@ -61,6 +66,7 @@ static int take(int ch, const char *arg, struct minidcd_opts *o, FILE *err)
 {
     long n;
     enum topo_rewrite_at ra;
+    enum topo_migration_net mn;
     switch (ch) {
     case 't':
         o->topology = arg;
@@ -140,6 +146,13 @@ static int take(int ch, const char *arg, struct minidcd_opts *o, FILE *err)
         }
         o->of_busy_poll_us = (unsigned)n;
         break;
+    case 'N':
+        if (topo_parse_migration_net(arg, &mn) < 0) {
+            fprintf(err, "minidcd: --migration-network is data or management\n");
+            return 2;
+        }
+        o->migration_net = arg;
+        break;
     case 'P':
         if (!whole_number(arg, 1, 65535, &n)) {
             fprintf(err, "minidcd: --agent-port is a port number\n");
@@ -173,6 +186,7 @@ int minidcd_opts_parse(int argc, char **argv, struct minidcd_opts *o, FILE *out,
         {"agent-port", required_argument, NULL, 'P'},
         {"state-file", required_argument, NULL, 'S'},
         {"rewrite-at", required_argument, NULL, 'W'},
+        {"migration-network", required_argument, NULL, 'N'},
         {"api-token-file", required_argument, NULL, 'k'},
         {"max-connections", required_argument, NULL, 'M'},
         {"openflow-busy-poll", required_argument, NULL, 'B'},

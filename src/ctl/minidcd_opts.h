@@ -18,7 +18,8 @@ struct minidcd_opts {
     const char *tls_key, *tls_cert, *tls_ca; /* all three or none */
     const char *api_tls_key, *api_tls_cert;  /* both or none: the API speaks HTTPS */
     const char *agent_token_file, *api_token_file, *state_file;
-    const char *rewrite_at; /* root|nearest, checked, or NULL: the topology's */
+    const char *rewrite_at;    /* root|nearest, checked, or NULL: the topology's */
+    const char *migration_net; /* data|management, checked, or NULL: the topology's */
     uint16_t agent_port;
     size_t max_conns; /* 0: fitted to the descriptor limit */
     /* --openflow-busy-poll USEC: after a switch's message, the event loop

@@ -94,11 +94,19 @@ static int transfer(struct op *o, struct transfer *x, char **err)
     if (vmctl_check_room(v, x->dst_server, spec.memory_mib, err) < 0)
         return -1;
     op_phase(o, "prepare");
-    /* The destination lets only the source reach the ports it opens. */
+    /* The stream takes the data network (through the switches, as in the
+     * paper) or the management network (off the clients' path); the
+     * destination lets only the source reach the ports it opens. */
     const struct topo_node *src = vmctl_server_node(v, x->src_server);
-    char from[16];
-    topo_ip_str(src ? src->addr : 0, from);
-    int rc = v->client.prepare(v->client.ctx, x->dst_server, &spec, from, &prep, err);
+    const struct topo_node *dst = vmctl_server_node(v, x->dst_server);
+    bool mgmt =
+        v->t->migration_net == TOPO_MIGRATION_MANAGEMENT && src && dst && src->mgmt && dst->mgmt;
+    char from[16], listen[16];
+    topo_ip_str(src ? (mgmt ? src->mgmt : src->addr) : 0, from);
+    topo_ip_str(dst && mgmt ? dst->mgmt : 0, listen);
+    op_result(o, "network", json_string(mgmt ? "management" : "data"));
+    int rc = v->client.prepare(v->client.ctx, x->dst_server, &spec, from, mgmt ? listen : NULL,
+                               &prep, err);
     if (rc < 0) {
         /* Unanswered, it may have made its copy, which cannot run: it goes
          * (an arrival left behind is removed where it is found). */

@@ -464,6 +464,11 @@ static void sample(json_t *life, const char *op, const json_t *o)
     if (q)
         json_array_append_new(json_object_get(l, "downtime_ms"),
                               json_integer(json_integer_value(json_object_get(q, "downtime_ms"))));
+    /* Which network carried the stream (controller.migration-network). */
+    const char *net = json_string_value(json_object_get(res, "network"));
+    const char *had = json_string_value(json_object_get(l, "network"));
+    if (net)
+        json_object_set_new(l, "network", json_string(had && strcmp(had, net) ? "mixed" : net));
     json_t *att = json_object_get(res, "attempts");
     json_array_append_new(json_object_get(l, "attempts"),
                           json_integer(att ? json_integer_value(att) : 1));

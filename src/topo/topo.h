@@ -91,6 +91,12 @@ enum topo_rewrite_at {
     TOPO_REWRITE_NEAREST, /* the switch of the VM's new subnet */
 };
 
+/* The network a migration's or a clone's stream takes between servers. */
+enum topo_migration_net {
+    TOPO_MIGRATION_DATA,       /* the data network, through the switches (the paper's) */
+    TOPO_MIGRATION_MANAGEMENT, /* the management network: off the clients' path */
+};
+
 struct topo_emu {
     uint32_t switch_mgmt; /* the emulated switches' address on the management network */
 };
@@ -119,6 +125,7 @@ struct topo {
     uint32_t api_addr; /* controller: HTTP API */
     uint16_t api_port;
     enum topo_rewrite_at rewrite_at;
+    enum topo_migration_net migration_net;
     struct topo_emu emu;
     struct topo_where where;
 };
@@ -145,6 +152,9 @@ bool topo_valid_lab_name(const char *s);
 /* "root" or "nearest" into '*out'; -1 for anything else. */
 int topo_parse_rewrite_at(const char *s, enum topo_rewrite_at *out);
 const char *topo_rewrite_at_name(enum topo_rewrite_at at);
+/* "data" or "management". */
+int topo_parse_migration_net(const char *s, enum topo_migration_net *out);
+const char *topo_migration_net_name(enum topo_migration_net n);
 
 /* The named power models of servers[].power, hp-ml110-g4 and hp-ml110-g5:
  * CloudSim's PlanetLab servers (SPECpower_ssj2008 results of the HP

@@ -53,6 +53,22 @@ const char *topo_rewrite_at_name(enum topo_rewrite_at at)
     return at == TOPO_REWRITE_NEAREST ? "nearest" : "root";
 }
 
+int topo_parse_migration_net(const char *s, enum topo_migration_net *out)
+{
+    if (!strcmp(s, "data"))
+        *out = TOPO_MIGRATION_DATA;
+    else if (!strcmp(s, "management"))
+        *out = TOPO_MIGRATION_MANAGEMENT;
+    else
+        return -1;
+    return 0;
+}
+
+const char *topo_migration_net_name(enum topo_migration_net n)
+{
+    return n == TOPO_MIGRATION_MANAGEMENT ? "management" : "data";
+}
+
 bool topo_valid_lab_name(const char *s)
 {
     if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) ||

@@ -703,10 +703,11 @@ static size_t resolve(struct reader *r, const char *ref, const char *what)
 
 static void read_controller(struct reader *r, struct fy_node *map, struct diag_pos at)
 {
-    static const struct keyspec keys[] = {{"openflow", true}, {"api", true}, {"rewrite-at", false}};
-    struct fy_node *v[3];
-    struct diag_pos kp[3];
-    read_mapping(r, map, at, "controller", keys, 3, v, kp);
+    static const struct keyspec keys[] = {
+        {"openflow", true}, {"api", true}, {"rewrite-at", false}, {"migration-network", false}};
+    struct fy_node *v[4];
+    struct diag_pos kp[4];
+    read_mapping(r, map, at, "controller", keys, 4, v, kp);
     if (v[0]) {
         r->t->where.ctl = pos_or(v[0], kp[0]);
         want_endpoint(r, v[0], kp[0], "controller openflow", true, &r->t->ctl_addr,
@@ -718,6 +719,10 @@ static void read_controller(struct reader *r, struct fy_node *map, struct diag_p
     if (ra && topo_parse_rewrite_at(ra, &r->t->rewrite_at) < 0)
         diag_add(r->diags, pos_of(v[2]),
                  "controller rewrite-at: expected root or nearest, got '%s'", ra);
+    const char *mn = v[3] ? want_scalar(r, v[3], kp[3], "controller migration-network") : NULL;
+    if (mn && topo_parse_migration_net(mn, &r->t->migration_net) < 0)
+        diag_add(r->diags, pos_of(v[3]),
+                 "controller migration-network: expected data or management, got '%s'", mn);
 }
 
 static void read_emulation(struct reader *r, struct fy_node *map, struct diag_pos at)

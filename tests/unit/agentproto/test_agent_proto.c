@@ -150,9 +150,13 @@ static void test_bodies(void **state)
     assert_true(agent_proto_vm_read(NULL, &back));
     assert_null(back.name);
     assert_int_equal(back.memory_mib, 0);
-    assert_json(agent_proto_incoming_json(&vm, "192.0.2.1"),
+    assert_json(agent_proto_incoming_json(&vm, "192.0.2.1", NULL),
                 "{\"cpus\":2,\"from\":\"192.0.2.1\",\"gw\":\"10.0.0.1\",\"ip\":\"10.0.0.5/24\","
                 "\"mac\":\"02:6d:0a:00:00:05\",\"memory_mib\":128,\"name\":\"vm1\"}");
+    assert_json(agent_proto_incoming_json(&vm, "192.0.2.1", "192.0.2.7"),
+                "{\"cpus\":2,\"from\":\"192.0.2.1\",\"gw\":\"10.0.0.1\",\"ip\":\"10.0.0.5/24\","
+                "\"listen\":\"192.0.2.7\",\"mac\":\"02:6d:0a:00:00:05\",\"memory_mib\":128,"
+                "\"name\":\"vm1\"}");
     struct agent_proto_send s = {
         .nbd = "nbd:a:1:exportname=x", .uri = "tcp:a:2", .verify_memory = true};
     assert_json(agent_proto_send_json(&s), "{\"mode\":\"move\",\"nbd\":\"nbd:a:1:exportname=x\","

@@ -67,6 +67,11 @@ static void test_defaults_and_values(void **state)
     assert_string_equal(o.api_tls_key, "ak");
     assert_string_equal(o.api_tls_cert, "ac");
     assert_null(o.tls_key);
+    assert_null(o.migration_net);
+    assert_int_equal(parse(&o, out, err, "-t", "t.yaml", "--api-token-file", "k",
+                           "--migration-network", "management", NULL),
+                     -1);
+    assert_string_equal(o.migration_net, "management");
 }
 
 static void test_help(void **state)
@@ -92,6 +97,7 @@ static void test_refused(void **state)
         {"--agent-port", "7x", "--agent-port is a port number"},
         {"--max-connections", "0", "--max-connections is 1 to 1000000"},
         {"--rewrite-at", "leaf", "--rewrite-at is root or nearest"},
+        {"--migration-network", "san", "--migration-network is data or management"},
         {"--openflow-busy-poll", "-1", "--openflow-busy-poll is 0 to 100000 microseconds"},
         {"--openflow-busy-poll", "100001", "--openflow-busy-poll is 0 to 100000 microseconds"},
         {"--openflow-busy-poll", "5us", "--openflow-busy-poll is 0 to 100000 microseconds"},

@@ -210,9 +210,10 @@ static int fake_boot(void *ctx, const char *server, const struct agent_proto_vm 
 }
 
 static int fake_prepare(void *ctx, const char *server, const struct agent_proto_vm *vm,
-                        const char *from, json_t **out, char **err)
+                        const char *from, const char *listen, json_t **out, char **err)
 {
     struct fake *f = ctx;
+    (void)from, (void)listen;
     bool apply;
     pthread_mutex_lock(&f->lock);
     int rc = begin(f, AGENT_PROTO_PREPARE, server, vm->name, &apply, err);

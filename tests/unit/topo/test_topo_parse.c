@@ -323,6 +323,34 @@ static void test_rewrite_at(void **state)
         77, "expected root or nearest, got 'edge'");
 }
 
+static void test_migration_network(void **state)
+{
+    (void)state;
+    char *s = variant(0, NULL, 0, NULL);
+    struct diag_list dl;
+    struct topo *t = load(s, &dl);
+    assert_non_null(t);
+    assert_int_equal(t->migration_net, TOPO_MIGRATION_DATA);
+    topo_free(t);
+    diag_list_free(&dl);
+    free(s);
+    s = variant(2,
+                "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080, "
+                "migration-network: management}",
+                0, NULL);
+    t = load(s, &dl);
+    assert_non_null(t);
+    assert_int_equal(t->migration_net, TOPO_MIGRATION_MANAGEMENT);
+    assert_string_equal(topo_migration_net_name(t->migration_net), "management");
+    topo_free(t);
+    diag_list_free(&dl);
+    free(s);
+    expect_variant_problem(2,
+                           "controller: {openflow: 192.0.2.254:6653, api: 192.0.2.254:8080, "
+                           "migration-network: storage}",
+                           2, 84, "expected data or management, got 'storage'");
+}
+
 static void test_every_problem_reported(void **state)
 {
     (void)state;
@@ -979,6 +1007,7 @@ int main(void)
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_rewrite_at),
+        cmocka_unit_test(test_migration_network),
         cmocka_unit_test(test_every_problem_reported),
         cmocka_unit_test(test_empty_and_missing),
         cmocka_unit_test(test_dpid_given),
