@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Capacities that can be exceeded: fig1-raspi's servers hold their VMs to
-# 0.2 CPU (a cgroup each) and its links to 100 Mbit/s (a tbf on both ends).
+# 0.2 CPU (a cgroup each) and its links (100 Mbit/s, lowered here to 40) to
+# their bandwidth (a tbf on both ends).
 # Two VMs of share 0.15, both busy, get about 0.2 together and their server
 # reads full, and the HTTP latency of one of them is measurably higher than
 # on the idle server; one alone gets about its 0.15; a VM on a server
-# without a limit reads what it uses.  iperf3 across route 4 gives 80-100 Mbit/s.  A
+# without a limit reads what it uses.  iperf3 across route 4 gives 80-100% of
+# the links' bandwidth.  A
 # file that asks for what this machine cannot do (delay without sch_netem)
 # is refused at its key.  The links' utilisation (from the switches' port
 # counters) reads the iperf3 stream on its route, and the history keeps it
@@ -36,8 +38,14 @@ else
     is "no namespace of it" "$(ip netns list | grep -c "^$D")" 0
 fi
 
-# The lab: fig1-raspi, but server2 without a CPU limit.
-sed 's/\(name: server2, .*\), cpu: 0.2}/\1}/' "$SRC/examples/fig1-raspi.yaml" >"$TEST_TMP/raspi.yaml"
+# The lab: fig1-raspi, but server2 without a CPU limit, and links of 40
+# Mbit/s: the switches' userspace datapath has to forward the stream with
+# CPU to spare, or the check measures the machine.  With 35-48% of this
+# machine's CPU stolen by its host (vmstat's st), it forwarded 69 Mbit/s of
+# fig1-raspi's 100.
+BW=40
+sed -e 's/\(name: server2, .*\), cpu: 0.2}/\1}/' -e "s/^  bandwidth: 100 /  bandwidth: $BW /" \
+    "$SRC/examples/fig1-raspi.yaml" >"$TEST_TMP/raspi.yaml"
 vm_lab_up "$TEST_TMP/raspi.yaml"
 CG=/run/minidc/cgroup/minidc/$L
 if [ -f "$CG/server1/cpu.max" ]; then
@@ -46,7 +54,7 @@ else
     is "server1's group is limited to 0.2 CPU (v1)" "$(cat "$CG/server1/cpu.cfs_quota_us")" 20000
 fi
 ok "server2's group has no limit" bash -c "grep -qx -- '-1' '$CG/server2/cpu.cfs_quota_us' 2>/dev/null || grep -q '^max ' '$CG/server2/cpu.max' 2>/dev/null"
-ok "both ends of ovs4-server1 at 100 Mbit/s" bash -c "tc -n '$L-server1' qdisc show dev eth0 | grep -q 'tbf .*rate 100Mbit' && tc -n '$L' qdisc show dev ovs4-2 | grep -q 'tbf .*rate 100Mbit'"
+ok "both ends of ovs4-server1 at $BW Mbit/s" bash -c "tc -n '$L-server1' qdisc show dev eth0 | grep -q 'tbf .*rate ${BW}Mbit' && tc -n '$L' qdisc show dev ovs4-2 | grep -q 'tbf .*rate ${BW}Mbit'"
 
 # The links' history starts once the switches have answered twice.
 for _ in $(seq 40); do
@@ -63,7 +71,7 @@ sleep 5
 wait $iperf
 mbit=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['end']['sum_received']['bits_per_second']/1e6, 1))" "$TEST_TMP/iperf.json")
 diag "iperf3 server1 -> server8 (route 4): $mbit Mbit/s"
-ok "route 4 gives 80-100 Mbit/s" python3 -c "import sys; sys.exit(not 80 <= $mbit <= 100)"
+ok "route 4 gives 80-100% of $BW Mbit/s" python3 -c "import sys; sys.exit(not 0.8 * $BW <= $mbit <= $BW)"
 # link FROM->TO direction: "ab" when FROM is the link's first end.
 util() {
     python3 -c "
@@ -81,9 +89,9 @@ ok "a link off the route reads about nothing" python3 -c "import sys; sys.exit(n
 hist=$(lab_api "$L" "/api/v1/metrics/history?series=link/ovs7:3-server8/ab_bps&since=-10" | python3 -c "
 import json, sys
 pts = json.load(sys.stdin)['series']['link/ovs7:3-server8/ab_bps']
-print(sum(1 for p in pts if p[1] >= 80e6), round(max(p[1] for p in pts) / 1e6, 1) if pts else 0)")
-diag "history of ovs7->server8 over 10 s: $hist (samples at 80 Mbit/s or more, highest Mbit/s)"
-ok "the history kept it: 2 samples or more at 80-100 Mbit/s" python3 -c "import sys; n, top = '$hist'.split(); sys.exit(not (int(n) >= 2 and 80 <= float(top) <= 100))"
+print(sum(1 for p in pts if p[1] >= 0.8 * $BW * 1e6), round(max(p[1] for p in pts) / 1e6, 1) if pts else 0)")
+diag "history of ovs7->server8 over 10 s: $hist (samples at 80% of $BW Mbit/s or more, highest Mbit/s)"
+ok "the history kept it: 2 samples or more at 80-100% of $BW Mbit/s" python3 -c "import sys; n, top = '$hist'.split(); sys.exit(not (int(n) >= 2 and 0.8 * $BW <= float(top) <= $BW))"
 
 # VMs: two of share 0.15 on server1 (limit 0.2), one without on server2.
 vm boot vm1 --on server1 --cpu-share 0.15 --quiet >"$TEST_TMP/b1" 2>&1 &

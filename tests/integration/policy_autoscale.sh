@@ -15,8 +15,12 @@ vm_lab_up "$SRC/tests/data/topo/policy-lab.yaml"
 ok "web boots on server1" vm boot web --on server1 --memory 128 --cpu-share 0.5 --quiet
 addr=$(field web home_address)
 
-# 20 s at 10 requests a second, 50 s at 60, 60 s at 5.
-{ yes 10 | head -2; yes 60 | head -5; yes 5 | head -6; } >"$TEST_TMP/steps.trace"
+# 20 s at 4 requests a second, 50 s at 20, 60 s at 2; the policy scales out
+# past 10 a VM.  (At 10, 60 and 5 with 30 a VM, the one VM of share 0.5 fell
+# behind at 60 a second while the machine's host took 35-48% of its CPU,
+# vmstat's st, and requests failed before the clone came: the test
+# measured the machine.)
+{ yes 4 | head -2; yes 20 | head -5; yes 2 | head -6; } >"$TEST_TMP/steps.trace"
 t_load=$(date +%s.%N)
 "$MINIDC" load http "http://$addr/" --lab "$L" --from internet --rate 100 --trace "$TEST_TMP/steps.trace" \
     --interval 10 --timeout 3000 --json >"$TEST_TMP/load.json" 2>"$TEST_TMP/load.err" &
@@ -37,7 +41,7 @@ for _ in $(seq 40); do
     sleep 0.5
 done
 ok "minidc load reports the demand on web" test "$(services "(s.get('$addr') or {}).get('requests_per_s') is not None")" = True
-ok "autoscale runs" "$MINIDC" policy run autoscale --lab "$L" --param rps=30 --param cooldown=20 --interval 2
+ok "autoscale runs" "$MINIDC" policy run autoscale --lab "$L" --param rps=10 --param cooldown=20 --interval 2
 
 # The clone: during the step up.
 for _ in $(seq 140); do
