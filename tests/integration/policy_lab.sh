@@ -194,7 +194,7 @@ ok "a file that is not JSON: which file, line and column" grep -q "cut.json:3:[0
 
 # --- the Python policy of examples/ ---
 ok "the loads go up to 48%" bash -c "vm load vm1 --cpu 48 --quiet && vm load vm2 --cpu 48 --quiet"
-ok "$awake reads over 0.8" wait_for 60 "util('$awake') > 0.8"
+ok "$awake reads over 0.8" wait_for 120 "util('$awake') > 0.8"
 ok "threshold.py moves a VM off it" "$MINIDC" lab exec --lab "$L" ovs1 -- python3 "$SRC/examples/policies/threshold.py" \
     --api http://192.0.2.254:8080 --token-file "/run/minidc/labs/$L/api.token" --once
 ok "one of the VMs left $awake" test "$(where vm1)" != "$(where vm2)"
