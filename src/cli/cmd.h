@@ -19,6 +19,7 @@ int cmd_load(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_gui(int argc, char **argv);
 
 /* The default topology file: ./examples/fig1.yaml, else next to the program
  * (build tree), else the installed copy; in 'buf' when not a literal. */

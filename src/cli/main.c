@@ -23,6 +23,7 @@ static const struct command {
     {"vm", cmd_vm, "boot, list, migrate, clone, stop VMs; run commands and loads in them"},
     {"metrics", cmd_metrics, "servers' and VMs' CPU, memory, network and disk use"},
     {"events", cmd_events, "follow what happens: VMs, switches, links, hosts"},
+    {"gui", cmd_gui, "the web GUI in this machine's browser: topology, traffic, VMs, live"},
     {"shell", cmd_shell, "an interactive minidc: line editing, history, completion"},
     {"experiment", cmd_experiment, "the paper's evaluation and more, with a report and plots"},
     {"load", cmd_load, "an open-loop HTTP load generator, run inside a lab node"},

@@ -1,5 +1,7 @@
 /* minidcd's HTTP/JSON API, versioned under /api/v1:
+ *   GET /                         the web GUI (gui/, built in; no token: it holds no data)
  *   GET /api/v1/status            the controller: uptime, counters
+ *   GET /api/v1/topology          the topology file's switches, servers, hosts, links
  *   GET /api/v1/switches          switches, ports, connection state
  *   GET /api/v1/links             links found by LLDP
  *   GET /api/v1/hosts             hosts learned, where they are
@@ -26,7 +28,7 @@
  *   /api/v1/state, plans, policies, policy, servers/NAME/sleep|wake: placement (api_policy.h)
  * VM operations answer 202 {"operation": ID} at once and run on; the
  * operation tells how it went.
- * Every request but those of open_path() (/metrics) carries
+ * Every request but those of open_path() (/metrics, the GUI's files) carries
  * "Authorization: Bearer TOKEN" with the token of --api-token-file; others
  * get 401 and "WWW-Authenticate: Bearer".
  * Errors are JSON too: {"error": "..."} with a 4xx/5xx status. */
@@ -50,10 +52,12 @@
 #include "ctl/ofconn.h"
 #include "ctl/portstats.h"
 #include "ctl/vmctl.h"
+#include "gui/gui.h"
 #include "hist/hist.h"
 #include "net/net.h"
 #include "ofp/ofp_print.h"
 #include "topo/topo.h"
+#include "topo/topo_json.h"
 #include "util/log.h"
 #include "util/proc.h"
 #include "util/tls.h"
@@ -428,6 +432,8 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     }
     if (!strcmp(path, "/api/v1/switches")) {
         get_switches(c, req);
+    } else if (!strcmp(path, "/api/v1/topology")) {
+        reply_json(req, 200, topo_json(c->d.t));
     } else if (!strcmp(path, "/api/v1/links")) {
         reply_json(req, 200, json_pack("{s:o}", "links", net_links_json(c->d.net)));
     } else if (!strcmp(path, "/api/v1/hosts")) {
@@ -464,17 +470,57 @@ static void route(struct api *c, struct evhttp_request *req, const char *path, c
     } else {
         reply_error(
             req, 404,
-            "no such resource (see /api/v1/switches, links, hosts, flows/SWITCH, status, "
+            "no such resource (see /api/v1/topology, switches, links, hosts, flows/SWITCH, status, "
             "servers, vms, metrics, metrics/history, demand, state, plans, policies, policy)");
     }
 }
 
-/* Paths served without the token: what a Prometheus scraper reads.  The
- * GUI's static files (GET / and below, never /api/) will be added here:
- * they hold no data, and the GUI then asks /api/v1 with the token. */
+/* The GUI's files, outside /api/: they hold no data (the page asks
+ * /api/v1 with the token it is given), so they need no token. */
+static bool gui_path(const char *path)
+{
+    return strncmp(path, "/api/", 5) && strcmp(path, "/api") && strcmp(path, "/metrics");
+}
+
+/* Paths served without the token: what a Prometheus scraper reads, and
+ * the GUI's files. */
 static bool open_path(const char *path)
 {
-    return !strcmp(path, "/metrics");
+    return !strcmp(path, "/metrics") || gui_path(path);
+}
+
+/* A file of the GUI, from minidcd's own binary; 304 when the browser has
+ * this version already.  The page may load only what comes from here
+ * (Content-Security-Policy), and nothing may frame it. */
+static void serve_gui(struct evhttp_request *req, const char *path)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+        reply_error(req, 405, "only GET here");
+        return;
+    }
+    const struct gui_asset *a = gui_asset_find(path);
+    if (!a) {
+        reply_error(req, 404, "no such file (the GUI is at /; the API under /api/v1)");
+        return;
+    }
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Cache-Control", "no-cache");
+    evhttp_add_header(h, "ETag", a->etag);
+    const char *seen = evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
+    if (seen && !strcmp(seen, a->etag)) {
+        evhttp_send_reply(req, 304, "Not Modified", NULL);
+        return;
+    }
+    evhttp_add_header(h, "Content-Type", gui_content_type(a->path));
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "Content-Security-Policy",
+                      "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add_reference(b, a->data, a->len, NULL, NULL);
+    evhttp_send_reply(req, 200, "OK", b);
+    evbuffer_free(b);
 }
 
 /* Whether 'req' may go on; answers 401 otherwise. */
@@ -506,6 +552,8 @@ static void on_request(struct evhttp_request *req, void *arg)
     const char *path = u ? evhttp_uri_get_path(u) : NULL;
     if (!path || !*path)
         reply_error(req, 400, "bad request");
+    else if (gui_path(path))
+        serve_gui(req, path);
     else if (authorized(c, req, path))
         route(c, req, path, evhttp_uri_get_query(u));
     if (u)
@@ -534,7 +582,8 @@ struct api *api_create(const struct api_deps *deps, const char *addr, uint16_t p
     }
     c->conns = api_conns_create(deps->base, c->http, lev, max_conns, API_REQUEST_S);
     evhttp_set_gencb(c->http, on_request, c);
-    evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+    evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                            EVHTTP_REQ_DELETE);
     evhttp_set_max_body_size(c->http, 1 << 16);
     evhttp_set_timeout(c->http,
                        10); /* idle reading or writing; api_conns bounds a request's whole time */

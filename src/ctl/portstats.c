@@ -141,12 +141,7 @@ static void link_ends(const struct topo *t, const struct topo_link *l, struct en
 {
     *a = (struct end){&t->nodes[l->a], l->a_port};
     *b = (struct end){&t->nodes[l->b], l->b_port};
-    char pa[16] = "", pb[16] = "";
-    if (a->port)
-        snprintf(pa, sizeof pa, ":%u", a->port);
-    if (b->port)
-        snprintf(pb, sizeof pb, ":%u", b->port);
-    snprintf(name, n, "%s%s-%s%s", a->node->name, pa, b->node->name, pb);
+    topo_link_name(t, l, name, n);
 }
 
 static json_t *flow_json(const struct portstats *p, struct end from, struct end to, double mbit)
@@ -169,7 +164,7 @@ json_t *portstats_links_json(const struct portstats *p)
     for (size_t i = 0; i < p->t->n_links; i++) {
         const struct topo_link *l = &p->t->links[i];
         struct end a, b;
-        char name[96];
+        char name[TOPO_LINK_NAME_MAX];
         link_ends(p->t, l, &a, &b, name, sizeof name);
         double mbit = l->props.bandwidth_mbit;
         json_t *o =
@@ -187,7 +182,7 @@ void portstats_record(const struct portstats *p, struct hist *h)
     for (size_t i = 0; i < p->t->n_links; i++) {
         const struct topo_link *l = &p->t->links[i];
         struct end e[2];
-        char name[96], series[160];
+        char name[TOPO_LINK_NAME_MAX], series[TOPO_LINK_NAME_MAX + 32];
         link_ends(p->t, l, &e[0], &e[1], name, sizeof name);
         for (int d = 0; d < 2; d++) {
             struct flow f;

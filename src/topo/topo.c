@@ -86,6 +86,17 @@ uint64_t topo_derive_dpid(const char *name)
     return (h ^ (h >> 48)) & 0xffffffffffffull;
 }
 
+char *topo_link_name(const struct topo *t, const struct topo_link *l, char *buf, size_t n)
+{
+    char pa[16] = "", pb[16] = "";
+    if (l->a_port)
+        snprintf(pa, sizeof pa, ":%u", l->a_port);
+    if (l->b_port)
+        snprintf(pb, sizeof pb, ":%u", l->b_port);
+    snprintf(buf, n, "%s%s-%s%s", t->nodes[l->a].name, pa, t->nodes[l->b].name, pb);
+    return buf;
+}
+
 char *topo_ip_str(uint32_t addr, char *buf)
 {
     snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255);

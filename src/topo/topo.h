@@ -182,6 +182,12 @@ int topo_switches_crossed(const struct topo *t, size_t a, size_t b);
 /* The datapath id minidc derives for a switch named 'name' (stable, 48 bits). */
 uint64_t topo_derive_dpid(const char *name);
 
+/* Link 'l' of 't' by its ends, a switch's with its port: "ovs1:2-ovs2:1",
+ * "ovs4:2-server1" (the name the API and the metrics give it); into 'buf'
+ * (TOPO_LINK_NAME_MAX bytes hold any), returns buf. */
+#define TOPO_LINK_NAME_MAX (2 * TOPO_NODE_NAME_MAX + 12)
+char *topo_link_name(const struct topo *t, const struct topo_link *l, char *buf, size_t n);
+
 /* Formats 'addr' (host order) into 'buf' (at least 16 bytes); returns buf. */
 char *topo_ip_str(uint32_t addr, char *buf);
 bool topo_prefix_contains(struct topo_prefix p, uint32_t addr);

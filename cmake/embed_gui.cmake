@@ -1,0 +1,27 @@
+# Writes OUT, a C file holding every file under ROOT (the web GUI) as a
+# gui_asset (src/gui/gui.h), sorted by path: minidcd serves them from its
+# own binary.  Run as: cmake -DROOT=... -DOUT=... -P embed_gui.cmake
+file(GLOB_RECURSE files RELATIVE "${ROOT}" "${ROOT}/*.html" "${ROOT}/*.js" "${ROOT}/*.css"
+     "${ROOT}/*.svg" "${ROOT}/*.png" "${ROOT}/*.ico")
+list(SORT files)
+set(body "/* Written by cmake/embed_gui.cmake from gui/: do not edit. */\n")
+string(APPEND body "#include \"gui/gui.h\"\n\n")
+set(table "")
+set(i 0)
+foreach(f IN LISTS files)
+  file(READ "${ROOT}/${f}" hex HEX)
+  file(SHA256 "${ROOT}/${f}" sum)
+  string(SUBSTRING "${sum}" 0 16 sum)
+  string(LENGTH "${hex}" n)
+  math(EXPR n "${n} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(REGEX REPLACE "((0x..,){24})" "\\1\n" hex "${hex}")
+  string(APPEND body "static const unsigned char asset${i}[] = {\n${hex}0};\n")
+  string(APPEND table "    {\"/${f}\", asset${i}, ${n}, \"\\\"${sum}\\\"\"},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "\nconst struct gui_asset gui_asset_table[] = {\n${table}};\n")
+string(APPEND body "const size_t gui_asset_table_len = ${i};\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different "${OUT}.tmp" "${OUT}")
+file(REMOVE "${OUT}.tmp")
