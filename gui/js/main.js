@@ -29,7 +29,9 @@ class App {
       topo: null, switches: [], lldp: [], servers: {}, vmList: [], balancers: [], rewrites: [],
       metrics: indexMetrics(null), links: new Map(), connected: new Map(), vms: new Map(),
       tags: new Map(), moving: new Set(), policy: null, policies: [],
+      seq: {}, // how many times each kind was fetched: what a redraw must redo
     };
+    this.derivedFrom = {};
     this.ops = new Map();
     this.opSeq = 0;
     this.decisions = [];
@@ -37,6 +39,7 @@ class App {
     this.pending = new Map(); // what to refetch -> in flight
     this.dirty = new Set();
     this.renderQueued = false;
+    this.renderMs = [];
     this.panels = new Panels(this);
     this.view = new TopologyView(document.getElementById('canvas'), {
       select: (kind, name) => this.select(kind, name),
@@ -70,6 +73,7 @@ class App {
       .map((k) => this.fetch(k).catch((e) => console.warn(`${k}: ${e.message}`))));
     this.render();
     document.body.dataset.ready = 'true';
+    this.readyMs = performance.now(); // from the navigation's start: bench/gui reads it
     this.stopEvents = this.api.follow(0, (ev) => this.onEvent(ev), (state, why) => {
       conn.dataset.state = state;
       conn.textContent = state === 'live' ? 'live' : `event stream lost: ${why || ''} (reconnecting)`;
@@ -95,6 +99,7 @@ class App {
       case 'metrics': this.st.metrics = indexMetrics(await a.get('/api/v1/metrics')); break;
       default: throw new Error(`unknown state ${kind}`);
     }
+    this.st.seq[kind] = (this.st.seq[kind] || 0) + 1;
   }
 
   // Refetches 'kind' soon: once if asked many times, again after the fetch
@@ -154,11 +159,28 @@ class App {
   render() {
     const st = this.st;
     if (!st.topo) return;
-    st.links = linkStates(st.topo, st.switches, st.lldp);
-    st.connected = new Map(st.switches.map((s) => [s.name, !!s.connected]));
-    st.vms = vmsByServer(st.vmList);
-    st.tags = switchTags(st.balancers, st.rewrites);
-    st.moving = new Set([...this.ops.values()].filter((o) => o.op && o.op.state === 'running' && (o.kind === 'migrate' || o.kind === 'clone')).map((o) => o.subject));
+    const t0 = performance.now();
+    // What comes from the answers is worked out again only when they changed.
+    const seq = (...kinds) => kinds.map((k) => st.seq[k] || 0).join('.');
+    const derive = (name, key, f) => {
+      if (this.derivedFrom[name] !== key) {
+        this.derivedFrom[name] = key;
+        f();
+      }
+    };
+    derive('links', seq('switches', 'lldp'), () => {
+      st.links = linkStates(st.topo, st.switches, st.lldp);
+      st.connected = new Map(st.switches.map((s) => [s.name, !!s.connected]));
+    });
+    derive('vms', seq('vms'), () => { st.vms = vmsByServer(st.vmList); });
+    derive('tags', seq('balancers', 'rewrites'), () => { st.tags = switchTags(st.balancers, st.rewrites); });
+    const moving = [...this.ops.values()].filter((o) => o.op && o.op.state === 'running' && (o.kind === 'migrate' || o.kind === 'clone')).map((o) => o.subject);
+    st.moving = new Set(moving);
+    st.version = {
+      links: seq('switches', 'lldp', 'metrics'),
+      servers: `${seq('servers', 'vms', 'metrics')}|${moving.join(',')}`,
+      switches: seq('switches', 'lldp', 'balancers', 'rewrites'),
+    };
     this.view.update(st);
     if (this.eventBatch) {
       this.panels.addEvents(this.eventBatch);
@@ -180,6 +202,9 @@ class App {
     document.getElementById('summary').textContent =
       `${st.topo.switches.length} switches · ${st.topo.servers.length} servers · ${nVms} VM${nVms === 1 ? '' : 's'} · ${[...st.links.values()].filter((s) => s === 'down').length} links down`;
     document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
+    // The last 200 renders' durations (ms), for bench/gui.
+    this.renderMs.push(performance.now() - t0);
+    if (this.renderMs.length > 200) this.renderMs.shift();
   }
 
   select(kind, name) {

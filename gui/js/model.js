@@ -134,11 +134,17 @@ export function switchTags(balancers, rewrites) {
   return out;
 }
 
-// A VM's address in words: its current one, and its home (client-facing)
-// one when the network rewrites it.
+// The address a VM's clients use: the one a balancer spreads over it (a
+// clone's), else its home address (kept through moves by a rewrite).
+export function clientAddress(vm) {
+  return vm.serves || vm.home_address || '';
+}
+
+// A VM's address in words: its current one, and the one its clients use
+// when that is another.
 export function vmAddress(vm) {
   const cur = (vm.current_address || '').split('/')[0];
-  const home = vm.serves || vm.home_address;
+  const home = clientAddress(vm);
   return home && home !== cur ? `${cur} (clients: ${home})` : cur;
 }
 

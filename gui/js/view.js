@@ -6,7 +6,7 @@
 // readers and the tooltip on hover.
 import { SIZES, layoutTopology, linkEnds } from './layout.js';
 import {
-  formatBytes, linkLoad, loadStep, loadText, loadWidth, vmAddress,
+  clientAddress, formatBytes, linkLoad, loadStep, loadText, loadWidth, vmAddress,
 } from './model.js';
 
 const NS = 'http://www.w3.org/2000/svg';
@@ -29,9 +29,13 @@ function setAttr(e, k, v) {
   if (e.getAttribute(k) !== s) e.setAttribute(k, s);
 }
 
+// The tooltip of 'parent' (its <title>, made once and kept on it).
 function title(parent, text) {
-  let t = parent.querySelector(':scope > title');
-  if (!t) t = el('title', {}, parent);
+  let t = parent.minidcTitle;
+  if (!t) {
+    t = el('title', {}, parent);
+    parent.minidcTitle = t;
+  }
   setText(t, text);
 }
 
@@ -53,7 +57,13 @@ export class TopologyView {
     this.svg.addEventListener('pointermove', (e) => this.pointerMove(e));
     this.svg.addEventListener('pointerup', (e) => this.pointerUp(e));
     this.svg.addEventListener('pointercancel', () => this.endDrag());
-    new ResizeObserver(() => this.resize()).observe(container);
+    // The container's width from the observer, never read in a redraw: a
+    // read there would make the browser lay the page out at once.
+    this.avail = 0;
+    new ResizeObserver((entries) => {
+      this.avail = entries[entries.length - 1].contentRect.width;
+      this.resize();
+    }).observe(container);
   }
 
   setTopology(topo) {
@@ -71,7 +81,7 @@ export class TopologyView {
     for (const s of topo.switches) this.addSwitch(s.name);
     for (const h of topo.hosts) this.addHost(h);
     for (const s of topo.servers) this.addServer(s);
-    this.serverVms = new Map();
+    this.drawn = {};
     this.resize();
   }
 
@@ -142,9 +152,24 @@ export class TopologyView {
   // state: { links: Map(name -> 'up'|'down'), metrics: indexMetrics(),
   //   servers: GET /api/v1/servers' object, vms: vmsByServer(),
   //   connected: Map(switch -> connected), tags: switchTags(), moving: Set }
+  // st.version: {links, servers, switches}, keys that change when what
+  // those parts draw changed (absent: redraw all).
   update(st) {
     if (!this.topo) return;
-    for (const [name, x] of this.links) this.updateLink(x, st.links.get(name) || 'up', st.metrics.links.get(name));
+    const v = st.version || {};
+    const changed = (part) => {
+      const fresh = v[part] === undefined || v[part] !== this.drawn[part];
+      this.drawn[part] = v[part];
+      return fresh;
+    };
+    if (changed('links')) {
+      for (const [name, x] of this.links) this.updateLink(x, st.links.get(name) || 'up', st.metrics.links.get(name));
+    }
+    if (changed('switches')) this.updateSwitches(st);
+    if (changed('servers')) this.updateServers(st);
+  }
+
+  updateSwitches(st) {
     for (const [name, n] of this.nodes) {
       if (!n.g.classList.contains('switch')) continue;
       const up = st.connected.get(name);
@@ -153,14 +178,21 @@ export class TopologyView {
       setAttr(n.g, 'aria-label', `switch ${name}${up === false ? ', not connected' : ''}`);
       this.updateTags(name, n, st.tags.get(name) || []);
     }
+  }
+
+  updateServers(st) {
     let maxH = 0;
+    let rebuilt = false;
     for (const [name, x] of this.servers) {
-      this.updateServer(x, st.servers[name], st.metrics.servers.get(name), st.vms.get(name) || [], st.moving);
+      rebuilt = this.updateServer(x, st.servers[name], st.metrics.servers.get(name), st.vms.get(name) || [], st.moving) || rebuilt;
       maxH = Math.max(maxH, x.height);
     }
-    this.contentHeight = this.layout.serverTop + maxH + SIZES.margin;
-    this.resize();
-    this.markSelected();
+    const h = this.layout.serverTop + maxH + SIZES.margin;
+    if (h !== this.contentHeight) {
+      this.contentHeight = h;
+      this.resize();
+    }
+    if (rebuilt) this.markSelected(); // its element may be a new one
   }
 
   updateLink(x, state, m) {
@@ -244,23 +276,25 @@ export class TopologyView {
     setAttr(x.g, 'aria-label', `server ${x.s.name}, ${power}, ${vms.length} VM${vms.length === 1 ? '' : 's'}`);
     title(x.g, `server ${x.s.name} (${x.s.address}, subnet ${x.s.subnet}) ${power}\nCPU ${used.toFixed(2)} of ${cap}\nmemory for VMs ${memUsed} of ${memCap} MiB`);
 
-    const key = vms.map((v) => `${v.name}@${v.current_address}@${v.serves || ''}@${v.state}`).join(',');
-    if (key !== x.vmKey) {
+    const key = vms.map((v) => `${v.name}@${v.current_address}@${clientAddress(v)}@${v.state}`).join(',');
+    const rebuilt = key !== x.vmKey;
+    if (rebuilt) {
       x.vmKey = key;
       x.vms.replaceChildren();
       x.vmEls = new Map();
       const x0 = x.p.x - x.p.w / 2;
       vms.forEach((v, i) => {
         const y = x.p.y + SERVER_HEAD + i * VM_ROW;
-        const rewritten = v.serves && v.serves !== (v.current_address || '').split('/')[0];
-        const g = el('g', { class: `vm${rewritten ? ' rewritten' : ''}`, 'data-kind': 'vm', 'data-name': v.name, 'data-server': x.s.name, 'data-address': (v.current_address || '').split('/')[0], 'data-serves': v.serves || '', role: 'img', 'aria-label': `VM ${v.name} on ${x.s.name}, ${vmAddress(v)}` }, x.vms);
+        const cur = (v.current_address || '').split('/')[0];
+        const serves = clientAddress(v);
+        const rewritten = serves && serves !== cur;
+        const g = el('g', { class: `vm${rewritten ? ' rewritten' : ''}`, 'data-kind': 'vm', 'data-name': v.name, 'data-server': x.s.name, 'data-address': cur, 'data-serves': serves, role: 'img', 'aria-label': `VM ${v.name} on ${x.s.name}, ${vmAddress(v)}` }, x.vms);
         el('rect', { class: 'body', x: x0 + 6, y, width: x.p.w - 12, height: VM_ROW - 4, rx: 4 }, g);
         const n = el('text', { x: x0 + 12, y: y + 12 }, g);
         n.textContent = v.name;
         const cpu = el('text', { class: 'addr', x: x0 + x.p.w - 12, y: y + 12, 'text-anchor': 'end' }, g);
         const a = el('text', { class: 'addr', x: x0 + 12, y: y + 25 }, g);
-        const cur = (v.current_address || '').split('/')[0];
-        a.textContent = rewritten ? `${cur} (${v.serves})` : cur;
+        a.textContent = rewritten ? `${cur} (${serves})` : cur;
         el('rect', { class: 'bar-bg', x: x0 + 8, y: y + VM_ROW - 7, width: x.p.w - 16, height: 2 }, g);
         const bar = el('rect', { class: 'bar', x: x0 + 8, y: y + VM_ROW - 7, width: 0, height: 2 }, g);
         x.vmEls.set(v.name, { g, cpu, bar, v, w: x.p.w - 16 });
@@ -273,10 +307,11 @@ export class TopologyView {
       e.g.classList.toggle('moving', moving.has(name));
       const u = vm && typeof vm.cpu_used === 'number' ? vm.cpu_used : null;
       const alloc = vm && vm.cpu_allocation ? vm.cpu_allocation : e.v.cpus || 1;
-      setText(e.cpu, u === null ? '' : `${u.toFixed(2)} CPU`);
+      setText(e.cpu, `${u === null ? '' : `${u.toFixed(2)} CPU · `}${e.v.memory_mib}M`);
       setAttr(e.bar, 'width', u === null ? 0 : (e.w * Math.min(1, u / alloc)).toFixed(1));
       title(e.g, `VM ${name} on ${x.s.name}\naddress ${vmAddress(e.v)}\nCPU ${u === null ? '?' : u.toFixed(2)} of ${alloc}\nmemory ${e.v.memory_mib} MiB${vm && vm.rss_bytes ? `, ${formatBytes(vm.rss_bytes)} resident` : ''}\n(drag onto another server to migrate)`);
     }
+    return rebuilt;
   }
 
   setBar(b, text, frac) {
@@ -307,7 +342,7 @@ export class TopologyView {
     if (!this.layout) return;
     const w = this.layout.width;
     const h = this.contentHeight || this.layout.serverTop + serverHeight(0) + SIZES.margin;
-    const avail = this.container.clientWidth || w;
+    const avail = this.avail || w;
     const scale = this.scale || Math.max(0.25, Math.min(1.4, avail / w));
     setAttr(this.svg, 'viewBox', `0 0 ${w} ${h}`);
     setAttr(this.svg, 'width', Math.round(w * scale));

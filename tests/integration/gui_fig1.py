@@ -324,6 +324,19 @@ t.ok(wait_for(lambda: js(vm_on, "vm1-c1") is None, 60), "vm1-c1 stopped from the
 t.ok(wait_for(lambda: js("return document.querySelectorAll('#canvas [data-kind=balancer]').length") == 0, 10),
      "and so is its balancer")
 
+# Migrate vm1 from its menu to server5 (net3): it keeps its address for its
+# clients through a rewrite, which the page shows on the switch holding it.
+click("#canvas [data-kind=vm][data-name=vm1]")
+Select(wait_for(lambda: d.find_element(By.ID, "migrate-to"), 5)).select_by_value("server5")
+d.find_element(By.ID, "migrate").click()
+t.ok(wait_for(lambda: js(vm_on, "vm1") == "server5", 90), "vm1 migrated from its menu shows on server5")
+rw = wait_for(lambda: api("GET", "/api/v1/rewrites")[1]["rewrites"], 10)
+shown = wait_for(lambda: js("return [...document.querySelectorAll('#canvas [data-kind=rewrite]')].map(e => [e.dataset.switch, e.dataset.old, e.dataset.new])"), 10)
+t.ok(rw and shown == [[rw[0]["switch"], rw[0]["old"], rw[0]["new"]]],
+     "the page shows minidcd's rewrite on its switch (%s; page %s)" % (rw, shown))
+addr = js("return document.querySelector('#canvas [data-kind=vm][data-name=vm1]').dataset.serves")
+t.ok(rw and addr == rw[0]["old"], "and vm1 with the address its clients use (%s)" % addr)
+
 take_console()
 errors = [e for e in console if e.get("level") == "SEVERE"]
 t.ok(not errors, "no console errors (%s)" % errors[:3])

@@ -98,6 +98,8 @@ test('a switch holds its balancers and rewrites, with what they map', () => {
 test('a VM moved across subnets shows the address its clients use', () => {
   assert.equal(vmAddress({ current_address: '198.18.3.1/24', serves: '198.51.100.3' }), '198.18.3.1 (clients: 198.51.100.3)');
   assert.equal(vmAddress({ current_address: '198.51.100.3/24', serves: '198.51.100.3' }), '198.51.100.3');
+  assert.equal(vmAddress({ current_address: '198.18.3.1/24', home_address: '198.51.100.4', serves: null }), '198.18.3.1 (clients: 198.51.100.4)');
+  assert.equal(vmAddress({ current_address: '198.18.2.1/24', home_address: '198.18.2.1', serves: '198.51.100.3' }), '198.18.2.1 (clients: 198.51.100.3)');
 });
 
 test('events in a line', () => {
