@@ -11,6 +11,24 @@
 static const struct sim_host_type host_types[] = {
     {"hp-ml110-g4", 3.72, 2, 4096, 1000, {86, 89.4, 92.6, 96, 99.5, 102, 106, 108, 112, 114, 117}},
     {"hp-ml110-g5", 5.32, 2, 4096, 1000, {93.7, 97, 101, 105, 110, 116, 121, 125, 129, 133, 135}},
+    {"ibm-x3250-x3470",
+     11.732,
+     4,
+     8192,
+     1000,
+     {41.6, 46.7, 52.3, 57.9, 65.4, 73, 80.7, 89.5, 99.6, 105, 113}},
+    {"ibm-x3550-x5670",
+     35.196,
+     12,
+     12288,
+     1000,
+     {66, 107, 120, 131, 143, 156, 173, 191, 211, 229, 247}},
+    {"ibm-x3550-x5675",
+     36.804,
+     12,
+     16384,
+     1000,
+     {58.4, 98, 109, 118, 128, 140, 153, 170, 189, 205, 222}},
 };
 
 static const struct sim_vm_type vm_types[] = {
@@ -40,7 +58,7 @@ const struct sim_vm_type *sim_vm_type_find(const char *name)
 
 const char *sim_host_type_names(void)
 {
-    return "hp-ml110-g4, hp-ml110-g5";
+    return "hp-ml110-g4, hp-ml110-g5, ibm-x3250-x3470, ibm-x3550-x5670, ibm-x3550-x5675";
 }
 
 const char *sim_vm_type_names(void)

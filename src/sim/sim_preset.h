@@ -9,6 +9,20 @@
  *                 SPECpower table (86 ... 117 W)
  *   hp-ml110-g5   2 cores of 2660 MIPS: 5.32, 4096 MiB, 1 Gbit/s (93.7 ...
  *                 135 W)
+ *
+ * and three larger servers, with the SPECpower tables of CloudSim's power
+ * models (org/cloudbus/cloudsim/power/models/PowerModelSpecPowerIbm*.java,
+ * from SPECpower_ssj2008 results 20091104-00213, 20100315-00239 and
+ * 20110406-00368), for data centers of 10 VMs a server:
+ *
+ *   ibm-x3250-x3470  1 x Xeon X3470, 4 cores of 2933 MIPS: 11.732, 8 GiB
+ *                    (41.6 ... 113 W)
+ *   ibm-x3550-x5670  2 x Xeon X5670, 12 cores of 2933 MIPS: 35.196, 12 GiB
+ *                    (66 ... 247 W)
+ *   ibm-x3550-x5675  2 x Xeon X5675, 12 cores of 3067 MIPS: 36.804, 16 GiB
+ *                    (58.4 ... 222 W)
+ *
+ * each with a 1 Gbit/s link (CloudSim's HOST_BW);
  *   high-cpu      2500 MIPS: 2.5, 1 core, 870 MiB (EC2's High-CPU Medium)
  *   extra-large   2.0, 1 core, 1740 MiB (EC2's Extra Large, as CloudSim
  *                 sizes it)

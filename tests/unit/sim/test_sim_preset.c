@@ -25,6 +25,20 @@ static void test_types(void **state)
     assert_true(g4->power_w[0] == 86 && g4->power_w[10] == 117);
     assert_true(g5->power_w[0] == 93.7 && g5->power_w[10] == 135);
     assert_null(sim_host_type_find("hp-ml110-g6"));
+    const struct sim_host_type *x = sim_host_type_find("ibm-x3550-x5675");
+    assert_non_null(x);
+    assert_true(x->cores == 12 && fabs(x->cpu - 12 * 3.067) < 1e-9 && x->memory_mib == 16384);
+    assert_true(x->power_w[0] == 58.4 && x->power_w[10] == 222);
+    /* Every table rises (or stays) from 0% to 100%, as a power model must. */
+    const char *names[] = {"hp-ml110-g4", "hp-ml110-g5", "ibm-x3250-x3470", "ibm-x3550-x5670",
+                           "ibm-x3550-x5675"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const struct sim_host_type *h = sim_host_type_find(names[i]);
+        assert_non_null(h);
+        assert_non_null(strstr(sim_host_type_names(), names[i]));
+        for (int k = 1; k < 11; k++)
+            assert_true(h->power_w[k] >= h->power_w[k - 1]);
+    }
     assert_true(sim_vm_type_find("micro")->memory_mib == 613);
     assert_true(sim_vm_type_find("high-cpu")->cpu == 2.5);
     assert_null(sim_vm_type_find(NULL));
