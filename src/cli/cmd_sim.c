@@ -1,6 +1,6 @@
 /* minidc sim: a placement policy in the simulator (src/sim) on thousands of
  * servers, with the lab's metrics (src/eval):
- *   minidc sim (--preset planetlab | --hosts N [--host-type NAME[:COUNT]]...)
+ *   minidc sim (--preset planetlab | --hosts N [--host-type NAME[:COUNT]]... | --topology FILE)
  *              [--vm-type NAME[:COUNT]]... [--vms N]
  *              --workload planetlab:DIR|synthetic[:SEED] --policy NAME [--param KEY=VALUE]...
  *              [--interval S] [--duration S] [--max-parallel N] [--seed N] [--json] */
@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli/cmd.h"
+#include "cli/sim_topology.h"
 #include "cli/sim_results.h"
 #include "eval/metrics.h"
 #include "exp/exp.h"
@@ -34,7 +35,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: minidc sim (--preset planetlab | --hosts N [--host-type NAME[:COUNT]]...)\n"
+            "usage: minidc sim (--preset planetlab | --hosts N [--host-type NAME[:COUNT]]... |\n"
+            "                   --topology FILE)\n"
             "                  [--vm-type NAME[:COUNT]]... [--vms N]\n"
             "                  --workload planetlab:DIR|synthetic[:SEED] --policy NAME\n"
             "                  [--param KEY=VALUE]... [--interval S] [--duration S]\n"
@@ -50,8 +52,12 @@ static void usage(FILE *f)
             "--hosts N    N servers, of --host-type NAME[:COUNT] (repeatable; a type without\n"
             "             COUNT takes the servers left; default: the preset's, in turn);\n"
             "             types: %s\n"
+            "--topology FILE  the servers of a topology file (a lab's), each with its own\n"
+            "             cpu, memory, power model and link bandwidth (none: 1 Gbit/s),\n"
+            "             its subnet and the switches crossed to the others\n"
             "--vm-type NAME[:COUNT]  the VMs' types in blocks, in order (a type without COUNT\n"
-            "             takes the VMs left; default: the preset's four blocks); types: %s\n"
+            "             takes the VMs left; default: the preset's four blocks); types: %s;\n"
+            "             or CPUxMIB (0.1x128: 0.1 host CPUs, 128 MiB, 1 vCPU)\n"
             "--vms N      VMs (default: one per trace file; synthetic: 1.3 per server)\n"
             "--workload planetlab:DIR  a trace file of DIR per VM, in name order (one\n"
             "             integer 0-100 a line: the share of its CPU it asks, a sample each\n"
@@ -78,10 +84,12 @@ struct type_count {
 };
 
 struct sim_opts {
-    const char *preset, *workload, *policy, *out;
+    const char *preset, *topology, *workload, *policy, *out;
     long hosts, vms, max_parallel;
     struct type_count host_types[SIM_TYPES_MAX], vm_types[SIM_TYPES_MAX];
     size_t n_host_types, n_vm_types;
+    struct sim_vm_type custom[SIM_TYPES_MAX]; /* --vm-type CPUxMIB, by their text */
+    size_t n_custom;
     struct mdc_kv params[SIM_PARAMS_MAX];
     size_t n_params;
     double interval, duration;
@@ -120,8 +128,31 @@ static int whole(const char *opt, const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* "CPUxMIB" (as 0.1x128): a VM type of its own, kept in 'o' under that
+ * name; true when 'arg' is one. */
+static bool custom_vm_type(struct sim_opts *o, const char *arg)
+{
+    char *x;
+    errno = 0;
+    double cpu = strtod(arg, &x);
+    if (errno || x == arg || *x != 'x' || !(cpu > 0 && cpu <= 1024))
+        return false;
+    char *end;
+    long mib = strtol(x + 1, &end, 10);
+    if (*end || end == x + 1 || mib < 1 || mib > 1048576)
+        return false;
+    for (size_t i = 0; i < o->n_custom; i++)
+        if (!strcmp(o->custom[i].name, arg))
+            return true;
+    if (o->n_custom == SIM_TYPES_MAX)
+        return false;
+    o->custom[o->n_custom++] = (struct sim_vm_type){arg, cpu, 1, (unsigned)mib};
+    return true;
+}
+
 /* NAME[:COUNT] into 't'. */
-static int type_count(const char *opt, char *arg, struct type_count *t, bool host)
+static int type_count(struct sim_opts *o, const char *opt, char *arg, struct type_count *t,
+                      bool host)
 {
     char *colon = strchr(arg, ':');
     t->count = -1;
@@ -131,34 +162,37 @@ static int type_count(const char *opt, char *arg, struct type_count *t, bool hos
             return 2;
     }
     t->name = arg;
-    if (host ? !sim_host_type_find(arg) : !sim_vm_type_find(arg)) {
-        fprintf(stderr, "minidc sim: %s: no type '%s' (there are: %s)\n", opt, arg,
-                host ? sim_host_type_names() : sim_vm_type_names());
+    if (host ? !sim_host_type_find(arg) : !sim_vm_type_find(arg) && !custom_vm_type(o, arg)) {
+        fprintf(stderr, "minidc sim: %s: no type '%s' (there are: %s%s)\n", opt, arg,
+                host ? sim_host_type_names() : sim_vm_type_names(),
+                host ? "" : "; or CPUxMIB, as 0.1x128: 0.1 host CPUs, 128 MiB, 1 vCPU");
         return 2;
     }
     return 0;
 }
 
+/* A VM type by name: a named one, or one of --vm-type CPUxMIB. */
+static const struct sim_vm_type *vm_type_find(const struct sim_opts *o, const char *name)
+{
+    const struct sim_vm_type *t = sim_vm_type_find(name);
+    for (size_t i = 0; !t && i < o->n_custom; i++)
+        if (!strcmp(o->custom[i].name, name))
+            t = &o->custom[i];
+    return t;
+}
+
 static int parse(int argc, char **argv, struct sim_opts *o)
 {
     static const struct option opts[] = {
-        {"preset", required_argument, NULL, 'P'},
-        {"hosts", required_argument, NULL, 'n'},
-        {"host-type", required_argument, NULL, 't'},
-        {"vm-type", required_argument, NULL, 'T'},
-        {"vms", required_argument, NULL, 'v'},
-        {"workload", required_argument, NULL, 'w'},
-        {"policy", required_argument, NULL, 'p'},
-        {"param", required_argument, NULL, 'k'},
-        {"interval", required_argument, NULL, 'i'},
-        {"duration", required_argument, NULL, 'd'},
-        {"max-parallel", required_argument, NULL, 'm'},
-        {"seed", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},
-        {"out", required_argument, NULL, 'o'},
-        {"list", no_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"preset", required_argument, NULL, 'P'},   {"hosts", required_argument, NULL, 'n'},
+        {"topology", required_argument, NULL, 'G'}, {"host-type", required_argument, NULL, 't'},
+        {"vm-type", required_argument, NULL, 'T'},  {"vms", required_argument, NULL, 'v'},
+        {"workload", required_argument, NULL, 'w'}, {"policy", required_argument, NULL, 'p'},
+        {"param", required_argument, NULL, 'k'},    {"interval", required_argument, NULL, 'i'},
+        {"duration", required_argument, NULL, 'd'}, {"max-parallel", required_argument, NULL, 'm'},
+        {"seed", required_argument, NULL, 's'},     {"json", no_argument, NULL, 'j'},
+        {"out", required_argument, NULL, 'o'},      {"list", no_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     optind = 1;
     int c;
@@ -174,6 +208,9 @@ static int parse(int argc, char **argv, struct sim_opts *o)
             if (whole("--hosts", optarg, 1, SIM_HOSTS_MAX, &o->hosts))
                 return 2;
             break;
+        case 'G':
+            o->topology = optarg;
+            break;
         case 't':
         case 'T': {
             bool host = c == 't';
@@ -183,7 +220,7 @@ static int parse(int argc, char **argv, struct sim_opts *o)
                         host ? "--host-type" : "--vm-type");
                 return 2;
             }
-            if (type_count(host ? "--host-type" : "--vm-type", optarg,
+            if (type_count(o, host ? "--host-type" : "--vm-type", optarg,
                            host ? &o->host_types[*n] : &o->vm_types[*n], host))
                 return 2;
             ++*n;
@@ -251,12 +288,14 @@ static int parse(int argc, char **argv, struct sim_opts *o)
     }
     if (o->list)
         return 0;
-    if (!!o->preset == !!o->hosts) {
-        fprintf(stderr, "minidc sim: give --preset planetlab or --hosts N (one of them)\n");
+    if (!!o->preset + !!o->hosts + !!o->topology != 1) {
+        fprintf(stderr, "minidc sim: give --preset planetlab, --hosts N or --topology FILE (one "
+                        "of them)\n");
         return 2;
     }
-    if (o->preset && o->n_host_types) {
-        fprintf(stderr, "minidc sim: --host-type goes with --hosts, not --preset\n");
+    if (!o->hosts && o->n_host_types) {
+        fprintf(stderr, "minidc sim: --host-type goes with --hosts, not --%s\n",
+                o->preset ? "preset" : "topology");
         return 2;
     }
     if (!o->workload || !o->policy) {
@@ -433,12 +472,12 @@ static int write_out(const struct sim_opts *o, int argc, char **argv, const stru
     if (!pl && o->workload[9] == ':')
         seed = strtoul(o->workload + 10, NULL, 10);
     json_t *cfg =
-        json_pack("{s:[s], s:o, s:o, s:s?, s:I, s:I, s:f, s:f, s:i}", "policies", o->policy,
+        json_pack("{s:[s], s:o, s:o, s:s?, s:s?, s:I, s:I, s:f, s:f, s:i}", "policies", o->policy,
                   "params", params, "workload",
                   pl ? json_pack("{s:s, s:s}", "kind", "planetlab", "dir", o->workload + 10)
                      : json_pack("{s:s, s:I}", "kind", "synthetic", "seed", (json_int_t)seed),
-                  "preset", o->preset, "hosts", (json_int_t)n_hosts, "vms", (json_int_t)n_vms,
-                  "interval_s", interval, "duration_s", duration, "runs", 1);
+                  "preset", o->preset, "topology", o->topology, "hosts", (json_int_t)n_hosts, "vms",
+                  (json_int_t)n_vms, "interval_s", interval, "duration_s", duration, "runs", 1);
     char *finished = iso_now();
     json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:I, s:b, s:[s], s:o, s:[o]}", "experiment", "sim",
                           "started", started, "finished", finished, "seconds", took, "seed",
@@ -566,14 +605,19 @@ int cmd_sim(int argc, char **argv)
                 interval);
         return 2;
     }
-    size_t n_hosts = o.preset ? SIM_PLANETLAB_HOSTS : (size_t)o.hosts;
+    struct sim_topology st = {0};
+    if (o.topology && sim_topology_load(o.topology, &st))
+        return 1;
+    size_t n_hosts = o.preset ? SIM_PLANETLAB_HOSTS : o.topology ? st.n : (size_t)o.hosts;
     bool synthetic = !strncmp(o.workload, "synthetic", 9);
     size_t want = o.vms ? (size_t)o.vms : synthetic ? (size_t)ceil(1.3 * (double)n_hosts) : 0;
     size_t samples = (size_t)ceil(duration / interval) + 1;
     size_t *lens = NULL, n_vms = 0;
     double **traces = load_traces(&o, want, samples, &n_vms, &lens);
-    if (!traces)
+    if (!traces) {
+        sim_topology_free(&st);
         return 1;
+    }
     const struct mdc_policy *pol = NULL;
     void *state = NULL;
     struct sim_host *hosts = xcalloc(n_hosts, sizeof *hosts);
@@ -584,6 +628,10 @@ int cmd_sim(int argc, char **argv)
     if (rc == 0 && o.n_host_types)
         rc = blocks("--host-type", o.host_types, o.n_host_types, n_hosts, htypes) ? 2 : 0;
     for (size_t i = 0; rc == 0 && i < n_hosts; i++) {
+        if (o.topology) {
+            hosts[i] = st.hosts[i];
+            continue;
+        }
         const char *ty = o.n_host_types ? htypes[i] : i % 2 ? "hp-ml110-g5" : "hp-ml110-g4";
         names[i] = xasprintf("host%zu", i + 1);
         hosts[i] = (struct sim_host){names[i], sim_host_type_find(ty), NULL, NULL};
@@ -596,7 +644,7 @@ int cmd_sim(int argc, char **argv)
         names[n_hosts + j] = xasprintf("vm%zu", j + 1);
         vms[j] =
             (struct sim_vm){names[n_hosts + j],
-                            vtypes ? sim_vm_type_find(vtypes[j]) : sim_planetlab_vm_type(j, n_vms),
+                            vtypes ? vm_type_find(&o, vtypes[j]) : sim_planetlab_vm_type(j, n_vms),
                             traces[j], lens[j], 0};
     }
     char err[256];
@@ -613,6 +661,7 @@ int cmd_sim(int argc, char **argv)
                                .max_parallel =
                                    o.max_parallel ? (unsigned)o.max_parallel : (unsigned)n_vms + 1,
                                .settle_s = 0,
+                               .hops = st.hops,
                                .clock = proc_now};
         double t0 = proc_now();
         char *started = iso_now();
@@ -651,5 +700,6 @@ int cmd_sim(int argc, char **argv)
     for (size_t j = 0; j < n_vms; j++)
         free(traces[j]);
     free(names), free(htypes), free(vtypes), free(traces), free(lens), free(hosts), free(vms);
+    sim_topology_free(&st);
     return rc;
 }

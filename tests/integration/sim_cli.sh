@@ -6,6 +6,7 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 MINIDC=${MINIDC:-minidc}
+SRC=${MINIDC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -112,6 +113,23 @@ ok "--hosts 10 with types and VMs in blocks" bash -c "
         --vm-type small --vms 12 --workload synthetic --policy thr-mmt --duration 3600 --json |
     python3 -c 'import json, sys; r = json.load(sys.stdin); assert r[\"hosts\"] == 10 and r[\"vms\"] == 12, r'"
 
+# A lab's topology: fig1-raspi's 8 servers of 0.2 CPU and 1 GiB, with VMs of
+# 0.05 CPU and 128 MiB as a lab boots them; the servers' subnets and switches
+# crossed reach the policy (subnet placement keeps moves in their subnet
+# while it can).
+"$MINIDC" sim --topology "$SRC/examples/fig1-raspi.yaml" --vm-type 0.05x128 --vms 12 --workload synthetic:5 \
+    --policy thr-mmt --param placement=subnet --duration 7200 --json --out "$TMP/raspi" >"$TMP/raspi.json" 2>"$TMP/raspi.err"
+ok "--topology runs on the file's servers" python3 -c "
+import json, sys
+r = json.load(open('$TMP/raspi.json'))
+assert r['hosts'] == 8 and r['vms'] == 12 and r['migrations'] > 0, r
+" || diag "$(cat "$TMP/raspi.err")"
+ok "the results name the topology file" python3 -c "
+import json
+r = json.load(open('$TMP/raspi/results.json'))
+assert r['config']['topology'].endswith('examples/fig1-raspi.yaml') and r['config']['hosts'] == 8, r['config']
+"
+
 # Bad input.
 refused() { # DESCRIPTION PATTERN ARGS...
     local d=$1 pat=$2
@@ -120,9 +138,13 @@ refused() { # DESCRIPTION PATTERN ARGS...
     local rc=$?
     ok "$d" bash -c "[ $rc -ne 0 ] && grep -q -- \"$pat\" '$TMP/out'" || diag "rc $rc: $(cat "$TMP/out")"
 }
-refused "no --preset nor --hosts" "give --preset planetlab or --hosts N" --workload synthetic --policy none
+refused "no --preset, --hosts nor --topology" "give --preset planetlab, --hosts N or --topology FILE" --workload synthetic --policy none
+refused "--hosts and --topology at once" "one of them" --hosts 2 --topology "$SRC/examples/fig1-raspi.yaml" --workload synthetic --policy none
+refused "a topology whose servers have no cpu: which file, which line" "examples/fig1.yaml:42:12: server server1: the simulator needs its cpu" --topology "$SRC/examples/fig1.yaml" --workload synthetic --policy none
+refused "a topology file that is not there" "cannot read the file" --topology "$TMP/none.yaml" --workload synthetic --policy none
+refused "a VM type neither named nor CPUxMIB" "or CPUxMIB, as 0.1x128" --hosts 2 --vm-type 0.1y128 --workload synthetic --policy none
 refused "an unknown preset" "--preset: expected planetlab, got 'cloudsim'" --preset cloudsim --workload synthetic --policy none
-refused "an unknown host type, naming those there are" "no type 'g7' (there are: hp-ml110-g4, hp-ml110-g5)" --hosts 2 --host-type g7 --workload synthetic --policy none
+refused "an unknown host type, naming those there are" "no type 'g7' (there are: hp-ml110-g4, hp-ml110-g5, ibm-x3250-x3470" --hosts 2 --host-type g7 --workload synthetic --policy none
 refused "type counts that do not add up" "the counts (3) do not make the 2 there are" --hosts 2 --host-type hp-ml110-g4:3 --workload synthetic --policy none
 refused "an unknown policy" "no policy 'thr-xyz'" --preset planetlab --workload synthetic --policy thr-xyz
 refused "a parameter the policy does not take" "has no parameter 'bogus'" --preset planetlab --workload synthetic --policy thr-mmt --param bogus=1
