@@ -51,8 +51,25 @@
  *                     prio 690  ipv4_src = a backend -> port towards B
  *            tables 1, 2 prio 110  ipv4_dst = VIP -> (table 2: eth_dst := the
  *                                balancer's MAC 02:6c:VIP) port towards B
- * ARP for VIP is answered with 02:6c:VIP.  Select groups hash each flow to
- * one bucket, so a connection stays on one backend. */
+ * TCP to VIP at B goes to the controller first, so that a connection keeps
+ * its backend while backends come and go (owner LB_CONN, id = VIP):
+ *   at B     table 0  prio 762  in_port P, to the gateway MAC, TCP to VIP -> controller
+ *                     prio 757  in_port P, TCP to VIP -> controller
+ *                     prio 770/765  in_port P, (to the gateway MAC,) TCP from
+ *                                   CLIENT:PORT to VIP:VPORT -> (dec_ttl,
+ *                                   eth_src := gateway MAC,) the bucket of its
+ *                                   backend; idle timeout NET_LB_CONN_IDLE_S
+ *                     prio 769/764  the same for a connection's later packet
+ *                                   (under its first packet's flow, if any)
+ * The controller installs the last for each connection it is asked about: a
+ * connection's first packet (SYN without ACK) gets a backend by a hash of
+ * its client's address and port (the same for a SYN sent again); any other
+ * packet belongs to a connection made before the balancer, which stays on
+ * the backend that is VIP itself (the original VM), or to one whose first
+ * packet's flow the datapath's cache had not seen yet (that flow wins).  The packet goes on
+ * through the table.  Other IPv4 (UDP, ICMP) is spread by the select
+ * groups, which hash each flow to one bucket.
+ * ARP for VIP is answered with 02:6c:VIP. */
 #ifndef MINIDC_NET_FLOWS_H
 #define MINIDC_NET_FLOWS_H
 
@@ -63,11 +80,12 @@
     (NET_COOKIE_MARK | (unsigned long long)(owner) << 48 | (unsigned long long)(id))
 
 enum net_owner {
-    NET_OWNER_BASE = 1,  /* the fixed flows of every switch */
-    NET_OWNER_HOST = 2,  /* a host's route, id = its IPv4 address */
-    NET_OWNER_FLOOD = 3, /* the broadcast flow of a switch */
-    NET_OWNER_NAT = 4,   /* address rewrite for a VM moved across subnets, id = its old address */
-    NET_OWNER_LB = 5,    /* reserved: on-demand load balancers */
+    NET_OWNER_BASE = 1,    /* the fixed flows of every switch */
+    NET_OWNER_HOST = 2,    /* a host's route, id = its IPv4 address */
+    NET_OWNER_FLOOD = 3,   /* the broadcast flow of a switch */
+    NET_OWNER_NAT = 4,     /* address rewrite for a VM moved across subnets, id = its old address */
+    NET_OWNER_LB = 5,      /* on-demand load balancers, id = the balanced address */
+    NET_OWNER_LB_CONN = 6, /* a balancer's TCP connections, each held to its backend, id = VIP */
 };
 
 enum { NET_TABLE_CLASSIFY = 0, NET_TABLE_FORWARD = 1, NET_TABLE_ROUTED = 2 };
@@ -87,7 +105,14 @@ enum {
     NET_PRIO_LB_DIRECT = 750,
     NET_PRIO_LB = 755,
     NET_PRIO_LB_ROUTED = 760,
+    NET_PRIO_LB_TCP = 757,
+    NET_PRIO_LB_TCP_ROUTED = 762,
+    NET_PRIO_LB_CONN = 765,
+    NET_PRIO_LB_CONN_ROUTED = 770,
 };
+
+/* A balancer's connection flow goes after this long without a packet. */
+#define NET_LB_CONN_IDLE_S 120
 
 /* Base flow ids (NET_OWNER_BASE). */
 enum {

@@ -209,7 +209,8 @@ void net_packet_in(struct net *n, uint64_t dpid, const struct ofp_msg *m, double
         net_handle_arp(n, dpid, in_port, &k, frame, len, now);
         break;
     case ETH_TYPE_IPV4:
-        net_handle_ipv4_miss(n, dpid, in_port, &k, frame, len, now);
+        if (!net_lb_packet_in(n, dpid, in_port, &k, frame, len))
+            net_handle_ipv4_miss(n, dpid, in_port, &k, frame, len, now);
         break;
     }
 }

@@ -150,6 +150,21 @@ static void lb_group_delete(struct net *n, uint64_t dpid, uint32_t gid)
     net_send_msg(n, dpid, &m);
 }
 
+/* What takes a packet in on port 'no' to backend 'k' of 'b', out of port
+ * 'port': its MAC, its address (unless it is the balanced one) and the way
+ * to it (IN_PORT when that is 'no'). */
+static void lb_to_backend(struct ofp_actions *a, const struct net_lb *b, size_t k, uint32_t port,
+                          uint32_t no)
+{
+    ofp_action_set_field(a, OXM_ETH_DST, b->be[k].mac, 6);
+    if (b->be[k].ip != b->vip) {
+        uint8_t ip[4];
+        net_ip_bytes(b->be[k].ip, ip);
+        ofp_action_set_field(a, OXM_IPV4_DST, ip, 4);
+    }
+    ofp_action_output(a, port == no ? OFPP_IN_PORT : port);
+}
+
 /* Group 'gid' of switch 'dpid' for packets in on port 'no': a bucket per
  * backend with a port ('port', lb_place_backends()), which takes the
  * backend's MAC, its address and the way to it (IN_PORT when that is 'no'). */
@@ -170,13 +185,7 @@ static void lb_group_add(struct net *n, const struct net_lb *b, uint64_t dpid, u
         bk->weight = 1;
         bk->watch_port = OFPP_ANY;
         bk->watch_group = OFPG_ANY;
-        ofp_action_set_field(&bk->actions, OXM_ETH_DST, b->be[k].mac, 6);
-        if (b->be[k].ip != b->vip) {
-            uint8_t ip[4];
-            net_ip_bytes(b->be[k].ip, ip);
-            ofp_action_set_field(&bk->actions, OXM_IPV4_DST, ip, 4);
-        }
-        ofp_action_output(&bk->actions, port[k] == no ? OFPP_IN_PORT : port[k]);
+        lb_to_backend(&bk->actions, b, k, port[k], no);
     }
     net_send_msg(n, dpid, &m);
 }
@@ -201,7 +210,94 @@ static void lb_group_flows(struct net *n, const struct net_lb *b, uint64_t dpid,
         }
         ofp_actions_push(a, OFPAT_GROUP)->arg = gid;
         net_send_msg(n, dpid, &m);
+        /* TCP asks the controller, which holds each connection to its
+         * backend (net_lb_packet_in()). */
+        net_flow_init(&m, NET_TABLE_CLASSIFY, routed ? NET_PRIO_LB_TCP_ROUTED : NET_PRIO_LB_TCP,
+                      cookie);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IN_PORT, no);
+        if (routed)
+            ofp_match_add(&m.flow_mod.match, OXM_ETH_DST, net_gateway_mac, 6, NULL);
+        ofp_match_add_u16(&m.flow_mod.match, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+        ofp_match_add_u8(&m.flow_mod.match, OXM_IP_PROTO, IP_PROTO_TCP);
+        ofp_match_add_u32(&m.flow_mod.match, OXM_IPV4_DST, b->vip);
+        ofp_action_output(net_flow_apply(&m), OFPP_CONTROLLER);
+        net_send_msg(n, dpid, &m);
     }
+}
+
+/* The backend of a connection from 'client':'cport' to the balancer of 'b'
+ * (its first packet when 'first'): an index into b->be among those with a
+ * port, or -1 when none has. */
+static long lb_pick(const struct net_lb *b, const uint32_t port[NET_LB_MAX], uint32_t client,
+                    uint16_t cport, bool first)
+{
+    size_t placed[NET_LB_MAX], n = 0;
+    for (size_t k = 0; k < b->n_be; k++)
+        if (port[k])
+            placed[n++] = k;
+    if (!n)
+        return -1;
+    if (!first) {
+        /* Made before the balancer: the VM that had the address alone. */
+        for (size_t i = 0; i < n; i++)
+            if (b->be[placed[i]].ip == b->vip)
+                return (long)placed[i];
+        return (long)placed[0];
+    }
+    uint32_t h = client * 2654435761u ^ (uint32_t)cport * 40503u;
+    h ^= h >> 16;
+    return (long)placed[h % n];
+}
+
+bool net_lb_packet_in(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k,
+                      const uint8_t *frame, size_t len)
+{
+    if (k->eth_type != ETH_TYPE_IPV4 || k->ip_proto != IP_PROTO_TCP || !k->l4)
+        return false;
+    const struct net_lb *b = net_find_lb(n, k->ip_dst);
+    if (!b || b->at != dpid)
+        return false;
+    const struct net_host *host[NET_LB_MAX] = {0};
+    uint32_t port[NET_LB_MAX] = {0};
+    lb_place_backends(n, b, host, port);
+    bool first = (k->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+    long be = lb_pick(b, port, k->ip_src, k->l4_src, first);
+    if (be < 0)
+        return true; /* no backend placed yet: TCP sends again */
+    bool routed = !memcmp(k->eth_dst, net_gateway_mac, 6);
+    struct ofp_msg m;
+    /* A later packet of a connection made here can come too: the
+     * datapath's cache sends it to the controller until it is revalidated
+     * after the connection's flow came.  Its flow goes under the first
+     * packet's (an identical one would replace it), so that the connection
+     * keeps the backend its first packet got. */
+    uint16_t prio = routed ? NET_PRIO_LB_CONN_ROUTED : NET_PRIO_LB_CONN;
+    net_flow_init(&m, NET_TABLE_CLASSIFY, first ? prio : prio - 1,
+                  NET_COOKIE(NET_OWNER_LB_CONN, b->vip));
+    m.flow_mod.idle_timeout = NET_LB_CONN_IDLE_S;
+    struct ofp_match *mt = &m.flow_mod.match;
+    ofp_match_add_u32(mt, OXM_IN_PORT, in_port);
+    if (routed)
+        ofp_match_add(mt, OXM_ETH_DST, net_gateway_mac, 6, NULL);
+    ofp_match_add_u16(mt, OXM_ETH_TYPE, ETH_TYPE_IPV4);
+    ofp_match_add_u8(mt, OXM_IP_PROTO, IP_PROTO_TCP);
+    ofp_match_add_u32(mt, OXM_IPV4_SRC, k->ip_src);
+    ofp_match_add_u32(mt, OXM_IPV4_DST, b->vip);
+    ofp_match_add_u16(mt, OXM_TCP_SRC, k->l4_src);
+    ofp_match_add_u16(mt, OXM_TCP_DST, k->l4_dst);
+    struct ofp_actions *a = net_flow_apply(&m);
+    if (routed) {
+        ofp_actions_push(a, OFPAT_DEC_NW_TTL);
+        ofp_action_set_field(a, OXM_ETH_SRC, net_gateway_mac, 6);
+    }
+    lb_to_backend(a, b, (size_t)be, port[be], in_port);
+    net_send_msg(n, dpid, &m);
+    /* After the flow, on the same connection: the switch has it when the
+     * packet goes through its table again. */
+    struct ofp_actions out = {0};
+    ofp_action_output(&out, OFPP_TABLE);
+    net_packet_out(n, dpid, in_port, frame, len, &out);
+    return true;
 }
 
 /* The balancer, switch 's': a group per port, and the rewrite of the
@@ -306,6 +402,7 @@ static void lb_remove(struct net *n, size_t i)
     for (size_t w = 0; w < n->n_sw; w++)
         if (n->sw[w].connected) {
             net_delete_cookie(n, n->sw[w].dpid, cookie);
+            net_delete_cookie(n, n->sw[w].dpid, NET_COOKIE(NET_OWNER_LB_CONN, n->lbs[i].vip));
             for (size_t p = 0; n->sw[w].dpid == n->lbs[i].at && p < n->sw[w].n_ports; p++)
                 if (lb_port_grouped(n->sw[w].ports[p].no))
                     lb_group_delete(n, n->sw[w].dpid,

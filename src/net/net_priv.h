@@ -125,6 +125,11 @@ struct net_host *net_find_host_ip(const struct net *n, uint32_t ip);
 const struct net_nat *net_find_nat(const struct net *n, uint32_t old_ip);
 const struct topo_subnet *net_subnet_of(const struct net *n, uint32_t ip);
 const struct net_lb *net_find_lb(const struct net *n, uint32_t vip);
+/* A TCP packet for a balanced address at its balancing switch: holds its
+ * connection to a backend (flows.h) and sends it on; false when it is not
+ * one. */
+bool net_lb_packet_in(struct net *n, uint64_t dpid, uint32_t in_port, const struct pkt *k,
+                      const uint8_t *frame, size_t len);
 struct net_switch *net_switch_of_subnet(const struct net *n, const struct topo_subnet *sn);
 
 /* net_send.c */

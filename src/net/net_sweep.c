@@ -57,6 +57,7 @@ static bool cookie_wanted(const struct net *n, uint64_t cookie)
     case NET_OWNER_NAT:
         return net_find_nat(n, id) != NULL;
     case NET_OWNER_LB:
+    case NET_OWNER_LB_CONN:
         return net_find_lb(n, id) != NULL;
     }
     return false; /* owners this controller does not run (yet) */

@@ -92,6 +92,16 @@ bool pkt_parse(const uint8_t *f, size_t len, struct pkt *k)
         k->ip_proto = p[9];
         k->ip_src = rd32(p + 12);
         k->ip_dst = rd32(p + 16);
+        size_t ihl = (size_t)(p[0] & 15) * 4;
+        bool first = (rd16(p + 6) & 0x1fff) == 0; /* a fragment after the first has no ports */
+        size_t need = k->ip_proto == IP_PROTO_TCP ? 14 : k->ip_proto == IP_PROTO_UDP ? 4 : 0;
+        if (first && need && left >= ihl + need) {
+            k->l4 = true;
+            k->l4_src = rd16(p + ihl);
+            k->l4_dst = rd16(p + ihl + 2);
+            if (k->ip_proto == IP_PROTO_TCP)
+                k->tcp_flags = p[ihl + 13];
+        }
         return true;
     }
     case ETH_TYPE_LLDP:

@@ -12,6 +12,10 @@
 #define ETH_TYPE_ARP 0x0806
 #define ETH_TYPE_VLAN 0x8100
 #define ETH_TYPE_LLDP 0x88cc
+#define IP_PROTO_TCP 6
+#define IP_PROTO_UDP 17
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
 #define ARP_REQUEST 1
 #define ARP_REPLY 2
 
@@ -25,6 +29,10 @@ struct pkt {
     /* IPv4 (eth_type IPV4) */
     uint32_t ip_src, ip_dst; /* host order */
     uint8_t ip_proto, ip_ttl;
+    /* TCP or UDP (ip_proto 6 or 17) when 'l4': its ports; TCP's flags */
+    bool l4;
+    uint16_t l4_src, l4_dst;
+    uint8_t tcp_flags;
     /* LLDP (eth_type LLDP): what minidcd's own probes carry */
     uint64_t lldp_dpid;
     uint32_t lldp_port;

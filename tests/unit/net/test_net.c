@@ -456,6 +456,147 @@ static void test_balancer_groups_are_apart(void **state)
         net_lb_set(net, vip[v], NULL, NULL, 0, 0);
 }
 
+/* A TCP segment from 'src':'sport' to 'dst':80 with 'flags', addressed to
+ * 'eth_dst' (20-byte IPv4 and TCP headers, no payload); caller frees. */
+static uint8_t *tcp_frame(const uint8_t eth_dst[6], uint32_t src, uint16_t sport, uint32_t dst,
+                          uint8_t flags, size_t *len)
+{
+    uint8_t *f = xcalloc(1, 54);
+    memcpy(f, eth_dst, 6);
+    f[6] = 2, f[11] = 0x77;
+    f[12] = 0x08, f[13] = 0x00;
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45, ip[3] = 40, ip[8] = 64, ip[9] = IP_PROTO_TCP;
+    for (int i = 0; i < 4; i++) {
+        ip[12 + i] = (uint8_t)(src >> (24 - 8 * i));
+        ip[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
+    }
+    uint8_t *tcp = ip + 20;
+    tcp[0] = (uint8_t)(sport >> 8), tcp[1] = (uint8_t)sport;
+    tcp[3] = 80;
+    tcp[12] = 5 << 4;
+    tcp[13] = flags;
+    *len = 54;
+    return f;
+}
+
+/* The connection flow the last packet-in made at 'dpid': its priority and
+ * the MAC it sends to (0 when there is none), and whether the packet went
+ * back through the table from its port. */
+static uint16_t conn_flow(uint64_t dpid, uint16_t sport, uint8_t mac[6], bool *resent)
+{
+    uint16_t prio = 0;
+    *resent = false;
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (log_[i].dpid != dpid)
+            continue;
+        if (m->type == OFPT_PACKET_OUT && m->packet_out.actions.n == 1 &&
+            m->packet_out.actions.a[0].port == OFPP_TABLE && m->packet_out.in_port == 1)
+            *resent = prio != 0; /* after the flow */
+        if (m->type != OFPT_FLOW_MOD ||
+            (m->flow_mod.cookie & NET_COOKIE_OWNER_MASK) != NET_COOKIE(NET_OWNER_LB_CONN, 0))
+            continue;
+        const struct ofp_oxm *p = ofp_match_find(&m->flow_mod.match, OXM_TCP_SRC);
+        assert_non_null(p);
+        assert_int_equal(p->value[0] << 8 | p->value[1], sport);
+        assert_non_null(ofp_match_find(&m->flow_mod.match, OXM_IPV4_SRC));
+        assert_int_equal(m->flow_mod.idle_timeout, NET_LB_CONN_IDLE_S);
+        prio = m->flow_mod.priority;
+        const struct ofp_actions *a = &m->flow_mod.instructions.i[0].actions;
+        for (size_t k = 0; k < a->n; k++)
+            if (a->a[k].type == OFPAT_SET_FIELD && a->a[k].field.field == OXM_ETH_DST)
+                memcpy(mac, a->a[k].field.value, 6);
+    }
+    return prio;
+}
+
+/* A balancer holds each TCP connection to one backend: the first packet
+ * (SYN) gets one by its client's address and port, the same every time;
+ * other packets of a connection the controller never saw stay on the VM
+ * that had the address (made before the balancer), under any flow a first
+ * packet made; other IPv4 goes to the select groups. */
+static void test_balancer_holds_connections(void **state)
+{
+    (void)state;
+    uint32_t ips[2] = {0xc612010a, 0xc612020a}; /* the first is the balanced address */
+    uint8_t macs[2][6] = {{2, 0, 0, 0, 1, 10}, {2, 0, 0, 0, 2, 10}};
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        uint8_t *f = pkt_build_arp(ARP_REQUEST, macs[k], ips[k], NULL, ips[k] | 0xfe, NULL, &len);
+        packet_in((uint64_t)k + 1, 2, f, len, 30.0);
+        free(f);
+    }
+    clear_log();
+    assert_int_equal(net_lb_set(net, ips[0], ips, (const uint8_t(*)[6])macs, 2, 1), 1);
+    /* TCP to the address asks the controller, above the groups. */
+    size_t to_ctl = 0;
+    for (size_t i = 0; i < n_log; i++) {
+        const struct ofp_msg *m = &log_[i].m;
+        if (log_[i].dpid == 1 && m->type == OFPT_FLOW_MOD &&
+            ofp_match_find(&m->flow_mod.match, OXM_IP_PROTO)) {
+            const struct ofp_actions *a = &m->flow_mod.instructions.i[0].actions;
+            assert_true(m->flow_mod.priority > NET_PRIO_LB_ROUTED - 5);
+            assert_int_equal(a->a[0].port, OFPP_CONTROLLER);
+            to_ctl++;
+        }
+    }
+    assert_int_equal(to_ctl, 6); /* each port of s1, routed or not */
+    uint32_t client = 0xc6120232;
+    bool used[2] = {false, false};
+    for (uint16_t port = 40000; port < 40032; port++) {
+        size_t len;
+        uint8_t *syn = tcp_frame(macs[0], client, port, ips[0], TCP_FLAG_SYN, &len);
+        uint8_t first[6] = {0}, again[6] = {0};
+        bool resent;
+        clear_log();
+        packet_in(1, 1, syn, len, 31.0);
+        assert_int_equal(conn_flow(1, port, first, &resent), NET_PRIO_LB_CONN);
+        assert_true(resent);
+        clear_log();
+        packet_in(1, 1, syn, len, 31.5); /* sent again: the same backend */
+        assert_int_equal(conn_flow(1, port, again, &resent), NET_PRIO_LB_CONN);
+        assert_memory_equal(first, again, 6);
+        used[!memcmp(first, macs[1], 6)] = true;
+        free(syn);
+    }
+    assert_true(used[0] && used[1]); /* both backends get connections */
+    /* A connection made before the balancer stays on the original VM, under
+     * any first packet's flow. */
+    size_t len;
+    uint8_t *ack = tcp_frame(macs[0], client, 50000, ips[0], TCP_FLAG_ACK, &len);
+    uint8_t mac[6] = {0};
+    bool resent;
+    clear_log();
+    packet_in(1, 1, ack, len, 32.0);
+    assert_int_equal(conn_flow(1, 50000, mac, &resent), NET_PRIO_LB_CONN - 1);
+    assert_memory_equal(mac, macs[0], 6);
+    assert_true(resent);
+    free(ack);
+    /* Routed to the gateway: the routed priorities. */
+    uint8_t gw[6];
+    memcpy(gw, net_gateway_mac, 6);
+    uint8_t *routed = tcp_frame(gw, client, 50001, ips[0], TCP_FLAG_SYN, &len);
+    clear_log();
+    packet_in(1, 1, routed, len, 32.5);
+    assert_int_equal(conn_flow(1, 50001, mac, &resent), NET_PRIO_LB_CONN_ROUTED);
+    free(routed);
+    /* Not TCP, or not the balancing switch: not the balancer's. */
+    uint8_t *other = tcp_frame(macs[0], client, 50002, ips[0], TCP_FLAG_SYN, &len);
+    clear_log();
+    packet_in(2, 1, other, len, 33.0);
+    assert_int_equal(conn_flow(2, 50002, mac, &resent), 0);
+    free(other);
+    /* Removing the balancer removes its connections' flows. */
+    clear_log();
+    net_lb_set(net, ips[0], NULL, NULL, 0, 0);
+    bool gone = false;
+    for (size_t i = 0; i < n_log; i++)
+        gone |= log_[i].m.type == OFPT_FLOW_MOD && log_[i].m.flow_mod.command == OFPFC_DELETE &&
+                log_[i].m.flow_mod.cookie == NET_COOKIE(NET_OWNER_LB_CONN, ips[0]);
+    assert_true(gone);
+}
+
 /* A link that LLDP no longer sees is published as down, as one whose port
  * went down is. */
 static void test_link_timeout_is_published(void **state)
@@ -499,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_sweep_after_reconnect),
         cmocka_unit_test(test_rewrite_placement),
         cmocka_unit_test(test_balancer_groups_are_apart),
+        cmocka_unit_test(test_balancer_holds_connections),
         cmocka_unit_test(test_link_timeout_is_published),
     };
     return cmocka_run_group_tests_name("net", tests, setup, teardown);
